@@ -1,0 +1,56 @@
+# Hotpass build, demo and checks. Needs only Go (and PostgreSQL for the
+# Postgres tests, which `make test` starts itself; see scripts/with-postgres.sh).
+
+GO          ?= go
+BIN         := bin/hotpass
+TOOLS       := $(CURDIR)/.tools
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := $(TOOLS)/staticcheck-$(STATICCHECK_VERSION)
+# -race needs cgo; the release binary does not.
+TEST_FLAGS  ?= -race -timeout 15m
+BENCH       ?= .
+BENCH_PKGS  ?= ./...
+
+.PHONY: all build demo test vet staticcheck lint fmt-check bench schema clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/hotpass
+
+## demo: run the bundled example pipeline
+demo: build
+	./$(BIN) run examples/demo/pipeline.yaml
+
+## test: vet, staticcheck, gofmt and the race-enabled test suite (with a throwaway PostgreSQL)
+test: vet staticcheck fmt-check
+	scripts/with-postgres.sh $(GO) test $(TEST_FLAGS) ./...
+
+vet:
+	$(GO) vet ./...
+
+$(STATICCHECK):
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	mv $(TOOLS)/staticcheck $(STATICCHECK)
+
+staticcheck: $(STATICCHECK)
+	$(STATICCHECK) ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+lint: vet staticcheck fmt-check
+
+## bench: every benchmark, plus the command-level comparisons under bench/
+bench: build
+	scripts/with-postgres.sh $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem $(BENCH_PKGS)
+	bench/run.sh
+
+## schema: regenerate schemas/pipeline.schema.json from the registered task types
+schema:
+	$(GO) run ./cmd/hotpass schema > schemas/pipeline.schema.json
+
+clean:
+	rm -rf bin .tools

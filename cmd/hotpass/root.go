@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/tasks"
+	_ "github.com/hotpass/hotpass/tasks/builtin" // registers every built-in task type
+)
+
+// globals are the options every command shares.
+type globals struct {
+	stateDir string
+	logLevel string
+}
+
+// execute runs the CLI with args and returns the process exit code.
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	return exitCode(err, stderr)
+}
+
+func newRootCmd() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "hotpass",
+		Short: "Run declarative data pipelines written as YAML specs",
+		Long: "Hotpass runs pipelines described in YAML specs as a DAG of tasks with bounded concurrency,\n" +
+			"turning messy spreadsheets and CRM exports into one clean, deduplicated table.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w: %v (see `%s --help`)", errUsage, err, c.CommandPath())
+	})
+	defaultState := os.Getenv("HOTPASS_HOME")
+	if defaultState == "" {
+		defaultState = ".hotpass"
+	}
+	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", defaultState, "directory for run records and logs (env HOTPASS_HOME)")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
+	root.AddCommand(
+		newRunCmd(g),
+		newValidateCmd(g),
+		newGraphCmd(g),
+		newSchemaCmd(g),
+		newVersionCmd(),
+	)
+	return root
+}
+
+// exactArgs is cobra.ExactArgs with errors marked as usage errors.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
+			return fmt.Errorf("%w: %v (see `%s --help`)", errUsage, err, cmd.CommandPath())
+		}
+		return nil
+	}
+}
+
+func minArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.MinimumNArgs(n)(cmd, args); err != nil {
+			return fmt.Errorf("%w: %v (see `%s --help`)", errUsage, err, cmd.CommandPath())
+		}
+		return nil
+	}
+}
+
+// newLoader builds a spec loader over the built-in task types.
+func newLoader() (*engine.Loader, error) {
+	return engine.NewLoader(tasks.Default())
+}

@@ -1,0 +1,103 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"syscall"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/specs"
+	"github.com/hotpass/hotpass/tasks/noop"
+)
+
+// cpuTime is the CPU time (user and system) the process has used so far.
+// Benchmarks report it next to wall time because on a shared machine wall
+// time mostly measures the neighbours.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func noopRegistry(b *testing.B) engine.Registry { return registry(b, noop.Type{}) }
+
+// benchSpec is specgen.RandomDAG's spec: noop tasks with `with: {}`.
+func benchSpec(n int) *specs.Spec {
+	s := randomSpec(n, 3, 1, "noop")
+	for _, t := range s.Tasks {
+		t.With = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	}
+	return s
+}
+
+func BenchmarkCompile(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {
+			s := benchSpec(n)
+			reg := noopRegistry(b)
+			b.ReportAllocs()
+			cpu := cpuTime(b)
+			for b.Loop() {
+				if _, err := engine.Compile(s, reg); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64((cpuTime(b)-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+// BenchmarkGraph measures building the dominikbraun/graph mirror of a
+// 10,000-task plan, which Plan.Graph does on first use.
+func BenchmarkGraph(b *testing.B) {
+	s := benchSpec(10000)
+	reg := noopRegistry(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := engine.Compile(s, reg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if p.Graph() == nil {
+			b.Fatal("no graph")
+		}
+	}
+}
+
+// BenchmarkRun runs a 10,000-task random noop DAG (about 3 dependencies per
+// task) end to end: run directory, per-task logs, run.json. ns/task is the
+// scheduler's cost per task, wall time divided by the number of tasks;
+// cpu-ns/task the CPU time (all cores) per task.
+func BenchmarkRun(b *testing.B) {
+	const n = 10000
+	s := benchSpec(n)
+	p, err := engine.Compile(s, noopRegistry(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var total, cpu time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		dir := b.TempDir()
+		b.StartTimer()
+		start, cpuStart := time.Now(), cpuTime(b)
+		rec, err := p.Run(context.Background(), engine.RunOptions{StateDir: dir})
+		total += time.Since(start)
+		cpu += cpuTime(b) - cpuStart
+		if err != nil {
+			b.Fatal(err)
+		}
+		if rec.Counts()[engine.StatusSucceeded] != n {
+			b.Fatalf("counts %v", rec.Counts())
+		}
+	}
+	b.ReportMetric(float64(total.Nanoseconds())/float64(b.N)/n, "ns/task")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/n, "cpu-ns/task")
+}

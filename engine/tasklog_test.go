@@ -1,0 +1,122 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hotpass/hotpass/internal/redact"
+)
+
+func TestLogFileName(t *testing.T) {
+	t.Parallel()
+	for id, want := range map[string]string{
+		"load_crm":  "load_crm.log",
+		"a-b.c":     "a-b.c.log",
+		"../x":      ".._x.log",
+		"..":        "_...log",
+		"":          "_.log",
+		"a/b\\c d":  "a_b_c_d.log",
+		"résumé":    "r_sum_.log",
+		"x\x00y\nz": "x_y_z.log",
+	} {
+		got := logFileName(id)
+		if got != want {
+			t.Errorf("logFileName(%q) = %q, want %q", id, got, want)
+		}
+		if filepath.Base(got) != got || strings.Trim(strings.TrimSuffix(got, ".log"), ".") == "" {
+			t.Errorf("logFileName(%q) = %q is not a plain file name", id, got)
+		}
+	}
+}
+
+func TestTaskLogStreams(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		writes  func(l *taskLog)
+		want    string // file content; "-" means no file
+		created bool
+	}{
+		{"engine lines alone create no file", func(l *taskLog) {
+			l.engine.Write([]byte("started\n"))
+			l.engine.Write([]byte("finished\n"))
+		}, "-", false},
+		{"held engine lines come first", func(l *taskLog) {
+			l.engine.Write([]byte("started\n"))
+			l.output.Write([]byte("out\n"))
+			l.engine.Write([]byte("finished\n"))
+		}, "started\nout\nfinished\n", true},
+		{"forced file", func(l *taskLog) {
+			l.engine.Write([]byte("started\n"))
+			l.forceFile()
+			l.engine.Write([]byte("failed\n"))
+		}, "started\nfailed\n", true},
+		{"partial lines are joined and redacted whole", func(l *taskLog) {
+			l.output.Write([]byte("key=s3cr"))
+			l.output.Write([]byte("et!\nnext"))
+			l.records.Write([]byte("rec s3cret!\n"))
+		}, "key=***\nrec ***\nnext\n", true},
+		{"writes after close are dropped", func(l *taskLog) {
+			l.output.Write([]byte("a\n"))
+			l.close()
+			l.output.Write([]byte("b\n"))
+		}, "a\n", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			red := &redact.Redactor{}
+			red.Add("s3cret!")
+			path := filepath.Join(t.TempDir(), "x.log")
+			l := newTaskLog(path, red)
+			tc.writes(l)
+			created, err := l.close()
+			if err != nil || created != tc.created {
+				t.Fatalf("close: created %v err %v, want created %v", created, err, tc.created)
+			}
+			data, err := os.ReadFile(path)
+			if tc.want == "-" {
+				if !os.IsNotExist(err) {
+					t.Fatalf("file exists: %q %v", data, err)
+				}
+				return
+			}
+			if string(data) != tc.want {
+				t.Fatalf("content %q, want %q", data, tc.want)
+			}
+		})
+	}
+}
+
+func TestTaskLogConcurrentWriters(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "x.log")
+	l := newTaskLog(path, nil)
+	var wg sync.WaitGroup
+	for _, s := range []*logStream{l.output, l.records, l.output} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 200 {
+				s.Write([]byte("0123456789\n"))
+			}
+		}()
+	}
+	wg.Wait()
+	if _, err := l.close(); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	if len(lines) != 600 {
+		t.Fatalf("%d lines, want 600", len(lines))
+	}
+	for _, line := range lines {
+		if line != "0123456789" {
+			t.Fatalf("torn line %q", line)
+		}
+	}
+}

@@ -1,0 +1,269 @@
+package specs
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/hotpass/hotpass/specs/tmpl"
+	"gopkg.in/yaml.v3"
+)
+
+// RenderOptions carry what templates may refer to.
+type RenderOptions struct {
+	// Params are the resolved, typed parameter values (see ResolveParams).
+	Params map[string]any
+	Run    tmpl.Run
+	// LookupEnv reads environment variables; nil means os.LookupEnv.
+	LookupEnv func(string) (string, bool)
+	// Lenient renders unset environment variables as "" and reports them as
+	// warnings instead of errors; `hotpass validate` runs without secrets.
+	Lenient bool
+	// Engine renders templates; nil uses a new one.
+	Engine *tmpl.Engine
+}
+
+// Rendered is a spec whose templates have been rendered.
+type Rendered struct {
+	*Spec
+	// Secrets are the values read from the environment, to be redacted from
+	// logs and run records.
+	Secrets []string
+}
+
+// Render returns a copy of s in which every templated string scalar of the
+// datasources and task options is rendered. The original is left untouched so
+// the same parsed spec can be rendered for many runs.
+func Render(s *Spec, o RenderOptions) (*Rendered, Diagnostics) {
+	if o.Engine == nil {
+		o.Engine = tmpl.New()
+	}
+	if o.LookupEnv == nil {
+		o.LookupEnv = os.LookupEnv
+	}
+	r := &renderer{spec: s, opts: o, lines: strings.Split(string(s.Source), "\n"),
+		vars: &tmpl.Vars{Params: o.Params, Run: o.Run, LookupEnv: o.LookupEnv, Lenient: o.Lenient}}
+	out := *s
+	out.Datasources = make([]*Datasource, len(s.Datasources))
+	for i, ds := range s.Datasources {
+		c := *ds
+		c.Options = r.node(ds.Options)
+		out.Datasources[i] = &c
+	}
+	out.Tasks = make([]*Task, len(s.Tasks))
+	for i, t := range s.Tasks {
+		c := *t
+		c.With = r.node(t.With)
+		out.Tasks[i] = &c
+	}
+	sort.Strings(r.secrets)
+	r.diags.AttachSource(s.Path, s.Source)
+	return &Rendered{Spec: &out, Secrets: dedupe(r.secrets)}, r.diags
+}
+
+type renderer struct {
+	spec    *Spec
+	opts    RenderOptions
+	vars    *tmpl.Vars
+	lines   []string
+	secrets []string
+	diags   Diagnostics
+}
+
+// node deep-copies n, rendering templated string scalars. Untemplated
+// subtrees are copied too so that a rendered spec never aliases the parsed one.
+func (r *renderer) node(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	n = deref(n)
+	c := *n
+	switch n.Kind {
+	case yaml.MappingNode, yaml.SequenceNode:
+		c.Content = make([]*yaml.Node, len(n.Content))
+		for i, ch := range n.Content {
+			// Keys are never templates; values may be.
+			if n.Kind == yaml.MappingNode && i%2 == 0 {
+				k := *ch
+				c.Content[i] = &k
+				continue
+			}
+			c.Content[i] = r.node(ch)
+		}
+	case yaml.ScalarNode:
+		if n.Tag == "!!str" && tmpl.HasTemplate(n.Value) {
+			res, err := r.opts.Engine.Render(n.Value, r.vars)
+			if err != nil {
+				r.diags = append(r.diags, templateDiag(r.spec.Path, r.lines, n, err))
+				return &c
+			}
+			c.Value = res.Value
+			r.secrets = append(r.secrets, res.Secrets...)
+			for _, name := range res.MissingEnv {
+				r.diags = append(r.diags, Warnf(PosOf(r.spec.Path, n), "environment variable %s is not set", name).
+					WithHint("it must be set when the pipeline runs, or give a default: env_var('%s', 'value')", name))
+			}
+		}
+	}
+	return &c
+}
+
+// templateDiag positions a template error at the file line and column of the
+// offending character: the scalar's position plus the offset inside it.
+func templateDiag(file string, lines []string, n *yaml.Node, err error) Diagnostic {
+	te, ok := err.(*tmpl.Error)
+	if !ok {
+		return Errorf(PosOf(file, n), "template: %v", err)
+	}
+	pos := scalarInnerPos(file, lines, n, te.Line, te.Col)
+	d := Errorf(pos, "template: %s", te.Msg)
+	d.Hint = te.Hint
+	return d
+}
+
+// scalarInnerPos maps a 1-based line/column inside a scalar's value to the file.
+func scalarInnerPos(file string, lines []string, n *yaml.Node, line, col int) Pos {
+	p := PosOf(file, n)
+	if line <= 0 {
+		return p
+	}
+	switch n.Style {
+	case yaml.LiteralStyle, yaml.FoldedStyle:
+		// Block scalars start on the line after the indicator, indented.
+		ln := n.Line + line
+		indent := 0
+		if ln-1 < len(lines) {
+			l := lines[ln-1]
+			indent = len(l) - len(strings.TrimLeft(l, " "))
+		}
+		p.Line = ln
+		if col > 0 {
+			p.Col = indent + col
+		}
+		return p
+	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
+		if line == 1 && col > 0 {
+			p.Col = n.Column + col // one for the opening quote
+		} else if line > 1 {
+			p.Line, p.Col = n.Line+line-1, col
+		}
+		return p
+	default:
+		if line == 1 && col > 0 {
+			p.Col = n.Column + col - 1
+		} else if line > 1 {
+			p.Line, p.Col = n.Line+line-1, col
+		}
+		return p
+	}
+}
+
+func dedupe(s []string) []string {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// ResolveParams merges parameter values: the declared defaults, then values
+// from JSON (--params), then text values (--param k=v). Values are converted
+// to the declared types. Unknown names, bad values and missing required
+// parameters are errors that say which parameter and why.
+func ResolveParams(s *Spec, fromJSON map[string]any, fromFlags map[string]string) (map[string]any, error) {
+	out := make(map[string]any, len(s.Params))
+	names := make([]string, len(s.Params))
+	for i, p := range s.Params {
+		names[i] = p.Name
+		if p.HasDefault {
+			out[p.Name] = p.Default
+		}
+	}
+	unknown := func(name string) error {
+		msg := fmt.Sprintf("unknown param %q", name)
+		if c := closest(name, names); c != "" {
+			return fmt.Errorf("%s (did you mean %q?): %w", msg, c, ErrInvalid)
+		}
+		if len(names) == 0 {
+			return fmt.Errorf("%s: the spec declares no params: %w", msg, ErrInvalid)
+		}
+		return fmt.Errorf("%s: the spec declares %s: %w", msg, strings.Join(names, ", "), ErrInvalid)
+	}
+	jsonKeys := make([]string, 0, len(fromJSON))
+	for k := range fromJSON {
+		jsonKeys = append(jsonKeys, k)
+	}
+	sort.Strings(jsonKeys)
+	for _, k := range jsonKeys {
+		p := s.Param(k)
+		if p == nil {
+			return nil, unknown(k)
+		}
+		v, err := convertJSONParam(p.Type, fromJSON[k])
+		if err != nil {
+			return nil, fmt.Errorf("param %q: %v: %w", k, err, ErrInvalid)
+		}
+		out[k] = v
+	}
+	flagKeys := make([]string, 0, len(fromFlags))
+	for k := range fromFlags {
+		flagKeys = append(flagKeys, k)
+	}
+	sort.Strings(flagKeys)
+	for _, k := range flagKeys {
+		p := s.Param(k)
+		if p == nil {
+			return nil, unknown(k)
+		}
+		v, err := ConvertParam(p.Type, fromFlags[k])
+		if err != nil {
+			return nil, fmt.Errorf("param %q: %v: %w", k, err, ErrInvalid)
+		}
+		out[k] = v
+	}
+	for _, p := range s.Params {
+		if _, ok := out[p.Name]; !ok && p.Required {
+			return nil, fmt.Errorf("param %q is required (declared at %s): pass --param %s=VALUE: %w", p.Name, p.Pos, p.Name, ErrInvalid)
+		}
+	}
+	return out, nil
+}
+
+func convertJSONParam(t ParamType, v any) (any, error) {
+	switch x := v.(type) {
+	case string:
+		return ConvertParam(t, x)
+	case bool:
+		if t == ParamBoolean {
+			return x, nil
+		}
+	case float64:
+		switch t {
+		case ParamNumber:
+			return x, nil
+		case ParamInteger:
+			if x == float64(int64(x)) {
+				return int64(x), nil
+			}
+		}
+	case json.Number:
+		return ConvertParam(t, x.String())
+	case []any:
+		if t == ParamList {
+			out := make([]string, len(x))
+			for i, e := range x {
+				s, ok := e.(string)
+				if !ok {
+					return nil, fmt.Errorf("list items must be strings, item %d is %v", i+1, e)
+				}
+				out[i] = s
+			}
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("must be a %s, got %v", t, v)
+}

@@ -1,0 +1,11 @@
+// Package builtin registers every built-in task type with the tasks
+// registry. Programs import it for its side effect:
+//
+//	import _ "github.com/hotpass/hotpass/tasks/builtin"
+package builtin
+
+import (
+	// Each import registers one task type from its init function.
+	_ "github.com/hotpass/hotpass/tasks/exec"
+	_ "github.com/hotpass/hotpass/tasks/noop"
+)
