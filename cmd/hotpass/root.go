@@ -54,6 +54,7 @@ func newRootCmd() *cobra.Command {
 		newGraphCmd(g),
 		newSchemaCmd(g),
 		newVersionCmd(),
+		newGenCmd(),
 	)
 	return root
 }

@@ -1,0 +1,154 @@
+// Package atomicfile writes a file so that it appears at its final path
+// complete or not at all.
+//
+// Data goes to a temporary file in the target directory (the same file
+// system, so the final rename is atomic); Commit flushes, fsyncs and renames
+// it into place, and Abort deletes it. A crash leaves at most a stray
+// ".<name>.tmp-*" file next to the target, never a truncated target.
+package atomicfile
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Mode is the permission of committed files (before the umask would have
+// applied: temp files are created 0600, so it is set explicitly).
+const Mode os.FileMode = 0o644
+
+const bufferSize = 256 << 10
+
+// File is a buffered, atomically committed output file. It is not safe for
+// concurrent use.
+type File struct {
+	path string
+	tmp  *os.File
+	buf  *bufio.Writer
+	done bool
+	err  error
+}
+
+// Create opens a temporary file next to path. The directory must exist.
+func Create(path string) (*File, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("create temporary file for %s: %w", path, err)
+	}
+	return &File{path: path, tmp: tmp, buf: bufio.NewWriterSize(tmp, bufferSize)}, nil
+}
+
+// Name returns the final path.
+func (f *File) Name() string { return f.path }
+
+// TempName returns the path of the temporary file being written.
+func (f *File) TempName() string { return f.tmp.Name() }
+
+// Write buffers p. After a failed write every later call fails too, so a
+// caller that checks only Commit still sees the first error.
+func (f *File) Write(p []byte) (int, error) {
+	if f.done {
+		return 0, fmt.Errorf("write %s: %w", f.path, os.ErrClosed)
+	}
+	if f.err != nil {
+		return 0, f.err
+	}
+	n, err := f.buf.Write(p)
+	if err != nil {
+		f.err = fmt.Errorf("write %s: %w", f.path, err)
+	}
+	return n, f.err
+}
+
+// WriteString is Write for strings without a conversion.
+func (f *File) WriteString(s string) (int, error) {
+	if f.done {
+		return 0, fmt.Errorf("write %s: %w", f.path, os.ErrClosed)
+	}
+	if f.err != nil {
+		return 0, f.err
+	}
+	n, err := f.buf.WriteString(s)
+	if err != nil {
+		f.err = fmt.Errorf("write %s: %w", f.path, err)
+	}
+	return n, f.err
+}
+
+// Commit flushes, fsyncs and renames the temporary file to the final path,
+// then fsyncs the directory so the rename survives a crash. On any failure
+// the temporary file is removed. Calling Commit or Abort again is a no-op.
+func (f *File) Commit() error {
+	if f.done {
+		return nil
+	}
+	f.done = true
+	err := f.err
+	if err == nil {
+		if err = f.buf.Flush(); err != nil {
+			err = fmt.Errorf("write %s: %w", f.path, err)
+		}
+	}
+	if err == nil {
+		if err = f.tmp.Chmod(Mode); err != nil {
+			err = fmt.Errorf("chmod %s: %w", f.tmp.Name(), err)
+		}
+	}
+	if err == nil {
+		if err = f.tmp.Sync(); err != nil {
+			err = fmt.Errorf("fsync %s: %w", f.tmp.Name(), err)
+		}
+	}
+	if cerr := f.tmp.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close %s: %w", f.tmp.Name(), cerr)
+	}
+	if err == nil {
+		if err = os.Rename(f.tmp.Name(), f.path); err != nil {
+			err = fmt.Errorf("rename into place: %w", err)
+		}
+	}
+	if err != nil {
+		_ = os.Remove(f.tmp.Name())
+		return err
+	}
+	syncDir(filepath.Dir(f.path))
+	return nil
+}
+
+// Close commits; it makes File an io.WriteCloser for code that finishes
+// output with Close. Error paths must call Abort instead.
+func (f *File) Close() error { return f.Commit() }
+
+// Abort discards the temporary file. It is safe to defer after Commit.
+func (f *File) Abort() error {
+	if f.done {
+		return nil
+	}
+	f.done = true
+	cerr := f.tmp.Close()
+	rerr := os.Remove(f.tmp.Name())
+	if rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", f.tmp.Name(), rerr)
+	}
+	if cerr != nil && !errors.Is(cerr, os.ErrClosed) {
+		return fmt.Errorf("close %s: %w", f.tmp.Name(), cerr)
+	}
+	return nil
+}
+
+// syncDir makes a rename durable. Failures are ignored: some file systems do
+// not support fsync on directories, and the data itself is already synced.
+func syncDir(dir string) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	_ = d.Sync()
+	_ = d.Close()
+}

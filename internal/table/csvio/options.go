@@ -1,0 +1,187 @@
+// Package csvio reads and writes CSV files as table streams.
+//
+// Dialect (RFC 4180 with common relaxations):
+//   - records end with "\n" or "\r\n"; a lone "\r" is not a line break;
+//   - a field that starts with the quote character is quoted: it may contain
+//     delimiters and line breaks, and a doubled quote ("") stands for one
+//     quote; "\r\n" inside a quoted field is read as "\n";
+//   - a quote inside an unquoted field is kept literally (5'10" works), but
+//     text between a closing quote and the next delimiter is a bad row;
+//   - backslash escapes are not supported;
+//   - blank lines are skipped; a UTF-8 byte order mark is removed.
+//
+// Line numbers in errors are physical 1-based lines of the file (the header
+// is line 1) and point at the line where the record starts.
+package csvio
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hotpass/hotpass/internal/table"
+)
+
+// BadRowPolicy says what a reader does with a row it cannot use: wrong field
+// count, broken quoting, invalid UTF-8, or a value that does not parse as its
+// column's type.
+type BadRowPolicy string
+
+const (
+	// BadRowError stops reading with an error naming the file and line.
+	BadRowError BadRowPolicy = "error"
+	// BadRowSkip drops the row and keeps reading; Reader.BadRows counts them.
+	BadRowSkip BadRowPolicy = "skip"
+	// BadRowCollect drops the row and records it, with its line number and
+	// the reason, in the CSV file at ReadOptions.RejectsPath.
+	BadRowCollect BadRowPolicy = "collect"
+)
+
+// Encoding names accepted by ReadOptions.Encoding and WriteOptions.Encoding.
+const (
+	UTF8   = "utf-8"
+	Latin1 = "latin-1"
+)
+
+// Defaults applied to zero-valued options.
+const (
+	DefaultInferRows = 1000
+	DefaultBatchRows = 64 * 1024
+)
+
+// ReadOptions configures a Reader. The zero value reads a comma-separated
+// UTF-8 file with a header, treats empty fields as null and infers types from
+// the first 1000 rows.
+type ReadOptions struct {
+	// Delimiter separates fields; default ','. Must be a single-byte (ASCII)
+	// character other than the quote, '\r' or '\n'.
+	Delimiter rune
+	// Quote starts and ends quoted fields; default '"'. Must be ASCII.
+	Quote rune
+	// NoHeader says the first line is data; columns are then named column1,
+	// column2, ... (the header is on by default).
+	NoHeader bool
+	// Encoding is "utf-8" (default) or "latin-1" (ISO 8859-1). Invalid UTF-8
+	// is a bad row unless the encoding is latin-1.
+	Encoding string
+	// NullValues lists field texts read as null; nil means [""]. A non-nil
+	// empty slice means no text is null.
+	NullValues []string
+	// Types overrides inference for the named columns.
+	Types map[string]table.Type
+	// InferRows is how many data rows are sampled to infer types; default
+	// 1000. Values after the sample that do not fit the inferred type are bad
+	// rows; raise InferRows or set Types if that happens.
+	InferRows int
+	// OnBadRow chooses the bad-row policy; default BadRowError.
+	OnBadRow BadRowPolicy
+	// RejectsPath is the side file for BadRowCollect (required with it). It
+	// is a CSV with columns line, reason, record, written atomically when the
+	// Reader is closed.
+	RejectsPath string
+	// BatchRows is the number of rows per batch returned by Next; default
+	// 65536.
+	BatchRows int
+	// Name labels the input in errors when reading from an io.Reader; Open
+	// sets it to the path.
+	Name string
+}
+
+func (o ReadOptions) withDefaults() (ReadOptions, error) {
+	if o.Delimiter == 0 {
+		o.Delimiter = ','
+	}
+	if o.Quote == 0 {
+		o.Quote = '"'
+	}
+	if err := checkDialect(o.Delimiter, o.Quote); err != nil {
+		return o, err
+	}
+	enc, err := normEncoding(o.Encoding)
+	if err != nil {
+		return o, err
+	}
+	o.Encoding = enc
+	if o.NullValues == nil {
+		o.NullValues = []string{""}
+	}
+	if o.InferRows <= 0 {
+		o.InferRows = DefaultInferRows
+	}
+	if o.BatchRows <= 0 {
+		o.BatchRows = DefaultBatchRows
+	}
+	switch o.OnBadRow {
+	case "":
+		o.OnBadRow = BadRowError
+	case BadRowError, BadRowSkip:
+	case BadRowCollect:
+		if o.RejectsPath == "" {
+			return o, fmt.Errorf("csv: on_bad_row collect needs a rejects path for the rejected rows")
+		}
+	default:
+		return o, fmt.Errorf("csv: unknown bad row policy %q: use error, skip or collect", o.OnBadRow)
+	}
+	if o.Name == "" {
+		o.Name = "csv input"
+	}
+	return o, nil
+}
+
+func checkDialect(delim, quote rune) error {
+	if delim >= 0x80 || delim == '\r' || delim == '\n' {
+		return fmt.Errorf("csv: delimiter %q must be a single ASCII character other than a line break", delim)
+	}
+	if quote >= 0x80 || quote == '\r' || quote == '\n' {
+		return fmt.Errorf("csv: quote %q must be a single ASCII character other than a line break", quote)
+	}
+	if delim == quote {
+		return fmt.Errorf("csv: delimiter and quote are both %q", delim)
+	}
+	return nil
+}
+
+func normEncoding(e string) (string, error) {
+	switch strings.ToLower(strings.ReplaceAll(strings.TrimSpace(e), "_", "-")) {
+	case "", "utf-8", "utf8":
+		return UTF8, nil
+	case "latin-1", "latin1", "iso-8859-1", "iso8859-1":
+		return Latin1, nil
+	}
+	return "", fmt.Errorf("csv: unsupported encoding %q: use utf-8 or latin-1", e)
+}
+
+// WriteOptions configures a Writer. The zero value writes comma-separated
+// UTF-8 with a header and empty fields for nulls.
+type WriteOptions struct {
+	// Delimiter separates fields; default ','.
+	Delimiter rune
+	// Quote wraps fields that contain the delimiter, the quote or a line
+	// break; default '"'. Quotes inside are doubled.
+	Quote rune
+	// NoHeader omits the header line.
+	NoHeader bool
+	// Encoding is "utf-8" (default) or "latin-1"; text that latin-1 cannot
+	// represent is an error naming the row and column.
+	Encoding string
+	// Null is the text written for nulls; default "". Empty strings are also
+	// written as "", so they read back as null with the default NullValues.
+	Null string
+}
+
+func (o WriteOptions) withDefaults() (WriteOptions, error) {
+	if o.Delimiter == 0 {
+		o.Delimiter = ','
+	}
+	if o.Quote == 0 {
+		o.Quote = '"'
+	}
+	if err := checkDialect(o.Delimiter, o.Quote); err != nil {
+		return o, err
+	}
+	enc, err := normEncoding(o.Encoding)
+	if err != nil {
+		return o, err
+	}
+	o.Encoding = enc
+	return o, nil
+}

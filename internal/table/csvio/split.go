@@ -1,0 +1,254 @@
+package csvio
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// splitter cuts the input into records. It is a hand-written replacement for
+// encoding/csv because the reader needs physical line numbers, the raw text
+// of rejected records, UTF-8 checks per line and a fast path for lines
+// without quotes (the common case) that does one allocation per record.
+type splitter struct {
+	br       *bufio.Reader
+	delim    byte
+	quote    byte
+	checkUTF bool
+
+	line    int    // number of the last line read
+	lineBuf []byte // holds a line longer than the bufio buffer
+	recBuf  []byte // unquoted field bytes of a slow-path record
+	ends    []int  // end offsets of fields in recBuf
+	raw     []byte // raw text of a slow-path record
+	fields  []string
+	eof     bool
+	arena   []byte // backing store for record strings, see intern
+}
+
+// arenaChunk is the allocation unit for record text. One allocation per
+// chunk instead of one per record cuts allocation and GC work by orders of
+// magnitude on large files; a chunk stays alive while any string in it is
+// referenced, which batches do anyway.
+const arenaChunk = 1 << 20
+
+// intern returns b as a string backed by the arena. Bytes handed out are
+// never written again (appends only go past them, and a full chunk is
+// replaced, not reused), which is what makes the unsafe.String view sound.
+func (s *splitter) intern(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > arenaChunk/4 {
+		return string(b)
+	}
+	if cap(s.arena)-len(s.arena) < len(b) {
+		s.arena = make([]byte, 0, arenaChunk)
+	}
+	start := len(s.arena)
+	s.arena = append(s.arena, b...)
+	return unsafe.String(&s.arena[start], len(b))
+}
+
+// errRecord is a malformed record: the caller applies the bad-row policy.
+type errRecord struct{ msg string }
+
+func (e *errRecord) Error() string { return e.msg }
+
+// record is one split record. fields and rawb are valid until the next
+// call; raw, when set, is a string the record may keep.
+type record struct {
+	fields []string
+	line   int
+	raw    string
+	rawb   []byte
+}
+
+// text returns the raw record text, allocating only for quoted records.
+func (r record) text() string {
+	if r.rawb != nil {
+		return string(r.rawb)
+	}
+	return r.raw
+}
+
+func newSplitter(r io.Reader, delim, quote byte, checkUTF bool) *splitter {
+	return &splitter{br: bufio.NewReaderSize(r, 1<<20), delim: delim, quote: quote, checkUTF: checkUTF}
+}
+
+// readLine returns the next physical line without its terminator, or io.EOF.
+func (s *splitter) readLine() ([]byte, error) {
+	if s.eof {
+		return nil, io.EOF
+	}
+	line, err := s.br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		s.lineBuf = append(s.lineBuf[:0], line...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			line, err = s.br.ReadSlice('\n')
+			s.lineBuf = append(s.lineBuf, line...)
+		}
+		line = s.lineBuf
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+		s.eof = true
+		if len(line) == 0 {
+			return nil, io.EOF
+		}
+	}
+	s.line++
+	n := len(line)
+	if n > 0 && line[n-1] == '\n' {
+		n--
+		if n > 0 && line[n-1] == '\r' {
+			n--
+		}
+	}
+	return line[:n], nil
+}
+
+// next returns the next record, skipping blank lines. A malformed record is
+// reported as *errRecord with rec.line and rec.raw set, and reading may
+// continue after it.
+func (s *splitter) next() (record, error) {
+	var line []byte
+	var err error
+	for {
+		line, err = s.readLine()
+		if err != nil {
+			return record{}, err
+		}
+		if len(line) > 0 {
+			break
+		}
+	}
+	start := s.line
+	if s.checkUTF && !utf8.Valid(line) {
+		raw := string(line)
+		return record{line: start, raw: raw}, &errRecord{msg: fmt.Sprintf("invalid UTF-8 at byte %d of the line (set encoding latin-1 if the file is not UTF-8)", invalidAt(line)+1)}
+	}
+	if bytes.IndexByte(line, s.quote) < 0 {
+		full := s.intern(line)
+		str := full
+		s.fields = s.fields[:0]
+		for {
+			i := indexByteString(str, s.delim)
+			if i < 0 {
+				s.fields = append(s.fields, str)
+				break
+			}
+			s.fields = append(s.fields, str[:i])
+			str = str[i+1:]
+		}
+		return record{fields: s.fields, line: start, raw: full}, nil
+	}
+	return s.slow(line, start)
+}
+
+func indexByteString(s string, b byte) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == b {
+			return i
+		}
+	}
+	return -1
+}
+
+func invalidAt(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
+}
+
+// slow parses a record containing quotes, reading continuation lines while a
+// quoted field is open.
+func (s *splitter) slow(line []byte, start int) (record, error) {
+	s.recBuf = s.recBuf[:0]
+	s.ends = s.ends[:0]
+	s.raw = append(s.raw[:0], line...)
+	bad := func(format string, args ...any) (record, error) {
+		return record{line: start, raw: string(s.raw)}, &errRecord{msg: fmt.Sprintf(format, args...)}
+	}
+	pos := 0
+	for {
+		if pos < len(line) && line[pos] == s.quote {
+			pos++
+			for {
+				i := bytes.IndexByte(line[pos:], s.quote)
+				if i < 0 {
+					s.recBuf = append(s.recBuf, line[pos:]...)
+					s.recBuf = append(s.recBuf, '\n')
+					next, err := s.readLine()
+					if errors.Is(err, io.EOF) {
+						return bad("quoted field %d is never closed", len(s.ends)+1)
+					}
+					if err != nil {
+						return record{}, err
+					}
+					if s.checkUTF && !utf8.Valid(next) {
+						s.raw = append(append(s.raw, '\n'), next...)
+						return bad("invalid UTF-8 on line %d (set encoding latin-1 if the file is not UTF-8)", s.line)
+					}
+					s.raw = append(append(s.raw, '\n'), next...)
+					line, pos = next, 0
+					continue
+				}
+				s.recBuf = append(s.recBuf, line[pos:pos+i]...)
+				pos += i + 1
+				if pos < len(line) && line[pos] == s.quote {
+					s.recBuf = append(s.recBuf, s.quote)
+					pos++
+					continue
+				}
+				break
+			}
+			if pos == len(line) {
+				s.ends = append(s.ends, len(s.recBuf))
+				break
+			}
+			if line[pos] != s.delim {
+				return bad("unexpected %q after the closing quote of field %d (double quotes inside quoted fields)", line[pos], len(s.ends)+1)
+			}
+			pos++
+			s.ends = append(s.ends, len(s.recBuf))
+			if pos == len(line) {
+				s.ends = append(s.ends, len(s.recBuf))
+				break
+			}
+			continue
+		}
+		i := bytes.IndexByte(line[pos:], s.delim)
+		if i < 0 {
+			s.recBuf = append(s.recBuf, line[pos:]...)
+			s.ends = append(s.ends, len(s.recBuf))
+			break
+		}
+		s.recBuf = append(s.recBuf, line[pos:pos+i]...)
+		pos += i + 1
+		s.ends = append(s.ends, len(s.recBuf))
+		if pos == len(line) {
+			s.ends = append(s.ends, len(s.recBuf))
+			break
+		}
+	}
+	str := s.intern(s.recBuf)
+	s.fields = s.fields[:0]
+	prev := 0
+	for _, e := range s.ends {
+		s.fields = append(s.fields, str[prev:e])
+		prev = e
+	}
+	return record{fields: s.fields, line: start, rawb: s.raw}, nil
+}

@@ -1,0 +1,267 @@
+package parquetio
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unsafe"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
+	"github.com/parquet-go/parquet-go/compress/gzip"
+	"github.com/parquet-go/parquet-go/compress/snappy"
+	"github.com/parquet-go/parquet-go/compress/uncompressed"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+
+	"github.com/hotpass/hotpass/internal/table"
+	"github.com/hotpass/hotpass/internal/table/atomicfile"
+)
+
+// DefaultRowGroupRows is the default number of rows per row group: large
+// enough for good compression, small enough that a reader streaming by row
+// group holds little in memory.
+const DefaultRowGroupRows = 128 * 1024
+
+// WriteOptions configures a Writer. The zero value writes zstd-compressed
+// row groups of DefaultRowGroupRows rows with plain-encoded strings.
+type WriteOptions struct {
+	// Compression is "zstd" (default), "snappy", "gzip" or "none".
+	Compression string
+	// RowGroupRows is the number of rows per row group; default
+	// DefaultRowGroupRows.
+	RowGroupRows int
+	// Dictionary dictionary-encodes string columns; it shrinks files with
+	// repetitive text (provinces, statuses) at some CPU cost.
+	Dictionary bool
+}
+
+func codec(name string) (compress.Codec, error) {
+	switch strings.ToLower(name) {
+	case "", "zstd":
+		return &zstd.Codec{Level: zstd.SpeedFastest}, nil
+	case "snappy":
+		return &snappy.Codec{}, nil
+	case "gzip":
+		return &gzip.Codec{}, nil
+	case "none", "uncompressed":
+		return &uncompressed.Codec{}, nil
+	}
+	return nil, fmt.Errorf("parquet: unknown compression %q: use zstd, snappy, gzip or none", name)
+}
+
+// Writer writes table batches to a Parquet file. Create makes the file
+// appear only when Close succeeds; after a failed Write, Close discards the
+// output and returns the first error.
+type Writer struct {
+	name    string
+	schema  table.Schema
+	pw      *parquet.GenericWriter[any]
+	file    *atomicfile.File
+	rgRows  int
+	pending int // rows in the current row group
+	values  []parquet.Value
+	err     error
+	closed  bool
+}
+
+// Create writes a Parquet file at path atomically (see package atomicfile).
+func Create(path string, schema table.Schema, opts WriteOptions) (*Writer, error) {
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("parquet: %w", err)
+	}
+	w, err := newWriter(f, schema, opts, path)
+	if err != nil {
+		_ = f.Abort()
+		return nil, err
+	}
+	w.file = f
+	return w, nil
+}
+
+// NewWriter writes Parquet to out; Close finishes the file but does not close
+// out.
+func NewWriter(out io.Writer, schema table.Schema, opts WriteOptions) (*Writer, error) {
+	return newWriter(out, schema, opts, "parquet output")
+}
+
+func newWriter(out io.Writer, schema table.Schema, opts WriteOptions, name string) (*Writer, error) {
+	c, err := codec(opts.Compression)
+	if err != nil {
+		return nil, err
+	}
+	if schema.Len() == 0 {
+		return nil, fmt.Errorf("parquet: %s: a Parquet file needs at least one column", name)
+	}
+	ps, err := ParquetSchema(schema, opts.Dictionary)
+	if err != nil {
+		return nil, fmt.Errorf("parquet: %s: %w", name, err)
+	}
+	if opts.RowGroupRows <= 0 {
+		opts.RowGroupRows = DefaultRowGroupRows
+	}
+	cfg, err := parquet.NewWriterConfig(ps, parquet.Compression(c), parquet.CreatedBy("hotpass", "", ""))
+	if err != nil {
+		return nil, fmt.Errorf("parquet: %s: %w", name, err)
+	}
+	return &Writer{
+		name:   name,
+		schema: schema,
+		pw:     parquet.NewGenericWriter[any](out, cfg),
+		rgRows: opts.RowGroupRows,
+	}, nil
+}
+
+func (w *Writer) fail(err error) error {
+	if w.err == nil {
+		w.err = err
+	}
+	return w.err
+}
+
+// Write appends the rows of t, whose schema must equal the writer's. Rows
+// are split across row groups of the configured size.
+func (w *Writer) Write(t *table.Table) error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.closed {
+		return fmt.Errorf("write %s: writer is closed", w.name)
+	}
+	if d := w.schema.Diff(t.Schema()); d != "" {
+		return w.fail(fmt.Errorf("write %s: batch schema differs from the file's: %s", w.name, d))
+	}
+	for lo := 0; lo < t.NumRows(); {
+		hi := min(t.NumRows(), lo+w.rgRows-w.pending)
+		if err := w.writeRows(t, lo, hi); err != nil {
+			return w.fail(err)
+		}
+		w.pending += hi - lo
+		lo = hi
+		if w.pending >= w.rgRows {
+			if err := w.pw.Flush(); err != nil {
+				return w.fail(fmt.Errorf("write %s: %w", w.name, err))
+			}
+			w.pending = 0
+		}
+	}
+	return nil
+}
+
+func (w *Writer) writeRows(t *table.Table, lo, hi int) error {
+	cws := w.pw.ColumnWriters()
+	for j := 0; j < t.NumCols(); j++ {
+		vals := columnValues(w.values[:0], t.Column(j), lo, hi, j)
+		w.values = vals
+		if _, err := cws[j].WriteRowValues(vals); err != nil {
+			return fmt.Errorf("write %s: column %q: %w", w.name, t.Schema().Field(j).Name, err)
+		}
+	}
+	clear(w.values) // drop references to string data
+	return nil
+}
+
+// columnValues converts rows [lo, hi) of c to parquet values with the
+// definition levels of an optional column.
+func columnValues(dst []parquet.Value, c *table.Column, lo, hi, col int) []parquet.Value {
+	null := parquet.NullValue().Level(0, 0, col)
+	hasNulls := c.NullCount() > 0
+	switch c.Type() {
+	case table.String:
+		for i, s := range c.Strings()[lo:hi] {
+			if hasNulls && c.IsNull(lo+i) {
+				dst = append(dst, null)
+				continue
+			}
+			dst = append(dst, parquet.ByteArrayValue(stringBytes(s)).Level(0, 1, col))
+		}
+	case table.Int64:
+		for i, v := range c.Int64s()[lo:hi] {
+			if hasNulls && c.IsNull(lo+i) {
+				dst = append(dst, null)
+				continue
+			}
+			dst = append(dst, parquet.Int64Value(v).Level(0, 1, col))
+		}
+	case table.Timestamp:
+		for i, v := range c.Timestamps()[lo:hi] {
+			if hasNulls && c.IsNull(lo+i) {
+				dst = append(dst, null)
+				continue
+			}
+			dst = append(dst, parquet.Int64Value(v).Level(0, 1, col))
+		}
+	case table.Float64:
+		for i, v := range c.Float64s()[lo:hi] {
+			if hasNulls && c.IsNull(lo+i) {
+				dst = append(dst, null)
+				continue
+			}
+			dst = append(dst, parquet.DoubleValue(v).Level(0, 1, col))
+		}
+	case table.Bool:
+		for i, v := range c.Bools()[lo:hi] {
+			if hasNulls && c.IsNull(lo+i) {
+				dst = append(dst, null)
+				continue
+			}
+			dst = append(dst, parquet.BooleanValue(v).Level(0, 1, col))
+		}
+	case table.Date:
+		for i, v := range c.Dates()[lo:hi] {
+			if hasNulls && c.IsNull(lo+i) {
+				dst = append(dst, null)
+				continue
+			}
+			dst = append(dst, parquet.Int32Value(v).Level(0, 1, col))
+		}
+	}
+	return dst
+}
+
+// stringBytes views s as bytes without copying. parquet-go only reads the
+// bytes of values it is given (it copies them into its page buffers), so the
+// immutable string memory is never written.
+func stringBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// Close writes the footer and, for Create, renames the file into place. If a
+// Write failed it discards the file and returns that error.
+func (w *Writer) Close() error {
+	if w.closed {
+		return w.err
+	}
+	w.closed = true
+	if w.err == nil {
+		if err := w.pw.Close(); err != nil {
+			w.err = fmt.Errorf("write %s: %w", w.name, err)
+		}
+	}
+	if w.file == nil {
+		return w.err
+	}
+	if w.err != nil {
+		return errors.Join(w.err, w.file.Abort())
+	}
+	if err := w.file.Commit(); err != nil {
+		w.err = err
+	}
+	return w.err
+}
+
+// Abort discards the output of Create; for NewWriter it only stops writing.
+func (w *Writer) Abort() error {
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	if w.err == nil {
+		w.err = errors.New("writer aborted")
+	}
+	if w.file != nil {
+		return w.file.Abort()
+	}
+	return nil
+}
