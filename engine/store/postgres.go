@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -445,6 +446,7 @@ func (p *PostgresStore) RecordTasks(ctx context.Context, tasks []TaskRun) error 
 	if len(tasks) == 0 {
 		return nil
 	}
+	tasks = slices.Clone(tasks) // validation normalises entries; the caller's stay as they were
 	for i := range tasks {
 		if err := validateTask(&tasks[i]); err != nil {
 			return err

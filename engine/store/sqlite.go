@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,7 +70,6 @@ func OpenSQLite(ctx context.Context, path string, opts SQLiteOptions) (*SQLiteSt
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busy.Milliseconds(), 10)+")")
 	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "journal_mode(WAL)")
 	// In WAL mode NORMAL loses no committed transaction when the process
 	// crashes, only on power loss, and saves an fsync per commit.
 	q.Add("_pragma", "synchronous(NORMAL)")
@@ -80,7 +80,15 @@ func OpenSQLite(ctx context.Context, path string, opts SQLiteOptions) (*SQLiteSt
 	if err != nil {
 		return nil, s.wrap("open "+abs, err)
 	}
+	// A handle has one writer at a time (wmu); the other connections serve
+	// readers, which WAL mode lets run alongside it.
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
 	s.db = db
+	if err := s.enableWAL(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -149,6 +157,34 @@ func (s *SQLiteStore) write(ctx context.Context, op string, fn func(tx *sql.Tx) 
 		return s.wrap(op, err)
 	}
 	return nil
+}
+
+// enableWAL switches the file to WAL mode, which is persistent, so that
+// readers never wait for the writer. The switch needs an exclusive lock, and
+// processes opening a new file together deadlock on it: SQLite then fails
+// at once instead of waiting under the busy timeout, so the switch is
+// retried here until the busy timeout passes. On a file already in WAL mode
+// it takes no lock.
+func (s *SQLiteStore) enableWAL(ctx context.Context) error {
+	deadline := time.Now().Add(s.busyTimeout)
+	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
+		var mode string
+		err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
+		switch c := sqliteCode(err) & 0xff; {
+		case err == nil && strings.EqualFold(mode, "wal"):
+			return nil
+		case err == nil:
+			return fmt.Errorf("enable WAL mode on %s: the journal mode stayed %q; put the database on a local file system", s.path, mode)
+		case (c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED) && time.Now().Before(deadline):
+			select {
+			case <-ctx.Done():
+				return s.wrap("enable WAL mode on "+s.path, ctx.Err())
+			case <-time.After(wait):
+			}
+		default:
+			return s.wrap("enable WAL mode on "+s.path, err)
+		}
+	}
 }
 
 // migrate brings the schema to the latest version. The version is first
@@ -343,6 +379,30 @@ func (s *SQLiteStore) UpdateRun(ctx context.Context, id string, u RunUpdate) (Ru
 
 // ListRuns returns matching runs, newest first.
 func (s *SQLiteStore) ListRuns(ctx context.Context, f RunFilter) ([]Run, error) {
+	q, args := sqliteRunsQuery(f)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.wrap("list runs", err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		r, err := scanSQLiteRun(rows)
+		if err != nil {
+			return nil, s.wrap("list runs", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap("list runs", err)
+	}
+	return out, nil
+}
+
+// sqliteRunsQuery builds ListRuns' query. Each filter column leads an
+// index ending in (created_at, id), so SQLite walks one index backwards and
+// stops at the limit instead of sorting.
+func sqliteRunsQuery(f RunFilter) (string, []any) {
 	var where []string
 	var args []any
 	if f.Status != "" {
@@ -367,23 +427,7 @@ func (s *SQLiteStore) ListRuns(ctx context.Context, f RunFilter) ([]Run, error) 
 		q += " LIMIT ?"
 		args = append(args, f.Limit)
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, s.wrap("list runs", err)
-	}
-	defer rows.Close()
-	var out []Run
-	for rows.Next() {
-		r, err := scanSQLiteRun(rows)
-		if err != nil {
-			return nil, s.wrap("list runs", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.wrap("list runs", err)
-	}
-	return out, nil
+	return q, args
 }
 
 // PruneRuns deletes finished runs created before olderThan.
@@ -484,6 +528,7 @@ func (s *SQLiteStore) RecordTasks(ctx context.Context, ts []TaskRun) error {
 	if len(ts) == 0 {
 		return nil
 	}
+	ts = slices.Clone(ts) // validation normalises entries; the caller's stay as they were
 	for i := range ts {
 		if err := validateTask(&ts[i]); err != nil {
 			return err

@@ -10,6 +10,7 @@ package store
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"time"
 )
@@ -140,6 +141,15 @@ func Open(ctx context.Context, target string) (Store, error) {
 		target = DefaultPath
 	}
 	return OpenSQLite(ctx, target, SQLiteOptions{})
+}
+
+// DefaultTarget is where hotpass keeps its state unless told otherwise:
+// $HOTPASS_DATABASE_URL when set, else DefaultPath.
+func DefaultTarget() string {
+	if u := os.Getenv(EnvDatabaseURL); u != "" {
+		return u
+	}
+	return DefaultPath
 }
 
 // IsPostgresURL reports whether target names a PostgreSQL database rather

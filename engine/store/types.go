@@ -196,8 +196,10 @@ type Deployment struct {
 	// scheduler was down; 0 starts none.
 	Catchup time.Duration
 	// Overlap defaults to OverlapSkip when empty.
-	Overlap   OverlapPolicy
-	SpecHash  string
+	Overlap  OverlapPolicy
+	SpecHash string
+	// CreatedAt and UpdatedAt are set by the store; PutDeployment ignores
+	// the values it is given.
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
