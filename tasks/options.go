@@ -147,8 +147,14 @@ func fieldsByName(v reflect.Value) map[string]reflect.Value {
 		if !sf.IsExported() {
 			continue
 		}
-		name, _, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+		name, flags, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
 		if name == "-" {
+			continue
+		}
+		if flags == "inline" && sf.Type.Kind() == reflect.Struct {
+			for k, f := range fieldsByName(v.Field(i)) {
+				out[k] = f
+			}
 			continue
 		}
 		if name == "" {

@@ -3,6 +3,8 @@ package tasks_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hotpass/hotpass/engine"
@@ -22,13 +24,18 @@ type runNothing struct{}
 
 func (runNothing) Run(context.Context, *engine.Env) (*engine.Result, error) { return nil, nil }
 
+// round makes TestRegister's type names unique when the test runs more than
+// once in a process (-count).
+var round atomic.Int32
+
 // The registry is process-wide and meant to be filled from init; this test
 // adds uniquely named types, which no other test looks up.
 func TestRegister(t *testing.T) {
-	tasks.Register(namedType("zz-test-b"))
-	tasks.Register(namedType("zz-test-a"))
+	prefix := fmt.Sprintf("zz-test-%d-", round.Add(1))
+	tasks.Register(namedType(prefix + "b"))
+	tasks.Register(namedType(prefix + "a"))
 	reg := tasks.Default()
-	if typ, ok := reg.Lookup("zz-test-a"); !ok || typ.Name() != "zz-test-a" {
+	if typ, ok := reg.Lookup(prefix + "a"); !ok || typ.Name() != prefix+"a" {
 		t.Fatal("registered type not found")
 	}
 	if _, ok := reg.Lookup("zz-test-missing"); ok {
@@ -40,7 +47,7 @@ func TestRegister(t *testing.T) {
 			t.Fatalf("Types not sorted: %s before %s", types[i-1].Name(), types[i].Name())
 		}
 	}
-	for _, name := range []string{"zz-test-a", ""} {
+	for _, name := range []string{prefix + "a", ""} {
 		func() {
 			defer func() {
 				if recover() == nil {

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hotpass/hotpass/engine"
 )
@@ -340,5 +341,51 @@ func TestExamplesDeclareSchema(t *testing.T) {
 		if !strings.HasPrefix(string(data), "# yaml-language-server: $schema=") {
 			t.Errorf("%s does not start with the yaml-language-server $schema comment", f)
 		}
+	}
+}
+
+// TestRunCancelled interrupts a run (as Ctrl-C does through the signal
+// context in main): the running command is killed, the run is recorded as
+// cancelled, and the exit status is 130.
+func TestRunCancelled(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "slow.yaml")
+	if err := os.WriteFile(spec, []byte("version: 1\nname: slow\ntasks:\n  sleep:\n    type: exec\n    with: {command: \"sleep 60\"}\n  after: {type: noop, needs: [sleep]}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(dir, "state")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	var out, errb bytes.Buffer
+	go func() {
+		done <- execute(ctx, []string{"run", "--no-progress", "--state-dir", state, spec}, &out, &errb)
+	}()
+	// Cancel once the task has started, as a user pressing Ctrl-C would.
+	for i := 0; ; i++ {
+		if logs, _ := filepath.Glob(filepath.Join(state, "runs", "*", "logs", "sleep.log")); len(logs) == 1 {
+			break
+		}
+		if i > 1000 {
+			t.Fatal("task never started")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	start := time.Now()
+	cancel()
+	code := <-done
+	if code != exitCancelled {
+		t.Fatalf("exit code = %d, want %d\n%s", code, exitCancelled, errb.String())
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("cancellation took %s", d)
+	}
+	recs, _ := filepath.Glob(filepath.Join(state, "runs", "*", engine.RunRecordFile))
+	rec, err := engine.ReadRunRecord(recs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Status != engine.StatusCancelled || rec.Task("sleep").Status != engine.StatusCancelled || rec.Task("after").Status == engine.StatusSucceeded {
+		t.Errorf("record after cancel: run %s, sleep %s, after %s", rec.Status, rec.Task("sleep").Status, rec.Task("after").Status)
 	}
 }

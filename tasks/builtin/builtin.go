@@ -8,4 +8,6 @@ import (
 	// Each import registers one task type from its init function.
 	_ "github.com/hotpass/hotpass/tasks/exec"
 	_ "github.com/hotpass/hotpass/tasks/noop"
+	_ "github.com/hotpass/hotpass/tasks/read"
+	_ "github.com/hotpass/hotpass/tasks/write"
 )

@@ -1,0 +1,550 @@
+// Package datasource reads and writes tables in the formats a spec's
+// `datasources:` block and the read/write tasks name: csv, xlsx, parquet,
+// jsonl and postgres. A Config is what the user wrote (a datasource's options,
+// overridden by a task's own); Read and Write do the work.
+package datasource
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/hotpass/hotpass/internal/table"
+	"github.com/hotpass/hotpass/internal/table/csvio"
+	"github.com/hotpass/hotpass/internal/table/jsonlio"
+	"github.com/hotpass/hotpass/internal/table/parquetio"
+	"github.com/hotpass/hotpass/internal/table/xlsxio"
+)
+
+// Formats lists the supported formats, in the order documentation shows them.
+var Formats = []string{"csv", "xlsx", "parquet", "jsonl", "postgres"}
+
+// SourceFileColumn is added when a path glob matches files, naming the file
+// each row came from.
+const SourceFileColumn = "_source_file"
+
+// Config holds every option a datasource or a read/write task may set. Which
+// options apply depends on the format; Check reports those that do not.
+type Config struct {
+	Type   string `yaml:"type"`
+	Format string `yaml:"format"`
+	Path   string `yaml:"path"`
+
+	// csv
+	Delimiter   string   `yaml:"delimiter"`
+	Quote       string   `yaml:"quote"`
+	Header      *bool    `yaml:"header"`
+	Encoding    string   `yaml:"encoding"`
+	OnBadRow    string   `yaml:"on_bad_row"`
+	RejectsPath string   `yaml:"rejects_path"`
+	NullValues  []string `yaml:"null_values"`
+
+	// csv, xlsx, jsonl
+	Types     map[string]string `yaml:"types"`
+	InferRows int               `yaml:"infer_rows"`
+
+	// xlsx
+	Sheet     string `yaml:"sheet"`
+	HeaderRow int    `yaml:"header_row"`
+	Password  string `yaml:"password"`
+
+	// parquet
+	Compression string `yaml:"compression"`
+
+	// postgres
+	DSN   string   `yaml:"dsn"`
+	Query string   `yaml:"query"`
+	Table string   `yaml:"table"`
+	Mode  string   `yaml:"mode"`
+	Key   []string `yaml:"key"`
+}
+
+// optionFormats says which formats each format-specific option applies to.
+var optionFormats = map[string][]string{
+	"delimiter": {"csv"}, "quote": {"csv"}, "header": {"csv"}, "encoding": {"csv"},
+	"on_bad_row": {"csv"}, "rejects_path": {"csv"}, "null_values": {"csv", "xlsx"},
+	"types": {"csv", "xlsx", "jsonl"}, "infer_rows": {"csv", "xlsx", "jsonl"},
+	"sheet": {"xlsx"}, "header_row": {"xlsx"}, "password": {"xlsx"},
+	"compression": {"parquet"},
+	"dsn":         {"postgres"}, "query": {"postgres"}, "table": {"postgres"}, "mode": {"postgres"}, "key": {"postgres"},
+}
+
+// set lists the options of c that were given, by yaml name.
+func (c *Config) set() []string {
+	var out []string
+	add := func(name string, ok bool) {
+		if ok {
+			out = append(out, name)
+		}
+	}
+	add("delimiter", c.Delimiter != "")
+	add("quote", c.Quote != "")
+	add("header", c.Header != nil)
+	add("encoding", c.Encoding != "")
+	add("on_bad_row", c.OnBadRow != "")
+	add("rejects_path", c.RejectsPath != "")
+	add("null_values", c.NullValues != nil)
+	add("types", len(c.Types) > 0)
+	add("infer_rows", c.InferRows != 0)
+	add("sheet", c.Sheet != "")
+	add("header_row", c.HeaderRow != 0)
+	add("password", c.Password != "")
+	add("compression", c.Compression != "")
+	add("dsn", c.DSN != "")
+	add("query", c.Query != "")
+	add("table", c.Table != "")
+	add("mode", c.Mode != "")
+	add("key", len(c.Key) > 0)
+	return out
+}
+
+// Override returns c with every option set in o taking precedence.
+func (c Config) Override(o Config) Config {
+	if o.Type != "" {
+		c.Type = o.Type
+	}
+	if o.Format != "" {
+		c.Format = o.Format
+	}
+	if o.Path != "" {
+		c.Path = o.Path
+	}
+	str := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	str(&c.Delimiter, o.Delimiter)
+	str(&c.Quote, o.Quote)
+	str(&c.Encoding, o.Encoding)
+	str(&c.OnBadRow, o.OnBadRow)
+	str(&c.RejectsPath, o.RejectsPath)
+	str(&c.Sheet, o.Sheet)
+	str(&c.Password, o.Password)
+	str(&c.Compression, o.Compression)
+	str(&c.DSN, o.DSN)
+	str(&c.Query, o.Query)
+	str(&c.Table, o.Table)
+	str(&c.Mode, o.Mode)
+	if o.Header != nil {
+		c.Header = o.Header
+	}
+	if o.NullValues != nil {
+		c.NullValues = o.NullValues
+	}
+	if len(o.Types) > 0 {
+		c.Types = o.Types
+	}
+	if o.InferRows != 0 {
+		c.InferRows = o.InferRows
+	}
+	if o.HeaderRow != 0 {
+		c.HeaderRow = o.HeaderRow
+	}
+	if len(o.Key) > 0 {
+		c.Key = o.Key
+	}
+	if o.Query != "" {
+		c.Table = ""
+	}
+	return c
+}
+
+// ResolvedFormat is the format to use: `format:`, else the datasource `type:`,
+// else the path's extension.
+func (c *Config) ResolvedFormat() (string, error) {
+	if c.Format != "" {
+		return c.Format, nil
+	}
+	if c.Type != "" {
+		return c.Type, nil
+	}
+	if c.Path == "" {
+		return "", errors.New("no format: give `format:` or a path with a known extension")
+	}
+	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(c.Path), "."))
+	switch ext {
+	case "csv", "tsv", "txt":
+		return "csv", nil
+	case "xlsx", "xlsm":
+		return "xlsx", nil
+	case "parquet", "pq":
+		return "parquet", nil
+	case "jsonl", "ndjson":
+		return "jsonl", nil
+	}
+	return "", fmt.Errorf("cannot tell the format of %q from its extension: give `format:` (%s)", c.Path, strings.Join(Formats, ", "))
+}
+
+// Problem is an option error; Option names the offending option ("" for the whole config).
+type Problem struct {
+	Option string
+	Msg    string
+	Hint   string
+}
+
+// Check reports options that do not apply to the format or have bad values.
+// forWrite selects the rules of sinks (no query; mode and key for postgres).
+func (c *Config) Check(forWrite bool) []Problem {
+	format, err := c.ResolvedFormat()
+	if err != nil {
+		return []Problem{{Option: "format", Msg: err.Error()}}
+	}
+	var ps []Problem
+	if !contains(Formats, format) {
+		return []Problem{{Option: "format", Msg: fmt.Sprintf("unknown format %q", format), Hint: "use one of " + strings.Join(Formats, ", ")}}
+	}
+	for _, opt := range c.set() {
+		if fs := optionFormats[opt]; !contains(fs, format) {
+			ps = append(ps, Problem{Option: opt, Msg: fmt.Sprintf("does not apply to %s", format),
+				Hint: fmt.Sprintf("%s is an option of %s", opt, strings.Join(fs, ", "))})
+		}
+	}
+	if format == "postgres" {
+		switch {
+		case c.DSN == "":
+			ps = append(ps, Problem{Option: "dsn", Msg: "postgres needs a dsn", Hint: `for example dsn: "{{ env_var('CRM_DSN') }}"`})
+		case !forWrite && c.Query == "" && c.Table == "":
+			ps = append(ps, Problem{Option: "query", Msg: "postgres reads need a query or a table"})
+		case forWrite && c.Table == "":
+			ps = append(ps, Problem{Option: "table", Msg: "postgres writes need a table"})
+		}
+		if forWrite && c.Query != "" {
+			ps = append(ps, Problem{Option: "query", Msg: "a sink writes to a table, not a query", Hint: "use table:"})
+		}
+		switch c.Mode {
+		case "", "append", "replace":
+		case "upsert":
+			if len(c.Key) == 0 {
+				ps = append(ps, Problem{Option: "key", Msg: "mode upsert needs key: the columns that identify a row"})
+			}
+		default:
+			ps = append(ps, Problem{Option: "mode", Msg: fmt.Sprintf("unknown mode %q", c.Mode), Hint: "use append, replace or upsert"})
+		}
+	} else if c.Path == "" {
+		ps = append(ps, Problem{Option: "path", Msg: fmt.Sprintf("%s needs a path", format)})
+	}
+	if c.OnBadRow != "" && !contains([]string{"error", "skip", "collect"}, c.OnBadRow) {
+		ps = append(ps, Problem{Option: "on_bad_row", Msg: fmt.Sprintf("unknown policy %q", c.OnBadRow), Hint: "use error, skip or collect"})
+	}
+	if c.OnBadRow == "collect" && c.RejectsPath == "" {
+		ps = append(ps, Problem{Option: "rejects_path", Msg: "on_bad_row: collect needs rejects_path, the file that receives rejected rows"})
+	}
+	for _, opt := range []struct{ name, v string }{{"delimiter", c.Delimiter}, {"quote", c.Quote}} {
+		if opt.v != "" && len([]rune(unescape(opt.v))) != 1 {
+			ps = append(ps, Problem{Option: opt.name, Msg: fmt.Sprintf("must be one character, got %q", opt.v), Hint: `write "\t" for a tab`})
+		}
+	}
+	names := make([]string, 0, len(c.Types))
+	for k := range c.Types {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if _, err := table.ParseType(c.Types[k]); err != nil {
+			ps = append(ps, Problem{Option: "types", Msg: fmt.Sprintf("column %q: %v", k, err)})
+		}
+	}
+	return ps
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func unescape(s string) string {
+	if s == `\t` {
+		return "\t"
+	}
+	return s
+}
+
+func (c *Config) types() (map[string]table.Type, error) {
+	if len(c.Types) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]table.Type, len(c.Types))
+	for k, v := range c.Types {
+		t, err := table.ParseType(v)
+		if err != nil {
+			return nil, fmt.Errorf("types: column %q: %w", k, err)
+		}
+		out[k] = t
+	}
+	return out, nil
+}
+
+// Files expands the config's path (relative to dir) to the files it names,
+// sorted. A glob that matches nothing is an error naming the pattern.
+func (c *Config) Files(dir string) ([]string, error) {
+	p := c.Path
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(dir, p)
+	}
+	if !strings.ContainsAny(c.Path, "*?[") {
+		if _, err := os.Stat(p); err != nil {
+			return nil, fmt.Errorf("%s: %w", p, describe(err))
+		}
+		return []string{p}, nil
+	}
+	matches, err := filepath.Glob(p)
+	if err != nil {
+		return nil, fmt.Errorf("bad glob %q: %w", c.Path, err)
+	}
+	if len(matches) == 0 {
+		return nil, fmt.Errorf("no file matches %q (relative to %s)", c.Path, dir)
+	}
+	sort.Strings(matches)
+	return matches, nil
+}
+
+func describe(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// Read reads the whole input the config names into one table. dir resolves
+// relative paths. A glob reads every matching file into one table with a
+// _source_file column; columns are matched by name, and a column whose type
+// differs between files becomes a string column.
+func Read(ctx context.Context, c Config, dir string) (*table.Table, error) {
+	format, err := c.ResolvedFormat()
+	if err != nil {
+		return nil, err
+	}
+	if format == "postgres" {
+		return readPostgres(ctx, c)
+	}
+	files, err := c.Files(dir)
+	if err != nil {
+		return nil, err
+	}
+	glob := strings.ContainsAny(c.Path, "*?[")
+	tables := make([]*table.Table, 0, len(files))
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		t, err := readFile(c, format, f)
+		if err != nil {
+			return nil, err
+		}
+		if glob {
+			rel, rerr := filepath.Rel(dir, f)
+			if rerr != nil {
+				rel = f
+			}
+			t, err = withConstant(t, SourceFileColumn, rel)
+			if err != nil {
+				return nil, err
+			}
+		}
+		tables = append(tables, t)
+	}
+	if len(tables) == 1 {
+		return tables[0], nil
+	}
+	return Union(tables...)
+}
+
+func readFile(c Config, format, path string) (*table.Table, error) {
+	types, err := c.types()
+	if err != nil {
+		return nil, err
+	}
+	var r table.Reader
+	switch format {
+	case "csv":
+		o := csvio.ReadOptions{NoHeader: c.Header != nil && !*c.Header, Encoding: c.Encoding, NullValues: c.NullValues,
+			Types: types, InferRows: c.InferRows, OnBadRow: csvio.BadRowPolicy(c.OnBadRow), RejectsPath: c.RejectsPath}
+		if c.Delimiter != "" {
+			o.Delimiter = []rune(unescape(c.Delimiter))[0]
+		} else if strings.EqualFold(filepath.Ext(path), ".tsv") {
+			o.Delimiter = '\t'
+		}
+		if c.Quote != "" {
+			o.Quote = []rune(c.Quote)[0]
+		}
+		r, err = csvio.Open(path, o)
+	case "jsonl":
+		r, err = jsonlio.Open(path, jsonlio.ReadOptions{Types: types, InferRows: c.InferRows})
+	case "parquet":
+		r, err = parquetio.Open(path)
+	case "xlsx":
+		o := xlsxio.ReadOptions{HeaderRow: c.HeaderRow, Types: types, InferRows: c.InferRows, NullValues: c.NullValues, Password: c.Password}
+		if n, err := strconv.Atoi(c.Sheet); err == nil && n > 0 {
+			o.SheetIndex = n
+		} else {
+			o.Sheet = c.Sheet
+		}
+		r, err = xlsxio.Open(path, o)
+	default:
+		return nil, fmt.Errorf("unknown format %q", format)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t, err := table.ReadAll(r)
+	cerr := r.Close()
+	if err != nil {
+		return nil, err
+	}
+	if cerr != nil {
+		return nil, cerr
+	}
+	return t, nil
+}
+
+// withConstant appends a string column holding v on every row.
+func withConstant(t *table.Table, name, v string) (*table.Table, error) {
+	b := table.NewColumnBuilder(table.String, t.NumRows())
+	for i := 0; i < t.NumRows(); i++ {
+		b.AppendString(v)
+	}
+	return t.WithColumn(name, b.Build())
+}
+
+// Union stacks tables whose columns may differ: columns are matched by name in
+// first-seen order, missing ones are null, and a column whose type differs
+// between tables becomes a string column.
+func Union(tables ...*table.Table) (*table.Table, error) {
+	var fields []table.Field
+	index := map[string]int{}
+	for _, t := range tables {
+		for _, f := range t.Schema().Fields() {
+			i, ok := index[f.Name]
+			if !ok {
+				index[f.Name] = len(fields)
+				fields = append(fields, f)
+				continue
+			}
+			if fields[i].Type != f.Type {
+				fields[i].Type = table.String
+			}
+		}
+	}
+	schema, err := table.NewSchema(fields...)
+	if err != nil {
+		return nil, err
+	}
+	total := 0
+	for _, t := range tables {
+		total += t.NumRows()
+	}
+	b := table.NewBuilder(schema, total)
+	for _, t := range tables {
+		for j, f := range fields {
+			cb := b.Column(j)
+			src := t.ColumnByName(f.Name)
+			switch {
+			case src == nil:
+				for i := 0; i < t.NumRows(); i++ {
+					cb.AppendNull()
+				}
+			case src.Type() == f.Type:
+				for i := 0; i < t.NumRows(); i++ {
+					cb.AppendFrom(src, i)
+				}
+			default:
+				for i := 0; i < t.NumRows(); i++ {
+					if src.IsNull(i) {
+						cb.AppendNull()
+					} else {
+						cb.AppendString(src.Format(i))
+					}
+				}
+			}
+		}
+	}
+	return b.Build()
+}
+
+// WriteOptions are the write task's own settings.
+type WriteOptions struct {
+	// Overwrite false refuses to replace an existing file.
+	Overwrite bool
+	// Sheet options for xlsx output.
+	Sheet xlsxio.SheetOptions
+}
+
+// Write writes t where the config says. Files are written to a temporary file
+// and renamed, so a failed or interrupted write never leaves a partial file.
+func Write(ctx context.Context, c Config, dir string, t *table.Table, o WriteOptions) (string, error) {
+	format, err := c.ResolvedFormat()
+	if err != nil {
+		return "", err
+	}
+	if format == "postgres" {
+		return c.Table, writePostgres(ctx, c, t)
+	}
+	path := c.Path
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	if !o.Overwrite {
+		if _, err := os.Stat(path); err == nil {
+			return "", fmt.Errorf("%s already exists and overwrite is false: remove it or set overwrite: true", path)
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", fmt.Errorf("create directory for %s: %w", path, describe(err))
+	}
+	var w table.Writer
+	switch format {
+	case "csv":
+		wo := csvio.WriteOptions{NoHeader: c.Header != nil && !*c.Header, Encoding: c.Encoding}
+		if c.Delimiter != "" {
+			wo.Delimiter = []rune(unescape(c.Delimiter))[0]
+		}
+		if c.Quote != "" {
+			wo.Quote = []rune(c.Quote)[0]
+		}
+		w, err = csvio.Create(path, t.Schema(), wo)
+	case "jsonl":
+		w, err = jsonlio.Create(path, t.Schema())
+	case "parquet":
+		w, err = parquetio.Create(path, t.Schema(), parquetio.WriteOptions{Compression: c.Compression})
+	case "xlsx":
+		w, err = xlsxio.Create(path, t.Schema(), xlsxio.WriteOptions{Sheet: c.Sheet, SheetOptions: o.Sheet})
+	default:
+		return "", fmt.Errorf("unknown format %q", format)
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := w.Write(t); err != nil {
+		_ = table.Abort(w)
+		return "", err
+	}
+	if err := ctx.Err(); err != nil {
+		_ = table.Abort(w)
+		return "", err
+	}
+	if err := w.Close(); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+// Schemas returns the JSON Schema of each datasource type's options.
+func Schemas() map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(Formats))
+	for _, f := range Formats {
+		out[f] = formatSchema(f, true)
+	}
+	return out
+}

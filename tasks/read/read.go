@@ -1,0 +1,77 @@
+// Package read provides the `read` task type: load a table from a datasource
+// or a file (csv, xlsx, parquet, jsonl, postgres).
+package read
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+
+	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/specs"
+	"github.com/hotpass/hotpass/tasks"
+	"github.com/hotpass/hotpass/tasks/datasource"
+	"github.com/hotpass/hotpass/tasks/tableio"
+)
+
+func init() { tasks.Register(Type{}) }
+
+// Type is the read task type.
+type Type struct{}
+
+// Name returns "read".
+func (Type) Name() string { return "read" }
+
+// Schema returns the JSON Schema of the `with:` block.
+func (Type) Schema() json.RawMessage {
+	props := datasource.TaskOptionsSchema()
+	props["source"] = map[string]any{"type": "string",
+		"description": "Name of a datasource declared under the spec's datasources:. Options given here override its options."}
+	props = maps.Clone(props)
+	delete(props, "mode")
+	delete(props, "key")
+	s, _ := json.Marshal(map[string]any{
+		"$schema":              "https://json-schema.org/draft/2020-12/schema",
+		"title":                "read",
+		"description":          "Reads a table from a datasource (source:) or a file (path:). The table is passed to downstream tasks and kept as <run dir>/<task>.parquet.",
+		"type":                 "object",
+		"additionalProperties": false,
+		"properties":           props,
+		"anyOf":                []any{map[string]any{"required": []any{"source"}}, map[string]any{"required": []any{"path"}}},
+	})
+	return s
+}
+
+type options struct {
+	Source            string `yaml:"source"`
+	datasource.Config `yaml:",inline"`
+}
+
+// Prepare resolves the datasource and checks that every option applies to its format.
+func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
+	var o options
+	opts, err := tasks.Decode(spec, task, &o)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := datasource.Resolve(spec, task, opts, "source", o.Source, o.Config, false)
+	if err != nil {
+		return nil, err
+	}
+	return &runner{cfg: cfg}, nil
+}
+
+type runner struct {
+	cfg datasource.Config
+}
+
+// Run reads the table and keeps it in the run directory.
+func (r *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, error) {
+	env.Log.Info("reading", "from", r.cfg.Describe())
+	t, err := datasource.Read(ctx, r.cfg, env.SpecDir)
+	if err != nil {
+		return nil, err
+	}
+	env.Log.Info("read", "rows", t.NumRows(), "columns", t.NumCols())
+	return tableio.Persist(env, t, int64(t.NumRows()))
+}

@@ -1,0 +1,239 @@
+package read_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/internal/pgtest"
+	"github.com/hotpass/hotpass/internal/table"
+	"github.com/hotpass/hotpass/internal/table/parquetio"
+	"github.com/hotpass/hotpass/specs"
+	"github.com/hotpass/hotpass/tasks"
+	_ "github.com/hotpass/hotpass/tasks/builtin"
+)
+
+// runSpec writes src as a spec in dir and runs it, returning the record.
+func runSpec(t *testing.T, dir, src string, env map[string]string) (*engine.RunRecord, error) {
+	t.Helper()
+	path := filepath.Join(dir, "pipeline.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := engine.NewLoader(tasks.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	spec, _, err := l.Load(path, false, lookup)
+	if err != nil {
+		return nil, err
+	}
+	prep, err := l.Prepare(spec, engine.PrepareOptions{LookupEnv: lookup})
+	if err != nil {
+		return nil, err
+	}
+	return prep.Plan.Run(context.Background(), engine.RunOptions{StateDir: filepath.Join(dir, ".hotpass")})
+}
+
+// output reads the table a task kept in the run directory.
+func output(t *testing.T, dir string, rec *engine.RunRecord, task string) *table.Table {
+	t.Helper()
+	r, err := parquetio.Open(filepath.Join(dir, ".hotpass", "runs", rec.RunID, task+".parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tb, err := table.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb
+}
+
+const sample = `{"id": 1, "name": "Aero Academy", "score": 0.5, "active": true, "founded": "1999-04-01"}
+{"id": 2, "name": "Blue Sky, \"Cape\"", "score": null, "active": false, "founded": null}
+{"id": 3, "name": null, "score": 2.25, "active": null, "founded": "2021-12-31"}
+`
+
+// TestFormatsRoundTrip writes one table in every file format through write
+// tasks, reads each back through read tasks, and compares with the original:
+// values, types, nulls and column order.
+func TestFormatsRoundTrip(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "in.jsonl"), []byte(sample), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := `version: 1
+name: roundtrip
+tasks:
+  src: {type: read, with: {path: in.jsonl, types: {founded: date}}}
+`
+	for _, f := range []string{"csv", "xlsx", "parquet", "jsonl"} {
+		src += "  w_" + f + ": {type: write, with: {input: src, path: out/data." + f + "}}\n"
+		extra := ""
+		if f == "csv" || f == "xlsx" {
+			extra = ", types: {founded: date}"
+		}
+		src += "  r_" + f + ": {type: read, needs: [w_" + f + "], with: {path: out/data." + f + extra + "}}\n"
+	}
+	rec, err := runSpec(t, dir, src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Status != engine.StatusSucceeded {
+		for _, tr := range rec.Tasks {
+			t.Logf("%s: %s %s", tr.ID, tr.Status, tr.Error)
+		}
+		t.Fatalf("run %s", rec.Status)
+	}
+	want := output(t, dir, rec, "src")
+	if got := want.Schema().Names(); strings.Join(got, ",") != "id,name,score,active,founded" {
+		t.Fatalf("source columns = %v", got)
+	}
+	for _, f := range []string{"csv", "xlsx", "parquet", "jsonl"} {
+		got := output(t, dir, rec, "r_"+f)
+		if !got.Equal(want) {
+			t.Errorf("%s round trip differs:\n%s", f, got.Diff(want))
+		}
+	}
+}
+
+func TestGlobReadAddsSourceFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "data"), 0o755)
+	os.WriteFile(filepath.Join(dir, "data", "a_contacts.csv"), []byte("name,phone\nAero,0115550101\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "data", "b_contacts.csv"), []byte("name,email\nBlue,x@y.example\nCape,z@w.example\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "data", "other.csv"), []byte("name\nignored\n"), 0o644)
+	rec, err := runSpec(t, dir, "version: 1\nname: glob\ndatasources:\n  contacts: {type: csv, path: \"data/*contacts*.csv\"}\ntasks:\n  all: {type: read, with: {source: contacts}}\n", nil)
+	if err != nil || rec.Status != engine.StatusSucceeded {
+		t.Fatalf("run: %v %+v", err, rec)
+	}
+	got := output(t, dir, rec, "all")
+	if names := strings.Join(got.Schema().Names(), ","); names != "name,phone,_source_file,email" {
+		t.Errorf("columns = %s", names)
+	}
+	if got.NumRows() != 3 {
+		t.Fatalf("rows = %d, want 3", got.NumRows())
+	}
+	if v := got.ColumnByName("_source_file").Format(2); v != filepath.Join("data", "b_contacts.csv") {
+		t.Errorf("_source_file = %q", v)
+	}
+	// The phone keeps its leading zero: inference leaves it a string.
+	if v := got.ColumnByName("phone").Format(0); v != "0115550101" {
+		t.Errorf("phone = %q", v)
+	}
+}
+
+func TestSpecErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, src, want, hint string
+		line, col             int
+	}{
+		{"unknown datasource", "version: 1\nname: x\ndatasources:\n  contacts: {type: csv, path: c.csv}\ntasks:\n  a: {type: read, with: {source: contact}}\n",
+			`unknown datasource "contact"`, `did you mean "contacts"?`, 6, 34},
+		{"option for another format", "version: 1\nname: x\ntasks:\n  a: {type: read, with: {path: c.csv, sheet: Cleaned}}\n",
+			"sheet: does not apply to csv", "xlsx", 4, 46},
+		{"unknown extension", "version: 1\nname: x\ntasks:\n  a: {type: read, with: {path: c.dat}}\n",
+			"cannot tell the format", "", 4, 25},
+		{"upsert without key", "version: 1\nname: x\ndatasources:\n  db: {type: postgres, dsn: 'postgres://x@y/z', table: t, mode: upsert}\ntasks:\n  a: {type: read, with: {path: c.csv}}\n  b: {type: write, with: {input: a, sink: db}}\n",
+			"mode upsert needs key", "", 4, 3},
+		{"datasource type typo", "version: 1\nname: x\ndatasources:\n  db: {type: postgress, dsn: x}\ntasks:\n  a: {type: noop}\n",
+			`unknown datasource type "postgress"`, `did you mean "postgres"?`, 4, 14},
+		{"datasource option typo", "version: 1\nname: x\ndatasources:\n  db: {type: csv, pth: x.csv}\ntasks:\n  a: {type: noop}\n",
+			`unknown key "pth"`, `did you mean "path"?`, 4, 19},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := runSpec(t, t.TempDir(), tt.src, nil)
+			if !errors.Is(err, specs.ErrInvalid) {
+				t.Fatalf("error = %v, want an invalid-spec error", err)
+			}
+			d := specs.AsDiagnostics(err)[0]
+			if !strings.Contains(d.Message, tt.want) || !strings.Contains(d.Hint, tt.hint) {
+				t.Errorf("diagnostic = %q (hint %q), want %q (hint %q)", d.Message, d.Hint, tt.want, tt.hint)
+			}
+			if d.Pos.Line != tt.line || d.Pos.Col != tt.col {
+				t.Errorf("position = %d:%d, want %d:%d", d.Pos.Line, d.Pos.Col, tt.line, tt.col)
+			}
+		})
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "in.csv"), []byte("a,b\n1,2\n3\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "exists.csv"), []byte("x\n"), 0o644)
+	rec, err := runSpec(t, dir, `version: 1
+name: errs
+tasks:
+  missing: {type: read, with: {path: nope.csv}}
+  bad_row: {type: read, with: {path: in.csv}}
+  skip_row: {type: read, with: {path: in.csv, on_bad_row: skip}}
+  no_overwrite: {type: write, with: {input: skip_row, path: exists.csv, overwrite: false}}
+`, nil)
+	if err == nil || rec == nil {
+		t.Fatalf("run error = %v", err)
+	}
+	wantErr := map[string]string{
+		"missing":      "nope.csv: no such file or directory",
+		"bad_row":      "in.csv:3",
+		"no_overwrite": "already exists and overwrite is false",
+	}
+	for id, want := range wantErr {
+		if tr := rec.Task(id); tr.Status != engine.StatusFailed || !strings.Contains(tr.Error, want) {
+			t.Errorf("task %s: %s %q, want failed with %q", id, tr.Status, tr.Error, want)
+		}
+	}
+	if tr := rec.Task("skip_row"); tr.Status != engine.StatusSucceeded || tr.RowsOut != 1 {
+		t.Errorf("skip_row: %s, %d rows", tr.Status, tr.RowsOut)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "exists.csv")); string(data) != "x\n" {
+		t.Errorf("overwrite: false replaced the file")
+	}
+}
+
+// TestPostgresSinkAndSource writes a table to PostgreSQL through a sink
+// datasource (append, then upsert) and reads it back with a query.
+func TestPostgresSinkAndSource(t *testing.T) {
+	t.Parallel()
+	url := pgtest.URL(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "v1.csv"), []byte("id,name\n1,Aero\n2,Blue\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "v2.csv"), []byte("id,name\n2,Blue Sky\n3,Cape\n"), 0o644)
+	src := `version: 1
+name: pg
+datasources:
+  crm: {type: postgres, dsn: "{{ env_var('TEST_DSN') }}", table: orgs}
+tasks:
+  v1: {type: read, with: {path: v1.csv}}
+  load: {type: write, with: {input: v1, sink: crm, key: [id]}}
+  v2: {type: read, with: {path: v2.csv}}
+  merge: {type: write, needs: [load], with: {input: v2, sink: crm, mode: upsert, key: [id]}}
+  back: {type: read, needs: [merge], with: {source: crm, query: "select id, name from orgs order by id"}}
+`
+	rec, err := runSpec(t, dir, src, map[string]string{"TEST_DSN": url})
+	if err != nil {
+		for _, tr := range rec.Tasks {
+			t.Logf("%s: %s %s", tr.ID, tr.Status, tr.Error)
+		}
+		t.Fatal(err)
+	}
+	got := output(t, dir, rec, "back")
+	var rows []string
+	for i := 0; i < got.NumRows(); i++ {
+		rows = append(rows, got.Column(0).Format(i)+"="+got.Column(1).Format(i))
+	}
+	if strings.Join(rows, ",") != "1=Aero,2=Blue Sky,3=Cape" {
+		t.Errorf("rows after upsert = %v", rows)
+	}
+}

@@ -1,0 +1,86 @@
+// Package write provides the `write` task type: write an upstream task's
+// table to a file (csv, xlsx, parquet, jsonl) or a datasource (postgres).
+package write
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/specs"
+	"github.com/hotpass/hotpass/tasks"
+	"github.com/hotpass/hotpass/tasks/datasource"
+	"github.com/hotpass/hotpass/tasks/tableio"
+)
+
+func init() { tasks.Register(Type{}) }
+
+// Type is the write task type.
+type Type struct{}
+
+// Name returns "write".
+func (Type) Name() string { return "write" }
+
+// Schema returns the JSON Schema of the `with:` block.
+func (Type) Schema() json.RawMessage {
+	props := datasource.TaskOptionsSchema()
+	props["input"] = map[string]any{"type": "string", "description": "The task whose output table is written."}
+	props["sink"] = map[string]any{"type": "string",
+		"description": "Name of a datasource to write to (e.g. a postgres table). Options given here override its options."}
+	props["overwrite"] = map[string]any{"type": "boolean",
+		"description": "Replace an existing file (default true). Files are always written to a temporary file and renamed."}
+	s, _ := json.Marshal(map[string]any{
+		"$schema":              "https://json-schema.org/draft/2020-12/schema",
+		"title":                "write",
+		"description":          "Writes the output table of `input` to a file (format from the extension unless format: is given) or to a datasource (sink:).",
+		"type":                 "object",
+		"additionalProperties": false,
+		"required":             []any{"input"},
+		"properties":           props,
+		"anyOf":                []any{map[string]any{"required": []any{"sink"}}, map[string]any{"required": []any{"path"}}},
+	})
+	return s
+}
+
+type options struct {
+	Input             string `yaml:"input"`
+	Sink              string `yaml:"sink"`
+	Overwrite         *bool  `yaml:"overwrite"`
+	datasource.Config `yaml:",inline"`
+}
+
+// Prepare resolves the sink and checks the options against its format.
+func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
+	var o options
+	opts, err := tasks.Decode(spec, task, &o)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := datasource.Resolve(spec, task, opts, "sink", o.Sink, o.Config, true)
+	if err != nil {
+		return nil, err
+	}
+	overwrite := o.Overwrite == nil || *o.Overwrite
+	return &runner{input: o.Input, cfg: cfg, overwrite: overwrite}, nil
+}
+
+type runner struct {
+	input     string
+	cfg       datasource.Config
+	overwrite bool
+}
+
+// Run writes the input table.
+func (r *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, error) {
+	t, err := tableio.Input(env, r.input)
+	if err != nil {
+		return nil, err
+	}
+	env.Log.Info("writing", "to", r.cfg.Describe(), "rows", t.NumRows())
+	where, err := datasource.Write(ctx, r.cfg, env.SpecDir, t, datasource.WriteOptions{Overwrite: r.overwrite})
+	if err != nil {
+		return nil, err
+	}
+	n := int64(t.NumRows())
+	return &engine.Result{RowsIn: n, RowsOut: n, Attrs: map[string]any{"written": where}}, nil
+}
