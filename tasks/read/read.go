@@ -37,7 +37,8 @@ func (Type) Schema() json.RawMessage {
 		"type":                 "object",
 		"additionalProperties": false,
 		"properties":           props,
-		"anyOf":                []any{map[string]any{"required": []any{"source"}}, map[string]any{"required": []any{"path"}}},
+		"anyOf": []any{map[string]any{"required": []any{"source"}}, map[string]any{"required": []any{"path"}},
+			map[string]any{"required": []any{"dsn"}}},
 	})
 	return s
 }

@@ -173,6 +173,7 @@ func TestRunErrors(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "in.csv"), []byte("a,b\n1,2\n3\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "exists.csv"), []byte("x\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "conv.csv"), []byte("name,founded\nAero,1999\nBlue,19x9\n"), 0o644)
 	rec, err := runSpec(t, dir, `version: 1
 name: errs
 tasks:
@@ -180,6 +181,12 @@ tasks:
   bad_row: {type: read, with: {path: in.csv}}
   skip_row: {type: read, with: {path: in.csv, on_bad_row: skip}}
   no_overwrite: {type: write, with: {input: skip_row, path: exists.csv, overwrite: false}}
+  conversion: {type: read, with: {path: conv.csv, types: {founded: int64}}}
+  refused:
+    type: read
+    retries: 2
+    retry_delay: 10ms
+    with: {dsn: "postgres://app:hunter2secret@127.0.0.1:1/crm?connect_timeout=2", query: "select 1", format: postgres}
 `, nil)
 	if err == nil || rec == nil {
 		t.Fatalf("run error = %v", err)
@@ -188,6 +195,8 @@ tasks:
 		"missing":      "nope.csv: no such file or directory",
 		"bad_row":      "in.csv:3",
 		"no_overwrite": "already exists and overwrite is false",
+		"conversion":   `column "founded"`,
+		"refused":      "127.0.0.1:1",
 	}
 	for id, want := range wantErr {
 		if tr := rec.Task(id); tr.Status != engine.StatusFailed || !strings.Contains(tr.Error, want) {
@@ -196,6 +205,14 @@ tasks:
 	}
 	if tr := rec.Task("skip_row"); tr.Status != engine.StatusSucceeded || tr.RowsOut != 1 {
 		t.Errorf("skip_row: %s, %d rows", tr.Status, tr.RowsOut)
+	}
+	if tr := rec.Task("conversion"); !strings.Contains(tr.Error, `"19x9"`) || !strings.Contains(tr.Error, "conv.csv:3") {
+		t.Errorf("conversion error should name the line, column and value: %q", tr.Error)
+	}
+	// Connection refused is retried per the task's policy, and the password
+	// never shows.
+	if tr := rec.Task("refused"); tr.Attempts != 3 || strings.Contains(tr.Error, "hunter2secret") {
+		t.Errorf("refused: %d attempts, error %q", tr.Attempts, tr.Error)
 	}
 	if data, _ := os.ReadFile(filepath.Join(dir, "exists.csv")); string(data) != "x\n" {
 		t.Errorf("overwrite: false replaced the file")

@@ -37,7 +37,8 @@ func (Type) Schema() json.RawMessage {
 		"additionalProperties": false,
 		"required":             []any{"input"},
 		"properties":           props,
-		"anyOf":                []any{map[string]any{"required": []any{"sink"}}, map[string]any{"required": []any{"path"}}},
+		"anyOf": []any{map[string]any{"required": []any{"sink"}}, map[string]any{"required": []any{"path"}},
+			map[string]any{"required": []any{"dsn"}}},
 	})
 	return s
 }
