@@ -57,8 +57,8 @@ type ReadOptions struct {
 	Delimiter rune
 	// Quote starts and ends quoted fields; default '"'. Must be ASCII.
 	Quote rune
-	// NoHeader says the first line is data; columns are then named column1,
-	// column2, ... (the header is on by default).
+	// NoHeader says the first line is data; columns are then named column_1,
+	// column_2, ... (the header is on by default).
 	NoHeader bool
 	// Encoding is "utf-8" (default) or "latin-1" (ISO 8859-1). Invalid UTF-8
 	// is a bad row unless the encoding is latin-1.

@@ -140,7 +140,7 @@ func (r *Reader) init() error {
 			if p.err == nil {
 				names = make([]string, len(p.fields))
 				for i := range names {
-					names[i] = "column" + strconv.Itoa(i+1)
+					names[i] = "column_" + strconv.Itoa(i+1)
 				}
 				break
 			}
@@ -178,7 +178,7 @@ func (r *Reader) init() error {
 	return nil
 }
 
-// headerNames trims names, names empty ones columnN, and makes duplicates
+// headerNames trims names, names empty ones column_N (as the xlsx reader does), and makes duplicates
 // unique with a _2, _3... suffix, because spreadsheet exports often repeat
 // or omit headers and a refusal would block the whole pipeline.
 func headerNames(fields []string) []string {
@@ -187,7 +187,7 @@ func headerNames(fields []string) []string {
 	for i, f := range fields {
 		n := strings.TrimSpace(f)
 		if n == "" {
-			n = "column" + strconv.Itoa(i+1)
+			n = "column_" + strconv.Itoa(i+1)
 		}
 		base := n
 		for k := 2; seen[n]; k++ {

@@ -1,0 +1,391 @@
+package xlsxio
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"unicode/utf8"
+)
+
+// xmlScanner is a minimal pull tokenizer for the worksheet and shared-string
+// parts. encoding/xml allocates per token and measured several times slower
+// than the whole rest of the reader; these parts use a tiny, regular subset
+// of XML, so a byte scanner over a sliding buffer is enough: start and end
+// tags with the namespace prefix stripped, text, and skipped comments,
+// processing instructions and DOCTYPE. CDATA sections become text.
+//
+// Token slices point into the buffer and are valid only until the next call
+// to next.
+type xmlScanner struct {
+	r   io.Reader
+	buf []byte
+	pos int
+	end int
+	eof bool
+
+	kind      tokenKind
+	name      []byte // local name of a start or end tag
+	attrs     []byte // raw attribute text of a start tag
+	selfClose bool
+	text      []byte // raw (still escaped) text, or CDATA content
+	cdata     bool
+}
+
+type tokenKind uint8
+
+const (
+	tokEOF tokenKind = iota
+	tokStart
+	tokEnd
+	tokText
+)
+
+const scanBufSize = 256 << 10
+
+func newXMLScanner(r io.Reader) *xmlScanner {
+	return &xmlScanner{r: r, buf: make([]byte, scanBufSize)}
+}
+
+// fill moves unread bytes to the front and reads more, growing the buffer
+// when a single token fills it. It returns false at end of input.
+func (s *xmlScanner) fill() (bool, error) {
+	if s.eof {
+		return false, nil
+	}
+	if s.pos > 0 {
+		n := copy(s.buf, s.buf[s.pos:s.end])
+		s.pos, s.end = 0, n
+	}
+	if s.end == len(s.buf) {
+		nb := make([]byte, 2*len(s.buf))
+		copy(nb, s.buf[:s.end])
+		s.buf = nb
+	}
+	for {
+		n, err := s.r.Read(s.buf[s.end:])
+		s.end += n
+		if errors.Is(err, io.EOF) {
+			s.eof = true
+			return n > 0, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if n > 0 {
+			return true, nil
+		}
+	}
+}
+
+// indexFrom finds sep in the unread bytes at or after offset off (relative
+// to pos), reading more input as needed. It returns -1 at end of input.
+func (s *xmlScanner) indexFrom(off int, sep []byte) (int, error) {
+	for {
+		if i := bytes.Index(s.buf[s.pos+off:s.end], sep); i >= 0 {
+			return off + i, nil
+		}
+		// Keep the last len(sep)-1 bytes searchable after the refill.
+		off = max(off, s.end-s.pos-len(sep)+1)
+		more, err := s.fill()
+		if err != nil {
+			return -1, err
+		}
+		if !more {
+			return -1, nil
+		}
+	}
+}
+
+var (
+	sepLT       = []byte("<")
+	sepComment  = []byte("-->")
+	sepCDATA    = []byte("]]>")
+	sepPI       = []byte("?>")
+	prefixCDATA = []byte("<![CDATA[")
+)
+
+// next advances to the next token.
+func (s *xmlScanner) next() error {
+	for {
+		if s.pos >= s.end {
+			more, err := s.fill()
+			if err != nil {
+				return err
+			}
+			if !more {
+				s.kind = tokEOF
+				return nil
+			}
+		}
+		if s.buf[s.pos] != '<' {
+			i, err := s.indexFrom(0, sepLT)
+			if err != nil {
+				return err
+			}
+			if i < 0 {
+				i = s.end - s.pos
+			}
+			s.kind, s.text, s.cdata = tokText, s.buf[s.pos:s.pos+i], false
+			s.pos += i
+			return nil
+		}
+		// Make sure the bytes needed to classify the markup are buffered.
+		for s.end-s.pos < len(prefixCDATA) && !s.eof {
+			if _, err := s.fill(); err != nil {
+				return err
+			}
+		}
+		rest := s.buf[s.pos:s.end]
+		switch {
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			if err := s.skipPast(4, sepComment); err != nil {
+				return err
+			}
+			continue
+		case bytes.HasPrefix(rest, prefixCDATA):
+			i, err := s.indexFrom(len(prefixCDATA), sepCDATA)
+			if err != nil {
+				return err
+			}
+			if i < 0 {
+				return errors.New("unterminated CDATA section")
+			}
+			s.kind, s.text, s.cdata = tokText, s.buf[s.pos+len(prefixCDATA):s.pos+i], true
+			s.pos += i + len(sepCDATA)
+			return nil
+		case bytes.HasPrefix(rest, []byte("<?")):
+			if err := s.skipPast(2, sepPI); err != nil {
+				return err
+			}
+			continue
+		case bytes.HasPrefix(rest, []byte("<!")):
+			if err := s.skipTag(); err != nil {
+				return err
+			}
+			continue
+		}
+		return s.tag()
+	}
+}
+
+func (s *xmlScanner) skipPast(off int, sep []byte) error {
+	i, err := s.indexFrom(off, sep)
+	if err != nil {
+		return err
+	}
+	if i < 0 {
+		return errors.New("unterminated markup at end of part")
+	}
+	s.pos += i + len(sep)
+	return nil
+}
+
+// tagEnd returns the offset of the '>' closing the tag at pos, skipping
+// quoted attribute values (which may legally contain '>').
+func (s *xmlScanner) tagEnd() (int, error) {
+	i := 1
+	var quote byte
+	for {
+		for ; s.pos+i < s.end; i++ {
+			c := s.buf[s.pos+i]
+			switch {
+			case quote != 0:
+				if c == quote {
+					quote = 0
+				}
+			case c == '"' || c == '\'':
+				quote = c
+			case c == '>':
+				return i, nil
+			}
+		}
+		more, err := s.fill()
+		if err != nil {
+			return 0, err
+		}
+		if !more {
+			return 0, errors.New("unterminated tag at end of part")
+		}
+	}
+}
+
+func (s *xmlScanner) skipTag() error {
+	i, err := s.tagEnd()
+	if err != nil {
+		return err
+	}
+	s.pos += i + 1
+	return nil
+}
+
+func (s *xmlScanner) tag() error {
+	i, err := s.tagEnd()
+	if err != nil {
+		return err
+	}
+	body := s.buf[s.pos+1 : s.pos+i]
+	s.pos += i + 1
+	s.kind = tokStart
+	if len(body) > 0 && body[0] == '/' {
+		s.kind = tokEnd
+		body = body[1:]
+	}
+	s.selfClose = false
+	if s.kind == tokStart && len(body) > 0 && body[len(body)-1] == '/' {
+		s.selfClose = true
+		body = body[:len(body)-1]
+	}
+	n := 0
+	for n < len(body) && !isSpace(body[n]) {
+		n++
+	}
+	name := body[:n]
+	if c := bytes.IndexByte(name, ':'); c >= 0 {
+		name = name[c+1:]
+	}
+	s.name = name
+	s.attrs = body[n:]
+	return nil
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// is reports whether the current token is a start or end tag named name.
+func (s *xmlScanner) is(kind tokenKind, name string) bool {
+	return s.kind == kind && string(s.name) == name
+}
+
+// attr returns the raw value of the attribute with the given local name.
+// Values are not unescaped: the attributes read here (cell references,
+// style indexes, types) never contain entities.
+func attr(attrs []byte, name string) ([]byte, bool) {
+	i := 0
+	for i < len(attrs) {
+		for i < len(attrs) && isSpace(attrs[i]) {
+			i++
+		}
+		start := i
+		for i < len(attrs) && attrs[i] != '=' && !isSpace(attrs[i]) {
+			i++
+		}
+		key := attrs[start:i]
+		for i < len(attrs) && (isSpace(attrs[i]) || attrs[i] == '=') {
+			i++
+		}
+		if i >= len(attrs) {
+			return nil, false
+		}
+		q := attrs[i]
+		if q != '"' && q != '\'' {
+			return nil, false
+		}
+		j := bytes.IndexByte(attrs[i+1:], q)
+		if j < 0 {
+			return nil, false
+		}
+		val := attrs[i+1 : i+1+j]
+		i += j + 2
+		if c := bytes.IndexByte(key, ':'); c >= 0 {
+			key = key[c+1:]
+		}
+		if string(key) == name {
+			return val, true
+		}
+	}
+	return nil, false
+}
+
+// appendText appends the current text token, unescaped, to dst.
+func (s *xmlScanner) appendText(dst []byte) []byte {
+	if s.cdata {
+		return append(dst, s.text...)
+	}
+	return appendUnescaped(dst, s.text)
+}
+
+// appendUnescaped decodes the five predefined entities and character
+// references. An unknown entity is kept literally rather than failing the
+// whole read.
+func appendUnescaped(dst, raw []byte) []byte {
+	for {
+		i := bytes.IndexByte(raw, '&')
+		if i < 0 {
+			return append(dst, raw...)
+		}
+		dst = append(dst, raw[:i]...)
+		raw = raw[i:]
+		semi := bytes.IndexByte(raw, ';')
+		if semi < 0 || semi > 12 {
+			dst = append(dst, '&')
+			raw = raw[1:]
+			continue
+		}
+		ent := raw[1:semi]
+		switch string(ent) {
+		case "lt":
+			dst = append(dst, '<')
+		case "gt":
+			dst = append(dst, '>')
+		case "amp":
+			dst = append(dst, '&')
+		case "quot":
+			dst = append(dst, '"')
+		case "apos":
+			dst = append(dst, '\'')
+		default:
+			r, ok := charRef(ent)
+			if !ok {
+				dst = append(dst, raw[:semi+1]...)
+				raw = raw[semi+1:]
+				continue
+			}
+			dst = utf8.AppendRune(dst, r)
+		}
+		raw = raw[semi+1:]
+	}
+}
+
+func charRef(ent []byte) (rune, bool) {
+	if len(ent) < 2 || ent[0] != '#' {
+		return 0, false
+	}
+	var v uint64
+	var err error
+	if ent[1] == 'x' || ent[1] == 'X' {
+		v, err = strconv.ParseUint(string(ent[2:]), 16, 32)
+	} else {
+		v, err = strconv.ParseUint(string(ent[1:]), 10, 32)
+	}
+	if err != nil || !utf8.ValidRune(rune(v)) {
+		return 0, false
+	}
+	return rune(v), true
+}
+
+// decodeXString undoes the OOXML ST_Xstring escaping, in which characters
+// that XML cannot carry (and literal "_x" sequences) are written as _xHHHH_.
+func decodeXString(b []byte) []byte {
+	if !bytes.Contains(b, []byte("_x")) {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); {
+		if i+7 <= len(b) && b[i] == '_' && b[i+1] == 'x' && b[i+6] == '_' {
+			if v, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 16); err == nil {
+				out = utf8.AppendRune(out, rune(v))
+				i += 7
+				continue
+			}
+		}
+		out = append(out, b[i])
+		i++
+	}
+	return out
+}
+
+// partError names the zip part that failed to parse.
+func partError(part string, err error) error {
+	return fmt.Errorf("parse %s: %w", part, err)
+}
