@@ -21,6 +21,24 @@ $bin gen spec --exec-true 200 --max 8 > "$out/exec200.yaml"
 echo -n "hotpass: "; { time $bin run --no-progress --state-dir "$out/state" "$out/exec200.yaml" >/dev/null 2>&1; } 2>&1
 echo -n "xargs:   "; { time (seq 200 | xargs -P 8 -n 1 true) ; } 2>&1
 
-if [ -d bench/duckdb/node_modules ] && [ -x bench/duckdb/run.sh ]; then
-  bench/duckdb/run.sh
+echo "== read csv -> write parquet, 1,000,000 rows (hotpass run, with the read task's kept output)"
+$bin gen table organisations --rows 1000000 --out "$out/orgs.csv"
+ls -l "$out/orgs.csv" | awk '{printf "input: %.1f MB\n", $5/1e6}'
+cat > "$out/csv2parquet.yaml" <<'SPEC'
+version: 1
+name: csv2parquet
+tasks:
+  load: {type: read, with: {path: orgs.csv}}
+  save: {type: write, with: {input: load, path: orgs.parquet}}
+SPEC
+/usr/bin/time -o "$out/t" -f "%e s wall, %M KB max RSS" $bin run --no-progress --state-dir "$out/state" "$out/csv2parquet.yaml" >/dev/null 2>&1; cat "$out/t"
+
+if command -v npm >/dev/null 2>&1; then
+  echo "== the same conversion in DuckDB (COPY ... TO ... (FORMAT parquet)), 2 threads"
+  (cd bench/duckdb && { [ -d node_modules ] || npm install --no-audit --no-fund --silent >/dev/null 2>&1; }) || true
+  if [ -d bench/duckdb/node_modules ]; then
+    /usr/bin/time -o "$out/t" -f "%e s wall, %M KB max RSS" node bench/duckdb/csv_to_parquet.mjs "$out/orgs.csv" "$out/orgs.duckdb.parquet" 2 >/dev/null; cat "$out/t"
+  else
+    echo "(DuckDB could not be installed from the npm registry; skipped)"
+  fi
 fi

@@ -500,29 +500,8 @@ func Write(ctx context.Context, c Config, dir string, t *table.Table, o WriteOpt
 			return "", fmt.Errorf("%s already exists and overwrite is false: remove it or set overwrite: true", path)
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return "", fmt.Errorf("create directory for %s: %w", path, describe(err))
-	}
-	var w table.Writer
-	switch format {
-	case "csv":
-		wo := csvio.WriteOptions{NoHeader: c.Header != nil && !*c.Header, Encoding: c.Encoding}
-		if c.Delimiter != "" {
-			wo.Delimiter = []rune(unescape(c.Delimiter))[0]
-		}
-		if c.Quote != "" {
-			wo.Quote = []rune(c.Quote)[0]
-		}
-		w, err = csvio.Create(path, t.Schema(), wo)
-	case "jsonl":
-		w, err = jsonlio.Create(path, t.Schema())
-	case "parquet":
-		w, err = parquetio.Create(path, t.Schema(), parquetio.WriteOptions{Compression: c.Compression})
-	case "xlsx":
-		w, err = xlsxio.Create(path, t.Schema(), xlsxio.WriteOptions{Sheet: c.Sheet, SheetOptions: o.Sheet})
-	default:
-		return "", fmt.Errorf("unknown format %q", format)
-	}
+	w, err := Create(Config{Type: c.Type, Format: format, Path: path, Delimiter: c.Delimiter, Quote: c.Quote,
+		Header: c.Header, Encoding: c.Encoding, Compression: c.Compression, Sheet: c.Sheet}, "", t.Schema(), o.Sheet)
 	if err != nil {
 		return "", err
 	}
@@ -538,6 +517,50 @@ func Write(ctx context.Context, c Config, dir string, t *table.Table, o WriteOpt
 		return "", err
 	}
 	return path, nil
+}
+
+// Create opens a streaming writer for a file format (relative paths resolved
+// against dir). Close commits the file; table.Abort discards it.
+func Create(c Config, dir string, schema table.Schema, sheet ...xlsxio.SheetOptions) (table.Writer, error) {
+	format, err := c.ResolvedFormat()
+	if err != nil {
+		return nil, err
+	}
+	path := c.Path
+	if !filepath.IsAbs(path) && dir != "" {
+		path = filepath.Join(dir, path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("create directory for %s: %w", path, describe(err))
+	}
+	var so xlsxio.SheetOptions
+	if len(sheet) > 0 {
+		so = sheet[0]
+	}
+	var w table.Writer
+	switch format {
+	case "csv":
+		wo := csvio.WriteOptions{NoHeader: c.Header != nil && !*c.Header, Encoding: c.Encoding}
+		if c.Delimiter != "" {
+			wo.Delimiter = []rune(unescape(c.Delimiter))[0]
+		}
+		if c.Quote != "" {
+			wo.Quote = []rune(c.Quote)[0]
+		}
+		w, err = csvio.Create(path, schema, wo)
+	case "jsonl":
+		w, err = jsonlio.Create(path, schema)
+	case "parquet":
+		w, err = parquetio.Create(path, schema, parquetio.WriteOptions{Compression: c.Compression})
+	case "xlsx":
+		w, err = xlsxio.Create(path, schema, xlsxio.WriteOptions{Sheet: c.Sheet, SheetOptions: so})
+	default:
+		return nil, fmt.Errorf("cannot stream %s to a file", format)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
 }
 
 // Schemas returns the JSON Schema of each datasource type's options.
