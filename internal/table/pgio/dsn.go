@@ -38,23 +38,30 @@ var (
 
 // redactURL masks the password of a connection URL. It works on the raw
 // text rather than through url.Parse because pgx accepts URLs that the
-// standard parser rejects (several hosts: postgres://u:p@h1,h2/db).
+// standard parser rejects (several hosts: postgres://u:p@h1,h2/db) and
+// because a password with unescaped '@', '/' or '?' must not escape
+// masking: the password runs from the first ':' to the last '@'. An '@' in
+// a query value makes it mask more than the password, never less.
 func redactURL(dsn string) string {
 	scheme, rest, _ := strings.Cut(dsn, "://")
-	authority, query, hasQuery := strings.Cut(rest, "?")
-	// The password ends at the last '@' before the path: an unescaped '@'
-	// inside a password is ambiguous, and masking too much is the safe side.
-	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
-		userinfo := authority[:at]
-		if user, _, hasPW := strings.Cut(userinfo, ":"); hasPW {
-			authority = user + ":" + redact.Mask + authority[at:]
-		}
+	if user, _, ok := splitUserinfo(rest); ok {
+		rest = user + ":" + redact.Mask + rest[strings.LastIndexByte(rest, '@'):]
 	}
-	out := scheme + "://" + authority
-	if hasQuery {
-		out += "?" + queryPassword.ReplaceAllString("?"+query, "${1}="+redact.Mask)[1:]
+	return scheme + "://" + queryPassword.ReplaceAllString(rest, "${1}="+redact.Mask)
+}
+
+// splitUserinfo returns the user and password of the text after "://"
+// when it has a password (see redactURL for the boundaries).
+func splitUserinfo(rest string) (user, password string, ok bool) {
+	at := strings.LastIndexByte(rest, '@')
+	if at < 0 {
+		return "", "", false
 	}
-	return out
+	user, password, ok = strings.Cut(rest[:at], ":")
+	if !ok || strings.ContainsAny(user, "/?#") {
+		return "", "", false // the ':' is past the authority: no password
+	}
+	return user, password, true
 }
 
 // scrubber removes the secrets of one connection from any text, including
@@ -101,16 +108,19 @@ func dsnPasswords(dsn string) []string {
 	var out []string
 	if isURL(dsn) {
 		_, rest, _ := strings.Cut(dsn, "://")
-		authority, query, _ := strings.Cut(rest, "?")
-		if at := strings.LastIndexByte(authority, '@'); at >= 0 {
-			if _, pw, ok := strings.Cut(authority[:at], ":"); ok {
-				out = append(out, pw)
-				if dec, err := url.PathUnescape(pw); err == nil {
-					out = append(out, dec)
-				}
+		if _, pw, ok := splitUserinfo(rest); ok {
+			out = append(out, pw)
+			if dec, err := url.PathUnescape(pw); err == nil {
+				out = append(out, dec)
 			}
 		}
-		if q, err := url.ParseQuery(query); err == nil {
+		// The standard parser's reading, which is what pgx uses when the
+		// URL is well formed.
+		if u, err := url.Parse(dsn); err == nil {
+			if pw, ok := u.User.Password(); ok {
+				out = append(out, pw)
+			}
+			q := u.Query()
 			out = append(out, q["password"]...)
 			out = append(out, q["sslpassword"]...)
 		}

@@ -18,6 +18,10 @@ func TestRedactDSN(t *testing.T) {
 		{"postgres://db/crm", "postgres://db/crm"},
 		{"postgres://app:p%40ss%2Fw@h1:5432,h2:5433/crm", "postgres://app:***@h1:5432,h2:5433/crm"},
 		{"postgres://app:un@escaped@db/crm", "postgres://app:***@db/crm"},
+		{"postgres://app:pa/ss?w#d@db/crm", "postgres://app:***@db/crm"},
+		{"postgres://0:000?@0", "postgres://0:***@0"},
+		{"postgres://app@db/crm?application_name=a:b@c", "postgres://app@db/crm?application_name=a:b@c"},
+		{"postgres://app:pw@db/crm?application_name=a@b", "postgres://app:***@b"}, // over-masks, never under-masks
 		{"postgres://app@db/crm?password=s3cret&sslmode=require", "postgres://app@db/crm?password=***&sslmode=require"},
 		{"postgres://app@db/crm?sslmode=require&sslpassword=keypass", "postgres://app@db/crm?sslmode=require&sslpassword=***"},
 		{"host=db user=app password=s3cret dbname=crm", "host=db user=app password=*** dbname=crm"},
@@ -85,7 +89,7 @@ func FuzzRedactDSN(f *testing.F) {
 	f.Add("u", "p@ss:w/rd", "h1,h2/db")
 	f.Add("", "x", "")
 	f.Fuzz(func(t *testing.T, user, pw, rest string) {
-		if len(pw) < 4 || strings.ContainsAny(user, ":@/?") || strings.ContainsAny(rest, "@") {
+		if len(pw) < 4 || strings.ContainsAny(user, ":@/?#") || strings.ContainsAny(rest, "@") {
 			return
 		}
 		dsn := "postgres://" + url.PathEscape(user) + ":" + pw + "@" + rest

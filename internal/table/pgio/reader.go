@@ -86,7 +86,7 @@ func Query(ctx context.Context, dsn, sql string, args ...any) (*Reader, error) {
 func Open(ctx context.Context, dsn string, opts ReadOptions) (*Reader, error) {
 	query, target, err := readQuery(opts)
 	if err != nil {
-		return nil, &Error{Op: "read", DSN: RedactDSN(dsn), msg: "postgres read: " + err.Error(), cause: err}
+		return nil, newScrubber(dsn).newError("read", RedactDSN(dsn), target, "", err)
 	}
 	batch := opts.BatchRows
 	if batch <= 0 {
