@@ -1,0 +1,213 @@
+package telemetry
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/exporters/stdout/stdoutlog"
+	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
+	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// Time limits. An export gives up after exportTimeout, retries included,
+// and Shutdown gives the final flush of all three signals (run in
+// parallel) ShutdownTimeout in total, so an unreachable or hanging
+// collector delays the end of a run by at most that.
+const (
+	exportTimeout = 3 * time.Second
+	// ShutdownTimeout bounds Telemetry.Shutdown and Telemetry.Flush.
+	ShutdownTimeout = 5 * time.Second
+)
+
+// Exporter describes where one signal goes.
+type Exporter struct {
+	// Signal is SignalTraces, SignalMetrics or SignalLogs.
+	Signal string
+	// Protocol is ProtocolGRPC, ProtocolHTTP or ProtocolConsole.
+	Protocol string
+	// Endpoint is the URL exported to; empty for console.
+	Endpoint string
+}
+
+// Network reports whether the exporter opens connections.
+func (e Exporter) Network() bool { return e.Protocol == ProtocolGRPC || e.Protocol == ProtocolHTTP }
+
+// failures counts one exporter's failed exports. Exporters report their
+// errors here instead of returning them to the SDK, which would hand them
+// to OpenTelemetry's global error handler and print them on the process's
+// stderr with no context; Shutdown reports them instead, and the first one
+// is written to the configured stderr at once.
+type failures struct {
+	what   string // e.g. "traces to http://localhost:4318/v1/traces"
+	stderr io.Writer
+
+	mu    sync.Mutex
+	count int
+	first error
+}
+
+func (f *failures) record(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.count++
+	if f.first != nil {
+		return
+	}
+	f.first = err
+	if f.stderr != nil {
+		fmt.Fprintf(f.stderr, "hotpass: telemetry: cannot export %s: %v (further failures are counted and reported at exit)\n", f.what, err)
+	}
+}
+
+func (f *failures) err() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.count == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d export(s) of %s failed, the first with: %w", f.count, f.what, f.first)
+}
+
+// guard runs exports under the abandon context: once Shutdown has given
+// up, exports still in flight are cancelled and new ones do nothing, so no
+// network work outlives Shutdown by more than a moment.
+type guard struct {
+	abandon context.Context
+	fail    *failures
+}
+
+func (g *guard) do(ctx context.Context, export func(context.Context) error) {
+	if g.abandon.Err() != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(g.abandon, cancel)
+	defer func() {
+		stop()
+		cancel()
+	}()
+	if err := export(ctx); err != nil {
+		g.fail.record(err)
+	}
+}
+
+type spanExporter struct {
+	sdktrace.SpanExporter
+	g *guard
+}
+
+func (e spanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	e.g.do(ctx, func(ctx context.Context) error { return e.SpanExporter.ExportSpans(ctx, spans) })
+	return nil
+}
+
+type metricExporter struct {
+	sdkmetric.Exporter
+	g *guard
+}
+
+func (e metricExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+	e.g.do(ctx, func(ctx context.Context) error { return e.Exporter.Export(ctx, rm) })
+	return nil
+}
+
+type logExporter struct {
+	sdklog.Exporter
+	g *guard
+}
+
+func (e logExporter) Export(ctx context.Context, records []sdklog.Record) error {
+	e.g.do(ctx, func(ctx context.Context) error { return e.Exporter.Export(ctx, records) })
+	return nil
+}
+
+// syncWriter serialises the console exporters, which write from their own
+// goroutines, so their output never interleaves mid-line.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// Exporters read their TLS and compression settings
+// (OTEL_EXPORTER_OTLP_CERTIFICATE, _COMPRESSION, ...) from the process
+// environment themselves; the options here override everything parseEnv
+// validated, so a mistake there can never be half-applied.
+
+func newSpanExporter(ctx context.Context, ec exporterConfig, console io.Writer) (sdktrace.SpanExporter, error) {
+	switch ec.protocol {
+	case ProtocolConsole:
+		return stdouttrace.New(stdouttrace.WithWriter(console), stdouttrace.WithPrettyPrint())
+	case ProtocolGRPC:
+		return otlptracegrpc.New(ctx, otlptracegrpc.WithEndpointURL(ec.endpoint),
+			otlptracegrpc.WithHeaders(ec.headers), otlptracegrpc.WithTimeout(exportTimeout),
+			otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig(retryConfig())))
+	default:
+		return otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(ec.endpoint),
+			otlptracehttp.WithHeaders(ec.headers), otlptracehttp.WithTimeout(exportTimeout),
+			otlptracehttp.WithRetry(otlptracehttp.RetryConfig(retryConfig())))
+	}
+}
+
+func newMetricExporter(ctx context.Context, ec exporterConfig, console io.Writer) (sdkmetric.Exporter, error) {
+	switch ec.protocol {
+	case ProtocolConsole:
+		return stdoutmetric.New(stdoutmetric.WithWriter(console), stdoutmetric.WithPrettyPrint())
+	case ProtocolGRPC:
+		return otlpmetricgrpc.New(ctx, otlpmetricgrpc.WithEndpointURL(ec.endpoint),
+			otlpmetricgrpc.WithHeaders(ec.headers), otlpmetricgrpc.WithTimeout(exportTimeout),
+			otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig(retryConfig())))
+	default:
+		return otlpmetrichttp.New(ctx, otlpmetrichttp.WithEndpointURL(ec.endpoint),
+			otlpmetrichttp.WithHeaders(ec.headers), otlpmetrichttp.WithTimeout(exportTimeout),
+			otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig(retryConfig())))
+	}
+}
+
+func newLogExporter(ctx context.Context, ec exporterConfig, console io.Writer) (sdklog.Exporter, error) {
+	switch ec.protocol {
+	case ProtocolConsole:
+		return stdoutlog.New(stdoutlog.WithWriter(console), stdoutlog.WithPrettyPrint())
+	case ProtocolGRPC:
+		return otlploggrpc.New(ctx, otlploggrpc.WithEndpointURL(ec.endpoint),
+			otlploggrpc.WithHeaders(ec.headers), otlploggrpc.WithTimeout(exportTimeout),
+			otlploggrpc.WithRetry(otlploggrpc.RetryConfig(retryConfig())))
+	default:
+		return otlploghttp.New(ctx, otlploghttp.WithEndpointURL(ec.endpoint),
+			otlploghttp.WithHeaders(ec.headers), otlploghttp.WithTimeout(exportTimeout),
+			otlploghttp.WithRetry(otlploghttp.RetryConfig(retryConfig())))
+	}
+}
+
+// retrySettings has the fields of every OTLP exporter's RetryConfig, so
+// one value converts to each.
+type retrySettings struct {
+	Enabled         bool
+	InitialInterval time.Duration
+	MaxInterval     time.Duration
+	MaxElapsedTime  time.Duration
+}
+
+// retryConfig retries transient failures briefly; exportTimeout bounds the
+// whole export anyway.
+func retryConfig() retrySettings {
+	return retrySettings{Enabled: true, InitialInterval: 250 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: exportTimeout}
+}

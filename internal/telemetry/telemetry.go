@@ -1,0 +1,421 @@
+// Package telemetry sets up OpenTelemetry traces, metrics and logs for
+// Hotpass runs and turns the engine's run events into them.
+//
+// Setup builds the providers from the standard OTEL_* environment
+// variables; FromProviders wraps providers an embedding program built
+// itself. Either way the result is a *Telemetry that is passed explicitly
+// (or carried in a context with NewContext): the package sets no
+// OpenTelemetry global unless SetGlobal is called.
+//
+// NewRunObserver turns a run's engine events into a hotpass.run span, one
+// hotpass.task span per attempt, and the run and task metrics; tasks
+// record their own metrics through Telemetry.Metrics.
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+
+	"go.opentelemetry.io/contrib/bridges/otelslog"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/log"
+	lognoop "go.opentelemetry.io/otel/log/noop"
+	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/propagation"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
+)
+
+// ScopeName is the instrumentation scope of everything Hotpass records.
+const ScopeName = "github.com/hotpass/hotpass"
+
+// Resource attribute keys Hotpass sets besides the standard service.* ones.
+const (
+	ResourcePipeline    = "hotpass.pipeline"
+	ResourceProfile     = "hotpass.profile"
+	ResourceRunID       = "hotpass.run_id"
+	ResourceEnvironment = "deployment.environment"
+)
+
+// Config says whether and how to set up telemetry.
+type Config struct {
+	// Enabled turns telemetry on; otherwise Setup returns a no-op Telemetry
+	// that builds no exporter, starts no goroutine and opens no socket.
+	Enabled bool
+	// ServiceVersion is service.version (the binary's version).
+	ServiceVersion string
+	// Pipeline, Profile and RunID become the hotpass.pipeline,
+	// hotpass.profile and hotpass.run_id resource attributes when set.
+	Pipeline, Profile, RunID string
+	// Environment is deployment.environment; it overrides the value in
+	// OTEL_RESOURCE_ATTRIBUTES when set.
+	Environment string
+	// Stderr receives console exporter output and the first export error
+	// of each signal; nil means os.Stderr.
+	Stderr io.Writer
+	// Getenv reads the OTEL_* variables; nil means os.Getenv.
+	Getenv func(string) string
+	// LogLevel is the least severe level sent to OpenTelemetry logs; nil
+	// means slog.LevelInfo. Local handlers keep their own levels.
+	LogLevel slog.Leveler
+}
+
+// Telemetry holds the tracer, meter and logger providers of a process and
+// the instruments Hotpass records. A nil *Telemetry behaves as a no-op one.
+// Its methods are safe for concurrent use.
+type Telemetry struct {
+	tp      trace.TracerProvider
+	mp      metric.MeterProvider
+	lp      log.LoggerProvider
+	tracer  trace.Tracer
+	metrics *Metrics
+	logs    slog.Handler // OpenTelemetry bridge; nil when logs go nowhere
+	enabled bool
+
+	exporters []Exporter
+	failures  []*failures
+	// shutdown and flush are the SDK providers' methods (Setup), or the
+	// injected providers' ForceFlush (FromProviders).
+	shutdown []func(context.Context) error
+	flush    []func(context.Context) error
+	abandon  context.CancelFunc
+	once     sync.Once
+	err      error
+}
+
+// noopTelemetry is the shared, immutable no-op instance.
+var noopTelemetry = newNoop()
+
+func newNoop() *Telemetry {
+	t, _ := FromProviders(Providers{})
+	t.enabled = false
+	return t
+}
+
+// Noop returns a Telemetry that records nothing.
+func Noop() *Telemetry { return noopTelemetry }
+
+// Setup builds a Telemetry from cfg and the OTEL_* environment:
+//
+//   - OTEL_EXPORTER_OTLP_ENDPOINT, _HEADERS, _PROTOCOL (grpc, http/protobuf
+//     (default) or console) and their per-signal variants
+//     OTEL_EXPORTER_OTLP_{TRACES,METRICS,LOGS}_{ENDPOINT,HEADERS,PROTOCOL};
+//   - OTEL_{TRACES,METRICS,LOGS}_EXPORTER: otlp (default), console or none;
+//   - OTEL_SERVICE_NAME (default "hotpass"), OTEL_RESOURCE_ATTRIBUTES;
+//   - OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG;
+//   - OTEL_SDK_DISABLED=true gives a no-op Telemetry.
+//
+// Mistakes the SDK would silently ignore (unknown protocol, malformed
+// headers, an endpoint without scheme) are errors naming the variable.
+// Exporters connect lazily: Setup does not fail when the collector is
+// down; exports then fail and Shutdown reports it.
+func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
+	if !cfg.Enabled {
+		return Noop(), nil
+	}
+	getenv := cfg.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	stderr := cfg.Stderr
+	if stderr == nil {
+		stderr = os.Stderr
+	}
+	env, err := parseEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	if env.disabled {
+		return Noop(), nil
+	}
+	res, err := newResource(ctx, cfg, env)
+	if err != nil {
+		return nil, err
+	}
+
+	abandonCtx, abandon := context.WithCancel(context.Background())
+	t := &Telemetry{enabled: true, abandon: abandon}
+	console := &syncWriter{w: stderr}
+	fail := func(err error) (*Telemetry, error) {
+		sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+		defer cancel()
+		_ = t.Shutdown(sctx)
+		return nil, err
+	}
+	newGuard := func(ec exporterConfig) *guard {
+		what := ec.signal + " to " + ec.endpoint
+		if ec.protocol == ProtocolConsole {
+			what = ec.signal + " to the console"
+		}
+		f := &failures{what: what, stderr: console}
+		t.failures = append(t.failures, f)
+		t.exporters = append(t.exporters, Exporter{Signal: ec.signal, Protocol: ec.protocol, Endpoint: ec.endpoint})
+		return &guard{abandon: abandonCtx, fail: f}
+	}
+
+	var tp trace.TracerProvider = tracenoop.NewTracerProvider()
+	var mp metric.MeterProvider = metricnoop.NewMeterProvider()
+	var lp log.LoggerProvider = lognoop.NewLoggerProvider()
+	for _, ec := range env.exporters {
+		if ec.protocol == "" {
+			continue // OTEL_<SIGNAL>_EXPORTER=none
+		}
+		switch ec.signal {
+		case SignalTraces:
+			exp, err := newSpanExporter(ctx, ec, console)
+			if err != nil {
+				return fail(fmt.Errorf("telemetry: trace exporter: %w", err))
+			}
+			// The queue is larger than the SDK's 2048 so that a burst of
+			// short tasks is not dropped while a batch is in flight.
+			bsp := sdktrace.NewBatchSpanProcessor(spanExporter{exp, newGuard(ec)},
+				sdktrace.WithMaxQueueSize(16384), sdktrace.WithMaxExportBatchSize(2048),
+				sdktrace.WithExportTimeout(exportTimeout))
+			p := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithSampler(env.sampler),
+				sdktrace.WithSpanProcessor(bsp))
+			tp = p
+			t.shutdown = append(t.shutdown, p.Shutdown)
+			t.flush = append(t.flush, p.ForceFlush)
+		case SignalMetrics:
+			exp, err := newMetricExporter(ctx, ec, console)
+			if err != nil {
+				return fail(fmt.Errorf("telemetry: metric exporter: %w", err))
+			}
+			p := sdkmetric.NewMeterProvider(sdkmetric.WithResource(res), sdkmetric.WithReader(
+				sdkmetric.NewPeriodicReader(metricExporter{exp, newGuard(ec)}, sdkmetric.WithTimeout(exportTimeout))))
+			mp = p
+			t.shutdown = append(t.shutdown, p.Shutdown)
+			t.flush = append(t.flush, p.ForceFlush)
+		case SignalLogs:
+			exp, err := newLogExporter(ctx, ec, console)
+			if err != nil {
+				return fail(fmt.Errorf("telemetry: log exporter: %w", err))
+			}
+			p := sdklog.NewLoggerProvider(sdklog.WithResource(res), sdklog.WithProcessor(
+				sdklog.NewBatchProcessor(logExporter{exp, newGuard(ec)}, sdklog.WithExportTimeout(exportTimeout))))
+			lp = p
+			t.shutdown = append(t.shutdown, p.Shutdown)
+			t.flush = append(t.flush, p.ForceFlush)
+		}
+	}
+	if err := t.init(tp, mp, lp, cfg.ServiceVersion, cfg.LogLevel); err != nil {
+		return fail(err)
+	}
+	return t, nil
+}
+
+// Providers are OpenTelemetry providers built by an embedding program.
+// Nil fields mean no-op providers.
+type Providers struct {
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
+	LoggerProvider log.LoggerProvider
+}
+
+// FromProviders returns a Telemetry recording through providers the
+// caller owns: tests pass an in-memory span recorder and an sdk/metric
+// ManualReader this way, and programs embedding Hotpass their own
+// pipelines. Shutdown and Flush then only force-flush providers that have
+// a ForceFlush(context.Context) error method; shutting them down is the
+// caller's business.
+func FromProviders(p Providers) (*Telemetry, error) {
+	t := &Telemetry{enabled: true}
+	tp, mp, lp := p.TracerProvider, p.MeterProvider, p.LoggerProvider
+	if tp == nil {
+		tp = tracenoop.NewTracerProvider()
+	}
+	if mp == nil {
+		mp = metricnoop.NewMeterProvider()
+	}
+	if lp == nil {
+		lp = lognoop.NewLoggerProvider()
+	}
+	for _, x := range []any{tp, mp, lp} {
+		if f, ok := x.(interface{ ForceFlush(context.Context) error }); ok {
+			t.flush = append(t.flush, f.ForceFlush)
+		}
+	}
+	if err := t.init(tp, mp, lp, "", nil); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *Telemetry) init(tp trace.TracerProvider, mp metric.MeterProvider, lp log.LoggerProvider, version string, level slog.Leveler) error {
+	t.tp, t.mp, t.lp = tp, mp, lp
+	t.tracer = tp.Tracer(ScopeName, trace.WithInstrumentationVersion(version))
+	m, err := newMetrics(mp.Meter(ScopeName, metric.WithInstrumentationVersion(version)))
+	if err != nil {
+		return fmt.Errorf("telemetry: create instruments: %w", err)
+	}
+	t.metrics = m
+	if _, isNoop := lp.(lognoop.LoggerProvider); !isNoop {
+		if level == nil {
+			level = slog.LevelInfo
+		}
+		t.logs = minLevel{level, otelslog.NewHandler(ScopeName, otelslog.WithLoggerProvider(lp), otelslog.WithVersion(version))}
+	}
+	return nil
+}
+
+func newResource(ctx context.Context, cfg Config, env *envConfig) (*resource.Resource, error) {
+	attrs := []attribute.KeyValue{attribute.String("service.name", "hotpass")}
+	attrs = append(attrs, env.resourceAttrs...)
+	if env.serviceName != "" {
+		attrs = append(attrs, attribute.String("service.name", env.serviceName))
+	}
+	// Later entries win: what the binary and the command line know beats
+	// what the environment says.
+	for _, kv := range [][2]string{
+		{"service.version", cfg.ServiceVersion},
+		{ResourceEnvironment, cfg.Environment},
+		{ResourcePipeline, cfg.Pipeline},
+		{ResourceProfile, cfg.Profile},
+		{ResourceRunID, cfg.RunID},
+	} {
+		if kv[1] != "" {
+			attrs = append(attrs, attribute.String(kv[0], kv[1]))
+		}
+	}
+	// resource.WithFromEnv and resource.Default are not used: they read the
+	// process environment, not cfg.Getenv.
+	res, err := resource.New(ctx, resource.WithTelemetrySDK(), resource.WithHost(), resource.WithAttributes(attrs...))
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: resource: %w", err)
+	}
+	return res, nil
+}
+
+func (t *Telemetry) orNoop() *Telemetry {
+	if t == nil {
+		return noopTelemetry
+	}
+	return t
+}
+
+// Enabled reports whether anything is recorded.
+func (t *Telemetry) Enabled() bool { return t != nil && t.enabled }
+
+// Exporters describes where each signal is exported; signals turned off
+// with OTEL_<SIGNAL>_EXPORTER=none are absent. Empty for a no-op Telemetry
+// or one built with FromProviders.
+func (t *Telemetry) Exporters() []Exporter {
+	if t == nil {
+		return nil
+	}
+	return append([]Exporter(nil), t.exporters...)
+}
+
+// TracerProvider returns the tracer provider.
+func (t *Telemetry) TracerProvider() trace.TracerProvider { return t.orNoop().tp }
+
+// MeterProvider returns the meter provider.
+func (t *Telemetry) MeterProvider() metric.MeterProvider { return t.orNoop().mp }
+
+// LoggerProvider returns the OpenTelemetry logger provider.
+func (t *Telemetry) LoggerProvider() log.LoggerProvider { return t.orNoop().lp }
+
+// Tracer returns Hotpass's tracer.
+func (t *Telemetry) Tracer() trace.Tracer { return t.orNoop().tracer }
+
+// Meter returns a meter of Hotpass's instrumentation scope.
+func (t *Telemetry) Meter() metric.Meter { return t.orNoop().mp.Meter(ScopeName) }
+
+// Metrics returns Hotpass's instruments.
+func (t *Telemetry) Metrics() *Metrics { return t.orNoop().metrics }
+
+// SetGlobal installs the providers as OpenTelemetry's global ones, and the
+// W3C trace-context and baggage propagators, for libraries that only use
+// the globals. This is the package's only global side effect, and it is
+// opt-in; Hotpass's own code uses the Telemetry it is given.
+func (t *Telemetry) SetGlobal() {
+	t = t.orNoop()
+	otel.SetTracerProvider(t.tp)
+	otel.SetMeterProvider(t.mp)
+	otel.SetLoggerProvider(t.lp)
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+}
+
+// Flush exports everything recorded so far, waiting at most
+// ShutdownTimeout (or until ctx ends).
+func (t *Telemetry) Flush(ctx context.Context) error {
+	if t == nil || len(t.flush) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, ShutdownTimeout)
+	defer cancel()
+	return errors.Join(runAll(ctx, t.flush), t.exportErrors())
+}
+
+// Shutdown flushes and stops the providers Setup built (FromProviders:
+// only flushes). It returns within ShutdownTimeout even when the collector
+// is unreachable or hangs; exports still in flight are then cancelled. The
+// error lists what could not be exported: a caller should report it as a
+// warning, the run itself is not affected. Later calls return the first
+// call's result.
+func (t *Telemetry) Shutdown(ctx context.Context) error {
+	if t == nil {
+		return nil
+	}
+	t.once.Do(func() {
+		ctx, cancel := context.WithTimeout(ctx, ShutdownTimeout)
+		defer cancel()
+		fns := t.shutdown
+		if len(fns) == 0 {
+			fns = t.flush
+		}
+		err := runAll(ctx, fns)
+		if t.abandon != nil {
+			t.abandon()
+		}
+		if err != nil {
+			err = fmt.Errorf("telemetry: shutdown: %w", err)
+		}
+		t.err = errors.Join(err, t.exportErrors())
+	})
+	return t.err
+}
+
+// runAll calls every function concurrently, so the signals share one time
+// budget instead of adding theirs up, and returns when they are done or
+// ctx ends, whichever comes first: a provider that ignored its context
+// could otherwise hold the caller past the deadline.
+func runAll(ctx context.Context, fns []func(context.Context) error) error {
+	errs := make([]error, len(fns))
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, f := range fns {
+		wg.Go(func() { errs[i] = f(ctx) })
+	}
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return errors.Join(errs...)
+	case <-ctx.Done():
+		return fmt.Errorf("gave up waiting for the exporters: %w", context.Cause(ctx))
+	}
+}
+
+func (t *Telemetry) exportErrors() error {
+	var errs []error
+	for _, f := range t.failures {
+		if err := f.err(); err != nil {
+			errs = append(errs, fmt.Errorf("telemetry: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
