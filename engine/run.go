@@ -68,12 +68,20 @@ type RunOptions struct {
 	Logger *slog.Logger
 	// Observer receives the run's events; nil means none.
 	Observer Observer
-	// Clock returns the current time for timestamps; nil means time.Now.
+	// Clock returns the current time for the record's timestamps; nil means
+	// time.Now. It is called from several goroutines. Backoff and timeouts
+	// always use real time.
 	Clock func() time.Time
 	// CancelGrace bounds how long Run waits, after the run is cancelled, for
 	// running tasks to return; tasks still running then are recorded as
 	// cancelled and left behind. Zero means 10s.
 	CancelGrace time.Duration
+	// Resume makes the run reuse the unchanged, successful tasks of an
+	// earlier run instead of running them (see Resume); nil runs everything.
+	Resume *Resume
+	// Slots, when set, makes every attempt also take slots shared with
+	// other runs (see Slots); the run's own limits apply as well.
+	Slots Slots
 }
 
 // Run executes the plan and returns its record.
@@ -93,6 +101,12 @@ type RunOptions struct {
 // spec sets fail_fast, which cancels running tasks and skips the rest.
 // Cancelling ctx cancels running tasks, marks the others cancelled and
 // returns within RunOptions.CancelGrace.
+//
+// Records: <StateDir>/runs/<run-id>/run.json is written when the run starts,
+// at most every 250 ms while it goes (less often when the record is huge),
+// and when it ends. A task's log, logs/<task-id>.log, holds the engine's
+// attempt lines and everything the task wrote to Env.Log and Env.Output; it
+// is created only for tasks that write something or fail (see taskLog).
 //
 // Run returns a nil record only when the run could not start (bad options,
 // unusable state directory). Otherwise the record is complete and the error
@@ -127,6 +141,7 @@ type attemptResult struct {
 	err     error
 	ended   time.Time
 	logged  bool // the task's log file exists
+	reused  bool // the output was loaded from the resumed run
 }
 
 // fifo is a queue of node indexes.
@@ -184,6 +199,8 @@ type run struct {
 	writer    *recordWriter
 	dirty     bool
 	lastFlush time.Time
+
+	resume *resumeState // nil unless RunOptions.Resume is set
 }
 
 // newRun checks options, selects tasks and creates the run directory.
@@ -249,6 +266,9 @@ func (p *Plan) newRun(opts RunOptions) (*run, error) {
 		r.st[i].rec = len(r.rec.Tasks)
 		t := p.nodes[i].task
 		r.rec.Tasks = append(r.rec.Tasks, TaskRecord{ID: t.ID, Type: t.Type, Status: StatusPending})
+	}
+	if err := r.planReuse(); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -353,10 +373,17 @@ func (r *run) run(ctx context.Context) (*RunRecord, error) {
 		}
 	}
 	r.left = len(r.sel)
+	// Collect the roots before enqueueing any: a reused root finishes at
+	// once and may make a later task runnable, which must not be enqueued
+	// a second time by this loop.
+	var roots []int
 	for _, i := range r.sel {
 		if r.st[i].waiting == 0 {
-			r.enqueue(i)
+			roots = append(roots, i)
 		}
+	}
+	for _, i := range roots {
+		r.enqueue(i)
 	}
 
 	ticker := time.NewTicker(recordInterval / 5)
@@ -404,6 +431,9 @@ func (r *run) limitOf(key string) int {
 // enqueue makes task i runnable: it takes a slot of its key if it has one,
 // or waits for the key without holding anything.
 func (r *run) enqueue(i int) {
+	if r.tryReuse(i) {
+		return
+	}
 	key := r.plan.nodes[i].task.ConcurrencyKey
 	if key == "" {
 		r.ready.push(i)
@@ -435,9 +465,11 @@ func (r *run) releaseKey(i int) {
 	}
 }
 
-// dispatch starts ready tasks while global slots are free.
+// dispatch starts ready tasks while global slots are free. Once the run's
+// context is done nothing new starts, even before the loop has seen the
+// cancellation: a task finishing at that moment must not let another in.
 func (r *run) dispatch() {
-	for !r.stopping && r.running < r.max && r.ready.len() > 0 {
+	for !r.stopping && r.runCtx.Err() == nil && r.running < r.max && r.ready.len() > 0 {
 		r.start(r.ready.pop())
 	}
 }
@@ -502,7 +534,7 @@ func (r *run) attempt(i int, n *node, attempt int, inputs map[string]*Result) at
 		ctx, cancel = context.WithTimeout(ctx, t.Timeout)
 		defer cancel()
 	}
-	out.res, out.err = safeRun(ctx, n.prepared, env, engineLog)
+	out.res, out.reused, out.err = r.runOrReuse(ctx, i, n, env, engineLog)
 	if out.err != nil && t.Timeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) && r.runCtx.Err() == nil {
 		out.err = &TimeoutError{After: t.Timeout}
 	}
@@ -559,6 +591,9 @@ func (r *run) finishAttempt(a attemptResult) {
 		tr.RowsIn, tr.RowsOut = a.res.RowsIn, a.res.RowsOut
 		tr.Attrs = redactAttrs(r.red, a.res.Attrs)
 	}
+	if a.reused && a.err == nil {
+		r.markReused(i, tr)
+	}
 	r.dirty = true
 	switch {
 	case a.err == nil:
@@ -567,16 +602,7 @@ func (r *run) finishAttempt(a attemptResult) {
 			st.result = a.res
 		}
 		r.final(i, StatusSucceeded, "", "", a.ended)
-		for _, d := range n.dependents {
-			ds := &r.st[d]
-			if ds.rec < 0 {
-				continue
-			}
-			ds.waiting--
-			if ds.waiting == 0 && ds.status == StatusPending && !r.stopping {
-				r.enqueue(d)
-			}
-		}
+		r.releaseDependents(i)
 	case r.runCtx.Err() != nil:
 		r.final(i, StatusCancelled, r.red.String(a.err.Error()), "", a.ended)
 	case a.attempt <= n.task.Retries:

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/internal/redact"
@@ -782,5 +784,36 @@ func TestRunRandomDAGWithFailures(t *testing.T) {
 		if tr.Status != want {
 			t.Errorf("%s: %s, want %s", tr.ID, tr.Status, want)
 		}
+	}
+}
+
+// The engine lets go of an output once every task that reads it is done.
+func TestRunDropsOutputs(t *testing.T) {
+	t.Parallel()
+	var wp weak.Pointer[[1 << 20]byte]
+	collected := false
+	fn := newFnType().
+		on("src", func(context.Context, *engine.Env) (*engine.Result, error) {
+			big := new([1 << 20]byte)
+			wp = weak.Make(big)
+			return &engine.Result{Output: big}, nil
+		}).
+		on("reader", func(_ context.Context, env *engine.Env) (*engine.Result, error) {
+			if v, ok := env.Input("src"); !ok || v == nil {
+				return nil, errors.New("no input")
+			}
+			return nil, nil
+		}).
+		on("later", func(context.Context, *engine.Env) (*engine.Result, error) {
+			runtime.GC()
+			collected = wp.Value() == nil
+			return nil, nil
+		})
+	s := mkSpec(tdef{id: "src"}, tdef{id: "reader", inputs: []string{"src"}}, tdef{id: "later", needs: []string{"reader"}})
+	if _, err := compile(t, s, fn).Run(context.Background(), opts(t)); err != nil {
+		t.Fatal(err)
+	}
+	if !collected {
+		t.Fatal("src's output was still referenced after its only reader finished")
 	}
 }

@@ -12,3 +12,8 @@ import _ "embed"
 //
 //go:embed pipeline.base.json
 var PipelineBase []byte
+
+// Profile is the JSON Schema of refinement profiles (profiles/*.yaml).
+//
+//go:embed profile.schema.json
+var Profile []byte

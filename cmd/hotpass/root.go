@@ -55,6 +55,10 @@ func newRootCmd() *cobra.Command {
 		newSchemaCmd(g),
 		newVersionCmd(),
 		newGenCmd(),
+		newRunsCmd(g),
+		newDeployCmd(g),
+		newDeploymentCmd(g),
+		newServeCmd(g),
 	)
 	return root
 }

@@ -18,7 +18,7 @@ import (
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/internal/progress"
 	"github.com/hotpass/hotpass/internal/redact"
-	"github.com/hotpass/hotpass/specs/tmpl"
+	"github.com/hotpass/hotpass/internal/runner"
 )
 
 type runOptions struct {
@@ -29,6 +29,7 @@ type runOptions struct {
 	noProgress     bool
 	date           string
 	runID          string
+	resume         string
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -37,7 +38,11 @@ func newRunCmd(g *globals) *cobra.Command {
 		Use:   "run SPEC",
 		Short: "Run a pipeline spec",
 		Long: "Run the tasks of a pipeline spec as a DAG with bounded concurrency. Each run gets an id and a\n" +
-			"directory <state-dir>/runs/<run-id>/ with run.json and one log file per task.\n" +
+			"directory <state-dir>/runs/<run-id>/ with run.json and one log file per task, and is recorded in\n" +
+			"the run history (`hotpass runs ls`).\n" +
+			"--resume RUN_ID reuses the tasks that succeeded in that run and whose definition (type, rendered\n" +
+			"options, upstream definitions) is unchanged, and runs the rest; the params of that run are the\n" +
+			"defaults of this one.\n" +
 			"Exit status: 0 success, 1 a task failed, 2 invalid spec or usage, 130 interrupted.",
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -52,6 +57,7 @@ func newRunCmd(g *globals) *cobra.Command {
 	f.BoolVar(&o.noProgress, "no-progress", false, "print plain log lines instead of live progress")
 	f.StringVar(&o.date, "date", "", "logical date of the run (run.date), YYYY-MM-DD; default today (UTC)")
 	f.StringVar(&o.runID, "run-id", "", "use this run id instead of a generated one")
+	f.StringVar(&o.resume, "resume", "", "reuse the unchanged successful tasks of this earlier run (failed, cancelled or crashed)")
 	return cmd
 }
 
@@ -67,53 +73,52 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, g *globals, o *runOpt
 	if err != nil {
 		return err
 	}
-	runInfo := tmpl.Run{ID: o.runID, TS: time.Now().UTC()}
-	if runInfo.ID == "" {
-		runInfo.ID = engine.NewRunID(runInfo.TS)
-	}
 	if o.date != "" {
 		if _, err := time.Parse(time.DateOnly, o.date); err != nil {
 			return fmt.Errorf("%w: --date must be YYYY-MM-DD, got %q", errUsage, o.date)
 		}
-		runInfo.Date = o.date
 	}
-
 	l, err := newLoader()
 	if err != nil {
 		return err
 	}
-	spec, diags, err := l.Load(path, false, nil)
+	st, err := openStore(ctx, g)
 	if err != nil {
 		return err
 	}
-	_ = diags.Print(stderr)
-	prep, err := l.Prepare(spec, engine.PrepareOptions{ParamsJSON: fromJSON, ParamFlags: flags, Run: runInfo})
-	if err != nil {
-		return err
-	}
-
-	red := &redact.Redactor{}
-	red.Add(prep.Rendered.Secrets...)
+	defer st.Close()
 	display := progress.New(stderr, isTerminal(stderr) && !o.noProgress)
-	// Log records go through the display so they never tear its live lines.
-	logger := newLogger(display, g.logLevel, red)
-	rec, runErr := prep.Plan.Run(ctx, engine.RunOptions{
-		RunID:          runInfo.ID,
+	rec, runErr := runner.Run(ctx, runner.Options{
+		Store:          st,
+		Loader:         l,
 		StateDir:       g.stateDir,
-		MaxConcurrency: o.maxConcurrency,
+		SpecPath:       path,
+		ParamsJSON:     fromJSON,
+		ParamFlags:     flags,
+		Date:           o.date,
+		RunID:          o.runID,
 		Only:           o.only,
-		Params:         prep.Params,
-		Redactor:       red,
-		Logger:         logger,
-		Observer:       display,
+		MaxConcurrency: o.maxConcurrency,
+		ResumeFrom:     o.resume,
+		Display:        display,
+		// Log records go through the display so they never tear its live lines.
+		Logger:   func(red *redact.Redactor) *slog.Logger { return newLogger(display, g.logLevel, red) },
+		Warnings: stderr,
 	})
 	display.Close()
-	if rec != nil {
-		printSummary(stdout, rec, filepath.Join(g.stateDir, "runs", rec.RunID))
+	return runOutcome(stdout, g, rec, runErr)
+}
+
+// runOutcome prints a finished run's summary and maps its outcome to the
+// exit status.
+func runOutcome(stdout io.Writer, g *globals, rec *engine.RunRecord, runErr error) error {
+	if rec == nil {
+		if runErr == nil {
+			return errors.New("run produced no record")
+		}
+		return badArgument(runErr)
 	}
-	if runErr != nil && rec == nil {
-		return runErr
-	}
+	printSummary(stdout, rec, filepath.Join(g.stateDir, "runs", rec.RunID))
 	switch rec.Status {
 	case engine.StatusSucceeded:
 		return nil
@@ -122,6 +127,14 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, g *globals, o *runOpt
 	default:
 		return reported(exitFailed, fmt.Errorf("run %s %s", rec.RunID, rec.Status))
 	}
+}
+
+// badArgument gives the errors that mean a wrong argument exit status 2.
+func badArgument(err error) error {
+	if errors.Is(err, runner.ErrUnknownRun) || errors.Is(err, runner.ErrNotResumable) || errors.Is(err, runner.ErrNoProfile) {
+		return &exitError{code: exitInvalid, err: err}
+	}
+	return err
 }
 
 func parseParamFlags(kvs []string) (map[string]string, error) {

@@ -1,0 +1,414 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/engine/store"
+	"github.com/hotpass/hotpass/internal/progress"
+	"github.com/hotpass/hotpass/internal/redact"
+	"github.com/hotpass/hotpass/internal/runner"
+	"github.com/hotpass/hotpass/internal/scheduler"
+	"github.com/hotpass/hotpass/specs"
+)
+
+type deployOptions struct {
+	name, spec, profile, schedule, timezone, params, catchup, overlap string
+	tags                                                              []string
+	paused                                                            bool
+}
+
+func newDeployCmd(g *globals) *cobra.Command {
+	o := &deployOptions{}
+	cmd := &cobra.Command{
+		Use:   "deploy --name N (--spec F | --profile P) [--schedule CRON]",
+		Short: "Register (or update) a deployment: a spec run on a schedule or on demand",
+		Long: "Register a deployment under a name, or update the one with that name. The spec file is stored\n" +
+			"as an absolute path and loaded afresh for every run. The spec, the cron expression (5 fields, or\n" +
+			"@hourly, @daily, @every 1h, ...), the time zone and the params are checked before saving.\n" +
+			"`hotpass serve` runs the deployment when its schedule is due.",
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDeploy(cmd.Context(), cmd.OutOrStdout(), g, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.name, "name", "", "deployment name (required)")
+	f.StringVar(&o.spec, "spec", "", "pipeline spec file")
+	f.StringVar(&o.profile, "profile", "", "built-in profile to run instead of a spec file")
+	f.StringVar(&o.schedule, "schedule", "", `cron expression, e.g. "0 6 * * 1-5" or @daily; none: run only on demand`)
+	f.StringVar(&o.timezone, "timezone", "", "IANA time zone of the schedule, e.g. Africa/Johannesburg (default UTC)")
+	f.StringArrayVar(&o.tags, "tag", nil, "label the deployment (repeatable)")
+	f.StringVar(&o.params, "params", "", `params for every run, as a JSON object`)
+	f.BoolVar(&o.paused, "paused", false, "save the deployment with its schedule paused")
+	f.StringVar(&o.catchup, "catchup-window", "", "start fires missed while serve was down if at most this old (e.g. 6h, 2d); default none")
+	f.StringVar(&o.overlap, "overlap", "skip", "when a fire comes while the previous run still goes: skip, queue or allow")
+	return cmd
+}
+
+func runDeploy(ctx context.Context, w io.Writer, g *globals, o *deployOptions) error {
+	d, err := o.deployment()
+	if err != nil {
+		return err
+	}
+	l, err := newLoader()
+	if err != nil {
+		return err
+	}
+	if d.SpecPath != "" {
+		var params map[string]any
+		if len(d.Params) > 0 {
+			_ = json.Unmarshal(d.Params, &params) // checked by deployment()
+		}
+		_, spec, err := runner.CheckParams(l, d.SpecPath, params)
+		if err != nil {
+			return err
+		}
+		d.SpecHash = spec.Hash
+	}
+	st, err := openStore(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	_, existed := st.GetDeployment(ctx, d.Name)
+	saved, err := st.PutDeployment(ctx, d)
+	if err != nil {
+		return err
+	}
+	verb := "created"
+	if existed == nil {
+		verb = "updated"
+	}
+	fmt.Fprintf(w, "deployment %s %s\n", saved.Name, verb)
+	if saved.Schedule == "" {
+		fmt.Fprintln(w, "no schedule: start runs with `hotpass deployment run "+saved.Name+"`")
+		return nil
+	}
+	sched, _ := scheduler.ParseSchedule(saved.Schedule, saved.Timezone) // checked by deployment()
+	next := sched.Next(time.Now())
+	state := ""
+	if saved.Paused {
+		state = " (paused)"
+	}
+	fmt.Fprintf(w, "schedule %s in %s%s; next fire %s\n", saved.Schedule, sched.Location(), state, next.Format(time.RFC3339))
+	return nil
+}
+
+// deployment checks the flags and builds the deployment they describe.
+func (o *deployOptions) deployment() (store.Deployment, error) {
+	d := store.Deployment{Name: strings.TrimSpace(o.name), Schedule: strings.TrimSpace(o.schedule),
+		Timezone: o.timezone, Tags: o.tags, Paused: o.paused, Overlap: store.OverlapPolicy(o.overlap)}
+	switch {
+	case d.Name == "":
+		return d, fmt.Errorf("%w: --name is required", errUsage)
+	case strings.ContainsAny(d.Name, "/ \t\n"):
+		return d, fmt.Errorf("%w: --name %q: use letters, digits, '-', '_' or '.'", errUsage, d.Name)
+	case (o.spec == "") == (o.profile == ""):
+		return d, fmt.Errorf("%w: give exactly one of --spec and --profile", errUsage)
+	case !d.Overlap.Valid():
+		return d, fmt.Errorf("%w: --overlap %q: want skip, queue or allow", errUsage, o.overlap)
+	}
+	if o.spec != "" {
+		abs, err := filepath.Abs(o.spec)
+		if err != nil {
+			return d, fmt.Errorf("--spec %s: %w", o.spec, err)
+		}
+		d.SpecPath = abs
+	}
+	d.Profile = o.profile
+	if d.Schedule != "" || d.Timezone != "" {
+		if d.Schedule == "" {
+			return d, fmt.Errorf("%w: --timezone %q given without --schedule", errUsage, d.Timezone)
+		}
+		if _, err := scheduler.ParseSchedule(d.Schedule, d.Timezone); err != nil {
+			return d, fmt.Errorf("%w: %v", errUsage, err)
+		}
+	}
+	if o.catchup != "" {
+		c, err := parseAge(o.catchup)
+		if err != nil {
+			return d, fmt.Errorf("%w: --catchup-window %v", errUsage, err)
+		}
+		d.Catchup = c
+	}
+	params, err := parseParamsJSON(o.params)
+	if err != nil {
+		return d, err
+	}
+	if len(params) > 0 {
+		d.Params, _ = json.Marshal(params) // values decoded from JSON always encode
+	}
+	return d, nil
+}
+
+func newDeploymentCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "deployment",
+		Short: "Manage deployments: ls, show, pause, resume, rm, run",
+		Args:  exactArgs(0),
+	}
+	cmd.AddCommand(
+		&cobra.Command{
+			Use: "ls", Short: "List deployments", Args: exactArgs(0),
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				return runDeploymentLs(cmd.Context(), cmd.OutOrStdout(), g)
+			},
+		},
+		&cobra.Command{
+			Use: "show NAME", Short: "Show a deployment and its latest runs", Args: exactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return runDeploymentShow(cmd.Context(), cmd.OutOrStdout(), g, args[0])
+			},
+		},
+		&cobra.Command{
+			Use: "pause NAME", Short: "Stop firing a deployment's schedule", Args: exactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return setPaused(cmd.Context(), cmd.OutOrStdout(), g, args[0], true)
+			},
+		},
+		&cobra.Command{
+			Use: "resume NAME", Short: "Fire a paused deployment's schedule again", Args: exactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return setPaused(cmd.Context(), cmd.OutOrStdout(), g, args[0], false)
+			},
+		},
+		&cobra.Command{
+			Use: "rm NAME", Short: "Delete a deployment (its run history is kept)", Args: exactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return runDeploymentRm(cmd.Context(), cmd.OutOrStdout(), g, args[0])
+			},
+		},
+		newDeploymentRunCmd(g),
+	)
+	return cmd
+}
+
+// getDeployment reads a deployment, with an error naming it when it does
+// not exist.
+func getDeployment(ctx context.Context, st store.Store, name string) (store.Deployment, error) {
+	d, err := st.GetDeployment(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return d, &exitError{code: exitInvalid, err: fmt.Errorf("unknown deployment %q (list them with `hotpass deployment ls`)", name)}
+	}
+	return d, err
+}
+
+func runDeploymentLs(ctx context.Context, w io.Writer, g *globals) error {
+	st, err := openStore(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ds, err := st.ListDeployments(ctx)
+	if err != nil {
+		return err
+	}
+	if len(ds) == 0 {
+		fmt.Fprintln(w, "no deployments")
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSCHEDULE\tTIMEZONE\tSTATE\tOVERLAP\tSPEC\tTAGS")
+	for _, d := range ds {
+		state := "active"
+		if d.Paused {
+			state = "paused"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Name, dash(d.Schedule), dash(d.Timezone), state, d.Overlap,
+			runner.DeploymentSpec(d), dash(strings.Join(d.Tags, ",")))
+	}
+	return tw.Flush()
+}
+
+func runDeploymentShow(ctx context.Context, w io.Writer, g *globals, name string) error {
+	st, err := openStore(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	d, err := getDeployment(ctx, st, name)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+		}
+	}
+	row("name", d.Name)
+	row("spec", d.SpecPath)
+	row("profile", d.Profile)
+	row("schedule", dash(d.Schedule))
+	row("timezone", d.Timezone)
+	row("paused", fmt.Sprint(d.Paused))
+	row("overlap", string(d.Overlap))
+	if d.Catchup > 0 {
+		row("catchup window", engine.FormatDuration(d.Catchup))
+	}
+	row("tags", strings.Join(d.Tags, ", "))
+	row("params", string(d.Params))
+	if d.Schedule != "" && !d.Paused {
+		if s, err := scheduler.ParseSchedule(d.Schedule, d.Timezone); err == nil {
+			row("next fire", s.Next(time.Now()).Format(time.RFC3339))
+		}
+	}
+	if f, ok, err := st.LastFire(ctx, d.Name); err == nil && ok {
+		row("last fire", f.ScheduledAt.In(time.UTC).Format(time.RFC3339)+" ("+f.RunID+")")
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	runs, err := st.ListRuns(ctx, store.RunFilter{Deployment: d.Name, Limit: 5})
+	if err != nil || len(runs) == 0 {
+		return err
+	}
+	fmt.Fprintln(w, "\nlatest runs:")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	now := time.Now()
+	for _, r := range runs {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.ID, r.Status, fmtTime(r.StartedAt), fmtDuration(runDuration(r, now)))
+	}
+	return tw.Flush()
+}
+
+func setPaused(ctx context.Context, w io.Writer, g *globals, name string, paused bool) error {
+	st, err := openStore(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := getDeployment(ctx, st, name); err != nil {
+		return err
+	}
+	if err := st.SetPaused(ctx, name, paused); err != nil {
+		return err
+	}
+	if paused {
+		fmt.Fprintf(w, "deployment %s paused\n", name)
+	} else {
+		fmt.Fprintf(w, "deployment %s resumed\n", name)
+	}
+	return nil
+}
+
+func runDeploymentRm(ctx context.Context, w io.Writer, g *globals, name string) error {
+	st, err := openStore(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := getDeployment(ctx, st, name); err != nil {
+		return err
+	}
+	if err := st.DeleteDeployment(ctx, name); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "deployment %s deleted\n", name)
+	return nil
+}
+
+type deploymentRunOptions struct {
+	params     string
+	wait       bool
+	noProgress bool
+}
+
+func newDeploymentRunCmd(g *globals) *cobra.Command {
+	o := &deploymentRunOptions{}
+	cmd := &cobra.Command{
+		Use:   "run NAME",
+		Short: "Start a run of a deployment now",
+		Long: "Queue a run of the deployment for `hotpass serve` to start, and print its id; with --wait, run it\n" +
+			"here and now instead (no server needed) and exit as `hotpass run` does. --params are merged over\n" +
+			"the deployment's params and checked against the spec's param types first.",
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDeploymentRun(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), g, o, args[0])
+		},
+	}
+	cmd.Flags().StringVar(&o.params, "params", "", "params for this run, as a JSON object, over the deployment's")
+	cmd.Flags().BoolVar(&o.wait, "wait", false, "run in this process and wait for the outcome instead of queueing")
+	cmd.Flags().BoolVar(&o.noProgress, "no-progress", false, "with --wait: print plain log lines instead of live progress")
+	return cmd
+}
+
+func runDeploymentRun(ctx context.Context, stdout, stderr io.Writer, g *globals, o *deploymentRunOptions, name string) error {
+	over, err := parseParamsJSON(o.params)
+	if err != nil {
+		return err
+	}
+	l, err := newLoader()
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	d, err := getDeployment(ctx, st, name)
+	if err != nil {
+		return err
+	}
+	if !o.wait {
+		r, err := runner.Enqueue(ctx, st, l, runner.QueueRequest{Deployment: d, Params: over, Strict: true})
+		if err != nil {
+			return badArgument(err)
+		}
+		fmt.Fprintf(stdout, "queued run %s of deployment %s; `hotpass serve` starts it (follow it with `hotpass runs logs --follow %s`)\n", r.ID, d.Name, r.ID)
+		return nil
+	}
+	var base map[string]any
+	if len(d.Params) > 0 {
+		if err := json.Unmarshal(d.Params, &base); err != nil {
+			return fmt.Errorf("deployment %s: stored params are not a JSON object: %w", d.Name, err)
+		}
+	}
+	params := base
+	if len(over) > 0 {
+		params = make(map[string]any, len(base)+len(over))
+		for k, v := range base {
+			params[k] = v
+		}
+		for k, v := range over {
+			params[k] = v
+		}
+	}
+	loc := time.UTC
+	if d.Timezone != "" {
+		if l, err := time.LoadLocation(d.Timezone); err == nil {
+			loc = l
+		}
+	}
+	display := progress.New(stderr, isTerminal(stderr) && !o.noProgress)
+	rec, runErr := runner.Run(ctx, runner.Options{
+		Store:      st,
+		Loader:     l,
+		StateDir:   g.stateDir,
+		SpecPath:   runner.DeploymentSpec(d),
+		ParamsJSON: params,
+		Date:       time.Now().In(loc).Format(time.DateOnly),
+		Deployment: d.Name,
+		Display:    display,
+		Logger:     func(red *redact.Redactor) *slog.Logger { return newLogger(display, g.logLevel, red) },
+		Warnings:   stderr,
+	})
+	display.Close()
+	if rec == nil && errors.Is(runErr, specs.ErrInvalid) {
+		return runErr
+	}
+	return runOutcome(stdout, g, rec, runErr)
+}

@@ -1,0 +1,460 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/engine/store"
+	"github.com/hotpass/hotpass/internal/history"
+	"github.com/hotpass/hotpass/internal/runner"
+)
+
+// storeFile is the SQLite database inside the state directory.
+const storeFile = "hotpass.db"
+
+// openStore opens the run history: $HOTPASS_DATABASE_URL when set, else
+// <state-dir>/hotpass.db. Runs whose process died are marked crashed first,
+// so that no command shows them as running.
+func openStore(ctx context.Context, g *globals) (store.Store, error) {
+	target := os.Getenv(store.EnvDatabaseURL)
+	if target == "" {
+		if err := os.MkdirAll(g.stateDir, 0o755); err != nil {
+			return nil, fmt.Errorf("state directory: %w", err)
+		}
+		target = filepath.Join(g.stateDir, storeFile)
+	}
+	st, err := store.Open(ctx, target)
+	if err != nil {
+		return nil, fmt.Errorf("open run history: %w", err)
+	}
+	if err := history.MarkCrashed(ctx, st); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func newRunsCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "runs",
+		Short: "Show run history: list runs, show one, print its logs, prune old ones",
+		Args:  exactArgs(0),
+	}
+	cmd.AddCommand(newRunsLsCmd(g), newRunsShowCmd(g), newRunsLogsCmd(g), newRunsPruneCmd(g))
+	return cmd
+}
+
+type runsLsOptions struct {
+	status, deployment, pipeline string
+	limit                        int
+}
+
+func newRunsLsCmd(g *globals) *cobra.Command {
+	o := &runsLsOptions{}
+	cmd := &cobra.Command{
+		Use:   "ls",
+		Short: "List runs, newest first",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRunsLs(cmd.Context(), cmd.OutOrStdout(), g, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.status, "status", "", "only runs in this status: pending, running, succeeded, failed, cancelled, crashed")
+	f.StringVar(&o.deployment, "deployment", "", "only runs of this deployment")
+	f.StringVar(&o.pipeline, "pipeline", "", "only runs of this pipeline")
+	f.IntVar(&o.limit, "limit", 20, "show at most this many runs (0: all)")
+	return cmd
+}
+
+func runRunsLs(ctx context.Context, w io.Writer, g *globals, o *runsLsOptions) error {
+	status := store.RunStatus(o.status)
+	if status != "" && !status.Valid() {
+		return fmt.Errorf("%w: --status %q: want pending, running, succeeded, failed, cancelled or crashed", errUsage, o.status)
+	}
+	if o.limit < 0 {
+		return fmt.Errorf("%w: --limit must not be negative, got %d", errUsage, o.limit)
+	}
+	st, err := openStore(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	runs, err := st.ListRuns(ctx, store.RunFilter{Status: status, Deployment: o.deployment, Pipeline: o.pipeline, Limit: o.limit})
+	if err != nil {
+		return err
+	}
+	if len(runs) == 0 {
+		fmt.Fprintln(w, "no runs")
+		return nil
+	}
+	now := time.Now()
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RUN ID\tPIPELINE\tSTATUS\tSTARTED\tDURATION\tDEPLOYMENT")
+	for _, r := range runs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Pipeline, r.Status, fmtTime(r.StartedAt),
+			fmtDuration(runDuration(r, now)), dash(r.Deployment))
+	}
+	return tw.Flush()
+}
+
+// runDuration is how long r ran, or has been running.
+func runDuration(r store.Run, now time.Time) time.Duration {
+	switch {
+	case r.StartedAt.IsZero():
+		return 0
+	case r.EndedAt.IsZero():
+		return now.Sub(r.StartedAt)
+	}
+	return r.EndedAt.Sub(r.StartedAt)
+}
+
+// fmtTime prints a time in UTC to the second, or "-".
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05Z")
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func newRunsShowCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show RUN_ID",
+		Short: "Show a run and its tasks",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRunsShow(cmd.Context(), cmd.OutOrStdout(), g, args[0])
+		},
+	}
+}
+
+// getRun reads run id, with an error naming it when it does not exist.
+func getRun(ctx context.Context, st store.Store, id string) (store.Run, error) {
+	r, err := st.GetRun(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return r, &exitError{code: exitInvalid, err: fmt.Errorf("%w %q: no such run (list runs with `hotpass runs ls`)", runner.ErrUnknownRun, id)}
+	}
+	return r, err
+}
+
+func runRunsShow(ctx context.Context, w io.Writer, g *globals, id string) error {
+	st, err := openStore(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	r, err := getRun(ctx, st, id)
+	if err != nil {
+		return err
+	}
+	trs, err := st.ListTasks(ctx, id)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+		}
+	}
+	row("run", r.ID)
+	row("pipeline", r.Pipeline)
+	row("status", string(r.Status))
+	row("deployment", r.Deployment)
+	row("spec", r.SpecPath)
+	if info, ok, _ := engine.ReadResumeInfo(runner.RunDir(g.stateDir, r.ID)); ok {
+		row("resumed from", info.ResumedFrom)
+	}
+	row("params", string(r.Params))
+	row("created", fmtTime(r.CreatedAt))
+	row("started", fmtTime(r.StartedAt))
+	if !r.EndedAt.IsZero() {
+		row("ended", fmtTime(r.EndedAt))
+	}
+	row("duration", fmtDuration(runDuration(r, time.Now())))
+	row("trace id", r.TraceID)
+	row("error", firstLine(r.Error))
+	row("directory", runner.RunDir(g.stateDir, r.ID))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(trs) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TASK\tTYPE\tSTATUS\tATTEMPTS\tDURATION\tROWS\tERROR")
+	for _, t := range trs {
+		rows := "-"
+		if t.RowsIn != 0 || t.RowsOut != 0 {
+			rows = fmt.Sprintf("%d→%d", t.RowsIn, t.RowsOut)
+		}
+		status := t.Status
+		if strings.Contains(string(t.Attrs), `"`+engine.ReusedFromAttr+`"`) {
+			status += " (reused)"
+		}
+		var d time.Duration
+		if !t.StartedAt.IsZero() && !t.EndedAt.IsZero() {
+			d = t.EndedAt.Sub(t.StartedAt)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", t.TaskID, t.Type, status, t.Attempts, fmtDuration(d), rows, dash(firstLine(t.Error)))
+	}
+	return tw.Flush()
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " …"
+	}
+	return s
+}
+
+type runsLogsOptions struct {
+	task   string
+	follow bool
+	poll   time.Duration
+}
+
+func newRunsLogsCmd(g *globals) *cobra.Command {
+	o := &runsLogsOptions{poll: 200 * time.Millisecond}
+	cmd := &cobra.Command{
+		Use:   "logs RUN_ID",
+		Short: "Print the task logs of a run",
+		Long: "Print the log files of a run's tasks (<state-dir>/runs/<run-id>/logs/), each under a header.\n" +
+			"Tasks that succeeded without writing anything have no log. --follow keeps printing what the\n" +
+			"tasks write until the run ends.",
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRunsLogs(cmd.Context(), cmd.OutOrStdout(), g, o, args[0])
+		},
+	}
+	cmd.Flags().StringVar(&o.task, "task", "", "print only this task's log")
+	cmd.Flags().BoolVarP(&o.follow, "follow", "f", false, "keep printing new lines until the run ends")
+	return cmd
+}
+
+// logTail is how far one log file has been printed.
+type logTail struct {
+	task   string
+	path   string
+	offset int64
+}
+
+func runRunsLogs(ctx context.Context, w io.Writer, g *globals, o *runsLogsOptions, id string) error {
+	st, err := openStore(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	r, err := getRun(ctx, st, id)
+	if err != nil {
+		return err
+	}
+	trs, err := st.ListTasks(ctx, id)
+	if err != nil {
+		return err
+	}
+	dir := runner.RunDir(g.stateDir, id)
+	var tails []*logTail
+	known := map[string]bool{}
+	for _, t := range trs {
+		known[t.TaskID] = true
+		if o.task == "" || o.task == t.TaskID {
+			tails = append(tails, &logTail{task: t.TaskID, path: filepath.Join(dir, logPath(dir, t.TaskID))})
+		}
+	}
+	if o.task != "" && !known[o.task] {
+		ids := make([]string, 0, len(known))
+		for k := range known {
+			ids = append(ids, k)
+		}
+		sort.Strings(ids)
+		return &exitError{code: exitInvalid, err: fmt.Errorf("--task %q: run %s has no such task (its tasks: %s)", o.task, id, strings.Join(ids, ", "))}
+	}
+	printed := false
+	drain := func() error {
+		for _, t := range tails {
+			n, err := printNew(w, t, o.task == "")
+			if err != nil {
+				return err
+			}
+			printed = printed || n > 0
+		}
+		return nil
+	}
+	if err := drain(); err != nil {
+		return err
+	}
+	for o.follow && !r.Status.Terminal() {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(o.poll):
+		}
+		if r, err = st.GetRun(ctx, id); err != nil {
+			return err
+		}
+		if err := drain(); err != nil {
+			return err
+		}
+	}
+	if !printed && !o.follow {
+		fmt.Fprintf(w, "run %s has no task logs (tasks that succeed without output write none)\n", id)
+	}
+	return nil
+}
+
+// logPath is a task's log file relative to the run directory: as run.json
+// records it, else the engine's naming rule.
+func logPath(runDir, task string) string {
+	if rec, err := engine.ReadRunRecord(filepath.Join(runDir, engine.RunRecordFile)); err == nil {
+		if t := rec.Task(task); t != nil && t.Log != "" {
+			return t.Log
+		}
+	}
+	clean := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		}
+		return '_'
+	}, task)
+	return filepath.Join("logs", clean+".log")
+}
+
+// printNew prints what was appended to t's file since the last call, under
+// a header the first time. A file that does not exist (yet) prints nothing.
+func printNew(w io.Writer, t *logTail, header bool) (int64, error) {
+	f, err := os.Open(t.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	if _, err := f.Seek(t.offset, io.SeekStart); err != nil {
+		return 0, err
+	}
+	data, err := io.ReadAll(f)
+	if err != nil || len(data) == 0 {
+		return 0, err
+	}
+	if header && t.offset == 0 {
+		fmt.Fprintf(w, "==> %s <==\n", t.task)
+	}
+	t.offset += int64(len(data))
+	_, err = w.Write(data)
+	return int64(len(data)), err
+}
+
+func newRunsPruneCmd(g *globals) *cobra.Command {
+	var olderThan string
+	cmd := &cobra.Command{
+		Use:   "prune --older-than AGE",
+		Short: "Delete finished runs older than AGE, and their run directories",
+		Long: "Delete the runs that finished and were created more than AGE ago (e.g. 30d, 12h, 90m), with\n" +
+			"their task history and their directories under <state-dir>/runs/. Pending and running runs\n" +
+			"are kept whatever their age.",
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRunsPrune(cmd.Context(), cmd.OutOrStdout(), g, olderThan)
+		},
+	}
+	cmd.Flags().StringVar(&olderThan, "older-than", "", "age of the runs to delete: a duration with units d, h, m or s (required)")
+	return cmd
+}
+
+// parseAge reads a duration that may use days ("30d", "1d12h").
+func parseAge(s string) (time.Duration, error) {
+	var total time.Duration
+	rest := s
+	if d, after, ok := strings.Cut(rest, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("%q: want a number of days before d, such as 30d", s)
+		}
+		total = time.Duration(n) * 24 * time.Hour
+		rest = after
+	}
+	if rest != "" {
+		d, err := time.ParseDuration(rest)
+		if err != nil {
+			return 0, fmt.Errorf("%q: want a duration such as 30d, 12h or 90m", s)
+		}
+		total += d
+	}
+	if total <= 0 {
+		return 0, fmt.Errorf("%q: must be positive", s)
+	}
+	return total, nil
+}
+
+func runRunsPrune(ctx context.Context, w io.Writer, g *globals, olderThan string) error {
+	if olderThan == "" {
+		return fmt.Errorf("%w: --older-than is required, e.g. --older-than 30d", errUsage)
+	}
+	age, err := parseAge(olderThan)
+	if err != nil {
+		return fmt.Errorf("%w: --older-than %v", errUsage, err)
+	}
+	st, err := openStore(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	cut := time.Now().Add(-age)
+	// The store deletes by age; list first so the directories of exactly
+	// the deleted runs can be removed after.
+	var doomed []string
+	cursor := store.RunCursor{CreatedAt: cut}
+	for {
+		page, err := st.ListRuns(ctx, store.RunFilter{Before: cursor, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for _, r := range page {
+			if r.Status.Terminal() && r.CreatedAt.Before(cut) {
+				doomed = append(doomed, r.ID)
+			}
+		}
+		if len(page) < 1000 {
+			break
+		}
+		cursor = page[len(page)-1].Cursor()
+	}
+	n, err := st.PruneRuns(ctx, cut)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range doomed {
+		if _, err := st.GetRun(ctx, id); !errors.Is(err, store.ErrNotFound) {
+			continue // kept after all (resumed meanwhile)
+		}
+		if err := os.RemoveAll(runner.RunDir(g.stateDir, id)); err != nil {
+			errs = append(errs, fmt.Errorf("remove run directory of %s: %w", id, err))
+		}
+	}
+	fmt.Fprintf(w, "pruned %d runs created before %s\n", n, fmtTime(cut))
+	return errors.Join(errs...)
+}

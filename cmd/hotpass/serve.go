@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hotpass/hotpass/engine/store"
+	"github.com/hotpass/hotpass/internal/redact"
+	"github.com/hotpass/hotpass/internal/runner"
+	"github.com/hotpass/hotpass/internal/scheduler"
+	"github.com/hotpass/hotpass/internal/server"
+)
+
+type serveOptions struct {
+	addr     string
+	workers  int
+	maxTasks int
+	grace    time.Duration
+	tick     time.Duration
+}
+
+func newServeCmd(g *globals) *cobra.Command {
+	o := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run deployments on their schedules and serve the HTTP API",
+		Long: "Fire due deployments (in their time zones, catching up missed fires within each deployment's\n" +
+			"catch-up window), run queued runs (scheduled, `hotpass deployment run`, or POST\n" +
+			"/api/deployments/NAME/runs), and serve the JSON API. Several serve processes may share one store:\n" +
+			"each fire is started once, and concurrency keys are shared across every run.\n" +
+			"The API requires `Authorization: Bearer $HOTPASS_API_TOKEN` when that variable is set; serve\n" +
+			"refuses to listen beyond loopback without it. On SIGINT/SIGTERM serve stops firing, lets running\n" +
+			"runs finish for --grace, then cancels them, and exits 0.",
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), cmd.ErrOrStderr(), g, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", "127.0.0.1:4200", "address of the HTTP API")
+	f.IntVar(&o.workers, "workers", 4, "runs to execute at once in this process")
+	f.IntVar(&o.maxTasks, "max-tasks", 0, "tasks to run at once across every serve sharing the store (0: no shared limit)")
+	f.DurationVar(&o.grace, "grace", 30*time.Second, "on shutdown, how long running runs may go on before they are cancelled")
+	f.DurationVar(&o.tick, "tick", time.Second, "how often to look for due schedules")
+	return cmd
+}
+
+func runServe(ctx context.Context, stderr io.Writer, g *globals, o *serveOptions) error {
+	if o.workers < 1 {
+		return fmt.Errorf("%w: --workers must be at least 1, got %d", errUsage, o.workers)
+	}
+	if o.tick <= 0 || o.grace < 0 {
+		return fmt.Errorf("%w: --tick must be positive and --grace not negative", errUsage)
+	}
+	token := os.Getenv(server.EnvToken)
+	if err := server.CheckListen(o.addr, token); err != nil {
+		return &exitError{code: exitInvalid, err: err}
+	}
+	l, err := newLoader()
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.addr, err)
+	}
+	logger := newLogger(stderr, g.logLevel, &redact.Redactor{})
+	holder := runner.Holder("serve")
+	w := &scheduler.Worker{
+		Base: runner.Options{
+			Store: st, Loader: l, StateDir: g.stateDir, CancelGrace: 10 * time.Second,
+			Slots:  &scheduler.StoreSlots{Store: st, Holder: holder, Global: o.maxTasks, Logger: logger},
+			Logger: func(red *redact.Redactor) *slog.Logger { return newLogger(stderr, g.logLevel, red) },
+		},
+		Concurrency: o.workers,
+		Holder:      holder,
+		Logger:      logger,
+	}
+	wake := func(store.Run) { w.Wake() }
+	s := &scheduler.Scheduler{Store: st, Loader: l, Logger: logger, Queued: wake}
+	api := server.New(server.Config{Store: st, Loader: l, Token: token, Queued: wake, Logger: logger})
+
+	// Runs outlive the stop signal by the grace period.
+	runCtx, cancelRuns := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRuns()
+	stopGrace := context.AfterFunc(ctx, func() {
+		logger.Warn("stopping: no new runs; running runs may finish", "grace", o.grace)
+		time.AfterFunc(o.grace, cancelRuns)
+	})
+	defer stopGrace()
+
+	logger.Warn("serving", "addr", ln.Addr().String(), "workers", o.workers, "auth", token != "")
+	var wg sync.WaitGroup
+	var apiErr error
+	wg.Add(3)
+	go func() { defer wg.Done(); s.Run(ctx, o.tick) }()
+	go func() { defer wg.Done(); w.Run(ctx, runCtx) }()
+	go func() { defer wg.Done(); apiErr = server.Serve(ctx, ln, api, 5*time.Second) }()
+	wg.Wait()
+	logger.Warn("stopped")
+	return apiErr
+}

@@ -1,0 +1,159 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/engine/store"
+)
+
+// The run queue lives in the store: a queued run is a run in status
+// pending that names its deployment. Whoever queues it (a schedule fire,
+// `hotpass deployment run`, the HTTP API) creates it with the deployment's
+// spec path and the merged params; a `serve` worker claims it (Claim) and
+// runs it with Options.Queued. Pending runs survive a restart of serve.
+
+// claimTTL bounds how long a claim keeps other workers away from a queued
+// run. The claim only has to last until the run is marked running, which
+// happens as soon as its spec is loaded.
+const claimTTL = 5 * time.Minute
+
+// QueueRequest asks for a run of a deployment.
+type QueueRequest struct {
+	Deployment store.Deployment
+	// Params override the deployment's params, by name.
+	Params map[string]any
+	// RunID names the run; empty means a new id.
+	RunID string
+	// At is the run's logical time: the scheduled time of a fire, or now.
+	// Its date in the deployment's time zone becomes run.date. Zero means now.
+	At time.Time
+	// Strict checks the spec and the params before queueing, and queues
+	// nothing when they are wrong. A scheduled fire is not strict: its run
+	// is queued whatever the spec's state and fails with the reason.
+	Strict bool
+}
+
+// Enqueue creates a pending run for the serve worker and returns it.
+func Enqueue(ctx context.Context, st store.Store, l *engine.Loader, q QueueRequest) (store.Run, error) {
+	d := q.Deployment
+	params, err := deploymentParams(d, q.Params)
+	if err != nil {
+		return store.Run{}, err
+	}
+	specPath := DeploymentSpec(d)
+	pipeline, hash := d.Name, ""
+	if _, spec, err := CheckParams(l, specPath, params); err != nil {
+		if q.Strict {
+			return store.Run{}, fmt.Errorf("deployment %s: %w", d.Name, err)
+		}
+	} else {
+		pipeline, hash = spec.Name, spec.Hash
+	}
+	at := q.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	id := q.RunID
+	if id == "" {
+		id = engine.NewRunID(time.Now())
+	}
+	var raw json.RawMessage
+	if len(params) > 0 {
+		if raw, err = json.Marshal(params); err != nil {
+			return store.Run{}, fmt.Errorf("deployment %s: encode params: %w", d.Name, err)
+		}
+	}
+	r, err := st.CreateRun(ctx, store.Run{
+		ID: id, Pipeline: pipeline, SpecPath: specPath, SpecHash: hash, Deployment: d.Name,
+		Status: store.RunPending, Params: raw, CreatedAt: at,
+	})
+	if err != nil {
+		return store.Run{}, fmt.Errorf("queue run of deployment %s: %w", d.Name, err)
+	}
+	return r, nil
+}
+
+// DeploymentSpec is what a deployment's runs load: its spec file, or its
+// profile.
+func DeploymentSpec(d store.Deployment) string {
+	if d.Profile != "" {
+		return ProfilePrefix + d.Profile
+	}
+	return d.SpecPath
+}
+
+// deploymentParams merges over onto the deployment's params.
+func deploymentParams(d store.Deployment, over map[string]any) (map[string]any, error) {
+	var base map[string]any
+	if len(d.Params) > 0 {
+		if err := json.Unmarshal(d.Params, &base); err != nil {
+			return nil, fmt.Errorf("deployment %s: stored params are not a JSON object: %w", d.Name, err)
+		}
+	}
+	return mergeParams(base, over), nil
+}
+
+// Claim takes queued run id for holder, so that of several workers (in
+// one process or many) exactly one runs it. It returns the run and a
+// release function when the claim succeeded and the run is still pending;
+// call release once the run has ended.
+func Claim(ctx context.Context, st store.Store, id, holder string) (store.Run, func(), bool, error) {
+	lease, ok, err := st.AcquireSlot(ctx, "run:"+id, 1, holder, claimTTL)
+	if err != nil || !ok {
+		return store.Run{}, nil, false, err
+	}
+	release := func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+		defer cancel()
+		_ = st.ReleaseLease(rctx, lease)
+	}
+	r, err := st.GetRun(ctx, id)
+	if err != nil || r.Status != store.RunPending {
+		release()
+		if errors.Is(err, store.ErrNotFound) {
+			err = nil
+		}
+		return store.Run{}, nil, false, err
+	}
+	return r, release, true, nil
+}
+
+// QueuedOptions returns the options that run queued run r: its spec,
+// params, deployment and logical date. base supplies everything else
+// (store, loader, state directory, observers, slots).
+func QueuedOptions(ctx context.Context, base Options, r store.Run) Options {
+	o := base
+	o.RunID = r.ID
+	o.Queued = true
+	o.Deployment = r.Deployment
+	o.SpecPath = r.SpecPath
+	o.ParamFlags = nil
+	o.ParamsJSON = nil
+	if len(r.Params) > 0 {
+		var p map[string]any
+		if json.Unmarshal(r.Params, &p) == nil {
+			o.ParamsJSON = p
+		}
+	}
+	loc := time.UTC
+	if d, err := base.Store.GetDeployment(ctx, r.Deployment); err == nil && d.Timezone != "" {
+		if l, err := time.LoadLocation(d.Timezone); err == nil {
+			loc = l
+		}
+	}
+	o.Date = r.CreatedAt.In(loc).Format(time.DateOnly)
+	return o
+}
+
+// Holder names this process in slot leases and claims: host, pid and a
+// label, which helps when reading the lease table.
+func Holder(label string) string {
+	return fmt.Sprintf("%s/%d/%s", hostname(), os.Getpid(), filepath.Base(label))
+}

@@ -1,0 +1,348 @@
+// Package runner is the one path by which hotpass runs a spec, whoever
+// asks: `hotpass run`, `hotpass deployment run --wait` and the `serve`
+// worker. It loads and renders the spec, creates the run in the state
+// store, runs the plan with the history recorder and the caller's
+// observers, and records the outcome.
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/engine/store"
+	"github.com/hotpass/hotpass/internal/history"
+	"github.com/hotpass/hotpass/internal/redact"
+	"github.com/hotpass/hotpass/specs"
+	"github.com/hotpass/hotpass/specs/tmpl"
+)
+
+// ErrUnknownRun is wrapped by errors about a run id that is not in the
+// store; the CLI reports it as a bad argument.
+var ErrUnknownRun = errors.New("unknown run id")
+
+// ErrNotResumable is wrapped when the run named by Options.ResumeFrom
+// cannot be resumed (still running, or of another pipeline).
+var ErrNotResumable = errors.New("run cannot be resumed")
+
+// finishTimeout bounds the final store writes of a run, which happen even
+// when the run's context was cancelled.
+const finishTimeout = 30 * time.Second
+
+// Options describe one run.
+type Options struct {
+	// Store records the run; Loader loads the spec.
+	Store  store.Store
+	Loader *engine.Loader
+	// StateDir holds runs/<run-id>/; empty means engine.DefaultStateDir.
+	StateDir string
+	// SpecPath is the spec file, or ProfilePrefix+name for a profile.
+	SpecPath string
+	// ParamsJSON and ParamFlags are parameter values, flags winning.
+	ParamsJSON map[string]any
+	ParamFlags map[string]string
+	// Date is the logical date (run.date), YYYY-MM-DD; empty means today (UTC).
+	Date string
+	// RunID names the run; empty means a new id.
+	RunID string
+	// Queued says the run already exists in the store as pending (a
+	// scheduled or triggered run). A spec that fails to load or render
+	// then fails that run in the store, with the error recorded.
+	Queued bool
+	// Deployment is recorded with a run that is not Queued.
+	Deployment string
+	// Only, MaxConcurrency and CancelGrace are passed to the engine.
+	Only           []string
+	MaxConcurrency int
+	CancelGrace    time.Duration
+	// ResumeFrom is the id of a finished run whose unchanged successful
+	// tasks this run reuses. Its params are the base of this run's.
+	ResumeFrom string
+	// Display shows progress (nil for none); Observers get every event too.
+	Display   engine.Observer
+	Observers []engine.Observer
+	// Logger builds the run's logger once the secrets to mask are known;
+	// nil discards logs.
+	Logger func(*redact.Redactor) *slog.Logger
+	// Warnings receives the spec's warnings; nil discards them.
+	Warnings io.Writer
+	// Slots shares concurrency limits with other runs (serve); nil keeps
+	// the run's own limits only.
+	Slots engine.Slots
+	// TraceID is recorded with the run when set.
+	TraceID string
+}
+
+// Run runs a spec as o describes and returns its record. The record is nil
+// when the run never started: the spec is invalid (the error wraps
+// specs.ErrInvalid), a param is wrong, ResumeFrom names no run (ErrUnknownRun),
+// or the store or run directory cannot be written. Otherwise the error
+// wraps engine.ErrRunFailed or engine.ErrRunCancelled when the run did not
+// succeed.
+func Run(ctx context.Context, o Options) (*engine.RunRecord, error) {
+	if o.Store == nil || o.Loader == nil {
+		return nil, errors.New("runner: Store and Loader are required")
+	}
+	ts := time.Now().UTC()
+	if o.RunID == "" {
+		o.RunID = engine.NewRunID(ts)
+	}
+	prep, resume, err := prepare(ctx, o, ts)
+	if err != nil {
+		if o.Queued {
+			failQueued(ctx, o.Store, o.RunID, err)
+		}
+		return nil, err
+	}
+	spec := prep.Rendered.Spec
+	red := &redact.Redactor{}
+	red.Add(prep.Rendered.Secrets...)
+	paramsJSON, err := encodeParams(red, prep.Params)
+	if err != nil {
+		return nil, err
+	}
+	if !o.Queued {
+		// Created running, not pending: a pending run of a deployment is
+		// queued work that a serve worker would pick up.
+		now := time.Now()
+		if _, err := o.Store.CreateRun(ctx, store.Run{
+			ID: o.RunID, Pipeline: spec.Name, SpecPath: o.SpecPath, SpecHash: spec.Hash,
+			Deployment: o.Deployment, Params: paramsJSON, Status: store.RunRunning,
+			CreatedAt: now, StartedAt: now, HeartbeatAt: now, PID: os.Getpid(), Hostname: hostname(),
+		}); err != nil {
+			return nil, fmt.Errorf("record run: %w", err)
+		}
+	}
+	hashes := prep.Plan.DefinitionHashes()
+	tasks := make([]history.Task, 0, len(spec.Tasks))
+	for _, t := range spec.Tasks {
+		tasks = append(tasks, history.Task{ID: t.ID, Type: t.Type, DefinitionHash: hashes[t.ID]})
+	}
+	logger := slog.New(slog.DiscardHandler)
+	if o.Logger != nil {
+		logger = o.Logger(red)
+	}
+	rec := history.New(o.Store, history.Options{RunID: o.RunID, Tasks: tasks, TraceID: o.TraceID, Logger: logger})
+	if err := rec.Start(ctx); err != nil {
+		if o.Queued {
+			failQueued(ctx, o.Store, o.RunID, err)
+		}
+		return nil, err
+	}
+	observers := append([]engine.Observer{o.Display, rec}, o.Observers...)
+	out, runErr := prep.Plan.Run(ctx, engine.RunOptions{
+		RunID:          o.RunID,
+		StateDir:       o.StateDir,
+		MaxConcurrency: o.MaxConcurrency,
+		Only:           o.Only,
+		Params:         prep.Params,
+		Redactor:       red,
+		Logger:         logger,
+		Observer:       engine.MultiObserver(observers...),
+		CancelGrace:    o.CancelGrace,
+		Resume:         resume,
+		Slots:          o.Slots,
+	})
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+	defer cancel()
+	if err := rec.Finish(fctx, out, runErr); err != nil {
+		// The run itself is over; its record on disk is complete.
+		logger.Error("run history incomplete", "run_id", o.RunID, "error", err)
+		if out == nil {
+			return nil, errors.Join(runErr, err)
+		}
+	}
+	return out, runErr
+}
+
+// prepare loads the spec, gathers what a resume needs, resolves params and
+// compiles the plan.
+func prepare(ctx context.Context, o Options, ts time.Time) (*engine.Prepared, *engine.Resume, error) {
+	path, err := SpecFile(o.SpecPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	spec, diags, err := o.Loader.Load(path, false, nil)
+	if o.Warnings != nil {
+		_ = diags.Print(o.Warnings)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	paramsJSON := o.ParamsJSON
+	var resume *engine.Resume
+	if o.ResumeFrom != "" {
+		var base map[string]any
+		resume, base, err = loadResume(ctx, o, spec.Name)
+		if err != nil {
+			return nil, nil, err
+		}
+		paramsJSON = mergeParams(base, o.ParamsJSON)
+	}
+	run := tmpl.Run{ID: o.RunID, TS: ts, Date: o.Date}
+	prep, err := o.Loader.Prepare(spec, engine.PrepareOptions{ParamsJSON: paramsJSON, ParamFlags: o.ParamFlags, Run: run})
+	if err != nil {
+		return nil, nil, err
+	}
+	return prep, resume, nil
+}
+
+// loadResume reads the run to resume from the store: its tasks' outcomes
+// and hashes, and its params.
+func loadResume(ctx context.Context, o Options, pipeline string) (*engine.Resume, map[string]any, error) {
+	prev, err := o.Store.GetRun(ctx, o.ResumeFrom)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, fmt.Errorf("%w: --resume %s: no such run (list runs with `hotpass runs ls`)", ErrUnknownRun, o.ResumeFrom)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("--resume %s: %w", o.ResumeFrom, err)
+	}
+	switch {
+	case !prev.Status.Terminal():
+		return nil, nil, fmt.Errorf("%w: --resume %s: the run is %s; wait for it to end (a run whose process died is marked crashed and can then be resumed)",
+			ErrNotResumable, prev.ID, prev.Status)
+	case prev.Pipeline != pipeline:
+		return nil, nil, fmt.Errorf("%w: --resume %s: that run is of pipeline %q, this spec is %q",
+			ErrNotResumable, prev.ID, prev.Pipeline, pipeline)
+	}
+	trs, err := o.Store.ListTasks(ctx, prev.ID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--resume %s: %w", prev.ID, err)
+	}
+	r := &engine.Resume{
+		FromRunID:  prev.ID,
+		FromRunDir: RunDir(o.StateDir, prev.ID),
+		Prev:       make(map[string]engine.PrevTask, len(trs)),
+	}
+	for _, tr := range trs {
+		r.Prev[tr.TaskID] = engine.PrevTask{
+			Succeeded:      tr.Status == string(engine.StatusSucceeded),
+			DefinitionHash: tr.DefinitionHash,
+		}
+	}
+	var params map[string]any
+	if len(prev.Params) > 0 {
+		if err := json.Unmarshal(prev.Params, &params); err != nil {
+			return nil, nil, fmt.Errorf("--resume %s: params of the run are not a JSON object: %w", prev.ID, err)
+		}
+	}
+	return r, params, nil
+}
+
+// mergeParams returns base with over's entries on top.
+func mergeParams(base, over map[string]any) map[string]any {
+	if len(base) == 0 {
+		return over
+	}
+	out := make(map[string]any, len(base)+len(over))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range over {
+		out[k] = v
+	}
+	return out
+}
+
+// encodeParams renders params as the JSON object stored with the run,
+// secrets masked as in run.json.
+func encodeParams(red *redact.Redactor, params map[string]any) (json.RawMessage, error) {
+	if len(params) == 0 {
+		return nil, nil
+	}
+	masked := make(map[string]any, len(params))
+	for k, v := range params {
+		if s, ok := v.(string); ok {
+			v = red.String(s)
+		}
+		masked[k] = v
+	}
+	data, err := json.Marshal(masked)
+	if err != nil {
+		return nil, fmt.Errorf("encode params: %w", err)
+	}
+	return data, nil
+}
+
+// failQueued records that a queued run could not start, so that the
+// scheduler's history shows why (a spec that is gone or no longer valid).
+func failQueued(ctx context.Context, st store.Store, runID string, cause error) {
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+	defer cancel()
+	_, _ = st.UpdateRun(fctx, runID, store.RunUpdate{Status: store.RunFailed, Error: describe(cause)})
+}
+
+// describe renders an error for the run's error column: diagnostics with
+// their positions, one per line.
+func describe(err error) string {
+	var ds specs.Diagnostics
+	if errors.As(err, &ds) {
+		var b strings.Builder
+		_ = ds.Print(&b)
+		return strings.TrimSpace(b.String())
+	}
+	return err.Error()
+}
+
+// RunDir is the directory of run id under stateDir.
+func RunDir(stateDir, id string) string {
+	if stateDir == "" {
+		stateDir = engine.DefaultStateDir
+	}
+	return filepath.Join(stateDir, "runs", id)
+}
+
+// ProfilePrefix marks a spec path that names a built-in profile instead of
+// a file.
+const ProfilePrefix = "profile:"
+
+// ErrNoProfile is wrapped when a deployment names a profile that does not
+// exist.
+var ErrNoProfile = errors.New("no such profile")
+
+// SpecFile resolves what a run names to the spec file to load: a path as
+// is, or a profile by name. Profiles are not built into this version, so
+// every profile name fails, at run time, with a message saying so.
+func SpecFile(path string) (string, error) {
+	name, ok := strings.CutPrefix(path, ProfilePrefix)
+	if !ok {
+		return path, nil
+	}
+	return "", fmt.Errorf("%w: profile %q: this hotpass has no built-in profiles; deploy a spec file with --spec instead", ErrNoProfile, name)
+}
+
+// CheckParams loads the spec at path and checks that params (JSON values
+// by name) match its declared param types, as a run would. It returns the
+// resolved values.
+func CheckParams(l *engine.Loader, path string, params map[string]any) (map[string]any, *specs.Spec, error) {
+	file, err := SpecFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	spec, _, err := l.Load(file, false, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	resolved, err := specs.ResolveParams(spec, params, nil)
+	if err != nil {
+		return nil, spec, err
+	}
+	return resolved, spec, nil
+}
+
+// hostname is the machine's name, for queue claims.
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "unknown-host"
+	}
+	return h
+}

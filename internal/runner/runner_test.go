@@ -1,0 +1,190 @@
+package runner_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/engine/store"
+	"github.com/hotpass/hotpass/internal/runner"
+	"github.com/hotpass/hotpass/specs"
+	"github.com/hotpass/hotpass/tasks"
+	_ "github.com/hotpass/hotpass/tasks/builtin"
+)
+
+func setup(t *testing.T) (store.Store, *engine.Loader, string) {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := store.OpenSQLite(context.Background(), filepath.Join(dir, "hotpass.db"), store.SQLiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	l, err := engine.NewLoader(tasks.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, l, dir
+}
+
+func write(t *testing.T, path, src string) string {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const paramSpec = `version: 1
+name: greet
+params:
+  who: {type: string, default: world}
+  times: {type: integer, default: 1}
+tasks:
+  hello:
+    type: exec
+    with: {command: "echo hello {{ params.who }} {{ params.times }}"}
+`
+
+func TestRunRecordsHistory(t *testing.T) {
+	t.Parallel()
+	st, l, dir := setup(t)
+	spec := write(t, filepath.Join(dir, "greet.yaml"), paramSpec)
+	var events atomic.Int32
+	rec, err := runner.Run(context.Background(), runner.Options{
+		Store: st, Loader: l, StateDir: filepath.Join(dir, "state"), SpecPath: spec, RunID: "r1",
+		ParamFlags: map[string]string{"who": "ada"}, Deployment: "manual",
+		Observers: []engine.Observer{engine.ObserverFunc(func(engine.Event) { events.Add(1) })},
+	})
+	if err != nil || rec.Status != engine.StatusSucceeded {
+		t.Fatalf("run: %v", err)
+	}
+	r, err := st.GetRun(context.Background(), "r1")
+	if err != nil || r.Status != store.RunSucceeded || r.Pipeline != "greet" || r.Deployment != "manual" || r.SpecHash == "" {
+		t.Fatalf("stored run %+v %v", r, err)
+	}
+	var params map[string]any
+	_ = json.Unmarshal(r.Params, &params)
+	if params["who"] != "ada" || params["times"] != float64(1) {
+		t.Errorf("stored params %s", r.Params)
+	}
+	trs, _ := st.ListTasks(context.Background(), "r1")
+	if len(trs) != 1 || trs[0].Status != "succeeded" || trs[0].DefinitionHash == "" {
+		t.Errorf("tasks %+v", trs)
+	}
+	if events.Load() == 0 {
+		t.Error("extra observer got no events")
+	}
+}
+
+// TestResumeInheritsParams checks that a resumed run starts from the params
+// of the run it resumes, so that unchanged tasks are recognised.
+func TestResumeInheritsParams(t *testing.T) {
+	t.Parallel()
+	st, l, dir := setup(t)
+	spec := write(t, filepath.Join(dir, "greet.yaml"), paramSpec)
+	state := filepath.Join(dir, "state")
+	base := runner.Options{Store: st, Loader: l, StateDir: state, SpecPath: spec}
+	first := base
+	first.RunID, first.ParamFlags = "r1", map[string]string{"who": "ada", "times": "2"}
+	if _, err := runner.Run(context.Background(), first); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		id     string
+		flags  map[string]string
+		reused bool
+	}{
+		{"r2", nil, true},
+		{"r3", map[string]string{"who": "grace"}, false},
+	}
+	for _, tt := range tests {
+		o := base
+		o.RunID, o.ResumeFrom, o.ParamFlags = tt.id, "r1", tt.flags
+		rec, err := runner.Run(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rec.Task("hello").Attrs[engine.ReusedFromAttr] == "r1"; got != tt.reused {
+			t.Errorf("%s: reused = %v, want %v", tt.id, got, tt.reused)
+		}
+	}
+}
+
+func TestQueuedRunWithInvalidSpecFails(t *testing.T) {
+	t.Parallel()
+	st, l, dir := setup(t)
+	spec := write(t, filepath.Join(dir, "bad.yaml"), "version: 1\nname: bad\ntasks:\n  a: {type: exec, with: {comand: x}}\n")
+	if _, err := st.PutDeployment(context.Background(), store.Deployment{Name: "d", SpecPath: spec}); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := st.GetDeployment(context.Background(), "d")
+	if _, err := runner.Enqueue(context.Background(), st, l, runner.QueueRequest{Deployment: d, Strict: true}); !errors.Is(err, specs.ErrInvalid) {
+		t.Fatalf("strict enqueue of an invalid spec: %v", err)
+	}
+	q, err := runner.Enqueue(context.Background(), st, l, runner.QueueRequest{Deployment: d})
+	if err != nil || q.Pipeline != "d" {
+		t.Fatalf("enqueue: %+v %v", q, err)
+	}
+	o := runner.QueuedOptions(context.Background(), runner.Options{Store: st, Loader: l, StateDir: filepath.Join(dir, "state")}, q)
+	if _, err := runner.Run(context.Background(), o); !errors.Is(err, specs.ErrInvalid) {
+		t.Fatalf("run: %v", err)
+	}
+	r, _ := st.GetRun(context.Background(), q.ID)
+	if r.Status != store.RunFailed || !strings.Contains(r.Error, "bad.yaml:4") || !strings.Contains(r.Error, "comand") {
+		t.Errorf("run %s: %q", r.Status, r.Error)
+	}
+}
+
+func TestClaimIsExclusive(t *testing.T) {
+	t.Parallel()
+	st, l, dir := setup(t)
+	spec := write(t, filepath.Join(dir, "greet.yaml"), paramSpec)
+	d, err := st.PutDeployment(context.Background(), store.Deployment{Name: "d", SpecPath: spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := runner.Enqueue(context.Background(), st, l, runner.QueueRequest{Deployment: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	releases := make(chan func(), 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, release, ok, err := runner.Claim(context.Background(), st, q.ID, "w"+string(rune('a'+i)))
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				wins.Add(1)
+				releases <- release
+			}
+		}()
+	}
+	wg.Wait()
+	close(releases)
+	if wins.Load() != 1 {
+		t.Fatalf("%d claims won, want 1", wins.Load())
+	}
+	// Once the run has started, nobody can claim it again.
+	if _, err := st.UpdateRun(context.Background(), q.ID, store.RunUpdate{Status: store.RunRunning}); err != nil {
+		t.Fatal(err)
+	}
+	for rel := range releases {
+		rel()
+	}
+	if _, _, ok, _ := runner.Claim(context.Background(), st, q.ID, "late"); ok {
+		t.Error("a running run was claimed")
+	}
+}

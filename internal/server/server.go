@@ -1,0 +1,352 @@
+// Package server is hotpass's HTTP JSON API, served by `hotpass serve`:
+// run history, deployments, and triggering a deployment's run.
+//
+//	GET  /api/health                      no authentication
+//	GET  /api/runs?status=&deployment=&pipeline=&limit=
+//	GET  /api/runs/{id}                   the run and its tasks
+//	GET  /api/deployments
+//	POST /api/deployments/{name}/runs     body (optional): {"params": {...}}
+//
+// When a token is configured every endpoint but health requires the header
+// `Authorization: Bearer <token>`.
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/engine/store"
+	"github.com/hotpass/hotpass/internal/runner"
+	"github.com/hotpass/hotpass/specs"
+)
+
+// EnvToken names the environment variable holding the API token.
+const EnvToken = "HOTPASS_API_TOKEN"
+
+// maxBody bounds a request body: a trigger carries a few params.
+const maxBody = 1 << 20
+
+// defaultLimit is how many runs GET /api/runs returns without ?limit=.
+const defaultLimit = 100
+
+// Config configures the API.
+type Config struct {
+	Store  store.Store
+	Loader *engine.Loader
+	// Token, when not empty, is required as a bearer token.
+	Token string
+	// Queued is called after a trigger queued a run, to wake the worker.
+	Queued func(store.Run)
+	// Logger receives request errors; nil discards them.
+	Logger *slog.Logger
+}
+
+// New returns the API handler.
+func New(c Config) http.Handler {
+	a := &api{c: c, log: c.Logger}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/health", a.health)
+	mux.Handle("GET /api/runs", a.auth(a.listRuns))
+	mux.Handle("GET /api/runs/{id}", a.auth(a.getRun))
+	mux.Handle("GET /api/deployments", a.auth(a.listDeployments))
+	mux.Handle("POST /api/deployments/{name}/runs", a.auth(a.trigger))
+	mux.Handle("/", a.auth(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
+	}))
+	return mux
+}
+
+// CheckListen refuses to serve the API on an address other machines can
+// reach unless a token protects it.
+func CheckListen(addr, token string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--addr %q: want host:port, such as 127.0.0.1:4200: %w", addr, err)
+	}
+	if token != "" || isLoopback(host) {
+		return nil
+	}
+	shown := host
+	if shown == "" {
+		shown = "every interface"
+	}
+	return fmt.Errorf("refusing to listen on %s (%s) without an API token: anyone who can reach it could read run history and start runs; "+
+		"set %s to a long random secret, or listen on 127.0.0.1", addr, shown, EnvToken)
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+type api struct {
+	c   Config
+	log *slog.Logger
+}
+
+// auth wraps h with the bearer token check. Both sides are hashed first so
+// that the comparison takes the same time whatever the lengths.
+func (a *api) auth(h http.HandlerFunc) http.Handler {
+	if a.c.Token == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte(a.c.Token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		sum := sha256.Sum256([]byte(got))
+		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="hotpass"`)
+			writeError(w, http.StatusUnauthorized, "missing or wrong bearer token (Authorization: Bearer $"+EnvToken+")")
+			return
+		}
+		h(w, r)
+	})
+}
+
+func (a *api) health(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (a *api) listRuns(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.RunFilter{
+		Status:     store.RunStatus(q.Get("status")),
+		Deployment: q.Get("deployment"),
+		Pipeline:   q.Get("pipeline"),
+		Limit:      defaultLimit,
+	}
+	if f.Status != "" && !f.Status.Valid() {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("status %q: want pending, running, succeeded, failed, cancelled or crashed", f.Status))
+		return
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("limit %q: want a positive integer", s))
+			return
+		}
+		f.Limit = n
+	}
+	runs, err := a.c.Store.ListRuns(r.Context(), f)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	out := make([]RunJSON, len(runs))
+	for i, run := range runs {
+		out[i] = runJSON(run)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"runs": out})
+}
+
+func (a *api) getRun(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	run, err := a.c.Store.GetRun(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "unknown run id "+strconv.Quote(id))
+		return
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	trs, err := a.c.Store.ListTasks(r.Context(), id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	out := struct {
+		RunJSON
+		Tasks []TaskJSON `json:"tasks"`
+	}{RunJSON: runJSON(run), Tasks: make([]TaskJSON, len(trs))}
+	for i, t := range trs {
+		out.Tasks[i] = taskJSON(t)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (a *api) listDeployments(w http.ResponseWriter, r *http.Request) {
+	ds, err := a.c.Store.ListDeployments(r.Context())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	out := make([]DeploymentJSON, len(ds))
+	for i, d := range ds {
+		out[i] = deploymentJSON(d)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"deployments": out})
+}
+
+func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	var body struct {
+		Params map[string]any `json:"params"`
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "read body: "+err.Error())
+		return
+	}
+	if len(data) > maxBody {
+		writeError(w, http.StatusRequestEntityTooLarge, "body larger than 1 MiB")
+		return
+	}
+	if len(strings.TrimSpace(string(data))) > 0 {
+		if err := json.Unmarshal(data, &body); err != nil {
+			writeError(w, http.StatusBadRequest, `body must be a JSON object such as {"params": {"region": "za"}}: `+err.Error())
+			return
+		}
+	}
+	d, err := a.c.Store.GetDeployment(r.Context(), name)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "unknown deployment "+strconv.Quote(name))
+		return
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	run, err := runner.Enqueue(r.Context(), a.c.Store, a.c.Loader, runner.QueueRequest{Deployment: d, Params: body.Params, Strict: true})
+	if err != nil {
+		if errors.Is(err, specs.ErrInvalid) || errors.Is(err, runner.ErrNoProfile) {
+			writeError(w, http.StatusUnprocessableEntity, describe(err))
+			return
+		}
+		a.fail(w, r, err)
+		return
+	}
+	if a.c.Queued != nil {
+		a.c.Queued(run)
+	}
+	writeJSON(w, http.StatusAccepted, runJSON(run))
+}
+
+func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
+	a.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	writeError(w, http.StatusInternalServerError, err.Error())
+}
+
+func describe(err error) string {
+	var ds specs.Diagnostics
+	if errors.As(err, &ds) {
+		var b strings.Builder
+		_ = ds.Print(&b)
+		return strings.TrimSpace(b.String())
+	}
+	return err.Error()
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v) // the client went away; nothing to do
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}
+
+// RunJSON is a run as the API shows it.
+type RunJSON struct {
+	ID         string          `json:"id"`
+	Pipeline   string          `json:"pipeline"`
+	Status     string          `json:"status"`
+	Deployment string          `json:"deployment,omitempty"`
+	SpecPath   string          `json:"spec_path,omitempty"`
+	SpecHash   string          `json:"spec_hash,omitempty"`
+	Params     json.RawMessage `json:"params,omitempty"`
+	Error      string          `json:"error,omitempty"`
+	TraceID    string          `json:"trace_id,omitempty"`
+	CreatedAt  time.Time       `json:"created_at"`
+	StartedAt  time.Time       `json:"started_at,omitzero"`
+	EndedAt    time.Time       `json:"ended_at,omitzero"`
+}
+
+func runJSON(r store.Run) RunJSON {
+	return RunJSON{ID: r.ID, Pipeline: r.Pipeline, Status: string(r.Status), Deployment: r.Deployment,
+		SpecPath: r.SpecPath, SpecHash: r.SpecHash, Params: r.Params, Error: r.Error, TraceID: r.TraceID,
+		CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, EndedAt: r.EndedAt}
+}
+
+// TaskJSON is a task run as the API shows it.
+type TaskJSON struct {
+	ID        string          `json:"id"`
+	Type      string          `json:"type"`
+	Status    string          `json:"status"`
+	Attempts  int             `json:"attempts"`
+	StartedAt time.Time       `json:"started_at,omitzero"`
+	EndedAt   time.Time       `json:"ended_at,omitzero"`
+	Error     string          `json:"error,omitempty"`
+	Output    string          `json:"output,omitempty"`
+	RowsIn    int64           `json:"rows_in"`
+	RowsOut   int64           `json:"rows_out"`
+	Attrs     json.RawMessage `json:"attrs,omitempty"`
+}
+
+func taskJSON(t store.TaskRun) TaskJSON {
+	return TaskJSON{ID: t.TaskID, Type: t.Type, Status: t.Status, Attempts: t.Attempts, StartedAt: t.StartedAt,
+		EndedAt: t.EndedAt, Error: t.Error, Output: t.Output, RowsIn: t.RowsIn, RowsOut: t.RowsOut, Attrs: t.Attrs}
+}
+
+// DeploymentJSON is a deployment as the API shows it.
+type DeploymentJSON struct {
+	Name     string          `json:"name"`
+	SpecPath string          `json:"spec_path,omitempty"`
+	Profile  string          `json:"profile,omitempty"`
+	Schedule string          `json:"schedule,omitempty"`
+	Timezone string          `json:"timezone,omitempty"`
+	Tags     []string        `json:"tags"`
+	Params   json.RawMessage `json:"params,omitempty"`
+	Paused   bool            `json:"paused"`
+	Catchup  string          `json:"catchup_window,omitempty"`
+	Overlap  string          `json:"overlap"`
+}
+
+func deploymentJSON(d store.Deployment) DeploymentJSON {
+	out := DeploymentJSON{Name: d.Name, SpecPath: d.SpecPath, Profile: d.Profile, Schedule: d.Schedule,
+		Timezone: d.Timezone, Tags: d.Tags, Params: d.Params, Paused: d.Paused, Overlap: string(d.Overlap)}
+	if d.Catchup > 0 {
+		out.Catchup = d.Catchup.String()
+	}
+	return out
+}
+
+// Serve runs the API on l until ctx is done, then shuts down, waiting up to
+// grace for requests in flight.
+func Serve(ctx context.Context, l net.Listener, h http.Handler, grace time.Duration) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("api server: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("api server shutdown: %w", err)
+	}
+	return nil
+}
