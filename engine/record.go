@@ -54,6 +54,9 @@ type RunRecord struct {
 	Duration time.Duration `json:"duration_ns,omitempty"`
 	// Error summarises why the run did not succeed.
 	Error string `json:"error,omitempty"`
+	// TraceID identifies the run's trace when it was traced
+	// (RunOptions.TraceID), so a user can jump from the record to the trace.
+	TraceID string `json:"trace_id,omitempty"`
 	// Tasks are in file order.
 	Tasks []TaskRecord `json:"tasks"`
 }

@@ -82,6 +82,9 @@ type RunOptions struct {
 	// Slots, when set, makes every attempt also take slots shared with
 	// other runs (see Slots); the run's own limits apply as well.
 	Slots Slots
+	// TraceID, when set, returns the id of the trace the run is recorded
+	// in; it is called once the run has finished and stored in the record.
+	TraceID func() string
 }
 
 // Run executes the plan and returns its record.
@@ -173,6 +176,8 @@ type run struct {
 	runDir string
 	max    int
 	grace  time.Duration
+	// traceID reports the trace the run is recorded in (RunOptions.TraceID).
+	traceID func() string
 
 	sel []int // selected node indexes, file order
 	st  []taskState
@@ -220,6 +225,7 @@ func (p *Plan) newRun(opts RunOptions) (*run, error) {
 	if r.max <= 0 {
 		r.max = runtime.NumCPU()
 	}
+	r.traceID = opts.TraceID
 	r.grace = opts.CancelGrace
 	if r.grace <= 0 {
 		r.grace = defaultCancelGrace
@@ -789,6 +795,9 @@ func (r *run) finishRun(ctx context.Context, recPath string) (*RunRecord, error)
 		runErr = fmt.Errorf("%w: %s", ErrRunFailed, r.rec.Error)
 	default:
 		r.rec.Status = StatusSucceeded
+	}
+	if r.traceID != nil {
+		r.rec.TraceID = r.traceID()
 	}
 	if err := r.writer.close(); err != nil {
 		// The final write below supersedes the snapshots; only log.

@@ -59,6 +59,8 @@ func newRootCmd() *cobra.Command {
 		newDeployCmd(g),
 		newDeploymentCmd(g),
 		newServeCmd(g),
+		newBackfillCmd(g),
+		newArchiveCmd(),
 	)
 	return root
 }

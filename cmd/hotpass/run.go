@@ -30,6 +30,7 @@ type runOptions struct {
 	date           string
 	runID          string
 	resume         string
+	observability  bool
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -58,6 +59,7 @@ func newRunCmd(g *globals) *cobra.Command {
 	f.StringVar(&o.date, "date", "", "logical date of the run (run.date), YYYY-MM-DD; default today (UTC)")
 	f.StringVar(&o.runID, "run-id", "", "use this run id instead of a generated one")
 	f.StringVar(&o.resume, "resume", "", "reuse the unchanged successful tasks of this earlier run (failed, cancelled or crashed)")
+	f.BoolVar(&o.observability, "enable-observability", false, "export traces, metrics and logs with OpenTelemetry (configured by OTEL_* variables)")
 	return cmd
 }
 
@@ -102,8 +104,9 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, g *globals, o *runOpt
 		ResumeFrom:     o.resume,
 		Display:        display,
 		// Log records go through the display so they never tear its live lines.
-		Logger:   func(red *redact.Redactor) *slog.Logger { return newLogger(display, g.logLevel, red) },
-		Warnings: stderr,
+		Logger:    func(red *redact.Redactor) *slog.Logger { return newLogger(display, g.logLevel, red) },
+		Warnings:  stderr,
+		Telemetry: runner.TelemetryOptions{Enabled: o.observability, ServiceVersion: version, Stderr: stderr},
 	})
 	display.Close()
 	return runOutcome(stdout, g, rec, runErr)
@@ -131,7 +134,8 @@ func runOutcome(stdout io.Writer, g *globals, rec *engine.RunRecord, runErr erro
 
 // badArgument gives the errors that mean a wrong argument exit status 2.
 func badArgument(err error) error {
-	if errors.Is(err, runner.ErrUnknownRun) || errors.Is(err, runner.ErrNotResumable) || errors.Is(err, runner.ErrNoProfile) {
+	if errors.Is(err, runner.ErrUnknownRun) || errors.Is(err, runner.ErrNotResumable) || errors.Is(err, runner.ErrNoProfile) ||
+		errors.Is(err, runner.ErrTelemetryConfig) {
 		return &exitError{code: exitInvalid, err: err}
 	}
 	return err

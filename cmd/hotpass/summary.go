@@ -38,6 +38,9 @@ func printSummary(w io.Writer, rec *engine.RunRecord, runDir string) {
 		rec.RunID, rec.Status, fmtDuration(rec.Duration),
 		counts[engine.StatusSucceeded], counts[engine.StatusFailed], counts[engine.StatusSkipped], counts[engine.StatusCancelled])
 	fmt.Fprintf(w, "record: %s/run.json\n", runDir)
+	if rec.TraceID != "" {
+		fmt.Fprintf(w, "trace: %s\n", rec.TraceID)
+	}
 }
 
 func fmtDuration(d time.Duration) string {

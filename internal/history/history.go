@@ -261,6 +261,7 @@ func (r *Recorder) Finish(ctx context.Context, rec *engine.RunRecord, runErr err
 	case rec != nil:
 		u.Status, u.Error = runStatus(rec.Status), rec.Error
 		u.EndedAt = rec.EndedAt
+		u.TraceID = rec.TraceID
 	case runErr != nil:
 		u.Error = runErr.Error()
 	}

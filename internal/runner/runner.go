@@ -21,6 +21,7 @@ import (
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/internal/history"
 	"github.com/hotpass/hotpass/internal/redact"
+	"github.com/hotpass/hotpass/internal/telemetry"
 	"github.com/hotpass/hotpass/specs"
 	"github.com/hotpass/hotpass/specs/tmpl"
 )
@@ -79,7 +80,23 @@ type Options struct {
 	Slots engine.Slots
 	// TraceID is recorded with the run when set.
 	TraceID string
+	// Telemetry configures OpenTelemetry export for the run; it is on when
+	// Telemetry.Enabled is set or the spec says `observability: {enabled: true}`.
+	Telemetry TelemetryOptions
 }
+
+// TelemetryOptions say whether and how a run exports traces, metrics and logs.
+type TelemetryOptions struct {
+	Enabled        bool
+	ServiceVersion string
+	Profile        string
+	// Stderr receives console output and export warnings; nil is os.Stderr.
+	Stderr io.Writer
+}
+
+// ErrTelemetryConfig is wrapped when the OTEL_* settings are invalid; the
+// run does not start.
+var ErrTelemetryConfig = errors.New("invalid telemetry settings")
 
 // Run runs a spec as o describes and returns its record. The record is nil
 // when the run never started: the spec is invalid (the error wraps
@@ -126,9 +143,25 @@ func Run(ctx context.Context, o Options) (*engine.RunRecord, error) {
 	for _, t := range spec.Tasks {
 		tasks = append(tasks, history.Task{ID: t.ID, Type: t.Type, DefinitionHash: hashes[t.ID]})
 	}
+	tel, err := telemetry.Setup(ctx, telemetry.Config{
+		Enabled: o.Telemetry.Enabled || spec.Observability.Enabled, ServiceVersion: o.Telemetry.ServiceVersion,
+		Pipeline: spec.Name, Profile: o.Telemetry.Profile, RunID: o.RunID, Stderr: o.Telemetry.Stderr,
+	})
+	if err != nil {
+		if o.Queued {
+			failQueued(ctx, o.Store, o.RunID, err)
+		}
+		return nil, fmt.Errorf("%w: %w", ErrTelemetryConfig, err)
+	}
+	defer shutdownTelemetry(tel, o.Telemetry.Stderr)
+	traced := telemetry.NewRunObserver(tel, spec.Name)
+	ctx = traced.Context(ctx)
 	logger := slog.New(slog.DiscardHandler)
 	if o.Logger != nil {
 		logger = o.Logger(red)
+	}
+	if tel.Enabled() {
+		logger = slog.New(traced.LogHandler(tel.LogHandler(logger.Handler())))
 	}
 	rec := history.New(o.Store, history.Options{RunID: o.RunID, Tasks: tasks, TraceID: o.TraceID, Logger: logger})
 	if err := rec.Start(ctx); err != nil {
@@ -138,6 +171,11 @@ func Run(ctx context.Context, o Options) (*engine.RunRecord, error) {
 		return nil, err
 	}
 	observers := append([]engine.Observer{o.Display, rec}, o.Observers...)
+	var traceID func() string
+	if tel.Enabled() {
+		observers = append(observers, traced)
+		traceID = traced.TraceID
+	}
 	out, runErr := prep.Plan.Run(ctx, engine.RunOptions{
 		RunID:          o.RunID,
 		StateDir:       o.StateDir,
@@ -150,6 +188,7 @@ func Run(ctx context.Context, o Options) (*engine.RunRecord, error) {
 		CancelGrace:    o.CancelGrace,
 		Resume:         resume,
 		Slots:          o.Slots,
+		TraceID:        traceID,
 	})
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
@@ -161,6 +200,18 @@ func Run(ctx context.Context, o Options) (*engine.RunRecord, error) {
 		}
 	}
 	return out, runErr
+}
+
+// shutdownTelemetry flushes what is pending, bounded by the telemetry
+// package to a few seconds: an unreachable collector costs a warning, never
+// the run.
+func shutdownTelemetry(tel *telemetry.Telemetry, stderr io.Writer) {
+	if err := tel.Shutdown(context.Background()); err != nil {
+		if stderr == nil {
+			stderr = os.Stderr
+		}
+		fmt.Fprintf(stderr, "warning: telemetry: %v\n", err)
+	}
 }
 
 // prepare loads the spec, gathers what a resume needs, resolves params and

@@ -6,6 +6,7 @@ package builtin
 
 import (
 	// Each import registers one task type from its init function.
+	_ "github.com/hotpass/hotpass/tasks/backfill"
 	_ "github.com/hotpass/hotpass/tasks/exec"
 	_ "github.com/hotpass/hotpass/tasks/noop"
 	_ "github.com/hotpass/hotpass/tasks/read"

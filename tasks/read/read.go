@@ -66,6 +66,13 @@ type runner struct {
 	cfg datasource.Config
 }
 
+// LoadOutput reuses the table an earlier run of this task kept (resume).
+func (r *runner) LoadOutput(_ context.Context, env *engine.Env, prevRunDir string) (*engine.Result, error) {
+	return tableio.Reload(env, prevRunDir)
+}
+
+var _ engine.OutputLoader = (*runner)(nil)
+
 // Run reads the table and keeps it in the run directory.
 func (r *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, error) {
 	env.Log.Info("reading", "from", r.cfg.Describe())

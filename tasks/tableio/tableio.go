@@ -9,6 +9,7 @@ import (
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/internal/table"
+	"github.com/hotpass/hotpass/internal/table/atomicfile"
 	"github.com/hotpass/hotpass/internal/table/parquetio"
 )
 
@@ -56,4 +57,50 @@ func Persist(env *engine.Env, t *table.Table, rowsIn int64) (*engine.Result, err
 		RowsOut: int64(t.NumRows()),
 		Attrs:   map[string]any{"output": filepath.Base(path), "columns": t.NumCols()},
 	}, nil
+}
+
+// Reload is the engine.OutputLoader of table-producing tasks: it reads the
+// table a task kept in an earlier run's directory and keeps a copy in this
+// run's, so that a resumed run is itself resumable.
+func Reload(env *engine.Env, prevRunDir string) (*engine.Result, error) {
+	prev := filepath.Join(prevRunDir, env.TaskID+".parquet")
+	r, err := parquetio.Open(prev)
+	if err != nil {
+		return nil, fmt.Errorf("reuse output of %s: %w", env.TaskID, err)
+	}
+	t, err := table.ReadAll(r)
+	cerr := r.Close()
+	if err != nil {
+		return nil, fmt.Errorf("reuse output of %s: %w", env.TaskID, err)
+	}
+	if cerr != nil {
+		return nil, cerr
+	}
+	if err := copyFile(prev, OutputPath(env)); err != nil {
+		return nil, fmt.Errorf("reuse output of %s: %w", env.TaskID, err)
+	}
+	return &engine.Result{
+		Output:  t,
+		RowsOut: int64(t.NumRows()),
+		Attrs:   map[string]any{"output": filepath.Base(OutputPath(env)), "columns": t.NumCols()},
+	}, nil
+}
+
+func copyFile(from, to string) error {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		return err
+	}
+	f, err := atomicfile.Create(to)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		_ = f.Abort()
+		return err
+	}
+	return f.Commit()
 }

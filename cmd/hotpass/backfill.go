@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hotpass/hotpass/engine/store"
+	"github.com/hotpass/hotpass/internal/backfill"
+	"github.com/hotpass/hotpass/internal/redact"
+)
+
+type backfillOptions struct {
+	config           string
+	start, end       string
+	versions         []string
+	archiveRoot      string
+	restoreRoot      string
+	archivePattern   string
+	concurrencyLimit int
+	concurrencyKey   string
+	force            bool
+	dryRun           bool
+	noProgress       bool
+}
+
+func newBackfillCmd(g *globals) *cobra.Command {
+	o := &backfillOptions{}
+	cmd := &cobra.Command{
+		Use:   "backfill --config FILE",
+		Short: "Replay archived inputs for a range of dates and versions",
+		Long: "Replay the input archives of past dates through a pipeline, as set in the orchestrator.backfill block\n" +
+			"of --config (a spec, or JSON). Runs are every day from the start date to the end date inclusive, times\n" +
+			"the versions (--version, else the config's windows, else \"latest\"). Each run verifies and extracts\n" +
+			"its archive into <restore_root>/<date>--<version>/ and runs the pipeline with params input_dir and\n" +
+			"output_path and run.date set to the date. A run that already succeeded for the same archive is\n" +
+			"skipped unless --force, so re-running after a failure or Ctrl-C does only what is left.\n" +
+			"Flags override the config. The summary is printed and written to <restore_root>/backfill-summary.json.\n" +
+			"Exit status: 0 every run succeeded or was skipped, 1 a run failed, 2 invalid config or usage, 130 interrupted.",
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runBackfill(cmd, g, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.config, "config", "", "spec or JSON file with an orchestrator.backfill block (required)")
+	f.StringVar(&o.start, "start-date", "", "first logical date, YYYY-MM-DD (with --end-date, replaces the config's windows)")
+	f.StringVar(&o.end, "end-date", "", "last logical date, YYYY-MM-DD, included")
+	f.StringArrayVar(&o.versions, "version", nil, "version to run for each date (repeatable)")
+	f.StringVar(&o.archiveRoot, "archive-root", "", "directory holding the input archives")
+	f.StringVar(&o.restoreRoot, "restore-root", "", "directory archives are extracted under")
+	f.StringVar(&o.archivePattern, "archive-pattern", "", "archive file name with {date:<strftime>} and {version}")
+	f.IntVar(&o.concurrencyLimit, "concurrency-limit", 0, "runs at once across processes sharing the state store; 0 = one after another")
+	f.StringVar(&o.concurrencyKey, "concurrency-key", "", "slot pool the concurrency limit applies to")
+	f.BoolVar(&o.force, "force", false, "rerun dates that already succeeded for the same archive")
+	f.BoolVar(&o.dryRun, "dry-run", false, "list the runs, their archives and whether they exist; change nothing")
+	f.BoolVar(&o.noProgress, "no-progress", false, "print one line per finished run instead of a live status line")
+	return cmd
+}
+
+func runBackfill(cmd *cobra.Command, g *globals, o *backfillOptions) error {
+	ctx, stdout, stderr := cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if o.config == "" {
+		return fmt.Errorf("%w: --config is required (a spec or JSON file with an orchestrator.backfill block)", errUsage)
+	}
+	l, err := newLoader()
+	if err != nil {
+		return err
+	}
+	cfg, err := backfill.LoadConfig(l, o.config)
+	if err != nil {
+		return err
+	}
+	if err := applyBackfillFlags(cmd, cfg, o); err != nil {
+		return err
+	}
+	jobs, err := cfg.Jobs(backfill.Selection{Start: o.start, End: o.end, Versions: o.versions})
+	if err != nil {
+		return usageFrom(err)
+	}
+	if o.dryRun {
+		plan, err := backfill.Inspect(cfg, jobs)
+		if err != nil {
+			return err
+		}
+		return backfill.WritePlan(stdout, plan, cfg.OnMissing, o.force)
+	}
+	logger := newLogger(stderr, g.logLevel, &redact.Redactor{})
+	var st store.Store
+	if cfg.ConcurrencyLimit > 0 {
+		if st, err = openStore(ctx, g); err != nil {
+			logger.Warn("state store unavailable; the concurrency limit holds in this process only", "error", err)
+			st = nil
+		} else {
+			defer st.Close()
+		}
+	}
+	printer := backfill.NewPrinter(stderr, isTerminal(stderr) && !o.noProgress)
+	// Each run's own log is in its run directory; the engine's lines would
+	// repeat what the progress lines say, so they show only when asked for.
+	var runLogger *slog.Logger
+	if g.logLevel == "debug" || g.logLevel == "info" {
+		runLogger = logger
+	}
+	sum, err := backfill.Run(ctx, cfg, jobs, backfill.Options{
+		Pipeline: &backfill.LoaderPipeline{Loader: l, StateDir: g.stateDir, Logger: runLogger},
+		Store:    st,
+		Force:    o.force,
+		Logger:   logger,
+		Progress: printer.Observe,
+	})
+	printer.Close()
+	if sum == nil {
+		if errors.Is(err, backfill.ErrNoProfile) {
+			return &exitError{code: exitInvalid, err: err}
+		}
+		return err
+	}
+	return backfillOutcome(ctx, stdout, cfg, sum, err)
+}
+
+// backfillOutcome prints the summary and maps it to the exit status.
+func backfillOutcome(ctx context.Context, stdout io.Writer, cfg *backfill.Config, sum *backfill.Summary, err error) error {
+	if werr := sum.WriteTable(stdout); werr != nil {
+		return werr
+	}
+	fmt.Fprintf(stdout, "summary: %s\n", filepath.Join(cfg.RestoreRoot, backfill.SummaryFile))
+	switch {
+	case err != nil:
+		return err
+	case sum.Cancelled > 0 && ctx.Err() != nil:
+		return reported(exitCancelled, errors.New("backfill interrupted"))
+	case !sum.OK():
+		return reported(exitFailed, fmt.Errorf("%d of %d backfill runs failed", sum.Failed+sum.Cancelled, sum.Total))
+	}
+	return nil
+}
+
+// applyBackfillFlags lets the flags that were given override the config.
+// Paths on the command line are relative to the working directory.
+func applyBackfillFlags(cmd *cobra.Command, cfg *backfill.Config, o *backfillOptions) error {
+	changed := cmd.Flags().Changed
+	var err error
+	if changed("archive-root") {
+		if cfg.ArchiveRoot, err = absFlag("archive-root", o.archiveRoot); err != nil {
+			return err
+		}
+	}
+	if changed("restore-root") {
+		if cfg.RestoreRoot, err = absFlag("restore-root", o.restoreRoot); err != nil {
+			return err
+		}
+	}
+	if changed("archive-pattern") {
+		p, err := backfill.ParsePattern(o.archivePattern)
+		if err != nil {
+			return fmt.Errorf("%w: --archive-pattern: %v", errUsage, err)
+		}
+		cfg.ArchivePattern = p
+	}
+	if changed("concurrency-limit") {
+		if o.concurrencyLimit < 0 {
+			return fmt.Errorf("%w: --concurrency-limit must be 0 or more, got %d", errUsage, o.concurrencyLimit)
+		}
+		cfg.ConcurrencyLimit = o.concurrencyLimit
+	}
+	if changed("concurrency-key") {
+		if o.concurrencyKey == "" {
+			return fmt.Errorf("%w: --concurrency-key must not be empty", errUsage)
+		}
+		cfg.ConcurrencyKey = o.concurrencyKey
+	}
+	return nil
+}
+
+func absFlag(name, p string) (string, error) {
+	if p == "" {
+		return "", fmt.Errorf("%w: --%s must not be empty", errUsage, name)
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", fmt.Errorf("--%s: %w", name, err)
+	}
+	return abs, nil
+}
+
+// usageFrom marks selection errors (dates, versions) as usage errors.
+func usageFrom(err error) error {
+	if errors.Is(err, backfill.ErrSelection) {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return err
+}

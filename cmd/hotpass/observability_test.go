@@ -1,0 +1,103 @@
+package main
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hotpass/hotpass/internal/telemetry/otlptest"
+)
+
+// TestRunObservability exports a run to an in-process OTLP receiver and
+// checks the trace, the metrics and that the summary names the trace.
+func TestRunObservability(t *testing.T) {
+	for _, proto := range []string{"http", "grpc"} {
+		t.Run(proto, func(t *testing.T) {
+			var r *otlptest.Receiver
+			if proto == "http" {
+				r = otlptest.NewHTTP(t)
+			} else {
+				r = otlptest.NewGRPC(t)
+			}
+			for k, v := range r.Env() {
+				t.Setenv(k, v)
+			}
+			state := t.TempDir()
+			stdout, stderr, code := cli(t, "run", "--no-progress", "--enable-observability", "--state-dir", state, "testdata/good/observed.yaml")
+			if code != exitFailed {
+				t.Fatalf("exit code = %d\n%s\n%s", code, stdout, stderr)
+			}
+			runs := r.SpansNamed("hotpass.run")
+			if len(runs) != 1 {
+				t.Fatalf("got %d hotpass.run spans, want 1", len(runs))
+			}
+			trace := runs[0].TraceIDHex()
+			if !strings.Contains(stdout, "trace: "+trace) {
+				t.Errorf("summary does not name trace %s:\n%s", trace, stdout)
+			}
+			tasks := r.SpansNamed("hotpass.task")
+			// One span per attempt: boom is tried twice.
+			if len(tasks) != 5 {
+				t.Errorf("got %d hotpass.task spans, want 5 (one per attempt)", len(tasks))
+			}
+			for _, s := range tasks {
+				if s.TraceIDHex() != trace || s.ParentIDHex() != runs[0].SpanIDHex() {
+					t.Errorf("task span %v is not a child of the run span", s.Attrs())
+				}
+			}
+			names := strings.Join(r.MetricNames(), ",")
+			for _, m := range []string{"hotpass.pipeline.duration", "hotpass.task.duration", "hotpass.records.processed", "hotpass.task.retries"} {
+				if !strings.Contains(names, m) {
+					t.Errorf("metric %s not exported; got %s", m, names)
+				}
+			}
+			if pts := r.Find("hotpass.pipeline.duration", map[string]any{"hotpass.status": "failed"}); len(pts) != 1 {
+				t.Errorf("pipeline duration with status failed: %d points", len(pts))
+			}
+			if pts := r.Find("hotpass.records.processed", map[string]any{"hotpass.task.id": "load"}); len(pts) != 1 || pts[0].Value != 2.0 {
+				t.Errorf("records processed by load: %+v, want one point of 2", pts)
+			}
+			// The run history keeps the trace id too.
+			id := regexp.MustCompile(`run (\S+) failed`).FindStringSubmatch(stdout)
+			if id == nil {
+				t.Fatalf("no run id in:\n%s", stdout)
+			}
+			show, _, _ := cli(t, "runs", "show", "--state-dir", state, id[1])
+			if !strings.Contains(show, trace) {
+				t.Errorf("runs show does not name the trace:\n%s", show)
+			}
+		})
+	}
+}
+
+// TestRunObservabilityBadSettings rejects invalid OTEL_* settings before
+// anything runs, with exit status 2.
+func TestRunObservabilityBadSettings(t *testing.T) {
+	tests := []struct{ env, value, want string }{
+		{"OTEL_EXPORTER_OTLP_PROTOCOL", "udp", "grpc"},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318", "http://"},
+		{"OTEL_EXPORTER_OTLP_HEADERS", "novalue", "OTEL_EXPORTER_OTLP_HEADERS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env, func(t *testing.T) {
+			t.Setenv(tt.env, tt.value)
+			_, stderr, code := cli(t, "run", "--no-progress", "--enable-observability", "--state-dir", t.TempDir(), "testdata/good/diamond.yaml")
+			if code != exitInvalid || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit 2 mentioning %q", code, stderr, tt.want)
+			}
+		})
+	}
+}
+
+// TestRunObservabilityUnreachable runs against a closed port: the run still
+// succeeds and only a warning is printed.
+func TestRunObservabilityUnreachable(t *testing.T) {
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1")
+	stdout, stderr, code := cli(t, "run", "--no-progress", "--enable-observability", "--state-dir", t.TempDir(), "testdata/good/diamond.yaml")
+	if code != exitOK {
+		t.Fatalf("exit code = %d\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "warning: telemetry") {
+		t.Errorf("no warning about the unreachable collector:\n%s", stderr)
+	}
+}

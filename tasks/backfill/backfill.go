@@ -1,0 +1,216 @@
+// Package backfill provides the `backfill` task type: replay archived inputs
+// for a range of dates and versions inside a DAG, so that a spec can
+// backfill and then publish. Its options are those of an
+// orchestrator.backfill block, or `config:` naming a file that holds one.
+// Its output is the summary as a table, one row per run.
+package backfill
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/engine/store"
+	bf "github.com/hotpass/hotpass/internal/backfill"
+	"github.com/hotpass/hotpass/internal/table"
+	"github.com/hotpass/hotpass/specs"
+	"github.com/hotpass/hotpass/tasks"
+	"github.com/hotpass/hotpass/tasks/tableio"
+)
+
+func init() { tasks.Register(Type{}) }
+
+// Type is the backfill task type.
+type Type struct{}
+
+// Name returns "backfill".
+func (Type) Name() string { return "backfill" }
+
+// Schema returns the JSON Schema of the `with:` block: the backfill block's
+// options plus config and force.
+func (Type) Schema() json.RawMessage {
+	var s map[string]any
+	if err := json.Unmarshal(bf.OptionsSchema, &s); err != nil {
+		panic(fmt.Sprintf("backfill: options schema: %v", err))
+	}
+	props := s["properties"].(map[string]any)
+	props["config"] = map[string]any{"type": "string", "minLength": 1,
+		"description": "A spec or JSON file whose orchestrator.backfill block to use, relative to this spec. Excludes the other block options."}
+	props["force"] = map[string]any{"type": "boolean",
+		"description": "Rerun dates and versions that already succeeded for the same archive."}
+	s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+	s["title"] = "backfill"
+	s["description"] = "Replays archived inputs for a range of dates and versions, running a pipeline on each; outputs the summary table (date, version, archive, status, records, duration_ms, error). Fails when any run fails."
+	out, _ := json.Marshal(s)
+	return out
+}
+
+// Prepare checks the options. A config file is read when the task runs, so
+// that it may be produced upstream.
+func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
+	where := fmt.Sprintf("task %q: with", task.ID)
+	cfg, extra, err := bf.DecodeConfig(spec.Path, spec.Dir, task.With, where, "config", "force")
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{cfg: cfg}
+	if n := extra["force"]; n != nil {
+		if n.ShortTag() != "!!bool" {
+			return nil, specs.Diagnostics{specs.Errorf(specs.PosOf(spec.Path, n), "%s.force: must be true or false, got %q", where, n.Value)}
+		}
+		r.force = n.Value == "true"
+	}
+	if n := extra["config"]; n != nil {
+		if n.Value == "" || n.ShortTag() != "!!str" {
+			return nil, specs.Diagnostics{specs.Errorf(specs.PosOf(spec.Path, n), "%s.config: must be a file path", where)}
+		}
+		if others := otherKeys(task, "config", "force"); len(others) > 0 {
+			return nil, specs.Diagnostics{specs.Errorf(specs.PosOf(spec.Path, n), "%s.config: cannot be combined with %s", where, strings.Join(others, ", ")).
+				WithHint("put every backfill option in the config file, or none")}
+		}
+		r.cfg, r.configPath = nil, filepath.Join(spec.Dir, n.Value)
+		if filepath.IsAbs(n.Value) {
+			r.configPath = n.Value
+		}
+	}
+	return r, nil
+}
+
+// otherKeys lists the keys of the task's with: block not in allowed.
+func otherKeys(task *specs.Task, allowed ...string) []string {
+	var out []string
+	if task.With == nil {
+		return nil
+	}
+	for i := 0; i+1 < len(task.With.Content); i += 2 {
+		k := task.With.Content[i].Value
+		ok := false
+		for _, a := range allowed {
+			ok = ok || a == k
+		}
+		if !ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+type runner struct {
+	cfg        *bf.Config
+	configPath string
+	force      bool
+}
+
+// Run does the backfill and outputs its summary table.
+func (r *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, error) {
+	loader, err := engine.NewLoader(tasks.Default())
+	if err != nil {
+		return nil, err
+	}
+	cfg := r.cfg
+	if cfg == nil {
+		if cfg, err = bf.LoadConfig(loader, r.configPath); err != nil {
+			return nil, err
+		}
+	}
+	jobs, err := cfg.Jobs(bf.Selection{})
+	if err != nil {
+		return nil, err
+	}
+	// Child runs sit next to this one: <state>/runs/<backfill-run-id>.
+	stateDir := filepath.Dir(filepath.Dir(env.RunDir))
+	opts := bf.Options{
+		Pipeline: &bf.LoaderPipeline{Loader: loader, StateDir: stateDir, Logger: env.Log},
+		Force:    r.force,
+		Logger:   env.Log,
+	}
+	if cfg.ConcurrencyLimit > 0 {
+		st, err := store.Open(ctx, storeTarget(stateDir))
+		if err != nil {
+			env.Log.Warn("state store unavailable; the concurrency limit holds in this run only", "error", err)
+		} else {
+			defer st.Close()
+			opts.Store = st
+		}
+	}
+	env.Log.Info("backfill", "runs", len(jobs), "concurrency_limit", cfg.ConcurrencyLimit, "pipeline", cfg.Pipeline.String())
+	sum, err := bf.Run(ctx, cfg, jobs, opts)
+	if sum == nil {
+		return nil, err
+	}
+	_ = sum.WriteTable(env.Output)
+	if err != nil {
+		return nil, err
+	}
+	if !sum.OK() {
+		return nil, failure(sum)
+	}
+	t, err := summaryTable(sum)
+	if err != nil {
+		return nil, err
+	}
+	res, err := tableio.Persist(env, t, int64(sum.Total))
+	if err != nil {
+		return nil, err
+	}
+	res.Attrs["succeeded"], res.Attrs["skipped"], res.Attrs["missing"], res.Attrs["records"] = sum.Succeeded, sum.Skipped, sum.Missing, sum.Records
+	return res, nil
+}
+
+// storeTarget is the state store the backfill shares slots through: the
+// configured database, else the SQLite file of the state directory.
+func storeTarget(stateDir string) string {
+	if u := os.Getenv(store.EnvDatabaseURL); u != "" {
+		return u
+	}
+	return filepath.Join(stateDir, "hotpass.db")
+}
+
+// failure names every run that failed or was cancelled.
+func failure(s *bf.Summary) error {
+	var names []string
+	for _, r := range s.Runs {
+		if r.Status == bf.StatusFailed || r.Status == bf.StatusCancelled {
+			names = append(names, fmt.Sprintf("%s %s (%s: %s)", r.Date, r.Version, r.Status, r.Error))
+		}
+	}
+	return fmt.Errorf("%d of %d backfill runs did not succeed: %s", len(names), s.Total, strings.Join(names, "; "))
+}
+
+// summarySchema is the output table's layout.
+var summarySchema = table.MustSchema(
+	table.Field{Name: "date", Type: table.String},
+	table.Field{Name: "version", Type: table.String},
+	table.Field{Name: "archive", Type: table.String},
+	table.Field{Name: "status", Type: table.String},
+	table.Field{Name: "records", Type: table.Int64},
+	table.Field{Name: "duration_ms", Type: table.Int64},
+	table.Field{Name: "error", Type: table.String},
+)
+
+// summaryTable turns the summary into the task's output table.
+func summaryTable(s *bf.Summary) (*table.Table, error) {
+	b := table.NewBuilder(summarySchema, len(s.Runs))
+	for _, r := range s.Runs {
+		b.Column(0).AppendString(r.Date)
+		b.Column(1).AppendString(r.Version)
+		b.Column(2).AppendString(r.Archive)
+		b.Column(3).AppendString(string(r.Status))
+		b.Column(4).AppendInt64(r.Records)
+		b.Column(5).AppendInt64(r.Duration.Milliseconds())
+		if r.Error == "" {
+			b.Column(6).AppendNull()
+		} else {
+			b.Column(6).AppendString(r.Error)
+		}
+	}
+	t, err := b.Build()
+	if err != nil {
+		return nil, fmt.Errorf("build the summary table: %w", err)
+	}
+	return t, nil
+}

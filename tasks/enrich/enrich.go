@@ -1,0 +1,218 @@
+// Package enrich provides the `enrich` task type: fill SSOT columns
+// deterministically from lookup tables, contact email domains and name
+// keywords, with provenance columns, and optionally write the SSOT
+// workbook.
+package enrich
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/internal/quality"
+	"github.com/hotpass/hotpass/internal/refine"
+	"github.com/hotpass/hotpass/specs"
+	"github.com/hotpass/hotpass/tasks"
+	refinetask "github.com/hotpass/hotpass/tasks/refine"
+	"github.com/hotpass/hotpass/tasks/tableio"
+)
+
+func init() { tasks.Register(Type{}) }
+
+// Type is the enrich task type.
+type Type struct{}
+
+// Name returns "enrich".
+func (Type) Name() string { return "enrich" }
+
+var schema = json.RawMessage(`{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "title": "enrich",
+  "description": "Fills empty SSOT columns without network access: from lookup tables joined by organisation, the website from a contact email's domain (not free-mail), and the organisation type from name keywords. Adds provenance_source and provenance_confidence, and reports coverage per field before and after.",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["input"],
+  "properties": {
+    "input": {"type": "string", "description": "The task whose output table (a refine SSOT table) is enriched."},
+    "profile": {"type": "string", "description": "Profile whose type keywords, free-mail list, expectations and colour thresholds are used (built-in name or path)."},
+    "lookups": {
+      "type": "array",
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["path", "fields"],
+        "properties": {
+          "path": {"type": "string", "description": "CSV, Parquet or xlsx file, relative to the spec."},
+          "sheet": {"type": "string", "description": "Sheet of an xlsx lookup (default the first)."},
+          "key": {"type": "string", "description": "Lookup column naming the organisation, compared by slug (default organization_slug, else organization_name)."},
+          "fields": {"type": "object", "additionalProperties": {"type": "string"}, "description": "SSOT column → lookup column that fills it."},
+          "confidence": {"type": "number", "minimum": 0, "maximum": 1, "description": "Confidence recorded for these values (default 0.9)."},
+          "overwrite": {"type": "boolean", "description": "Replace values that are already set (default false)."}
+        }
+      }
+    },
+    "website_from_email": {"type": "boolean", "description": "Fill an empty website from a contact email's domain unless it is free-mail (default true)."},
+    "type_from_name": {"type": "boolean", "description": "Fill an empty organization_type from the profile's type keywords (default true when a profile is given)."},
+    "output": {"type": "string", "description": "SSOT workbook to write (Data and Summary sheets) with a .parquet copy next to it."}
+  }
+}`)
+
+// Schema returns the JSON Schema of the `with:` block.
+func (Type) Schema() json.RawMessage { return schema }
+
+type lookupOption struct {
+	Path       string            `yaml:"path"`
+	Sheet      string            `yaml:"sheet"`
+	Key        string            `yaml:"key"`
+	Fields     map[string]string `yaml:"fields"`
+	Confidence float64           `yaml:"confidence"`
+	Overwrite  bool              `yaml:"overwrite"`
+}
+
+type options struct {
+	Input            string         `yaml:"input"`
+	Profile          string         `yaml:"profile"`
+	Lookups          []lookupOption `yaml:"lookups"`
+	WebsiteFromEmail *bool          `yaml:"website_from_email"`
+	TypeFromName     *bool          `yaml:"type_from_name"`
+	Output           string         `yaml:"output"`
+}
+
+// Prepare checks the options and loads the profile.
+func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
+	var o options
+	opts, err := tasks.Decode(spec, task, &o)
+	if err != nil {
+		return nil, err
+	}
+	var diags specs.Diagnostics
+	r := &runner{input: o.Input, lookups: o.Lookups, output: o.Output, websiteFromEmail: o.WebsiteFromEmail == nil || *o.WebsiteFromEmail}
+	if o.Profile != "" {
+		rf, pd := refinetask.LoadProfile(spec, opts, o.Profile)
+		diags = append(diags, pd...)
+		r.ref = rf
+	}
+	r.typeFromName = r.ref != nil && (o.TypeFromName == nil || *o.TypeFromName)
+	if o.TypeFromName != nil && *o.TypeFromName && o.Profile == "" {
+		diags = append(diags, opts.Errorf("type_from_name", "needs a profile with enrichment.type_keywords").WithHint("add profile: aviation (or your own)"))
+	}
+	for i, lk := range o.Lookups {
+		if lk.Path == "" || len(lk.Fields) == 0 {
+			diags = append(diags, opts.Errorf("lookups", "lookup %d needs path and fields", i+1))
+		}
+		if lk.Confidence < 0 || lk.Confidence > 1 {
+			diags = append(diags, opts.Errorf("lookups", "lookup %d: confidence %v is not between 0 and 1", i+1, lk.Confidence))
+		}
+	}
+	if o.Output != "" && !strings.EqualFold(filepath.Ext(o.Output), ".xlsx") {
+		diags = append(diags, opts.Errorf("output", "%q is not an .xlsx path", o.Output))
+	}
+	if len(diags) > 0 {
+		return nil, diags
+	}
+	return r, nil
+}
+
+type runner struct {
+	input            string
+	ref              *refine.Refiner
+	lookups          []lookupOption
+	websiteFromEmail bool
+	typeFromName     bool
+	output           string
+}
+
+// Run enriches the input table.
+func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, error) {
+	in, err := tableio.Input(env, t.input)
+	if err != nil {
+		return nil, err
+	}
+	o := refine.EnrichOptions{WebsiteFromEmail: t.websiteFromEmail, TypeFromName: t.typeFromName}
+	if t.ref != nil {
+		o.Scorer = t.ref.Scorer()
+		o.TypeRules = t.ref.Profile().Enrichment.TypeKeywords
+	}
+	out := in
+	var cov []refine.Coverage
+	// Lookups run one at a time so that each may have its own overwrite
+	// setting; the rule-based enrichments run last, on what is still empty.
+	for _, lk := range t.lookups {
+		path := env.ResolvePath(lk.Path)
+		lt, err := refine.ReadTable(path, lk.Sheet)
+		if err != nil {
+			return nil, err
+		}
+		key := lk.Key
+		if key == "" {
+			key = refine.ColOrganizationSlug
+			if lt.ColumnByName(key) == nil {
+				key = refine.ColOrganizationName
+			}
+		}
+		step := refine.EnrichOptions{Overwrite: lk.Overwrite, Lookups: []refine.Lookup{{
+			Name: filepath.Base(lk.Path), Table: lt, Key: key, Fields: lk.Fields, Confidence: lk.Confidence,
+		}}}
+		var c []refine.Coverage
+		if out, c, err = refine.Enrich(out, step); err != nil {
+			return nil, err
+		}
+		cov = mergeCoverage(cov, c)
+	}
+	var c []refine.Coverage
+	if out, c, err = refine.Enrich(out, o); err != nil {
+		return nil, err
+	}
+	cov = mergeCoverage(cov, c)
+	attrs := map[string]any{}
+	coverage := map[string]any{}
+	for _, c := range cov {
+		coverage[c.Field] = map[string]int{"before": c.Before, "after": c.After, "rows": c.Rows}
+		env.Log.Info("coverage", "field", c.Field, "before", c.Before, "after", c.After, "rows", c.Rows)
+	}
+	attrs["coverage"] = coverage
+	if t.output != "" {
+		path := env.ResolvePath(t.output)
+		start := time.Now()
+		var exps []quality.Expectation
+		var th refine.Thresholds
+		if t.ref != nil {
+			exps, th = t.ref.Profile().Quality.Expectations, t.ref.Profile().Quality.Thresholds
+		}
+		ev := quality.Evaluate(out, exps)
+		pq, err := refine.WriteOutputs(path, out, refine.Summary(out, ev, nil), th)
+		if err != nil {
+			return nil, err
+		}
+		attrs["output"], attrs["output_parquet"] = path, pq
+		attrs["write_ms"] = time.Since(start).Milliseconds()
+		env.Log.Info("wrote SSOT workbook", "path", path, "parquet", pq)
+	}
+	res, err := tableio.Persist(env, out, int64(in.NumRows()))
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range attrs {
+		res.Attrs[k] = v
+	}
+	return res, nil
+}
+
+func mergeCoverage(acc, c []refine.Coverage) []refine.Coverage {
+	for _, x := range c {
+		found := false
+		for i := range acc {
+			if acc[i].Field == x.Field {
+				acc[i].After = x.After
+				found = true
+			}
+		}
+		if !found {
+			acc = append(acc, x)
+		}
+	}
+	return acc
+}

@@ -1,0 +1,225 @@
+// Package refine provides the `refine` task type: read a profile's source
+// workbooks (and optionally upstream tables), normalise, merge and score
+// them into the SSOT table, and optionally write the SSOT workbook.
+package refine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/internal/quality"
+	"github.com/hotpass/hotpass/internal/refine"
+	"github.com/hotpass/hotpass/profiles"
+	"github.com/hotpass/hotpass/specs"
+	"github.com/hotpass/hotpass/tasks"
+	"github.com/hotpass/hotpass/tasks/tableio"
+)
+
+func init() { tasks.Register(Type{}) }
+
+// Type is the refine task type.
+type Type struct{}
+
+// Name returns "refine".
+func (Type) Name() string { return "refine" }
+
+var schema = json.RawMessage(`{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "title": "refine",
+  "description": "Reads the source files of a profile (and optionally upstream tables), normalises, deduplicates and scores them into the SSOT table. Writes the SSOT workbook (Data and Summary sheets) and a Parquet copy when output is given.",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["profile"],
+  "properties": {
+    "profile": {
+      "type": "string",
+      "minLength": 1,
+      "description": "A built-in profile (aviation, generic), a profile in profiles/<name>.yaml next to the spec, or a path to a profile file.",
+      "examples": ["aviation", "profiles/my-industry.yaml"]
+    },
+    "input_dir": {
+      "type": "string",
+      "description": "Directory holding the source files, relative to the spec. The profile's file patterns are matched in it.",
+      "examples": ["data"]
+    },
+    "inputs": {
+      "type": "array",
+      "items": {"type": "string"},
+      "description": "Upstream tasks whose tables are refined too, their columns matched by the profile's default synonyms."
+    },
+    "input_priority": {
+      "type": "integer",
+      "description": "Survivorship priority of the inputs tables (default 1)."
+    },
+    "output": {
+      "type": "string",
+      "description": "SSOT workbook to write (relative to the spec); a .parquet file of the same name is written next to it.",
+      "examples": ["dist/refined.xlsx"]
+    },
+    "workers": {
+      "type": "integer",
+      "minimum": 0,
+      "description": "Parallel workers for reading and normalising (default: the number of CPUs)."
+    }
+  },
+  "anyOf": [{"required": ["input_dir"]}, {"required": ["inputs"]}]
+}`)
+
+// Schema returns the JSON Schema of the `with:` block.
+func (Type) Schema() json.RawMessage { return schema }
+
+type options struct {
+	Profile       string   `yaml:"profile"`
+	InputDir      string   `yaml:"input_dir"`
+	Inputs        []string `yaml:"inputs"`
+	InputPriority *int     `yaml:"input_priority"`
+	Output        string   `yaml:"output"`
+	Workers       int      `yaml:"workers"`
+}
+
+// Prepare loads and compiles the profile, so that a broken profile fails
+// `hotpass validate`, not the run.
+func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
+	var o options
+	opts, err := tasks.Decode(spec, task, &o)
+	if err != nil {
+		return nil, err
+	}
+	var diags specs.Diagnostics
+	if !opts.Has("input_dir") && !opts.Has("inputs") {
+		diags = append(diags, specs.Errorf(opts.Pos("profile"), "task %q: refine needs with.input_dir or with.inputs", task.ID).
+			WithHint("for example input_dir: data"))
+	}
+	if o.Output != "" && !strings.EqualFold(filepath.Ext(o.Output), ".xlsx") {
+		diags = append(diags, opts.Errorf("output", "%q is not an .xlsx path", o.Output).
+			WithHint("the SSOT workbook is an .xlsx file; a .parquet copy is written next to it"))
+	}
+	if o.Workers < 0 {
+		diags = append(diags, opts.Errorf("workers", "must not be negative"))
+	}
+	rf, pdiags := LoadProfile(spec, opts, o.Profile)
+	diags = append(diags, pdiags...)
+	if len(diags) > 0 {
+		return nil, diags
+	}
+	prio := 1
+	if o.InputPriority != nil {
+		prio = *o.InputPriority
+	}
+	return &runner{ref: rf, dir: o.InputDir, inputs: o.Inputs, priority: prio, output: o.Output, workers: o.Workers}, nil
+}
+
+// LoadProfile resolves and compiles a profile named by a task option,
+// relative to the spec. Problems inside the profile file keep their own
+// positions; a reference that resolves to nothing points at the option.
+func LoadProfile(spec *specs.Spec, opts *tasks.Options, ref string) (*refine.Refiner, specs.Diagnostics) {
+	p, err := profiles.Resolve(ref, spec.Dir)
+	if err != nil {
+		var ds specs.Diagnostics
+		if errors.As(err, &ds) {
+			return nil, append(ds, opts.Errorf("profile", "profile %q is not valid (see above)", ref))
+		}
+		return nil, specs.Diagnostics{opts.Errorf("profile", "%v", err).
+			WithHint("built-in profiles: %s; or give a path to a profile file", strings.Join(profiles.Names(), ", "))}
+	}
+	rf, err := refine.New(p)
+	if err != nil {
+		return nil, specs.Diagnostics{opts.Errorf("profile", "%v", err)}
+	}
+	return rf, nil
+}
+
+type runner struct {
+	ref      *refine.Refiner
+	dir      string
+	inputs   []string
+	priority int
+	output   string
+	workers  int
+}
+
+// Run refines the sources into the SSOT table.
+func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, error) {
+	o := refine.IngestOptions{Workers: t.workers}
+	if t.dir != "" {
+		o.Dir = env.ResolvePath(t.dir)
+	}
+	for _, id := range t.inputs {
+		tb, err := tableio.Input(env, id)
+		if err != nil {
+			return nil, err
+		}
+		o.Tables = append(o.Tables, refine.NamedTable{Name: id, Priority: t.priority, Table: tb})
+	}
+	p := t.ref.Profile()
+	env.Log.Info("refining", "profile", p.Name, "profile_path", p.Path, "input_dir", o.Dir, "inputs", len(o.Tables))
+	res, err := t.ref.Refine(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range res.Batch.Warnings {
+		env.Log.Warn(w.String(), "dataset", w.Dataset, "file", w.File, "sheet", w.Sheet)
+	}
+	st := res.Batch.Stats
+	attrs := map[string]any{
+		"profile":        p.Name,
+		"files":          st.Files,
+		"sheets":         st.Sheets,
+		"rows_read":      st.Rows,
+		"rows_skipped":   st.SkippedRows,
+		"rows_unjoined":  st.Unjoined,
+		"records":        st.Records,
+		"contacts":       st.Contacts,
+		"organisations":  res.Table.NumRows(),
+		"warnings":       len(res.Batch.Warnings),
+		"ingest_ms":      res.Timings.Ingest.Milliseconds(),
+		"normalise_ms":   res.Timings.Normalise.Milliseconds(),
+		"aggregate_ms":   res.Timings.Aggregate.Milliseconds() + res.Timings.Build.Milliseconds(),
+		"rows_per_s":     rate(st.Rows, res.Timings.Ingest+res.Timings.Normalise+res.Timings.Aggregate+res.Timings.Build),
+		"unmatched_cols": unmatchedCount(res.Batch.Unmatched),
+	}
+	env.Log.Info("refined", "records", st.Records, "organisations", res.Table.NumRows(), "contacts", st.Contacts,
+		"ingest", res.Timings.Ingest, "normalise", res.Timings.Normalise, "aggregate", res.Timings.Aggregate+res.Timings.Build)
+	if t.output != "" {
+		path := env.ResolvePath(t.output)
+		start := time.Now()
+		ev := quality.Evaluate(res.Table, p.Quality.Expectations)
+		summary := refine.Summary(res.Table, ev, res.Batch.Unmatched)
+		pq, err := refine.WriteOutputs(path, res.Table, summary, p.Quality.Thresholds)
+		if err != nil {
+			return nil, err
+		}
+		attrs["output"] = path
+		attrs["output_parquet"] = pq
+		attrs["write_ms"] = time.Since(start).Milliseconds()
+		env.Log.Info("wrote SSOT workbook", "path", path, "parquet", pq, "validation_passed", ev.Report.Passed)
+	}
+	out, err := tableio.Persist(env, res.Table, int64(st.Rows))
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range attrs {
+		out.Attrs[k] = v
+	}
+	return out, nil
+}
+
+func rate(rows int, d time.Duration) int64 {
+	if d <= 0 {
+		return 0
+	}
+	return int64(float64(rows) / d.Seconds())
+}
+
+func unmatchedCount(u []refine.Unmatched) int {
+	n := 0
+	for _, x := range u {
+		n += len(x.Columns)
+	}
+	return n
+}

@@ -1,0 +1,252 @@
+// Package validate provides the `validate` task type: check an upstream
+// table against expectations from a profile or the spec, act on failures
+// by policy (fail, warn, drop), and write a quality report.
+package validate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/internal/quality"
+	"github.com/hotpass/hotpass/internal/table"
+	"github.com/hotpass/hotpass/internal/table/csvio"
+	"github.com/hotpass/hotpass/specs"
+	"github.com/hotpass/hotpass/tasks"
+	refinetask "github.com/hotpass/hotpass/tasks/refine"
+	"github.com/hotpass/hotpass/tasks/tableio"
+)
+
+func init() { tasks.Register(Type{}) }
+
+// Type is the validate task type.
+type Type struct{}
+
+// Name returns "validate".
+func (Type) Name() string { return "validate" }
+
+// Policies.
+const (
+	PolicyFail = "fail"
+	PolicyWarn = "warn"
+	PolicyDrop = "drop"
+)
+
+var schema = json.RawMessage(`{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "title": "validate",
+  "description": "Checks the table of input against expectations (from a profile's quality section and/or listed here) and writes a quality report. Under policy fail a failed expectation fails the task (exit code 3); under warn it is logged; under drop failing rows are removed and written to a rejects file with their reasons.",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["input"],
+  "properties": {
+    "input": {"type": "string", "description": "The task whose output table is checked."},
+    "profile": {"type": "string", "description": "Use this profile's quality expectations (built-in name or path)."},
+    "expectations": {
+      "type": "array",
+      "description": "Expectations in addition to the profile's.",
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["expect", "column"],
+        "properties": {
+          "name": {"type": "string"},
+          "expect": {"enum": ["not_null", "unique", "regex", "in_set", "between", "max_length"]},
+          "column": {"type": "string"},
+          "mostly": {"type": "number", "minimum": 0, "maximum": 1, "description": "Share of rows that must pass; default 1."},
+          "pattern": {"type": "string"},
+          "values": {"type": "array", "items": {"type": "string"}},
+          "min": {"type": "number"},
+          "max": {"type": "number"},
+          "ignore_case": {"type": "boolean"}
+        }
+      }
+    },
+    "policy": {"type": "string", "examples": ["fail", "warn", "drop"], "description": "What failed expectations do: fail (default; the task fails and hotpass exits with code 3), warn, or drop."},
+    "rejects": {"type": "string", "description": "CSV file for rows dropped under policy drop, with a reject_reason column (default: <run dir>/<task>.rejects.csv)."},
+    "report": {"type": "string", "description": "Quality report path without extension: <report>.json and <report>.html are written.", "examples": ["dist/quality-report"]},
+    "title": {"type": "string", "description": "Title of the quality report."}
+  },
+  "anyOf": [{"required": ["profile"]}, {"required": ["expectations"]}]
+}`)
+
+// Schema returns the JSON Schema of the `with:` block.
+func (Type) Schema() json.RawMessage { return schema }
+
+type options struct {
+	Input        string      `yaml:"input"`
+	Profile      string      `yaml:"profile"`
+	Expectations []yaml.Node `yaml:"expectations"`
+	Policy       string      `yaml:"policy"`
+	Rejects      string      `yaml:"rejects"`
+	Report       string      `yaml:"report"`
+	Title        string      `yaml:"title"`
+}
+
+// Prepare collects the expectations and checks each one.
+func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
+	var o options
+	opts, err := tasks.Decode(spec, task, &o)
+	if err != nil {
+		return nil, err
+	}
+	var diags specs.Diagnostics
+	var exps []quality.Expectation
+	title := o.Title
+	if o.Profile != "" {
+		rf, pd := refinetask.LoadProfile(spec, opts, o.Profile)
+		diags = append(diags, pd...)
+		if rf != nil {
+			exps = append(exps, rf.Profile().Quality.Expectations...)
+			if title == "" {
+				title = rf.Profile().Name
+			}
+		}
+	}
+	for i := range o.Expectations {
+		n := &o.Expectations[i]
+		var e quality.Expectation
+		if err := n.Decode(&e); err != nil {
+			diags = append(diags, specs.Errorf(specs.PosOf(spec.Path, n), "task %q: with.expectations[%d]: %v", task.ID, i, err))
+			continue
+		}
+		e.Where = specs.PosOf(spec.Path, n).String()
+		for _, p := range e.Check() {
+			diags = append(diags, specs.Errorf(specs.PosOf(spec.Path, n), "task %q: with.expectations[%d]: %s", task.ID, i, p))
+		}
+		exps = append(exps, e)
+	}
+	policy := o.Policy
+	switch policy {
+	case "":
+		policy = PolicyFail
+	case PolicyFail, PolicyWarn, PolicyDrop:
+	default:
+		diags = append(diags, opts.Errorf("policy", "unknown policy %q", policy).WithHint("use fail, warn or drop"))
+	}
+	if len(exps) == 0 && len(diags) == 0 {
+		diags = append(diags, opts.Errorf("expectations", "no expectations to check").
+			WithHint("name a profile with quality expectations or list expectations here"))
+	}
+	if len(diags) > 0 {
+		return nil, diags
+	}
+	return &runner{input: o.Input, exps: exps, policy: policy, rejects: o.Rejects, report: o.Report, title: title}, nil
+}
+
+type runner struct {
+	input   string
+	exps    []quality.Expectation
+	policy  string
+	rejects string
+	report  string
+	title   string
+}
+
+// Run evaluates the expectations and applies the policy.
+func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, error) {
+	in, err := tableio.Input(env, t.input)
+	if err != nil {
+		return nil, err
+	}
+	ev := quality.Evaluate(in, t.exps)
+	rep := ev.Report
+	rep.Title = t.title
+	attrs := map[string]any{
+		"policy":              t.policy,
+		"expectations":        len(rep.Results),
+		"expectations_failed": len(rep.FailedExpectations()),
+		"invalid_rows":        rep.InvalidRows,
+		"validation_passed":   rep.Passed,
+	}
+	// Failures per expectation, for the run record and (later) metrics.
+	failures := map[string]int{}
+	for _, r := range rep.Results {
+		failures[r.Name] = r.Failed
+		level := env.Log.Info
+		if !r.Passed {
+			level = env.Log.Warn
+		}
+		level("expectation", "name", r.Name, "failed_rows", r.Failed, "pass_rate", r.PassRate, "required", r.Threshold, "passed", r.Passed, "error", r.Error)
+	}
+	attrs["failures"] = failures
+	if t.report != "" {
+		stem := env.ResolvePath(strings.TrimSuffix(strings.TrimSuffix(t.report, ".html"), ".json"))
+		if err := rep.WriteFiles(stem+".json", stem+".html"); err != nil {
+			return nil, err
+		}
+		attrs["report_json"], attrs["report_html"] = stem+".json", stem+".html"
+		env.Log.Info("wrote quality report", "json", stem+".json", "html", stem+".html")
+	}
+	out := in
+	switch {
+	case rep.Passed:
+	case t.policy == PolicyFail:
+		return &engine.Result{Attrs: attrs}, fmt.Errorf("%w: %s", quality.ErrExpectationsFailed, describeFailures(rep))
+	case t.policy == PolicyWarn:
+		env.Log.Warn("expectations failed; continuing under policy warn", "failed", describeFailures(rep))
+	case t.policy == PolicyDrop:
+		kept, rejects, err := quality.Drop(in, ev)
+		if err != nil {
+			return nil, err
+		}
+		path := tableio.OutputPath(env)
+		path = strings.TrimSuffix(path, filepath.Ext(path)) + ".rejects.csv"
+		if t.rejects != "" {
+			path = env.ResolvePath(t.rejects)
+		}
+		if err := writeCSV(path, rejects); err != nil {
+			return nil, err
+		}
+		attrs["rows_dropped"], attrs["rejects"] = rejects.NumRows(), path
+		env.Log.Warn("dropped rows failing expectations", "rows", rejects.NumRows(), "rejects", path)
+		out = kept
+	}
+	res, err := tableio.Persist(env, out, int64(in.NumRows()))
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range attrs {
+		res.Attrs[k] = v
+	}
+	return res, nil
+}
+
+func describeFailures(rep *quality.Report) string {
+	var parts []string
+	for _, r := range rep.FailedExpectations() {
+		msg := fmt.Sprintf("%s: %d of %d rows failed (pass rate %.1f%%, needs %.1f%%)", r.Name, r.Failed, r.Rows, 100*r.PassRate, 100*r.Threshold)
+		if r.Error != "" {
+			msg = r.Name + ": " + r.Error
+		}
+		if len(r.Examples) > 0 {
+			msg += fmt.Sprintf(", e.g. row %d %q", r.Examples[0].Row, r.Examples[0].Value)
+		}
+		parts = append(parts, msg)
+	}
+	return fmt.Sprintf("%d of %d expectations failed: %s", len(parts), len(rep.Results), strings.Join(parts, "; "))
+}
+
+func writeCSV(path string, t *table.Table) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write rejects: %w", err)
+	}
+	w, err := csvio.Create(path, t.Schema(), csvio.WriteOptions{})
+	if err != nil {
+		return fmt.Errorf("write rejects: %w", err)
+	}
+	if err := w.Write(t); err != nil {
+		_ = table.Abort(w)
+		return fmt.Errorf("write rejects %s: %w", path, err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("write rejects %s: %w", path, err)
+	}
+	return nil
+}
