@@ -19,6 +19,7 @@ import (
 	"github.com/hotpass/hotpass/internal/progress"
 	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/runner"
+	"github.com/hotpass/hotpass/tasks"
 )
 
 type runOptions struct {
@@ -128,8 +129,27 @@ func runOutcome(stdout io.Writer, g *globals, rec *engine.RunRecord, runErr erro
 	case engine.StatusCancelled:
 		return reported(exitCancelled, errors.New("run cancelled"))
 	default:
+		if dataValidationFailed(rec) {
+			return reported(exitDataInvalid, fmt.Errorf("run %s: data validation failed", rec.RunID))
+		}
 		return reported(exitFailed, fmt.Errorf("run %s %s", rec.RunID, rec.Status))
 	}
+}
+
+// dataValidationFailed reports whether every failed task of the run failed
+// on data validation: a run where something else broke as well exits 1.
+func dataValidationFailed(rec *engine.RunRecord) bool {
+	n := 0
+	for _, t := range rec.Tasks {
+		if t.Status != engine.StatusFailed {
+			continue
+		}
+		if v, _ := t.Attrs[tasks.AttrDataValidationFailed].(bool); !v {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }
 
 // badArgument gives the errors that mean a wrong argument exit status 2.

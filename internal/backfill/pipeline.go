@@ -1,0 +1,176 @@
+package backfill
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/profiles"
+	"github.com/hotpass/hotpass/specs/tmpl"
+)
+
+// Pipeline runs the pipeline of one backfill run. It is the one place that
+// knows how a spec or profile is run, so that the backfill can move to
+// another runner (one that records runs in the store, or knows built-in
+// profiles) by swapping the implementation.
+type Pipeline interface {
+	// Check loads the pipeline once before any run, so that a broken spec
+	// fails the backfill as a configuration error instead of failing every
+	// run the same way.
+	Check(ctx context.Context, ref PipelineRef) error
+	// Run runs the pipeline and returns its record. As with engine.Plan.Run,
+	// a nil record means the run could not start; otherwise the record says
+	// how it went.
+	Run(ctx context.Context, req Request) (*engine.RunRecord, error)
+}
+
+// Request is one run of a backfill's pipeline.
+type Request struct {
+	Pipeline PipelineRef
+	// InputDir is the extracted archive; it is also Params[ParamInputDir].
+	InputDir string
+	// Date is the logical date (run.date), YYYY-MM-DD.
+	Date  string
+	RunID string
+	// Params are the run's parameter values by name.
+	Params map[string]any
+}
+
+// ErrNoProfile is wrapped when a backfill names a profile this build does
+// not have.
+var ErrNoProfile = errors.New("no such profile")
+
+// LoaderPipeline runs spec files and built-in profiles' pipelines with an
+// engine.Loader, keeping run directories under StateDir. A profile's
+// pipeline spec is written once to <StateDir>/profiles/<name>.pipeline.yaml
+// and loaded from there (the backfill passes absolute paths, so the spec's
+// directory does not matter).
+type LoaderPipeline struct {
+	Loader *engine.Loader
+	// StateDir holds runs/<run-id>/; empty means engine.DefaultStateDir.
+	StateDir string
+	// Logger receives the engine's logs; nil discards them.
+	Logger *slog.Logger
+
+	mu       sync.Mutex
+	profiles map[string]string // profile name -> materialised spec path
+}
+
+// specPath returns the spec file to load for ref.
+func (p *LoaderPipeline) specPath(ref PipelineRef) (string, error) {
+	if ref.Spec != "" {
+		return ref.Spec, nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if path, ok := p.profiles[ref.Profile]; ok {
+		return path, nil
+	}
+	src, err := profiles.PipelineSpec(ref.Profile)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrNoProfile, err)
+	}
+	dir := p.StateDir
+	if dir == "" {
+		dir = engine.DefaultStateDir
+	}
+	dir = filepath.Join(dir, "profiles")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("profile %s: %w", ref.Profile, err)
+	}
+	path := filepath.Join(dir, ref.Profile+".pipeline.yaml")
+	if err := writeFileAtomic(path, src); err != nil {
+		return "", fmt.Errorf("profile %s: %w", ref.Profile, err)
+	}
+	if p.profiles == nil {
+		p.profiles = map[string]string{}
+	}
+	p.profiles[ref.Profile] = path
+	return path, nil
+}
+
+// Check loads the spec and makes sure it declares the params the backfill
+// sets.
+func (p *LoaderPipeline) Check(_ context.Context, ref PipelineRef) error {
+	path, err := p.specPath(ref)
+	if err != nil {
+		return err
+	}
+	spec, _, err := p.Loader.Load(path, false, nil)
+	if err != nil {
+		return err
+	}
+	for _, name := range []string{ParamInputDir, ParamOutputPath} {
+		if spec.Param(name) == nil {
+			return fmt.Errorf("pipeline %s does not declare the param %s, which the backfill sets for each run; add `params: {%s: {type: string}}`",
+				ref, name, name)
+		}
+	}
+	return nil
+}
+
+// Run loads, renders and runs the spec. A run id whose directory already
+// exists (the same date and version run before) gets a ".N" suffix.
+func (p *LoaderPipeline) Run(ctx context.Context, req Request) (*engine.RunRecord, error) {
+	path, err := p.specPath(req.Pipeline)
+	if err != nil {
+		return nil, err
+	}
+	spec, _, err := p.Loader.Load(path, false, nil)
+	if err != nil {
+		return nil, err
+	}
+	runID := p.freeRunID(req.RunID)
+	prep, err := p.Loader.Prepare(spec, engine.PrepareOptions{
+		ParamsJSON: req.Params,
+		Run:        tmpl.Run{ID: runID, Date: req.Date, TS: time.Now().UTC()},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return prep.Plan.Run(ctx, engine.RunOptions{
+		RunID:    runID,
+		StateDir: p.StateDir,
+		Params:   prep.Params,
+		Logger:   p.Logger,
+	})
+}
+
+// freeRunID returns id, or id.N for the first N whose run directory does
+// not exist yet.
+func (p *LoaderPipeline) freeRunID(id string) string {
+	dir := p.StateDir
+	if dir == "" {
+		dir = engine.DefaultStateDir
+	}
+	candidate := id
+	for n := 2; ; n++ {
+		if _, err := os.Lstat(filepath.Join(dir, "runs", candidate)); errors.Is(err, os.ErrNotExist) {
+			return candidate
+		}
+		candidate = id + "." + strconv.Itoa(n)
+	}
+}
+
+// Records counts what a run produced: the rows out of the last task, in
+// file order, that succeeded and moved rows — by convention the task that
+// publishes the pipeline's result.
+func Records(rec *engine.RunRecord) int64 {
+	if rec == nil {
+		return 0
+	}
+	for i := len(rec.Tasks) - 1; i >= 0; i-- {
+		t := rec.Tasks[i]
+		if t.Status == engine.StatusSucceeded && t.RowsOut > 0 {
+			return t.RowsOut
+		}
+	}
+	return 0
+}
