@@ -18,9 +18,10 @@ all: build
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/hotpass
 
-## demo: run the bundled example pipeline
+## demo: refine the bundled aviation workbooks into the SSOT workbook and quality report
 demo: build
-	./$(BIN) run examples/demo/pipeline.yaml
+	./$(BIN) orchestrate --profile aviation --input-dir examples/aviation/data \
+		--output-path dist/demo/refined.xlsx --report-path dist/demo/quality-report
 
 ## test: vet, staticcheck, gofmt and the race-enabled test suite (with a throwaway PostgreSQL)
 test: vet staticcheck fmt-check

@@ -164,7 +164,12 @@ func TestValidateHugeAndBinaryFiles(t *testing.T) {
 func TestValidateGoodSpecs(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob("testdata/good/*.yaml")
-	files = append(files, "../../examples/demo/pipeline.yaml")
+	files = append(files, "../../examples/demo/pipeline.yaml", "../../examples/aviation/pipeline.yaml")
+	builtin, _ := filepath.Glob("../../profiles/*.pipeline.yaml")
+	if len(builtin) == 0 {
+		t.Fatal("no built-in pipeline specs found")
+	}
+	files = append(files, builtin...)
 	for _, f := range files {
 		stdout, stderr, code := cli(t, "validate", f)
 		if code != exitOK {

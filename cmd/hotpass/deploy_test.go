@@ -80,7 +80,9 @@ func TestDeploymentLifecycle(t *testing.T) {
 		{"deploy_create", []string{"deploy", "--name", "nightly", "--spec", spec, "--schedule", "0 2 * * *", "--timezone", "Africa/Johannesburg",
 			"--tag", "prod", "--tag", "aviation", "--params", `{"limit": 5}`, "--catchup-window", "6h", "--overlap", "queue"}, exitOK},
 		{"deploy_update", []string{"deploy", "--name", "nightly", "--spec", spec, "--schedule", "@hourly", "--paused"}, exitOK},
-		{"deploy_profile", []string{"deploy", "--name", "by-profile", "--profile", "aviation"}, exitOK},
+		{"deploy_profile", []string{"deploy", "--name", "by-profile", "--profile", "aviation", "--params",
+			`{"input_dir": "../../examples/aviation/data", "output_path": "` + filepath.Join(dir, "out", "refined.xlsx") +
+				`", "report_path": "` + filepath.Join(dir, "out", "report") + `"}`}, exitOK},
 		{"deployment_ls", []string{"deployment", "ls"}, exitOK},
 		{"deployment_show", []string{"deployment", "show", "nightly"}, exitOK},
 		{"deployment_resume", []string{"deployment", "resume", "nightly"}, exitOK},
@@ -88,7 +90,7 @@ func TestDeploymentLifecycle(t *testing.T) {
 		{"deployment_run_bad_params", []string{"deployment", "run", "nightly", "--params", `{"limit": 1.5}`}, exitInvalid},
 		{"deployment_run_queue", []string{"deployment", "run", "nightly", "--params", `{"limit": 7}`}, exitOK},
 		{"deployment_run_wait", []string{"deployment", "run", "nightly", "--wait", "--no-progress"}, exitOK},
-		{"deployment_run_profile", []string{"deployment", "run", "by-profile", "--wait", "--no-progress"}, exitInvalid},
+		{"deployment_run_profile", []string{"deployment", "run", "by-profile", "--wait", "--no-progress"}, exitOK},
 		{"deployment_runs", []string{"runs", "ls", "--deployment", "nightly"}, exitOK},
 		{"deployment_rm", []string{"deployment", "rm", "by-profile"}, exitOK},
 	}

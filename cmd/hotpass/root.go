@@ -55,6 +55,8 @@ func newRootCmd() *cobra.Command {
 		newSchemaCmd(g),
 		newVersionCmd(),
 		newGenCmd(),
+		newOrchestrateCmd(g),
+		newProfilesCmd(),
 		newRunsCmd(g),
 		newDeployCmd(g),
 		newDeploymentCmd(g),

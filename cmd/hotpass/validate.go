@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/profiles"
 	"github.com/hotpass/hotpass/specs"
 )
 
@@ -92,6 +95,12 @@ func runValidate(_ context.Context, out io.Writer, o *validateOptions, paths []s
 // validateFile runs every check on one spec: schema and static checks, then
 // rendering (leniently: secrets need not be present) and compilation.
 func validateFile(l *engine.Loader, path string, strict bool) specs.Diagnostics {
+	if isProfileFile(path) {
+		if _, err := profiles.Load(path); err != nil {
+			return specs.AsDiagnostics(err)
+		}
+		return nil
+	}
 	spec, diags, err := l.Load(path, strict, nil)
 	if err != nil {
 		return diags
@@ -125,4 +134,23 @@ func plural(n int, word string) string {
 		return fmt.Sprintf("1 %s", word)
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// isProfileFile tells a profile from a pipeline spec by its top-level keys:
+// a profile has sources or fields and neither version nor tasks. A file that
+// cannot be parsed is treated as a spec, whose loader explains the problem.
+func isProfileFile(path string) bool {
+	src, err := os.ReadFile(path)
+	if err != nil || len(src) > specs.MaxFileSize {
+		return false
+	}
+	var top map[string]any
+	if yaml.Unmarshal(src, &top) != nil {
+		return false
+	}
+	_, version := top["version"]
+	_, tasks := top["tasks"]
+	_, sources := top["sources"]
+	_, fields := top["fields"]
+	return !version && !tasks && (sources || fields)
 }

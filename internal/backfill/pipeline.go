@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/hotpass/hotpass/engine"
@@ -58,41 +57,18 @@ type LoaderPipeline struct {
 	StateDir string
 	// Logger receives the engine's logs; nil discards them.
 	Logger *slog.Logger
-
-	mu       sync.Mutex
-	profiles map[string]string // profile name -> materialised spec path
 }
 
-// specPath returns the spec file to load for ref.
+// specPath returns the spec file to load for ref: the spec as given, or the
+// profile's built-in pipeline written out by profiles.PipelineFile.
 func (p *LoaderPipeline) specPath(ref PipelineRef) (string, error) {
 	if ref.Spec != "" {
 		return ref.Spec, nil
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if path, ok := p.profiles[ref.Profile]; ok {
-		return path, nil
-	}
-	src, err := profiles.PipelineSpec(ref.Profile)
+	path, err := profiles.PipelineFile(ref.Profile)
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", ErrNoProfile, err)
 	}
-	dir := p.StateDir
-	if dir == "" {
-		dir = engine.DefaultStateDir
-	}
-	dir = filepath.Join(dir, "profiles")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("profile %s: %w", ref.Profile, err)
-	}
-	path := filepath.Join(dir, ref.Profile+".pipeline.yaml")
-	if err := writeFileAtomic(path, src); err != nil {
-		return "", fmt.Errorf("profile %s: %w", ref.Profile, err)
-	}
-	if p.profiles == nil {
-		p.profiles = map[string]string{}
-	}
-	p.profiles[ref.Profile] = path
 	return path, nil
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/hotpass/hotpass/internal/history"
 	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/telemetry"
+	"github.com/hotpass/hotpass/profiles"
 	"github.com/hotpass/hotpass/specs"
 	"github.com/hotpass/hotpass/specs/tmpl"
 )
@@ -228,6 +229,13 @@ func prepare(ctx context.Context, o Options, ts time.Time) (*engine.Prepared, *e
 	if err != nil {
 		return nil, nil, err
 	}
+	if strings.HasPrefix(o.SpecPath, ProfilePrefix) {
+		// A profile's pipeline lives in the binary: its relative paths
+		// (inputs, outputs) mean the current directory, as on the command line.
+		if wd, err := os.Getwd(); err == nil {
+			spec.Dir = wd
+		}
+	}
 	paramsJSON := o.ParamsJSON
 	var resume *engine.Resume
 	if o.ResumeFrom != "" {
@@ -360,14 +368,18 @@ const ProfilePrefix = "profile:"
 var ErrNoProfile = errors.New("no such profile")
 
 // SpecFile resolves what a run names to the spec file to load: a path as
-// is, or a profile by name. Profiles are not built into this version, so
-// every profile name fails, at run time, with a message saying so.
+// is, or, for ProfilePrefix+name, the profile's built-in pipeline spec
+// written out by profiles.PipelineFile.
 func SpecFile(path string) (string, error) {
 	name, ok := strings.CutPrefix(path, ProfilePrefix)
 	if !ok {
 		return path, nil
 	}
-	return "", fmt.Errorf("%w: profile %q: this hotpass has no built-in profiles; deploy a spec file with --spec instead", ErrNoProfile, name)
+	file, err := profiles.PipelineFile(name)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrNoProfile, err)
+	}
+	return file, nil
 }
 
 // CheckParams loads the spec at path and checks that params (JSON values

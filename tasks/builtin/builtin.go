@@ -7,8 +7,11 @@ package builtin
 import (
 	// Each import registers one task type from its init function.
 	_ "github.com/hotpass/hotpass/tasks/backfill"
+	_ "github.com/hotpass/hotpass/tasks/enrich"
 	_ "github.com/hotpass/hotpass/tasks/exec"
 	_ "github.com/hotpass/hotpass/tasks/noop"
 	_ "github.com/hotpass/hotpass/tasks/read"
+	_ "github.com/hotpass/hotpass/tasks/refine"
+	_ "github.com/hotpass/hotpass/tasks/validate"
 	_ "github.com/hotpass/hotpass/tasks/write"
 )

@@ -14,6 +14,7 @@ import (
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/internal/quality"
 	"github.com/hotpass/hotpass/internal/refine"
+	"github.com/hotpass/hotpass/internal/telemetry"
 	"github.com/hotpass/hotpass/specs"
 	"github.com/hotpass/hotpass/tasks"
 	refinetask "github.com/hotpass/hotpass/tasks/refine"
@@ -169,8 +170,13 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 	cov = mergeCoverage(cov, c)
 	attrs := map[string]any{}
 	coverage := map[string]any{}
+	metrics := telemetry.FromContext(ctx).Metrics()
+	mctx := telemetry.TaskContext(ctx, env.TaskID)
 	for _, c := range cov {
 		coverage[c.Field] = map[string]int{"before": c.Before, "after": c.After, "rows": c.Rows}
+		if c.Rows > 0 {
+			metrics.RecordEnrichmentCoverage(mctx, c.Field, float64(c.After)/float64(c.Rows))
+		}
 		env.Log.Info("coverage", "field", c.Field, "before", c.Before, "after", c.After, "rows", c.Rows)
 	}
 	attrs["coverage"] = coverage

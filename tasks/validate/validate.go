@@ -17,6 +17,7 @@ import (
 	"github.com/hotpass/hotpass/internal/quality"
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/csvio"
+	"github.com/hotpass/hotpass/internal/telemetry"
 	"github.com/hotpass/hotpass/specs"
 	"github.com/hotpass/hotpass/tasks"
 	refinetask "github.com/hotpass/hotpass/tasks/refine"
@@ -176,6 +177,13 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 		level("expectation", "name", r.Name, "failed_rows", r.Failed, "pass_rate", r.PassRate, "required", r.Threshold, "passed", r.Passed, "error", r.Error)
 	}
 	attrs["failures"] = failures
+	metrics := telemetry.FromContext(ctx).Metrics()
+	mctx := telemetry.TaskContext(ctx, env.TaskID)
+	for _, r := range rep.Results {
+		if r.Failed > 0 {
+			metrics.RecordValidationFailures(mctx, r.Name, r.Column, int64(r.Failed))
+		}
+	}
 	if t.report != "" {
 		stem := env.ResolvePath(strings.TrimSuffix(strings.TrimSuffix(t.report, ".html"), ".json"))
 		if err := rep.WriteFiles(stem+".json", stem+".html"); err != nil {
@@ -188,6 +196,7 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 	switch {
 	case rep.Passed:
 	case t.policy == PolicyFail:
+		attrs[tasks.AttrDataValidationFailed] = true
 		return &engine.Result{Attrs: attrs}, fmt.Errorf("%w: %s", quality.ErrExpectationsFailed, describeFailures(rep))
 	case t.policy == PolicyWarn:
 		env.Log.Warn("expectations failed; continuing under policy warn", "failed", describeFailures(rep))

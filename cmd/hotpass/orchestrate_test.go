@@ -1,0 +1,91 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hotpass/hotpass/internal/table/xlsxio"
+)
+
+// TestOrchestrateAviation runs the aviation profile's pipeline on the bundled
+// workbooks, as `make demo` does, and checks what lands on disk.
+func TestOrchestrateAviation(t *testing.T) {
+	t.Parallel()
+	out := t.TempDir()
+	stdout, stderr, code := cli(t, "orchestrate", "--no-progress", "--state-dir", filepath.Join(out, "state"),
+		"--profile", "aviation", "--input-dir", "../../examples/aviation/data",
+		"--output-path", filepath.Join(out, "refined.xlsx"), "--report-path", filepath.Join(out, "report"))
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, f := range []string{"refined.xlsx", "refined.parquet", "report.html", "report.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("%s not written: %v", f, err)
+		}
+	}
+	if !strings.Contains(stdout, "workbook: "+filepath.Join(out, "refined.xlsx")) {
+		t.Errorf("output does not say where the workbook landed:\n%s", stdout)
+	}
+	sheets, err := xlsxio.Sheets(filepath.Join(out, "refined.xlsx"))
+	if err != nil || strings.Join(sheets, ",") != "Data,Summary" {
+		t.Fatalf("sheets = %v, %v", sheets, err)
+	}
+	data, _, err := xlsxio.ReadFile(filepath.Join(out, "refined.xlsx"), xlsxio.ReadOptions{Sheet: "Data"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := data.Schema().Names()
+	if len(names) < 36 || names[0] != "organization_name" || names[1] != "organization_slug" {
+		t.Errorf("Data columns = %v", names)
+	}
+	if data.NumRows() < 150 || data.NumRows() > 300 {
+		t.Errorf("Data has %d rows for 200 bundled organisations", data.NumRows())
+	}
+}
+
+func TestOrchestratePrintSpecAndUsage(t *testing.T) {
+	t.Parallel()
+	stdout, _, code := cli(t, "orchestrate", "--profile", "aviation", "--print-spec")
+	if code != exitOK || !strings.Contains(stdout, "type: refine") || !strings.HasPrefix(stdout, "# yaml-language-server: $schema=") {
+		t.Errorf("--print-spec: exit %d\n%s", code, stdout)
+	}
+	_, stderr, code := cli(t, "orchestrate", "--profile", "aviaton", "--print-spec")
+	if code != exitInvalid || !strings.Contains(stderr, "aviaton") {
+		t.Errorf("unknown profile: exit %d\n%s", code, stderr)
+	}
+	_, stderr, code = cli(t, "orchestrate", "--input-dir", "testdata/nope", "--state-dir", t.TempDir())
+	if code != exitInvalid || !strings.Contains(stderr, "not a directory") {
+		t.Errorf("missing input dir: exit %d\n%s", code, stderr)
+	}
+}
+
+func TestProfilesCommands(t *testing.T) {
+	t.Parallel()
+	stdout, _, code := cli(t, "profiles", "ls")
+	if code != exitOK || !strings.Contains(stdout, "aviation") || !strings.Contains(stdout, "generic") {
+		t.Errorf("profiles ls: exit %d\n%s", code, stdout)
+	}
+	stdout, _, code = cli(t, "profiles", "show", "aviation")
+	if code != exitOK || !strings.Contains(stdout, "name: aviation") {
+		t.Errorf("profiles show: exit %d\n%s", code, stdout)
+	}
+	stdout, _, code = cli(t, "validate", "../../profiles/aviation.yaml")
+	if code != exitOK {
+		t.Errorf("validate of a profile: exit %d\n%s", code, stdout)
+	}
+}
+
+// TestDataValidationExitCode: expectations failing under policy fail make
+// the run exit with status 3, not 1.
+func TestDataValidationExitCode(t *testing.T) {
+	t.Parallel()
+	_, stderr, code := cli(t, "run", "--no-progress", "--state-dir", t.TempDir(), "testdata/dataquality/strict.yaml")
+	if code != exitDataInvalid {
+		t.Fatalf("exit code = %d, want %d\n%s", code, exitDataInvalid, stderr)
+	}
+	if !strings.Contains(stderr, "not_null(name)") {
+		t.Errorf("stderr does not name the failed expectation:\n%s", stderr)
+	}
+}

@@ -1,0 +1,140 @@
+package refine_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hotpass/hotpass/internal/refine"
+	"github.com/hotpass/hotpass/internal/synth"
+	"github.com/hotpass/hotpass/profiles"
+)
+
+func aviationRefiner(tb testing.TB) *refine.Refiner {
+	tb.Helper()
+	p, err := profiles.Builtin("aviation")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r, err := refine.New(p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r
+}
+
+// BenchmarkRefine100k refines 100,000 synthetic organisations spread over
+// the three aviation workbooks end to end: ingest, normalise, aggregate,
+// build, and write the SSOT workbook and Parquet file. It reports rows/s
+// per stage and the process's peak RSS.
+func BenchmarkRefine100k(b *testing.B) {
+	orgs := 100000
+	if s := os.Getenv("REFINE_BENCH_ORGS"); s != "" {
+		orgs, _ = strconv.Atoi(s)
+	}
+	dir := b.TempDir()
+	if _, err := synth.WriteAviationWorkbooks(dir, 1, orgs); err != nil {
+		b.Fatal(err)
+	}
+	r := aviationRefiner(b)
+	out := filepath.Join(dir, "out", "refined.xlsx")
+	var last *refine.Result
+	var write time.Duration
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for b.Loop() {
+		res, err := r.Refine(context.Background(), refine.IngestOptions{Dir: dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		if _, err := refine.WriteOutputs(out, res.Table, refine.Summary(res.Table, nil, res.Batch.Unmatched), refine.Thresholds{}); err != nil {
+			b.Fatal(err)
+		}
+		write = time.Since(start)
+		last = res
+	}
+	b.StopTimer()
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	rows := float64(last.Batch.Stats.Rows)
+	recs := float64(last.Batch.Stats.Records)
+	b.ReportMetric(rows/last.Timings.Ingest.Seconds(), "ingest-rows/s")
+	b.ReportMetric(recs/last.Timings.Normalise.Seconds(), "normalise-records/s")
+	b.ReportMetric(recs/(last.Timings.Aggregate+last.Timings.Build).Seconds(), "aggregate-records/s")
+	b.ReportMetric(float64(last.Table.NumRows())/write.Seconds(), "write-orgs/s")
+	b.ReportMetric(float64(last.Table.NumRows()), "orgs")
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MB")
+	}
+	b.Logf("GOMAXPROCS=%d rows=%d records=%d contacts=%d orgs=%d ingest=%v normalise=%v aggregate=%v build=%v write=%v",
+		runtime.GOMAXPROCS(0), last.Batch.Stats.Rows, last.Batch.Stats.Records, last.Batch.Stats.Contacts, last.Table.NumRows(),
+		last.Timings.Ingest, last.Timings.Normalise, last.Timings.Aggregate, last.Timings.Build, write)
+}
+
+// cpuTime is the process's user plus system CPU time: on a shared
+// machine it varies less than wall time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// phoneInputs returns n distinct phone cells in the shapes the workbooks
+// hold.
+func phoneInputs(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		d := fmt.Sprintf("%07d", i)
+		switch i % 6 {
+		case 0:
+			out[i] = "082 " + d[:3] + " " + d[3:]
+		case 1:
+			out[i] = "+27 82 " + d[:3] + " " + d[3:]
+		case 2:
+			out[i] = "2782" + d
+		case 3:
+			out[i] = "(011) " + d[:3] + "-" + d[3:]
+		case 4:
+			out[i] = "072-" + d[:3] + "-" + d[3:]
+		default:
+			out[i] = "0" + strconv.Itoa(21+i%9) + d
+		}
+	}
+	return out
+}
+
+// BenchmarkNormalisePhones normalises distinct numbers (no cache hits)
+// across all cores.
+func BenchmarkNormalisePhones(b *testing.B) {
+	in := phoneInputs(200000)
+	b.ResetTimer()
+	for b.Loop() {
+		refine.NormalisePhones("ZA", in, 0)
+	}
+	b.ReportMetric(float64(len(in)*b.N)/b.Elapsed().Seconds(), "numbers/s")
+}
+
+// BenchmarkPhoneSlowPath is the full libphonenumber parse, for comparison.
+func BenchmarkPhoneSlowPath(b *testing.B) {
+	in := phoneInputs(20000)
+	for i := range in {
+		in[i] = "tel " + in[i] // letters force the full parser
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		n := refine.NewPhoneNormaliser("ZA")
+		for _, s := range in {
+			n.Normalise(s)
+		}
+	}
+	b.ReportMetric(float64(len(in)*b.N)/b.Elapsed().Seconds(), "numbers/s")
+}

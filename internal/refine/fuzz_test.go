@@ -1,0 +1,97 @@
+package refine
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Every address SplitEmails accepts is lowercase, valid, and splits back
+// to itself; nothing it returns holds a separator.
+func FuzzSplitEmails(f *testing.F) {
+	for _, s := range []string{"a@x.com; b@y.org", "John.Smith@Example.co.za / info@x.com", "n/a", "x@@y.com", "<a@b.co>", "a at b.com"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, cell string) {
+		valid, _ := SplitEmails(cell)
+		for _, v := range valid {
+			if v != strings.ToLower(v) || !ValidEmail(v) || strings.ContainsAny(v, emailSeparators+" ") {
+				t.Fatalf("SplitEmails(%q) returned %q", cell, v)
+			}
+			again, bad := SplitEmails(v)
+			if len(again) != 1 || again[0] != v || len(bad) != 0 {
+				t.Fatalf("SplitEmails(%q) = %q, %q; want itself", v, again, bad)
+			}
+		}
+	})
+}
+
+// A normalised website is https://host and normalises to itself.
+func FuzzNormaliseWebsite(f *testing.F) {
+	for _, s := range []string{"www.example.co.za/", "HTTP://X.COM:80/a?b", "n/a", "a@b.com", "xn--bcher-kva.example"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, cell string) {
+		got, ok := NormaliseWebsite(cell)
+		if !ok {
+			if got != "" {
+				t.Fatalf("rejected %q but returned %q", cell, got)
+			}
+			return
+		}
+		if !strings.HasPrefix(got, "https://") || strings.HasPrefix(got, "https://www.") || strings.HasSuffix(got, "/") || got != strings.ToLower(got) {
+			t.Fatalf("NormaliseWebsite(%q) = %q", cell, got)
+		}
+		if again, ok := NormaliseWebsite(got); !ok || again != got {
+			t.Fatalf("NormaliseWebsite(%q) = %q, %v; want itself", got, again, ok)
+		}
+	})
+}
+
+// Phone normalisation never panics, a valid result is E.164, and when the
+// fast path accepts a number its verdict is libphonenumber's.
+func FuzzPhone(f *testing.F) {
+	for _, s := range []string{"082 123 4567", "+27 82 123 4567", "27821234567", "(011) 555-0101", "n/a", "+44 20 7946 0958", "0800123456", "00278212345678"} {
+		f.Add(s)
+	}
+	n := NewPhoneNormaliser("ZA")
+	f.Fuzz(func(t *testing.T, raw string) {
+		p := n.Normalise(raw)
+		if p.Valid && (!strings.HasPrefix(p.E164, "+") || len(p.E164) < 4 || len(p.E164) > 16) {
+			t.Fatalf("Normalise(%q) = %+v: not E.164", raw, p)
+		}
+		fast, ok := n.fast(CleanText(raw))
+		if !ok {
+			return
+		}
+		num, err := phonenumbers.Parse(fast.E164, "ZA")
+		if err != nil {
+			if fast.Valid {
+				t.Fatalf("fast path accepted %q as %s, libphonenumber cannot parse it: %v", raw, fast.E164, err)
+			}
+			return
+		}
+		if want := phonenumbers.IsValidNumber(num); want != fast.Valid {
+			t.Fatalf("%q: fast path valid=%v (%s), libphonenumber %v", raw, fast.Valid, fast.E164, want)
+		}
+	})
+}
+
+// ParseDate never panics and what it accepts formats back to a date that
+// parses to the same day.
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"2024-03-15", "15/03/2024", "45366", "Mar 15, 2024", "31/04/2024"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, ok := ParseDate(s, DayFirst)
+		if !ok {
+			return
+		}
+		iso := formatDate(d)
+		if again, ok := ParseDate(iso, DayFirst); !ok || again != d {
+			t.Fatalf("ParseDate(%q) = %s, which reads back as %v %v", s, iso, again, ok)
+		}
+	})
+}

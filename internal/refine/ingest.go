@@ -1,0 +1,684 @@
+package refine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hotpass/hotpass/internal/table"
+	"github.com/hotpass/hotpass/internal/table/csvio"
+	"github.com/hotpass/hotpass/internal/table/parquetio"
+	"github.com/hotpass/hotpass/internal/table/xlsxio"
+)
+
+// Record is one organisation row of one source, with the contacts its
+// sheets give. Values are raw after Ingest and normalised after Normalise.
+type Record struct {
+	Dataset  string
+	Priority int
+	// ID identifies the row in its source: its source_record_id, or
+	// "<sheet>!<row>" when the sheet has none.
+	ID    string
+	File  string
+	Sheet string
+	Row   int // spreadsheet row number (header is row 1)
+
+	Fields OrgFields
+	// Recency is the newest of last_interaction_date and record_date in
+	// days since 1970-01-01; HasRecency says whether there is one.
+	Recency    int32
+	HasRecency bool
+	// Filled counts non-empty organisation fields, for completeness.
+	Filled int
+	// Slug and Key are set by Normalise: the name's slug and group key.
+	Slug, Key string
+	Contacts  []Contact
+	// Flags note values that were dropped as invalid (invalid_website).
+	Flags []string
+	// constant has bit f set when field f was filled by a profile,
+	// source or sheet constant rather than read.
+	constant uint32
+	seq      int
+}
+
+// Field returns the value of an organisation field.
+func (rec *Record) Field(f Field) string {
+	if f < numOrgFields {
+		return rec.Fields[f]
+	}
+	return ""
+}
+
+// Contact is one person at an organisation.
+type Contact struct {
+	Name, First, Last, Role string
+	RawEmails, RawPhones    []string
+	// Set by Normalise.
+	Emails    []string // valid, lowercased, distinct
+	BadEmails []string // parts that are not addresses
+	Phones    []Phone
+	// Dataset, RecordID and Priority say where the contact came from.
+	Dataset  string
+	RecordID string
+	Priority int
+}
+
+// Warning is a problem the refiner worked around.
+type Warning struct {
+	Dataset string `json:"dataset,omitempty"`
+	File    string `json:"file,omitempty"`
+	Sheet   string `json:"sheet,omitempty"`
+	Message string `json:"message"`
+}
+
+// String renders "file, sheet "S": message".
+func (w Warning) String() string {
+	var b strings.Builder
+	if w.File != "" {
+		b.WriteString(filepath.Base(w.File))
+		if w.Sheet != "" {
+			fmt.Fprintf(&b, ", sheet %q", w.Sheet)
+		}
+		b.WriteString(": ")
+	} else if w.Dataset != "" {
+		b.WriteString(w.Dataset + ": ")
+	}
+	b.WriteString(w.Message)
+	return b.String()
+}
+
+// Unmatched lists the columns of one sheet that no field claimed.
+type Unmatched struct {
+	Dataset string   `json:"dataset"`
+	File    string   `json:"file"`
+	Sheet   string   `json:"sheet"`
+	Columns []string `json:"columns"`
+}
+
+// IngestStats counts what Ingest read.
+type IngestStats struct {
+	Files       int `json:"files"`
+	Sheets      int `json:"sheets"`
+	Rows        int `json:"rows"`         // data rows read, all sheets
+	SkippedRows int `json:"skipped_rows"` // organisation rows without a name
+	JoinedRows  int `json:"joined_rows"`  // rows of joined sheets attached to a record
+	Unjoined    int `json:"unjoined_rows"`
+	Records     int `json:"records"`
+	Contacts    int `json:"contacts"`
+}
+
+// Batch is the result of Ingest.
+type Batch struct {
+	Records   []Record
+	Warnings  []Warning
+	Unmatched []Unmatched
+	Stats     IngestStats
+}
+
+// NamedTable is a table handed in directly (an upstream task's output),
+// matched with the profile's default field synonyms.
+type NamedTable struct {
+	Name     string
+	Priority int
+	Table    *table.Table
+}
+
+// IngestOptions says where to read from.
+type IngestOptions struct {
+	// Dir is the directory the profile's file patterns are relative to;
+	// "" reads no files.
+	Dir string
+	// Tables are extra inputs.
+	Tables []NamedTable
+	// Workers bounds parallel sheet reads; 0 means GOMAXPROCS.
+	Workers int
+	// KeepRecords keeps Result.Batch.Records after Refine, for
+	// MergeClusters; otherwise they are released once merged, which
+	// lowers peak memory while the outputs are written.
+	KeepRecords bool
+}
+
+// ErrNoSources is wrapped when neither a source file nor an input table
+// was found.
+var ErrNoSources = errors.New("no source data")
+
+type sheetJob struct {
+	src   int // source index
+	sheet int // sheet index in the source
+	file  string
+	name  string // actual sheet name ("" for csv/parquet)
+	t     *table.Table
+	warns []xlsxio.Warning
+	err   error
+}
+
+// Ingest reads every file of the profile's sources found in o.Dir, plus
+// o.Tables, into records. A missing source file or sheet is a warning; no
+// input at all, an unreadable file or a sheet without a required column is
+// an error.
+func (r *Refiner) Ingest(ctx context.Context, o IngestOptions) (*Batch, error) {
+	b := &Batch{}
+	var jobs []*sheetJob
+	var fileOrder [][]string // per source
+	tried := []string{}
+	for si := range r.profile.Sources {
+		src := &r.profile.Sources[si]
+		files, err := r.sourceFiles(o.Dir, src)
+		if err != nil {
+			return nil, err
+		}
+		fileOrder = append(fileOrder, files)
+		tried = append(tried, src.Files...)
+		if o.Dir != "" && len(files) == 0 {
+			b.warn(Warning{Dataset: src.Name, Message: fmt.Sprintf("no file matches %s in %s; source skipped", quoteList(src.Files), o.Dir)})
+			continue
+		}
+		for _, f := range files {
+			js, warns, err := sheetJobs(si, src, f)
+			if err != nil {
+				return nil, err
+			}
+			for _, w := range warns {
+				w.Dataset = src.Name
+				b.warn(w)
+			}
+			jobs = append(jobs, js...)
+		}
+		b.Stats.Files += len(files)
+	}
+	total := 0
+	for _, fs := range fileOrder {
+		total += len(fs)
+	}
+	if total == 0 && len(o.Tables) == 0 {
+		return nil, fmt.Errorf("%w: no file in %s matches the profile's sources (%s); files there: %s",
+			ErrNoSources, o.Dir, quoteList(tried), listDir(o.Dir))
+	}
+	if err := readSheets(ctx, jobs, o.Workers); err != nil {
+		return nil, err
+	}
+	// Assemble in profile order so that results do not depend on which
+	// read finished first.
+	seq := 0
+	for si := range r.profile.Sources {
+		src := &r.profile.Sources[si]
+		for _, f := range fileOrder[si] {
+			var fileJobs []*sheetJob
+			for _, j := range jobs {
+				if j.src == si && j.file == f {
+					fileJobs = append(fileJobs, j)
+				}
+			}
+			if err := r.assembleFile(b, src, si, f, fileJobs, &seq); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, nt := range o.Tables {
+		if err := r.assembleTable(b, nt, &seq); err != nil {
+			return nil, err
+		}
+	}
+	b.Stats.Records = len(b.Records)
+	for i := range b.Records {
+		b.Stats.Contacts += len(b.Records[i].Contacts)
+	}
+	return b, nil
+}
+
+func (b *Batch) warn(w Warning) { b.Warnings = append(b.Warnings, w) }
+
+// sourceFiles expands a source's patterns in dir, sorted and distinct.
+func (r *Refiner) sourceFiles(dir string, src *Source) ([]string, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, pat := range src.Files {
+		p := pat
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, pat)
+		}
+		matches, err := filepath.Glob(p)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: bad file pattern %q: %w", src.Name, pat, err)
+		}
+		for _, m := range matches {
+			base := filepath.Base(m)
+			// Excel's lock files (~$Book.xlsx) and hidden files are never data.
+			if strings.HasPrefix(base, "~$") || strings.HasPrefix(base, ".") || seen[m] {
+				continue
+			}
+			if fi, err := os.Stat(m); err != nil || fi.IsDir() {
+				continue
+			}
+			seen[m] = true
+			out = append(out, m)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func listDir(dir string) string {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Sprintf("(cannot list: %v)", err)
+	}
+	var names []string
+	for _, e := range ents {
+		if !e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	if len(names) > 20 {
+		names = append(names[:20], fmt.Sprintf("... (%d more)", len(names)-20))
+	}
+	return quoteList(names)
+}
+
+// sheetJobs resolves the source's sheets in one file: a missing sheet is a
+// warning naming the sheets the file has.
+func sheetJobs(si int, src *Source, file string) ([]*sheetJob, []Warning, error) {
+	ext := strings.ToLower(filepath.Ext(file))
+	if ext != ".xlsx" && ext != ".xlsm" {
+		// One table per file: the first primary sheet's rules apply.
+		for hi, sh := range src.Sheets {
+			if sh.Join == nil {
+				return []*sheetJob{{src: si, sheet: hi, file: file}}, nil, nil
+			}
+		}
+		return nil, nil, nil
+	}
+	names, err := xlsxio.Sheets(file)
+	if err != nil {
+		return nil, nil, fmt.Errorf("source %s: %w", src.Name, err)
+	}
+	var jobs []*sheetJob
+	var warns []Warning
+	for hi, sh := range src.Sheets {
+		if sh.Sheet == "*" || sh.Sheet == "" {
+			for _, n := range names {
+				jobs = append(jobs, &sheetJob{src: si, sheet: hi, file: file, name: n})
+			}
+			continue
+		}
+		found := ""
+		for _, n := range names {
+			if n == sh.Sheet {
+				found = n
+			}
+		}
+		if found == "" {
+			for _, n := range names {
+				if strings.EqualFold(strings.TrimSpace(n), strings.TrimSpace(sh.Sheet)) {
+					found = n
+				}
+			}
+		}
+		if found == "" {
+			have := quoteList(names)
+			if have == "" {
+				have = "none"
+			}
+			warns = append(warns, Warning{File: file, Sheet: sh.Sheet, Message: fmt.Sprintf("sheet not found; the workbook has sheets %s; sheet skipped", have)})
+			continue
+		}
+		jobs = append(jobs, &sheetJob{src: si, sheet: hi, file: file, name: found})
+	}
+	return jobs, warns, nil
+}
+
+// readSheets reads every job's table in parallel.
+func readSheets(ctx context.Context, jobs []*sheetJob, workers int) error {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	// Largest sheets first would balance better, but sizes are unknown
+	// before reading; file order is a fair proxy.
+	for _, j := range jobs {
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			j.t, j.warns, j.err = readTable(j.file, j.name)
+			return j.err
+		})
+	}
+	return g.Wait()
+}
+
+// ReadTable reads a lookup or source table from an xlsx (sheet "" means
+// the first), CSV or Parquet file, keeping stored text as readTable does.
+func ReadTable(file, sheet string) (*table.Table, error) {
+	t, _, err := readTable(file, sheet)
+	return t, err
+}
+
+// readTable reads one sheet (or a whole CSV or Parquet file) keeping every
+// cell's stored text: CSV columns are all read as text, so 0821234567
+// keeps its zero, and xlsx types are decided from every row, so a text
+// cell far down a numeric column cannot fail the read.
+func readTable(file, sheet string) (*table.Table, []xlsxio.Warning, error) {
+	switch strings.ToLower(filepath.Ext(file)) {
+	case ".csv", ".txt":
+		r, err := csvio.Open(file, csvio.ReadOptions{})
+		if err != nil {
+			return nil, nil, err
+		}
+		types := map[string]table.Type{}
+		for _, n := range r.Schema().Names() {
+			types[n] = table.String
+		}
+		_ = r.Close()
+		r, err = csvio.Open(file, csvio.ReadOptions{Types: types})
+		if err != nil {
+			return nil, nil, err
+		}
+		defer r.Close()
+		t, err := table.ReadAll(r)
+		return t, nil, err
+	case ".parquet":
+		r, err := parquetio.Open(file)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer r.Close()
+		t, err := table.ReadAll(r)
+		return t, nil, err
+	}
+	t, warns, err := xlsxio.ReadFile(file, xlsxio.ReadOptions{Sheet: sheet})
+	var ce *xlsxio.CellError
+	if errors.As(err, &ce) {
+		// A cell below the type-inference sample did not fit its column
+		// (text far down a numeric phone column). Read again deciding
+		// types from every row, which buffers the sheet once.
+		t, warns, err = xlsxio.ReadFile(file, xlsxio.ReadOptions{Sheet: sheet, InferRows: xlsxio.MaxDataRows})
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, warns, nil
+}
+
+// maxReaderWarnings bounds reader warnings repeated per sheet.
+const maxReaderWarnings = 10
+
+// assembleFile turns one file's sheets into records: organisation sheets
+// first, then joined sheets onto them.
+func (r *Refiner) assembleFile(b *Batch, src *Source, si int, file string, jobs []*sheetJob, seq *int) error {
+	start := len(b.Records)
+	for _, primary := range []bool{true, false} {
+		for _, j := range jobs {
+			sh := &src.Sheets[j.sheet]
+			if (sh.Join == nil) != primary {
+				continue
+			}
+			b.Stats.Sheets++
+			b.Stats.Rows += j.t.NumRows()
+			for k, w := range j.warns {
+				if k == maxReaderWarnings {
+					b.warn(Warning{Dataset: src.Name, File: file, Sheet: j.name, Message: fmt.Sprintf("%d more reader warnings", len(j.warns)-k)})
+					break
+				}
+				b.warn(Warning{Dataset: src.Name, File: file, Sheet: j.name, Message: w.String()})
+			}
+			cs := r.sheets[si][j.sheet]
+			m, err := cs.Match(j.t.Schema().Names())
+			if err != nil {
+				var me *MissingColumnsError
+				if errors.As(err, &me) {
+					me.File, me.Sheet = file, j.name
+				}
+				return fmt.Errorf("source %s: %w", src.Name, err)
+			}
+			if len(m.Unmatched) > 0 {
+				b.Unmatched = append(b.Unmatched, Unmatched{Dataset: src.Name, File: filepath.Base(file), Sheet: j.name, Columns: m.Unmatched})
+				b.warn(Warning{Dataset: src.Name, File: file, Sheet: j.name,
+					Message: fmt.Sprintf("columns not mapped to any field, ignored: %s (add them to the profile's synonyms to keep them)", quoteList(m.Unmatched))})
+			}
+			sheetName := j.name
+			if sheetName == "" {
+				sheetName = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+			}
+			rs := rowSource{dataset: src.Name, priority: src.Priority, file: file, sheet: sheetName, t: j.t, m: m,
+				constants: mergeConstants(sh.Constants, src.Constants)}
+			if primary {
+				r.addRecords(b, rs, seq)
+				continue
+			}
+			r.joinRows(b, rs, sh.Join, b.Records[start:])
+		}
+	}
+	return nil
+}
+
+// assembleTable adds an upstream table as one organisation sheet.
+func (r *Refiner) assembleTable(b *Batch, nt NamedTable, seq *int) error {
+	m, err := r.defaults.Match(nt.Table.Schema().Names())
+	if err != nil {
+		var me *MissingColumnsError
+		if errors.As(err, &me) {
+			me.File = "input " + nt.Name
+		}
+		return err
+	}
+	b.Stats.Sheets++
+	b.Stats.Rows += nt.Table.NumRows()
+	if len(m.Unmatched) > 0 {
+		b.Unmatched = append(b.Unmatched, Unmatched{Dataset: nt.Name, Columns: m.Unmatched})
+		b.warn(Warning{Dataset: nt.Name, Message: fmt.Sprintf("columns not mapped to any field, ignored: %s", quoteList(m.Unmatched))})
+	}
+	r.addRecords(b, rowSource{dataset: nt.Name, priority: nt.Priority, sheet: nt.Name, t: nt.Table, m: m}, seq)
+	return nil
+}
+
+func mergeConstants(maps ...map[string]string) [numOrgFields]string {
+	var out [numOrgFields]string
+	for _, m := range maps {
+		for name, v := range m {
+			if f, ok := ParseField(name); ok && f < numOrgFields && out[f] == "" {
+				out[f] = v
+			}
+		}
+	}
+	return out
+}
+
+// rowSource is one sheet's table with its column mapping.
+type rowSource struct {
+	dataset   string
+	priority  int
+	file      string
+	sheet     string
+	t         *table.Table
+	m         Mapping
+	constants [numOrgFields]string
+}
+
+// rowValues reads the mapped cells of row i into org fields and a contact.
+func (rs *rowSource) rowValues(i int, fields *OrgFields, c *Contact) (hasContact bool) {
+	for _, cm := range rs.m.Columns {
+		v := cellText(rs.t.Column(cm.Index), i)
+		if v == "" {
+			continue
+		}
+		f := cm.Field
+		if f.IsContact() {
+			hasContact = true
+			switch f {
+			case FieldContactName:
+				c.Name = firstOf(c.Name, v)
+			case FieldContactFirstName:
+				c.First = firstOf(c.First, v)
+			case FieldContactLastName:
+				c.Last = firstOf(c.Last, v)
+			case FieldContactRole:
+				c.Role = firstOf(c.Role, v)
+			case FieldContactEmail:
+				c.RawEmails = append(c.RawEmails, v)
+			case FieldContactPhone:
+				c.RawPhones = append(c.RawPhones, v)
+			}
+			continue
+		}
+		fields[f] = mergeValue(fieldInfos[f].kind, fields[f], v)
+	}
+	return hasContact
+}
+
+func firstOf(have, v string) string {
+	if strings.TrimSpace(have) != "" {
+		return have
+	}
+	return v
+}
+
+// mergeValue combines a value into what a record already holds for a
+// field of the given kind.
+func mergeValue(kind fieldKind, have, v string) string {
+	if strings.TrimSpace(have) == "" {
+		return v
+	}
+	if kind != kindJoin || strings.TrimSpace(v) == "" {
+		return have
+	}
+	for _, part := range strings.Split(have, "; ") {
+		if strings.EqualFold(strings.TrimSpace(part), strings.TrimSpace(v)) {
+			return have
+		}
+	}
+	return have + "; " + v
+}
+
+func (r *Refiner) addRecords(b *Batch, rs rowSource, seq *int) {
+	n := rs.t.NumRows()
+	for i := 0; i < n; i++ {
+		rec := Record{Dataset: rs.dataset, Priority: rs.priority, File: rs.file, Sheet: rs.sheet, Row: i + 2}
+		var c Contact
+		hasContact := rs.rowValues(i, &rec.Fields, &c)
+		if strings.TrimSpace(rec.Fields[FieldOrganizationName]) == "" {
+			b.Stats.SkippedRows++
+			continue
+		}
+		for f, v := range rs.constants {
+			if v != "" && strings.TrimSpace(rec.Fields[f]) == "" {
+				rec.Fields[f] = v
+				rec.constant |= 1 << f
+			}
+		}
+		rec.ID = strings.TrimSpace(rec.Fields[FieldRecordID])
+		if rec.ID == "" {
+			rec.ID = rs.sheet + "!" + strconv.Itoa(rec.Row)
+		}
+		if hasContact {
+			c.Dataset, c.RecordID, c.Priority = rs.dataset, rec.ID, rs.priority
+			rec.Contacts = append(rec.Contacts, c)
+		}
+		rec.seq = *seq
+		*seq++
+		b.Records = append(b.Records, rec)
+	}
+}
+
+// joinRows attaches each row of a joined sheet to the records (of the same
+// file) whose join field matches.
+func (r *Refiner) joinRows(b *Batch, rs rowSource, j *Join, recs []Record) {
+	on, _ := ParseField(j.On)
+	key := func(s string) string { return strings.TrimSpace(CleanText(s)) }
+	if j.Match == MatchName {
+		key = r.NameKey
+	}
+	index := make(map[string][]int, len(recs))
+	for i := range recs {
+		if k := key(recs[i].Fields[on]); k != "" {
+			index[k] = append(index[k], i)
+		}
+	}
+	unjoined := 0
+	var examples []string
+	for i := 0; i < rs.t.NumRows(); i++ {
+		var fields OrgFields
+		var c Contact
+		hasContact := rs.rowValues(i, &fields, &c)
+		targets := index[key(fields[on])]
+		if len(targets) == 0 {
+			if !emptyRow(&fields, hasContact) {
+				unjoined++
+				if len(examples) < 3 {
+					examples = append(examples, fmt.Sprintf("row %d (%s %q)", i+2, j.On, fields[on]))
+				}
+			}
+			continue
+		}
+		b.Stats.JoinedRows++
+		for _, ti := range targets {
+			rec := &recs[ti]
+			for f := FieldNone + 1; f < numOrgFields; f++ {
+				if f == on || fields[f] == "" {
+					continue
+				}
+				rec.Fields[f] = mergeValue(fieldInfos[f].kind, rec.Fields[f], fields[f])
+			}
+			if hasContact {
+				cc := c
+				cc.Dataset, cc.RecordID, cc.Priority = rs.dataset, rec.ID, rs.priority
+				rec.Contacts = append(rec.Contacts, cc)
+			}
+		}
+	}
+	if unjoined > 0 {
+		b.Stats.Unjoined += unjoined
+		b.warn(Warning{Dataset: rs.dataset, File: rs.file, Sheet: rs.sheet,
+			Message: fmt.Sprintf("%d rows match no organisation on %s and were ignored, e.g. %s", unjoined, j.On, strings.Join(examples, ", "))})
+	}
+}
+
+func emptyRow(fields *OrgFields, hasContact bool) bool {
+	if hasContact {
+		return false
+	}
+	for _, v := range fields {
+		if strings.TrimSpace(v) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// cellText renders a cell as the text it stores: integers (phone numbers
+// typed as numbers) keep every digit, integral floats lose their ".0",
+// dates read as ISO dates.
+func cellText(c *table.Column, i int) string {
+	if c.IsNull(i) {
+		return ""
+	}
+	switch c.Type() {
+	case table.String:
+		return c.Strings()[i]
+	case table.Int64:
+		return strconv.FormatInt(c.Int64s()[i], 10)
+	case table.Float64:
+		f := c.Float64s()[i]
+		if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+			return strconv.FormatInt(int64(f), 10)
+		}
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return c.Format(i)
+}

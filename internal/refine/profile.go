@@ -1,0 +1,282 @@
+package refine
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hotpass/hotpass/internal/quality"
+	"github.com/hotpass/hotpass/internal/suggest"
+)
+
+// Profile describes one industry's sources and rules: which files and
+// sheets to read, how their columns map onto SSOT fields, how values are
+// normalised, how records are merged and scored, and what the result is
+// expected to satisfy. Profiles are written in YAML (see package profiles
+// and schemas/profile.schema.json).
+type Profile struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	// Fields are the default synonyms of each field, used by sheets that
+	// list no columns of their own and by tables handed in from upstream
+	// tasks.
+	Fields map[string][]string `yaml:"fields"`
+	// Required fields must be matched in every sheet that uses Fields.
+	Required []string `yaml:"required"`
+	// Constants fill fields that no source gives (e.g. country).
+	Constants     map[string]string `yaml:"constants"`
+	Sources       []Source          `yaml:"sources"`
+	Normalisation Normalisation     `yaml:"normalisation"`
+	Aggregation   Aggregation       `yaml:"aggregation"`
+	Scoring       Scoring           `yaml:"scoring"`
+	Quality       Quality           `yaml:"quality"`
+	Enrichment    Enrichment        `yaml:"enrichment"`
+
+	// Path is the file the profile was loaded from, or "builtin:<name>".
+	Path string `yaml:"-"`
+}
+
+// Source is one kind of input file.
+type Source struct {
+	// Name identifies the dataset in source_datasets and provenance.
+	Name string `yaml:"name"`
+	// Files are glob patterns relative to the input directory; every
+	// matching file is read.
+	Files []string `yaml:"files"`
+	// Priority ranks sources for survivorship: higher wins.
+	Priority int `yaml:"priority"`
+	// Constants fill fields for every row of the source (e.g.
+	// organization_category: Flight School).
+	Constants map[string]string `yaml:"constants"`
+	Sheets    []Sheet           `yaml:"sheets"`
+}
+
+// Sheet describes one sheet of a source file. A sheet without Join holds
+// organisations, one per row; a sheet with Join adds its rows to the
+// organisations read from the source's other sheets.
+type Sheet struct {
+	// Sheet is the sheet name; "*" means every sheet. Ignored for CSV and
+	// Parquet files, which have one table.
+	Sheet string `yaml:"sheet"`
+	// Columns maps fields to the column names they may appear under; nil
+	// means the profile's Fields.
+	Columns map[string][]string `yaml:"columns"`
+	// Required fields must be matched; a missing one is an error that
+	// lists the columns found and the names tried.
+	Required  []string          `yaml:"required"`
+	Join      *Join             `yaml:"join"`
+	Constants map[string]string `yaml:"constants"`
+}
+
+// Join says how a sheet's rows find their organisation.
+type Join struct {
+	// On is the field compared: source_record_id (ID, C_ID) or
+	// organization_name.
+	On string `yaml:"on"`
+	// Match is "exact" (default: equal after trimming) or "name" (equal
+	// organisation keys: case, punctuation and legal suffixes ignored).
+	Match string `yaml:"match"`
+}
+
+// Join match modes.
+const (
+	MatchExact = "exact"
+	MatchName  = "name"
+)
+
+// Normalisation configures value cleaning.
+type Normalisation struct {
+	// DefaultCountry is the ISO 3166 region of phone numbers written
+	// without a country code; default ZA.
+	DefaultCountry string `yaml:"default_country"`
+	// ProvinceAliases maps each canonical province to its other
+	// spellings. Values of province (and of area, when they are
+	// province spellings) are replaced by the canonical name.
+	ProvinceAliases map[string][]string `yaml:"province_aliases"`
+	// LegalSuffixes are legal-form endings ("Pty Ltd", "CC") ignored
+	// when grouping by core_slug and when matching names.
+	LegalSuffixes []string `yaml:"legal_suffixes"`
+	// DateOrder reads ambiguous numeric dates: day_first (default) or
+	// month_first.
+	DateOrder string `yaml:"date_order"`
+}
+
+// Aggregation configures how records merge into organisations.
+type Aggregation struct {
+	// GroupKey is slug (default: the whole name) or core_slug (the name
+	// without legal suffixes).
+	GroupKey string `yaml:"group_key"`
+	// Survivorship orders the tie-breakers for each field's value; the
+	// default and only complete order is [priority, completeness,
+	// recency]; a subset may be given.
+	Survivorship []string `yaml:"survivorship"`
+}
+
+// Group keys.
+const (
+	GroupSlug     = "slug"
+	GroupCoreSlug = "core_slug"
+)
+
+// Survivorship rules.
+const (
+	RulePriority     = "priority"
+	RuleCompleteness = "completeness"
+	RuleRecency      = "recency"
+)
+
+// Scoring lists extend the built-in offline email rules.
+type Scoring struct {
+	FreeMailDomains   []string `yaml:"free_mail_domains"`
+	DisposableDomains []string `yaml:"disposable_domains"`
+	// RoleAccounts are local parts of shared mailboxes (info, bookings).
+	RoleAccounts []string `yaml:"role_accounts"`
+	// SeniorRoles are words in a position that mark a decision maker.
+	SeniorRoles []string `yaml:"senior_roles"`
+}
+
+// Quality holds the expectations the SSOT should meet and the colour
+// thresholds of data_quality_score.
+type Quality struct {
+	Thresholds   Thresholds            `yaml:"thresholds"`
+	Expectations []quality.Expectation `yaml:"expectations"`
+}
+
+// Thresholds split data_quality_score into red (< Amber), amber
+// (< Green) and green bands.
+type Thresholds struct {
+	Amber float64 `yaml:"amber"`
+	Green float64 `yaml:"green"`
+}
+
+// Enrichment configures deterministic enrichment.
+type Enrichment struct {
+	// TypeKeywords infer organization_type from words in the name; the
+	// first rule with a matching keyword wins.
+	TypeKeywords []TypeRule `yaml:"type_keywords"`
+}
+
+// TypeRule maps name keywords to an organisation type.
+type TypeRule struct {
+	Type     string   `yaml:"type"`
+	Keywords []string `yaml:"keywords"`
+}
+
+// Check reports what is wrong with the profile beyond its YAML shape: the
+// problems a JSON Schema cannot see (unknown field names, a join on a field
+// the sheet does not map, duplicate source names). Each problem is a path
+// into the profile and a message; the loader turns paths into positions.
+func (p *Profile) Check() []Problem {
+	var out []Problem
+	add := func(path []any, format string, args ...any) {
+		// Copy: callers build paths with append on shared prefixes.
+		out = append(out, Problem{Path: append([]any(nil), path...), Message: fmt.Sprintf(format, args...)})
+	}
+	checkFields := func(base []any, m map[string][]string) {
+		for _, name := range sortedKeys(m) {
+			if _, ok := ParseField(name); !ok {
+				if s := suggest.Closest(name, FieldNames()); s != "" {
+					add(append(base, name), "unknown field %q; did you mean %q?", name, s)
+					continue
+				}
+				add(append(base, name), "unknown field %q; fields: %s", name, strings.Join(FieldNames(), ", "))
+			}
+		}
+	}
+	checkConstants := func(base []any, m map[string]string) {
+		for _, name := range sortedKeys(m) {
+			f, ok := ParseField(name)
+			switch {
+			case !ok:
+				add(append(base, name), "unknown field %q; fields: %s", name, strings.Join(FieldNames(), ", "))
+			case f.IsContact():
+				add(append(base, name), "a constant cannot fill the contact field %q", name)
+			}
+		}
+	}
+	checkList := func(base []any, names []string) {
+		for i, name := range names {
+			if _, ok := ParseField(name); !ok {
+				add(append(base, i), "unknown field %q; fields: %s", name, strings.Join(FieldNames(), ", "))
+			}
+		}
+	}
+	checkFields([]any{"fields"}, p.Fields)
+	checkList([]any{"required"}, p.Required)
+	checkConstants([]any{"constants"}, p.Constants)
+	names := map[string]int{}
+	for si, s := range p.Sources {
+		base := []any{"sources", si}
+		if prev, dup := names[s.Name]; dup {
+			add(append(base, "name"), "source name %q is already used by source %d", s.Name, prev+1)
+		}
+		names[s.Name] = si
+		checkConstants(append(base, "constants"), s.Constants)
+		primary := 0
+		for hi, sh := range s.Sheets {
+			sb := append(append([]any{}, base...), "sheets", hi)
+			checkFields(append(sb, "columns"), sh.Columns)
+			checkList(append(sb, "required"), sh.Required)
+			checkConstants(append(sb, "constants"), sh.Constants)
+			if sh.Join == nil {
+				primary++
+				continue
+			}
+			f, ok := ParseField(sh.Join.On)
+			switch {
+			case !ok:
+				add(append(sb, "join", "on"), "unknown field %q", sh.Join.On)
+			case f != FieldRecordID && f != FieldOrganizationName:
+				add(append(sb, "join", "on"), "join on source_record_id or organization_name, not %q", sh.Join.On)
+			case sh.Columns != nil && len(sh.Columns[sh.Join.On]) == 0:
+				add(append(sb, "join", "on"), "the sheet joins on %q but its columns do not map it", sh.Join.On)
+			}
+			if sh.Join.Match != "" && sh.Join.Match != MatchExact && sh.Join.Match != MatchName {
+				add(append(sb, "join", "match"), "match is %q; use exact or name", sh.Join.Match)
+			}
+		}
+		if len(s.Sheets) > 0 && primary == 0 {
+			add(append(base, "sheets"), "every sheet of source %q joins another; at least one sheet must list organisations (no join:)", s.Name)
+		}
+	}
+	switch p.Aggregation.GroupKey {
+	case "", GroupSlug, GroupCoreSlug:
+	default:
+		add([]any{"aggregation", "group_key"}, "group_key is %q; use slug or core_slug", p.Aggregation.GroupKey)
+	}
+	for i, r := range p.Aggregation.Survivorship {
+		if r != RulePriority && r != RuleCompleteness && r != RuleRecency {
+			add([]any{"aggregation", "survivorship", i}, "unknown rule %q; use priority, completeness, recency", r)
+		}
+	}
+	switch p.Normalisation.DateOrder {
+	case "", "day_first", "month_first":
+	default:
+		add([]any{"normalisation", "date_order"}, "date_order is %q; use day_first or month_first", p.Normalisation.DateOrder)
+	}
+	for i := range p.Quality.Expectations {
+		for _, msg := range p.Quality.Expectations[i].Check() {
+			add([]any{"quality", "expectations", i}, "%s", msg)
+		}
+	}
+	if t := p.Quality.Thresholds; t.Amber > t.Green && t.Green != 0 {
+		add([]any{"quality", "thresholds", "amber"}, "amber (%v) must not exceed green (%v)", t.Amber, t.Green)
+	}
+	return out
+}
+
+// Problem is one semantic error in a profile: Path leads from the root
+// through mapping keys (string) and list indexes (int).
+type Problem struct {
+	Path    []any
+	Message string
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

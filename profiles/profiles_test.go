@@ -1,0 +1,133 @@
+package profiles
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/hotpass/hotpass/internal/refine"
+	"github.com/hotpass/hotpass/schemas"
+	"github.com/hotpass/hotpass/specs"
+)
+
+func TestBuiltinsLoadAndCompile(t *testing.T) {
+	t.Parallel()
+	if got := Names(); !slices.Equal(got, []string{"aviation", "generic"}) {
+		t.Fatalf("built-ins %v", got)
+	}
+	for _, name := range Names() {
+		p, err := Builtin(name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, err := refine.New(p); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if _, err := PipelineSpec(name); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := Builtin("nope"); !errors.Is(err, ErrUnknown) {
+		t.Errorf("unknown profile: %v", err)
+	}
+}
+
+// The schema's field names are the refine package's.
+func TestSchemaFieldEnum(t *testing.T) {
+	t.Parallel()
+	var s struct {
+		Properties struct {
+			Fields struct {
+				PropertyNames struct {
+					Enum []string `json:"enum"`
+				} `json:"propertyNames"`
+			} `json:"fields"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(schemas.Profile, &s); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Properties.Fields.PropertyNames.Enum; !slices.Equal(got, refine.FieldNames()) {
+		t.Errorf("schema fields %v\nwant %v", got, refine.FieldNames())
+	}
+}
+
+func TestParseErrorsHavePositions(t *testing.T) {
+	t.Parallel()
+	base := "name: x\nsources:\n  - name: s\n    files: ['*.xlsx']\n    sheets:\n      - sheet: S\n"
+	tests := []struct {
+		name, src, want string
+	}{
+		{"unknown key", base + "colour: red\n", "p.yaml:7:1: error: unknown key \"colour\""},
+		{"unknown field", base + "        columns:\n          organisation_name: [Name]\n", "p.yaml:8:11: error: unknown field \"organisation_name\""},
+		{"bad join", base + "      - sheet: T\n        join: {on: website}\n", "p.yaml:8:20: error: sources[0].sheets[1].join.on"},
+		{"bad regex", base + "quality:\n  expectations:\n    - {expect: regex, column: x, pattern: '('}\n", "p.yaml:9:7: error: pattern:"},
+		{"wrong type", "name: x\nsources: 3\n", "p.yaml:2:10: error: sources must be array"},
+		{"empty", "", "p.yaml:1:1: error: profile file is empty"},
+		{"yaml syntax", "name: [x\n", "p.yaml:"},
+		{"join only", "name: x\nsources:\n  - name: s\n    files: [a]\n    sheets:\n      - {sheet: S, join: {on: source_record_id}}\n", "at least one sheet must list organisations"},
+	}
+	for _, tc := range tests {
+		_, err := Parse("p.yaml", []byte(tc.src))
+		var ds specs.Diagnostics
+		if !errors.As(err, &ds) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v\nwant it to contain %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestResolve(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src, err := Source("generic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["name"] = "aviation" // a project's own profile shadows the built-in
+	b, _ := yaml.Marshal(doc)
+	if err := os.MkdirAll(filepath.Join(dir, "profiles"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	local := filepath.Join(dir, "profiles", "aviation.yaml")
+	if err := os.WriteFile(local, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Resolve("aviation", dir)
+	if err != nil || p.Path != local {
+		t.Fatalf("Resolve(aviation) = %v, %v; want the local file", p, err)
+	}
+	p, err = Resolve("generic", dir)
+	if err != nil || p.Path != "builtin:generic" {
+		t.Fatalf("Resolve(generic) = %+v, %v", p, err)
+	}
+	p, err = Resolve("profiles/aviation.yaml", dir)
+	if err != nil || p.Path != local {
+		t.Fatalf("Resolve(path) = %v, %v", p, err)
+	}
+	if _, err := Resolve("missing", dir); !errors.Is(err, ErrUnknown) {
+		t.Errorf("Resolve(missing) = %v", err)
+	}
+	if _, err := Resolve("nope.yaml", dir); err == nil || !strings.Contains(err.Error(), "nope.yaml") {
+		t.Errorf("Resolve(nope.yaml) = %v", err)
+	}
+}
+
+// The committed profile files are valid against the schema file too.
+func TestProfileFilesOnDisk(t *testing.T) {
+	t.Parallel()
+	for _, name := range Names() {
+		if _, err := Load(name + ".yaml"); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

@@ -1,0 +1,124 @@
+package validate_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/internal/synth"
+	"github.com/hotpass/hotpass/internal/table"
+	"github.com/hotpass/hotpass/internal/table/csvio"
+	"github.com/hotpass/hotpass/tasks"
+
+	_ "github.com/hotpass/hotpass/tasks/refine"
+	_ "github.com/hotpass/hotpass/tasks/validate"
+)
+
+func load(t *testing.T, dir, src string) (*engine.Plan, error) {
+	t.Helper()
+	path := filepath.Join(dir, "spec.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := engine.NewLoader(tasks.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, _, err := l.Load(path, false, nil)
+	if err != nil {
+		return nil, err
+	}
+	prep, err := l.Prepare(spec, engine.PrepareOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return prep.Plan, nil
+}
+
+// Under policy drop, failing rows go to the rejects file with their
+// reasons and the rest flow on.
+func TestDropPolicy(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if _, err := synth.WriteAviationWorkbooks(filepath.Join(dir, "data"), 5, 80); err != nil {
+		t.Fatal(err)
+	}
+	p, err := load(t, dir, `version: 1
+name: drop
+tasks:
+  refine:
+    type: refine
+    with: {profile: aviation, input_dir: data}
+  check:
+    type: validate
+    with:
+      input: refine
+      policy: drop
+      rejects: out/rejects.csv
+      report: out/report
+      expectations:
+        - {expect: not_null, column: website}
+        - {expect: in_set, column: contact_primary_email_status, values: [deliverable]}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := p.Run(context.Background(), engine.RunOptions{StateDir: filepath.Join(dir, ".hotpass")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refined, check := rec.Task("refine"), rec.Task("check")
+	if check.Status != engine.StatusSucceeded {
+		t.Fatalf("check: %s %s", check.Status, check.Error)
+	}
+	dropped, _ := check.Attrs["rows_dropped"].(int)
+	if dropped == 0 || int64(dropped)+check.RowsOut != refined.RowsOut {
+		t.Fatalf("dropped %v, kept %d of %d", check.Attrs["rows_dropped"], check.RowsOut, refined.RowsOut)
+	}
+	r, err := csvio.Open(filepath.Join(dir, "out", "rejects.csv"), csvio.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rej, err := table.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rej.NumRows() != dropped {
+		t.Fatalf("rejects file has %d rows, want %d", rej.NumRows(), dropped)
+	}
+	reasons := rej.ColumnByName("reject_reason")
+	for i := 0; i < rej.NumRows(); i++ {
+		if r := reasons.Format(i); !strings.Contains(r, "not_null(website)") && !strings.Contains(r, "in_set(contact_primary_email_status)") {
+			t.Errorf("row %d: reason %q", i+1, r)
+		}
+	}
+	for _, f := range []string{"report.json", "report.html"} {
+		if _, err := os.Stat(filepath.Join(dir, "out", f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if fails, ok := check.Attrs["failures"].(map[string]int); !ok || len(fails) != 2 || fails["not_null(website)"] == 0 {
+		t.Errorf("failures attr %#v", check.Attrs["failures"])
+	}
+}
+
+// Bad options are reported at their position when the spec is loaded.
+func TestPrepareErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ with, want string }{
+		{"{input: x, policy: maybe, expectations: [{expect: not_null, column: a}]}", `with.policy: unknown policy "maybe"`},
+		{"{input: x, expectations: [{expect: regex, column: a, pattern: '('}]}", "with.expectations[0]: pattern"},
+		{"{input: x, profile: nope, policy: warn}", `unknown profile "nope"`},
+	}
+	for _, tc := range tests {
+		dir := t.TempDir()
+		_, err := load(t, dir, "version: 1\nname: v\ntasks:\n  x:\n    type: refine\n    with: {profile: generic, input_dir: .}\n  v:\n    type: validate\n    with: "+tc.with+"\n")
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "spec.yaml:") {
+			t.Errorf("%s: err = %v, want %q with a position", tc.with, err, tc.want)
+		}
+	}
+}
