@@ -1,0 +1,229 @@
+// Package settings describes a probabilistic record linkage model: what to
+// compare, how to block, how to train and where to draw the line between a
+// match, a pair for clerical review and a non-match.
+//
+// Settings load from YAML or JSON (JSON is YAML) with Load or Parse, and are
+// checked by Validate, which also fills defaults. They are what a model file
+// under examples/linkage holds and what a linkage task's `with:` holds.
+package settings
+
+import (
+	"fmt"
+	"math"
+)
+
+// LinkType says which record pairs are candidates.
+type LinkType string
+
+// The link types, named as Splink names them.
+const (
+	// DedupeOnly compares records of one input (or of several inputs taken
+	// as one) with each other.
+	DedupeOnly LinkType = "dedupe_only"
+	// LinkOnly compares records of different inputs only.
+	LinkOnly LinkType = "link_only"
+	// LinkAndDedupe compares all records, within and across inputs.
+	LinkAndDedupe LinkType = "link_and_dedupe"
+)
+
+// Defaults filled by Validate for zero values.
+const (
+	DefaultUniqueIDColumn       = "unique_id"
+	DefaultMaxPairs             = 1_000_000
+	DefaultMaxIterations        = 25
+	DefaultConvergenceTolerance = 1e-4
+	DefaultMatchThreshold       = 0.9
+	DefaultMaxComparisons       = 1_000_000_000
+	DefaultRecall               = 1.0
+	DefaultTFWeight             = 1.0
+)
+
+// Settings is a complete linkage model description.
+type Settings struct {
+	// LinkType is dedupe_only (default), link_only or link_and_dedupe.
+	LinkType LinkType `yaml:"link_type" json:"link_type"`
+	// UniqueIDColumn names the column that identifies a record within its
+	// input; default "unique_id". Values must be unique per input.
+	UniqueIDColumn string `yaml:"unique_id_column" json:"unique_id_column"`
+	// Comparisons are scored independently and their weights summed.
+	Comparisons []Comparison `yaml:"comparisons" json:"comparisons"`
+	// BlockingRules generate the candidate pairs scored by prediction. A
+	// pair that satisfies several rules is produced once, by the first.
+	BlockingRules []string `yaml:"blocking_rules" json:"blocking_rules"`
+	// ProbabilityTwoRandomRecordsMatch is the prior λ. Zero means estimate
+	// it from Training.DeterministicRules and Training.Recall.
+	ProbabilityTwoRandomRecordsMatch float64 `yaml:"probability_two_random_records_match" json:"probability_two_random_records_match"`
+	// Training configures parameter estimation.
+	Training Training `yaml:"training" json:"training"`
+	// MatchThreshold is the match probability at or above which a pair is a
+	// match; default 0.9.
+	MatchThreshold float64 `yaml:"match_threshold" json:"match_threshold"`
+	// ReviewThreshold is the probability at or above which a non-match pair
+	// goes to clerical review; default MatchThreshold (no review band). It
+	// must not exceed MatchThreshold.
+	ReviewThreshold float64 `yaml:"review_threshold" json:"review_threshold"`
+	// MaxComparisons caps the candidate pairs any set of blocking rules may
+	// produce; rules that would exceed it are refused before any pair is
+	// generated. Default one billion.
+	MaxComparisons int64 `yaml:"max_comparisons" json:"max_comparisons"`
+}
+
+// Training configures how λ, u and m are estimated.
+type Training struct {
+	// BlockingRules are the rules whose pairs train m by
+	// expectation-maximisation, one EM run per rule.
+	BlockingRules []string `yaml:"blocking_rules" json:"blocking_rules"`
+	// MaxPairs is the number of random record pairs sampled to estimate u;
+	// default one million.
+	MaxPairs int64 `yaml:"max_pairs" json:"max_pairs"`
+	// Seed makes u sampling reproducible.
+	Seed int64 `yaml:"seed" json:"seed"`
+	// DeterministicRules are rules whose pairs are (nearly) all matches,
+	// used with Recall to estimate λ when it is not given.
+	DeterministicRules []string `yaml:"deterministic_rules" json:"deterministic_rules"`
+	// Recall is the share of all true matches the deterministic rules are
+	// believed to find; default 1.
+	Recall float64 `yaml:"recall" json:"recall"`
+	// MaxIterations bounds each EM run; default 25.
+	MaxIterations int `yaml:"max_iterations" json:"max_iterations"`
+	// ConvergenceTolerance stops EM when no parameter moves by more; default
+	// 1e-4.
+	ConvergenceTolerance float64 `yaml:"convergence_tolerance" json:"convergence_tolerance"`
+	// EstimateU lets EM update u as well as m. By default u comes from
+	// random sampling and EM keeps it fixed, as Splink does.
+	EstimateU bool `yaml:"estimate_u" json:"estimate_u"`
+	// EstimateWithoutTermFrequencies makes EM ignore term-frequency
+	// adjustments. By default they take part in the expectation step, as in
+	// Splink, which is slower but matches how pairs are later scored.
+	EstimateWithoutTermFrequencies bool `yaml:"estimate_without_term_frequencies" json:"estimate_without_term_frequencies"`
+}
+
+// Comparison scores one aspect of a record pair (a name, a date of birth)
+// by the first of its levels that holds.
+type Comparison struct {
+	// Name labels the comparison in outputs; default the column name.
+	Name string `yaml:"name" json:"name"`
+	// Column is the column compared by levels that do not name their own.
+	Column string `yaml:"column" json:"column"`
+	// Lowercase and Trim normalise text before any level sees it; a value
+	// that trims to "" is null.
+	Lowercase bool `yaml:"lowercase" json:"lowercase"`
+	Trim      bool `yaml:"trim" json:"trim"`
+	// Levels are tried in order; the first that holds is the pair's level.
+	// The last should be "else".
+	Levels []Level `yaml:"levels" json:"levels"`
+}
+
+// LevelType names a comparison level test.
+type LevelType string
+
+// The level tests.
+const (
+	// Null holds when either value is null; it carries no evidence.
+	Null LevelType = "null"
+	// Exact holds when both values are equal.
+	Exact LevelType = "exact"
+	// JaroWinkler holds when the Jaro-Winkler similarity is ≥ Threshold.
+	JaroWinkler LevelType = "jaro_winkler"
+	// Jaro holds when the Jaro similarity is ≥ Threshold.
+	Jaro LevelType = "jaro"
+	// Levenshtein holds when the edit distance is ≤ Threshold.
+	Levenshtein LevelType = "levenshtein"
+	// DamerauLevenshtein holds when the edit distance with transpositions
+	// is ≤ Threshold.
+	DamerauLevenshtein LevelType = "damerau_levenshtein"
+	// DateDiff holds when two dates are at most Threshold Units apart.
+	DateDiff LevelType = "date_diff"
+	// AbsDiff holds when |a-b| ≤ Threshold for numbers.
+	AbsDiff LevelType = "abs_diff"
+	// RelDiff holds when |a-b| / max(|a|,|b|) ≤ Threshold for numbers.
+	RelDiff LevelType = "rel_diff"
+	// ArrayIntersect holds when the values, split at any character of
+	// Separator, share at least Threshold distinct elements (default 1).
+	ArrayIntersect LevelType = "array_intersect"
+	// Else always holds.
+	Else LevelType = "else"
+)
+
+// Date difference units. Months and years are average lengths (30.4375 and
+// 365.25 days), so "within 1 year" means within 365.25 days.
+const (
+	Days   = "days"
+	Months = "months"
+	Years  = "years"
+)
+
+// Level is one test of a comparison.
+type Level struct {
+	Type LevelType `yaml:"type" json:"type"`
+	// Label names the level in outputs; default derived from the test.
+	Label string `yaml:"label" json:"label"`
+	// Column overrides the comparison's column for this level.
+	Column string `yaml:"column" json:"column"`
+	// Threshold is the similarity floor, distance ceiling or minimum shared
+	// element count, depending on Type.
+	Threshold float64 `yaml:"threshold" json:"threshold"`
+	// Unit is days (default), months or years for DateDiff.
+	Unit string `yaml:"unit" json:"unit"`
+	// Separator lists the characters that split values for ArrayIntersect
+	// (", " splits at commas and spaces); default ",". Elements are
+	// trimmed and empty ones dropped.
+	Separator string `yaml:"separator" json:"separator"`
+	// TFAdjustmentColumn turns on the term-frequency adjustment of an exact
+	// level: agreeing on a rare value counts for more than on a common one.
+	TFAdjustmentColumn string `yaml:"tf_adjustment_column" json:"tf_adjustment_column"`
+	// TFAdjustmentWeight scales the adjustment (0..1); default 1.
+	TFAdjustmentWeight float64 `yaml:"tf_adjustment_weight" json:"tf_adjustment_weight"`
+	// TFMinimumUValue floors the term frequency used by the adjustment.
+	TFMinimumUValue float64 `yaml:"tf_minimum_u_value" json:"tf_minimum_u_value"`
+	// MProbability and UProbability are starting values (m: the share of
+	// matching pairs at this level; u: of non-matching pairs). Unset values
+	// get defaults; training replaces them.
+	MProbability *float64 `yaml:"m_probability" json:"m_probability,omitempty"`
+	UProbability *float64 `yaml:"u_probability" json:"u_probability,omitempty"`
+}
+
+// IsNull reports whether the level is the null level.
+func (l Level) IsNull() bool { return l.Type == Null }
+
+// DisplayLabel returns Label or a description of the test.
+func (l Level) DisplayLabel() string {
+	if l.Label != "" {
+		return l.Label
+	}
+	col := ""
+	if l.Column != "" {
+		col = " on " + l.Column
+	}
+	switch l.Type {
+	case JaroWinkler, Jaro:
+		return fmt.Sprintf("%s >= %g%s", l.Type, l.Threshold, col)
+	case Levenshtein, DamerauLevenshtein, AbsDiff, RelDiff:
+		return fmt.Sprintf("%s <= %g%s", l.Type, l.Threshold, col)
+	case DateDiff:
+		return fmt.Sprintf("date within %g %s%s", l.Threshold, l.Unit, col)
+	case ArrayIntersect:
+		return fmt.Sprintf("at least %g shared%s", l.Threshold, col)
+	}
+	return string(l.Type) + col
+}
+
+// DisplayName returns Name or, failing that, Column.
+func (c Comparison) DisplayName() string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return c.Column
+}
+
+// MatchWeightThreshold converts a probability threshold into the match
+// weight at which a pair reaches it: log2(p/(1-p)).
+func MatchWeightThreshold(p float64) float64 {
+	switch {
+	case p <= 0:
+		return math.Inf(-1)
+	case p >= 1:
+		return math.Inf(1)
+	}
+	return math.Log2(p / (1 - p))
+}
