@@ -182,6 +182,13 @@ func (c *Config) ResolvedFormat() (string, error) {
 	return "", fmt.Errorf("cannot tell the format of %q from its extension: give `format:` (%s)", c.Path, strings.Join(Formats, ", "))
 }
 
+// DefaultParquet reports whether the config writes a Parquet file with the
+// default encoding, the one kept outputs use.
+func (c *Config) DefaultParquet() bool {
+	f, err := c.ResolvedFormat()
+	return err == nil && f == "parquet" && (c.Compression == "" || c.Compression == "zstd")
+}
+
 // Problem is an option error; Option names the offending option ("" for the whole config).
 type Problem struct {
 	Option string
@@ -361,7 +368,42 @@ func Read(ctx context.Context, c Config, dir string) (*table.Table, error) {
 	return Union(tables...)
 }
 
+// Open returns a streaming reader over the input the config names when it is
+// a single file; ok is false for inputs that must be read whole (globs,
+// which are unified across files, and postgres), for which use Read.
+func Open(c Config, dir string) (r table.Reader, ok bool, err error) {
+	format, err := c.ResolvedFormat()
+	if err != nil {
+		return nil, false, err
+	}
+	if format == "postgres" || strings.ContainsAny(c.Path, "*?[") {
+		return nil, false, nil
+	}
+	files, err := c.Files(dir)
+	if err != nil {
+		return nil, false, err
+	}
+	r, err = openFile(c, format, files[0])
+	return r, err == nil, err
+}
+
 func readFile(c Config, format, path string) (*table.Table, error) {
+	r, err := openFile(c, format, path)
+	if err != nil {
+		return nil, err
+	}
+	t, err := table.ReadAll(r)
+	cerr := r.Close()
+	if err != nil {
+		return nil, err
+	}
+	if cerr != nil {
+		return nil, cerr
+	}
+	return t, nil
+}
+
+func openFile(c Config, format, path string) (table.Reader, error) {
 	types, err := c.types()
 	if err != nil {
 		return nil, err
@@ -398,15 +440,7 @@ func readFile(c Config, format, path string) (*table.Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := table.ReadAll(r)
-	cerr := r.Close()
-	if err != nil {
-		return nil, err
-	}
-	if cerr != nil {
-		return nil, cerr
-	}
-	return t, nil
+	return r, nil
 }
 
 // withConstant appends a string column holding v on every row.

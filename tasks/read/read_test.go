@@ -92,6 +92,10 @@ tasks:
 		}
 		t.Fatalf("run %s", rec.Status)
 	}
+	// A Parquet write of a kept table is a copy of the kept file.
+	if got := rec.Task("w_parquet").Attrs["copied_from"]; got != "src.parquet" {
+		t.Errorf("w_parquet copied_from = %v, want src.parquet", got)
+	}
 	want := output(t, dir, rec, "src")
 	if got := want.Schema().Names(); strings.Join(got, ",") != "id,name,score,active,founded" {
 		t.Fatalf("source columns = %v", got)

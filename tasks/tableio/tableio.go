@@ -3,7 +3,10 @@
 package tableio
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -86,19 +89,99 @@ func Reload(env *engine.Env, prevRunDir string) (*engine.Result, error) {
 	}, nil
 }
 
-func copyFile(from, to string) error {
-	data, err := os.ReadFile(from)
+func copyFile(from, to string) error { return CopyKept(from, to) }
+
+// PersistStream reads every batch of r, keeping the table in memory and
+// writing it to OutputPath at the same time: the Parquet encoding of one
+// batch overlaps the parsing of the next, instead of following the whole
+// read. r is closed.
+func PersistStream(ctx context.Context, env *engine.Env, r table.Reader) (*engine.Result, error) {
+	defer r.Close()
+	path := OutputPath(env)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("keep output: %w", err)
+	}
+	w, err := parquetio.Create(path, r.Schema(), parquetio.WriteOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("keep output %s: %w", path, err)
+	}
+	batches := make(chan *table.Table, 2)
+	written := make(chan error, 1)
+	go func() {
+		var werr error
+		for b := range batches {
+			if werr == nil {
+				werr = w.Write(b)
+			}
+		}
+		written <- werr
+	}()
+	collect := table.NewCollector(r.Schema())
+	var readErr error
+	for {
+		if readErr = ctx.Err(); readErr != nil {
+			break
+		}
+		b, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			readErr = err
+			break
+		}
+		_ = collect.Write(b) // the batch has the reader's schema
+		batches <- b
+	}
+	close(batches)
+	werr := <-written
+	if readErr != nil || werr != nil {
+		_ = table.Abort(w)
+		if readErr != nil {
+			return nil, readErr
+		}
+		return nil, fmt.Errorf("keep output %s: %w", path, werr)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("keep output %s: %w", path, err)
+	}
+	t, err := collect.Table()
+	if err != nil {
+		return nil, err
+	}
+	return &engine.Result{
+		Output:  t,
+		RowsIn:  int64(t.NumRows()),
+		RowsOut: int64(t.NumRows()),
+		Attrs:   map[string]any{"output": filepath.Base(path), "columns": t.NumCols()},
+	}, nil
+}
+
+// Kept returns the path of the table an upstream task kept in this run
+// directory (see Persist), when there is one.
+func Kept(env *engine.Env, taskID string) (string, bool) {
+	p := filepath.Join(env.RunDir, taskID+".parquet")
+	fi, err := os.Stat(p)
+	return p, err == nil && fi.Mode().IsRegular()
+}
+
+// CopyKept writes the kept table of an upstream task to path, atomically. A
+// Parquet write of a table that is already kept in the default encoding is a
+// byte-for-byte copy of that file: it saves encoding the table twice.
+func CopyKept(kept, path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	src, err := os.Open(kept)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-		return err
-	}
-	f, err := atomicfile.Create(to)
+	defer src.Close()
+	f, err := atomicfile.Create(path)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
+	if _, err := io.Copy(f, src); err != nil {
 		_ = f.Abort()
 		return err
 	}

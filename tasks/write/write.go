@@ -5,6 +5,9 @@ package write
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/specs"
@@ -78,10 +81,34 @@ func (r *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 		return nil, err
 	}
 	env.Log.Info("writing", "to", r.cfg.Describe(), "rows", t.NumRows())
+	if kept, ok := tableio.Kept(env, r.input); ok && r.cfg.DefaultParquet() {
+		where, err := r.copyKept(env, kept)
+		if err != nil {
+			return nil, err
+		}
+		n := int64(t.NumRows())
+		return &engine.Result{RowsIn: n, RowsOut: n, Attrs: map[string]any{"written": where, "copied_from": filepath.Base(kept)}}, nil
+	}
 	where, err := datasource.Write(ctx, r.cfg, env.SpecDir, t, datasource.WriteOptions{Overwrite: r.overwrite})
 	if err != nil {
 		return nil, err
 	}
 	n := int64(t.NumRows())
 	return &engine.Result{RowsIn: n, RowsOut: n, Attrs: map[string]any{"written": where}}, nil
+}
+
+// copyKept writes the input's kept Parquet file to the target path: the
+// bytes are those an encode of the same table with the default options
+// would produce.
+func (r *runner) copyKept(env *engine.Env, kept string) (string, error) {
+	path := env.ResolvePath(r.cfg.Path)
+	if !r.overwrite {
+		if _, err := os.Stat(path); err == nil {
+			return "", fmt.Errorf("%s already exists and overwrite is false: remove it or set overwrite: true", path)
+		}
+	}
+	if err := tableio.CopyKept(kept, path); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	return path, nil
 }
