@@ -13,6 +13,7 @@ import (
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/internal/backfill"
 	"github.com/hotpass/hotpass/internal/redact"
+	"github.com/hotpass/hotpass/internal/telemetry"
 )
 
 type backfillOptions struct {
@@ -27,6 +28,7 @@ type backfillOptions struct {
 	force            bool
 	dryRun           bool
 	noProgress       bool
+	observability    bool
 }
 
 func newBackfillCmd(g *globals) *cobra.Command {
@@ -60,6 +62,7 @@ func newBackfillCmd(g *globals) *cobra.Command {
 	f.BoolVar(&o.force, "force", false, "rerun dates that already succeeded for the same archive")
 	f.BoolVar(&o.dryRun, "dry-run", false, "list the runs, their archives and whether they exist; change nothing")
 	f.BoolVar(&o.noProgress, "no-progress", false, "print one line per finished run instead of a live status line")
+	f.BoolVar(&o.observability, "enable-observability", false, "export traces, metrics and logs with OpenTelemetry (configured by OTEL_* variables)")
 	return cmd
 }
 
@@ -100,6 +103,19 @@ func runBackfill(cmd *cobra.Command, g *globals, o *backfillOptions) error {
 			defer st.Close()
 		}
 	}
+	tel, err := telemetry.Setup(ctx, telemetry.Config{Enabled: o.observability, ServiceVersion: version,
+		Pipeline: "backfill", Profile: cfg.Pipeline.Profile, Stderr: stderr})
+	if err != nil {
+		return &exitError{code: exitInvalid, err: fmt.Errorf("telemetry: %w", err)}
+	}
+	defer func() {
+		if err := tel.Shutdown(context.Background()); err != nil {
+			fmt.Fprintf(stderr, "warning: telemetry: %v\n", err)
+		}
+	}()
+	// The backfill is one trace; each replayed run is a child trace linked to it.
+	ctx, span := tel.Tracer().Start(telemetry.NewContext(ctx, tel), "hotpass.backfill")
+	defer span.End()
 	printer := backfill.NewPrinter(stderr, isTerminal(stderr) && !o.noProgress)
 	// Each run's own log is in its run directory; the engine's lines would
 	// repeat what the progress lines say, so they show only when asked for.

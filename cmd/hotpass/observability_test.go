@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -99,5 +100,40 @@ func TestRunObservabilityUnreachable(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "warning: telemetry") {
 		t.Errorf("no warning about the unreachable collector:\n%s", stderr)
+	}
+}
+
+// TestBackfillObservability: a backfill is one trace, each replayed run a
+// linked child trace, and every run counts in hotpass.backfill.runs.
+func TestBackfillObservability(t *testing.T) {
+	r := otlptest.NewHTTP(t)
+	for k, v := range r.Env() {
+		t.Setenv(k, v)
+	}
+	dir := backfillDir(t)
+	_, stderr, code := cli(t, "--state-dir", filepath.Join(dir, "state"), "backfill", "--config", filepath.Join(dir, "backfill.yaml"),
+		"--no-progress", "--enable-observability")
+	if code != exitFailed {
+		t.Fatalf("exit %d, want 1 (one run of the fixture fails)\n%s", code, stderr)
+	}
+	parents := r.SpansNamed("hotpass.backfill")
+	if len(parents) != 1 {
+		t.Fatalf("got %d hotpass.backfill spans, want 1", len(parents))
+	}
+	runs := r.SpansNamed("hotpass.run")
+	if len(runs) < 2 {
+		t.Fatalf("got %d child run spans, want one per replayed run", len(runs))
+	}
+	for _, s := range runs {
+		if s.TraceIDHex() == parents[0].TraceIDHex() || len(s.GetLinks()) == 0 {
+			t.Errorf("child run span is not a separate trace linked to the backfill")
+		}
+	}
+	total := 0.0
+	for _, p := range r.Points("hotpass.backfill.runs") {
+		total += p.Value
+	}
+	if total != 4 {
+		t.Errorf("hotpass.backfill.runs total = %v, want 4 (one per planned run)", total)
 	}
 }

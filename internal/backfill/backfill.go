@@ -7,6 +7,8 @@
 package backfill
 
 import (
+	"github.com/hotpass/hotpass/internal/telemetry"
+
 	"context"
 	"errors"
 	"fmt"
@@ -172,6 +174,7 @@ func (b *backfill) runOne(ctx context.Context, j Job) RunResult {
 	b.emit(Event{Started: &j})
 	b.do(ctx, j, &r)
 	r.Duration = time.Since(start)
+	telemetry.FromContext(ctx).Metrics().RecordBackfillRun(ctx, string(r.Status))
 	b.mu.Lock()
 	b.running--
 	b.mu.Unlock()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/internal/telemetry"
 	"github.com/hotpass/hotpass/profiles"
 	"github.com/hotpass/hotpass/specs/tmpl"
 )
@@ -111,12 +112,19 @@ func (p *LoaderPipeline) Run(ctx context.Context, req Request) (*engine.RunRecor
 	if err != nil {
 		return nil, err
 	}
-	return prep.Plan.Run(ctx, engine.RunOptions{
+	opts := engine.RunOptions{
 		RunID:    runID,
 		StateDir: p.StateDir,
 		Params:   prep.Params,
 		Logger:   p.Logger,
-	})
+	}
+	if telemetry.FromContext(ctx).Enabled() {
+		// Each replayed run is its own trace, linked to the backfill's span.
+		obs := telemetry.ChildRunObserver(ctx, spec.Name)
+		opts.Observer, opts.TraceID = obs, obs.TraceID
+		ctx = obs.Context(ctx)
+	}
+	return prep.Plan.Run(ctx, opts)
 }
 
 // freeRunID returns id, or id.N for the first N whose run directory does
