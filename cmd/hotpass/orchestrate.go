@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -27,7 +28,23 @@ type orchestrateOptions struct {
 	noProgress    bool
 	observability bool
 	date          string
+
+	// Entity resolution (see the profile's linkage: block).
+	entityResolution bool
+	linkMatch        float64
+	linkReview       float64
+	linkOutputDir    string
+	lsURL            string
+	lsToken          string
+	lsProject        int64
 }
+
+// labelStudioTokenEnv is the environment variable the built-in pipelines
+// read the Label Studio API token from; --label-studio-token sets it for
+// the run so that the token is never a param (params are kept in run
+// records) and is redacted from logs like every value read from the
+// environment.
+const labelStudioTokenEnv = "HOTPASS_LABEL_STUDIO_TOKEN"
 
 func newOrchestrateCmd(g *globals) *cobra.Command {
 	o := &orchestrateOptions{}
@@ -38,6 +55,11 @@ func newOrchestrateCmd(g *globals) *cobra.Command {
 			"expectations, enrich, and write the SSOT workbook (Data and Summary sheets), a Parquet copy and\n" +
 			"a quality report. The flags become the pipeline's params; --print-spec writes that pipeline out\n" +
 			"so a team can commit and edit it.\n" +
+			"--enable-entity-resolution merges organisations by probabilistic linkage (the profile's linkage:\n" +
+			"settings) instead of by name key, before the workbook is written, and writes the linkage artefacts\n" +
+			"to --linkage-output-dir. With --label-studio-url and --label-studio-project, pairs in the review band\n" +
+			"go to Label Studio and reviewers' decisions come back as must-link/cannot-link constraints; the API\n" +
+			"token is read from $" + labelStudioTokenEnv + " (or --label-studio-token, which sets it for the run).\n" +
 			"Exit status: 0 success, 1 a task failed, 2 invalid usage, 3 data validation failed (--policy fail).",
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -54,6 +76,13 @@ func newOrchestrateCmd(g *globals) *cobra.Command {
 	f.BoolVar(&o.noProgress, "no-progress", false, "print plain log lines instead of live progress")
 	f.BoolVar(&o.observability, "enable-observability", false, "export traces, metrics and logs with OpenTelemetry (configured by OTEL_* variables)")
 	f.StringVar(&o.date, "date", "", "logical date of the run (run.date), YYYY-MM-DD; default today (UTC)")
+	f.BoolVar(&o.entityResolution, "enable-entity-resolution", false, "merge organisations by probabilistic linkage instead of by name key")
+	f.Float64Var(&o.linkMatch, "linkage-match-threshold", 0, "match probability threshold of entity resolution (default: the profile's)")
+	f.Float64Var(&o.linkReview, "linkage-review-threshold", 0, "review probability threshold of entity resolution (default: the profile's)")
+	f.StringVar(&o.linkOutputDir, "linkage-output-dir", "", "directory for the linkage artefacts (default dist/<profile>/linkage)")
+	f.StringVar(&o.lsURL, "label-studio-url", "", "Label Studio base URL for clerical review of uncertain pairs")
+	f.StringVar(&o.lsToken, "label-studio-token", "", "Label Studio API token (prefer setting $"+labelStudioTokenEnv+")")
+	f.Int64Var(&o.lsProject, "label-studio-project", 0, "id of the Label Studio review project")
 	return cmd
 }
 
@@ -81,6 +110,11 @@ func runOrchestrate(ctx context.Context, stdout, stderr io.Writer, g *globals, o
 		o.reportPath = filepath.Join("dist", o.profile, "quality-report")
 	}
 	params := map[string]string{"policy": o.policy}
+	restore, err := entityResolutionParams(o, params)
+	if err != nil {
+		return err
+	}
+	defer restore()
 	for name, p := range map[string]string{"input_dir": o.inputDir, "output_path": o.outputPath, "report_path": o.reportPath} {
 		abs, err := filepath.Abs(p)
 		if err != nil {
@@ -116,6 +150,64 @@ func runOrchestrate(ctx context.Context, stdout, stderr io.Writer, g *globals, o
 		fmt.Fprintf(stdout, "workbook: %s\n", params["output_path"])
 		fmt.Fprintf(stdout, "parquet:  %s\n", strings.TrimSuffix(params["output_path"], filepath.Ext(params["output_path"]))+".parquet")
 		fmt.Fprintf(stdout, "report:   %s.html\n", params["report_path"])
+		if o.entityResolution {
+			fmt.Fprintf(stdout, "linkage:  %s\n", params["linkage_output_dir"])
+		}
 	}
 	return err
+}
+
+// entityResolutionParams sets the pipeline params of the entity-resolution
+// flags, and the token variable for the run; restore puts the environment
+// back. Thresholds of 0 are not set (0 is no valid threshold).
+func entityResolutionParams(o *orchestrateOptions, params map[string]string) (restore func(), err error) {
+	restore = func() {}
+	if !o.entityResolution {
+		if o.linkMatch != 0 || o.linkReview != 0 || o.linkOutputDir != "" || o.lsURL != "" || o.lsToken != "" || o.lsProject != 0 {
+			return restore, fmt.Errorf("%w: the --linkage-* and --label-studio-* flags need --enable-entity-resolution", errUsage)
+		}
+		return restore, nil
+	}
+	params["entity_resolution"] = "true"
+	for name, v := range map[string]float64{"linkage_match_threshold": o.linkMatch, "linkage_review_threshold": o.linkReview} {
+		if v == 0 {
+			continue
+		}
+		if v < 0 || v > 1 {
+			return restore, fmt.Errorf("%w: --%s must be a probability in (0, 1], got %g", errUsage, strings.ReplaceAll(name, "_", "-"), v)
+		}
+		params[name] = strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	if o.linkMatch != 0 && o.linkReview > o.linkMatch {
+		return restore, fmt.Errorf("%w: --linkage-review-threshold %g is above --linkage-match-threshold %g; pairs between them go to review, so review must not exceed match",
+			errUsage, o.linkReview, o.linkMatch)
+	}
+	dir := o.linkOutputDir
+	if dir == "" {
+		dir = filepath.Join("dist", o.profile, "linkage")
+	}
+	if params["linkage_output_dir"], err = filepath.Abs(dir); err != nil {
+		return restore, err
+	}
+	if o.lsURL != "" {
+		if o.lsProject <= 0 {
+			return restore, fmt.Errorf("%w: --label-studio-url needs --label-studio-project (the review project's id)", errUsage)
+		}
+		params["label_studio_url"] = o.lsURL
+		params["label_studio_project"] = strconv.FormatInt(o.lsProject, 10)
+	}
+	if o.lsToken != "" {
+		prev, had := os.LookupEnv(labelStudioTokenEnv)
+		if err := os.Setenv(labelStudioTokenEnv, o.lsToken); err != nil {
+			return restore, err
+		}
+		restore = func() {
+			if had {
+				_ = os.Setenv(labelStudioTokenEnv, prev)
+			} else {
+				_ = os.Unsetenv(labelStudioTokenEnv)
+			}
+		}
+	}
+	return restore, nil
 }

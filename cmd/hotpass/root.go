@@ -63,6 +63,8 @@ func newRootCmd() *cobra.Command {
 		newServeCmd(g),
 		newBackfillCmd(g),
 		newArchiveCmd(),
+		newResolveCmd(g),
+		newLinkageCmd(),
 	)
 	return root
 }

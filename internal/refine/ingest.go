@@ -145,6 +145,10 @@ type IngestOptions struct {
 	// MergeClusters; otherwise they are released once merged, which
 	// lowers peak memory while the outputs are written.
 	KeepRecords bool
+	// Resolve, when set, assigns the normalised records to entities
+	// (entity resolution, such as probabilistic linkage) and Refine merges
+	// them by those assignments instead of by name key.
+	Resolve Resolver
 }
 
 // ErrNoSources is wrapped when neither a source file nor an input table

@@ -19,6 +19,8 @@ import (
 // Timings are the wall-clock durations of the refinement stages.
 type Timings struct {
 	Ingest, Normalise, Aggregate, Build time.Duration
+	// Resolve is the time entity resolution took (part of Aggregate).
+	Resolve time.Duration
 }
 
 // Result is what Refine produces.
@@ -30,7 +32,8 @@ type Result struct {
 	Timings Timings
 }
 
-// Refine runs ingest, normalise, aggregate and build.
+// Refine runs ingest, normalise, aggregate (or, with o.Resolve, entity
+// resolution and MergeClusters) and build.
 func (r *Refiner) Refine(ctx context.Context, o IngestOptions) (*Result, error) {
 	res := &Result{}
 	t0 := time.Now()
@@ -45,7 +48,20 @@ func (r *Refiner) Refine(ctx context.Context, o IngestOptions) (*Result, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	orgs := r.Aggregate(b.Records, o.Workers)
+	var orgs []Organisation
+	var resolve time.Duration
+	if o.Resolve != nil {
+		clusters, err := o.Resolve(ctx, b.Records)
+		if err != nil {
+			return nil, fmt.Errorf("entity resolution: %w", err)
+		}
+		resolve = time.Since(t2)
+		if orgs, err = r.MergeClusters(b.Records, clusters, o.Workers); err != nil {
+			return nil, fmt.Errorf("entity resolution: %w", err)
+		}
+	} else {
+		orgs = r.Aggregate(b.Records, o.Workers)
+	}
 	if !o.KeepRecords {
 		b.Records = nil
 	}
@@ -55,7 +71,7 @@ func (r *Refiner) Refine(ctx context.Context, o IngestOptions) (*Result, error) 
 		return nil, fmt.Errorf("build SSOT table: %w", err)
 	}
 	t4 := time.Now()
-	res.Timings = Timings{Ingest: t1.Sub(t0), Normalise: t2.Sub(t1), Aggregate: t3.Sub(t2), Build: t4.Sub(t3)}
+	res.Timings = Timings{Ingest: t1.Sub(t0), Normalise: t2.Sub(t1), Aggregate: t3.Sub(t2), Build: t4.Sub(t3), Resolve: resolve}
 	return res, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hotpass/hotpass/internal/linkage/settings"
 	"github.com/hotpass/hotpass/internal/quality"
 	"github.com/hotpass/hotpass/internal/suggest"
 )
@@ -31,6 +32,10 @@ type Profile struct {
 	Scoring       Scoring           `yaml:"scoring"`
 	Quality       Quality           `yaml:"quality"`
 	Enrichment    Enrichment        `yaml:"enrichment"`
+	// Linkage holds the probabilistic linkage settings of entity
+	// resolution over the organisation records (see LinkageTable for the
+	// columns they compare); nil when the profile has none.
+	Linkage *settings.Settings `yaml:"linkage"`
 
 	// Path is the file the profile was loaded from, or "builtin:<name>".
 	Path string `yaml:"-"`
@@ -259,6 +264,22 @@ func (p *Profile) Check() []Problem {
 			add([]any{"quality", "expectations", i}, "%s", msg)
 		}
 	}
+	if p.Linkage != nil {
+		// Validate fills defaults: check a copy so that the profile keeps
+		// what was written, and overrides can still move the thresholds.
+		s := *p.Linkage
+		if err := s.Validate(); err != nil {
+			add([]any{"linkage"}, "linkage settings: %v", err)
+		}
+		for _, c := range s.Comparisons {
+			for _, col := range comparisonColumns(c) {
+				if _, ok := LinkageSchema.Index(col); !ok {
+					add([]any{"linkage"}, "comparison %q reads column %q, which entity resolution does not provide; columns: %s",
+						c.DisplayName(), col, strings.Join(LinkageSchema.Names(), ", "))
+				}
+			}
+		}
+	}
 	if t := p.Quality.Thresholds; t.Amber > t.Green && t.Green != 0 {
 		add([]any{"quality", "thresholds", "amber"}, "amber (%v) must not exceed green (%v)", t.Amber, t.Green)
 	}
@@ -270,6 +291,19 @@ func (p *Profile) Check() []Problem {
 type Problem struct {
 	Path    []any
 	Message string
+}
+
+func comparisonColumns(c settings.Comparison) []string {
+	var out []string
+	if c.Column != "" {
+		out = append(out, c.Column)
+	}
+	for _, l := range c.Levels {
+		if l.Column != "" {
+			out = append(out, l.Column)
+		}
+	}
+	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -65,6 +65,31 @@ var schema = json.RawMessage(`{
       "type": "integer",
       "minimum": 0,
       "description": "Parallel workers for reading and normalising (default: the number of CPUs)."
+    },
+    "entity_resolution": {
+      "type": "object",
+      "additionalProperties": false,
+      "description": "Entity resolution: link the normalised records with the profile's linkage settings and merge them by linkage cluster instead of by name key, writing the linkage artefacts to output_dir. Every option may be a template; an empty value means not set.",
+      "properties": {
+        "enabled": {"type": ["boolean", "string"], "description": "Turn entity resolution on (true/false)."},
+        "match_threshold": {"type": ["number", "string"], "description": "Override the profile's linkage match_threshold."},
+        "review_threshold": {"type": ["number", "string"], "description": "Override the profile's linkage review_threshold (must not exceed the match threshold)."},
+        "max_comparisons": {"type": ["integer", "string"], "description": "Override the cap on candidate pairs."},
+        "output_dir": {"type": "string", "description": "Directory for the linkage artefacts, relative to the spec; default dist/<profile>/linkage."},
+        "model_path": {"type": "string", "description": "Linkage model file: loaded when it exists, else the trained model is saved there."},
+        "label_studio": {
+          "type": "object",
+          "additionalProperties": false,
+          "description": "Clerical review of the review band in Label Studio (off when url is empty). Take the token from the environment: \"{{ env_var('HOTPASS_LABEL_STUDIO_TOKEN', '') }}\".",
+          "properties": {
+            "url": {"type": "string"},
+            "token": {"type": "string"},
+            "project": {"type": ["integer", "string"]},
+            "required": {"type": ["boolean", "string"]},
+            "timeout": {"type": "string"}
+          }
+        }
+      }
     }
   },
   "anyOf": [{"required": ["input_dir"]}, {"required": ["inputs"]}]
@@ -80,6 +105,8 @@ type options struct {
 	InputPriority *int     `yaml:"input_priority"`
 	Output        string   `yaml:"output"`
 	Workers       int      `yaml:"workers"`
+	// EntityResolution configures the linkage step (see resolve.go).
+	EntityResolution *erOptions `yaml:"entity_resolution"`
 }
 
 // Prepare loads and compiles the profile, so that a broken profile fails
@@ -104,6 +131,12 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 	}
 	rf, pdiags := LoadProfile(spec, opts, o.Profile)
 	diags = append(diags, pdiags...)
+	var er *resolution
+	if rf != nil {
+		var ediags specs.Diagnostics
+		er, ediags = prepareResolution(opts, o.EntityResolution, rf)
+		diags = append(diags, ediags...)
+	}
 	if len(diags) > 0 {
 		return nil, diags
 	}
@@ -111,7 +144,7 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 	if o.InputPriority != nil {
 		prio = *o.InputPriority
 	}
-	return &runner{ref: rf, dir: o.InputDir, inputs: o.Inputs, priority: prio, output: o.Output, workers: o.Workers}, nil
+	return &runner{ref: rf, dir: o.InputDir, inputs: o.Inputs, priority: prio, output: o.Output, workers: o.Workers, er: er}, nil
 }
 
 // LoadProfile resolves and compiles a profile named by a task option,
@@ -141,6 +174,7 @@ type runner struct {
 	priority int
 	output   string
 	workers  int
+	er       *resolution
 }
 
 // Run refines the sources into the SSOT table.
@@ -157,6 +191,10 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 		o.Tables = append(o.Tables, refine.NamedTable{Name: id, Priority: t.priority, Table: tb})
 	}
 	p := t.ref.Profile()
+	erAttrs := map[string]any{}
+	if t.er != nil {
+		o.Resolve = t.er.resolver(t.ref, env, t.workers, erAttrs)
+	}
 	env.Log.Info("refining", "profile", p.Name, "profile_path", p.Path, "input_dir", o.Dir, "inputs", len(o.Tables))
 	res, err := t.ref.Refine(ctx, o)
 	if err != nil {
@@ -182,6 +220,9 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 		"aggregate_ms":   res.Timings.Aggregate.Milliseconds() + res.Timings.Build.Milliseconds(),
 		"rows_per_s":     rate(st.Rows, res.Timings.Ingest+res.Timings.Normalise+res.Timings.Aggregate+res.Timings.Build),
 		"unmatched_cols": unmatchedCount(res.Batch.Unmatched),
+	}
+	for k, v := range erAttrs {
+		attrs[k] = v
 	}
 	env.Log.Info("refined", "records", st.Records, "organisations", res.Table.NumRows(), "contacts", st.Contacts,
 		"ingest", res.Timings.Ingest, "normalise", res.Timings.Normalise, "aggregate", res.Timings.Aggregate+res.Timings.Build)

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hotpass/hotpass/internal/table"
+)
+
+const (
+	fakeCSV    = "../../testdata/linkage/fake_1000/fake_1000.csv"
+	fakeLabels = "../../testdata/linkage/fake_1000/fake_1000_labels.csv"
+	fakeConfig = "../../examples/linkage/fake_1000.yaml"
+)
+
+// resolve writes the artefacts and the deduplicated table, then evaluate
+// scores the run against the truth column and against labelled pairs.
+func TestResolveAndEvaluate(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	out := filepath.Join(tmp, "out")
+	stdout, stderr, code := cli(t, "resolve", "--input", fakeCSV, "--output", out, "--config", fakeConfig)
+	golden(t, "resolve_fake_1000", normalize(transcript(stdout, stderr, code), tmp))
+	if code != 0 {
+		t.Fatalf("resolve: exit %d: %s", code, stderr)
+	}
+	resolved := readParquet(t, filepath.Join(out, ResolvedFile))
+	clusters := readParquet(t, filepath.Join(out, "linkage_clusters.parquet"))
+	if names := clusters.Schema().Names(); strings.Join(names, ",") != "unique_id,cluster_id" {
+		t.Errorf("clusters columns %v", names)
+	}
+	var n int64
+	for _, s := range resolved.ColumnByName("cluster_size").Int64s() {
+		n += s
+	}
+	if n != 1000 || resolved.ColumnByName("first_name") == nil {
+		t.Errorf("resolved rows stand for %d records; columns %v", n, resolved.Schema().Names())
+	}
+	stdout, stderr, code = cli(t, "linkage", "evaluate", "--predictions", out, "--truth-column", "cluster", "--input", fakeCSV)
+	golden(t, "evaluate_truth_column", normalize(transcript(stdout, stderr, code), tmp))
+	stdout, stderr, code = cli(t, "linkage", "evaluate", "--predictions", out, "--labels", fakeLabels, "--threshold", "0.9")
+	golden(t, "evaluate_labels", normalize(transcript(stdout, stderr, code), tmp))
+	_, stderr, code = cli(t, "linkage", "evaluate", "--predictions", out, "--labels", fakeLabels, "--threshold", "0.1")
+	if code != 2 || !strings.Contains(stderr, "below the run's review threshold 0.2") {
+		t.Errorf("threshold below review: exit %d: %s", code, stderr)
+	}
+}
+
+// Without --config every column is compared exactly, and the output says
+// so.
+func TestResolveWithoutConfig(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	stdout, stderr, code := cli(t, "resolve", "--input", fakeCSV, "--output", filepath.Join(tmp, "out"), "--match-threshold", "0.99")
+	if code != 0 || !strings.Contains(stdout, "no --config given: comparing every column by exact equality (first_name, surname, dob, city, email, cluster)") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	_, stderr, code = cli(t, "resolve", "--input", fakeCSV, "--output", filepath.Join(tmp, "out2"), "--config", fakeConfig, "--review-threshold", "0.7")
+	if code != 2 || !strings.Contains(stderr, "review_threshold 0.7 is above match_threshold 0.5") {
+		t.Errorf("thresholds out of order: exit %d: %s", code, stderr)
+	}
+	_, stderr, code = cli(t, "resolve", "--input", fakeCSV, "--output", filepath.Join(tmp, "out3"), "--id-column", "nope")
+	if code == 0 || !strings.Contains(stderr, `no unique id column "nope"`) {
+		t.Errorf("missing id column: exit %d: %s", code, stderr)
+	}
+}
+
+// blocking-stats counts before running, and exits 2 with the count when a
+// rule is over the cap.
+func TestBlockingStats(t *testing.T) {
+	t.Parallel()
+	stdout, stderr, code := cli(t, "linkage", "blocking-stats", "--config", fakeConfig, "--input", fakeCSV)
+	golden(t, "blocking_stats", transcript(stdout, stderr, code))
+	stdout, stderr, code = cli(t, "linkage", "blocking-stats", "--config", fakeConfig, "--input", fakeCSV, "--max-comparisons", "100000")
+	golden(t, "blocking_stats_over_cap", transcript(stdout, stderr, code))
+	if code != 2 || !strings.Contains(stderr, "yields 499500 comparisons, over the cap of 100000") {
+		t.Errorf("over the cap: exit %d: %s", code, stderr)
+	}
+}
+
+// The entity-resolution flags of orchestrate are checked before anything
+// runs.
+func TestOrchestrateEntityResolutionUsage(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--linkage-match-threshold", "0.8"}, "need --enable-entity-resolution"},
+		{[]string{"--enable-entity-resolution", "--linkage-match-threshold", "0.5", "--linkage-review-threshold", "0.7"}, "is above --linkage-match-threshold"},
+		{[]string{"--enable-entity-resolution", "--label-studio-url", "http://ls:8080"}, "needs --label-studio-project"},
+	} {
+		args := append([]string{"orchestrate", "--profile", "aviation", "--input-dir", dir, "--state-dir", filepath.Join(dir, ".hotpass")}, tc.args...)
+		_, stderr, code := cli(t, args...)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d: %s", tc.args, code, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".hotpass")); err == nil {
+		t.Error("a run started despite the usage error")
+	}
+}
+
+func readParquet(t *testing.T, path string) *table.Table {
+	t.Helper()
+	tb, err := readParquetFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb
+}

@@ -1,0 +1,122 @@
+package refine
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/internal/linkage/records"
+	"github.com/hotpass/hotpass/internal/linkage/settings"
+	"github.com/hotpass/hotpass/internal/refine"
+	"github.com/hotpass/hotpass/internal/telemetry"
+	"github.com/hotpass/hotpass/specs"
+	"github.com/hotpass/hotpass/tasks"
+	linktask "github.com/hotpass/hotpass/tasks/linkage"
+	"github.com/hotpass/hotpass/tasks/linkage/linkjob"
+)
+
+// LinkageSource is the source_dataset name of the organisation records in
+// entity-resolution artefacts and reviewer decisions.
+const LinkageSource = "organisations"
+
+// erOptions are the `entity_resolution:` options. Every field may be a
+// template; an empty value means "not set", so a pipeline can pass its
+// params through unconditionally.
+type erOptions struct {
+	Enabled         linktask.OptBool             `yaml:"enabled"`
+	MatchThreshold  linktask.OptFloat            `yaml:"match_threshold"`
+	ReviewThreshold linktask.OptFloat            `yaml:"review_threshold"`
+	MaxComparisons  linktask.OptInt              `yaml:"max_comparisons"`
+	OutputDir       string                       `yaml:"output_dir"`
+	ModelPath       string                       `yaml:"model_path"`
+	LabelStudio     *linktask.LabelStudioOptions `yaml:"label_studio"`
+}
+
+// UnmarshalYAML decodes the options, rejecting unknown keys.
+func (o *erOptions) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("entity_resolution must be a mapping such as {enabled: true}")
+	}
+	known := map[string]bool{"enabled": true, "match_threshold": true, "review_threshold": true, "max_comparisons": true,
+		"output_dir": true, "model_path": true, "label_studio": true}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i].Value; !known[k] {
+			return fmt.Errorf("unknown option entity_resolution.%s (options: enabled, match_threshold, review_threshold, max_comparisons, output_dir, model_path, label_studio)", k)
+		}
+	}
+	type plain erOptions
+	return n.Decode((*plain)(o))
+}
+
+// resolution is a prepared entity-resolution step.
+type resolution struct {
+	settings    settings.Settings
+	outputDir   string
+	modelPath   string
+	labelStudio *linkjob.LabelStudio
+}
+
+// prepareResolution checks the options against the profile's linkage
+// settings; nil means entity resolution is off.
+func prepareResolution(opts *tasks.Options, o *erOptions, rf *refine.Refiner) (*resolution, specs.Diagnostics) {
+	if o == nil || !o.Enabled.Value {
+		return nil, nil
+	}
+	p := rf.Profile()
+	if p.Linkage == nil {
+		return nil, specs.Diagnostics{opts.Errorf("entity_resolution", "profile %s has no linkage settings", p.Name).
+			WithHint("add a linkage: block to the profile (see profiles/aviation.yaml), or turn entity resolution off")}
+	}
+	if msg := o.LabelStudio.Check(); msg != "" {
+		return nil, specs.Diagnostics{opts.Errorf("entity_resolution", "%s", msg)}
+	}
+	ov := linkjob.Overrides{MatchThreshold: o.MatchThreshold.Ptr(), ReviewThreshold: o.ReviewThreshold.Ptr(), MaxComparisons: o.MaxComparisons.Ptr()}
+	if err := linkjob.CheckThresholds(linkjob.EffectiveThresholds(*p.Linkage, ov)); err != nil {
+		return nil, specs.Diagnostics{opts.Errorf("entity_resolution", "%v", err)}
+	}
+	s, err := linkjob.ApplyOverrides(*p.Linkage, ov)
+	if err != nil {
+		return nil, specs.Diagnostics{opts.Errorf("entity_resolution", "profile %s linkage settings: %v", p.Name, err)}
+	}
+	dir := o.OutputDir
+	if dir == "" {
+		dir = filepath.Join("dist", p.Name, "linkage")
+	}
+	return &resolution{settings: s, outputDir: dir, modelPath: o.ModelPath, labelStudio: o.LabelStudio.Config()}, nil
+}
+
+// resolver returns the refine.Resolver that links the normalised records
+// with the profile's settings, writes the linkage artefacts, and assigns
+// each record its cluster.
+func (er *resolution) resolver(rf *refine.Refiner, env *engine.Env, workers int, attrs map[string]any) refine.Resolver {
+	return func(ctx context.Context, recs []refine.Record) ([]int, error) {
+		t, err := rf.LinkageTable(recs)
+		if err != nil {
+			return nil, err
+		}
+		cfg := linkjob.Config{Settings: er.settings, OutputDir: env.ResolvePath(er.outputDir), LabelStudio: er.labelStudio,
+			Workers: workers, Logger: env.Log, Title: "Entity resolution: " + rf.Profile().Name}
+		if er.modelPath != "" {
+			cfg.ModelPath = env.ResolvePath(er.modelPath)
+		}
+		res, err := linkjob.Run(telemetry.TaskContext(ctx, env.TaskID), cfg, []records.Input{{Name: LinkageSource, Table: t}})
+		if err != nil {
+			return nil, err
+		}
+		m := res.Metadata
+		attrs["entity_resolution"] = true
+		attrs["linkage_output_dir"] = cfg.OutputDir
+		attrs["linkage_pairs_match"] = m.Pairs.Match
+		attrs["linkage_pairs_review"] = m.Pairs.Review
+		attrs["linkage_clusters"] = m.Clusters.Count
+		attrs["linkage_warnings"] = len(res.Warnings)
+		out := make([]int, len(res.Clusters.Labels))
+		for i, l := range res.Clusters.Labels {
+			out[i] = int(l)
+		}
+		return out, nil
+	}
+}
