@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hotpass/hotpass/internal/specgen"
+	"github.com/hotpass/hotpass/internal/telemetry/otlptest"
 )
 
 // BenchmarkValidate1000 loads and validates a 1,000-task spec: schema,
@@ -48,4 +49,47 @@ func BenchmarkRunNoop10000(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10000, "ns/task")
+}
+
+// BenchmarkRunNoop10000Observed is BenchmarkRunNoop10000 with
+// --enable-observability exporting over OTLP/HTTP to an in-process receiver;
+// compare the two for the cost of telemetry on a whole run (target: under
+// 15 %). "decode" has the receiver decode and keep every span in this
+// process; "discard" acknowledges without decoding, as a collector on
+// another machine would cost this process.
+func BenchmarkRunNoop10000Observed(b *testing.B) {
+	for _, mode := range []string{"decode", "discard"} {
+		b.Run(mode, func(b *testing.B) {
+			var r *otlptest.Receiver
+			if mode == "discard" {
+				r = otlptest.NewHTTP(b, otlptest.Discard())
+			} else {
+				r = otlptest.NewHTTP(b)
+			}
+			for k, v := range r.Env() {
+				b.Setenv(k, v)
+			}
+			dir := b.TempDir()
+			path := filepath.Join(dir, "spec.yaml")
+			if err := os.WriteFile(path, specgen.RandomDAG(10000, 3, 1, "noop"), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				var errb bytes.Buffer
+				code := execute(context.Background(), []string{"run", "--no-progress", "--enable-observability", "--state-dir", filepath.Join(dir, "state"), path}, io.Discard, &errb)
+				if code != exitOK {
+					b.Fatalf("exit %d: %s", code, errb.String())
+				}
+			}
+			b.StopTimer()
+			if mode == "decode" && r.SpanCount() < 10000*b.N {
+				b.Fatalf("receiver got %d spans, want at least %d", r.SpanCount(), 10000*b.N)
+			}
+			if r.Requests() == 0 {
+				b.Fatal("nothing was exported")
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10000, "ns/task")
+		})
+	}
 }
