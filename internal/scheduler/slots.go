@@ -2,24 +2,11 @@ package scheduler
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
-	"time"
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
-)
-
-const (
-	// leaseTTL is how long a slot stays taken if its holder dies without
-	// releasing it; holders renew at a third of it.
-	leaseTTL = 30 * time.Second
-	// slotPollMin and slotPollMax bound the wait between two attempts to
-	// take a full slot.
-	slotPollMin = 20 * time.Millisecond
-	slotPollMax = 500 * time.Millisecond
 )
 
 // StoreSlots is an engine.Slots backed by the store's slot leases, so that
@@ -46,66 +33,11 @@ func (s *StoreSlots) Acquire(ctx context.Context, key string, limit int) (func()
 		}
 		name, limit = "global", s.Global
 	}
-	if limit < 1 {
-		limit = 1
+	release, err := store.HoldSlot(ctx, s.Store, name, limit, s.Holder, s.log())
+	if err != nil && ctx.Err() == nil {
+		return nil, fmt.Errorf("slot %s: %w", name, err)
 	}
-	wait := slotPollMin
-	for {
-		l, ok, err := s.Store.AcquireSlot(ctx, name, limit, s.Holder, leaseTTL)
-		if err != nil {
-			return nil, fmt.Errorf("slot %s: %w", name, err)
-		}
-		if ok {
-			return s.keep(l), nil
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
-		}
-		wait = min(2*wait, slotPollMax)
-	}
-}
-
-// keep renews l until the returned release function is called, which
-// gives the slot back.
-func (s *StoreSlots) keep(l store.Lease) func() {
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(leaseTTL / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				nl, err := s.Store.RenewLease(context.Background(), l, leaseTTL)
-				if errors.Is(err, store.ErrLeaseLost) {
-					s.log().Warn("slot lease lost; the limit may be exceeded until the task ends", "key", l.Key, "error", err)
-					return
-				}
-				if err == nil {
-					l = nl
-				}
-			}
-		}
-	}()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			close(stop)
-			<-done
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := s.Store.ReleaseLease(ctx, l); err != nil {
-				s.log().Warn("slot lease not released; it expires on its own", "key", l.Key, "error", err)
-			}
-		})
-	}
+	return release, err
 }
 
 func (s *StoreSlots) log() *slog.Logger {
