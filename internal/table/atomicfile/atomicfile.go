@@ -152,3 +152,22 @@ func syncDir(dir string) {
 	_ = d.Sync()
 	_ = d.Close()
 }
+
+// Finish ends a format writer that may own f (nil when it writes to a
+// caller's io.Writer): unless the writer already failed (err), flush writes
+// out what is buffered; then f is committed, or discarded if anything
+// failed. It returns the writer's first error, naming the output as name.
+func Finish(f *File, name string, err error, flush func() error) error {
+	if err == nil && flush != nil {
+		if ferr := flush(); ferr != nil {
+			err = fmt.Errorf("write %s: %w", name, ferr)
+		}
+	}
+	if f == nil {
+		return err
+	}
+	if err != nil {
+		return errors.Join(err, f.Abort())
+	}
+	return f.Commit()
+}

@@ -159,20 +159,7 @@ func (w *Writer) Close() error {
 		return w.err
 	}
 	w.closed = true
-	if w.err == nil {
-		if err := w.out.Flush(); err != nil {
-			w.err = fmt.Errorf("write %s: %w", w.name, err)
-		}
-	}
-	if w.file == nil {
-		return w.err
-	}
-	if w.err != nil {
-		return errors.Join(w.err, w.file.Abort())
-	}
-	if err := w.file.Commit(); err != nil {
-		w.err = err
-	}
+	w.err = atomicfile.Finish(w.file, w.name, w.err, w.out.Flush)
 	return w.err
 }
 
