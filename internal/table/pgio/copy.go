@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hotpass/hotpass/internal/table"
@@ -28,6 +29,10 @@ import (
 // reported with its row number. Rows are encoded a chunk at a time:
 // memory holds one batch of the source and about one chunk of encoding.
 type copySource struct {
+	// mu is held by Read: pgconn reads from its own goroutine, which may
+	// still be finishing a Read when CopyFrom has already returned an error
+	// to the caller that then inspects err and rows.
+	mu     sync.Mutex
 	ctx    context.Context
 	src    table.Reader
 	schema table.Schema
@@ -45,12 +50,22 @@ type copySource struct {
 	err error
 }
 
+// outcome returns the source's failure and the rows encoded so far, once any
+// Read in progress has finished.
+func (s *copySource) outcome() (rows int64, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rows, s.err
+}
+
 // binaryHeader starts a binary COPY stream: signature, flags, no
 // extension area.
 var binaryHeader = []byte("PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00")
 
 // Read fills p with encoded rows.
 func (s *copySource) Read(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.err != nil {
 		return 0, s.err
 	}

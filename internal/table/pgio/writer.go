@@ -200,18 +200,19 @@ func (w *write) run(r table.Reader) (int64, error) {
 	if err := tx.Commit(w.ctx); err != nil {
 		return 0, fmt.Errorf("commit: %w", err)
 	}
-	return src.rows, nil
+	rows, _ := src.outcome()
+	return rows, nil
 }
 
 // copyError picks the most useful of the errors a failed COPY produces.
 func copyError(ctx context.Context, src *copySource, err error) error {
-	if src.err != nil {
+	if rows, srcErr := src.outcome(); srcErr != nil {
 		// The source failed and pgconn aborted the COPY; the server's
 		// "COPY from stdin failed" only echoes this error.
-		if cerr := ctx.Err(); cerr != nil && errors.Is(src.err, cerr) {
-			return fmt.Errorf("cancelled after %d rows: %w", src.rows, src.err)
+		if cerr := ctx.Err(); cerr != nil && errors.Is(srcErr, cerr) {
+			return fmt.Errorf("cancelled after %d rows: %w", rows, srcErr)
 		}
-		return fmt.Errorf("reading the data after %d rows: %w", src.rows, src.err)
+		return fmt.Errorf("reading the data after %d rows: %w", rows, srcErr)
 	}
 	if cerr := ctx.Err(); cerr != nil {
 		return fmt.Errorf("cancelled during COPY: %w (%w)", cerr, err)
