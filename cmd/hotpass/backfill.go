@@ -93,6 +93,9 @@ func runBackfill(cmd *cobra.Command, g *globals, o *backfillOptions) error {
 		}
 		return backfill.WritePlan(stdout, plan, cfg.OnMissing, o.force)
 	}
+	live := isTerminal(stderr) && !o.noProgress
+	// Progress, logs and telemetry warnings come from several goroutines.
+	stderr = &lockedWriter{w: stderr}
 	logger := newLogger(stderr, g.logLevel, &redact.Redactor{})
 	var st store.Store
 	if cfg.ConcurrencyLimit > 0 {
@@ -116,7 +119,7 @@ func runBackfill(cmd *cobra.Command, g *globals, o *backfillOptions) error {
 	// The backfill is one trace; each replayed run is a child trace linked to it.
 	ctx, span := tel.Tracer().Start(telemetry.NewContext(ctx, tel), "hotpass.backfill")
 	defer span.End()
-	printer := backfill.NewPrinter(stderr, isTerminal(stderr) && !o.noProgress)
+	printer := backfill.NewPrinter(stderr, live)
 	// Each run's own log is in its run directory; the engine's lines would
 	// repeat what the progress lines say, so they show only when asked for.
 	var runLogger *slog.Logger

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -105,9 +106,10 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, g *globals, o *runOpt
 		ResumeFrom:     o.resume,
 		Display:        display,
 		// Log records go through the display so they never tear its live lines.
-		Logger:    func(red *redact.Redactor) *slog.Logger { return newLogger(display, g.logLevel, red) },
-		Warnings:  stderr,
-		Telemetry: runner.TelemetryOptions{Enabled: o.observability, ServiceVersion: version, Stderr: stderr},
+		Logger:   func(red *redact.Redactor) *slog.Logger { return newLogger(display, g.logLevel, red) },
+		Warnings: stderr,
+		// Export warnings share the terminal with the display, through it.
+		Telemetry: runner.TelemetryOptions{Enabled: o.observability, ServiceVersion: version, Stderr: display},
 	})
 	display.Close()
 	return runOutcome(stdout, g, rec, runErr)
@@ -212,4 +214,17 @@ func (rw redactWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// lockedWriter serialises writes from the goroutines that share one stream
+// (progress, logs, telemetry warnings).
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
