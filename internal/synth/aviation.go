@@ -1,7 +1,10 @@
 package synth
 
 import (
+	"archive/zip"
+	"compress/flate"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -10,7 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/hotpass/hotpass/internal/table"
-	"github.com/hotpass/hotpass/internal/table/xlsxio"
+	"github.com/hotpass/hotpass/internal/table/atomicfile"
 )
 
 // The file names of the three aviation workbooks.
@@ -136,20 +139,23 @@ func WriteAviationWorkbooks(dir string, seed int64, orgs int) (Truth, error) {
 	a.plan(orgs)
 	steps := []struct {
 		file  string
-		write func(*xlsxio.Workbook) error
+		write func(*workbook) error
 	}{
 		{ReachoutFile, a.writeReachout},
 		{ContactFile, a.writeContactDB},
 		{SACAAFile, a.writeSACAA},
 	}
 	for _, s := range steps {
-		wb := xlsxio.NewWorkbook()
-		if err := s.write(wb); err != nil {
-			_ = wb.Close()
-			return Truth{}, fmt.Errorf("synth: %s: %w", s.file, err)
+		wb := newWorkbook()
+		err := s.write(wb)
+		if err == nil {
+			err = wb.save(filepath.Join(dir, s.file))
 		}
-		if err := wb.Save(filepath.Join(dir, s.file)); err != nil {
-			return Truth{}, fmt.Errorf("synth: %w", err)
+		if cerr := wb.f.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+		if err != nil {
+			return Truth{}, fmt.Errorf("synth: %s: %w", s.file, err)
 		}
 	}
 	for _, e := range a.truth.Entities {
@@ -240,6 +246,46 @@ func (a *aviation) phoneCell(r *rng, national string) any {
 	return s
 }
 
+// workbook is an excelize file: the aviation workbooks imitate files made
+// in Excel, with layouts (blank header cells, numbers and text mixed in a
+// column, built-in date formats) that a general-purpose writer covers.
+type workbook struct {
+	f      *excelize.File
+	sheets int
+}
+
+func newWorkbook() *workbook {
+	f := excelize.NewFile()
+	// The fastest deflate level: test workbooks need no small files.
+	f.ZipWriter = func(w io.Writer) excelize.ZipWriter {
+		z := zip.NewWriter(w)
+		z.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+			return flate.NewWriter(out, flate.BestSpeed)
+		})
+		return z
+	}
+	return &workbook{f: f}
+}
+
+// save writes the workbook to path atomically.
+func (wb *workbook) save(path string) error {
+	af, err := atomicfile.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := wb.f.Write(af); err != nil {
+		_ = af.Abort()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return af.Commit()
+}
+
+// dateStyle registers Excel's built-in short date format (id 14), which
+// dates typed into Excel get.
+func (wb *workbook) dateStyle() (int, error) {
+	return wb.f.NewStyle(&excelize.Style{NumFmt: 14})
+}
+
 // rowWriter writes rows of a stream sheet, numbering them.
 type rowWriter struct {
 	sw  *excelize.StreamWriter
@@ -255,10 +301,24 @@ func (w *rowWriter) put(values ...any) {
 	w.err = w.sw.SetRow("A"+strconv.Itoa(w.row), values)
 }
 
-func newSheet(wb *xlsxio.Workbook, name string, header []string, widths ...float64) (*rowWriter, error) {
-	sw, err := wb.StreamSheet(name)
+// newSheet adds a sheet after the others and writes its header; nil
+// header entries stay blank.
+func newSheet(wb *workbook, name string, header []string, widths ...float64) (*rowWriter, error) {
+	if wb.sheets == 0 {
+		// A new excelize file starts with Sheet1; the first sheet takes
+		// its place so that no empty sheet is left behind.
+		if name != "Sheet1" {
+			if err := wb.f.SetSheetName("Sheet1", name); err != nil {
+				return nil, fmt.Errorf("sheet %q: %w", name, err)
+			}
+		}
+	} else if _, err := wb.f.NewSheet(name); err != nil {
+		return nil, fmt.Errorf("sheet %q: %w", name, err)
+	}
+	wb.sheets++
+	sw, err := wb.f.NewStreamWriter(name)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sheet %q: %w", name, err)
 	}
 	for i, w := range widths {
 		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
@@ -292,8 +352,8 @@ func orEmpty(s string) any {
 	return s
 }
 
-func (a *aviation) writeReachout(wb *xlsxio.Workbook) error {
-	dateStyle, err := wb.File().NewStyle(&excelize.Style{NumFmt: 14})
+func (a *aviation) writeReachout(wb *workbook) error {
+	dateStyle, err := wb.dateStyle()
 	if err != nil {
 		return err
 	}
@@ -386,8 +446,8 @@ func (a *aviation) writeReachout(wb *xlsxio.Workbook) error {
 	return contacts.flush()
 }
 
-func (a *aviation) writeContactDB(wb *xlsxio.Workbook) error {
-	dateStyle, err := wb.File().NewStyle(&excelize.Style{NumFmt: 14})
+func (a *aviation) writeContactDB(wb *workbook) error {
+	dateStyle, err := wb.dateStyle()
 	if err != nil {
 		return err
 	}
@@ -514,7 +574,7 @@ func (a *aviation) writeContactDB(wb *xlsxio.Workbook) error {
 	return pivot.flush()
 }
 
-func (a *aviation) writeSACAA(wb *xlsxio.Workbook) error {
+func (a *aviation) writeSACAA(wb *workbook) error {
 	w, err := newSheet(wb, SheetCleaned, SACAAHeader, 40, 16, 14, 32, 26, 18, 44)
 	if err != nil {
 		return err

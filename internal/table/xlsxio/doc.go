@@ -46,9 +46,52 @@
 //
 // # Writing
 //
-// Writer and Workbook use excelize's StreamWriter: a bold, filled header
-// frozen in view, an autofilter over the data, fitted column widths, dates
-// and timestamps as real Excel dates (yyyy-mm-dd and yyyy-mm-dd hh:mm:ss),
-// and optional colour bands on one numeric column. Files are written to a
-// temporary file in the target directory and renamed into place.
+// Writer and Workbook write SpreadsheetML directly rather than through
+// excelize, whose per-cell allocation and single-threaded deflate took
+// 3.8 s for the 44,000-row × 36-column SSOT workbook on a 2-core machine;
+// the native writer takes a few hundred milliseconds.
+//
+// A package is written as a zip straight into a temporary file next to the
+// target, renamed into place on success (see atomicfile): [Content_Types].xml,
+// _rels/.rels, docProps/app.xml and core.xml first, then one
+// xl/worksheets/sheetN.xml per sheet, streamed as rows are rendered, and
+// last xl/workbook.xml (sheets, and a hidden _xlnm._FilterDatabase name
+// per filtered sheet, as Excel writes it), its relationships, xl/styles.xml
+// and a minimal theme (excelize reports no colours without one). A
+// Workbook keeps only references to its immutable tables until Save; a
+// Writer renders each batch as it arrives. Nothing is held as whole-sheet
+// XML in memory. The output has no timestamps, so the same tables give the
+// same bytes.
+//
+// Rows are appended as XML into one reused buffer, with precomputed cell
+// reference prefixes and strconv's Append functions, so cells cost no
+// allocations. Deflate (BestSpeed, klauspost/compress) is most of the
+// remaining work: the parts are cut into 512 KiB chunks that are deflated
+// on their own goroutines while rows are rendered, and the chunks, each
+// ended by a sync flush, are joined into one deflate stream.
+//
+// Text is written as inline strings (t="inlineStr"). A shared-strings
+// table measured two to four times slower on SSOT-shaped data, whose
+// widest columns (provenance, secondary contacts) are unique per row, and
+// would have to be held until the end. Text is escaped as XML element
+// text needs: & < > as entity references (quotes need none outside
+// attributes); characters that XML 1.0 cannot carry (control characters
+// other than tab and line feed, and U+FFFE, U+FFFF) as Excel's _xHHHH_,
+// which Excel, LibreOffice, excelize and the reader here decode back to the
+// character; carriage return as _x000D_ too, because XML parsers turn it
+// into a line feed; an underscore that would start such an escape as
+// _x005F_. Bytes that are not UTF-8 become U+FFFD. Leading and trailing
+// white space is kept with xml:space="preserve". Text longer than 32,767
+// UTF-16 units and sheets beyond 1,048,575 data rows are errors naming the
+// sheet, row and column; Workbook.AddSheet reports them before anything is
+// written.
+//
+// Numbers are written in the shortest form that reads back to the same
+// float64 (exponent notation below 1e-6 and from 1e21), NaN and infinities
+// as text, booleans as t="b", dates and timestamps as 1900-system serials
+// with the formats yyyy-mm-dd and yyyy-mm-dd hh:mm:ss. Every sheet gets,
+// unless SheetOptions says otherwise, a bold, filled header with a bottom
+// border, frozen in view; an autofilter over the data; column widths fitted
+// to the first batch; and optional ColourBands as cellIs conditional
+// formats with stopIfTrue.
 package xlsxio
