@@ -1,12 +1,16 @@
 package refine
 
 import (
-	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"runtime"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hotpass/hotpass/internal/table"
 )
@@ -20,9 +24,11 @@ type Choice struct {
 	Reason   string `json:"reason"`
 }
 
-// ScoredContact is a contact with its best email and phone rated.
+// ScoredContact is a contact with its best email and phone rated. It
+// points at the record's Contact rather than copying it: an organisation
+// of many records holds many contacts.
 type ScoredContact struct {
-	Contact
+	*Contact
 	Email       string
 	EmailConf   float64
 	EmailStatus string
@@ -36,13 +42,32 @@ type ScoredContact struct {
 	seq         int
 }
 
+// FieldChoice is the Choice made for one field (or "contact_primary").
+type FieldChoice struct {
+	Field string
+	Choice
+}
+
+// Provenance holds one FieldChoice per chosen field, in field order.
+type Provenance []FieldChoice
+
+// Get returns the choice made for field.
+func (p Provenance) Get(field string) (Choice, bool) {
+	for _, fc := range p {
+		if fc.Field == field {
+			return fc.Choice, true
+		}
+	}
+	return Choice{}, false
+}
+
 // Organisation is one merged SSOT row before it is laid out as a table.
 type Organisation struct {
 	Fields     OrgFields
 	Slug       string
 	Datasets   []string
 	RecordIDs  []string
-	Provenance map[string]Choice
+	Provenance Provenance
 	Contacts   []ScoredContact
 	// Primary indexes Contacts, or is -1 without contacts.
 	Primary int
@@ -53,6 +78,8 @@ type Organisation struct {
 	ContactFlags []string
 	QualityScore float64
 	QualityFlags []string
+
+	provJSON string // rendered Provenance, set when merged
 }
 
 // Aggregate groups records by their key (see Normalise) and merges each
@@ -111,9 +138,11 @@ func (r *Refiner) mergeGroups(recs []Record, groups [][]int, workers int) []Orga
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var buf []byte
 			for lo := range next {
 				for g := lo; g < min(lo+chunk, len(groups)); g++ {
 					out[g] = r.merge(recs, groups[g])
+					buf = out[g].renderJSON(buf)
 				}
 			}
 		}()
@@ -172,12 +201,13 @@ func (r *Refiner) merge(recs []Record, members []int) Organisation {
 		ok, _ := r.better(&recs[ranked[i]], &recs[ranked[j]])
 		return ok
 	})
-	o := Organisation{Provenance: map[string]Choice{}, Primary: -1}
+	o := Organisation{Provenance: make(Provenance, 0, numOrgFields+1), Primary: -1}
+	cands := make([]int, 0, len(ranked))
 	for f := FieldNone + 1; f < numOrgFields; f++ {
 		if f == FieldRecordID || f == FieldRecordDate {
 			continue
 		}
-		var cands []int
+		cands = cands[:0]
 		for _, i := range ranked {
 			if recs[i].Fields[f] != "" {
 				cands = append(cands, i)
@@ -196,14 +226,14 @@ func (r *Refiner) merge(recs []Record, members []int) Organisation {
 			}
 			w := &recs[best]
 			o.Fields[f] = w.Fields[f]
-			o.Provenance[name] = Choice{Source: w.Dataset, RecordID: w.ID, Priority: w.Priority, Reason: "latest date"}
+			o.Provenance = append(o.Provenance, FieldChoice{name, Choice{Source: w.Dataset, RecordID: w.ID, Priority: w.Priority, Reason: "latest date"}})
 			continue
 		}
 		w := &recs[cands[0]]
 		if fieldInfos[f].kind == kindJoin && len(cands) > 1 {
 			o.Fields[f] = joinDistinct(recs, cands, f)
-			o.Provenance[name] = Choice{Source: w.Dataset, RecordID: w.ID, Priority: w.Priority,
-				Reason: fmt.Sprintf("joined %d", len(cands))}
+			o.Provenance = append(o.Provenance, FieldChoice{name, Choice{Source: w.Dataset, RecordID: w.ID, Priority: w.Priority,
+				Reason: "joined " + strconv.Itoa(len(cands))}})
 			continue
 		}
 		o.Fields[f] = w.Fields[f]
@@ -215,25 +245,33 @@ func (r *Refiner) merge(recs []Record, members []int) Organisation {
 			_, rule := r.better(w, &recs[cands[1]])
 			reason = r.reason(w, &recs[cands[1]], rule)
 		}
-		o.Provenance[name] = Choice{Source: w.Dataset, RecordID: w.ID, Priority: w.Priority, Reason: reason}
+		o.Provenance = append(o.Provenance, FieldChoice{name, Choice{Source: w.Dataset, RecordID: w.ID, Priority: w.Priority, Reason: reason}})
 	}
 	o.Slug = Slug(o.Fields[FieldOrganizationName])
 	if d, ok := ParseDate(o.Fields[FieldLastInteraction], DayFirst); ok {
 		o.LastInteraction, o.HasLast = d, true
 	}
-	sets := map[string]bool{}
-	ids := map[string]bool{}
+	// Groups are small, so linear searches beat maps until they are not.
+	var ids map[string]bool
+	if len(members) > smallGroup {
+		ids = make(map[string]bool, len(members))
+	}
+	o.RecordIDs = make([]string, 0, len(members))
 	for _, i := range members {
 		rec := &recs[i]
-		if !sets[rec.Dataset] {
-			sets[rec.Dataset] = true
+		if !slices.Contains(o.Datasets, rec.Dataset) {
 			o.Datasets = append(o.Datasets, rec.Dataset)
 		}
 		id := rec.Dataset + ":" + rec.ID
-		if !ids[id] {
+		if ids != nil {
+			if ids[id] {
+				continue
+			}
 			ids[id] = true
-			o.RecordIDs = append(o.RecordIDs, id)
+		} else if slices.Contains(o.RecordIDs, id) {
+			continue
 		}
+		o.RecordIDs = append(o.RecordIDs, id)
 	}
 	sort.Strings(o.Datasets)
 	r.scoreContacts(&o, recs, ranked)
@@ -267,21 +305,99 @@ func joinDistinct(recs []Record, cands []int, f Field) string {
 	return strings.Join(parts, "; ")
 }
 
+// smallGroup is the size up to which a group's duplicate checks scan a
+// slice instead of filling a map.
+const smallGroup = 16
+
+// sameContact reports whether two contacts are exact duplicates: the same
+// name (ignoring case), emails and phones.
+func sameContact(a, b *Contact) bool {
+	if !lowerEqual(a.Name, b.Name) || !slices.Equal(a.Emails, b.Emails) || len(a.Phones) != len(b.Phones) {
+		return false
+	}
+	for i := range a.Phones {
+		if a.Phones[i].E164 != b.Phones[i].E164 || a.Phones[i].Raw != b.Phones[i].Raw {
+			return false
+		}
+	}
+	return true
+}
+
+// lowerEqual reports whether a and b are equal once lowercased rune by
+// rune, the equality that contactHash hashes.
+func lowerEqual(a, b string) bool {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if ra != rb && unicode.ToLower(ra) != unicode.ToLower(rb) {
+			return false
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return a == b
+}
+
+// contactHash hashes what sameContact compares.
+func contactHash(seed maphash.Seed, c *Contact) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	var rb [utf8.UTFMax]byte
+	for _, r := range c.Name {
+		_, _ = h.Write(utf8.AppendRune(rb[:0], unicode.ToLower(r)))
+	}
+	_ = h.WriteByte(0)
+	for _, e := range c.Emails {
+		_, _ = h.WriteString(e)
+		_ = h.WriteByte(0)
+	}
+	_ = h.WriteByte(1)
+	for _, p := range c.Phones {
+		_, _ = h.WriteString(p.E164)
+		_ = h.WriteByte(0)
+		_, _ = h.WriteString(p.Raw)
+		_ = h.WriteByte(0)
+	}
+	return h.Sum64()
+}
+
 // scoreContacts rates every contact of the group, drops exact duplicates
 // and picks the primary: the best lead score, then the higher source
 // priority, then the first read.
 func (r *Refiner) scoreContacts(o *Organisation, recs []Record, ranked []int) {
 	site := o.Fields[FieldWebsite]
-	seen := map[string]bool{}
-	flags := map[string]bool{}
+	n := 0
+	for _, i := range ranked {
+		n += len(recs[i].Contacts)
+	}
+	if n == 0 {
+		return
+	}
+	o.Contacts = make([]ScoredContact, 0, n)
+	// Large groups find duplicates through a hash of each contact; small
+	// ones scan what they kept.
+	var seen map[uint64][]int
+	if n > smallGroup {
+		seen = make(map[uint64][]int, n)
+	}
+	var flags []string
+	flag := func(fl string) {
+		if !slices.Contains(flags, fl) {
+			flags = append(flags, fl)
+		}
+	}
 	seq := 0
 	for _, i := range ranked {
-		for _, c := range recs[i].Contacts {
-			key := strings.ToLower(c.Name) + "|" + strings.Join(c.Emails, ",") + "|" + phonesKey(c.Phones)
-			if seen[key] {
+		for ci := range recs[i].Contacts {
+			c := &recs[i].Contacts[ci]
+			if seen != nil {
+				h := contactHash(r.seed, c)
+				if slices.ContainsFunc(seen[h], func(k int) bool { return sameContact(o.Contacts[k].Contact, c) }) {
+					continue
+				}
+				seen[h] = append(seen[h], len(o.Contacts))
+			} else if slices.ContainsFunc(o.Contacts, func(sc ScoredContact) bool { return sameContact(sc.Contact, c) }) {
 				continue
 			}
-			seen[key] = true
 			sc := ScoredContact{Contact: c, EmailStatus: StatusUnknown, PhoneStatus: StatusUnknown, seq: seq}
 			seq++
 			for _, e := range c.Emails {
@@ -294,15 +410,15 @@ func (r *Refiner) scoreContacts(o *Organisation, recs []Record, ranked []int) {
 				sc.EmailStatus = StatusUndeliverable
 			}
 			for _, fl := range sc.EmailFlags {
-				flags[fl] = true
+				flag(fl)
 			}
 			if len(c.BadEmails) > 0 {
-				flags["invalid_email"] = true
+				flag("invalid_email")
 			}
 			for _, p := range c.Phones {
 				conf, status := r.scorer.Phone(p)
 				if !p.Valid {
-					flags["invalid_phone"] = true
+					flag("invalid_phone")
 					if sc.Phone.E164 == "" && sc.PhoneStatus == StatusUnknown {
 						sc.PhoneConf, sc.PhoneStatus = 0, StatusUndeliverable
 					}
@@ -332,23 +448,10 @@ func (r *Refiner) scoreContacts(o *Organisation, recs []Record, ranked []int) {
 		if len(o.Contacts) > 1 {
 			reason = fmt.Sprintf("lead %.3f best of %d", p.Lead, len(o.Contacts))
 		}
-		o.Provenance["contact_primary"] = Choice{Source: p.Dataset, RecordID: p.RecordID, Priority: p.Priority, Reason: reason}
+		o.Provenance = append(o.Provenance, FieldChoice{"contact_primary", Choice{Source: p.Dataset, RecordID: p.RecordID, Priority: p.Priority, Reason: reason}})
 	}
-	for fl := range flags {
-		o.ContactFlags = append(o.ContactFlags, fl)
-	}
-	sort.Strings(o.ContactFlags)
-}
-
-func phonesKey(ps []Phone) string {
-	var b strings.Builder
-	for _, p := range ps {
-		b.WriteString(p.E164)
-		b.WriteByte(',')
-		b.WriteString(p.Raw)
-		b.WriteByte(';')
-	}
-	return b.String()
+	sort.Strings(flags)
+	o.ContactFlags = flags
 }
 
 // qualityFields are the fields data_quality_score counts.
@@ -376,11 +479,112 @@ func (r *Refiner) scoreQuality(o *Organisation) {
 	o.QualityScore = round3(float64(n) / float64(len(qualityFields)))
 }
 
-// ProvenanceJSON renders the provenance as compact JSON with keys sorted.
+// ProvenanceJSON renders the provenance as compact JSON, an object keyed
+// by field name with keys sorted, as encoding/json renders a map (HTML
+// characters escaped included).
 func (o *Organisation) ProvenanceJSON() string {
-	b, err := json.Marshal(o.Provenance)
-	if err != nil {
-		return "{}" // unreachable: Choice holds only strings and ints
+	if o.provJSON != "" {
+		return o.provJSON
 	}
-	return string(b)
+	return string(o.Provenance.AppendJSON(nil))
+}
+
+// AppendJSON appends the provenance as ProvenanceJSON renders it.
+func (p Provenance) AppendJSON(dst []byte) []byte {
+	// Insertion sort of indices: a provenance has a few dozen entries at
+	// most, already nearly in order, and sort.Slice would allocate.
+	var buf [numOrgFields + 4]int
+	order := buf[:0]
+	if len(p) > len(buf) {
+		order = make([]int, 0, len(p))
+	}
+	for i := range p {
+		j := len(order)
+		order = append(order, i)
+		for ; j > 0 && p[order[j-1]].Field > p[i].Field; j-- {
+			order[j] = order[j-1]
+		}
+		order[j] = i
+	}
+	dst = append(dst, '{')
+	for k, i := range order {
+		if k > 0 {
+			dst = append(dst, ',')
+		}
+		c := &p[i]
+		dst = appendJSONString(dst, c.Field)
+		dst = append(dst, `:{"source":`...)
+		dst = appendJSONString(dst, c.Source)
+		dst = append(dst, `,"record_id":`...)
+		dst = appendJSONString(dst, c.RecordID)
+		dst = append(dst, `,"priority":`...)
+		dst = strconv.AppendInt(dst, int64(c.Priority), 10)
+		dst = append(dst, `,"reason":`...)
+		dst = appendJSONString(dst, c.Reason)
+		dst = append(dst, '}')
+	}
+	return append(dst, '}')
+}
+
+// renderJSON sets provJSON, so that the merge workers rather than the
+// sequential Build pay for it.
+func (o *Organisation) renderJSON(buf []byte) []byte {
+	buf = o.Provenance.AppendJSON(buf[:0])
+	o.provJSON = string(buf)
+	return buf
+}
+
+// appendJSONString appends s as a JSON string exactly as encoding/json
+// writes it: HTML characters and U+2028/U+2029 escaped, invalid UTF-8
+// replaced by U+FFFD.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '"', '\\':
+				dst = append(dst, '\\', b)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }

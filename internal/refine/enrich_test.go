@@ -17,9 +17,9 @@ func TestEnrich(t *testing.T) {
 	orgs[0].Fields = fieldsWith("Eagle Flight Academy", "")
 	orgs[1].Fields = fieldsWith("Kestrel Charters", "https://kestrel.aero")
 	orgs[2].Fields = fieldsWith("Protea Holdings", "")
-	orgs[0].Contacts = []refine.ScoredContact{{Email: "jo@eagleflight.co.za"}}
+	orgs[0].Contacts = []refine.ScoredContact{{Contact: &refine.Contact{}, Email: "jo@eagleflight.co.za"}}
 	orgs[0].Primary = 0
-	orgs[2].Contacts = []refine.ScoredContact{{Email: "owner@gmail.com"}}
+	orgs[2].Contacts = []refine.ScoredContact{{Contact: &refine.Contact{}, Email: "owner@gmail.com"}}
 	orgs[2].Primary = 0
 	ssot, err := refine.Build(orgs)
 	if err != nil {

@@ -1,6 +1,7 @@
 package refine
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -92,6 +93,34 @@ func FuzzParseDate(f *testing.F) {
 		iso := formatDate(d)
 		if again, ok := ParseDate(iso, DayFirst); !ok || again != d {
 			t.Fatalf("ParseDate(%q) = %s, which reads back as %v %v", s, iso, again, ok)
+		}
+	})
+}
+
+// The hand-written provenance encoder must render exactly what
+// encoding/json renders for the same map, whatever the source values
+// hold.
+func FuzzProvenanceJSON(f *testing.F) {
+	for _, s := range []string{"Reachout Database", "a\"b\\c", "<script>&amp;", "tab\there\nnew", "\x00\x1f\x7f", "caf\xc3\xa9 \xff\xfe", "line\u2028sep\u2029", "\b\f"} {
+		f.Add(s, s+"!1", 3)
+	}
+	f.Fuzz(func(t *testing.T, source, recordID string, priority int) {
+		p := Provenance{
+			{Field: "website", Choice: Choice{Source: source, RecordID: recordID, Priority: priority, Reason: "only value"}},
+			{Field: "area", Choice: Choice{Source: recordID, RecordID: source, Priority: -priority, Reason: source}},
+			{Field: "contact_primary", Choice: Choice{Source: source, Reason: "lead 0.500 best of 2"}},
+		}
+		m := map[string]Choice{}
+		for _, fc := range p {
+			m[fc.Field] = fc.Choice
+		}
+		want, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := Organisation{Provenance: p}
+		if got := o.ProvenanceJSON(); got != string(want) {
+			t.Fatalf("ProvenanceJSON:\n got %s\nwant %s", got, want)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package refine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -116,6 +118,17 @@ type IngestStats struct {
 	Contacts    int `json:"contacts"`
 }
 
+func (s *IngestStats) add(o IngestStats) {
+	s.Files += o.Files
+	s.Sheets += o.Sheets
+	s.Rows += o.Rows
+	s.SkippedRows += o.SkippedRows
+	s.JoinedRows += o.JoinedRows
+	s.Unjoined += o.Unjoined
+	s.Records += o.Records
+	s.Contacts += o.Contacts
+}
+
 // Batch is the result of Ingest.
 type Batch struct {
 	Records   []Record
@@ -207,25 +220,27 @@ func (r *Refiner) Ingest(ctx context.Context, o IngestOptions) (*Batch, error) {
 		return nil, fmt.Errorf("%w: no file in %s matches the profile's sources (%s); files there: %s",
 			ErrNoSources, o.Dir, quoteList(tried), listDir(o.Dir))
 	}
-	if err := readSheets(ctx, jobs, o.Workers); err != nil {
+	parts, err := r.readAndAssemble(ctx, fileOrder, jobs, o.Workers)
+	if err != nil {
 		return nil, err
 	}
-	// Assemble in profile order so that results do not depend on which
-	// read finished first.
+	// Join the per-file parts in profile order so that results do not
+	// depend on which read finished first.
+	nrec := 0
+	for _, p := range parts {
+		nrec += len(p.Records)
+	}
+	b.Records = slices.Grow(b.Records, nrec)
 	seq := 0
-	for si := range r.profile.Sources {
-		src := &r.profile.Sources[si]
-		for _, f := range fileOrder[si] {
-			var fileJobs []*sheetJob
-			for _, j := range jobs {
-				if j.src == si && j.file == f {
-					fileJobs = append(fileJobs, j)
-				}
-			}
-			if err := r.assembleFile(b, src, si, f, fileJobs, &seq); err != nil {
-				return nil, err
-			}
+	for _, p := range parts {
+		for i := range p.Records {
+			p.Records[i].seq = seq
+			seq++
 		}
+		b.Records = append(b.Records, p.Records...)
+		b.Warnings = append(b.Warnings, p.Warnings...)
+		b.Unmatched = append(b.Unmatched, p.Unmatched...)
+		b.Stats.add(p.Stats)
 	}
 	for _, nt := range o.Tables {
 		if err := r.assembleTable(b, nt, &seq); err != nil {
@@ -346,25 +361,86 @@ func sheetJobs(si int, src *Source, file string) ([]*sheetJob, []Warning, error)
 	return jobs, warns, nil
 }
 
-// readSheets reads every job's table in parallel.
-func readSheets(ctx context.Context, jobs []*sheetJob, workers int) error {
+// readAndAssemble reads every sheet and turns each file's sheets into
+// records as soon as that file's reads are done, so that assembling one
+// file overlaps reading the others. Reads share workers slots, largest
+// file first; parts come back in profile order, one per file, with
+// sequence numbers still to be assigned.
+func (r *Refiner) readAndAssemble(ctx context.Context, fileOrder [][]string, jobs []*sheetJob, workers int) ([]*Batch, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	type fileWork struct {
+		si   int
+		file string
+		size int64
+		jobs []*sheetJob
+		part *Batch
+	}
+	var files []*fileWork
+	for si, fs := range fileOrder {
+		for _, f := range fs {
+			fw := &fileWork{si: si, file: f}
+			if fi, err := os.Stat(f); err == nil {
+				fw.size = fi.Size()
+			}
+			for _, j := range jobs {
+				if j.src == si && j.file == f {
+					fw.jobs = append(fw.jobs, j)
+				}
+			}
+			files = append(files, fw)
+		}
+	}
+	// Start the largest files first: the slowest read should not be the
+	// last one to begin.
+	order := slices.Clone(files)
+	slices.SortStableFunc(order, func(a, b *fileWork) int { return cmp.Compare(b.size, a.size) })
+	slots := make(chan struct{}, workers)
 	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(workers)
-	// Largest sheets first would balance better, but sizes are unknown
-	// before reading; file order is a fair proxy.
-	for _, j := range jobs {
+	for _, fw := range order {
 		g.Go(func() error {
-			if err := ctx.Err(); err != nil {
+			rg, rctx := errgroup.WithContext(ctx)
+			for _, j := range fw.jobs {
+				rg.Go(func() error {
+					select {
+					case slots <- struct{}{}:
+					case <-rctx.Done():
+						return rctx.Err()
+					}
+					defer func() { <-slots }()
+					if err := rctx.Err(); err != nil {
+						return err
+					}
+					j.t, j.warns, j.err = readTable(j.file, j.name)
+					return j.err
+				})
+			}
+			if err := rg.Wait(); err != nil {
 				return err
 			}
-			j.t, j.warns, j.err = readTable(j.file, j.name)
-			return j.err
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			defer func() { <-slots }()
+			fw.part = &Batch{}
+			err := r.assembleFile(fw.part, &r.profile.Sources[fw.si], fw.si, fw.file, fw.jobs)
+			for _, j := range fw.jobs {
+				j.t = nil // the records hold what is needed; free the cells
+			}
+			return err
 		})
 	}
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	parts := make([]*Batch, len(files))
+	for i, fw := range files {
+		parts[i] = fw.part
+	}
+	return parts, nil
 }
 
 // ReadTable reads a lookup or source table from an xlsx (sheet "" means
@@ -425,8 +501,15 @@ const maxReaderWarnings = 10
 
 // assembleFile turns one file's sheets into records: organisation sheets
 // first, then joined sheets onto them.
-func (r *Refiner) assembleFile(b *Batch, src *Source, si int, file string, jobs []*sheetJob, seq *int) error {
+func (r *Refiner) assembleFile(b *Batch, src *Source, si int, file string, jobs []*sheetJob) error {
 	start := len(b.Records)
+	n := 0
+	for _, j := range jobs {
+		if src.Sheets[j.sheet].Join == nil {
+			n += j.t.NumRows()
+		}
+	}
+	b.Records = slices.Grow(b.Records, n)
 	for _, primary := range []bool{true, false} {
 		for _, j := range jobs {
 			sh := &src.Sheets[j.sheet]
@@ -463,7 +546,7 @@ func (r *Refiner) assembleFile(b *Batch, src *Source, si int, file string, jobs 
 			rs := rowSource{dataset: src.Name, priority: src.Priority, file: file, sheet: sheetName, t: j.t, m: m,
 				constants: mergeConstants(sh.Constants, src.Constants)}
 			if primary {
-				r.addRecords(b, rs, seq)
+				r.addRecords(b, rs)
 				continue
 			}
 			r.joinRows(b, rs, sh.Join, b.Records[start:])
@@ -474,6 +557,7 @@ func (r *Refiner) assembleFile(b *Batch, src *Source, si int, file string, jobs 
 
 // assembleTable adds an upstream table as one organisation sheet.
 func (r *Refiner) assembleTable(b *Batch, nt NamedTable, seq *int) error {
+	first := len(b.Records)
 	m, err := r.defaults.Match(nt.Table.Schema().Names())
 	if err != nil {
 		var me *MissingColumnsError
@@ -488,7 +572,11 @@ func (r *Refiner) assembleTable(b *Batch, nt NamedTable, seq *int) error {
 		b.Unmatched = append(b.Unmatched, Unmatched{Dataset: nt.Name, Columns: m.Unmatched})
 		b.warn(Warning{Dataset: nt.Name, Message: fmt.Sprintf("columns not mapped to any field, ignored: %s", quoteList(m.Unmatched))})
 	}
-	r.addRecords(b, rowSource{dataset: nt.Name, priority: nt.Priority, sheet: nt.Name, t: nt.Table, m: m}, seq)
+	r.addRecords(b, rowSource{dataset: nt.Name, priority: nt.Priority, sheet: nt.Name, t: nt.Table, m: m})
+	for i := first; i < len(b.Records); i++ {
+		b.Records[i].seq = *seq
+		*seq++
+	}
 	return nil
 }
 
@@ -570,7 +658,9 @@ func mergeValue(kind fieldKind, have, v string) string {
 	return have + "; " + v
 }
 
-func (r *Refiner) addRecords(b *Batch, rs rowSource, seq *int) {
+// addRecords adds a record per named row of an organisation sheet. The
+// caller numbers them (Record.seq) once the order of all inputs is known.
+func (r *Refiner) addRecords(b *Batch, rs rowSource) {
 	n := rs.t.NumRows()
 	for i := 0; i < n; i++ {
 		rec := Record{Dataset: rs.dataset, Priority: rs.priority, File: rs.file, Sheet: rs.sheet, Row: i + 2}
@@ -594,8 +684,6 @@ func (r *Refiner) addRecords(b *Batch, rs rowSource, seq *int) {
 			c.Dataset, c.RecordID, c.Priority = rs.dataset, rec.ID, rs.priority
 			rec.Contacts = append(rec.Contacts, c)
 		}
-		rec.seq = *seq
-		*seq++
 		b.Records = append(b.Records, rec)
 	}
 }

@@ -167,40 +167,51 @@ func ParquetSibling(xlsxPath string) string {
 	return strings.TrimSuffix(xlsxPath, filepath.Ext(xlsxPath)) + ".parquet"
 }
 
-// WriteOutputs writes the SSOT workbook at path (a Data sheet with a
-// styled, frozen, filtered header and data_quality_score colour bands, and
-// a Summary sheet) and the SSOT table as Parquet next to it. Each file is
-// written to a temporary file and renamed into place. It returns the
-// Parquet path.
+// WriteOutputs writes the SSOT workbook at path (see WriteWorkbook) and
+// the SSOT table as Parquet next to it (see ParquetSibling), each to a
+// temporary file renamed into place. It returns the Parquet path.
 func WriteOutputs(path string, ssot, summary *table.Table, th Thresholds) (string, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return "", fmt.Errorf("write %s: %w", path, err)
-	}
-	wb := xlsxio.NewWorkbook()
-	if err := wb.AddSheet("Data", ssot, xlsxio.SheetOptions{Bands: Bands(th)}); err != nil {
-		_ = wb.Close()
-		return "", fmt.Errorf("write %s: Data sheet: %w", path, err)
-	}
-	if err := wb.AddSheet("Summary", summary, xlsxio.SheetOptions{NoAutoFilter: true}); err != nil {
-		_ = wb.Close()
-		return "", fmt.Errorf("write %s: Summary sheet: %w", path, err)
-	}
-	// The Parquet copy is written while the workbook is saved: saving
-	// compresses on one core.
+	// The Parquet copy is written while the workbook is saved: each
+	// encoder keeps one core busy.
 	pq := ParquetSibling(path)
 	pqErr := make(chan error, 1)
 	go func() { pqErr <- writeParquet(pq, ssot) }()
-	err := wb.Save(path)
+	err := WriteWorkbook(path, ssot, summary, th)
 	if perr := <-pqErr; err == nil && perr != nil {
 		return "", perr
 	}
 	if err != nil {
-		return "", fmt.Errorf("write %s: %w", path, err)
+		return "", err
 	}
 	return pq, nil
 }
 
+// WriteWorkbook writes the SSOT workbook at path atomically: a Data sheet
+// with a styled, frozen, filtered header and data_quality_score colour
+// bands, and a Summary sheet.
+func WriteWorkbook(path string, ssot, summary *table.Table, th Thresholds) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	wb := xlsxio.NewWorkbook()
+	if err := wb.AddSheet("Data", ssot, xlsxio.SheetOptions{Bands: Bands(th)}); err != nil {
+		_ = wb.Close()
+		return fmt.Errorf("write %s: Data sheet: %w", path, err)
+	}
+	if err := wb.AddSheet("Summary", summary, xlsxio.SheetOptions{NoAutoFilter: true}); err != nil {
+		_ = wb.Close()
+		return fmt.Errorf("write %s: Summary sheet: %w", path, err)
+	}
+	if err := wb.Save(path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
 func writeParquet(path string, t *table.Table) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
 	w, err := parquetio.Create(path, t.Schema(), parquetio.WriteOptions{})
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)

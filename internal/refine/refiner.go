@@ -3,6 +3,7 @@ package refine
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"strings"
 )
 
@@ -21,6 +22,7 @@ type Refiner struct {
 	rules     []string
 	scorer    *Scorer
 	constants [numOrgFields]string
+	seed      maphash.Seed // for duplicate-contact checks
 }
 
 // DefaultRegion is the phone region used when a profile names none.
@@ -36,7 +38,7 @@ func New(p *Profile) (*Refiner, error) {
 		}
 		return nil, errors.Join(errs...)
 	}
-	r := &Refiner{profile: p, region: p.Normalisation.DefaultCountry, coreKey: p.Aggregation.GroupKey == GroupCoreSlug}
+	r := &Refiner{profile: p, seed: maphash.MakeSeed(), region: p.Normalisation.DefaultCountry, coreKey: p.Aggregation.GroupKey == GroupCoreSlug}
 	if r.region == "" {
 		r.region = DefaultRegion
 	}

@@ -7,6 +7,7 @@ package enrich
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
@@ -180,6 +181,7 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 		env.Log.Info("coverage", "field", c.Field, "before", c.Before, "after", c.After, "rows", c.Rows)
 	}
 	attrs["coverage"] = coverage
+	var res *engine.Result
 	if t.output != "" {
 		path := env.ResolvePath(t.output)
 		start := time.Now()
@@ -189,16 +191,35 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 			exps, th = t.ref.Profile().Quality.Expectations, t.ref.Profile().Quality.Thresholds
 		}
 		ev := quality.Evaluate(out, exps)
-		pq, err := refine.WriteOutputs(path, out, refine.Summary(out, ev, nil), th)
-		if err != nil {
-			return nil, err
+		// The output is kept while the workbook is written, each on its
+		// own core; the Parquet file beside the workbook is then a copy
+		// of the kept one rather than a second encoding.
+		type kept struct {
+			res *engine.Result
+			err error
+		}
+		keptCh := make(chan kept, 1)
+		go func() {
+			res, err := tableio.Persist(env, out, int64(in.NumRows()))
+			keptCh <- kept{res, err}
+		}()
+		werr := refine.WriteWorkbook(path, out, refine.Summary(out, ev, nil), th)
+		k := <-keptCh
+		if werr != nil {
+			return nil, werr
+		}
+		if k.err != nil {
+			return nil, k.err
+		}
+		pq := refine.ParquetSibling(path)
+		if err := tableio.CopyKept(tableio.OutputPath(env), pq); err != nil {
+			return nil, fmt.Errorf("write %s: %w", pq, err)
 		}
 		attrs["output"], attrs["output_parquet"] = path, pq
 		attrs["write_ms"] = time.Since(start).Milliseconds()
 		env.Log.Info("wrote SSOT workbook", "path", path, "parquet", pq)
-	}
-	res, err := tableio.Persist(env, out, int64(in.NumRows()))
-	if err != nil {
+		res = k.res
+	} else if res, err = tableio.Persist(env, out, int64(in.NumRows())); err != nil {
 		return nil, err
 	}
 	for k, v := range attrs {

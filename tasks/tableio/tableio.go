@@ -54,12 +54,34 @@ func Persist(env *engine.Env, t *table.Table, rowsIn int64) (*engine.Result, err
 	if err := w.Close(); err != nil {
 		return nil, fmt.Errorf("keep output %s: %w", path, err)
 	}
+	return keptResult(t, rowsIn, path), nil
+}
+
+// PersistInput is Persist for a task whose output may be its input
+// unchanged (a validation that dropped nothing): then the table that
+// upstream task inputID kept in this run is copied rather than encoded
+// again.
+func PersistInput(env *engine.Env, t *table.Table, rowsIn int64, inputID string) (*engine.Result, error) {
+	if in, err := Input(env, inputID); err == nil && in == t {
+		if kept, ok := Kept(env, inputID); ok {
+			path := OutputPath(env)
+			if err := CopyKept(kept, path); err != nil {
+				return nil, fmt.Errorf("keep output %s: %w", path, err)
+			}
+			return keptResult(t, rowsIn, path), nil
+		}
+	}
+	return Persist(env, t, rowsIn)
+}
+
+// keptResult is the result of a task that kept t at path.
+func keptResult(t *table.Table, rowsIn int64, path string) *engine.Result {
 	return &engine.Result{
 		Output:  t,
 		RowsIn:  rowsIn,
 		RowsOut: int64(t.NumRows()),
 		Attrs:   map[string]any{"output": filepath.Base(path), "columns": t.NumCols()},
-	}, nil
+	}
 }
 
 // Reload is the engine.OutputLoader of table-producing tasks: it reads the
@@ -82,11 +104,7 @@ func Reload(env *engine.Env, prevRunDir string) (*engine.Result, error) {
 	if err := copyFile(prev, OutputPath(env)); err != nil {
 		return nil, fmt.Errorf("reuse output of %s: %w", env.TaskID, err)
 	}
-	return &engine.Result{
-		Output:  t,
-		RowsOut: int64(t.NumRows()),
-		Attrs:   map[string]any{"output": filepath.Base(OutputPath(env)), "columns": t.NumCols()},
-	}, nil
+	return keptResult(t, 0, OutputPath(env)), nil
 }
 
 func copyFile(from, to string) error { return CopyKept(from, to) }
@@ -149,12 +167,7 @@ func PersistStream(ctx context.Context, env *engine.Env, r table.Reader) (*engin
 	if err != nil {
 		return nil, err
 	}
-	return &engine.Result{
-		Output:  t,
-		RowsIn:  int64(t.NumRows()),
-		RowsOut: int64(t.NumRows()),
-		Attrs:   map[string]any{"output": filepath.Base(path), "columns": t.NumCols()},
-	}, nil
+	return keptResult(t, int64(t.NumRows()), path), nil
 }
 
 // Kept returns the path of the table an upstream task kept in this run

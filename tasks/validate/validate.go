@@ -217,7 +217,7 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 		env.Log.Warn("dropped rows failing expectations", "rows", rejects.NumRows(), "rejects", path)
 		out = kept
 	}
-	res, err := tableio.Persist(env, out, int64(in.NumRows()))
+	res, err := tableio.PersistInput(env, out, int64(in.NumRows()), t.input)
 	if err != nil {
 		return nil, err
 	}

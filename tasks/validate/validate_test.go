@@ -1,6 +1,7 @@
 package validate_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/hotpass/hotpass/internal/synth"
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/csvio"
+	"github.com/hotpass/hotpass/internal/table/parquetio"
 	"github.com/hotpass/hotpass/tasks"
 
 	_ "github.com/hotpass/hotpass/tasks/refine"
@@ -103,6 +105,81 @@ tasks:
 	}
 	if fails, ok := check.Attrs["failures"].(map[string]int); !ok || len(fails) != 2 || fails["not_null(website)"] == 0 {
 		t.Errorf("failures attr %#v", check.Attrs["failures"])
+	}
+}
+
+// A validation that lets every row through keeps byte for byte the file
+// its input kept; one that drops rows keeps only the rows that passed.
+func TestKeptOutput(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if _, err := synth.WriteAviationWorkbooks(filepath.Join(dir, "data"), 5, 80); err != nil {
+		t.Fatal(err)
+	}
+	p, err := load(t, dir, `version: 1
+name: kept
+tasks:
+  refine:
+    type: refine
+    with: {profile: aviation, input_dir: data}
+  warn:
+    type: validate
+    with:
+      input: refine
+      policy: warn
+      expectations:
+        - {expect: not_null, column: website}
+  drop:
+    type: validate
+    with:
+      input: refine
+      policy: drop
+      rejects: out/rejects.csv
+      expectations:
+        - {expect: not_null, column: website}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := p.Run(context.Background(), engine.RunOptions{StateDir: filepath.Join(dir, ".hotpass")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"refine", "warn", "drop"} {
+		if tr := rec.Task(id); tr.Status != engine.StatusSucceeded {
+			t.Fatalf("%s: %s %s", id, tr.Status, tr.Error)
+		}
+	}
+	read := func(name string) ([]byte, *table.Table) {
+		t.Helper()
+		path := filepath.Join(dir, ".hotpass", "runs", rec.RunID, name)
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := parquetio.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		tb, err := table.ReadAll(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw, tb
+	}
+	refRaw, refT := read("refine.parquet")
+	warnRaw, warnT := read("warn.parquet")
+	_, dropT := read("drop.parquet")
+	if !bytes.Equal(refRaw, warnRaw) || warnT.NumRows() != refT.NumRows() {
+		t.Errorf("warn kept %d bytes / %d rows, refine %d bytes / %d rows: want the same file", len(warnRaw), warnT.NumRows(), len(refRaw), refT.NumRows())
+	}
+	dropped, _ := rec.Task("drop").Attrs["rows_dropped"].(int)
+	if dropped == 0 || dropT.NumRows() != refT.NumRows()-dropped {
+		t.Errorf("drop kept %d rows of %d with %d dropped", dropT.NumRows(), refT.NumRows(), dropped)
+	}
+	if web := dropT.ColumnByName("website"); web.NullCount() != 0 {
+		t.Errorf("drop kept %d rows without a website", web.NullCount())
 	}
 }
 

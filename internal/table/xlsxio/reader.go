@@ -37,6 +37,13 @@ type Reader struct {
 	done       bool
 	err        error
 	closed     bool
+
+	// deferMerges names the columns before the merged ranges, listed
+	// after the cell data, are known: ReadFile reads to the end anyway and
+	// renames afterwards, saving a second decompression of the sheet.
+	deferMerges bool
+	header      []rawCell
+	headerWarns [2]int // r.warnings[0:1] came from naming the header
 }
 
 type sheetRow struct {
@@ -49,6 +56,10 @@ type sheetRow struct {
 // known at once. Errors name the file, and the sheet and cell when one is
 // at fault.
 func Open(path string, opts ReadOptions) (*Reader, error) {
+	return open(path, opts, false)
+}
+
+func open(path string, opts ReadOptions, deferMerges bool) (*Reader, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -57,7 +68,10 @@ func Open(path string, opts ReadOptions) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Reader{file: path, opts: opts, pkg: p, date1904: p.date1904, nulls: opts.NullValues}
+	r := &Reader{file: path, opts: opts, pkg: p, date1904: p.date1904, nulls: opts.NullValues,
+		// Type overrides are checked against the final names, so they
+		// need the merges first.
+		deferMerges: deferMerges && len(opts.Types) == 0}
 	if err := r.init(); err != nil {
 		_ = r.Close()
 		return nil, err
@@ -68,11 +82,14 @@ func Open(path string, opts ReadOptions) (*Reader, error) {
 // ReadFile reads a whole sheet into memory and returns it with the
 // reader's warnings.
 func ReadFile(path string, opts ReadOptions) (*table.Table, []Warning, error) {
-	r, err := Open(path, opts)
+	r, err := open(path, opts, true)
 	if err != nil {
 		return nil, nil, err
 	}
 	t, err := table.ReadAll(r)
+	if err == nil && r.deferMerges {
+		t, err = r.applyMerges(t)
+	}
 	cerr := r.Close()
 	if err == nil {
 		err = cerr
@@ -103,6 +120,17 @@ func (r *Reader) init() error {
 	if err != nil {
 		return err
 	}
+	if r.deferMerges {
+		header, err := r.readHeaderAndSample(ref.part, sst, styles)
+		if err != nil {
+			return err
+		}
+		r.header = header
+		r.headerWarns[0] = len(r.warnings)
+		err = r.decideSchema(header, nil)
+		r.headerWarns[1] = len(r.warnings)
+		return err
+	}
 	// Merged ranges are listed after the cell data; finding them takes a
 	// pass over the whole part, which runs alongside the header and sample
 	// read below.
@@ -130,6 +158,41 @@ func (r *Reader) init() error {
 		return fmt.Errorf("%s: sheet %q: %w", r.file, r.sheet, merged.err)
 	}
 	return r.decideSchema(header, merged.ranges)
+}
+
+// applyMerges renames the columns of t, read with deferMerges, whose
+// header cells turn out to lie in a merged range, and puts the header
+// warnings right.
+func (r *Reader) applyMerges(t *table.Table) (*table.Table, error) {
+	merges, err := r.sc.tailMerges()
+	if err != nil {
+		return nil, r.scanErr(err)
+	}
+	touched := false
+	for col := 1; col <= r.ncols && !touched; col++ {
+		touched = inMerge(merges, col, r.opts.HeaderRow) != nil
+	}
+	if !touched {
+		return t, nil
+	}
+	later := slices.Clone(r.warnings[r.headerWarns[1]:])
+	r.warnings = r.warnings[:r.headerWarns[0]]
+	names := r.headerNames(r.header, merges)
+	r.warnings = append(r.warnings, later...)
+	fields := r.schema.Fields()
+	for i := range fields {
+		fields[i].Name = names[i]
+	}
+	schema, err := table.NewSchema(fields...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: sheet %q: %w", r.file, r.sheet, err)
+	}
+	r.schema = schema
+	cols := make([]*table.Column, t.NumCols())
+	for i := range cols {
+		cols[i] = t.Column(i)
+	}
+	return table.New(schema, cols)
 }
 
 func (r *Reader) readHeaderAndSample(part string, sst []string, styles []fmtKind) ([]rawCell, error) {

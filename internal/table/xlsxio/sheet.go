@@ -308,6 +308,12 @@ func cellRef(col, row int) string {
 	return columnName(col) + strconv.Itoa(row)
 }
 
+// tailMerges reads the rest of the part once nextRow has returned io.EOF
+// and returns the merged ranges listed there.
+func (s *sheetScanner) tailMerges() ([]cellRange, error) {
+	return collectMerges(s.x, s.part)
+}
+
 // scanMergedCells finds the <mergeCell ref="..."/> elements after
 // </sheetData>. The end tag is located with a plain byte search, which is
 // exact because cell text cannot contain an unescaped '<'; only the short
@@ -362,7 +368,12 @@ func findEndTag(b, name []byte) int {
 }
 
 func parseMergeTail(r io.Reader, part string) ([]cellRange, error) {
-	x := newXMLScanner(r)
+	return collectMerges(newXMLScanner(r), part)
+}
+
+// collectMerges reads x to the end of the part, collecting the ranges of
+// its <mergeCell> elements.
+func collectMerges(x *xmlScanner, part string) ([]cellRange, error) {
 	var out []cellRange
 	for {
 		if err := x.next(); err != nil {
