@@ -42,3 +42,11 @@ if command -v npm >/dev/null 2>&1; then
     echo "(DuckDB could not be installed from the npm registry; skipped)"
   fi
 fi
+
+echo "== orchestrate --profile aviation on 100,000 synthetic organisations (refine, validate, enrich, SSOT workbook)"
+$bin gen aviation --dir "$out/aviation100k" --orgs 100000 >/dev/null
+/usr/bin/time -o "$out/t" -f "%e s wall, %U s user, %M KB max RSS" $bin orchestrate --profile aviation --no-progress \
+  --input-dir "$out/aviation100k" --output-path "$out/aviation100k-out/refined.xlsx" --report-path "$out/aviation100k-out/report" \
+  --state-dir "$out/state" >"$out/orchestrate.log" 2>&1 || { cat "$out/orchestrate.log"; exit 1; }
+cat "$out/t"
+grep -E '^(refine|validate|enrich) ' "$out/orchestrate.log" || true

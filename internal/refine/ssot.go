@@ -1,6 +1,7 @@
 package refine
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/hotpass/hotpass/internal/table"
@@ -134,7 +135,11 @@ func Build(orgs []Organisation) (*table.Table, error) {
 		if o.Primary >= 0 {
 			primaryEmail, primaryPhone = o.Contacts[o.Primary].Email, o.Contacts[o.Primary].Phone.E164
 		}
-		seen := map[string]bool{primaryEmail: true, primaryPhone: true, "": true}
+		// At most maxSecondary of each are kept, so scanning what was kept
+		// is cheaper than a map.
+		taken := func(v string, kept []string) bool {
+			return v == "" || v == primaryEmail || v == primaryPhone || slices.Contains(kept, v)
+		}
 		for ci := range o.Contacts {
 			c := &o.Contacts[ci]
 			if c.Email != "" {
@@ -147,14 +152,12 @@ func Build(orgs []Organisation) (*table.Table, error) {
 			}
 			leadSum += c.Lead
 			for _, e := range c.Emails {
-				if !seen[e] && len(secEmails) < maxSecondary {
-					seen[e] = true
+				if len(secEmails) < maxSecondary && !taken(e, secEmails) && !slices.Contains(secPhones, e) {
 					secEmails = append(secEmails, e)
 				}
 			}
 			for _, p := range c.Phones {
-				if p.Valid && !seen[p.E164] && len(secPhones) < maxSecondary {
-					seen[p.E164] = true
+				if p.Valid && len(secPhones) < maxSecondary && !taken(p.E164, secPhones) && !slices.Contains(secEmails, p.E164) {
 					secPhones = append(secPhones, p.E164)
 				}
 			}
