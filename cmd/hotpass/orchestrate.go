@@ -109,6 +109,9 @@ func runOrchestrate(ctx context.Context, stdout, stderr io.Writer, g *globals, o
 	if o.reportPath == "" {
 		o.reportPath = filepath.Join("dist", o.profile, "quality-report")
 	}
+	// Both report files share the stem, so a path naming either one means
+	// the same thing.
+	o.reportPath = strings.TrimSuffix(strings.TrimSuffix(o.reportPath, ".html"), ".json")
 	params := map[string]string{"policy": o.policy}
 	restore, err := entityResolutionParams(o, params)
 	if err != nil {

@@ -16,7 +16,7 @@ func TestOrchestrateAviation(t *testing.T) {
 	out := t.TempDir()
 	stdout, stderr, code := cli(t, "orchestrate", "--no-progress", "--state-dir", filepath.Join(out, "state"),
 		"--profile", "aviation", "--input-dir", "../../examples/aviation/data",
-		"--output-path", filepath.Join(out, "refined.xlsx"), "--report-path", filepath.Join(out, "report"))
+		"--output-path", filepath.Join(out, "refined.xlsx"), "--report-path", filepath.Join(out, "report.html"))
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -27,6 +27,9 @@ func TestOrchestrateAviation(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "workbook: "+filepath.Join(out, "refined.xlsx")) {
 		t.Errorf("output does not say where the workbook landed:\n%s", stdout)
+	}
+	if !strings.Contains(stdout, "report:   "+filepath.Join(out, "report.html")+"\n") {
+		t.Errorf("output does not say where the report landed:\n%s", stdout)
 	}
 	sheets, err := xlsxio.Sheets(filepath.Join(out, "refined.xlsx"))
 	if err != nil || strings.Join(sheets, ",") != "Data,Summary" {

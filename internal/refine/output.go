@@ -171,8 +171,8 @@ func ParquetSibling(xlsxPath string) string {
 // the SSOT table as Parquet next to it (see ParquetSibling), each to a
 // temporary file renamed into place. It returns the Parquet path.
 func WriteOutputs(path string, ssot, summary *table.Table, th Thresholds) (string, error) {
-	// The Parquet copy is written while the workbook is saved: each
-	// encoder keeps one core busy.
+	// The Parquet copy is written while the workbook is saved, so the two
+	// encoders overlap rather than wait on each other.
 	pq := ParquetSibling(path)
 	pqErr := make(chan error, 1)
 	go func() { pqErr <- writeParquet(pq, ssot) }()
