@@ -50,12 +50,18 @@ func sample(t *testing.T, rows int) *table.Table {
 
 func writeTable(t *testing.T, tb *table.Table, opts WriteOptions) string {
 	t.Helper()
+	return writeBatches(t, tb, opts, 100)
+}
+
+// writeBatches writes tb in batches of the given number of rows.
+func writeBatches(t *testing.T, tb *table.Table, opts WriteOptions, batch int) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "out.parquet")
 	w, err := Create(path, tb.Schema(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := table.Copy(w, table.NewTableReader(tb, 100)); err != nil {
+	if _, err := table.Copy(w, table.NewTableReader(tb, batch)); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Close(); err != nil {
@@ -99,20 +105,29 @@ func TestRoundTrip(t *testing.T) {
 	tests := []struct {
 		name        string
 		rows        int
+		batch       int // rows per Write; 0 means 100
 		opts        WriteOptions
 		wantBatches int
 	}{
-		{"zstd one row group", 250, WriteOptions{}, 1},
-		{"row groups of 64", 250, WriteOptions{RowGroupRows: 64}, 4},
-		{"dictionary snappy", 250, WriteOptions{Dictionary: true, Compression: "snappy"}, 1},
-		{"uncompressed", 10, WriteOptions{Compression: "none"}, 1},
-		{"empty", 0, WriteOptions{}, 0},
+		{"zstd one row group", 250, 0, WriteOptions{}, 1},
+		{"row groups of 64", 250, 0, WriteOptions{RowGroupRows: 64}, 4},
+		{"dictionary snappy", 250, 0, WriteOptions{Dictionary: true, Compression: "snappy"}, 1},
+		{"uncompressed", 10, 0, WriteOptions{Compression: "none"}, 1},
+		{"empty", 0, 0, WriteOptions{}, 0},
+		// Batches this large have their columns encoded concurrently,
+		// including the flush that ends each row group.
+		{"large batches", 40_000, 40_000, WriteOptions{RowGroupRows: 16_384}, 3},
+		{"large batches dictionary", 30_000, 12_000, WriteOptions{Dictionary: true}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			want := sample(t, tt.rows)
-			got, batches := readFile(t, writeTable(t, want, tt.opts))
+			batch := tt.batch
+			if batch == 0 {
+				batch = 100
+			}
+			got, batches := readFile(t, writeBatches(t, want, tt.opts, batch))
 			if d := got.Diff(want); d != "" {
 				t.Errorf("round trip differs: %s", d)
 			}

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
@@ -59,8 +62,8 @@ type Writer struct {
 	pw      *parquet.GenericWriter[any]
 	file    *atomicfile.File
 	rgRows  int
-	pending int // rows in the current row group
-	values  []parquet.Value
+	pending int               // rows in the current row group
+	scratch [][]parquet.Value // one value buffer per encoding goroutine
 	err     error
 	closed  bool
 }
@@ -140,6 +143,9 @@ func (w *Writer) Write(t *table.Table) error {
 		w.pending += hi - lo
 		lo = hi
 		if w.pending >= w.rgRows {
+			if err := w.flushColumns(); err != nil {
+				return w.fail(fmt.Errorf("write %s: %w", w.name, err))
+			}
 			if err := w.pw.Flush(); err != nil {
 				return w.fail(fmt.Errorf("write %s: %w", w.name, err))
 			}
@@ -149,17 +155,87 @@ func (w *Writer) Write(t *table.Table) error {
 	return nil
 }
 
-func (w *Writer) writeRows(t *table.Table, lo, hi int) error {
-	cws := w.pw.ColumnWriters()
-	for j := 0; j < t.NumCols(); j++ {
-		vals := columnValues(w.values[:0], t.Column(j), lo, hi, j)
-		w.values = vals
-		if _, err := cws[j].WriteRowValues(vals); err != nil {
-			return fmt.Errorf("write %s: column %q: %w", w.name, t.Schema().Field(j).Name, err)
+// parallelValues is the number of values (rows × columns) from which a
+// batch's columns are encoded and compressed on several goroutines: below
+// it, starting them costs more than it saves.
+const parallelValues = 64 * 1024
+
+// workers returns how many goroutines should encode n values of t's
+// columns.
+func (w *Writer) workers(n int) int {
+	if n < parallelValues {
+		return 1
+	}
+	return max(1, min(runtime.GOMAXPROCS(0), w.schema.Len()))
+}
+
+// eachColumn calls fn for every column, on the given number of goroutines.
+// Each goroutine has its own value buffer; the column writers of a row
+// group are independent of each other, so columns may be encoded at once.
+// The error returned is that of the first failing column.
+func (w *Writer) eachColumn(workers int, fn func(j int, buf *[]parquet.Value) error) error {
+	for len(w.scratch) < workers {
+		w.scratch = append(w.scratch, nil)
+	}
+	ncols := w.schema.Len()
+	if workers <= 1 {
+		for j := range ncols {
+			if err := fn(j, &w.scratch[0]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errs := make([]error, ncols)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for g := range workers {
+		wg.Add(1)
+		go func(buf *[]parquet.Value) {
+			defer wg.Done()
+			for j := int(next.Add(1) - 1); j < ncols; j = int(next.Add(1) - 1) {
+				errs[j] = fn(j, buf)
+			}
+		}(&w.scratch[g])
+	}
+	wg.Wait()
+	return firstError(errs)
+}
+
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
 	}
-	clear(w.values) // drop references to string data
 	return nil
+}
+
+func (w *Writer) writeRows(t *table.Table, lo, hi int) error {
+	cws := w.pw.ColumnWriters()
+	return w.eachColumn(w.workers((hi-lo)*t.NumCols()), func(j int, buf *[]parquet.Value) error {
+		vals := columnValues((*buf)[:0], t.Column(j), lo, hi, j)
+		_, err := cws[j].WriteRowValues(vals)
+		clear(vals) // drop references to string data
+		*buf = vals
+		if err != nil {
+			return fmt.Errorf("write %s: column %q: %w", w.name, t.Schema().Field(j).Name, err)
+		}
+		return nil
+	})
+}
+
+// flushColumns encodes and compresses the values the column writers still
+// buffer, spreading the columns over goroutines as writeRows does, so that
+// ending a row group leaves only copying to do.
+func (w *Writer) flushColumns() error {
+	cws := w.pw.ColumnWriters()
+	return w.eachColumn(w.workers(w.pending*len(cws)), func(j int, _ *[]parquet.Value) error {
+		if err := cws[j].Flush(); err != nil {
+			return fmt.Errorf("column %q: %w", w.schema.Field(j).Name, err)
+		}
+		return nil
+	})
 }
 
 // columnValues converts rows [lo, hi) of c to parquet values with the
@@ -234,7 +310,12 @@ func (w *Writer) Close() error {
 		return w.err
 	}
 	w.closed = true
-	w.err = atomicfile.Finish(w.file, w.name, w.err, w.pw.Close)
+	w.err = atomicfile.Finish(w.file, w.name, w.err, func() error {
+		if err := w.flushColumns(); err != nil {
+			return err
+		}
+		return w.pw.Close()
+	})
 	return w.err
 }
 
