@@ -605,3 +605,58 @@ func TestSurvivorshipAndClusters(t *testing.T) {
 		t.Error("MergeClusters accepted too few assignments")
 	}
 }
+
+// Refine reads files, assembles and merges on several goroutines; its
+// table must equal that of the stages run one after the other on one,
+// for any number of workers, including records from input tables.
+func TestRefineMatchesSequentialStages(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if _, err := synth.WriteAviationWorkbooks(dir, 7, 300); err != nil {
+		t.Fatal(err)
+	}
+	b := table.NewBuilder(table.MustSchema(
+		table.Field{Name: "organization_name", Type: table.String},
+		table.Field{Name: "contact_phone", Type: table.String},
+		table.Field{Name: "website", Type: table.String},
+	), 3)
+	for _, row := range [][]string{
+		{"  Extra Aero Club ", "082 555 0101", "WWW.Extra-Aero.co.za/"},
+		{"Extra Aero Club", "+27 82 555 0102", ""},
+		{"Upstream Flyers", "n/a", "upstream.example"},
+	} {
+		for j, v := range row {
+			b.Column(j).AppendString(v)
+		}
+	}
+	extra, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := []refine.NamedTable{{Name: "upstream", Priority: 1, Table: extra}}
+	r := aviationRefiner(t)
+	batch, err := r.Ingest(context.Background(), refine.IngestOptions{Dir: dir, Tables: tables})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Normalise(batch, 1)
+	want, err := refine.Build(r.Aggregate(batch.Records, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.NumRows() < 200 {
+		t.Fatalf("only %d organisations from the sequential stages", want.NumRows())
+	}
+	for _, workers := range []int{1, 2, 5} {
+		res, err := r.Refine(context.Background(), refine.IngestOptions{Dir: dir, Tables: tables, Workers: workers, KeepRecords: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := res.Table.Diff(want); d != "" {
+			t.Errorf("workers=%d: Refine differs from the sequential stages: %s", workers, d)
+		}
+		if !slices.EqualFunc(res.Batch.Records, batch.Records, func(a, b refine.Record) bool { return a.Key == b.Key && a.Fields == b.Fields }) {
+			t.Errorf("workers=%d: normalised records differ", workers)
+		}
+	}
+}

@@ -191,9 +191,9 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 			exps, th = t.ref.Profile().Quality.Expectations, t.ref.Profile().Quality.Thresholds
 		}
 		ev := quality.Evaluate(out, exps)
-		// The output is kept while the workbook is written, each on its
-		// own core; the Parquet file beside the workbook is then a copy
-		// of the kept one rather than a second encoding.
+		// The output is kept while the workbook is written, so the two
+		// encoders overlap; the Parquet file beside the workbook is then a
+		// copy of the kept one rather than a second encoding.
 		type kept struct {
 			res *engine.Result
 			err error
