@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"sync"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -39,6 +40,22 @@ func LinkedTo(spans ...trace.SpanContext) RunOption {
 	}
 }
 
+// Queueing of task events between Observe and the recording goroutine.
+const (
+	// wakeBatch is how many queued events wake the recording goroutine:
+	// waking it for every event would cost the scheduler about as much as
+	// recording the event itself.
+	wakeBatch = 256
+	// maxLinger bounds how long a queued event waits when fewer than
+	// wakeBatch arrive, so that the spans of a slow run are exported about
+	// as soon as their tasks end.
+	maxLinger = 50 * time.Millisecond
+	// maxQueued is the queue length at which Observe records the queued
+	// events itself rather than let the queue grow while the recording
+	// goroutine cannot keep up.
+	maxQueued = 8192
+)
+
 // RunObserver is an engine.Observer that records a run as traces and
 // metrics:
 //
@@ -51,13 +68,17 @@ func LinkedTo(spans ...trace.SpanContext) RunOption {
 //   - the run and task metrics (see the Metric* names).
 //
 // Spans take their start and end times from the events, so they match the
-// run record. Observe is called on the scheduler's goroutine and only
-// starts and ends spans and records metrics, which queue work for the
-// exporters' goroutines. The other methods may be called from any
-// goroutine, during or after the run.
+// run record. Observe is called on the scheduler's goroutine: it starts
+// and ends the run span itself but only queues task events, which a
+// goroutine of the observer turns into spans and metrics while the
+// scheduler goes on. When Observe returns from the run-finished event,
+// every span of the run has ended. An attempt's span is started when the
+// attempt ends, with all its attributes at once, unless TaskContext needs
+// it earlier; either way it starts at the attempt's start time.
 //
-// A RunObserver follows one run at a time; a new run-started event starts
-// a new run span.
+// The other methods may be called from any goroutine, during or after the
+// run. A RunObserver follows one run at a time; a new run-started event
+// starts a new run span.
 type RunObserver struct {
 	tel          *Telemetry
 	pipeline     string
@@ -66,19 +87,47 @@ type RunObserver struct {
 	links        []trace.Link
 	off          bool // a no-op Telemetry: nothing to record
 
-	mu      sync.Mutex
-	runID   string
-	run     trace.Span
-	runCtx  context.Context
-	tasks   map[string]trace.Span // the running attempt of each task
+	// mu guards the run span as other goroutines see it.
+	mu     sync.Mutex
+	runID  string
+	run    trace.Span
+	runCtx context.Context
+
+	// qmu guards the task events not yet recorded. rec is nil outside a
+	// run; events are then recorded as they arrive.
+	qmu   sync.Mutex
+	queue []engine.Event
+	rec   *recorder
+
+	// rmu serialises recording and guards the fields below. It is taken
+	// before qmu and mu.
+	rmu     sync.Mutex
+	spare   []engine.Event // the queue's other buffer
+	tasks   map[string]attempt
 	counts  map[engine.Status]int
-	byType  map[typeStatus]metric.MeasurementOption
-	retryBy map[string]metric.MeasurementOption
+	byType  map[typeStatus]metric.RecordOption
+	retryBy map[string]metric.AddOption
+	attrs   []attribute.KeyValue // scratch; the SDK copies attributes
 }
 
 type typeStatus struct {
 	typ    string
 	status engine.Status
+}
+
+// attempt is a task's running attempt.
+type attempt struct {
+	start   time.Time
+	typ     string
+	attempt int
+	span    trace.Span // nil until TaskContext needs it
+}
+
+// recorder is the goroutine recording queued events during a run.
+type recorder struct {
+	wake chan struct{}
+	stop chan struct{}
+	done chan struct{}
 }
 
 // NewRunObserver returns an observer recording runs of pipeline through t
@@ -90,10 +139,10 @@ func NewRunObserver(t *Telemetry, pipeline string, opts ...RunOption) *RunObserv
 		pipeline:     pipeline,
 		pipelineAttr: attribute.String(AttrPipeline, pipeline),
 		runCtx:       context.Background(),
-		tasks:        map[string]trace.Span{},
+		tasks:        map[string]attempt{},
 		counts:       map[engine.Status]int{},
-		byType:       map[typeStatus]metric.MeasurementOption{},
-		retryBy:      map[string]metric.MeasurementOption{},
+		byType:       map[typeStatus]metric.RecordOption{},
+		retryBy:      map[string]metric.AddOption{},
 	}
 	for _, opt := range opts {
 		opt(o)
@@ -115,19 +164,110 @@ func (o *RunObserver) Observe(e engine.Event) {
 	if o.off {
 		return
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
 	switch e.Kind {
 	case engine.EventRunStarted:
+		o.stopRecorder()
+		o.rmu.Lock()
 		o.runStarted(e)
+		o.rmu.Unlock()
+		o.startRecorder()
+		return
+	case engine.EventRunFinished:
+		o.stopRecorder()
+		o.rmu.Lock()
+		o.runFinished(e)
+		o.rmu.Unlock()
+		return
+	}
+	o.qmu.Lock()
+	rec := o.rec
+	if rec == nil {
+		o.qmu.Unlock()
+		o.rmu.Lock()
+		o.record(&e)
+		o.rmu.Unlock()
+		return
+	}
+	o.queue = append(o.queue, e)
+	n := len(o.queue)
+	o.qmu.Unlock()
+	switch {
+	case n >= maxQueued:
+		o.drain()
+	case n == wakeBatch:
+		select {
+		case rec.wake <- struct{}{}:
+		default: // already due to wake
+		}
+	}
+}
+
+// startRecorder starts the goroutine recording queued events.
+func (o *RunObserver) startRecorder() {
+	rec := &recorder{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	o.qmu.Lock()
+	o.rec = rec
+	o.qmu.Unlock()
+	go func() {
+		defer close(rec.done)
+		tick := time.NewTicker(maxLinger)
+		defer tick.Stop()
+		for {
+			select {
+			case <-rec.wake:
+			case <-tick.C:
+			case <-rec.stop:
+				return
+			}
+			o.drain()
+		}
+	}()
+}
+
+// stopRecorder stops the recording goroutine, if any, and records what it
+// left in the queue.
+func (o *RunObserver) stopRecorder() {
+	o.qmu.Lock()
+	rec := o.rec
+	o.rec = nil
+	o.qmu.Unlock()
+	if rec == nil {
+		return
+	}
+	close(rec.stop)
+	<-rec.done
+	o.drain()
+}
+
+// drain records the queued events.
+func (o *RunObserver) drain() {
+	o.rmu.Lock()
+	defer o.rmu.Unlock()
+	o.drainLocked()
+}
+
+// drainLocked records the queued events; rmu is held.
+func (o *RunObserver) drainLocked() {
+	o.qmu.Lock()
+	q := o.queue
+	o.queue = o.spare[:0]
+	o.qmu.Unlock()
+	for i := range q {
+		o.record(&q[i])
+	}
+	clear(q) // drop the events' strings
+	o.spare = q
+}
+
+// record turns one task event into spans and metrics; rmu is held.
+func (o *RunObserver) record(e *engine.Event) {
+	switch e.Kind {
 	case engine.EventTaskStarted:
 		o.taskStarted(e)
 	case engine.EventTaskRetrying:
 		o.taskRetrying(e)
 	case engine.EventTaskFinished:
 		o.taskFinished(e)
-	case engine.EventRunFinished:
-		o.runFinished(e)
 	}
 }
 
@@ -146,43 +286,61 @@ func (o *RunObserver) runStarted(e engine.Event) {
 	if !o.parent.IsValid() {
 		opts = append(opts, trace.WithNewRoot())
 	}
-	o.runCtx, o.run = o.tel.tracer.Start(ctx, SpanRun, opts...)
-	o.runID = e.RunID
+	runCtx, run := o.tel.tracer.Start(ctx, SpanRun, opts...)
+	o.mu.Lock()
+	o.runCtx, o.run, o.runID = runCtx, run, e.RunID
+	o.mu.Unlock()
 	clear(o.tasks)
 	clear(o.counts)
 }
 
-func (o *RunObserver) taskStarted(e engine.Event) {
-	if old := o.tasks[e.TaskID]; old != nil {
-		old.End(trace.WithTimestamp(e.Time))
+func (o *RunObserver) taskStarted(e *engine.Event) {
+	if old, ok := o.tasks[e.TaskID]; ok {
+		// A new attempt before the old one ended: end the old one here.
+		o.attemptSpan(e.TaskID, old, nil).End(trace.WithTimestamp(e.Time))
 	}
-	_, span := o.tel.tracer.Start(o.runCtx, SpanTask, trace.WithTimestamp(e.Time), trace.WithAttributes(
-		attribute.String(AttrTaskID, e.TaskID),
-		attribute.String(AttrTaskType, e.TaskType),
-		attribute.Int(AttrAttempt, e.Attempt),
-	))
-	o.tasks[e.TaskID] = span
+	o.tasks[e.TaskID] = attempt{start: e.Time, typ: e.TaskType, attempt: e.Attempt}
 }
 
-// attemptSpan returns the span of the task's running attempt, or a new
-// zero-length one for a task that never started.
-func (o *RunObserver) attemptSpan(e engine.Event) trace.Span {
-	if span := o.tasks[e.TaskID]; span != nil {
-		delete(o.tasks, e.TaskID)
-		return span
+// attemptSpan returns the span of task id's attempt a with attrs added:
+// the live span if TaskContext started one, else a span started now at
+// the attempt's start time with every attribute at once, which costs the
+// SDK much less than adding attributes to a live span.
+func (o *RunObserver) attemptSpan(id string, a attempt, attrs []attribute.KeyValue) trace.Span {
+	if a.span != nil {
+		if len(attrs) > 0 {
+			a.span.SetAttributes(attrs...)
+		}
+		return a.span
 	}
-	_, span := o.tel.tracer.Start(o.runCtx, SpanTask, trace.WithTimestamp(e.Time), trace.WithAttributes(
-		attribute.String(AttrTaskID, e.TaskID),
-		attribute.String(AttrTaskType, e.TaskType),
-		attribute.Int(AttrAttempt, e.Attempt),
-	))
+	all := append(o.attrs[:0],
+		attribute.String(AttrTaskID, id),
+		attribute.String(AttrTaskType, a.typ),
+		attribute.Int(AttrAttempt, a.attempt))
+	all = append(all, attrs...)
+	o.attrs = all
+	_, span := o.tel.tracer.Start(o.runCtx, SpanTask, trace.WithTimestamp(a.start), trace.WithAttributes(all...))
 	return span
 }
 
-func (o *RunObserver) taskRetrying(e engine.Event) {
-	span := o.attemptSpan(e)
+// endingSpan returns the span of the attempt e ends, with attrs added,
+// and forgets the attempt; a task that never started gets a zero-length
+// span.
+func (o *RunObserver) endingSpan(e *engine.Event, attrs []attribute.KeyValue) trace.Span {
+	a, ok := o.tasks[e.TaskID]
+	if ok {
+		delete(o.tasks, e.TaskID)
+	} else {
+		a = attempt{start: e.Time, typ: e.TaskType, attempt: e.Attempt}
+	}
+	return o.attemptSpan(e.TaskID, a, attrs)
+}
+
+func (o *RunObserver) taskRetrying(e *engine.Event) {
+	span := o.endingSpan(e, []attribute.KeyValue{
+		attribute.String(AttrStatus, "retrying"), attribute.Float64(AttrRetryDelay, e.Delay.Seconds()),
+	})
 	if span.IsRecording() {
-		span.SetAttributes(attribute.String(AttrStatus, "retrying"), attribute.Float64(AttrRetryDelay, e.Delay.Seconds()))
 		recordError(span, e)
 	}
 	span.End(trace.WithTimestamp(e.Time))
@@ -194,20 +352,17 @@ func (o *RunObserver) taskRetrying(e engine.Event) {
 	o.tel.metrics.taskRetries.Add(context.Background(), 1, opt)
 }
 
-func (o *RunObserver) taskFinished(e engine.Event) {
-	span := o.attemptSpan(e)
+func (o *RunObserver) taskFinished(e *engine.Event) {
+	var buf [4]attribute.KeyValue
+	attrs := append(buf[:0], attribute.String(AttrStatus, string(e.Status)))
+	if e.Attempt > 0 {
+		attrs = append(attrs, attribute.Int64(AttrRowsIn, e.RowsIn), attribute.Int64(AttrRowsOut, e.RowsOut))
+	}
+	if e.Reason != "" {
+		attrs = append(attrs, attribute.String(AttrSkipReason, e.Reason))
+	}
+	span := o.endingSpan(e, attrs)
 	if span.IsRecording() {
-		// One SetAttributes call: each call re-deduplicates the span's
-		// attributes, and this runs once per task.
-		attrs := make([]attribute.KeyValue, 1, 4)
-		attrs[0] = attribute.String(AttrStatus, string(e.Status))
-		if e.Attempt > 0 {
-			attrs = append(attrs, attribute.Int64(AttrRowsIn, e.RowsIn), attribute.Int64(AttrRowsOut, e.RowsOut))
-		}
-		if e.Reason != "" {
-			attrs = append(attrs, attribute.String(AttrSkipReason, e.Reason))
-		}
-		span.SetAttributes(attrs...)
 		switch e.Status {
 		case engine.StatusSucceeded:
 			span.SetStatus(codes.Ok, "")
@@ -236,8 +391,8 @@ func (o *RunObserver) taskFinished(e engine.Event) {
 }
 
 // recordError marks span failed with the event's error, stamped with the
-// event's time rather than the time Observe happens to run.
-func recordError(span trace.Span, e engine.Event) {
+// event's time rather than the time it is recorded.
+func recordError(span trace.Span, e *engine.Event) {
 	msg := e.Error
 	if msg == "" {
 		msg = string(e.Status)
@@ -250,27 +405,30 @@ func recordError(span trace.Span, e engine.Event) {
 }
 
 func (o *RunObserver) runFinished(e engine.Event) {
-	for id, span := range o.tasks {
+	for id, a := range o.tasks {
 		// Only a run that gave up on tasks still running gets here.
-		span.SetAttributes(attribute.String(AttrStatus, string(engine.StatusCancelled)))
-		span.End(trace.WithTimestamp(e.Time))
+		o.attemptSpan(id, a, []attribute.KeyValue{attribute.String(AttrStatus, string(engine.StatusCancelled))}).
+			End(trace.WithTimestamp(e.Time))
 		delete(o.tasks, id)
 	}
-	if o.run == nil {
+	o.mu.Lock()
+	run := o.run
+	o.mu.Unlock()
+	if run == nil {
 		return
 	}
-	if o.run.IsRecording() {
-		o.run.SetAttributes(attribute.String(AttrStatus, string(e.Status)))
+	if run.IsRecording() {
+		run.SetAttributes(attribute.String(AttrStatus, string(e.Status)))
 		for _, s := range []engine.Status{engine.StatusSucceeded, engine.StatusFailed, engine.StatusSkipped, engine.StatusCancelled} {
-			o.run.SetAttributes(attribute.Int("hotpass.run.tasks_"+string(s), o.counts[s]))
+			run.SetAttributes(attribute.Int("hotpass.run.tasks_"+string(s), o.counts[s]))
 		}
 		if e.Status == engine.StatusSucceeded {
-			o.run.SetStatus(codes.Ok, "")
+			run.SetStatus(codes.Ok, "")
 		} else {
-			recordError(o.run, e)
+			recordError(run, &e)
 		}
 	}
-	o.run.End(trace.WithTimestamp(e.Time))
+	run.End(trace.WithTimestamp(e.Time))
 	o.tel.metrics.pipelineDuration.Record(context.Background(), e.Duration.Seconds(),
 		metric.WithAttributes(o.pipelineAttr, attribute.String(AttrStatus, string(e.Status))))
 }
@@ -316,14 +474,29 @@ func (o *RunObserver) RunContext(ctx context.Context) context.Context {
 
 // TaskContext returns ctx with the span of taskID's running attempt
 // active, or the run span when the task is not running, so a task's own
-// spans (linkage train/predict/cluster) nest under its attempt.
+// spans (linkage train/predict/cluster) nest under its attempt. It first
+// records the queued events, so it sees an attempt whose start event was
+// emitted before the call, and starts that attempt's span if it has none
+// yet.
 func (o *RunObserver) TaskContext(ctx context.Context, taskID string) context.Context {
-	o.mu.Lock()
-	span := o.tasks[taskID]
-	if span == nil {
-		span = o.run
+	var span trace.Span
+	if !o.off {
+		o.rmu.Lock()
+		o.drainLocked()
+		if a, ok := o.tasks[taskID]; ok {
+			if a.span == nil {
+				a.span = o.attemptSpan(taskID, a, nil)
+				o.tasks[taskID] = a
+			}
+			span = a.span
+		}
+		o.rmu.Unlock()
 	}
-	o.mu.Unlock()
+	if span == nil {
+		o.mu.Lock()
+		span = o.run
+		o.mu.Unlock()
+	}
 	if span == nil {
 		return ctx
 	}

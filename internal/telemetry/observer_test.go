@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -383,5 +384,84 @@ func TestSetGlobal(t *testing.T) {
 	tel.SetGlobal()
 	if otel.GetTracerProvider() != tel.TracerProvider() {
 		t.Error("the global tracer provider is not the Telemetry's")
+	}
+}
+
+// Task events are recorded on the observer's own goroutine, and in bursts
+// larger than its queue by Observe itself; either way every attempt gets
+// exactly one span with the event times and attributes, all ended by the
+// time Observe returns from the run-finished event. A span TaskContext
+// needed early is the one that ends with the attempt.
+func TestObserverQueuedEvents(t *testing.T) {
+	t.Parallel()
+	tel, rec, _ := inMemory(t)
+	obs := telemetry.NewRunObserver(tel, "big")
+	const n = 20_000 // about 40,000 events: more than the queue holds
+	events := bigRun(n)
+	type want struct {
+		start, end time.Time
+		status     string
+		rowsOut    int64
+	}
+	wants := map[string][]want{} // by task id, in attempt order
+	starts := map[string]time.Time{}
+	for _, e := range events {
+		switch e.Kind {
+		case engine.EventTaskStarted:
+			starts[e.TaskID] = e.Time
+		case engine.EventTaskRetrying:
+			wants[e.TaskID] = append(wants[e.TaskID], want{starts[e.TaskID], e.Time, "retrying", -1})
+		case engine.EventTaskFinished:
+			wants[e.TaskID] = append(wants[e.TaskID], want{starts[e.TaskID], e.Time, string(e.Status), e.RowsOut})
+		}
+	}
+	// Ask for a task's context while its start event may still be queued.
+	probe := events[1]
+	rest := feedUntil(obs, events, func(e engine.Event) bool { return e == probe })
+	early := trace.SpanContextFromContext(telemetry.TaskContext(obs.Context(context.Background()), probe.TaskID))
+	feed(obs, rest)
+
+	ended := rec.Ended()
+	attempts := 0
+	for _, ws := range wants {
+		attempts += len(ws)
+	}
+	if len(ended) != attempts+1 {
+		t.Fatalf("%d spans ended when the run finished, want %d attempts + the run", len(ended), attempts)
+	}
+	seen := map[string]int{}
+	for _, s := range ended {
+		if s.Name() != telemetry.SpanTask {
+			continue
+		}
+		attrs := map[attribute.Key]attribute.Value{}
+		for _, kv := range s.Attributes() {
+			attrs[kv.Key] = kv.Value
+		}
+		id := attrs[telemetry.AttrTaskID].AsString()
+		k := seen[id]
+		seen[id]++
+		if k >= len(wants[id]) {
+			t.Fatalf("task %s: more spans than attempts", id)
+		}
+		w := wants[id][k]
+		if !s.StartTime().Equal(w.start) || !s.EndTime().Equal(w.end) {
+			t.Errorf("task %s attempt %d: span %v..%v, want %v..%v", id, k+1, s.StartTime(), s.EndTime(), w.start, w.end)
+		}
+		if got := attrs[telemetry.AttrStatus].AsString(); got != w.status {
+			t.Errorf("task %s attempt %d: status %q, want %q", id, k+1, got, w.status)
+		}
+		if got := attrs[telemetry.AttrAttempt].AsInt64(); got != int64(k+1) {
+			t.Errorf("task %s: attempt attribute %d, want %d", id, got, k+1)
+		}
+		if w.rowsOut >= 0 && attrs[telemetry.AttrRowsOut].AsInt64() != w.rowsOut {
+			t.Errorf("task %s: rows_out %v, want %d", id, attrs[telemetry.AttrRowsOut], w.rowsOut)
+		}
+		if id == probe.TaskID && k == 0 && s.SpanContext().SpanID() != early.SpanID() {
+			t.Errorf("task %s: TaskContext gave span %v, the attempt ended as %v", id, early.SpanID(), s.SpanContext().SpanID())
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("spans for %d tasks, want %d", len(seen), n)
 	}
 }
