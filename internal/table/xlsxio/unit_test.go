@@ -208,3 +208,70 @@ func FuzzFormatCodeKind(f *testing.F) {
 		}
 	})
 }
+
+// richTextCases are the children of an <is> element followed by the rest
+// of the cell, with the text readRichText must give.
+var richTextCases = []struct{ doc, want string }{
+	{`<t>plain</t></is></c>`, "plain"},
+	{`<t xml:space="preserve"> spaced </t></is></c>`, " spaced "},
+	{`<t>a &amp; b &#233;</t></is></c>`, "a & b é"},
+	{`<t></t></is></c>`, ""},
+	{`<t/></is></c>`, ""},
+	{`<r><t>rich </t></r><r><rPr><b/></rPr><t>text</t></r></is></c>`, "rich text"},
+	{`<t>base</t><rPh sb="0" eb="1"><t>reading</t></rPh></is></c>`, "base"},
+	{`<t><![CDATA[<x>]]></t></is></c>`, "<x>"},
+	{`<x:t>prefixed</x:t></is></c>`, "prefixed"},
+	{`<t>not closed here</t></si></c>`, ""}, // wrong end tag: an error
+}
+
+// The plain-run shortcut and the tokenizer agree on every case, whether
+// the input is buffered whole or arrives a byte at a time, and both leave
+// the scanner on the tag after </is>.
+func TestReadRichText(t *testing.T) {
+	t.Parallel()
+	for _, tc := range richTextCases {
+		for _, small := range []bool{false, true} {
+			var s *xmlScanner
+			if small {
+				s = newXMLScanner(iotestOneByte(tc.doc))
+				s.buf = make([]byte, 4)
+			} else {
+				s = newXMLScanner(strings.NewReader(tc.doc))
+			}
+			got, err := readRichText(s, nil, "is")
+			if strings.Contains(tc.doc, "</si>") {
+				if err == nil {
+					t.Errorf("%s: no error for a run not closed by </is>", tc.doc)
+				}
+				continue
+			}
+			if err != nil || string(got) != tc.want {
+				t.Errorf("%s (small buffer %v): %q, %v; want %q", tc.doc, small, got, err, tc.want)
+				continue
+			}
+			if err := s.next(); err != nil || s.kind != tokEnd || string(s.name) != "c" {
+				t.Errorf("%s (small buffer %v): next token is not </c>", tc.doc, small)
+			}
+		}
+	}
+}
+
+// FuzzReadRichText checks the plain-run shortcut against the tokenizer on
+// arbitrary input: same text, same error or not, same position after.
+func FuzzReadRichText(f *testing.F) {
+	for _, tc := range richTextCases {
+		f.Add(tc.doc)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		fast := newXMLScanner(strings.NewReader(doc))
+		slow := newXMLScanner(strings.NewReader(doc))
+		a, errA := readRichText(fast, nil, "is")
+		b, errB := readRichTokens(slow, nil, "is")
+		if (errA == nil) != (errB == nil) || !bytes.Equal(a, b) {
+			t.Fatalf("shortcut %q, %v; tokenizer %q, %v", a, errA, b, errB)
+		}
+		if errA == nil && fast.pos != slow.pos {
+			t.Fatalf("shortcut stopped at %d, tokenizer at %d", fast.pos, slow.pos)
+		}
+	})
+}

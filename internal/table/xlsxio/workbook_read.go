@@ -322,6 +322,14 @@ func (p *pkg) readSharedStrings() ([]string, error) {
 // end, leaving out phonetic runs (<rPh>), which are reading aids and not
 // part of the value.
 func readRichText(s *xmlScanner, dst []byte, end string) ([]byte, error) {
+	if d, ok := s.plainRun(dst, end); ok {
+		return d, nil
+	}
+	return readRichTokens(s, dst, end)
+}
+
+// readRichTokens is readRichText token by token.
+func readRichTokens(s *xmlScanner, dst []byte, end string) ([]byte, error) {
 	inT, inPh := false, false
 	for {
 		if err := s.next(); err != nil {

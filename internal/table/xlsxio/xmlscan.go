@@ -297,6 +297,44 @@ func attr(attrs []byte, name string) ([]byte, bool) {
 	return nil, false
 }
 
+// Openings of a plain text run, as nearly every writer spells them.
+var (
+	openT         = []byte("<t>")
+	openTPreserve = []byte(`<t xml:space="preserve">`)
+)
+
+// plainRun reads, when the buffered input at the scanner's position is
+// exactly one text run and the end tag named end (<t>text</t></end>, the
+// form of almost every string cell and shared string), that run's text,
+// unescaped, onto dst and moves past the end tag. Otherwise (rich text,
+// phonetic runs, CDATA, a prefix, input not yet buffered) it consumes
+// nothing and returns false, and the caller tokenizes as usual.
+func (s *xmlScanner) plainRun(dst []byte, end string) ([]byte, bool) {
+	rest := s.buf[s.pos:s.end]
+	var n int
+	switch {
+	case bytes.HasPrefix(rest, openT):
+		n = len(openT)
+	case bytes.HasPrefix(rest, openTPreserve):
+		n = len(openTPreserve)
+	default:
+		return dst, false
+	}
+	i := bytes.IndexByte(rest[n:], '<')
+	if i < 0 {
+		return dst, false
+	}
+	text, tail := rest[n:n+i], rest[n+i:]
+	// The closing tags: </t></end>
+	if len(tail) < len("</t></>")+len(end) || string(tail[:6]) != "</t></" ||
+		string(tail[6:6+len(end)]) != end || tail[6+len(end)] != '>' {
+		return dst, false
+	}
+	dst = appendUnescaped(dst, text)
+	s.pos += n + i + len("</t></>") + len(end)
+	return dst, true
+}
+
 // appendText appends the current text token, unescaped, to dst.
 func (s *xmlScanner) appendText(dst []byte) []byte {
 	if s.cdata {
