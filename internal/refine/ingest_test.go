@@ -27,14 +27,12 @@ type sheet struct {
 
 func writeBook(t testing.TB, path string, sheets ...sheet) {
 	t.Helper()
-	wb := xlsxio.NewWorkbook()
-	for _, s := range sheets {
-		sw, err := wb.StreamSheet(s.name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, r := range s.rows {
-			if err := sw.SetRow("A"+strconv.Itoa(i+1), r); err != nil {
+	f := excelize.NewFile()
+	defer f.Close()
+	for i, s := range sheets {
+		sw := streamSheet(t, f, i, s.name)
+		for j, r := range s.rows {
+			if err := sw.SetRow("A"+strconv.Itoa(j+1), r); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -42,9 +40,27 @@ func writeBook(t testing.TB, path string, sheets ...sheet) {
 			t.Fatal(err)
 		}
 	}
-	if err := wb.Save(path); err != nil {
+	if err := f.SaveAs(path); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// streamSheet adds the i-th sheet of f, named name (the first takes the
+// place of the new file's Sheet1), and returns a stream writer for it.
+func streamSheet(t testing.TB, f *excelize.File, i int, name string) *excelize.StreamWriter {
+	t.Helper()
+	if i == 0 {
+		if err := f.SetSheetName("Sheet1", name); err != nil {
+			t.Fatal(err)
+		}
+	} else if _, err := f.NewSheet(name); err != nil {
+		t.Fatal(err)
+	}
+	sw, err := f.NewStreamWriter(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sw
 }
 
 func refineDir(t testing.TB, dir string) (*refine.Result, error) {
@@ -401,15 +417,13 @@ func TestNumericPhones(t *testing.T) {
 func TestDates(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	wb := xlsxio.NewWorkbook()
-	style, err := wb.File().NewStyle(&excelize.Style{NumFmt: 14})
+	f := excelize.NewFile()
+	defer f.Close()
+	style, err := f.NewStyle(&excelize.Style{NumFmt: 14})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sw, err := wb.StreamSheet("Organisation")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sw := streamSheet(t, f, 0, "Organisation")
 	rows := [][]any{
 		{"Organisation Name", "ID", "Reachout Date"},
 		{"Dated Cell", 1, excelize.Cell{StyleID: style, Value: 45366}},
@@ -427,7 +441,7 @@ func TestDates(t *testing.T) {
 	if err := sw.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	if err := wb.Save(filepath.Join(dir, "Reachout Database.xlsx")); err != nil {
+	if err := f.SaveAs(filepath.Join(dir, "Reachout Database.xlsx")); err != nil {
 		t.Fatal(err)
 	}
 	res, err := refineDir(t, dir)

@@ -214,7 +214,7 @@ func (st *styleSheet) register(s *sheetSpec) {
 func (st *styleSheet) xml() []byte {
 	b := []byte(xmlDecl)
 	b = append(b, `<styleSheet xmlns="`+nsMain+`">`...)
-	b = append(b, `<numFmts count="2"><numFmt numFmtId="164" formatCode="`+dateFormat+`"/><numFmt numFmtId="165" formatCode="`+timestampFormat+`"/></numFmts>`...)
+	b = append(b, `<numFmts count="2"><numFmt numFmtId="`+strconv.Itoa(numFmtDate)+`" formatCode="`+dateFormat+`"/><numFmt numFmtId="`+strconv.Itoa(numFmtTimestamp)+`" formatCode="`+timestampFormat+`"/></numFmts>`...)
 	b = append(b, `<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font><font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>`...)
 	b = append(b, `<fills count="`...)
 	b = strconv.AppendInt(b, int64(2+len(st.headerFills)), 10)
@@ -230,8 +230,8 @@ func (st *styleSheet) xml() []byte {
 	b = append(b, `<cellXfs count="`...)
 	b = strconv.AppendInt(b, int64(xfFirstHeader+len(st.headerFills)), 10)
 	b = append(b, `"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>`...)
-	b = append(b, `<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>`...)
-	b = append(b, `<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>`...)
+	b = append(b, `<xf numFmtId="`+strconv.Itoa(numFmtDate)+`" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>`...)
+	b = append(b, `<xf numFmtId="`+strconv.Itoa(numFmtTimestamp)+`" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>`...)
 	for i := range st.headerFills {
 		b = append(b, `<xf numFmtId="0" fontId="1" fillId="`...)
 		b = strconv.AppendInt(b, int64(2+i), 10)

@@ -6,8 +6,6 @@ import (
 	"math"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/hotpass/hotpass/internal/table"
 )
 
@@ -89,8 +87,7 @@ type WriteOptions struct {
 type Workbook struct {
 	sheets []*sheetSpec
 	tables []*table.Table
-	names  []string // every sheet, including legacy ones
-	legacy *excelize.File
+	names  []string
 	closed bool
 }
 
@@ -108,9 +105,6 @@ func (w *Workbook) Sheets() []string { return append([]string(nil), w.names...) 
 func (w *Workbook) AddSheet(name string, t *table.Table, opts SheetOptions) error {
 	if err := w.checkName(name); err != nil {
 		return err
-	}
-	if w.legacy != nil {
-		return fmt.Errorf("xlsx: sheet %q: AddSheet cannot be mixed with StreamSheet or File in one workbook", name)
 	}
 	spec, err := newSheetSpec(name, t.Schema(), opts)
 	if err != nil {
@@ -147,9 +141,6 @@ func (w *Workbook) Save(path string) error {
 	if len(w.names) == 0 {
 		return fmt.Errorf("xlsx: %s: workbook has no sheets", path)
 	}
-	if w.legacy != nil {
-		return w.saveLegacy(path)
-	}
 	p, err := createPackage(path, w.sheets)
 	if err != nil {
 		return err
@@ -177,11 +168,6 @@ func (w *Workbook) Close() error {
 	}
 	w.closed = true
 	w.sheets, w.tables = nil, nil
-	if w.legacy != nil {
-		if err := w.legacy.Close(); err != nil {
-			return fmt.Errorf("xlsx: release temporary files: %w", err)
-		}
-	}
 	return nil
 }
 

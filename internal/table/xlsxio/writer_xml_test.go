@@ -832,47 +832,6 @@ func TestParallelDeflater(t *testing.T) {
 	}
 }
 
-// TestLegacyStreamSheet keeps the deprecated excelize path working.
-func TestLegacyStreamSheet(t *testing.T) {
-	t.Parallel()
-	wb := NewWorkbook()
-	style, err := wb.File().NewStyle(&excelize.Style{NumFmt: 14})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sw, err := wb.StreamSheet("Legacy")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sw.SetRow("A1", []any{"when", nil, "n"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := sw.SetRow("A2", []any{excelize.Cell{StyleID: style, Value: 45366}, nil, 3}); err != nil {
-		t.Fatal(err)
-	}
-	if err := sw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := wb.AddSheet("Native", mixedTable(t), SheetOptions{}); err == nil {
-		t.Error("AddSheet on a StreamSheet workbook succeeded")
-	}
-	path := filepath.Join(t.TempDir(), "legacy.xlsx")
-	if err := wb.Save(path); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := readAll(t, path, ReadOptions{})
-	if got.Schema().Field(0).Type != table.Date || table.FormatDate(got.Column(0).Dates()[0]) != "2024-03-15" {
-		t.Errorf("legacy sheet read back as %s", got.Schema())
-	}
-	wb = NewWorkbook()
-	if err := wb.AddSheet("Native", mixedTable(t), SheetOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := wb.StreamSheet("Legacy"); err == nil {
-		t.Error("StreamSheet on an AddSheet workbook succeeded")
-	}
-	_ = wb.Close()
-}
 
 // FuzzCellText writes arbitrary text and checks that excelize and this
 // package's reader read back the same text, with bytes that are not UTF-8
