@@ -832,7 +832,6 @@ func TestParallelDeflater(t *testing.T) {
 	}
 }
 
-
 // FuzzCellText writes arbitrary text and checks that excelize and this
 // package's reader read back the same text, with bytes that are not UTF-8
 // replaced by U+FFFD, the one documented change.
