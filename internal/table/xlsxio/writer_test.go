@@ -26,7 +26,6 @@ func mixedTable(t *testing.T) *table.Table {
 		table.Field{Name: "Loaded", Type: table.Timestamp},
 		table.Field{Name: "Phone", Type: table.String},
 	)
-	b := table.NewBuilder(s, 8)
 	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, time.UTC) }
 	rows := [][]any{
 		{"Aeronav Academy (Pty) Ltd", int64(7), 0.93, true, d(2024, 1, 15), time.Date(2024, 1, 15, 13, 30, 5, 0, time.UTC), "0821234567"},
@@ -35,16 +34,7 @@ func mixedTable(t *testing.T) *table.Table {
 		{"=SUM(A1:A2)", int64(1) << 40, 1e-3, true, d(1900, 3, 1), time.Date(2030, 6, 1, 23, 59, 59, 0, time.UTC), "27821234567"},
 		{"line one\nline two", int64(0), 0.5, false, d(2025, 10, 10), time.Date(2025, 10, 10, 8, 0, 0, 0, time.UTC), " padded "},
 	}
-	for _, r := range rows {
-		if err := b.AppendRow(r...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	tb, err := b.Build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tb
+	return buildTable(t, s, rows...)
 }
 
 func TestRoundTrip(t *testing.T) {
