@@ -1,9 +1,12 @@
 package telemetry
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 
@@ -44,6 +47,10 @@ type exporterConfig struct {
 	// the host's URL for gRPC; empty for console.
 	endpoint string
 	headers  map[string]string
+	// gzip and tls come from OTEL_EXPORTER_OTLP_COMPRESSION and the
+	// certificate variables; tls is nil when no certificate is set.
+	gzip bool
+	tls  *tls.Config
 }
 
 // envConfig is everything Setup reads from the environment.
@@ -155,10 +162,76 @@ func parseExporter(getenv func(string) string, sig string) (exporterConfig, erro
 		errs = append(errs, fmt.Errorf("%s: %w", hdrName, err))
 	}
 	ec.headers = headers
+
+	compName, comp := lookup(getenv, sig, "COMPRESSION")
+	switch comp {
+	case "", "none":
+	case "gzip":
+		ec.gzip = true
+	default:
+		errs = append(errs, fmt.Errorf("%s=%q: unknown compression; use gzip or none", compName, comp))
+	}
+
+	tlsCfg, err := parseTLS(getenv, sig)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if tlsCfg != nil && strings.HasPrefix(ec.endpoint, "http://") && ec.protocol != ProtocolConsole {
+		errs = append(errs, fmt.Errorf("%s: certificates are set but the endpoint %s is plain http; use https:// or unset the certificate variables", sig, ec.endpoint))
+	}
+	ec.tls = tlsCfg
 	if ec.protocol == ProtocolConsole {
-		ec.endpoint, ec.headers = "", nil
+		ec.endpoint, ec.headers, ec.gzip, ec.tls = "", nil, false, nil
 	}
 	return ec, errors.Join(errs...)
+}
+
+// parseTLS builds the TLS settings from OTEL_EXPORTER_OTLP_CERTIFICATE (CA
+// certificates to trust) and OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE with
+// OTEL_EXPORTER_OTLP_CLIENT_KEY (mutual TLS), or their per-signal
+// variants. It returns nil when none is set.
+func parseTLS(getenv func(string) string, sig string) (*tls.Config, error) {
+	caName, caFile := lookup(getenv, sig, "CERTIFICATE")
+	certName, certFile := lookup(getenv, sig, "CLIENT_CERTIFICATE")
+	keyName, keyFile := lookup(getenv, sig, "CLIENT_KEY")
+	if caFile == "" && certFile == "" && keyFile == "" {
+		return nil, nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	var errs []error
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%s=%q: cannot read the CA certificate file: %w", caName, caFile, err))
+		default:
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				errs = append(errs, fmt.Errorf("%s=%q: the file holds no PEM certificate; give a PEM file beginning with -----BEGIN CERTIFICATE-----", caName, caFile))
+			}
+			cfg.RootCAs = pool
+		}
+	}
+	switch {
+	// The missing half is named after the variable that is set, per-signal
+	// or not.
+	case certFile != "" && keyFile == "":
+		errs = append(errs, fmt.Errorf("%s is set but %s is not; mutual TLS needs both",
+			certName, strings.Replace(certName, "CLIENT_CERTIFICATE", "CLIENT_KEY", 1)))
+	case certFile == "" && keyFile != "":
+		errs = append(errs, fmt.Errorf("%s is set but %s is not; mutual TLS needs both",
+			keyName, strings.Replace(keyName, "CLIENT_KEY", "CLIENT_CERTIFICATE", 1)))
+	case certFile != "":
+		pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q, %s=%q: cannot load the client certificate and key: %w", certName, certFile, keyName, keyFile, err))
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return cfg, nil
 }
 
 // parseEndpoint checks that an endpoint is an absolute http(s) URL. The

@@ -2,11 +2,14 @@ package telemetry_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/hotpass/hotpass/internal/telemetry"
+	"github.com/hotpass/hotpass/internal/telemetry/otlptest"
 )
 
 // Valid settings resolve to the exporters the OpenTelemetry specification
@@ -70,6 +73,12 @@ func TestSetupResolvesExporters(t *testing.T) {
 // entry at fault and how to fix it, and never echo header values.
 func TestSetupRejectsBadSettings(t *testing.T) {
 	t.Parallel()
+	pki := otlptest.NewPKI(t)
+	notPEM := filepath.Join(t.TempDir(), "ca.txt")
+	if err := os.WriteFile(notPEM, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const https = "https://collector:4318"
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -98,6 +107,22 @@ func TestSetupRejectsBadSettings(t *testing.T) {
 		{"bad resource attributes", map[string]string{"OTEL_RESOURCE_ATTRIBUTES": "team=data,oops"}, []string{"OTEL_RESOURCE_ATTRIBUTES", "entry 2 of 2"}, ""},
 		{"unknown exporter", map[string]string{"OTEL_TRACES_EXPORTER": "zipkin"}, []string{`OTEL_TRACES_EXPORTER="zipkin"`, "otlp, console or none"}, ""},
 		{"bad OTEL_SDK_DISABLED", map[string]string{"OTEL_SDK_DISABLED": "yes please"}, []string{"OTEL_SDK_DISABLED"}, ""},
+		{"unknown compression", map[string]string{"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION": "brotli"},
+			[]string{`OTEL_EXPORTER_OTLP_TRACES_COMPRESSION="brotli"`, "use gzip or none"}, ""},
+		{"missing CA file", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": https, "OTEL_EXPORTER_OTLP_CERTIFICATE": "/nonexistent/ca.pem"},
+			[]string{`OTEL_EXPORTER_OTLP_CERTIFICATE="/nonexistent/ca.pem"`, "cannot read the CA certificate file"}, ""},
+		{"CA file without a certificate", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": https, "OTEL_EXPORTER_OTLP_CERTIFICATE": notPEM},
+			[]string{"OTEL_EXPORTER_OTLP_CERTIFICATE", "holds no PEM certificate"}, ""},
+		{"client certificate without key", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": https, "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE": pki.ClientCertFile},
+			[]string{"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE is set but OTEL_EXPORTER_OTLP_CLIENT_KEY is not"}, ""},
+		{"client key without certificate", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": https, "OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY": pki.ClientKeyFile},
+			[]string{"OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY is set but OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE is not"}, ""},
+		{"key not matching", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": https,
+			"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE": pki.ClientCertFile, "OTEL_EXPORTER_OTLP_CLIENT_KEY": notPEM},
+			[]string{"cannot load the client certificate and key"}, ""},
+		{"certificates with a plain http endpoint", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
+			"OTEL_EXPORTER_OTLP_CERTIFICATE": pki.CAFile},
+			[]string{"endpoint http://collector:4318/v1/traces is plain http", "use https://"}, ""},
 		{"every mistake at once", map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "thrift", "OTEL_EXPORTER_OTLP_HEADERS": "x"},
 			[]string{"thrift", "OTEL_EXPORTER_OTLP_HEADERS"}, ""},
 	}

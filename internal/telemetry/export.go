@@ -12,7 +12,6 @@ import (
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/exporters/stdout/stdoutlog"
 	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
 	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
@@ -20,6 +19,9 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"google.golang.org/grpc/credentials"
+
+	"github.com/hotpass/hotpass/internal/telemetry/otlpspan"
 )
 
 // Time limits. An export gives up after exportTimeout, retries included,
@@ -147,23 +149,32 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	return s.w.Write(p)
 }
 
-// Exporters read their TLS and compression settings
-// (OTEL_EXPORTER_OTLP_CERTIFICATE, _COMPRESSION, ...) from the process
-// environment themselves; the options here override everything parseEnv
-// validated, so a mistake there can never be half-applied.
+// Every exporter is given the settings parseEnv validated (endpoint,
+// headers, compression, TLS) as options, which take precedence over what
+// the SDK's exporters would read from the process environment themselves:
+// the settings checked are the settings used, and Config.Getenv is
+// honoured by all three signals.
 
-func newSpanExporter(ctx context.Context, ec exporterConfig, console io.Writer) (sdktrace.SpanExporter, error) {
+func newSpanExporter(ctx context.Context, ec exporterConfig, console io.Writer, version string) (sdktrace.SpanExporter, error) {
 	switch ec.protocol {
 	case ProtocolConsole:
 		return stdouttrace.New(stdouttrace.WithWriter(console), stdouttrace.WithPrettyPrint())
 	case ProtocolGRPC:
-		return otlptracegrpc.New(ctx, otlptracegrpc.WithEndpointURL(ec.endpoint),
+		opts := []otlptracegrpc.Option{otlptracegrpc.WithEndpointURL(ec.endpoint),
 			otlptracegrpc.WithHeaders(ec.headers), otlptracegrpc.WithTimeout(exportTimeout),
-			otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig(retryConfig())))
+			otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig(retryConfig())),
+			otlptracegrpc.WithCompressor(grpcCompressor(ec))}
+		if ec.tls != nil {
+			opts = append(opts, otlptracegrpc.WithTLSCredentials(credentials.NewTLS(ec.tls)))
+		}
+		return otlptracegrpc.New(ctx, opts...)
 	default:
-		return otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(ec.endpoint),
-			otlptracehttp.WithHeaders(ec.headers), otlptracehttp.WithTimeout(exportTimeout),
-			otlptracehttp.WithRetry(otlptracehttp.RetryConfig(retryConfig())))
+		return otlpspan.New(otlpspan.Config{
+			Endpoint: ec.endpoint, Headers: ec.headers, Gzip: ec.gzip, TLS: ec.tls,
+			Timeout:   exportTimeout,
+			Retry:     otlpspan.Retry(retryConfig()),
+			UserAgent: "Hotpass/" + version + " (OTLP/HTTP span exporter)",
+		})
 	}
 }
 
@@ -172,13 +183,26 @@ func newMetricExporter(ctx context.Context, ec exporterConfig, console io.Writer
 	case ProtocolConsole:
 		return stdoutmetric.New(stdoutmetric.WithWriter(console), stdoutmetric.WithPrettyPrint())
 	case ProtocolGRPC:
-		return otlpmetricgrpc.New(ctx, otlpmetricgrpc.WithEndpointURL(ec.endpoint),
+		opts := []otlpmetricgrpc.Option{otlpmetricgrpc.WithEndpointURL(ec.endpoint),
 			otlpmetricgrpc.WithHeaders(ec.headers), otlpmetricgrpc.WithTimeout(exportTimeout),
-			otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig(retryConfig())))
+			otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig(retryConfig())),
+			otlpmetricgrpc.WithCompressor(grpcCompressor(ec))}
+		if ec.tls != nil {
+			opts = append(opts, otlpmetricgrpc.WithTLSCredentials(credentials.NewTLS(ec.tls)))
+		}
+		return otlpmetricgrpc.New(ctx, opts...)
 	default:
-		return otlpmetrichttp.New(ctx, otlpmetrichttp.WithEndpointURL(ec.endpoint),
+		opts := []otlpmetrichttp.Option{otlpmetrichttp.WithEndpointURL(ec.endpoint),
 			otlpmetrichttp.WithHeaders(ec.headers), otlpmetrichttp.WithTimeout(exportTimeout),
-			otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig(retryConfig())))
+			otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig(retryConfig())),
+			otlpmetrichttp.WithCompression(otlpmetrichttp.NoCompression)}
+		if ec.gzip {
+			opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.GzipCompression))
+		}
+		if ec.tls != nil {
+			opts = append(opts, otlpmetrichttp.WithTLSClientConfig(ec.tls))
+		}
+		return otlpmetrichttp.New(ctx, opts...)
 	}
 }
 
@@ -187,14 +211,35 @@ func newLogExporter(ctx context.Context, ec exporterConfig, console io.Writer) (
 	case ProtocolConsole:
 		return stdoutlog.New(stdoutlog.WithWriter(console), stdoutlog.WithPrettyPrint())
 	case ProtocolGRPC:
-		return otlploggrpc.New(ctx, otlploggrpc.WithEndpointURL(ec.endpoint),
+		opts := []otlploggrpc.Option{otlploggrpc.WithEndpointURL(ec.endpoint),
 			otlploggrpc.WithHeaders(ec.headers), otlploggrpc.WithTimeout(exportTimeout),
-			otlploggrpc.WithRetry(otlploggrpc.RetryConfig(retryConfig())))
+			otlploggrpc.WithRetry(otlploggrpc.RetryConfig(retryConfig())),
+			otlploggrpc.WithCompressor(grpcCompressor(ec))}
+		if ec.tls != nil {
+			opts = append(opts, otlploggrpc.WithTLSCredentials(credentials.NewTLS(ec.tls)))
+		}
+		return otlploggrpc.New(ctx, opts...)
 	default:
-		return otlploghttp.New(ctx, otlploghttp.WithEndpointURL(ec.endpoint),
+		opts := []otlploghttp.Option{otlploghttp.WithEndpointURL(ec.endpoint),
 			otlploghttp.WithHeaders(ec.headers), otlploghttp.WithTimeout(exportTimeout),
-			otlploghttp.WithRetry(otlploghttp.RetryConfig(retryConfig())))
+			otlploghttp.WithRetry(otlploghttp.RetryConfig(retryConfig())),
+			otlploghttp.WithCompression(otlploghttp.NoCompression)}
+		if ec.gzip {
+			opts = append(opts, otlploghttp.WithCompression(otlploghttp.GzipCompression))
+		}
+		if ec.tls != nil {
+			opts = append(opts, otlploghttp.WithTLSClientConfig(ec.tls))
+		}
+		return otlploghttp.New(ctx, opts...)
 	}
+}
+
+// grpcCompressor names the gRPC compressor for ec; "" is none.
+func grpcCompressor(ec exporterConfig) string {
+	if ec.gzip {
+		return "gzip"
+	}
+	return ""
 }
 
 // retrySettings has the fields of every OTLP exporter's RetryConfig, so

@@ -202,6 +202,55 @@ func TestRunExportedOverOTLP(t *testing.T) {
 	}
 }
 
+// Over HTTPS with mutual TLS and gzip, set only through the standard
+// variables, all three signals arrive: traces through Hotpass's own span
+// exporter, metrics and logs through the SDK's, which read the same
+// variables.
+func TestExportOverMutualTLSWithGzip(t *testing.T) {
+	t.Parallel()
+	recv := otlptest.NewHTTP(t, otlptest.MutualTLS(otlptest.NewPKI(t)))
+	var stderr syncBuffer
+	tel, err := telemetry.Setup(context.Background(), telemetry.Config{Enabled: true, Stderr: &stderr,
+		Getenv: getenv(recv.Env(), map[string]string{"OTEL_EXPORTER_OTLP_COMPRESSION": "gzip"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs := telemetry.NewRunObserver(tel, "p")
+	feed(obs, sampleRun())
+	tel.Logger().Info("hello over TLS")
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatalf("Shutdown: %v (stderr: %s)", err, stderr.String())
+	}
+	if n := len(recv.SpansNamed(telemetry.SpanRun)); n != 1 {
+		t.Errorf("%d run spans arrived, want 1", n)
+	}
+	if len(recv.MetricNames()) == 0 {
+		t.Error("no metrics arrived")
+	}
+	if len(recv.Logs()) == 0 {
+		t.Error("no logs arrived")
+	}
+	for i, h := range recv.Headers() {
+		if h.Get("Content-Encoding") != "gzip" {
+			t.Errorf("request %d is not gzip-compressed: %v", i+1, h)
+		}
+	}
+
+	// The same receiver refuses a client without the certificate.
+	env := recv.Env()
+	delete(env, "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE")
+	delete(env, "OTEL_EXPORTER_OTLP_CLIENT_KEY")
+	var stderr2 syncBuffer
+	tel2, err := telemetry.Setup(context.Background(), telemetry.Config{Enabled: true, Stderr: &stderr2, Getenv: getenv(env)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed(telemetry.NewRunObserver(tel2, "p"), sampleRun())
+	if err := tel2.Shutdown(context.Background()); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("Shutdown without a client certificate: %v, want a certificate error", err)
+	}
+}
+
 // Exporting to a closed port or to a collector that never answers costs a
 // bounded time at shutdown and reports the failure without failing.
 func TestShutdownIsBoundedWhenCollectorUnusable(t *testing.T) {

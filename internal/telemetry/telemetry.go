@@ -13,6 +13,7 @@
 package telemetry
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -173,7 +174,7 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 		}
 		switch ec.signal {
 		case SignalTraces:
-			exp, err := newSpanExporter(ctx, ec, console)
+			exp, err := newSpanExporter(ctx, ec, console, cmp.Or(cfg.ServiceVersion, "dev"))
 			if err != nil {
 				return fail(fmt.Errorf("telemetry: trace exporter: %w", err))
 			}

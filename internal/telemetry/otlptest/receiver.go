@@ -12,9 +12,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"sync"
@@ -46,6 +48,7 @@ type options struct {
 	failStatus int
 	hang       bool
 	discard    bool
+	pki        *PKI
 }
 
 // FailWith makes every export fail: HTTP receivers answer with this status
@@ -63,6 +66,12 @@ func Hang() Option { return func(o *options) { o.hang = true } }
 // it measures the exporting side, as with a collector on another machine.
 // Only Requests and Headers are recorded.
 func Discard() Option { return func(o *options) { o.discard = true } }
+
+// MutualTLS makes an HTTP receiver serve HTTPS with pki's server
+// certificate and accept only clients presenting pki's client certificate.
+// Env then also names pki's files in the OTEL_EXPORTER_OTLP_CERTIFICATE,
+// _CLIENT_CERTIFICATE and _CLIENT_KEY variables.
+func MutualTLS(pki *PKI) Option { return func(o *options) { o.pki = pki } }
 
 // Receiver is an in-process OTLP collector. It is safe for concurrent use.
 type Receiver struct {
@@ -86,6 +95,10 @@ func NewHTTP(tb testing.TB, opts ...Option) *Receiver {
 	tb.Helper()
 	ln := listen(tb)
 	r := newReceiver(ProtocolHTTP, "http://"+ln.Addr().String(), opts)
+	if r.opts.pki != nil {
+		ln = tls.NewListener(ln, r.opts.pki.ServerTLS)
+		r.endpoint = "https://" + ln.Addr().String()
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/traces", r.httpHandler(func(body []byte) error {
 		var req coltracepb.ExportTraceServiceRequest
@@ -111,7 +124,8 @@ func NewHTTP(tb testing.TB, opts ...Option) *Receiver {
 		r.addLogs(req.GetResourceLogs())
 		return nil
 	}, &collogspb.ExportLogsServiceResponse{}))
-	srv := &http.Server{Handler: mux}
+	// TLS handshake failures are the client's to report, not the server's.
+	srv := &http.Server{Handler: mux, ErrorLog: log.New(io.Discard, "", 0)}
 	go func() { _ = srv.Serve(ln) }()
 	tb.Cleanup(func() {
 		close(r.closing)
@@ -127,6 +141,9 @@ func NewGRPC(tb testing.TB, opts ...Option) *Receiver {
 	tb.Helper()
 	ln := listen(tb)
 	r := newReceiver(ProtocolGRPC, "http://"+ln.Addr().String(), opts)
+	if r.opts.pki != nil {
+		tb.Fatal("otlptest: MutualTLS is supported by HTTP receivers only")
+	}
 	srv := grpc.NewServer()
 	coltracepb.RegisterTraceServiceServer(srv, &traceService{r: r})
 	colmetricpb.RegisterMetricsServiceServer(srv, &metricsService{r: r})
@@ -163,12 +180,19 @@ func (r *Receiver) Endpoint() string { return r.endpoint }
 func (r *Receiver) Protocol() string { return r.protocol }
 
 // Env returns the OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_PROTOCOL
-// settings that point an exporter at this receiver.
+// settings that point an exporter at this receiver, and with MutualTLS the
+// certificate settings.
 func (r *Receiver) Env() map[string]string {
-	return map[string]string{
+	env := map[string]string{
 		"OTEL_EXPORTER_OTLP_ENDPOINT": r.endpoint,
 		"OTEL_EXPORTER_OTLP_PROTOCOL": r.protocol,
 	}
+	if p := r.opts.pki; p != nil {
+		env["OTEL_EXPORTER_OTLP_CERTIFICATE"] = p.CAFile
+		env["OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"] = p.ClientCertFile
+		env["OTEL_EXPORTER_OTLP_CLIENT_KEY"] = p.ClientKeyFile
+	}
+	return env
 }
 
 // Requests counts the export requests that reached the receiver, failed
