@@ -166,7 +166,8 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 		"invalid_rows":        rep.InvalidRows,
 		"validation_passed":   rep.Passed,
 	}
-	// Failures per expectation, for the run record and (later) metrics.
+	// Failures per expectation, for the run record and the
+	// hotpass.validation.failures metric.
 	failures := map[string]int{}
 	for _, r := range rep.Results {
 		failures[r.Name] = r.Failed
