@@ -78,7 +78,7 @@ func inMemory(t *testing.T) (*telemetry.Telemetry, *tracetest.SpanRecorder, *sdk
 	t.Helper()
 	rec := tracetest.NewSpanRecorder()
 	reader := sdkmetric.NewManualReader()
-	tel, err := telemetry.FromProviders(telemetry.Providers{
+	tel, err := telemetry.FromRegistry(telemetry.Registry{
 		TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)),
 		MeterProvider:  sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)),
 	})

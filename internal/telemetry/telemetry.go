@@ -2,10 +2,12 @@
 // Hotpass runs and turns the engine's run events into them.
 //
 // Setup builds the providers from the standard OTEL_* environment
-// variables; FromProviders wraps providers an embedding program built
-// itself. Either way the result is a *Telemetry that is passed explicitly
+// variables; FromRegistry wraps providers an embedding program built
+// itself, and UseRegistry makes Setup hand those out for every run of the
+// process. Either way the result is a *Telemetry that is passed explicitly
 // (or carried in a context with NewContext): the package sets no
-// OpenTelemetry global unless SetGlobal is called.
+// OpenTelemetry global unless SetGlobal is called. Shutdown flushes
+// everything the process still holds before it exits.
 //
 // NewRunObserver turns a run's engine events into a hotpass.run span, one
 // hotpass.task span per attempt, and the run and task metrics; tasks
@@ -87,7 +89,7 @@ type Telemetry struct {
 	exporters []Exporter
 	failures  []*failures
 	// shutdown and flush are the SDK providers' methods (Setup), or the
-	// injected providers' ForceFlush (FromProviders).
+	// injected providers' ForceFlush (FromRegistry).
 	shutdown []func(context.Context) error
 	flush    []func(context.Context) error
 	abandon  context.CancelFunc
@@ -99,7 +101,7 @@ type Telemetry struct {
 var noopTelemetry = newNoop()
 
 func newNoop() *Telemetry {
-	t, _ := FromProviders(Providers{})
+	t, _ := FromRegistry(Registry{})
 	t.enabled = false
 	return t
 }
@@ -124,6 +126,9 @@ func Noop() *Telemetry { return noopTelemetry }
 func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 	if !cfg.Enabled {
 		return Noop(), nil
+	}
+	if r := registry(); r != nil {
+		return FromRegistry(*r)
 	}
 	getenv := cfg.Getenv
 	if getenv == nil {
@@ -213,26 +218,27 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 	if err := t.init(tp, mp, lp, cfg.ServiceVersion, cfg.LogLevel); err != nil {
 		return fail(err)
 	}
+	track(t)
 	return t, nil
 }
 
-// Providers are OpenTelemetry providers built by an embedding program.
-// Nil fields mean no-op providers.
-type Providers struct {
+// Registry is a set of OpenTelemetry providers built by an embedding
+// program. Nil fields mean no-op providers.
+type Registry struct {
 	TracerProvider trace.TracerProvider
 	MeterProvider  metric.MeterProvider
 	LoggerProvider log.LoggerProvider
 }
 
-// FromProviders returns a Telemetry recording through providers the
+// FromRegistry returns a Telemetry recording through providers the
 // caller owns: tests pass an in-memory span recorder and an sdk/metric
 // ManualReader this way, and programs embedding Hotpass their own
 // pipelines. Shutdown and Flush then only force-flush providers that have
 // a ForceFlush(context.Context) error method; shutting them down is the
 // caller's business.
-func FromProviders(p Providers) (*Telemetry, error) {
+func FromRegistry(r Registry) (*Telemetry, error) {
 	t := &Telemetry{enabled: true}
-	tp, mp, lp := p.TracerProvider, p.MeterProvider, p.LoggerProvider
+	tp, mp, lp := r.TracerProvider, r.MeterProvider, r.LoggerProvider
 	if tp == nil {
 		tp = tracenoop.NewTracerProvider()
 	}
@@ -242,15 +248,22 @@ func FromProviders(p Providers) (*Telemetry, error) {
 	if lp == nil {
 		lp = lognoop.NewLoggerProvider()
 	}
-	for _, x := range []any{tp, mp, lp} {
-		if f, ok := x.(interface{ ForceFlush(context.Context) error }); ok {
-			t.flush = append(t.flush, f.ForceFlush)
-		}
-	}
+	t.flush = flushers(tp, mp, lp)
 	if err := t.init(tp, mp, lp, "", nil); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// flushers returns the ForceFlush methods of the providers that have one.
+func flushers(providers ...any) []func(context.Context) error {
+	var out []func(context.Context) error
+	for _, x := range providers {
+		if f, ok := x.(interface{ ForceFlush(context.Context) error }); ok {
+			out = append(out, f.ForceFlush)
+		}
+	}
+	return out
 }
 
 func (t *Telemetry) init(tp trace.TracerProvider, mp metric.MeterProvider, lp log.LoggerProvider, version string, level slog.Leveler) error {
@@ -310,7 +323,7 @@ func (t *Telemetry) Enabled() bool { return t != nil && t.enabled }
 
 // Exporters describes where each signal is exported; signals turned off
 // with OTEL_<SIGNAL>_EXPORTER=none are absent. Empty for a no-op Telemetry
-// or one built with FromProviders.
+// or one built with FromRegistry.
 func (t *Telemetry) Exporters() []Exporter {
 	if t == nil {
 		return nil
@@ -359,7 +372,7 @@ func (t *Telemetry) Flush(ctx context.Context) error {
 	return errors.Join(runAll(ctx, t.flush), t.exportErrors())
 }
 
-// Shutdown flushes and stops the providers Setup built (FromProviders:
+// Shutdown flushes and stops the providers Setup built (FromRegistry:
 // only flushes). It returns within ShutdownTimeout even when the collector
 // is unreachable or hangs; exports still in flight are then cancelled. The
 // error lists what could not be exported: a caller should report it as a
@@ -370,6 +383,7 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	t.once.Do(func() {
+		defer untrack(t)
 		ctx, cancel := context.WithTimeout(ctx, ShutdownTimeout)
 		defer cancel()
 		fns := t.shutdown
