@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hotpass/hotpass/internal/telemetry/otlptest"
 )
@@ -90,16 +91,34 @@ func TestRunObservabilityBadSettings(t *testing.T) {
 	}
 }
 
-// TestRunObservabilityUnreachable runs against a closed port: the run still
-// succeeds and only a warning is printed.
+// TestRunObservabilityUnreachable runs against a closed port and against a
+// collector that accepts connections but never answers: each run still
+// succeeds, prints only a warning, and the command returns within 6 s
+// (telemetry gives up after 5 s in total).
 func TestRunObservabilityUnreachable(t *testing.T) {
-	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1")
-	stdout, stderr, code := cli(t, "run", "--no-progress", "--enable-observability", "--state-dir", t.TempDir(), "testdata/good/diamond.yaml")
-	if code != exitOK {
-		t.Fatalf("exit code = %d\n%s\n%s", code, stdout, stderr)
+	targets := []struct {
+		name     string
+		endpoint func(t *testing.T) string
+	}{
+		{"closed port", func(t *testing.T) string { return "http://127.0.0.1:1" }},
+		{"hanging collector", func(t *testing.T) string { return otlptest.NewHTTP(t, otlptest.Hang()).Endpoint() }},
 	}
-	if !strings.Contains(stderr, "warning: telemetry") {
-		t.Errorf("no warning about the unreachable collector:\n%s", stderr)
+	for _, tc := range targets {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", tc.endpoint(t))
+			start := time.Now()
+			stdout, stderr, code := cli(t, "run", "--no-progress", "--enable-observability", "--state-dir", t.TempDir(), "testdata/good/diamond.yaml")
+			took := time.Since(start)
+			if code != exitOK {
+				t.Fatalf("exit code = %d\n%s\n%s", code, stdout, stderr)
+			}
+			if !strings.Contains(stderr, "warning: telemetry") {
+				t.Errorf("no warning about the unusable collector:\n%s", stderr)
+			}
+			if took > 6*time.Second {
+				t.Errorf("the run took %v to return; an unusable collector may cost at most 5 s", took)
+			}
+		})
 	}
 }
 
