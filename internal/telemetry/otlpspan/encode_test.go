@@ -192,14 +192,13 @@ func TestAppendRequestMatchesOfficialExporter(t *testing.T) {
 			{SpanContext: spanContext(t, 50, 60, "k=v", trace.FlagsSampled, true), Attributes: allValues[:3], DroppedAttributeCount: 1},
 			{SpanContext: spanContext(t, 70, 80, "", 0, false)},
 		},
-		Status:                 sdktrace.Status{Code: codes.Error, Description: "rows 3–5: bad date"},
-		DroppedAttributes:      7,
-		DroppedEvents:          8,
-		DroppedLinks:           9,
-		ChildSpanCount:         2,
-		Resource:               res,
-		InstrumentationScope:   scope,
-		InstrumentationLibrary: scope,
+		Status:               sdktrace.Status{Code: codes.Error, Description: "rows 3–5: bad date"},
+		DroppedAttributes:    7,
+		DroppedEvents:        8,
+		DroppedLinks:         9,
+		ChildSpanCount:       2,
+		Resource:             res,
+		InstrumentationScope: scope,
 	}
 	plain := func(name string, sid byte, code codes.Code, res *resource.Resource, scope instrumentation.Scope) tracetest.SpanStub {
 		return tracetest.SpanStub{
@@ -208,7 +207,7 @@ func TestAppendRequestMatchesOfficialExporter(t *testing.T) {
 			SpanKind:  trace.SpanKindInternal,
 			StartTime: start, EndTime: start.Add(time.Second),
 			Status:   sdktrace.Status{Code: code},
-			Resource: res, InstrumentationScope: scope, InstrumentationLibrary: scope,
+			Resource: res, InstrumentationScope: scope,
 		}
 	}
 	for _, tc := range []struct {
