@@ -12,10 +12,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/hotpass/hotpass/internal/retryafter"
 )
 
 // Defaults filled by New for zero Config values.
@@ -308,9 +309,9 @@ func (c *Client) attempt(ctx context.Context, method, target string, body []byte
 	case s == http.StatusNotFound:
 		return attemptResult{s, shorten(data), ErrNotFound, 0}
 	case s == http.StatusTooManyRequests:
-		return attemptResult{s, shorten(data), ErrRateLimited, retryAfter(resp.Header.Get("Retry-After"))}
+		return attemptResult{s, shorten(data), ErrRateLimited, retryafter.Parse(resp.Header.Get("Retry-After"))}
 	case s >= 500:
-		return attemptResult{s, shorten(data), ErrServer, retryAfter(resp.Header.Get("Retry-After"))}
+		return attemptResult{s, shorten(data), ErrServer, retryafter.Parse(resp.Header.Get("Retry-After"))}
 	default:
 		return attemptResult{s, shorten(data), ErrRequest, 0}
 	}
@@ -345,21 +346,6 @@ func transportDetail(err error) string {
 		return ue.Err.Error()
 	}
 	return err.Error()
-}
-
-// retryAfter parses a Retry-After header: delay-seconds or an HTTP date.
-func retryAfter(v string) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0)
-	}
-	return 0
 }
 
 // backoff returns the wait before retry number attempt: exponential from
