@@ -378,35 +378,15 @@ func (e *encoder) anyValue(field protowire.Number, v attribute.Value) {
 	case attribute.BYTESLICE:
 		e.bytes(anyBytes, v.AsByteSlice())
 	case attribute.BOOLSLICE:
-		arr := e.open(anyArray)
-		for _, x := range v.AsBoolSlice() {
-			e.anyValue(arrayValues, attribute.BoolValue(x))
-		}
-		e.close(arr)
+		appendArray(e, v.AsBoolSlice(), attribute.BoolValue)
 	case attribute.INT64SLICE:
-		arr := e.open(anyArray)
-		for _, x := range v.AsInt64Slice() {
-			e.anyValue(arrayValues, attribute.Int64Value(x))
-		}
-		e.close(arr)
+		appendArray(e, v.AsInt64Slice(), attribute.Int64Value)
 	case attribute.FLOAT64SLICE:
-		arr := e.open(anyArray)
-		for _, x := range v.AsFloat64Slice() {
-			e.anyValue(arrayValues, attribute.Float64Value(x))
-		}
-		e.close(arr)
+		appendArray(e, v.AsFloat64Slice(), attribute.Float64Value)
 	case attribute.STRINGSLICE:
-		arr := e.open(anyArray)
-		for _, x := range v.AsStringSlice() {
-			e.anyValue(arrayValues, attribute.StringValue(x))
-		}
-		e.close(arr)
+		appendArray(e, v.AsStringSlice(), attribute.StringValue)
 	case attribute.SLICE:
-		arr := e.open(anyArray)
-		for _, x := range v.AsSlice() {
-			e.anyValue(arrayValues, x)
-		}
-		e.close(arr)
+		appendArray(e, v.AsSlice(), func(x attribute.Value) attribute.Value { return x })
 	case attribute.MAP:
 		kvl := e.open(anyKVList)
 		for _, kv := range v.AsMap() {
@@ -456,4 +436,13 @@ func clamp32(n int) uint32 {
 		return math.MaxUint32
 	}
 	return uint32(n)
+}
+
+// appendArray writes xs as an ArrayValue, each element through value.
+func appendArray[T any](e *encoder, xs []T, value func(T) attribute.Value) {
+	arr := e.open(anyArray)
+	for _, x := range xs {
+		e.anyValue(arrayValues, value(x))
+	}
+	e.close(arr)
 }
