@@ -177,8 +177,17 @@ func TestCheckListen(t *testing.T) {
 		{"0.0.0.0:4200", "", false},
 		{":4200", "", false},
 		{"10.1.2.3:4200", "", false},
-		{"0.0.0.0:4200", "t", true},
+		{"0.0.0.0:4200", strongToken, true},
+		{"10.1.2.3:4200", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", true},
 		{"no-port", "", false},
+		// Weak tokens are refused beyond loopback and accepted on it.
+		{"0.0.0.0:4200", "t", false},
+		{"0.0.0.0:4200", token, false},
+		{"0.0.0.0:4200", strings.Repeat("a", 64), false},
+		{"0.0.0.0:4200", "01234567890123456789012345678901", false},
+		{"0.0.0.0:4200", "9f86d081884c7d659a2feaa0c55ad015", true},
+		{"0.0.0.0:4200", "9f86d081884c7d659a2feaa0c55ad01", false},
+		{"127.0.0.1:4200", "t", true},
 	}
 	for _, tt := range tests {
 		err := server.CheckListen(tt.addr, tt.token)
@@ -187,6 +196,44 @@ func TestCheckListen(t *testing.T) {
 		}
 		if err != nil && tt.addr != "no-port" && !strings.Contains(err.Error(), server.EnvToken) {
 			t.Errorf("error does not say how to fix it: %v", err)
+		}
+		if err != nil && tt.token != "" && !strings.Contains(err.Error(), "openssl rand -hex 32") {
+			t.Errorf("error about a weak token does not say how to make a strong one: %v", err)
+		}
+		if err != nil && tt.token != "" && strings.Contains(err.Error(), tt.token) {
+			t.Errorf("error shows the token: %v", err)
+		}
+	}
+}
+
+// strongToken is what `openssl rand -base64 32` prints.
+const strongToken = "q1Zk8vQ2Xo7LrN4sYb6Tw0Hc3JmPfEa9UdGiKy5RzVw="
+
+func TestTokenStrength(t *testing.T) {
+	t.Parallel()
+	if err := server.TokenStrength(strongToken); err != nil {
+		t.Errorf("a base64 token of 32 random bytes: %v", err)
+	}
+	for _, weak := range []string{"", "t", token, "password", strings.Repeat("ab", 40)} {
+		if err := server.TokenStrength(weak); err == nil {
+			t.Errorf("TokenStrength(%q) = nil, want an error", weak)
+		}
+	}
+}
+
+// TestBearerSchemeCase: the auth scheme is case-insensitive (RFC 7235) and
+// may be followed by more than one space; the token itself is not.
+func TestBearerSchemeCase(t *testing.T) {
+	t.Parallel()
+	srv, _ := setup(t, token)
+	for _, auth := range []string{"Bearer " + token, "bearer " + token, "BEARER " + token, "bEaReR " + token, "Bearer  " + token} {
+		if code, body := call(t, srv, "GET", "/api/runs", auth, ""); code != http.StatusOK {
+			t.Errorf("%q: %d %s, want 200", auth, code, body)
+		}
+	}
+	for _, auth := range []string{"Bearer " + strings.ToUpper(token), "Bearer" + token, "Bearertoken " + token, "Basic " + token} {
+		if code, _ := call(t, srv, "GET", "/api/runs", auth, ""); code != http.StatusUnauthorized {
+			t.Errorf("%q: %d, want 401", auth, code)
 		}
 	}
 }
