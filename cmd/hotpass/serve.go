@@ -25,6 +25,7 @@ type serveOptions struct {
 	maxTasks int
 	grace    time.Duration
 	tick     time.Duration
+	limits   server.Limits
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -37,7 +38,9 @@ func newServeCmd(g *globals) *cobra.Command {
 			"/api/deployments/NAME/runs), and serve the JSON API. Several serve processes may share one store:\n" +
 			"each fire is started once, and concurrency keys are shared across every run.\n" +
 			"The API requires `Authorization: Bearer $HOTPASS_API_TOKEN` when that variable is set; serve\n" +
-			"refuses to listen beyond loopback without it. On SIGINT/SIGTERM serve stops firing, lets running\n" +
+			"refuses to listen beyond loopback without it, or with a token shorter than 32 random characters\n" +
+			"(openssl rand -hex 32). Connections are capped in total and per client (--max-conns,\n" +
+			"--max-conns-per-ip; more get 503) and every request is bounded in time (the timeout flags). On SIGINT/SIGTERM serve stops firing, lets running\n" +
 			"runs finish for --grace, then cancels them, and exits 0.",
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -50,6 +53,14 @@ func newServeCmd(g *globals) *cobra.Command {
 	f.IntVar(&o.maxTasks, "max-tasks", 0, "tasks to run at once across every serve sharing the store (0: no shared limit)")
 	f.DurationVar(&o.grace, "grace", 30*time.Second, "on shutdown, how long running runs may go on before they are cancelled")
 	f.DurationVar(&o.tick, "tick", time.Second, "how often to look for due schedules")
+	def := server.DefaultLimits()
+	f.DurationVar(&o.limits.ReadHeaderTimeout, "read-header-timeout", def.ReadHeaderTimeout, "time a client has to send a request's headers; all a request without the token gets")
+	f.DurationVar(&o.limits.ReadTimeout, "read-timeout", def.ReadTimeout, "time a client has to send a whole request, body included")
+	f.DurationVar(&o.limits.WriteTimeout, "write-timeout", def.WriteTimeout, "time the API spends on one response")
+	f.DurationVar(&o.limits.IdleTimeout, "idle-timeout", def.IdleTimeout, "time a keep-alive connection may wait for its next request")
+	f.IntVar(&o.limits.MaxHeaderBytes, "max-header-bytes", def.MaxHeaderBytes, "largest request line and headers, in bytes")
+	f.IntVar(&o.limits.MaxConns, "max-conns", def.MaxConns, "API connections open at once; more are answered 503")
+	f.IntVar(&o.limits.MaxConnsPerIP, "max-conns-per-ip", def.MaxConnsPerIP, "API connections open at once from one client address")
 	return cmd
 }
 
@@ -59,6 +70,9 @@ func runServe(ctx context.Context, stderr io.Writer, g *globals, o *serveOptions
 	}
 	if o.tick <= 0 || o.grace < 0 {
 		return fmt.Errorf("%w: --tick must be positive and --grace not negative", errUsage)
+	}
+	if err := o.limits.Check(); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	token := os.Getenv(server.EnvToken)
 	if err := server.CheckListen(o.addr, token); err != nil {
@@ -102,13 +116,21 @@ func runServe(ctx context.Context, stderr io.Writer, g *globals, o *serveOptions
 	})
 	defer stopGrace()
 
+	if token != "" {
+		if err := server.TokenStrength(token); err != nil {
+			logger.Warn(server.EnvToken+" is weak: accepted on loopback only", "reason", err.Error())
+		}
+	}
 	logger.Warn("serving", "addr", ln.Addr().String(), "workers", o.workers, "auth", token != "")
 	var wg sync.WaitGroup
 	var apiErr error
 	wg.Add(3)
 	go func() { defer wg.Done(); s.Run(ctx, o.tick) }()
 	go func() { defer wg.Done(); w.Run(ctx, runCtx) }()
-	go func() { defer wg.Done(); apiErr = server.Serve(ctx, ln, api, 5*time.Second) }()
+	go func() {
+		defer wg.Done()
+		apiErr = server.Serve(ctx, ln, api, server.ServeOptions{Grace: 5 * time.Second, Limits: o.limits})
+	}()
 	wg.Wait()
 	logger.Warn("stopped")
 	return apiErr

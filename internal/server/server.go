@@ -20,11 +20,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
@@ -72,21 +74,91 @@ func New(c Config) http.Handler {
 }
 
 // CheckListen refuses to serve the API on an address other machines can
-// reach unless a token protects it.
+// reach unless a strong token protects it (see TokenStrength). On loopback
+// any token, or none, is accepted: only local processes reach it.
 func CheckListen(addr, token string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("--addr %q: want host:port, such as 127.0.0.1:4200: %w", addr, err)
 	}
-	if token != "" || isLoopback(host) {
+	if isLoopback(host) {
 		return nil
 	}
 	shown := host
 	if shown == "" {
 		shown = "every interface"
 	}
-	return fmt.Errorf("refusing to listen on %s (%s) without an API token: anyone who can reach it could read run history and start runs; "+
-		"set %s to a long random secret, or listen on 127.0.0.1", addr, shown, EnvToken)
+	if token == "" {
+		return fmt.Errorf("refusing to listen on %s (%s) without an API token: anyone who can reach it could read run history and start runs; "+
+			"set %s to a long random secret (%s), or listen on 127.0.0.1", addr, shown, EnvToken, tokenRecipe)
+	}
+	if err := TokenStrength(token); err != nil {
+		return fmt.Errorf("refusing to listen on %s (%s): %s %w; or listen on 127.0.0.1", addr, shown, EnvToken, err)
+	}
+	return nil
+}
+
+// tokenRecipe is how to make a token TokenStrength accepts.
+const tokenRecipe = "generate one with: openssl rand -hex 32"
+
+// Token strength thresholds: 32 hexadecimal characters carry 128 bits.
+const (
+	minTokenLen      = 32
+	minTokenBits     = 128
+	minTokenDistinct = 10
+)
+
+// TokenStrength reports whether token is long and varied enough to guard
+// an API reachable from other machines: at least 32 characters, at least
+// 128 bits when every character is counted as drawn at random from the
+// classes the token uses (hexadecimal digits, digits, lower case, upper
+// case, others), and at least 10 distinct characters. Randomly generated
+// tokens pass; words, repeats and short strings do not. The error never
+// shows the token.
+func TokenStrength(token string) error {
+	n := utf8.RuneCountInString(token)
+	if n < minTokenLen {
+		return fmt.Errorf("is too short to be safe beyond loopback (%d characters, at least %d needed): %s", n, minTokenLen, tokenRecipe)
+	}
+	distinct := map[rune]bool{}
+	var digit, lowerHex, upperHex, lower, upper, other bool
+	for _, r := range token {
+		distinct[r] = true
+		switch {
+		case r >= '0' && r <= '9':
+			digit = true
+		case r >= 'a' && r <= 'f':
+			lowerHex = true
+		case r >= 'A' && r <= 'F':
+			upperHex = true
+		case r >= 'a' && r <= 'z':
+			lower = true
+		case r >= 'A' && r <= 'Z':
+			upper = true
+		default:
+			other = true
+		}
+	}
+	alphabet := 0
+	switch {
+	case !lower && !upper && !other && !(lowerHex && upperHex) && (lowerHex || upperHex):
+		alphabet = 16
+	default:
+		for _, c := range []struct {
+			used bool
+			size int
+		}{{digit, 10}, {lower || lowerHex, 26}, {upper || upperHex, 26}, {other, 32}} {
+			if c.used {
+				alphabet += c.size
+			}
+		}
+	}
+	bits := float64(n) * math.Log2(float64(alphabet))
+	if bits < minTokenBits || len(distinct) < minTokenDistinct {
+		return fmt.Errorf("is too predictable to be safe beyond loopback (about %.0f bits from %d distinct characters; at least %d bits needed): %s",
+			bits, len(distinct), minTokenBits, tokenRecipe)
+	}
+	return nil
 }
 
 func isLoopback(host string) bool {
@@ -110,15 +182,28 @@ func (a *api) auth(h http.HandlerFunc) http.Handler {
 	}
 	want := sha256.Sum256([]byte(a.c.Token))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		got, ok := bearerToken(r.Header.Get("Authorization"))
 		sum := sha256.Sum256([]byte(got))
 		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			// The body of a request without the token is never read and its
+			// connection is not kept: its whole budget is the header timeout.
+			w.Header().Set("Connection", "close")
 			w.Header().Set("WWW-Authenticate", `Bearer realm="hotpass"`)
 			writeError(w, http.StatusUnauthorized, "missing or wrong bearer token (Authorization: Bearer $"+EnvToken+")")
 			return
 		}
 		h(w, r)
 	})
+}
+
+// bearerToken returns the credentials of an Authorization header using the
+// Bearer scheme, whose name is case-insensitive (RFC 7235 section 2.1).
+func bearerToken(h string) (string, bool) {
+	scheme, rest, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimLeft(rest, " "), true
 }
 
 func (a *api) health(w http.ResponseWriter, _ *http.Request) {
@@ -332,18 +417,41 @@ func deploymentJSON(d store.Deployment) DeploymentJSON {
 	return out
 }
 
+// ServeOptions configure Serve.
+type ServeOptions struct {
+	// Grace is how long shutdown waits for requests in flight.
+	Grace time.Duration
+	// Limits bound each client; the zero value means DefaultLimits.
+	Limits Limits
+}
+
 // Serve runs the API on l until ctx is done, then shuts down, waiting up to
-// grace for requests in flight.
-func Serve(ctx context.Context, l net.Listener, h http.Handler, grace time.Duration) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+// o.Grace for requests in flight. Connections over o.Limits are refused
+// with a 503 before they reach the handler.
+func Serve(ctx context.Context, l net.Listener, h http.Handler, o ServeOptions) error {
+	lim := o.Limits
+	if lim == (Limits{}) {
+		lim = DefaultLimits()
+	}
+	if err := lim.Check(); err != nil {
+		return fmt.Errorf("api server: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		ReadTimeout:       lim.ReadTimeout,
+		WriteTimeout:      lim.WriteTimeout,
+		IdleTimeout:       lim.IdleTimeout,
+		MaxHeaderBytes:    lim.MaxHeaderBytes,
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
+	go func() { errc <- srv.Serve(newLimitListener(l, lim.MaxConns, lim.MaxConnsPerIP)) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("api server: %w", err)
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.Grace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("api server shutdown: %w", err)

@@ -200,7 +200,7 @@ func TestCheckListen(t *testing.T) {
 		if err != nil && tt.token != "" && !strings.Contains(err.Error(), "openssl rand -hex 32") {
 			t.Errorf("error about a weak token does not say how to make a strong one: %v", err)
 		}
-		if err != nil && tt.token != "" && strings.Contains(err.Error(), tt.token) {
+		if err != nil && len(tt.token) >= 8 && strings.Contains(err.Error(), tt.token) {
 			t.Errorf("error shows the token: %v", err)
 		}
 	}
