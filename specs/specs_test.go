@@ -2,6 +2,7 @@ package specs_test
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -198,7 +199,8 @@ func TestRenderAndSecrets(t *testing.T) {
 	if got := r.Datasources[0].Options.Content[3].Value; got != "/secret/path/us.csv" {
 		t.Errorf("rendered datasource path = %q", got)
 	}
-	if len(r.Secrets) != 1 || r.Secrets[0] != "/secret/path" {
+	// The variable's value and the whole value rendered from it.
+	if !reflect.DeepEqual(r.Secrets, []string{"/secret/path", "/secret/path/us.csv"}) {
 		t.Errorf("secrets = %v", r.Secrets)
 	}
 	if s.Datasources[0].Options.Content[3].Value == r.Datasources[0].Options.Content[3].Value {

@@ -237,3 +237,29 @@ func TestBearerSchemeCase(t *testing.T) {
 		}
 	}
 }
+
+// TestInvalidSpecHidesDSNPassword: the 422 for a deployment whose spec is
+// invalid shows the diagnostics and their source lines, not the literal
+// password of a DSN on those lines.
+func TestInvalidSpecHidesDSNPassword(t *testing.T) {
+	t.Parallel()
+	srv, st := setup(t, token)
+	spec := filepath.Join(t.TempDir(), "dsn.yaml")
+	src := "version: 1\nname: dsn\ndatasources:\n" +
+		"  crm: {type: postgres, dsn: \"postgres://app:hunter2-pass@db.example/crm\", table: t, sheet: x}\n" +
+		"  kv: {type: postgres, dsn: \"host=db.example password='kv hunter3' dbname=crm\", table: t, sheet: x}\n" +
+		"tasks:\n  a: {type: read, with: {source: crm}}\n  b: {type: read, with: {source: kv}}\n"
+	if err := os.WriteFile(spec, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.PutDeployment(context.Background(), store.Deployment{Name: "dsn", SpecPath: spec}); err != nil {
+		t.Fatal(err)
+	}
+	code, body := call(t, srv, "POST", "/api/deployments/dsn/runs", "Bearer "+token, "")
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "dsn.yaml:4") || !strings.Contains(body, "postgres://app:***@db.example") {
+		t.Fatalf("%d %s, want 422 with the diagnostics, password masked", code, body)
+	}
+	if strings.Contains(body, "hunter2") || strings.Contains(body, "hunter3") {
+		t.Errorf("422 body shows a DSN password:\n%s", body)
+	}
+}
