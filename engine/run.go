@@ -1,13 +1,16 @@
 package engine
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"runtime/debug"
 	"sort"
@@ -832,8 +835,9 @@ func (r *run) emit(e Event) {
 	r.obs.Observe(e)
 }
 
-// redactParams copies params with every string masked. Values of other
-// kinds are kept as they are: a secret is always a string.
+// redactParams copies params with every string masked, keys included (a
+// task may key its attributes by a column name that came from a secret).
+// Values of other kinds are kept as they are: a secret is always a string.
 func redactParams(red *redact.Redactor, params map[string]any) map[string]any {
 	if len(params) == 0 {
 		return nil
@@ -845,7 +849,15 @@ func redactParams(red *redact.Redactor, params map[string]any) map[string]any {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		out[k] = redactValue(red, params[k])
+		mk := red.String(k)
+		// Two keys masked alike stay two entries.
+		for n := 2; ; n++ {
+			if _, taken := out[mk]; !taken {
+				break
+			}
+			mk = fmt.Sprintf("%s (%d)", red.String(k), n)
+		}
+		out[mk] = redactValue(red, params[k])
 	}
 	return out
 }
@@ -878,10 +890,35 @@ func redactValue(red *redact.Redactor, v any) any {
 		return out
 	case map[string]any:
 		return redactParams(red, x)
+	case json.Number:
+		return x
 	case error:
 		return red.String(x.Error())
 	case fmt.Stringer:
 		return red.String(x.String())
 	}
+	switch reflect.ValueOf(v).Kind() {
+	case reflect.Map, reflect.Slice, reflect.Array, reflect.Struct, reflect.Pointer:
+		// Any other composite (map[string]int, a struct) is recorded as
+		// JSON: mask it in that form, numbers kept exact.
+		return redactJSON(red, v)
+	}
 	return v
+}
+
+// redactJSON masks v in the form its record takes: decoded from JSON into
+// maps, lists, strings and exact numbers, then redacted. A value that does
+// not encode is recorded as its masked text.
+func redactJSON(red *redact.Redactor, v any) any {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return red.String(fmt.Sprint(v))
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var generic any
+	if err := dec.Decode(&generic); err != nil {
+		return red.String(string(data))
+	}
+	return redactValue(red, generic)
 }

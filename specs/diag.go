@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/hotpass/hotpass/internal/redact"
 	"gopkg.in/yaml.v3"
 )
 
@@ -78,6 +80,7 @@ type Diagnostic struct {
 
 // Error formats the diagnostic on one line: file:line:col: error: message.
 func (d Diagnostic) Error() string {
+	d = d.scrubbed()
 	msg := fmt.Sprintf("%s: %s: %s", d.Pos, d.Severity, d.Message)
 	if d.Hint != "" {
 		msg += " (" + d.Hint + ")"
@@ -186,22 +189,25 @@ func AsDiagnostics(err error) Diagnostics {
 
 // Errorf builds an error diagnostic at pos.
 func Errorf(pos Pos, format string, args ...any) Diagnostic {
-	return Diagnostic{Pos: pos, Severity: SeverityError, Message: fmt.Sprintf(format, args...)}
+	return Diagnostic{Pos: pos, Severity: SeverityError, Message: redact.Credentials(fmt.Sprintf(format, args...))}
 }
 
 // Warnf builds a warning diagnostic at pos.
 func Warnf(pos Pos, format string, args ...any) Diagnostic {
-	return Diagnostic{Pos: pos, Severity: SeverityWarning, Message: fmt.Sprintf(format, args...)}
+	return Diagnostic{Pos: pos, Severity: SeverityWarning, Message: redact.Credentials(fmt.Sprintf(format, args...))}
 }
 
 // WithHint returns a copy of d with its hint set.
 func (d Diagnostic) WithHint(format string, args ...any) Diagnostic {
-	d.Hint = fmt.Sprintf(format, args...)
+	d.Hint = redact.Credentials(fmt.Sprintf(format, args...))
 	return d
 }
 
 // AttachSource fills in each diagnostic's source line from src when the
-// diagnostic points into file.
+// diagnostic points into file. Every diagnostic's line, message and hint
+// are scrubbed of credentials on the way (see scrub): a spec may hold a
+// literal password, and diagnostics reach terminals, API responses and
+// stored run errors.
 func (ds Diagnostics) AttachSource(file string, src []byte) {
 	if len(ds) == 0 {
 		return
@@ -209,11 +215,34 @@ func (ds Diagnostics) AttachSource(file string, src []byte) {
 	lines := strings.Split(string(src), "\n")
 	for i := range ds {
 		p := ds[i].Pos
-		if p.File != file || p.Line <= 0 || p.Line > len(lines) {
-			continue
+		if p.File == file && p.Line > 0 && p.Line <= len(lines) {
+			ds[i].Line = strings.TrimRight(lines[p.Line-1], "\r")
 		}
-		ds[i].Line = strings.TrimRight(lines[p.Line-1], "\r")
+		ds[i] = ds[i].scrubbed()
 	}
+}
+
+// scrubbed returns d with connection-string passwords, and the values of
+// YAML password keys in its source line, masked.
+func (d Diagnostic) scrubbed() Diagnostic {
+	d.Message = redact.Credentials(d.Message)
+	d.Hint = redact.Credentials(d.Hint)
+	if d.Line != "" {
+		d.Line = yamlPassword.ReplaceAllString(redact.Credentials(d.Line), "${1}"+redact.Mask)
+	}
+	return d
+}
+
+// yamlPassword matches the value of a password option on a spec line
+// (`password: x`, also inside a flow mapping), which names a secret
+// without a connection string around it.
+var yamlPassword = regexp.MustCompile(`(?i)(\b(?:ssl)?password\s*:\s+)("(?:[^"\\]|\\.)*"?|'(?:[^']|'')*'?|[^\s,}\]]+)`)
+
+// MarshalJSON encodes the diagnostic with its texts scrubbed, as Print
+// shows them.
+func (d Diagnostic) MarshalJSON() ([]byte, error) {
+	type plain Diagnostic
+	return json.Marshal(plain(d.scrubbed()))
 }
 
 // Print writes diagnostics in the compiler style: the header line, the offending
@@ -221,6 +250,7 @@ func (ds Diagnostics) AttachSource(file string, src []byte) {
 func (ds Diagnostics) Print(w io.Writer) error {
 	var b strings.Builder
 	for _, d := range ds {
+		d = d.scrubbed()
 		fmt.Fprintf(&b, "%s: %s: %s\n", d.Pos, d.Severity, d.Message)
 		if d.Line != "" && d.Pos.Line > 0 {
 			num := fmt.Sprintf("%d", d.Pos.Line)

@@ -28,8 +28,10 @@ type RenderOptions struct {
 // Rendered is a spec whose templates have been rendered.
 type Rendered struct {
 	*Spec
-	// Secrets are the values read from the environment, to be redacted from
-	// logs and run records.
+	// Secrets are the values read from the environment, the rendered values
+	// derived from them, and the passwords the options state (DSNs,
+	// password options), to be redacted from logs, run records and
+	// telemetry.
 	Secrets []string
 }
 
@@ -57,6 +59,12 @@ func Render(s *Spec, o RenderOptions) (*Rendered, Diagnostics) {
 		c := *t
 		c.With = r.node(t.With)
 		out.Tasks[i] = &c
+	}
+	for _, ds := range out.Datasources {
+		r.secrets = append(r.secrets, credentialValues(ds.Options)...)
+	}
+	for _, t := range out.Tasks {
+		r.secrets = append(r.secrets, credentialValues(t.With)...)
 	}
 	sort.Strings(r.secrets)
 	r.diags.AttachSource(s.Path, s.Source)
@@ -101,6 +109,10 @@ func (r *renderer) node(n *yaml.Node) *yaml.Node {
 			}
 			c.Value = res.Value
 			r.secrets = append(r.secrets, res.Secrets...)
+			if len(res.Secrets) > 0 {
+				// Derived from a secret: masked whole, whatever else it holds.
+				r.secrets = append(r.secrets, res.Value)
+			}
 			for _, name := range res.MissingEnv {
 				r.diags = append(r.diags, Warnf(PosOf(r.spec.Path, n), "environment variable %s is not set", name).
 					WithHint("it must be set when the pipeline runs, or give a default: env_var('%s', 'value')", name))

@@ -155,14 +155,15 @@ func Run(ctx context.Context, o Options) (*engine.RunRecord, error) {
 		return nil, fmt.Errorf("%w: %w", ErrTelemetryConfig, err)
 	}
 	defer shutdownTelemetry(tel, o.Telemetry.Stderr)
-	traced := telemetry.NewRunObserver(tel, spec.Name)
+	traced := telemetry.NewRunObserver(tel, spec.Name, telemetry.Masking(red))
 	ctx = traced.Context(ctx)
 	logger := slog.New(slog.DiscardHandler)
 	if o.Logger != nil {
 		logger = o.Logger(red)
 	}
 	if tel.Enabled() {
-		logger = slog.New(traced.LogHandler(tel.LogHandler(logger.Handler())))
+		// The local handler masks as it writes; the OTel exporter does not.
+		logger = slog.New(traced.LogHandler(redact.Handler(tel.LogHandler(logger.Handler()), red)))
 	}
 	rec := history.New(o.Store, history.Options{RunID: o.RunID, Tasks: tasks, TraceID: o.TraceID, Logger: logger})
 	if err := rec.Start(ctx); err != nil {

@@ -102,9 +102,17 @@ func newMetrics(m metric.Meter) (*Metrics, error) {
 	return &out, nil
 }
 
-// withPipeline appends AttrPipeline from a run context, if any.
+// withPipeline appends AttrPipeline from a run context, if any, and masks
+// the run's secrets in the string attributes.
 func withPipeline(ctx context.Context, attrs ...attribute.KeyValue) metric.MeasurementOption {
 	if o := observerFrom(ctx); o != nil {
+		if !o.red.Empty() {
+			for i, a := range attrs {
+				if a.Value.Type() == attribute.STRING {
+					attrs[i] = attribute.String(string(a.Key), o.red.String(a.Value.AsString()))
+				}
+			}
+		}
 		attrs = append(attrs, o.pipelineAttr)
 	}
 	return metric.WithAttributes(attrs...)

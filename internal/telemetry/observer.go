@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/internal/redact"
 )
 
 // Span names.
@@ -21,6 +22,13 @@ const (
 
 // RunOption adjusts a RunObserver.
 type RunOption func(*RunObserver)
+
+// Masking masks red's secrets in the string attributes of the metrics
+// tasks record through the observer's context (a column named by a secret
+// must not reach a collector). Engine events arrive already masked.
+func Masking(red *redact.Redactor) RunOption {
+	return func(o *RunObserver) { o.red = red }
+}
 
 // ChildOf makes the run span a child of parent, in parent's trace.
 func ChildOf(parent trace.SpanContext) RunOption {
@@ -86,6 +94,7 @@ type RunObserver struct {
 	parent       trace.SpanContext
 	links        []trace.Link
 	off          bool // a no-op Telemetry: nothing to record
+	red          *redact.Redactor
 
 	// mu guards the run span as other goroutines see it.
 	mu     sync.Mutex

@@ -48,7 +48,8 @@ type Vars struct {
 type Result struct {
 	Value string
 	// Secrets lists the non-empty values read from the environment through
-	// env_var (defaults excluded), for redaction in logs.
+	// env_var (defaults excluded) and the output of every {{ }} that read
+	// one, however filters changed it, for redaction in logs.
 	Secrets []string
 	// MissingEnv lists unset variables rendered as "" (lenient mode only).
 	MissingEnv []string
@@ -318,6 +319,9 @@ type renderState struct {
 	written  int
 	err      *Error
 	seenEnvs map[string]bool
+	// envRead is set when env_var returns a value from the environment and
+	// cleared by the next output, which is then derived from a secret.
+	envRead bool
 }
 
 // fail records the first error; pongo2 then aborts with it.
@@ -343,6 +347,12 @@ func (s *renderState) out(site, v *pongo2.Value) (*pongo2.Value, error) {
 	if s.written > MaxOutputSize {
 		e := outputTooLong()
 		return nil, s.fail(site, e.Msg, "")
+	}
+	if s.envRead {
+		s.envRead = false
+		if text != "" && !s.seen("set:"+text) {
+			s.secrets = append(s.secrets, text)
+		}
 	}
 	return pongo2.AsSafeValue(text), nil
 }
@@ -378,8 +388,11 @@ func (s *renderState) env(site *pongo2.Value, args ...*pongo2.Value) (*pongo2.Va
 	}
 	name := args[0].String()
 	if val, ok := s.lookup(name); ok {
-		if val != "" && !s.seen("set:"+val) {
-			s.secrets = append(s.secrets, val)
+		if val != "" {
+			s.envRead = true
+			if !s.seen("set:" + val) {
+				s.secrets = append(s.secrets, val)
+			}
 		}
 		return pongo2.AsValue(val), nil
 	}
