@@ -31,7 +31,7 @@ func Credentials(s string) string {
 	}
 	s = urlUserinfo.ReplaceAllString(s, "${1}:"+Mask+"@")
 	s = queryPassword.ReplaceAllString(s, "${1}="+Mask)
-	return kvPassword.ReplaceAllString(s, "${1}="+Mask)
+	return textKVPassword.ReplaceAllString(s, "${1}${2}="+Mask)
 }
 
 // DSNPasswords extracts the literal passwords written in a PostgreSQL
@@ -80,10 +80,13 @@ var (
 	// kvPassword matches a password setting of a keyword/value connection
 	// string, quoted (with backslash escapes) or bare.
 	kvPassword = regexp.MustCompile(`(?i)\b(password|sslpassword)\s*=\s*(?:'(?:[^'\\]|\\.)*'?|\S*)`)
+	// textKVPassword is kvPassword inside a longer text, where a URL's
+	// query (?password=, &password=) is left to queryPassword.
+	textKVPassword = regexp.MustCompile(`(?i)(^|[^?&\w])((?:ssl)?password)\s*=\s*(?:'(?:[^'\\]|\\.)*'?|\S*)`)
 	// urlUserinfo matches the userinfo password of a URL inside a longer
 	// text; the password runs to the last '@' before a space, as in
-	// redactURL.
-	urlUserinfo = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.-]*://[^:@/\s]*):[^@\s]*@`)
+	// redactURL, so that one holding an unescaped '@' is masked whole.
+	urlUserinfo = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.-]*://[^:@/\s]*):\S*@`)
 	// queryPassword matches password query values of a URL.
 	queryPassword = regexp.MustCompile(`(?i)([?&](?:ssl)?password)=[^&#\s]*`)
 )
