@@ -116,6 +116,11 @@ func runServe(ctx context.Context, stderr io.Writer, g *globals, o *serveOptions
 	})
 	defer stopGrace()
 
+	if lim, lowered := o.limits.FitFileLimit(server.FileLimit()); lowered {
+		logger.Warn("lowering the API connection limits to fit the open-file limit (raise it with ulimit -n)",
+			"max_conns", lim.MaxConns, "max_conns_per_ip", lim.MaxConnsPerIP, "open_file_limit", server.FileLimit())
+		o.limits = lim
+	}
 	if token != "" {
 		if err := server.TokenStrength(token); err != nil {
 			logger.Warn(server.EnvToken+" is weak: accepted on loopback only", "reason", err.Error())

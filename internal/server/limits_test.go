@@ -233,3 +233,32 @@ func TestLimitsCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestFitFileLimit(t *testing.T) {
+	t.Parallel()
+	def := server.DefaultLimits() // 256 in total, 32 per client
+	tests := []struct {
+		nofile       uint64
+		total, perIP int
+		lowered      bool
+	}{
+		{0, 256, 32, false},
+		{1 << 20, 256, 32, false},
+		{384, 256, 32, false},
+		{383, 255, 32, true},
+		{300, 172, 32, true},
+		{256, 128, 32, true},
+		{64, 32, 16, true},
+		{1, 1, 1, true},
+	}
+	for _, tt := range tests {
+		got, lowered := def.FitFileLimit(tt.nofile)
+		if got.MaxConns != tt.total || got.MaxConnsPerIP != tt.perIP || lowered != tt.lowered {
+			t.Errorf("FitFileLimit(%d) = %d total, %d per client, lowered %v; want %d, %d, %v",
+				tt.nofile, got.MaxConns, got.MaxConnsPerIP, lowered, tt.total, tt.perIP, tt.lowered)
+		}
+		if err := got.Check(); err != nil {
+			t.Errorf("FitFileLimit(%d) gave unusable limits: %v", tt.nofile, err)
+		}
+	}
+}
