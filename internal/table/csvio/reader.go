@@ -1,6 +1,7 @@
 package csvio
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -12,8 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"golang.org/x/text/encoding/charmap"
-
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/atomicfile"
 )
@@ -22,8 +21,9 @@ import (
 // goroutine one batch ahead of Next, so that reading overlaps with whatever
 // consumes the batches (for example Parquet encoding).
 type Reader struct {
-	opts   ReadOptions
-	file   io.Closer
+	opts    ReadOptions
+	dialect Dialect
+	file    io.Closer
 	sp     *splitter
 	schema table.Schema
 	nulls  []string
@@ -70,26 +70,34 @@ func Open(path string, opts ReadOptions) (*Reader, error) {
 	return r, nil
 }
 
-// NewReader reads CSV from in. It reads the header and the inference sample
+// NewReader reads CSV from in. It detects the encoding, sniffs the
+// delimiter when none is set, and reads the header and the inference sample
 // before returning, so Schema is known at once. in is not closed by Close.
 func NewReader(in io.Reader, opts ReadOptions) (*Reader, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	if opts.Encoding == Latin1 {
-		in = charmap.ISO8859_1.NewDecoder().Reader(in)
+	det, err := detectEncoding(bufio.NewReaderSize(in, readBufSize), opts.Encoding)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", opts.Name, err)
 	}
 	r := &Reader{opts: opts, nulls: opts.NullValues}
-	r.sp = newSplitter(in, byte(opts.Delimiter), byte(opts.Quote), opts.Encoding == UTF8)
-	if opts.Encoding == UTF8 {
-		if bom, _ := r.sp.br.Peek(3); string(bom) == "\xef\xbb\xbf" {
-			_, _ = r.sp.br.Discard(3)
+	r.dialect = Dialect{Encoding: det.name, EncodingWhy: det.reason, Delimiter: opts.Delimiter, Header: !opts.NoHeader}
+	if opts.Delimiter == 0 {
+		// Peek never consumes: the splitter reads the same bytes again.
+		prefix, perr := det.br.Peek(sniffBytes)
+		d, why, err := sniffDelimiter(prefix, byte(opts.Quote), perr != nil)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", opts.Name, err)
 		}
+		r.dialect.Delimiter, r.dialect.DelimiterWhy = rune(d), why
 	}
+	r.sp = newSplitter(det.br, byte(r.dialect.Delimiter), byte(opts.Quote), det.mode)
 	if err := r.init(); err != nil {
 		return nil, err
 	}
+	r.logDialect()
 	if opts.OnBadRow == BadRowCollect {
 		rj, err := newRejects(opts.RejectsPath)
 		if err != nil {
@@ -104,6 +112,16 @@ func NewReader(in io.Reader, opts ReadOptions) (*Reader, error) {
 	return r, nil
 }
 
+// readErr wraps an error that stops reading: an I/O failure, or text that is
+// not in the detected encoding, which names its line.
+func (r *Reader) readErr(line int, err error) error {
+	var ee *errEncoding
+	if errors.As(err, &ee) {
+		return r.rowErr(ee.line, "", err)
+	}
+	return fmt.Errorf("read %s: %w", r.opts.Name, err)
+}
+
 func (r *Reader) rowErr(line int, column string, err error) error {
 	return &RowError{File: r.opts.Name, Line: line, Column: column, Err: err}
 }
@@ -111,6 +129,7 @@ func (r *Reader) rowErr(line int, column string, err error) error {
 // init reads the header and the sample and decides the schema.
 func (r *Reader) init() error {
 	var names []string
+	var first pendingRecord
 	if !r.opts.NoHeader {
 		rec, err := r.sp.next()
 		switch {
@@ -121,9 +140,13 @@ func (r *Reader) init() error {
 			if errors.As(err, &er) {
 				return r.rowErr(rec.line, "", fmt.Errorf("bad header: %w", err))
 			}
-			return fmt.Errorf("read %s: %w", r.opts.Name, err)
+			return r.readErr(rec.line, err)
 		}
-		names = headerNames(rec.fields)
+		if r.opts.SniffHeader {
+			first = pendingRecord{fields: slices.Clone(rec.fields), line: rec.line, raw: rec.text()}
+		} else {
+			names = headerNames(rec.fields)
+		}
 	}
 	for len(r.pending) < r.opts.InferRows {
 		rec, err := r.sp.next()
@@ -131,9 +154,21 @@ func (r *Reader) init() error {
 			break
 		}
 		if err != nil && !isRecordErr(err) {
-			return fmt.Errorf("read %s: %w", r.opts.Name, err)
+			return r.readErr(rec.line, err)
 		}
-		r.pending = append(r.pending, pendingRecord{fields: slices.Clone(rec.fields), line: rec.line, raw: rec.text(), err: err})
+		r.pending = append(r.pending, pendingRecord{fields: slices.Clone(rec.fields), line: rec.line, raw: rec.text()}.withErr(err))
+	}
+	if r.opts.SniffHeader {
+		header, why, err := sniffHeader(first.fields, r.pending, r.nulls)
+		if err != nil {
+			return fmt.Errorf("%s:%d: %w", r.opts.Name, first.line, err)
+		}
+		r.dialect.Header, r.dialect.HeaderWhy = header, why
+		if header {
+			names = headerNames(first.fields)
+		} else {
+			r.pending = slices.Insert(r.pending, 0, first)
+		}
 	}
 	if names == nil {
 		for _, p := range r.pending {
@@ -176,6 +211,11 @@ func (r *Reader) init() error {
 	}
 	r.schema = schema
 	return nil
+}
+
+func (p pendingRecord) withErr(err error) pendingRecord {
+	p.err = err
+	return p
 }
 
 // headerNames trims names, names empty ones column_N (as the xlsx reader does), and makes duplicates
@@ -297,7 +337,7 @@ func (r *Reader) produce() {
 				break
 			}
 			if err != nil && !isRecordErr(err) {
-				r.send(batchResult{err: fmt.Errorf("read %s: %w", r.opts.Name, err)})
+				r.send(batchResult{err: r.readErr(rec.line, err)})
 				return
 			}
 			recErr = err
