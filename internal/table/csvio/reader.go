@@ -24,9 +24,9 @@ type Reader struct {
 	opts    ReadOptions
 	dialect Dialect
 	file    io.Closer
-	sp     *splitter
-	schema table.Schema
-	nulls  []string
+	sp      *splitter
+	schema  table.Schema
+	nulls   []string
 
 	pending []pendingRecord // sampled during inference, replayed first
 	rejects *rejects

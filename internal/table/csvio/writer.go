@@ -24,7 +24,7 @@ type Writer struct {
 	schema table.Schema
 	name   string
 	out    *bufio.Writer
-	enc    io.WriteCloser // UTF-16 encoder between out and the file, or nil
+	enc    io.WriteCloser   // UTF-16 encoder between out and the file, or nil
 	file   *atomicfile.File // nil for NewWriter
 	line   []byte
 	rows   int
