@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/hotpass/hotpass/internal/table"
+	"github.com/hotpass/hotpass/internal/table/locale"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -410,4 +411,69 @@ func FuzzSniff(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestLocaleNumbersAndDates(t *testing.T) {
+	t.Parallel()
+	data := "name;amount;founded;phone\n" +
+		"Café Aviation;1 234,5;03/04/2024;082 555 1234\n" +
+		"Beta;-7;25/12/2023;021 555 0000\n" +
+		"Gamma, Inc.;0,25;01/01/2000;\n"
+	za, err := locale.Options{}.WithLocale("en-ZA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dayFirst, monthFirst := true, false
+	tests := []struct {
+		name     string
+		opts     locale.Options
+		schema   string
+		row0     string
+		warnings int
+	}{
+		{"en-ZA", za, "name:string, amount:float64, founded:date, phone:string",
+			"Café Aviation|1234.5|2024-04-03|082 555 1234", 0},
+		{"decimal comma only", locale.Options{Decimal: ","}, "name:string, amount:string, founded:string, phone:string",
+			"Café Aviation|1 234,5|03/04/2024|082 555 1234", 1},
+		{"strftime per column", locale.Options{Decimal: ",", Thousands: " ", DateFormats: map[string]string{"founded": "%d/%m/%Y"}},
+			"name:string, amount:float64, founded:date, phone:string", "Café Aviation|1234.5|2024-04-03|082 555 1234", 0},
+		{"month first declared", locale.Options{DayFirst: &monthFirst}, "name:string, amount:string, founded:string, phone:string",
+			"Café Aviation|1 234,5|03/04/2024|082 555 1234", 0},
+		{"day first declared", locale.Options{DayFirst: &dayFirst}, "name:string, amount:string, founded:date, phone:string",
+			"Café Aviation|1 234,5|2024-04-03|082 555 1234", 0},
+		{"nothing declared", locale.Options{}, "name:string, amount:string, founded:string, phone:string",
+			"Café Aviation|1 234,5|03/04/2024|082 555 1234", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := NewReader(strings.NewReader(data), ReadOptions{Locale: tt.opts, Name: "in.csv"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			tb, err := table.ReadAll(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tb.Schema().String() != tt.schema {
+				t.Errorf("schema %s, want %s", tb.Schema(), tt.schema)
+			}
+			var row []string
+			for j := range tb.NumCols() {
+				row = append(row, tb.Column(j).Format(0))
+			}
+			if got := strings.Join(row, "|"); got != tt.row0 {
+				t.Errorf("row 1 = %s, want %s", got, tt.row0)
+			}
+			if len(r.Warnings()) != tt.warnings {
+				t.Errorf("warnings %q, want %d", r.Warnings(), tt.warnings)
+			}
+			for _, w := range r.Warnings() {
+				if !strings.Contains(w, `column "founded"`) || !strings.Contains(w, "03/04/2024") || !strings.Contains(w, "day_first") {
+					t.Errorf("warning %q does not name the column, the value and the option", w)
+				}
+			}
+		})
+	}
 }

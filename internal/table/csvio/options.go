@@ -20,6 +20,8 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/hotpass/hotpass/internal/table/locale"
+
 	"github.com/hotpass/hotpass/internal/table"
 )
 
@@ -65,6 +67,11 @@ type ReadOptions struct {
 	// Encoding is one of Encodings; default Auto. Under utf-8 a line that is
 	// not UTF-8 is a bad row; under Auto it stops the read with a hint.
 	Encoding string
+	// Locale gives the decimal and thousands separators and the date order
+	// or layouts of the file's numbers and dates. Without a declared order,
+	// a column of numeric dates such as 03/04/2024 stays text and is
+	// reported in Warnings.
+	Locale locale.Options
 	// Logger, if set, receives what was detected (encoding, delimiter,
 	// header) and why.
 	Logger *slog.Logger
@@ -103,6 +110,9 @@ func (o ReadOptions) withDefaults() (ReadOptions, error) {
 		return o, err
 	}
 	o.Encoding = enc
+	if err := o.Locale.Check(); err != nil {
+		return o, fmt.Errorf("csv: %w", err)
+	}
 	if o.NoHeader && o.SniffHeader {
 		return o, fmt.Errorf("csv: no header and a sniffed header are exclusive")
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/atomicfile"
+	"github.com/hotpass/hotpass/internal/table/locale"
 )
 
 // Reader streams a CSV file as table batches. Parsing runs in a background
@@ -28,7 +29,9 @@ type Reader struct {
 	schema  table.Schema
 	nulls   []string
 
-	pending []pendingRecord // sampled during inference, replayed first
+	pending  []pendingRecord  // sampled during inference, replayed first
+	rewrite  []*locale.Column // per column, nil when no value needs rewriting
+	warnings []string
 	rejects *rejects
 	badRows atomic.Int64
 
@@ -186,6 +189,7 @@ func (r *Reader) init() error {
 			return fmt.Errorf("%s: type override for unknown column %q (columns: %s)", r.opts.Name, name, strings.Join(names, ", "))
 		}
 	}
+	r.rewrite = r.columnRewrites(names)
 	infer := make([]table.Inferrer, len(names))
 	for _, p := range r.pending {
 		if p.err != nil || len(p.fields) != len(names) {
@@ -193,6 +197,9 @@ func (r *Reader) init() error {
 		}
 		for i, f := range p.fields {
 			if !r.isNull(f) {
+				if v, ok := r.rewrite[i].Rewrite(f); ok {
+					f = v
+				}
 				infer[i].Observe(f)
 			}
 		}
@@ -204,6 +211,17 @@ func (r *Reader) init() error {
 			t = infer[i].Type()
 		}
 		fields[i] = table.Field{Name: n, Type: t}
+		switch t {
+		case table.Int64, table.Float64, table.Date, table.Timestamp:
+		default:
+			// Text keeps the value as written: "1,5" in a column of
+			// names is not one and a half.
+			r.rewrite[i] = nil
+		}
+	}
+	r.warnUndeclaredDates(names, fields)
+	if !slices.ContainsFunc(r.rewrite, func(c *locale.Column) bool { return c != nil }) {
+		r.rewrite = nil
 	}
 	schema, err := table.NewSchema(fields...)
 	if err != nil {
@@ -212,6 +230,67 @@ func (r *Reader) init() error {
 	r.schema = schema
 	return nil
 }
+
+// columnRewrites returns the locale rewriting of each column.
+func (r *Reader) columnRewrites(names []string) []*locale.Column {
+	out := make([]*locale.Column, len(names))
+	for i, n := range names {
+		out[i] = r.opts.Locale.Column(n)
+	}
+	return out
+}
+
+// warnUndeclaredDates warns about text columns whose sampled values are
+// all numeric dates: without a declared day order they cannot be read as
+// dates, and the user should hear why and how to declare it.
+func (r *Reader) warnUndeclaredDates(names []string, fields []table.Field) {
+	if r.opts.Locale.DayFirst != nil {
+		return
+	}
+	for i, f := range fields {
+		if f.Type != table.String || r.opts.Locale.DateFormat != "" || r.opts.Locale.DateFormats[f.Name] != "" {
+			continue
+		}
+		if _, typed := r.opts.Types[f.Name]; typed {
+			continue
+		}
+		example, ambiguous, n := "", "", 0
+		for _, p := range r.pending {
+			if p.err != nil || len(p.fields) != len(names) || r.isNull(p.fields[i]) {
+				continue
+			}
+			v := p.fields[i]
+			if !locale.NumericDate(v) {
+				n = -1
+				break
+			}
+			n++
+			if example == "" {
+				example = v
+			}
+			if ambiguous == "" && locale.AmbiguousDate(v) {
+				ambiguous = v
+			}
+		}
+		if n <= 0 {
+			continue
+		}
+		why := fmt.Sprintf("dates such as %q need a declared day and month order", example)
+		if ambiguous != "" {
+			why = fmt.Sprintf("dates such as %q read either day-first or month-first", ambiguous)
+		}
+		msg := fmt.Sprintf("%s: column %q stays text: %s; declare it with day_first: true (day/month/year) or false, a locale such as en-ZA, or date_format: \"%%d/%%m/%%Y\"",
+			r.opts.Name, f.Name, why)
+		r.warnings = append(r.warnings, msg)
+		if r.opts.Logger != nil {
+			r.opts.Logger.Warn(msg)
+		}
+	}
+}
+
+// Warnings returns what the reader noticed while deciding the schema, such
+// as date columns left as text because their day order is unknown.
+func (r *Reader) Warnings() []string { return r.warnings }
 
 func (p pendingRecord) withErr(err error) pendingRecord {
 	p.err = err
@@ -393,6 +472,11 @@ func (r *Reader) appendRow(cols []*table.ColumnBuilder, isString []bool, onlyEmp
 		case isString[i]:
 			cb.AppendString(f)
 		default:
+			if r.rewrite != nil {
+				if v, ok := r.rewrite[i].Rewrite(f); ok {
+					f = v
+				}
+			}
 			if err := cb.AppendParse(f); err != nil {
 				n := cb.Len()
 				for _, c := range cols[:i] {
