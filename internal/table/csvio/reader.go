@@ -32,8 +32,8 @@ type Reader struct {
 	pending  []pendingRecord  // sampled during inference, replayed first
 	rewrite  []*locale.Column // per column, nil when no value needs rewriting
 	warnings []string
-	rejects *rejects
-	badRows atomic.Int64
+	rejects  *rejects
+	badRows  atomic.Int64
 
 	out       chan batchResult
 	stop      chan struct{}
