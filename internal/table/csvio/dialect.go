@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hotpass/hotpass/internal/table"
+	"github.com/hotpass/hotpass/internal/table/locale"
 )
 
 // Dialect is how a Reader reads its input: the options given, or what it
@@ -46,7 +47,7 @@ var errHeaderUnclear = errors.New("cannot tell whether the first line is a heade
 // (inferred from the sample) is a name; one that does is data. When the
 // columns are all text, or the evidence points both ways, it is an error
 // asking for header: true or false rather than a guess.
-func sniffHeader(first []string, sample []pendingRecord, nulls []string) (bool, string, error) {
+func sniffHeader(first []string, sample []pendingRecord, nulls []string, rewrite []*locale.Column) (bool, string, error) {
 	infer := make([]table.Inferrer, len(first))
 	rows := 0
 	for _, p := range sample {
@@ -56,6 +57,9 @@ func sniffHeader(first []string, sample []pendingRecord, nulls []string) (bool, 
 		rows++
 		for i, f := range p.fields {
 			if !isNullIn(f, nulls) {
+				if v, ok := rewrite[i].Rewrite(f); ok {
+					f = v
+				}
 				infer[i].Observe(f)
 			}
 		}
@@ -69,8 +73,12 @@ func sniffHeader(first []string, sample []pendingRecord, nulls []string) (bool, 
 		if t == table.String || isNullIn(f, nulls) {
 			continue
 		}
+		v := f
+		if w, ok := rewrite[i].Rewrite(f); ok {
+			v = w
+		}
 		cb := table.NewColumnBuilder(t, 1)
-		if cb.AppendParse(f) != nil {
+		if cb.AppendParse(v) != nil {
 			names = append(names, fmt.Sprintf("%q is not %s like the rest of column %d", f, t, i+1))
 		} else {
 			data = append(data, fmt.Sprintf("%q is %s like the rest of column %d", f, t, i+1))

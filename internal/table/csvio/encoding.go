@@ -47,6 +47,10 @@ var Encodings = []string{Auto, UTF8, UTF8BOM, UTF16, UTF16LE, UTF16BE, Windows12
 // nothing next to a large file.
 const sniffBytes = 64 << 10
 
+// NormalizeEncoding returns the canonical name of an encoding name or alias
+// ("cp1252" is windows-1252); "" is Auto.
+func NormalizeEncoding(e string) (string, error) { return normEncoding(e, Auto) }
+
 // normEncoding returns the canonical name of e; "" becomes def.
 func normEncoding(e, def string) (string, error) {
 	switch strings.ToLower(strings.ReplaceAll(strings.TrimSpace(e), "_", "-")) {

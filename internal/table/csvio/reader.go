@@ -162,7 +162,9 @@ func (r *Reader) init() error {
 		r.pending = append(r.pending, pendingRecord{fields: slices.Clone(rec.fields), line: rec.line, raw: rec.text()}.withErr(err))
 	}
 	if r.opts.SniffHeader {
-		header, why, err := sniffHeader(first.fields, r.pending, r.nulls)
+		// Per-column date formats are keyed by name: the candidate names are
+		// the first line's.
+		header, why, err := sniffHeader(first.fields, r.pending, r.nulls, r.columnRewrites(headerNames(first.fields)))
 		if err != nil {
 			return fmt.Errorf("%s:%d: %w", r.opts.Name, first.line, err)
 		}
