@@ -467,7 +467,7 @@ func openFile(c Config, format, path string) (table.Reader, error) {
 	case "parquet":
 		r, err = parquetio.Open(path)
 	case "xlsx":
-		o := xlsxio.ReadOptions{HeaderRow: c.HeaderRow, Types: types, InferRows: c.InferRows, NullValues: c.NullValues, Password: c.Password}
+		o := xlsxio.ReadOptions{HeaderRow: c.HeaderRow, Types: types, InferRows: c.InferRows, NullValues: c.NullValues, Password: c.Password, Locale: loc}
 		if n, err := strconv.Atoi(c.Sheet); err == nil && n > 0 {
 			o.SheetIndex = n
 		} else {
