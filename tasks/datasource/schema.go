@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"sort"
 
+	"github.com/hotpass/hotpass/internal/table/locale"
 	"github.com/hotpass/hotpass/tasks"
 )
 
@@ -31,7 +32,7 @@ var optionDocs = map[string]optionDoc{
 		"description": "Whether the first line holds column names: true (default), false, or auto to decide from whether its values fit the column types below (an all-text file is an error asking for true or false)."}},
 	"encoding": {map[string]any{"enum": []any{"auto", "utf-8", "utf-8-sig", "utf-16", "utf-16le", "utf-16be", "windows-1252", "latin-1"},
 		"description": "Text encoding. Reading defaults to auto: a byte-order mark, else UTF-8 when the first 64 KiB are UTF-8, else windows-1252 (never latin-1). Writing defaults to utf-8; utf-8-sig adds the byte-order mark Excel needs; windows-1252 and latin-1 refuse characters they cannot hold."}},
-	"locale": {map[string]any{"enum": []any{"en-ZA", "en-GB", "en-US", "de-DE", "fr-FR", "nl-NL", "pt-BR"},
+	"locale": {map[string]any{"enum": localeNames(),
 		"description": "Sets decimal, thousands and day_first as the locale writes them (en-ZA: 1 234,5 and day-first dates); options given alongside win."}},
 	"decimal":   {map[string]any{"enum": []any{".", ","}, "description": `Decimal separator of numbers written as text. Default ".".`}},
 	"thousands": {map[string]any{"enum": []any{" ", ",", ".", "'"}, "description": `Digit-group separator of numbers written as text ("1 234,5"); " " also matches no-break spaces. Default none.`}},
@@ -58,6 +59,14 @@ var optionDocs = map[string]optionDoc{
 		"description": "How a write treats existing rows: append (default), replace the contents, or upsert on key. Always one transaction."}},
 	"key": {map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "minItems": 1,
 		"description": "Columns identifying a row, for mode: upsert."}},
+}
+
+func localeNames() []any {
+	var out []any
+	for _, n := range locale.KnownNames() {
+		out = append(out, n)
+	}
+	return out
 }
 
 // formatSchema is the JSON Schema of one format's options. As a datasource
