@@ -28,7 +28,7 @@ var optionDocs = map[string]optionDoc{
 		"description": "Format; by default the datasource type, else the path's extension."}},
 	"delimiter": str(`Field separator, one character; "\t" for tab. Default ",".`),
 	"quote":     str(`Quote character. Default '"'.`),
-	"header": {map[string]any{"anyOf": []any{map[string]any{"type": "boolean"}, map[string]any{"const": "auto"}},
+	"header": {map[string]any{"enum": []any{true, false, "auto"},
 		"description": "Whether the first line holds column names: true (default), false, or auto to decide from whether its values fit the column types below (an all-text file is an error asking for true or false)."}},
 	"encoding": {map[string]any{"enum": []any{"auto", "utf-8", "utf-8-sig", "utf-16", "utf-16le", "utf-16be", "windows-1252", "latin-1"},
 		"description": "Text encoding. Reading defaults to auto: a byte-order mark, else UTF-8 when the first 64 KiB are UTF-8, else windows-1252 (never latin-1). Writing defaults to utf-8; utf-8-sig adds the byte-order mark Excel needs; windows-1252 and latin-1 refuse characters they cannot hold."}},

@@ -25,10 +25,18 @@ type Dialect struct {
 func (r *Reader) Dialect() Dialect { return r.dialect }
 
 // logDialect reports detected settings, so that a surprising result can be
-// traced to its evidence and pinned with the option.
+// traced to its evidence and pinned with the option, then the warnings.
 func (r *Reader) logDialect() {
 	d := r.dialect
-	if r.opts.Logger == nil || (d.EncodingWhy == "" && d.DelimiterWhy == "" && d.HeaderWhy == "") {
+	if r.opts.Logger == nil {
+		return
+	}
+	defer func() {
+		for _, w := range r.warnings {
+			r.opts.Logger.Warn(w)
+		}
+	}()
+	if d.EncodingWhy == "" && d.DelimiterWhy == "" && d.HeaderWhy == "" {
 		return
 	}
 	attrs := []any{"file", r.opts.Name, "encoding", d.Encoding, "delimiter", delimName(byte(d.Delimiter)), "header", d.Header}

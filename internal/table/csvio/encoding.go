@@ -165,20 +165,16 @@ func detectEncoding(br *bufio.Reader, enc string) (detection, error) {
 		return detection{}, errors.New("the file looks like UTF-16 without a byte-order mark (every other byte is zero): set encoding: utf-16le or utf-16be")
 	}
 	if bad := invalidUTF8(prefix, atEOF); bad < 0 {
-		return detection{name: UTF8, mode: modeUTF8Auto, br: br,
-			reason: fmt.Sprintf("the first %s are valid UTF-8", sizeText(len(prefix), atEOF))}, nil
+		reason := fmt.Sprintf("the first %d KiB are valid UTF-8", sniffBytes>>10)
+		if atEOF {
+			reason = fmt.Sprintf("the whole file (%d bytes) is valid UTF-8", len(prefix))
+		}
+		return detection{name: UTF8, mode: modeUTF8Auto, br: br, reason: reason}, nil
 	} else {
 		line := 1 + bytes.Count(prefix[:bad], []byte{'\n'})
 		return detection{name: Windows1252, mode: modeWindows1252, br: br,
 			reason: fmt.Sprintf("byte 0x%02X on line %d is not UTF-8", prefix[bad], line)}, nil
 	}
-}
-
-func sizeText(n int, whole bool) string {
-	if whole {
-		return "whole file's " + fmt.Sprint(n) + " bytes"
-	}
-	return fmt.Sprintf("%d KiB", n>>10)
 }
 
 // invalidUTF8 returns the offset of the first byte of b that is not UTF-8,

@@ -276,6 +276,11 @@ func TestSniffedDelimiterIsLogged(t *testing.T) {
 	if logs.Len() != 0 {
 		t.Errorf("nothing detected, yet logged %q", logs.String())
 	}
+	logs.Reset()
+	mustRead(t, "a,day\n1,03/04/2024\n", ReadOptions{Delimiter: ',', Encoding: UTF8, Logger: log})
+	if !strings.Contains(logs.String(), `level=WARN`) || !strings.Contains(logs.String(), `column \"day\" stays text`) {
+		t.Errorf("undeclared date order not logged: %q", logs.String())
+	}
 }
 
 func TestSniffHeader(t *testing.T) {

@@ -284,9 +284,6 @@ func (r *Reader) warnUndeclaredDates(names []string, fields []table.Field) {
 		msg := fmt.Sprintf("%s: column %q stays text: %s; declare it with day_first: true (day/month/year) or false, a locale such as en-ZA, or date_format: \"%%d/%%m/%%Y\"",
 			r.opts.Name, f.Name, why)
 		r.warnings = append(r.warnings, msg)
-		if r.opts.Logger != nil {
-			r.opts.Logger.Warn(msg)
-		}
 	}
 }
 
