@@ -46,9 +46,9 @@ const (
 	DefaultBatchRows = 64 * 1024
 )
 
-// ReadOptions configures a Reader. The zero value reads a comma-separated
-// UTF-8 file with a header, treats empty fields as null and infers types from
-// the first 1000 rows.
+// ReadOptions configures a Reader. The zero value detects the encoding and
+// the delimiter, reads a header, treats empty fields as null and infers
+// types from the first 1000 rows.
 type ReadOptions struct {
 	// Delimiter separates fields. Must be a single-byte (ASCII) character
 	// other than the quote, '\r' or '\n'. Zero sniffs it from the first 64
