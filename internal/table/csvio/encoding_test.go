@@ -12,6 +12,8 @@ import (
 	"testing"
 	"unicode"
 
+	"golang.org/x/text/encoding/charmap"
+
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/locale"
 )
@@ -481,4 +483,37 @@ func TestLocaleNumbersAndDates(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzWindows1252RoundTrip writes any text Windows-1252 can hold and reads it
+// back with the defaults: detection must give back the same values.
+func FuzzWindows1252RoundTrip(f *testing.F) {
+	f.Add("Café Aviation", "“best” – school")
+	f.Add("a,b", "x\ny")
+	f.Add("", "€")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		keep := func(s string) string {
+			return strings.Map(func(r rune) rune {
+				if _, ok := charmap.Windows1252.EncodeRune(r); !ok || r == '\r' || r == 0 {
+					return -1
+				}
+				return r
+			}, s)
+		}
+		a, b = keep(a), keep(b)
+		want := textTable(t, []string{"a", "b"}, []string{a, b}, []string{"x", "y"})
+		data := writeBytes(t, want, WriteOptions{Encoding: Windows1252})
+		r, err := NewReader(bytes.NewReader(data), ReadOptions{NullValues: []string{}, Delimiter: ',', BatchRows: 2, InferRows: 2, Types: map[string]table.Type{"a": table.String, "b": table.String}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		got, err := table.ReadAll(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := got.Diff(want); d != "" {
+			t.Fatalf("round trip of %q, %q differs: %s", a, b, d)
+		}
+	})
 }
