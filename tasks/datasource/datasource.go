@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -39,7 +40,7 @@ type Config struct {
 	// csv
 	Delimiter   string   `yaml:"delimiter"`
 	Quote       string   `yaml:"quote"`
-	Header      *bool    `yaml:"header"`
+	Header      Header   `yaml:"header"`
 	Encoding    string   `yaml:"encoding"`
 	OnBadRow    string   `yaml:"on_bad_row"`
 	RejectsPath string   `yaml:"rejects_path"`
@@ -48,6 +49,13 @@ type Config struct {
 	// csv, xlsx, jsonl
 	Types     map[string]string `yaml:"types"`
 	InferRows int               `yaml:"infer_rows"`
+
+	// csv, xlsx: numbers and dates written as text
+	Locale     string     `yaml:"locale"`
+	Decimal    string     `yaml:"decimal"`
+	Thousands  string     `yaml:"thousands"`
+	DayFirst   *bool      `yaml:"day_first"`
+	DateFormat DateFormat `yaml:"date_format"`
 
 	// xlsx
 	Sheet     string `yaml:"sheet"`
@@ -63,6 +71,10 @@ type Config struct {
 	Table string   `yaml:"table"`
 	Mode  string   `yaml:"mode"`
 	Key   []string `yaml:"key"`
+
+	// Log, when set, receives what a reader detected (a CSV file's
+	// encoding, delimiter and header) and its warnings.
+	Log *slog.Logger `yaml:"-"`
 }
 
 // optionFormats says which formats each format-specific option applies to.
@@ -70,6 +82,8 @@ var optionFormats = map[string][]string{
 	"delimiter": {"csv"}, "quote": {"csv"}, "header": {"csv"}, "encoding": {"csv"},
 	"on_bad_row": {"csv"}, "rejects_path": {"csv"}, "null_values": {"csv", "xlsx"},
 	"types": {"csv", "xlsx", "jsonl"}, "infer_rows": {"csv", "xlsx", "jsonl"},
+	"locale": {"csv", "xlsx"}, "decimal": {"csv", "xlsx"}, "thousands": {"csv", "xlsx"},
+	"day_first": {"csv", "xlsx"}, "date_format": {"csv", "xlsx"},
 	"sheet": {"xlsx"}, "header_row": {"xlsx"}, "password": {"xlsx"},
 	"compression": {"parquet"},
 	"dsn":         {"postgres"}, "query": {"postgres"}, "table": {"postgres"}, "mode": {"postgres"}, "key": {"postgres"},
@@ -85,13 +99,18 @@ func (c *Config) set() []string {
 	}
 	add("delimiter", c.Delimiter != "")
 	add("quote", c.Quote != "")
-	add("header", c.Header != nil)
+	add("header", c.Header != "")
 	add("encoding", c.Encoding != "")
 	add("on_bad_row", c.OnBadRow != "")
 	add("rejects_path", c.RejectsPath != "")
 	add("null_values", c.NullValues != nil)
 	add("types", len(c.Types) > 0)
 	add("infer_rows", c.InferRows != 0)
+	add("locale", c.Locale != "")
+	add("decimal", c.Decimal != "")
+	add("thousands", c.Thousands != "")
+	add("day_first", c.DayFirst != nil)
+	add("date_format", !c.DateFormat.IsZero())
 	add("sheet", c.Sheet != "")
 	add("header_row", c.HeaderRow != 0)
 	add("password", c.Password != "")
@@ -132,8 +151,20 @@ func (c Config) Override(o Config) Config {
 	str(&c.Query, o.Query)
 	str(&c.Table, o.Table)
 	str(&c.Mode, o.Mode)
-	if o.Header != nil {
+	str(&c.Locale, o.Locale)
+	str(&c.Decimal, o.Decimal)
+	str(&c.Thousands, o.Thousands)
+	if o.Header != "" {
 		c.Header = o.Header
+	}
+	if o.DayFirst != nil {
+		c.DayFirst = o.DayFirst
+	}
+	if !o.DateFormat.IsZero() {
+		c.DateFormat = o.DateFormat
+	}
+	if o.Log != nil {
+		c.Log = o.Log
 	}
 	if o.NullValues != nil {
 		c.NullValues = o.NullValues
@@ -248,12 +279,16 @@ func (c *Config) Check(forWrite bool) []Problem {
 			ps = append(ps, Problem{Option: opt.name, Msg: fmt.Sprintf("must be one character, got %q", opt.v), Hint: `write "\t" for a tab`})
 		}
 	}
-	names := make([]string, 0, len(c.Types))
-	for k := range c.Types {
-		names = append(names, k)
+	if c.Encoding != "" {
+		if _, err := csvio.NormalizeEncoding(c.Encoding); err != nil {
+			ps = append(ps, Problem{Option: "encoding", Msg: err.Error()})
+		}
 	}
-	sort.Strings(names)
-	for _, k := range names {
+	if c.Header == HeaderAuto && forWrite {
+		ps = append(ps, Problem{Option: "header", Msg: "header: auto only applies to reading", Hint: "use true or false"})
+	}
+	ps = append(ps, c.localeProblems()...)
+	for _, k := range sortedKeys(c.Types) {
 		if _, err := table.ParseType(c.Types[k]); err != nil {
 			ps = append(ps, Problem{Option: "types", Msg: fmt.Sprintf("column %q: %v", k, err)})
 		}
@@ -408,11 +443,16 @@ func openFile(c Config, format, path string) (table.Reader, error) {
 	if err != nil {
 		return nil, err
 	}
+	loc, err := c.locale()
+	if err != nil {
+		return nil, err
+	}
 	var r table.Reader
 	switch format {
 	case "csv":
-		o := csvio.ReadOptions{NoHeader: c.Header != nil && !*c.Header, Encoding: c.Encoding, NullValues: c.NullValues,
-			Types: types, InferRows: c.InferRows, OnBadRow: csvio.BadRowPolicy(c.OnBadRow), RejectsPath: c.RejectsPath}
+		o := csvio.ReadOptions{NoHeader: c.Header == HeaderOff, SniffHeader: c.Header == HeaderAuto, Encoding: c.Encoding,
+			NullValues: c.NullValues, Types: types, InferRows: c.InferRows, OnBadRow: csvio.BadRowPolicy(c.OnBadRow),
+			RejectsPath: c.RejectsPath, Locale: loc, Logger: c.Log}
 		if c.Delimiter != "" {
 			o.Delimiter = []rune(unescape(c.Delimiter))[0]
 		} else if strings.EqualFold(filepath.Ext(path), ".tsv") {
@@ -427,7 +467,7 @@ func openFile(c Config, format, path string) (table.Reader, error) {
 	case "parquet":
 		r, err = parquetio.Open(path)
 	case "xlsx":
-		o := xlsxio.ReadOptions{HeaderRow: c.HeaderRow, Types: types, InferRows: c.InferRows, NullValues: c.NullValues, Password: c.Password}
+		o := xlsxio.ReadOptions{HeaderRow: c.HeaderRow, Types: types, InferRows: c.InferRows, NullValues: c.NullValues, Password: c.Password, Locale: loc}
 		if n, err := strconv.Atoi(c.Sheet); err == nil && n > 0 {
 			o.SheetIndex = n
 		} else {
@@ -574,7 +614,7 @@ func Create(c Config, dir string, schema table.Schema, sheet ...xlsxio.SheetOpti
 	var w table.Writer
 	switch format {
 	case "csv":
-		wo := csvio.WriteOptions{NoHeader: c.Header != nil && !*c.Header, Encoding: c.Encoding}
+		wo := csvio.WriteOptions{NoHeader: c.Header == HeaderOff, Encoding: c.Encoding}
 		if c.Delimiter != "" {
 			wo.Delimiter = []rune(unescape(c.Delimiter))[0]
 		}

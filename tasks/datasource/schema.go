@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"sort"
 
+	"github.com/hotpass/hotpass/internal/table/locale"
 	"github.com/hotpass/hotpass/tasks"
 )
 
@@ -25,10 +26,21 @@ var optionDocs = map[string]optionDoc{
 		"data/contacts.csv", "data/*.xlsx"),
 	"format": {map[string]any{"enum": []any{"csv", "xlsx", "parquet", "jsonl", "postgres"},
 		"description": "Format; by default the datasource type, else the path's extension."}},
-	"delimiter":    str(`Field separator, one character; "\t" for tab. Default ",".`),
-	"quote":        str(`Quote character. Default '"'.`),
-	"header":       {map[string]any{"type": "boolean", "description": "Whether the first line holds column names. Default true."}},
-	"encoding":     {map[string]any{"enum": []any{"utf-8", "latin-1"}, "description": "Text encoding. Default utf-8 (a byte-order mark is skipped)."}},
+	"delimiter": str(`Field separator, one character; "\t" for tab. Default ",".`),
+	"quote":     str(`Quote character. Default '"'.`),
+	"header": {map[string]any{"enum": []any{true, false, "auto"},
+		"description": "Whether the first line holds column names: true (default), false, or auto to decide from whether its values fit the column types below (an all-text file is an error asking for true or false)."}},
+	"encoding": {map[string]any{"enum": []any{"auto", "utf-8", "utf-8-sig", "utf-16", "utf-16le", "utf-16be", "windows-1252", "latin-1"},
+		"description": "Text encoding. Reading defaults to auto: a byte-order mark, else UTF-8 when the first 64 KiB are UTF-8, else windows-1252 (never latin-1). Writing defaults to utf-8; utf-8-sig adds the byte-order mark Excel needs; windows-1252 and latin-1 refuse characters they cannot hold."}},
+	"locale": {map[string]any{"enum": localeNames(),
+		"description": "Sets decimal, thousands and day_first as the locale writes them (en-ZA: 1 234,5 and day-first dates); options given alongside win."}},
+	"decimal":   {map[string]any{"enum": []any{".", ","}, "description": `Decimal separator of numbers written as text. Default ".".`}},
+	"thousands": {map[string]any{"enum": []any{" ", ",", ".", "'"}, "description": `Digit-group separator of numbers written as text ("1 234,5"); " " also matches no-break spaces. Default none.`}},
+	"day_first": {map[string]any{"type": "boolean",
+		"description": "Order of numeric dates such as 03/04/2024: true reads day/month/year, false month/day/year. Unset, such columns stay text with a warning."}},
+	"date_format": {map[string]any{"anyOf": []any{map[string]any{"type": "string"}, map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}}},
+		"description": `Layout of dates written as text, for every column or per column ({founded: "%d/%m/%Y"}): a Go layout ("02/01/2006") or strftime ("%d/%m/%Y"); a time of day makes timestamps.`,
+		"examples":    []any{"%d/%m/%Y", "02/01/2006 15:04"}}},
 	"on_bad_row":   {map[string]any{"enum": []any{"error", "skip", "collect"}, "description": "What to do with a row that has too many or too few fields or a value of the wrong type: stop with an error naming the line (default), skip it, or collect it into rejects_path."}},
 	"rejects_path": str("With on_bad_row: collect, the CSV file that receives rejected rows with their line number and reason."),
 	"null_values": {map[string]any{"type": "array", "items": map[string]any{"type": "string"},
@@ -47,6 +59,14 @@ var optionDocs = map[string]optionDoc{
 		"description": "How a write treats existing rows: append (default), replace the contents, or upsert on key. Always one transaction."}},
 	"key": {map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "minItems": 1,
 		"description": "Columns identifying a row, for mode: upsert."}},
+}
+
+func localeNames() []any {
+	var out []any
+	for _, n := range locale.KnownNames() {
+		out = append(out, n)
+	}
+	return out
 }
 
 // formatSchema is the JSON Schema of one format's options. As a datasource

@@ -76,7 +76,9 @@ var _ engine.OutputLoader = (*runner)(nil)
 // Run reads the table and keeps it in the run directory.
 func (r *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, error) {
 	env.Log.Info("reading", "from", r.cfg.Describe())
-	if in, ok, err := datasource.Open(r.cfg, env.SpecDir); err != nil {
+	cfg := r.cfg
+	cfg.Log = env.Log
+	if in, ok, err := datasource.Open(cfg, env.SpecDir); err != nil {
 		return nil, err
 	} else if ok {
 		res, err := tableio.PersistStream(ctx, env, in)
@@ -86,7 +88,7 @@ func (r *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 		env.Log.Info("read", "rows", res.RowsOut)
 		return res, nil
 	}
-	t, err := datasource.Read(ctx, r.cfg, env.SpecDir)
+	t, err := datasource.Read(ctx, cfg, env.SpecDir)
 	if err != nil {
 		return nil, err
 	}

@@ -169,10 +169,13 @@ func TestLatin1Decoding(t *testing.T) {
 	if got := tb.Column(0).Format(0); got != "Café" {
 		t.Errorf("latin-1 read %q, want Café", got)
 	}
-	_, err := readString(t, data, ReadOptions{})
+	_, err := readString(t, data, ReadOptions{Encoding: UTF8})
 	var re *RowError
 	if !errors.As(err, &re) || re.Line != 2 || !strings.Contains(err.Error(), "invalid UTF-8") || !strings.Contains(err.Error(), "in.csv:2") {
 		t.Errorf("invalid UTF-8 error = %v", err)
+	}
+	if strings.Contains(err.Error(), "latin") || !strings.Contains(err.Error(), "windows-1252") {
+		t.Errorf("invalid UTF-8 hint %q must name windows-1252 and never latin-1", err)
 	}
 	var sb strings.Builder
 	w, _ := NewWriter(&sb, table.MustSchema(table.Field{Name: "s", Type: table.String}), WriteOptions{Encoding: Latin1})

@@ -8,7 +8,9 @@
 //   - a quote inside an unquoted field is kept literally (5'10" works), but
 //     text between a closing quote and the next delimiter is a bad row;
 //   - backslash escapes are not supported;
-//   - blank lines are skipped; a UTF-8 byte order mark is removed.
+//   - blank lines are skipped; a byte order mark is removed;
+//   - without a delimiter option, the delimiter is sniffed from a bounded
+//     prefix (see ReadOptions.Delimiter).
 //
 // Line numbers in errors are physical 1-based lines of the file (the header
 // is line 1) and point at the line where the record starts.
@@ -16,7 +18,9 @@ package csvio
 
 import (
 	"fmt"
-	"strings"
+	"log/slog"
+
+	"github.com/hotpass/hotpass/internal/table/locale"
 
 	"github.com/hotpass/hotpass/internal/table"
 )
@@ -36,33 +40,41 @@ const (
 	BadRowCollect BadRowPolicy = "collect"
 )
 
-// Encoding names accepted by ReadOptions.Encoding and WriteOptions.Encoding.
-const (
-	UTF8   = "utf-8"
-	Latin1 = "latin-1"
-)
-
 // Defaults applied to zero-valued options.
 const (
 	DefaultInferRows = 1000
 	DefaultBatchRows = 64 * 1024
 )
 
-// ReadOptions configures a Reader. The zero value reads a comma-separated
-// UTF-8 file with a header, treats empty fields as null and infers types from
-// the first 1000 rows.
+// ReadOptions configures a Reader. The zero value detects the encoding and
+// the delimiter, reads a header, treats empty fields as null and infers
+// types from the first 1000 rows.
 type ReadOptions struct {
-	// Delimiter separates fields; default ','. Must be a single-byte (ASCII)
-	// character other than the quote, '\r' or '\n'.
+	// Delimiter separates fields. Must be a single-byte (ASCII) character
+	// other than the quote, '\r' or '\n'. Zero sniffs it from the first 64
+	// KiB (at most 200 records): of ',', ';', tab and '|', the one giving the
+	// same field count on the most records, then the one with more fields
+	// quoted cleanly; a tie is an error asking for the delimiter.
 	Delimiter rune
 	// Quote starts and ends quoted fields; default '"'. Must be ASCII.
 	Quote rune
 	// NoHeader says the first line is data; columns are then named column_1,
 	// column_2, ... (the header is on by default).
 	NoHeader bool
-	// Encoding is "utf-8" (default) or "latin-1" (ISO 8859-1). Invalid UTF-8
-	// is a bad row unless the encoding is latin-1.
+	// SniffHeader decides from the sample whether the first line is a header
+	// (see sniffHeader); it excludes NoHeader.
+	SniffHeader bool
+	// Encoding is one of Encodings; default Auto. Under utf-8 a line that is
+	// not UTF-8 is a bad row; under Auto it stops the read with a hint.
 	Encoding string
+	// Locale gives the decimal and thousands separators and the date order
+	// or layouts of the file's numbers and dates. Without a declared order,
+	// a column of numeric dates such as 03/04/2024 stays text and is
+	// reported in Warnings.
+	Locale locale.Options
+	// Logger, if set, receives what was detected (encoding, delimiter,
+	// header) and why.
+	Logger *slog.Logger
 	// NullValues lists field texts read as null; nil means [""]. A non-nil
 	// empty slice means no text is null.
 	NullValues []string
@@ -87,20 +99,23 @@ type ReadOptions struct {
 }
 
 func (o ReadOptions) withDefaults() (ReadOptions, error) {
-	if o.Delimiter == 0 {
-		o.Delimiter = ','
-	}
 	if o.Quote == 0 {
 		o.Quote = '"'
 	}
 	if err := checkDialect(o.Delimiter, o.Quote); err != nil {
 		return o, err
 	}
-	enc, err := normEncoding(o.Encoding)
+	enc, err := normEncoding(o.Encoding, Auto)
 	if err != nil {
 		return o, err
 	}
 	o.Encoding = enc
+	if err := o.Locale.Check(); err != nil {
+		return o, fmt.Errorf("csv: %w", err)
+	}
+	if o.NoHeader && o.SniffHeader {
+		return o, fmt.Errorf("csv: no header and a sniffed header are exclusive")
+	}
 	if o.NullValues == nil {
 		o.NullValues = []string{""}
 	}
@@ -140,16 +155,6 @@ func checkDialect(delim, quote rune) error {
 	return nil
 }
 
-func normEncoding(e string) (string, error) {
-	switch strings.ToLower(strings.ReplaceAll(strings.TrimSpace(e), "_", "-")) {
-	case "", "utf-8", "utf8":
-		return UTF8, nil
-	case "latin-1", "latin1", "iso-8859-1", "iso8859-1":
-		return Latin1, nil
-	}
-	return "", fmt.Errorf("csv: unsupported encoding %q: use utf-8 or latin-1", e)
-}
-
 // WriteOptions configures a Writer. The zero value writes comma-separated
 // UTF-8 with a header and empty fields for nulls.
 type WriteOptions struct {
@@ -160,8 +165,9 @@ type WriteOptions struct {
 	Quote rune
 	// NoHeader omits the header line.
 	NoHeader bool
-	// Encoding is "utf-8" (default) or "latin-1"; text that latin-1 cannot
-	// represent is an error naming the row and column.
+	// Encoding is one of Encodings; default (and Auto) utf-8. Text that
+	// windows-1252 or latin-1 cannot represent is an error naming the row
+	// and column.
 	Encoding string
 	// Null is the text written for nulls; default "". Empty strings are also
 	// written as "", so they read back as null with the default NullValues.
@@ -178,9 +184,12 @@ func (o WriteOptions) withDefaults() (WriteOptions, error) {
 	if err := checkDialect(o.Delimiter, o.Quote); err != nil {
 		return o, err
 	}
-	enc, err := normEncoding(o.Encoding)
+	enc, err := normEncoding(o.Encoding, UTF8)
 	if err != nil {
 		return o, err
+	}
+	if enc == Auto {
+		enc = UTF8
 	}
 	o.Encoding = enc
 	return o, nil

@@ -1,6 +1,7 @@
 package csvio
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -12,25 +13,27 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"golang.org/x/text/encoding/charmap"
-
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/atomicfile"
+	"github.com/hotpass/hotpass/internal/table/locale"
 )
 
 // Reader streams a CSV file as table batches. Parsing runs in a background
 // goroutine one batch ahead of Next, so that reading overlaps with whatever
 // consumes the batches (for example Parquet encoding).
 type Reader struct {
-	opts   ReadOptions
-	file   io.Closer
-	sp     *splitter
-	schema table.Schema
-	nulls  []string
+	opts    ReadOptions
+	dialect Dialect
+	file    io.Closer
+	sp      *splitter
+	schema  table.Schema
+	nulls   []string
 
-	pending []pendingRecord // sampled during inference, replayed first
-	rejects *rejects
-	badRows atomic.Int64
+	pending  []pendingRecord  // sampled during inference, replayed first
+	rewrite  []*locale.Column // per column, nil when no value needs rewriting
+	warnings []string
+	rejects  *rejects
+	badRows  atomic.Int64
 
 	out       chan batchResult
 	stop      chan struct{}
@@ -70,26 +73,34 @@ func Open(path string, opts ReadOptions) (*Reader, error) {
 	return r, nil
 }
 
-// NewReader reads CSV from in. It reads the header and the inference sample
+// NewReader reads CSV from in. It detects the encoding, sniffs the
+// delimiter when none is set, and reads the header and the inference sample
 // before returning, so Schema is known at once. in is not closed by Close.
 func NewReader(in io.Reader, opts ReadOptions) (*Reader, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	if opts.Encoding == Latin1 {
-		in = charmap.ISO8859_1.NewDecoder().Reader(in)
+	det, err := detectEncoding(bufio.NewReaderSize(in, readBufSize), opts.Encoding)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", opts.Name, err)
 	}
 	r := &Reader{opts: opts, nulls: opts.NullValues}
-	r.sp = newSplitter(in, byte(opts.Delimiter), byte(opts.Quote), opts.Encoding == UTF8)
-	if opts.Encoding == UTF8 {
-		if bom, _ := r.sp.br.Peek(3); string(bom) == "\xef\xbb\xbf" {
-			_, _ = r.sp.br.Discard(3)
+	r.dialect = Dialect{Encoding: det.name, EncodingWhy: det.reason, Delimiter: opts.Delimiter, Header: !opts.NoHeader}
+	if opts.Delimiter == 0 {
+		// Peek never consumes: the splitter reads the same bytes again.
+		prefix, perr := det.br.Peek(sniffBytes)
+		d, why, err := sniffDelimiter(prefix, byte(opts.Quote), perr != nil)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", opts.Name, err)
 		}
+		r.dialect.Delimiter, r.dialect.DelimiterWhy = rune(d), why
 	}
+	r.sp = newSplitter(det.br, byte(r.dialect.Delimiter), byte(opts.Quote), det.mode)
 	if err := r.init(); err != nil {
 		return nil, err
 	}
+	r.logDialect()
 	if opts.OnBadRow == BadRowCollect {
 		rj, err := newRejects(opts.RejectsPath)
 		if err != nil {
@@ -104,6 +115,16 @@ func NewReader(in io.Reader, opts ReadOptions) (*Reader, error) {
 	return r, nil
 }
 
+// readErr wraps an error that stops reading: an I/O failure, or text that is
+// not in the detected encoding, which names its line.
+func (r *Reader) readErr(line int, err error) error {
+	var ee *errEncoding
+	if errors.As(err, &ee) {
+		return r.rowErr(ee.line, "", err)
+	}
+	return fmt.Errorf("read %s: %w", r.opts.Name, err)
+}
+
 func (r *Reader) rowErr(line int, column string, err error) error {
 	return &RowError{File: r.opts.Name, Line: line, Column: column, Err: err}
 }
@@ -111,6 +132,7 @@ func (r *Reader) rowErr(line int, column string, err error) error {
 // init reads the header and the sample and decides the schema.
 func (r *Reader) init() error {
 	var names []string
+	var first pendingRecord
 	if !r.opts.NoHeader {
 		rec, err := r.sp.next()
 		switch {
@@ -121,9 +143,13 @@ func (r *Reader) init() error {
 			if errors.As(err, &er) {
 				return r.rowErr(rec.line, "", fmt.Errorf("bad header: %w", err))
 			}
-			return fmt.Errorf("read %s: %w", r.opts.Name, err)
+			return r.readErr(rec.line, err)
 		}
-		names = headerNames(rec.fields)
+		if r.opts.SniffHeader {
+			first = pendingRecord{fields: slices.Clone(rec.fields), line: rec.line, raw: rec.text()}
+		} else {
+			names = headerNames(rec.fields)
+		}
 	}
 	for len(r.pending) < r.opts.InferRows {
 		rec, err := r.sp.next()
@@ -131,9 +157,23 @@ func (r *Reader) init() error {
 			break
 		}
 		if err != nil && !isRecordErr(err) {
-			return fmt.Errorf("read %s: %w", r.opts.Name, err)
+			return r.readErr(rec.line, err)
 		}
-		r.pending = append(r.pending, pendingRecord{fields: slices.Clone(rec.fields), line: rec.line, raw: rec.text(), err: err})
+		r.pending = append(r.pending, pendingRecord{fields: slices.Clone(rec.fields), line: rec.line, raw: rec.text()}.withErr(err))
+	}
+	if r.opts.SniffHeader {
+		// Per-column date formats are keyed by name: the candidate names are
+		// the first line's.
+		header, why, err := sniffHeader(first.fields, r.pending, r.nulls, r.columnRewrites(headerNames(first.fields)))
+		if err != nil {
+			return fmt.Errorf("%s:%d: %w", r.opts.Name, first.line, err)
+		}
+		r.dialect.Header, r.dialect.HeaderWhy = header, why
+		if header {
+			names = headerNames(first.fields)
+		} else {
+			r.pending = slices.Insert(r.pending, 0, first)
+		}
 	}
 	if names == nil {
 		for _, p := range r.pending {
@@ -151,6 +191,7 @@ func (r *Reader) init() error {
 			return fmt.Errorf("%s: type override for unknown column %q (columns: %s)", r.opts.Name, name, strings.Join(names, ", "))
 		}
 	}
+	r.rewrite = r.columnRewrites(names)
 	infer := make([]table.Inferrer, len(names))
 	for _, p := range r.pending {
 		if p.err != nil || len(p.fields) != len(names) {
@@ -158,6 +199,9 @@ func (r *Reader) init() error {
 		}
 		for i, f := range p.fields {
 			if !r.isNull(f) {
+				if v, ok := r.rewrite[i].Rewrite(f); ok {
+					f = v
+				}
 				infer[i].Observe(f)
 			}
 		}
@@ -169,6 +213,17 @@ func (r *Reader) init() error {
 			t = infer[i].Type()
 		}
 		fields[i] = table.Field{Name: n, Type: t}
+		switch t {
+		case table.Int64, table.Float64, table.Date, table.Timestamp:
+		default:
+			// Text keeps the value as written: "1,5" in a column of
+			// names is not one and a half.
+			r.rewrite[i] = nil
+		}
+	}
+	r.warnUndeclaredDates(names, fields)
+	if !slices.ContainsFunc(r.rewrite, func(c *locale.Column) bool { return c != nil }) {
+		r.rewrite = nil
 	}
 	schema, err := table.NewSchema(fields...)
 	if err != nil {
@@ -176,6 +231,69 @@ func (r *Reader) init() error {
 	}
 	r.schema = schema
 	return nil
+}
+
+// columnRewrites returns the locale rewriting of each column.
+func (r *Reader) columnRewrites(names []string) []*locale.Column {
+	out := make([]*locale.Column, len(names))
+	for i, n := range names {
+		out[i] = r.opts.Locale.Column(n)
+	}
+	return out
+}
+
+// warnUndeclaredDates warns about text columns whose sampled values are
+// all numeric dates: without a declared day order they cannot be read as
+// dates, and the user should hear why and how to declare it.
+func (r *Reader) warnUndeclaredDates(names []string, fields []table.Field) {
+	if r.opts.Locale.DayFirst != nil {
+		return
+	}
+	for i, f := range fields {
+		if f.Type != table.String || r.opts.Locale.DateFormat != "" || r.opts.Locale.DateFormats[f.Name] != "" {
+			continue
+		}
+		if _, typed := r.opts.Types[f.Name]; typed {
+			continue
+		}
+		example, ambiguous, n := "", "", 0
+		for _, p := range r.pending {
+			if p.err != nil || len(p.fields) != len(names) || r.isNull(p.fields[i]) {
+				continue
+			}
+			v := p.fields[i]
+			if !locale.NumericDate(v) {
+				n = -1
+				break
+			}
+			n++
+			if example == "" {
+				example = v
+			}
+			if ambiguous == "" && locale.AmbiguousDate(v) {
+				ambiguous = v
+			}
+		}
+		if n <= 0 {
+			continue
+		}
+		why := fmt.Sprintf("dates such as %q need a declared day and month order", example)
+		if ambiguous != "" {
+			why = fmt.Sprintf("dates such as %q read either day-first or month-first", ambiguous)
+		}
+		msg := fmt.Sprintf("%s: column %q stays text: %s; declare it with day_first: true (day/month/year) or false, a locale such as en-ZA, or date_format: \"%%d/%%m/%%Y\"",
+			r.opts.Name, f.Name, why)
+		r.warnings = append(r.warnings, msg)
+	}
+}
+
+// Warnings returns what the reader noticed while deciding the schema, such
+// as date columns left as text because their day order is unknown.
+func (r *Reader) Warnings() []string { return r.warnings }
+
+func (p pendingRecord) withErr(err error) pendingRecord {
+	p.err = err
+	return p
 }
 
 // headerNames trims names, names empty ones column_N (as the xlsx reader does), and makes duplicates
@@ -297,7 +415,7 @@ func (r *Reader) produce() {
 				break
 			}
 			if err != nil && !isRecordErr(err) {
-				r.send(batchResult{err: fmt.Errorf("read %s: %w", r.opts.Name, err)})
+				r.send(batchResult{err: r.readErr(rec.line, err)})
 				return
 			}
 			recErr = err
@@ -353,6 +471,11 @@ func (r *Reader) appendRow(cols []*table.ColumnBuilder, isString []bool, onlyEmp
 		case isString[i]:
 			cb.AppendString(f)
 		default:
+			if r.rewrite != nil {
+				if v, ok := r.rewrite[i].Rewrite(f); ok {
+					f = v
+				}
+			}
 			if err := cb.AppendParse(f); err != nil {
 				n := cb.Len()
 				for _, c := range cols[:i] {

@@ -15,13 +15,14 @@ import (
 // of rejected records, UTF-8 checks per line and a fast path for lines
 // without quotes (the common case) that does one allocation per record.
 type splitter struct {
-	br       *bufio.Reader
-	delim    byte
-	quote    byte
-	checkUTF bool
+	br    *bufio.Reader
+	delim byte
+	quote byte
+	mode  textMode
 
 	line    int    // number of the last line read
 	lineBuf []byte // holds a line longer than the bufio buffer
+	decBuf  []byte // a single-byte line decoded to UTF-8
 	recBuf  []byte // unquoted field bytes of a slow-path record
 	ends    []int  // end offsets of fields in recBuf
 	raw     []byte // raw text of a slow-path record
@@ -76,8 +77,26 @@ func (r record) text() string {
 	return r.raw
 }
 
-func newSplitter(r io.Reader, delim, quote byte, checkUTF bool) *splitter {
-	return &splitter{br: bufio.NewReaderSize(r, 1<<20), delim: delim, quote: quote, checkUTF: checkUTF}
+// readBufSize is the read buffer of a splitter; lines up to this long are
+// split without copying.
+const readBufSize = 1 << 20
+
+func newSplitter(br *bufio.Reader, delim, quote byte, mode textMode) *splitter {
+	return &splitter{br: br, delim: delim, quote: quote, mode: mode}
+}
+
+// text checks or decodes a physical line according to the encoding and
+// returns it as UTF-8.
+func (s *splitter) text(line []byte, lineNo int) ([]byte, error) {
+	switch s.mode {
+	case modeUTF8, modeUTF8Auto:
+		if !utf8.Valid(line) {
+			return line, s.invalidUTF8Err(line, lineNo)
+		}
+	case modeWindows1252, modeLatin1:
+		return s.decodeLine(line)
+	}
+	return line, nil
 }
 
 // readLine returns the next physical line without its terminator, or io.EOF.
@@ -130,9 +149,12 @@ func (s *splitter) next() (record, error) {
 		}
 	}
 	start := s.line
-	if s.checkUTF && !utf8.Valid(line) {
-		raw := string(line)
-		return record{line: start, raw: raw}, &errRecord{msg: fmt.Sprintf("invalid UTF-8 at byte %d of the line (set encoding latin-1 if the file is not UTF-8)", invalidAt(line)+1)}
+	if s.mode != modeDecoded {
+		text, err := s.text(line, start)
+		if err != nil {
+			return record{line: start, raw: string(line)}, err
+		}
+		line = text
 	}
 	if bytes.IndexByte(line, s.quote) < 0 {
 		full := s.intern(line)
@@ -197,9 +219,16 @@ func (s *splitter) slow(line []byte, start int) (record, error) {
 					if err != nil {
 						return record{}, err
 					}
-					if s.checkUTF && !utf8.Valid(next) {
-						s.raw = append(append(s.raw, '\n'), next...)
-						return bad("invalid UTF-8 on line %d (set encoding latin-1 if the file is not UTF-8)", s.line)
+					if s.mode != modeDecoded {
+						text, err := s.text(next, s.line)
+						if err != nil {
+							s.raw = append(append(s.raw, '\n'), next...)
+							if isRecordErr(err) {
+								return bad("line %d: %v", s.line, err)
+							}
+							return record{line: start, raw: string(s.raw)}, err
+						}
+						next = text
 					}
 					s.raw = append(append(s.raw, '\n'), next...)
 					line, pos = next, 0

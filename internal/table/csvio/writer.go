@@ -8,6 +8,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/atomicfile"
 )
@@ -20,6 +24,7 @@ type Writer struct {
 	schema table.Schema
 	name   string
 	out    *bufio.Writer
+	enc    io.WriteCloser   // UTF-16 encoder between out and the file, or nil
 	file   *atomicfile.File // nil for NewWriter
 	line   []byte
 	rows   int
@@ -52,7 +57,25 @@ func newWriter(out io.Writer, schema table.Schema, opts WriteOptions, name strin
 	if err != nil {
 		return nil, err
 	}
-	w := &Writer{opts: opts, schema: schema, name: name, out: bufio.NewWriterSize(out, 256<<10)}
+	w := &Writer{opts: opts, schema: schema, name: name}
+	switch opts.Encoding {
+	case UTF16, UTF16LE, UTF16BE:
+		order, bom := unicode.LittleEndian, unicode.IgnoreBOM
+		if opts.Encoding == UTF16BE {
+			order = unicode.BigEndian
+		}
+		if opts.Encoding == UTF16 {
+			bom = unicode.UseBOM
+		}
+		w.enc = transform.NewWriter(out, unicode.UTF16(order, bom).NewEncoder())
+		out = w.enc
+	}
+	w.out = bufio.NewWriterSize(out, 256<<10)
+	if opts.Encoding == UTF8BOM {
+		if _, err := w.out.Write(bomUTF8); err != nil {
+			return nil, fmt.Errorf("write %s: %w", name, err)
+		}
+	}
 	if !opts.NoHeader {
 		w.line = w.line[:0]
 		for i, n := range schema.Names() {
@@ -121,7 +144,7 @@ func (w *Writer) Write(t *table.Table) error {
 }
 
 // appendField quotes s when it holds the delimiter, the quote or a line
-// break, and encodes it for latin-1 output.
+// break, and encodes it for single-byte output.
 func (w *Writer) appendField(dst []byte, s string) ([]byte, error) {
 	q := byte(w.opts.Quote)
 	needs := strings.IndexByte(s, byte(w.opts.Delimiter)) >= 0 || strings.IndexByte(s, q) >= 0 ||
@@ -139,7 +162,7 @@ func (w *Writer) appendField(dst []byte, s string) ([]byte, error) {
 	switch {
 	case ascii && !needs:
 		dst = append(dst, s...)
-	case ascii || w.opts.Encoding == UTF8:
+	case ascii || (w.opts.Encoding != Windows1252 && w.opts.Encoding != Latin1):
 		if !needs {
 			dst = append(dst, s...)
 			break
@@ -152,13 +175,17 @@ func (w *Writer) appendField(dst []byte, s string) ([]byte, error) {
 		}
 	default:
 		for _, r := range s {
-			if r > 0xFF {
-				return dst, fmt.Errorf("character %q cannot be written in latin-1 (use encoding utf-8)", r)
+			b, ok := byte(r), r <= 0xFF
+			if w.opts.Encoding == Windows1252 {
+				b, ok = charmap.Windows1252.EncodeRune(r)
 			}
-			if byte(r) == q && needs {
+			if !ok {
+				return dst, fmt.Errorf("character %q (%U) cannot be written in %s: use encoding utf-8 or remove it", r, r, w.opts.Encoding)
+			}
+			if b == q && needs {
 				dst = append(dst, q)
 			}
-			dst = append(dst, byte(r))
+			dst = append(dst, b)
 		}
 	}
 	if needs {
@@ -174,8 +201,18 @@ func (w *Writer) Close() error {
 		return w.err
 	}
 	w.closed = true
-	w.err = atomicfile.Finish(w.file, w.name, w.err, w.out.Flush)
+	w.err = atomicfile.Finish(w.file, w.name, w.err, w.flush)
 	return w.err
+}
+
+func (w *Writer) flush() error {
+	if err := w.out.Flush(); err != nil {
+		return err
+	}
+	if w.enc != nil {
+		return w.enc.Close()
+	}
+	return nil
 }
 
 // Abort discards the output of Create; for NewWriter it only stops writing.

@@ -52,7 +52,11 @@ func TestMain(m *testing.M) {
 }
 
 func convert(csvPath, parquetPath string) (int64, error) {
-	r, err := csvio.Open(csvPath, csvio.ReadOptions{})
+	return convertWith(csvPath, parquetPath, csvio.ReadOptions{})
+}
+
+func convertWith(csvPath, parquetPath string, opts csvio.ReadOptions) (int64, error) {
+	r, err := csvio.Open(csvPath, opts)
 	if err != nil {
 		return 0, err
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/hotpass/hotpass/internal/table"
+	"github.com/hotpass/hotpass/internal/table/locale"
 )
 
 // Defaults applied to zero-valued read options.
@@ -40,6 +41,10 @@ type ReadOptions struct {
 	// NullValues lists cell texts read as null; nil means [""]. A non-nil
 	// empty slice means only cells without a value are null.
 	NullValues []string
+	// Locale gives the decimal and thousands separators and the date order
+	// or layouts of numbers and dates stored as text cells; cells Excel
+	// stores as numbers or dates need none of it.
+	Locale locale.Options
 	// Password decrypts a password-protected workbook.
 	Password string
 	// BatchRows is the number of rows per batch returned by Next; default
@@ -68,6 +73,9 @@ func (o ReadOptions) withDefaults() (ReadOptions, error) {
 	}
 	if o.NullValues == nil {
 		o.NullValues = []string{""}
+	}
+	if err := o.Locale.Check(); err != nil {
+		return o, fmt.Errorf("xlsx: %w", err)
 	}
 	for name, t := range o.Types {
 		if !t.Valid() {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/hotpass/hotpass/internal/table"
+	"github.com/hotpass/hotpass/internal/table/locale"
 )
 
 // Reader streams one worksheet as table batches. It is not safe for
@@ -25,6 +26,7 @@ type Reader struct {
 	schema   table.Schema
 	ncols    int
 	nulls    []string
+	rewrite  []*locale.Column // per column, for text cells holding numbers or dates
 
 	sample  []sheetRow // rows read while deciding the schema, replayed first
 	held    *sheetRow  // a row with values waiting for pending empty rows
@@ -273,6 +275,7 @@ func (r *Reader) decideSchema(header []rawCell, merges []cellRange) error {
 	}
 	r.ncols = ncols
 	names := r.headerNames(header, merges)
+	r.rewrite = localeColumns(r.opts.Locale, names)
 	for name := range r.opts.Types {
 		if !slices.Contains(names, name) {
 			return fmt.Errorf("%s: sheet %q: type override for unknown column %q (columns: %s)", r.file, r.sheet, name, strings.Join(names, ", "))
@@ -386,6 +389,10 @@ func (s *colStats) observe(r *Reader, c *rawCell) {
 		}
 	case cellBool:
 		s.bools++
+	case cellText:
+		if v, ok := r.localText(c); ok {
+			s.observeLocal(v)
+		}
 	case cellDate, cellDateTime:
 		if _, ok := r.micros(c); !ok {
 			return // out of the calendar: counts as neither
@@ -678,7 +685,7 @@ func (r *Reader) appendCell(cb *table.ColumnBuilder, c *rawCell, rowNum int) err
 			return nil
 		case cellText:
 			var v int64
-			if v, err = table.ParseInt64(c.text); err == nil {
+			if v, err = table.ParseInt64(r.typedText(c)); err == nil {
 				cb.AppendInt64(v)
 				return nil
 			}
@@ -695,7 +702,7 @@ func (r *Reader) appendCell(cb *table.ColumnBuilder, c *rawCell, rowNum int) err
 			err = errors.New("cell is a date")
 		case cellText:
 			var v float64
-			if v, err = table.ParseFloat64(c.text); err == nil {
+			if v, err = table.ParseFloat64(r.typedText(c)); err == nil {
 				cb.AppendFloat64(v)
 				return nil
 			}
@@ -737,7 +744,7 @@ func (r *Reader) appendCell(cb *table.ColumnBuilder, c *rawCell, rowNum int) err
 			}
 			return nil
 		case cellText:
-			if err = cb.AppendParse(c.text); err == nil {
+			if err = cb.AppendParse(r.typedText(c)); err == nil {
 				return nil
 			}
 		default:
