@@ -30,6 +30,8 @@ type Loader struct {
 	reg       Registry
 	validator *specs.Validator
 	templates *tmpl.Engine
+	// shell lists each task type's shell command options.
+	shell map[string][]string
 }
 
 // NewLoader builds the pipeline schema from the registry's task (and
@@ -48,7 +50,7 @@ func NewLoader(reg Registry) (*Loader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Loader{reg: reg, validator: v, templates: tmpl.New()}, nil
+	return &Loader{reg: reg, validator: v, templates: tmpl.New(), shell: ShellOptions(reg)}, nil
 }
 
 // Validator returns the composed schema validator (`hotpass schema` prints it).
@@ -107,6 +109,7 @@ func (l *Loader) Prepare(spec *specs.Spec, o PrepareOptions) (*Prepared, error) 
 	}
 	rendered, diags := specs.Render(spec, specs.RenderOptions{
 		Params: params, Run: o.Run, LookupEnv: o.LookupEnv, Lenient: o.Lenient, Engine: l.templates,
+		ShellOptions: l.shell,
 	})
 	if diags.HasErrors() {
 		return nil, diags

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,6 +24,10 @@ type RenderOptions struct {
 	Lenient bool
 	// Engine renders templates; nil uses a new one.
 	Engine *tmpl.Engine
+	// ShellOptions names, by task type, the `with:` options that hold a
+	// /bin/sh command line. Their templates are rendered with
+	// tmpl.Engine.RenderShell, which quotes every value as one shell word.
+	ShellOptions map[string][]string
 }
 
 // Rendered is a spec whose templates have been rendered.
@@ -55,7 +60,7 @@ func Render(s *Spec, o RenderOptions) (*Rendered, Diagnostics) {
 	out.Tasks = make([]*Task, len(s.Tasks))
 	for i, t := range s.Tasks {
 		c := *t
-		c.With = r.node(t.With)
+		c.With = r.with(t.With, o.ShellOptions[t.Type])
 		out.Tasks[i] = &c
 	}
 	sort.Strings(r.secrets)
@@ -70,6 +75,27 @@ type renderer struct {
 	lines   []string
 	secrets []string
 	diags   Diagnostics
+}
+
+// with deep-copies a task's options like node, rendering the options named
+// in shell as shell command lines.
+func (r *renderer) with(n *yaml.Node, shell []string) *yaml.Node {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.MappingNode || len(shell) == 0 {
+		return r.node(n)
+	}
+	c := *n
+	c.Content = make([]*yaml.Node, len(n.Content))
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := *n.Content[i]
+		c.Content[i] = &k
+		if v := deref(n.Content[i+1]); slices.Contains(shell, k.Value) && v.Kind == yaml.ScalarNode {
+			c.Content[i+1] = r.scalar(v, r.opts.Engine.RenderShell)
+			continue
+		}
+		c.Content[i+1] = r.node(n.Content[i+1])
+	}
+	return &c
 }
 
 // node deep-copies n, rendering templated string scalars. Untemplated
@@ -93,19 +119,28 @@ func (r *renderer) node(n *yaml.Node) *yaml.Node {
 			c.Content[i] = r.node(ch)
 		}
 	case yaml.ScalarNode:
-		if n.Tag == "!!str" && tmpl.HasTemplate(n.Value) {
-			res, err := r.opts.Engine.Render(n.Value, r.vars)
-			if err != nil {
-				r.diags = append(r.diags, templateDiag(r.spec.Path, r.lines, n, err))
-				return &c
-			}
-			c.Value = res.Value
-			r.secrets = append(r.secrets, res.Secrets...)
-			for _, name := range res.MissingEnv {
-				r.diags = append(r.diags, Warnf(PosOf(r.spec.Path, n), "environment variable %s is not set", name).
-					WithHint("it must be set when the pipeline runs, or give a default: env_var('%s', 'value')", name))
-			}
-		}
+		return r.scalar(n, r.opts.Engine.Render)
+	}
+	return &c
+}
+
+// scalar copies a scalar node, rendering its value with render when it is
+// a templated string.
+func (r *renderer) scalar(n *yaml.Node, render func(string, *tmpl.Vars) (tmpl.Result, error)) *yaml.Node {
+	c := *n
+	if n.Tag != "!!str" || !tmpl.HasTemplate(n.Value) {
+		return &c
+	}
+	res, err := render(n.Value, r.vars)
+	if err != nil {
+		r.diags = append(r.diags, templateDiag(r.spec.Path, r.lines, n, err))
+		return &c
+	}
+	c.Value = res.Value
+	r.secrets = append(r.secrets, res.Secrets...)
+	for _, name := range res.MissingEnv {
+		r.diags = append(r.diags, Warnf(PosOf(r.spec.Path, n), "environment variable %s is not set", name).
+			WithHint("it must be set when the pipeline runs, or give a default: env_var('%s', 'value')", name))
 	}
 	return &c
 }

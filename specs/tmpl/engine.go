@@ -222,19 +222,57 @@ func (e *Engine) Render(src string, v *Vars) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	params := make(map[string]typ, len(v.Params))
-	for name, val := range v.Params {
-		t, ok := paramType(val)
-		if !ok {
-			return Result{}, &Error{Msg: fmt.Sprintf("param %q has unsupported type %T", name, val),
-				Hint: "params are strings, integers, decimal numbers, booleans or lists of strings"}
-		}
-		params[name] = t
+	params, perr := paramTypes(v.Params)
+	if perr != nil {
+		return Result{}, perr
 	}
 	if err := c.checkWith(src, params); err != nil {
 		return Result{}, err
 	}
-	return execute(c, src, v)
+	return execute(c, src, v, false)
+}
+
+// RenderShell renders src as a /bin/sh command line: the value of every
+// {{ }} becomes one shell word, quoted for the context the literal text
+// leaves it in (see ShellQuote), so that no value can end a word, a quote
+// or a command. Literal text, including what {% if %} chooses, is kept as
+// written. The error is an *Error.
+func (e *Engine) RenderShell(src string, v *Vars) (Result, error) {
+	if i := strings.IndexByte(src, 0); i >= 0 {
+		return Result{}, errAt(i, "a shell command cannot contain a NUL character", "remove it").locate(src)
+	}
+	if !HasTemplate(src) {
+		return Result{Value: src}, nil
+	}
+	if v == nil {
+		v = &Vars{}
+	}
+	c, err := e.compile(src)
+	if err != nil {
+		return Result{}, err
+	}
+	params, perr := paramTypes(v.Params)
+	if perr != nil {
+		return Result{}, perr
+	}
+	if err := c.checkWith(src, params); err != nil {
+		return Result{}, err
+	}
+	return execute(c, src, v, true)
+}
+
+// paramTypes maps each param to its template type.
+func paramTypes(values map[string]any) (map[string]typ, *Error) {
+	params := make(map[string]typ, len(values))
+	for name, val := range values {
+		t, ok := paramType(val)
+		if !ok {
+			return nil, &Error{Msg: fmt.Sprintf("param %q has unsupported type %T", name, val),
+				Hint: "params are strings, integers, decimal numbers, booleans or lists of strings"}
+		}
+		params[name] = t
+	}
+	return params, nil
 }
 
 // paramType maps a param value to its template type.
@@ -254,9 +292,10 @@ func paramType(v any) (typ, bool) {
 	return 0, false
 }
 
-// execute runs the compiled template. A panic inside pongo2 becomes an error.
-func execute(c *compiled, src string, v *Vars) (res Result, err error) {
-	st := &renderState{src: src, sites: c.t.sites, lookup: v.LookupEnv, lenient: v.Lenient}
+// execute runs the compiled template; shell quotes every value for a shell
+// command line. A panic inside pongo2 becomes an error.
+func execute(c *compiled, src string, v *Vars, shell bool) (res Result, err error) {
+	st := &renderState{src: src, sites: c.t.sites, lookup: v.LookupEnv, lenient: v.Lenient, shell: shell}
 	if st.lookup == nil {
 		st.lookup = os.LookupEnv
 	}
@@ -285,6 +324,14 @@ func execute(c *compiled, src string, v *Vars) (res Result, err error) {
 	case len(out) > MaxOutputSize:
 		return Result{}, outputTooLong()
 	}
+	if shell {
+		cmd, serr := substituteShell(out, st.values, st.sites)
+		if serr != nil {
+			return Result{}, serr.locate(src)
+		}
+		out = cmd
+		st.secrets = append(st.secrets, quotedSecrets(st.values, st.secrets)...)
+	}
 	return Result{Value: out, Secrets: st.secrets, MissingEnv: st.missing}, nil
 }
 
@@ -309,14 +356,18 @@ func engineMessage(err error) string {
 
 // renderState is the per-render state the runtime helpers share.
 type renderState struct {
-	src      string
-	sites    []int
-	lookup   func(string) (string, bool)
-	lenient  bool
-	secrets  []string
-	missing  []string
-	written  int
-	err      *Error
+	src     string
+	sites   []int
+	lookup  func(string) (string, bool)
+	lenient bool
+	secrets []string
+	missing []string
+	written int
+	err     *Error
+	// shell collects the values of {{ }} aside, for substituteShell, and
+	// renders placeholders in their stead.
+	shell    bool
+	values   []shellValue
 	seenEnvs map[string]bool
 }
 
@@ -343,6 +394,10 @@ func (s *renderState) out(site, v *pongo2.Value) (*pongo2.Value, error) {
 	if s.written > MaxOutputSize {
 		e := outputTooLong()
 		return nil, s.fail(site, e.Msg, "")
+	}
+	if s.shell {
+		s.values = append(s.values, shellValue{text: text, site: int(site.Integer())})
+		return pongo2.AsSafeValue(placeholder(len(s.values) - 1)), nil
 	}
 	return pongo2.AsSafeValue(text), nil
 }

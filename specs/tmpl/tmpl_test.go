@@ -273,7 +273,7 @@ func TestExecuteRecoversPanics(t *testing.T) {
 			t.Fatalf("compile %q: %v", code, err)
 		}
 		c := &compiled{t: &template{sites: []int{0}}, tpl: tpl}
-		_, err = execute(c, "src", &Vars{Params: map[string]any{"l": []string{"a"}}})
+		_, err = execute(c, "src", &Vars{Params: map[string]any{"l": []string{"a"}}}, false)
 		var te *Error
 		if !errors.As(err, &te) || !strings.Contains(te.Msg, "internal error") {
 			t.Errorf("execute(%q) = %v, want an internal error", code, err)
