@@ -99,15 +99,10 @@ func (noFiles) Get(string) (io.Reader, error) {
 	return nil, errors.New("templates cannot read files")
 }
 
-// allowedFilters are the pongo2 filters the generated code uses.
-var allowedFilters = map[string]bool{
-	"lower": true, "upper": true, "title": true, "capfirst": true, "default": true,
-	"join": true, "length": true, "date": true,
-}
-
 // pongo2Tags and pongo2Filters are pongo2 v6's built-in tags and filters,
-// banned in the engine's set (all but "if" and allowedFilters) as a second
-// line of defence behind the parser, which never emits them.
+// banned in the engine's set (all tags but "if", every filter) as a second
+// line of defence behind the parser, which never emits them: filters run
+// as size-checked functions of renderState instead.
 var (
 	pongo2Tags = []string{"autoescape", "block", "comment", "cycle", "extends", "filter", "firstof", "for",
 		"ifchanged", "ifequal", "ifnotequal", "import", "include", "lorem", "macro", "now", "set",
@@ -130,9 +125,7 @@ func New() *Engine {
 		_ = set.BanTag(t)
 	}
 	for _, f := range pongo2Filters {
-		if !allowedFilters[f] {
-			_ = set.BanFilter(f)
-		}
+		_ = set.BanFilter(f)
 	}
 	return &Engine{set: set, cache: make(map[string]*compiled)}
 }
@@ -308,20 +301,23 @@ func execute(c *compiled, src string, v *Vars, shell bool) (res Result, err erro
 		"run":    map[string]any{"id": v.Run.ID, "date": v.Run.Date, "ts": v.Run.TS},
 		fnOut:    st.out,
 		fnEnv:    st.env,
-		fnTrim:   trim,
+		fnFilter: st.filter,
+		fnAdd:    st.add,
 	}
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = Result{}, &Error{Msg: fmt.Sprintf("internal error while rendering: %v", r)}
 		}
 	}()
-	out, perr := c.tpl.Execute(ctx)
+	var buf limitedBuffer
+	perr := c.tpl.ExecuteWriterUnbuffered(ctx, &buf)
+	out := buf.String()
 	switch {
 	case st.err != nil:
 		return Result{}, st.err.locate(src)
 	case perr != nil:
 		return Result{}, &Error{Msg: "rendering failed: " + engineMessage(perr)}
-	case len(out) > MaxOutputSize:
+	case buf.full || len(out) > MaxOutputSize:
 		return Result{}, outputTooLong()
 	}
 	if shell {
@@ -363,6 +359,7 @@ type renderState struct {
 	secrets []string
 	missing []string
 	written int
+	work    int // bytes built by filters and +, see maxWork
 	err     *Error
 	// shell collects the values of {{ }} aside, for substituteShell, and
 	// renders placeholders in their stead.
@@ -463,9 +460,33 @@ func (s *renderState) seen(key string) bool {
 	return false
 }
 
-// trim implements the trim filter.
-func trim(v *pongo2.Value) *pongo2.Value {
-	return pongo2.AsValue(strings.TrimSpace(v.String()))
+// limitedBuffer collects a render's output and refuses to grow past
+// MaxOutputSize plus the longest literal text a template can hold.
+type limitedBuffer struct {
+	strings.Builder
+	full bool
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if !b.room(len(p)) {
+		return 0, outputTooLong()
+	}
+	return b.Builder.Write(p)
+}
+
+// WriteString is what pongo2 calls for most output.
+func (b *limitedBuffer) WriteString(s string) (int, error) {
+	if !b.room(len(s)) {
+		return 0, outputTooLong()
+	}
+	return b.Builder.WriteString(s)
+}
+
+func (b *limitedBuffer) room(n int) bool {
+	if b.Len()+n > MaxOutputSize+MaxTemplateSize {
+		b.full = true
+	}
+	return !b.full
 }
 
 // singleQuote writes s as a template string literal in single quotes.
