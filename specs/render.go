@@ -207,8 +207,9 @@ func dedupe(s []string) []string {
 
 // ResolveParams merges parameter values: the declared defaults, then values
 // from JSON (--params), then text values (--param k=v). Values are converted
-// to the declared types. Unknown names, bad values and missing required
-// parameters are errors that say which parameter and why.
+// to the declared types and checked against the param's constraints. Unknown
+// names, bad values and missing required parameters are *ParamError values
+// that say which parameter and why.
 func ResolveParams(s *Spec, fromJSON map[string]any, fromFlags map[string]string) (map[string]any, error) {
 	out := make(map[string]any, len(s.Params))
 	names := make([]string, len(s.Params))
@@ -219,14 +220,16 @@ func ResolveParams(s *Spec, fromJSON map[string]any, fromFlags map[string]string
 		}
 	}
 	unknown := func(name string) error {
-		msg := fmt.Sprintf("unknown param %q", name)
-		if c := closest(name, names); c != "" {
-			return fmt.Errorf("%s (did you mean %q?): %w", msg, c, ErrInvalid)
+		msg := ""
+		switch c := closest(name, names); {
+		case c != "":
+			msg += fmt.Sprintf(" (did you mean %q?)", c)
+		case len(names) == 0:
+			msg += ": the spec declares no params"
+		default:
+			msg += ": the spec declares " + strings.Join(names, ", ")
 		}
-		if len(names) == 0 {
-			return fmt.Errorf("%s: the spec declares no params: %w", msg, ErrInvalid)
-		}
-		return fmt.Errorf("%s: the spec declares %s: %w", msg, strings.Join(names, ", "), ErrInvalid)
+		return &ParamError{Name: name, Msg: msg, Unknown: true}
 	}
 	jsonKeys := make([]string, 0, len(fromJSON))
 	for k := range fromJSON {
@@ -240,7 +243,10 @@ func ResolveParams(s *Spec, fromJSON map[string]any, fromFlags map[string]string
 		}
 		v, err := convertJSONParam(p.Type, fromJSON[k])
 		if err != nil {
-			return nil, fmt.Errorf("param %q: %v: %w", k, err, ErrInvalid)
+			return nil, &ParamError{Name: k, Msg: err.Error()}
+		}
+		if why := p.CheckValue(v); why != "" {
+			return nil, &ParamError{Name: k, Msg: why}
 		}
 		out[k] = v
 	}
@@ -256,13 +262,16 @@ func ResolveParams(s *Spec, fromJSON map[string]any, fromFlags map[string]string
 		}
 		v, err := ConvertParam(p.Type, fromFlags[k])
 		if err != nil {
-			return nil, fmt.Errorf("param %q: %v: %w", k, err, ErrInvalid)
+			return nil, &ParamError{Name: k, Msg: err.Error()}
+		}
+		if why := p.CheckValue(v); why != "" {
+			return nil, &ParamError{Name: k, Msg: why}
 		}
 		out[k] = v
 	}
 	for _, p := range s.Params {
 		if _, ok := out[p.Name]; !ok && p.Required {
-			return nil, fmt.Errorf("param %q is required (declared at %s): pass --param %s=VALUE: %w", p.Name, p.Pos, p.Name, ErrInvalid)
+			return nil, &ParamError{Name: p.Name, Msg: fmt.Sprintf("is required (declared at %s): pass --param %s=VALUE", p.Pos, p.Name)}
 		}
 	}
 	return out, nil

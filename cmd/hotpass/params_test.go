@@ -43,3 +43,40 @@ func TestRunParamCannotInjectShell(t *testing.T) {
 		})
 	}
 }
+
+// TestParamConstraintsRefuseRun passes values outside a param's
+// constraints on every command that starts or records a run: each exits 2
+// naming the param, and nothing runs.
+func TestParamConstraintsRefuseRun(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "spec.yaml")
+	src := "version: 1\nname: c\nparams:\n  region: {type: string, enum: [za, us], default: za}\n" +
+		"  n: {type: integer, min: 1, max: 9, default: 1}\n" +
+		"tasks:\n  say: {type: exec, with: {command: \"echo {{ params.region }} {{ params.n }} > out.txt\"}}\n"
+	if err := os.WriteFile(spec, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"run --param enum", []string{"run", "--param", "region=uk", spec}, `param "region": must be one of "za", "us"; got "uk"`},
+		{"run --params max", []string{"run", "--params", `{"n": 12}`, spec}, `param "n": must be at most 9; got 12`},
+		{"deploy --params", []string{"deploy", "--name", "c", "--spec", spec, "--params", `{"region": "x; id"}`}, `param "region": must be one of`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			args := append(tc.args[:1:1], append([]string{"--state-dir", t.TempDir()}, tc.args[1:]...)...)
+			_, stderr, code := cli(t, args...)
+			if code != exitInvalid || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit 2 and %q", code, stderr, tc.want)
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out.txt")); !os.IsNotExist(err) {
+		t.Errorf("a refused run ran its task (%v)", err)
+	}
+}
