@@ -67,7 +67,7 @@ func (l *Loader) Load(path string, strict bool, lookupEnv func(string) (string, 
 	if err != nil {
 		return nil, specs.AsDiagnostics(err), err
 	}
-	diags := specs.Check(spec, specs.CheckOptions{Strict: strict, LookupEnv: lookupEnv, Engine: l.templates})
+	diags := specs.Check(spec, specs.CheckOptions{Strict: strict, LookupEnv: lookupEnv, Engine: l.templates, ShellOptions: l.shell})
 	return spec, diags, diags.Err()
 }
 

@@ -116,3 +116,51 @@ func TestParamConstraintErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckWarnsFreeFormParamInShell checks the warning about a string or
+// list param without enum or pattern written into a shell command: once
+// per param and option, at its first use, and not for constrained params,
+// other types, params only in conditions, or options that are no shell.
+func TestCheckWarnsFreeFormParamInShell(t *testing.T) {
+	t.Parallel()
+	src := `version: 1
+name: w
+params:
+  free: {type: string, default: a}
+  tags: {type: list, default: [a]}
+  short: {type: string, max_length: 3, default: a}
+  region: {type: string, enum: [za], default: za}
+  code: {type: string, pattern: '[a-z]+', default: a}
+  n: {type: integer, default: 1}
+  flag: {type: string, default: x}
+tasks:
+  a:
+    type: copy
+    with: {input: b, path: "echo {{ params.free }}"}
+  b:
+    type: noop
+    with: {sleep: "{{ params.free }} {{ params.tags|join }} {{ params.short }} {{ params.region }} {{ params.code }} {{ params.n }}{% if params.flag == 'y' %}{% endif %} {{ params.free }}"}
+`
+	s, err := specs.Parse("w.yaml", []byte(src), testValidator(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := specs.Check(s, specs.CheckOptions{ShellOptions: map[string][]string{"noop": {"sleep"}}})
+	var got []string
+	for _, d := range ds {
+		if strings.Contains(d.Message, "shell") {
+			got = append(got, d.Error())
+		}
+	}
+	want := []string{
+		`w.yaml:17:23: warning: free-form param "free" is written into the shell command of task "b" (it is quoted as one shell word, but whoever sets it chooses any text: declare enum or pattern for it under params:)`,
+		`w.yaml:17:41: warning: free-form param "tags" is written into the shell command of task "b" (it is quoted as one shell word, but whoever sets it chooses any text: declare enum or pattern for it under params:)`,
+		`w.yaml:17:64: warning: free-form param "short" is written into the shell command of task "b" (it is quoted as one shell word, but whoever sets it chooses any text: declare enum or pattern for it under params:)`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("shell warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if ds.HasErrors() {
+		t.Errorf("warnings only, got %v", ds)
+	}
+}

@@ -80,3 +80,24 @@ func TestParamConstraintsRefuseRun(t *testing.T) {
 		t.Errorf("a refused run ran its task (%v)", err)
 	}
 }
+
+// TestValidateWarnsFreeFormParamInShell checks that validate points at a
+// string param without enum or pattern written into an exec command, and
+// that the spec stays valid.
+func TestValidateWarnsFreeFormParamInShell(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "spec.yaml")
+	src := "version: 1\nname: w\nparams:\n  region: {type: string, default: za}\n  safe: {type: string, enum: [a], default: a}\n" +
+		"tasks:\n  x:\n    type: exec\n    with:\n      command: ./export.sh --region {{ params.region }} {{ params.safe }}\n" +
+		"  y: {type: exec, with: {argv: [echo, \"{{ params.region }}\"]}}\n"
+	if err := os.WriteFile(spec, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := cli(t, "validate", spec)
+	out := stdout + stderr
+	want := spec + `:10:40: warning: free-form param "region" is written into the shell command of task "x"`
+	if code != exitOK || !strings.Contains(out, want) || strings.Count(out, "warning:") != 1 {
+		t.Errorf("exit %d, output:\n%s\nwant exit 0 and one warning: %s", code, out, want)
+	}
+}
