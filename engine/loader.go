@@ -79,8 +79,11 @@ type PrepareOptions struct {
 	// Run is what templates see as run.*; zero fields are filled in.
 	Run tmpl.Run
 	// Lenient renders unset environment variables as "" with a warning (validate).
-	Lenient   bool
-	LookupEnv func(string) (string, bool)
+	Lenient bool
+	// Placeholders says the param values are stand-ins for required params
+	// (validate): they are not checked against the params' constraints.
+	Placeholders bool
+	LookupEnv    func(string) (string, bool)
 }
 
 // Prepared is a spec ready to run.
@@ -94,7 +97,11 @@ type Prepared struct {
 
 // Prepare resolves params, renders templates and compiles the plan.
 func (l *Loader) Prepare(spec *specs.Spec, o PrepareOptions) (*Prepared, error) {
-	params, err := specs.ResolveParams(spec, o.ParamsJSON, o.ParamFlags)
+	resolve := specs.ResolveParams
+	if o.Placeholders {
+		resolve = specs.ResolvePlaceholderParams
+	}
+	params, err := resolve(spec, o.ParamsJSON, o.ParamFlags)
 	if err != nil {
 		return nil, err
 	}

@@ -211,6 +211,17 @@ func dedupe(s []string) []string {
 // names, bad values and missing required parameters are *ParamError values
 // that say which parameter and why.
 func ResolveParams(s *Spec, fromJSON map[string]any, fromFlags map[string]string) (map[string]any, error) {
+	return resolveParams(s, fromJSON, fromFlags, true)
+}
+
+// ResolvePlaceholderParams is ResolveParams without the constraint checks,
+// for rendering a spec with placeholder values that are no one's input
+// (`hotpass validate`). A run never uses it.
+func ResolvePlaceholderParams(s *Spec, fromJSON map[string]any, fromFlags map[string]string) (map[string]any, error) {
+	return resolveParams(s, fromJSON, fromFlags, false)
+}
+
+func resolveParams(s *Spec, fromJSON map[string]any, fromFlags map[string]string, check bool) (map[string]any, error) {
 	out := make(map[string]any, len(s.Params))
 	names := make([]string, len(s.Params))
 	for i, p := range s.Params {
@@ -245,7 +256,7 @@ func ResolveParams(s *Spec, fromJSON map[string]any, fromFlags map[string]string
 		if err != nil {
 			return nil, &ParamError{Name: k, Msg: err.Error()}
 		}
-		if why := p.CheckValue(v); why != "" {
+		if why := p.CheckValue(v); check && why != "" {
 			return nil, &ParamError{Name: k, Msg: why}
 		}
 		out[k] = v
@@ -264,7 +275,7 @@ func ResolveParams(s *Spec, fromJSON map[string]any, fromFlags map[string]string
 		if err != nil {
 			return nil, &ParamError{Name: k, Msg: err.Error()}
 		}
-		if why := p.CheckValue(v); why != "" {
+		if why := p.CheckValue(v); check && why != "" {
 			return nil, &ParamError{Name: k, Msg: why}
 		}
 		out[k] = v

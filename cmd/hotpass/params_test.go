@@ -101,3 +101,25 @@ func TestValidateWarnsFreeFormParamInShell(t *testing.T) {
 		t.Errorf("exit %d, output:\n%s\nwant exit 0 and one warning: %s", code, out, want)
 	}
 }
+
+// TestValidateRequiredConstrainedParams checks that validate, which renders
+// required params with stand-in values, does not hold those values to the
+// params' constraints, while a run does.
+func TestValidateRequiredConstrainedParams(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "spec.yaml")
+	src := "version: 1\nname: v\nparams:\n  v: {type: string, required: true, pattern: '[a-z]{2}'}\n" +
+		"  n: {type: integer, required: true, min: 5}\n" +
+		"tasks:\n  a: {type: exec, with: {command: \"echo {{ params.v }} {{ params.n }}\"}}\n"
+	if err := os.WriteFile(spec, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if stdout, stderr, code := cli(t, "validate", spec); code != exitOK {
+		t.Errorf("validate: exit %d\n%s%s", code, stdout, stderr)
+	}
+	_, stderr, code := cli(t, "run", "--no-progress", "--state-dir", t.TempDir(), "--param", "v=ab", "--param", "n=4", spec)
+	if code != exitInvalid || !strings.Contains(stderr, `param "n": must be at least 5; got 4`) {
+		t.Errorf("run: exit %d\n%s", code, stderr)
+	}
+}
