@@ -48,7 +48,9 @@ type Vars struct {
 type Result struct {
 	Value string
 	// Secrets lists the non-empty values read from the environment through
-	// env_var (defaults excluded), for redaction in logs.
+	// env_var (defaults excluded), for redaction in logs. For a shell
+	// command line (RenderShell) it also holds, quoted as the command
+	// writes them, the values that contain one.
 	Secrets []string
 	// MissingEnv lists unset variables rendered as "" (lenient mode only).
 	MissingEnv []string

@@ -72,8 +72,11 @@ func substituteShell(out string, values []shellValue, sites []int) (string, *Err
 		c := out[i]
 		if c == 0 {
 			end := strings.IndexByte(out[i+1:], 0)
+			if end < 0 {
+				return "", errAt(noPos, "internal error: malformed shell placeholder", "")
+			}
 			idx, err := strconv.Atoi(out[i+1 : i+1+end])
-			if end < 0 || err != nil || idx < 0 || idx >= len(values) {
+			if err != nil || idx < 0 || idx >= len(values) {
 				return "", errAt(noPos, "internal error: malformed shell placeholder", "")
 			}
 			i += end + 1
