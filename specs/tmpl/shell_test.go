@@ -2,6 +2,7 @@ package tmpl
 
 import (
 	"errors"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -191,4 +192,59 @@ func TestShellQuote(t *testing.T) {
 			t.Errorf("ShellQuote(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
+}
+
+// FuzzRenderShellRunsValueAsOneWord renders an arbitrary value into each
+// quoting context, runs the command with /bin/sh, and checks that printf
+// printed the value exactly and that nothing else ran.
+func FuzzRenderShellRunsValueAsOneWord(f *testing.F) {
+	if _, err := exec.LookPath("/bin/sh"); err != nil {
+		f.Skip("no /bin/sh")
+	}
+	for _, v := range shellValues {
+		f.Add(v.v, uint8(0))
+	}
+	f.Add("'\"$(touch x)\"'", uint8(1))
+	f.Add("\\\"; touch x; \"", uint8(2))
+	f.Add(")\"; touch x; echo \"(", uint8(3))
+	contexts := []string{
+		"printf %s {{ params.v }}",
+		"printf %s '{{ params.v }}'",
+		`printf %s "{{ params.v }}"`,
+		`printf %s "$(printf %s {{ params.v }})"`,
+		`printf %s "$(printf %s "{{ params.v }}")"`,
+		"(printf %s a{{ params.v }}b)",
+	}
+	wraps := []func(string) string{nil, nil, nil, nil, nil, func(v string) string { return "a" + v + "b" }}
+	dir := f.TempDir()
+	e := New()
+	f.Fuzz(func(t *testing.T, v string, which uint8) {
+		i := int(which) % len(contexts)
+		res, err := e.RenderShell(contexts[i], &Vars{Params: map[string]any{"v": v}})
+		if err != nil {
+			if strings.IndexByte(v, 0) < 0 {
+				t.Fatalf("RenderShell(%q) with %q: %v", contexts[i], v, err)
+			}
+			return
+		}
+		cmd := exec.Command("/bin/sh", "-c", res.Value)
+		cmd.Dir = dir
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("sh -c %q: %v", res.Value, err)
+		}
+		want := v
+		if wraps[i] != nil {
+			want = wraps[i](v)
+		}
+		if i == 3 || i == 4 {
+			want = strings.TrimRight(want, "\n")
+		}
+		if string(out) != want {
+			t.Fatalf("sh -c %q printed %q, want %q", res.Value, out, want)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+			t.Fatalf("sh -c %q created %s", res.Value, entries[0].Name())
+		}
+	})
 }
