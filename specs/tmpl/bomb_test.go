@@ -39,6 +39,7 @@ func TestRenderOutputBombs(t *testing.T) {
 		{"concatenation in a condition", "{% if params.h + params.h + params.h == '' %}x{% endif %}", 16},
 		{"upper of a joined list", "{{ params.big|join|upper }}", 15},
 		{"many outputs", "{{ params.h }}{{ params.h }}", 18},
+		{"date with a huge layout", "{{ run.ts|date:params.h }}", 11},
 		{"concatenation chains in conditions", strings.Repeat("{% if params.h + 'a' == '' %}{% endif %}", 40), 0},
 	}
 	e := New()

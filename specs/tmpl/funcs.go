@@ -74,12 +74,17 @@ func (s *renderState) filter(site, name, in *pongo2.Value, args ...*pongo2.Value
 			return nil, s.fail(site, "filter date works on timestamps", "only run.ts is a timestamp")
 		}
 		layout := arg.String()
-		// A layout element expands to at most a few times its own length
-		// (Monday for Mon); checking the layout first bounds the result.
-		if err := s.grow(site, 4*len(layout)); err != nil {
+		// A layout element expands to at most three times its own length
+		// (Wednesday for Mon), so bounding the layout bounds the result.
+		if len(layout) > MaxOutputSize/4 {
+			return nil, s.fail(site, fmt.Sprintf("the date layout is %d bytes long; the limit is %d", len(layout), MaxOutputSize/4),
+				"date layouts are short, e.g. \"2006-01-02\"")
+		}
+		out := t.Format(layout)
+		if err := s.grow(site, len(out)); err != nil {
 			return nil, err
 		}
-		return pongo2.AsValue(t.Format(layout)), nil
+		return pongo2.AsValue(out), nil
 	}
 	text := in.String()
 	if err := s.grow(site, len(text)); err != nil {
