@@ -75,6 +75,9 @@ type compiled struct {
 	t       *template
 	tpl     *pongo2.Template // nil when invalid is set
 	invalid *Error           // the error of the check that accepts any param
+	// filters and adds say whether the generated code calls the filter and
+	// + helpers, which are then the only ones bound for a render.
+	filters, adds bool
 }
 
 // checkWith runs the checker with the given params over c.
@@ -161,8 +164,10 @@ func (e *Engine) compile(src string) (*compiled, *Error) {
 	if err := (&checker{anyParam: true}).nodes(t.nodes); err != nil {
 		c.invalid = err.locate(src)
 	} else {
+		code := generate(t)
+		c.filters, c.adds = strings.Contains(code, fnFilter+"("), strings.Contains(code, fnAdd+"(")
 		e.compileMu.Lock()
-		tpl, perr := e.set.FromString(generate(t))
+		tpl, perr := e.set.FromString(code)
 		e.compileMu.Unlock()
 		if perr != nil {
 			return nil, &Error{Msg: "internal error: the template could not be compiled: " + engineMessage(perr)}
@@ -303,8 +308,13 @@ func execute(c *compiled, src string, v *Vars, shell bool) (res Result, err erro
 		"run":    map[string]any{"id": v.Run.ID, "date": v.Run.Date, "ts": v.Run.TS},
 		fnOut:    st.out,
 		fnEnv:    st.env,
-		fnFilter: st.filter,
-		fnAdd:    st.add,
+	}
+	// Binding a method allocates; templates without filters or + skip it.
+	if c.filters {
+		ctx[fnFilter] = st.filter
+	}
+	if c.adds {
+		ctx[fnAdd] = st.add
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -312,6 +322,7 @@ func execute(c *compiled, src string, v *Vars, shell bool) (res Result, err erro
 		}
 	}()
 	var buf limitedBuffer
+	buf.Grow(len(src)) // output is usually about as long as the template
 	perr := c.tpl.ExecuteWriterUnbuffered(ctx, &buf)
 	out := buf.String()
 	switch {
