@@ -30,6 +30,8 @@ type Loader struct {
 	reg       Registry
 	validator *specs.Validator
 	templates *tmpl.Engine
+	// shell lists each task type's shell command options.
+	shell map[string][]string
 }
 
 // NewLoader builds the pipeline schema from the registry's task (and
@@ -48,7 +50,7 @@ func NewLoader(reg Registry) (*Loader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Loader{reg: reg, validator: v, templates: tmpl.New()}, nil
+	return &Loader{reg: reg, validator: v, templates: tmpl.New(), shell: ShellOptions(reg)}, nil
 }
 
 // Validator returns the composed schema validator (`hotpass schema` prints it).
@@ -65,7 +67,7 @@ func (l *Loader) Load(path string, strict bool, lookupEnv func(string) (string, 
 	if err != nil {
 		return nil, specs.AsDiagnostics(err), err
 	}
-	diags := specs.Check(spec, specs.CheckOptions{Strict: strict, LookupEnv: lookupEnv, Engine: l.templates})
+	diags := specs.Check(spec, specs.CheckOptions{Strict: strict, LookupEnv: lookupEnv, Engine: l.templates, ShellOptions: l.shell})
 	return spec, diags, diags.Err()
 }
 
@@ -77,8 +79,11 @@ type PrepareOptions struct {
 	// Run is what templates see as run.*; zero fields are filled in.
 	Run tmpl.Run
 	// Lenient renders unset environment variables as "" with a warning (validate).
-	Lenient   bool
-	LookupEnv func(string) (string, bool)
+	Lenient bool
+	// Placeholders says the param values are stand-ins for required params
+	// (validate): they are not checked against the params' constraints.
+	Placeholders bool
+	LookupEnv    func(string) (string, bool)
 }
 
 // Prepared is a spec ready to run.
@@ -92,7 +97,11 @@ type Prepared struct {
 
 // Prepare resolves params, renders templates and compiles the plan.
 func (l *Loader) Prepare(spec *specs.Spec, o PrepareOptions) (*Prepared, error) {
-	params, err := specs.ResolveParams(spec, o.ParamsJSON, o.ParamFlags)
+	resolve := specs.ResolveParams
+	if o.Placeholders {
+		resolve = specs.ResolvePlaceholderParams
+	}
+	params, err := resolve(spec, o.ParamsJSON, o.ParamFlags)
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +116,7 @@ func (l *Loader) Prepare(spec *specs.Spec, o PrepareOptions) (*Prepared, error) 
 	}
 	rendered, diags := specs.Render(spec, specs.RenderOptions{
 		Params: params, Run: o.Run, LookupEnv: o.LookupEnv, Lenient: o.Lenient, Engine: l.templates,
+		ShellOptions: l.shell,
 	})
 	if diags.HasErrors() {
 		return nil, diags

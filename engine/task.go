@@ -22,6 +22,27 @@ type Type interface {
 	Prepare(spec *specs.Spec, task *specs.Task) (Task, error)
 }
 
+// ShellRunner is implemented by task types some of whose `with:` options
+// are /bin/sh command lines. Templates in those options are rendered so
+// that every value is one shell word (see tmpl.Engine.RenderShell), and
+// `hotpass validate` warns when an unconstrained param flows into them.
+type ShellRunner interface {
+	// ShellOptions names the `with:` keys whose value is a shell command line.
+	ShellOptions() []string
+}
+
+// ShellOptions maps each type of reg that implements ShellRunner to its
+// shell options, as specs.RenderOptions and specs.CheckOptions take them.
+func ShellOptions(reg Registry) map[string][]string {
+	out := map[string][]string{}
+	for _, t := range reg.Types() {
+		if s, ok := t.(ShellRunner); ok {
+			out[t.Name()] = s.ShellOptions()
+		}
+	}
+	return out
+}
+
 // Task is a prepared, runnable task.
 type Task interface {
 	// Run does the work of one attempt. It must return promptly when ctx is done.

@@ -2,6 +2,7 @@ package specs
 
 import (
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/hotpass/hotpass/specs/tmpl"
@@ -16,12 +17,17 @@ type CheckOptions struct {
 	Strict bool
 	// Engine checks templates; nil uses a new one.
 	Engine *tmpl.Engine
+	// ShellOptions names, by task type, the `with:` options that hold a
+	// shell command line (see RenderOptions.ShellOptions).
+	ShellOptions map[string][]string
 }
 
 // Check runs the checks a schema cannot express that need neither the task
 // registry nor the environment's secrets: template syntax and names in every
 // templated string, environment variables referenced but unset (a warning
-// unless Strict), and declared params that no template uses (a warning).
+// unless Strict), declared params that no template uses (a warning), and
+// string or list params without enum or pattern whose value is written
+// into a shell command (a warning).
 func Check(s *Spec, o CheckOptions) Diagnostics {
 	if o.Engine == nil {
 		o.Engine = tmpl.New()
@@ -81,6 +87,9 @@ func Check(s *Spec, o CheckOptions) Diagnostics {
 			diags = append(diags, d)
 		}
 	})
+	if len(o.ShellOptions) > 0 {
+		diags = append(diags, shellParamWarnings(s, lines, o.ShellOptions)...)
+	}
 	for _, p := range s.Params {
 		if !used[p.Name] {
 			diags = append(diags, Warnf(p.Pos, "param %q is declared but never used", p.Name).
@@ -113,4 +122,37 @@ func walkStrings(n *yaml.Node, roots map[*yaml.Node]bool, rendered bool, fn func
 			fn(n, rendered)
 		}
 	}
+}
+
+// shellParamWarnings warns, at its first use in each shell option, about a
+// free-form text param (a string or list without enum or pattern) written
+// into a shell command.
+// The value is quoted as one word, so it cannot run anything, but a script
+// may still take it for an option, a path or a glob it did not expect.
+func shellParamWarnings(s *Spec, lines []string, shell map[string][]string) Diagnostics {
+	var diags Diagnostics
+	for _, t := range s.Tasks {
+		keys := shell[t.Type]
+		pairs(t.With, func(k, v *yaml.Node) {
+			if !slices.Contains(keys, k.Value) || v.Kind != yaml.ScalarNode || !tmpl.HasTemplate(v.Value) {
+				return
+			}
+			refs, err := tmpl.Scan(v.Value)
+			if err != nil {
+				return // reported with the template checks
+			}
+			warned := map[string]bool{} // one warning per param and option: the first use
+			for _, r := range refs.Output {
+				p := s.Param(r.Name)
+				if p == nil || (p.Type != ParamString && p.Type != ParamList) || p.Constraints.Constrained() || warned[p.Name] {
+					continue
+				}
+				warned[p.Name] = true
+				diags = append(diags, Warnf(scalarInnerPos(s.Path, lines, v, r.Line, r.Col),
+					"free-form param %q is written into the shell command of task %q", p.Name, t.ID).
+					WithHint("it is quoted as one shell word, but whoever sets it chooses any text: declare enum or pattern for it under params:"))
+			}
+		})
+	}
+	return diags
 }

@@ -100,6 +100,7 @@ func (d *decoder) params(n *yaml.Node) {
 	pairs(n, func(k, v *yaml.Node) {
 		p := &Param{Name: k.Value, Type: ParamString, Pos: PosOf(d.file, k)}
 		var def *yaml.Node
+		constraints := map[string]*yaml.Node{}
 		pairs(v, func(k2, v2 *yaml.Node) {
 			switch k2.Value {
 			case "type":
@@ -110,12 +111,17 @@ func (d *decoder) params(n *yaml.Node) {
 				p.Required = d.bool(v2)
 			case "default":
 				def = v2
+			case "enum", "pattern", "min", "max", "max_length":
+				constraints[k2.Value] = v2
 			}
 		})
+		d.constraints(p, constraints)
 		if def != nil {
 			val, err := ConvertParamNode(p.Type, def)
 			if err != nil {
 				d.errorf(def, "param %q: default %s", p.Name, err)
+			} else if why := p.CheckValue(val); why != "" {
+				d.errorf(def, "param %q: default %s", p.Name, why).Hint = "change the default or the constraint"
 			} else {
 				p.Default, p.HasDefault = val, true
 			}

@@ -100,7 +100,9 @@ type Param struct {
 	HasDefault bool
 	// Required params must be given on the command line when there is no default.
 	Required bool
-	Pos      Pos
+	// Constraints limit the accepted values.
+	Constraints Constraints
+	Pos         Pos
 }
 
 // Datasource is a named source or sink declared at the top level.

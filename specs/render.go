@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,6 +24,10 @@ type RenderOptions struct {
 	Lenient bool
 	// Engine renders templates; nil uses a new one.
 	Engine *tmpl.Engine
+	// ShellOptions names, by task type, the `with:` options that hold a
+	// /bin/sh command line. Their templates are rendered with
+	// tmpl.Engine.RenderShell, which quotes every value as one shell word.
+	ShellOptions map[string][]string
 }
 
 // Rendered is a spec whose templates have been rendered.
@@ -57,7 +62,7 @@ func Render(s *Spec, o RenderOptions) (*Rendered, Diagnostics) {
 	out.Tasks = make([]*Task, len(s.Tasks))
 	for i, t := range s.Tasks {
 		c := *t
-		c.With = r.node(t.With)
+		c.With = r.with(t.With, o.ShellOptions[t.Type])
 		out.Tasks[i] = &c
 	}
 	for _, ds := range out.Datasources {
@@ -78,6 +83,27 @@ type renderer struct {
 	lines   []string
 	secrets []string
 	diags   Diagnostics
+}
+
+// with deep-copies a task's options like node, rendering the options named
+// in shell as shell command lines.
+func (r *renderer) with(n *yaml.Node, shell []string) *yaml.Node {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.MappingNode || len(shell) == 0 {
+		return r.node(n)
+	}
+	c := *n
+	c.Content = make([]*yaml.Node, len(n.Content))
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := *n.Content[i]
+		c.Content[i] = &k
+		if v := deref(n.Content[i+1]); slices.Contains(shell, k.Value) && v.Kind == yaml.ScalarNode {
+			c.Content[i+1] = r.scalar(v, r.opts.Engine.RenderShell)
+			continue
+		}
+		c.Content[i+1] = r.node(n.Content[i+1])
+	}
+	return &c
 }
 
 // node deep-copies n, rendering templated string scalars. Untemplated
@@ -101,23 +127,32 @@ func (r *renderer) node(n *yaml.Node) *yaml.Node {
 			c.Content[i] = r.node(ch)
 		}
 	case yaml.ScalarNode:
-		if n.Tag == "!!str" && tmpl.HasTemplate(n.Value) {
-			res, err := r.opts.Engine.Render(n.Value, r.vars)
-			if err != nil {
-				r.diags = append(r.diags, templateDiag(r.spec.Path, r.lines, n, err))
-				return &c
-			}
-			c.Value = res.Value
-			r.secrets = append(r.secrets, res.Secrets...)
-			if len(res.Secrets) > 0 {
-				// Derived from a secret: masked whole, whatever else it holds.
-				r.secrets = append(r.secrets, res.Value)
-			}
-			for _, name := range res.MissingEnv {
-				r.diags = append(r.diags, Warnf(PosOf(r.spec.Path, n), "environment variable %s is not set", name).
-					WithHint("it must be set when the pipeline runs, or give a default: env_var('%s', 'value')", name))
-			}
-		}
+		return r.scalar(n, r.opts.Engine.Render)
+	}
+	return &c
+}
+
+// scalar copies a scalar node, rendering its value with render when it is
+// a templated string.
+func (r *renderer) scalar(n *yaml.Node, render func(string, *tmpl.Vars) (tmpl.Result, error)) *yaml.Node {
+	c := *n
+	if n.Tag != "!!str" || !tmpl.HasTemplate(n.Value) {
+		return &c
+	}
+	res, err := render(n.Value, r.vars)
+	if err != nil {
+		r.diags = append(r.diags, templateDiag(r.spec.Path, r.lines, n, err))
+		return &c
+	}
+	c.Value = res.Value
+	r.secrets = append(r.secrets, res.Secrets...)
+	if len(res.Secrets) > 0 {
+		// Derived from a secret: masked whole, whatever else it holds.
+		r.secrets = append(r.secrets, res.Value)
+	}
+	for _, name := range res.MissingEnv {
+		r.diags = append(r.diags, Warnf(PosOf(r.spec.Path, n), "environment variable %s is not set", name).
+			WithHint("it must be set when the pipeline runs, or give a default: env_var('%s', 'value')", name))
 	}
 	return &c
 }
@@ -184,9 +219,21 @@ func dedupe(s []string) []string {
 
 // ResolveParams merges parameter values: the declared defaults, then values
 // from JSON (--params), then text values (--param k=v). Values are converted
-// to the declared types. Unknown names, bad values and missing required
-// parameters are errors that say which parameter and why.
+// to the declared types and checked against the param's constraints. Unknown
+// names, bad values and missing required parameters are *ParamError values
+// that say which parameter and why.
 func ResolveParams(s *Spec, fromJSON map[string]any, fromFlags map[string]string) (map[string]any, error) {
+	return resolveParams(s, fromJSON, fromFlags, true)
+}
+
+// ResolvePlaceholderParams is ResolveParams without the constraint checks,
+// for rendering a spec with placeholder values that are no one's input
+// (`hotpass validate`). A run never uses it.
+func ResolvePlaceholderParams(s *Spec, fromJSON map[string]any, fromFlags map[string]string) (map[string]any, error) {
+	return resolveParams(s, fromJSON, fromFlags, false)
+}
+
+func resolveParams(s *Spec, fromJSON map[string]any, fromFlags map[string]string, check bool) (map[string]any, error) {
 	out := make(map[string]any, len(s.Params))
 	names := make([]string, len(s.Params))
 	for i, p := range s.Params {
@@ -196,14 +243,16 @@ func ResolveParams(s *Spec, fromJSON map[string]any, fromFlags map[string]string
 		}
 	}
 	unknown := func(name string) error {
-		msg := fmt.Sprintf("unknown param %q", name)
-		if c := closest(name, names); c != "" {
-			return fmt.Errorf("%s (did you mean %q?): %w", msg, c, ErrInvalid)
+		msg := ""
+		switch c := closest(name, names); {
+		case c != "":
+			msg += fmt.Sprintf(" (did you mean %q?)", c)
+		case len(names) == 0:
+			msg += ": the spec declares no params"
+		default:
+			msg += ": the spec declares " + strings.Join(names, ", ")
 		}
-		if len(names) == 0 {
-			return fmt.Errorf("%s: the spec declares no params: %w", msg, ErrInvalid)
-		}
-		return fmt.Errorf("%s: the spec declares %s: %w", msg, strings.Join(names, ", "), ErrInvalid)
+		return &ParamError{Name: name, Msg: msg, Unknown: true}
 	}
 	jsonKeys := make([]string, 0, len(fromJSON))
 	for k := range fromJSON {
@@ -217,7 +266,10 @@ func ResolveParams(s *Spec, fromJSON map[string]any, fromFlags map[string]string
 		}
 		v, err := convertJSONParam(p.Type, fromJSON[k])
 		if err != nil {
-			return nil, fmt.Errorf("param %q: %v: %w", k, err, ErrInvalid)
+			return nil, &ParamError{Name: k, Msg: err.Error()}
+		}
+		if why := p.CheckValue(v); check && why != "" {
+			return nil, &ParamError{Name: k, Msg: why}
 		}
 		out[k] = v
 	}
@@ -233,13 +285,16 @@ func ResolveParams(s *Spec, fromJSON map[string]any, fromFlags map[string]string
 		}
 		v, err := ConvertParam(p.Type, fromFlags[k])
 		if err != nil {
-			return nil, fmt.Errorf("param %q: %v: %w", k, err, ErrInvalid)
+			return nil, &ParamError{Name: k, Msg: err.Error()}
+		}
+		if why := p.CheckValue(v); check && why != "" {
+			return nil, &ParamError{Name: k, Msg: why}
 		}
 		out[k] = v
 	}
 	for _, p := range s.Params {
 		if _, ok := out[p.Name]; !ok && p.Required {
-			return nil, fmt.Errorf("param %q is required (declared at %s): pass --param %s=VALUE: %w", p.Name, p.Pos, p.Name, ErrInvalid)
+			return nil, &ParamError{Name: p.Name, Msg: fmt.Sprintf("is required (declared at %s): pass --param %s=VALUE", p.Pos, p.Name)}
 		}
 	}
 	return out, nil

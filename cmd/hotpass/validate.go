@@ -105,7 +105,7 @@ func validateFile(l *engine.Loader, path string, strict bool) specs.Diagnostics 
 	if err != nil {
 		return diags
 	}
-	_, err = l.Prepare(spec, engine.PrepareOptions{Lenient: true, ParamFlags: placeholderParams(spec)})
+	_, err = l.Prepare(spec, engine.PrepareOptions{Lenient: true, Placeholders: true, ParamFlags: placeholderParams(spec)})
 	if err != nil {
 		// Warnings from lenient rendering repeat what Load already reported.
 		diags = append(diags, specs.AsDiagnostics(err).Errors()...)

@@ -7,6 +7,10 @@
 //	GET  /api/deployments
 //	POST /api/deployments/{name}/runs     body (optional): {"params": {...}}
 //
+// A param the spec refuses (unknown, of the wrong type, or outside its
+// enum, pattern, min, max or max_length) gets 422 with the message and the
+// field at fault: {"error": "...", "field": "params.NAME"}.
+//
 // When a token is configured every endpoint but health requires the header
 // `Authorization: Bearer <token>`.
 package server
@@ -312,6 +316,12 @@ func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
 	}
 	run, err := runner.Enqueue(r.Context(), a.c.Store, a.c.Loader, runner.QueueRequest{Deployment: d, Params: body.Params, Strict: true})
 	if err != nil {
+		var pe *specs.ParamError
+		if errors.As(err, &pe) {
+			// The field lets a client point at the input at fault.
+			writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": describe(err), "field": "params." + pe.Name})
+			return
+		}
 		if errors.Is(err, specs.ErrInvalid) || errors.Is(err, runner.ErrNoProfile) {
 			writeError(w, http.StatusUnprocessableEntity, describe(err))
 			return

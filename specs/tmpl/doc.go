@@ -52,8 +52,20 @@
 // (params.regions|join:",").
 //
 // Limits: a template is at most 64 KiB, a rendered value at most 1 MiB, and
-// expressions and {% if %} blocks nest at most 64 levels deep. A template
-// cannot contain the control character U+0001 (pongo2's lexer takes it for
-// the end of input). Strings without "{{", "{%" or "{#" are not templates:
-// they render as themselves, whatever their length.
+// expressions and {% if %} blocks nest at most 64 levels deep. The limit on
+// the value holds while rendering, not after: a filter or a + whose result
+// would pass 1 MiB fails at that filter or operator before building it, and
+// all filters and + of one render together build at most 16 MiB, conditions
+// included. A template cannot contain the control character U+0001
+// (pongo2's lexer takes it for the end of input). Strings without "{{",
+// "{%" or "{#" are not templates: they render as themselves, whatever their
+// length.
+//
+// Shell command lines: RenderShell renders a template that /bin/sh will
+// run. The value of every {{ }} becomes one shell word, quoted for the
+// context the literal text around it leaves it in (outside quotes, inside
+// '...', inside "...", inside $(...)); literal text, including what a
+// {% if %} chooses, is kept as written. Where no quoting is safe (after \
+// or $, inside `...` or ${...}, after a here-document) the render fails at
+// that {{ }}.
 package tmpl

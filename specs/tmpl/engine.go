@@ -49,7 +49,9 @@ type Result struct {
 	Value string
 	// Secrets lists the non-empty values read from the environment through
 	// env_var (defaults excluded) and the output of every {{ }} that read
-	// one, however filters changed it, for redaction in logs.
+	// one, however filters changed it, for redaction in logs. For a shell
+	// command line (RenderShell) it also holds, quoted as the command
+	// writes them, the values that contain one.
 	Secrets []string
 	// MissingEnv lists unset variables rendered as "" (lenient mode only).
 	MissingEnv []string
@@ -74,6 +76,9 @@ type compiled struct {
 	t       *template
 	tpl     *pongo2.Template // nil when invalid is set
 	invalid *Error           // the error of the check that accepts any param
+	// filters and adds say whether the generated code calls the filter and
+	// + helpers, which are then the only ones bound for a render.
+	filters, adds bool
 }
 
 // checkWith runs the checker with the given params over c.
@@ -100,15 +105,10 @@ func (noFiles) Get(string) (io.Reader, error) {
 	return nil, errors.New("templates cannot read files")
 }
 
-// allowedFilters are the pongo2 filters the generated code uses.
-var allowedFilters = map[string]bool{
-	"lower": true, "upper": true, "title": true, "capfirst": true, "default": true,
-	"join": true, "length": true, "date": true,
-}
-
 // pongo2Tags and pongo2Filters are pongo2 v6's built-in tags and filters,
-// banned in the engine's set (all but "if" and allowedFilters) as a second
-// line of defence behind the parser, which never emits them.
+// banned in the engine's set (all tags but "if", every filter) as a second
+// line of defence behind the parser, which never emits them: filters run
+// as size-checked functions of renderState instead.
 var (
 	pongo2Tags = []string{"autoescape", "block", "comment", "cycle", "extends", "filter", "firstof", "for",
 		"ifchanged", "ifequal", "ifnotequal", "import", "include", "lorem", "macro", "now", "set",
@@ -131,9 +131,7 @@ func New() *Engine {
 		_ = set.BanTag(t)
 	}
 	for _, f := range pongo2Filters {
-		if !allowedFilters[f] {
-			_ = set.BanFilter(f)
-		}
+		_ = set.BanFilter(f)
 	}
 	return &Engine{set: set, cache: make(map[string]*compiled)}
 }
@@ -167,8 +165,10 @@ func (e *Engine) compile(src string) (*compiled, *Error) {
 	if err := (&checker{anyParam: true}).nodes(t.nodes); err != nil {
 		c.invalid = err.locate(src)
 	} else {
+		code := generate(t)
+		c.filters, c.adds = strings.Contains(code, fnFilter+"("), strings.Contains(code, fnAdd+"(")
 		e.compileMu.Lock()
-		tpl, perr := e.set.FromString(generate(t))
+		tpl, perr := e.set.FromString(code)
 		e.compileMu.Unlock()
 		if perr != nil {
 			return nil, &Error{Msg: "internal error: the template could not be compiled: " + engineMessage(perr)}
@@ -223,19 +223,57 @@ func (e *Engine) Render(src string, v *Vars) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	params := make(map[string]typ, len(v.Params))
-	for name, val := range v.Params {
-		t, ok := paramType(val)
-		if !ok {
-			return Result{}, &Error{Msg: fmt.Sprintf("param %q has unsupported type %T", name, val),
-				Hint: "params are strings, integers, decimal numbers, booleans or lists of strings"}
-		}
-		params[name] = t
+	params, perr := paramTypes(v.Params)
+	if perr != nil {
+		return Result{}, perr
 	}
 	if err := c.checkWith(src, params); err != nil {
 		return Result{}, err
 	}
-	return execute(c, src, v)
+	return execute(c, src, v, false)
+}
+
+// RenderShell renders src as a /bin/sh command line: the value of every
+// {{ }} becomes one shell word, quoted for the context the literal text
+// leaves it in (see ShellQuote), so that no value can end a word, a quote
+// or a command. Literal text, including what {% if %} chooses, is kept as
+// written. The error is an *Error.
+func (e *Engine) RenderShell(src string, v *Vars) (Result, error) {
+	if i := strings.IndexByte(src, 0); i >= 0 {
+		return Result{}, errAt(i, "a shell command cannot contain a NUL character", "remove it").locate(src)
+	}
+	if !HasTemplate(src) {
+		return Result{Value: src}, nil
+	}
+	if v == nil {
+		v = &Vars{}
+	}
+	c, err := e.compile(src)
+	if err != nil {
+		return Result{}, err
+	}
+	params, perr := paramTypes(v.Params)
+	if perr != nil {
+		return Result{}, perr
+	}
+	if err := c.checkWith(src, params); err != nil {
+		return Result{}, err
+	}
+	return execute(c, src, v, true)
+}
+
+// paramTypes maps each param to its template type.
+func paramTypes(values map[string]any) (map[string]typ, *Error) {
+	params := make(map[string]typ, len(values))
+	for name, val := range values {
+		t, ok := paramType(val)
+		if !ok {
+			return nil, &Error{Msg: fmt.Sprintf("param %q has unsupported type %T", name, val),
+				Hint: "params are strings, integers, decimal numbers, booleans or lists of strings"}
+		}
+		params[name] = t
+	}
+	return params, nil
 }
 
 // paramType maps a param value to its template type.
@@ -255,9 +293,10 @@ func paramType(v any) (typ, bool) {
 	return 0, false
 }
 
-// execute runs the compiled template. A panic inside pongo2 becomes an error.
-func execute(c *compiled, src string, v *Vars) (res Result, err error) {
-	st := &renderState{src: src, sites: c.t.sites, lookup: v.LookupEnv, lenient: v.Lenient}
+// execute runs the compiled template; shell quotes every value for a shell
+// command line. A panic inside pongo2 becomes an error.
+func execute(c *compiled, src string, v *Vars, shell bool) (res Result, err error) {
+	st := &renderState{src: src, sites: c.t.sites, lookup: v.LookupEnv, lenient: v.Lenient, shell: shell}
 	if st.lookup == nil {
 		st.lookup = os.LookupEnv
 	}
@@ -270,21 +309,38 @@ func execute(c *compiled, src string, v *Vars) (res Result, err error) {
 		"run":    map[string]any{"id": v.Run.ID, "date": v.Run.Date, "ts": v.Run.TS},
 		fnOut:    st.out,
 		fnEnv:    st.env,
-		fnTrim:   trim,
+	}
+	// Binding a method allocates; templates without filters or + skip it.
+	if c.filters {
+		ctx[fnFilter] = st.filter
+	}
+	if c.adds {
+		ctx[fnAdd] = st.add
 	}
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = Result{}, &Error{Msg: fmt.Sprintf("internal error while rendering: %v", r)}
 		}
 	}()
-	out, perr := c.tpl.Execute(ctx)
+	var buf limitedBuffer
+	buf.Grow(len(src)) // output is usually about as long as the template
+	perr := c.tpl.ExecuteWriterUnbuffered(ctx, &buf)
+	out := buf.String()
 	switch {
 	case st.err != nil:
 		return Result{}, st.err.locate(src)
 	case perr != nil:
 		return Result{}, &Error{Msg: "rendering failed: " + engineMessage(perr)}
-	case len(out) > MaxOutputSize:
+	case buf.full || len(out) > MaxOutputSize:
 		return Result{}, outputTooLong()
+	}
+	if shell {
+		cmd, serr := substituteShell(out, st.values, st.sites)
+		if serr != nil {
+			return Result{}, serr.locate(src)
+		}
+		out = cmd
+		st.secrets = append(st.secrets, quotedSecrets(st.values, st.secrets)...)
 	}
 	return Result{Value: out, Secrets: st.secrets, MissingEnv: st.missing}, nil
 }
@@ -310,14 +366,19 @@ func engineMessage(err error) string {
 
 // renderState is the per-render state the runtime helpers share.
 type renderState struct {
-	src      string
-	sites    []int
-	lookup   func(string) (string, bool)
-	lenient  bool
-	secrets  []string
-	missing  []string
-	written  int
-	err      *Error
+	src     string
+	sites   []int
+	lookup  func(string) (string, bool)
+	lenient bool
+	secrets []string
+	missing []string
+	written int
+	work    int // bytes built by filters and +, see maxWork
+	err     *Error
+	// shell collects the values of {{ }} aside, for substituteShell, and
+	// renders placeholders in their stead.
+	shell    bool
+	values   []shellValue
 	seenEnvs map[string]bool
 	// envRead is set when env_var returns a value from the environment and
 	// cleared by the next output, which is then derived from a secret.
@@ -353,6 +414,10 @@ func (s *renderState) out(site, v *pongo2.Value) (*pongo2.Value, error) {
 		if text != "" && !s.seen("set:"+text) {
 			s.secrets = append(s.secrets, text)
 		}
+	}
+	if s.shell {
+		s.values = append(s.values, shellValue{text: text, site: int(site.Integer())})
+		return pongo2.AsSafeValue(placeholder(len(s.values) - 1)), nil
 	}
 	return pongo2.AsSafeValue(text), nil
 }
@@ -421,9 +486,33 @@ func (s *renderState) seen(key string) bool {
 	return false
 }
 
-// trim implements the trim filter.
-func trim(v *pongo2.Value) *pongo2.Value {
-	return pongo2.AsValue(strings.TrimSpace(v.String()))
+// limitedBuffer collects a render's output and refuses to grow past
+// MaxOutputSize plus the longest literal text a template can hold.
+type limitedBuffer struct {
+	strings.Builder
+	full bool
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	if !b.room(len(p)) {
+		return 0, outputTooLong()
+	}
+	return b.Builder.Write(p)
+}
+
+// WriteString is what pongo2 calls for most output.
+func (b *limitedBuffer) WriteString(s string) (int, error) {
+	if !b.room(len(s)) {
+		return 0, outputTooLong()
+	}
+	return b.Builder.WriteString(s)
+}
+
+func (b *limitedBuffer) room(n int) bool {
+	if b.Len()+n > MaxOutputSize+MaxTemplateSize {
+		b.full = true
+	}
+	return !b.full
 }
 
 // singleQuote writes s as a template string literal in single quotes.

@@ -9,9 +9,10 @@ import (
 // underscore-prefixed "hp" so that no user template can reach them: the
 // checker rejects every top-level name except params, run and env_var.
 const (
-	fnOut  = "_hp_out"  // _hp_out(site, value): formats a {{ }} value, as safe text
-	fnEnv  = "_hp_env"  // _hp_env(site, name[, default]): env_var
-	fnTrim = "_hp_trim" // _hp_trim(value): the trim filter, which pongo2 lacks
+	fnOut    = "_hp_out"    // _hp_out(site, value): formats a {{ }} value, as safe text
+	fnEnv    = "_hp_env"    // _hp_env(site, name[, default]): env_var
+	fnFilter = "_hp_filter" // _hp_filter(site, name, value[, arg]): every filter, size-checked
+	fnAdd    = "_hp_add"    // _hp_add(site, l, r): +, size-checked
 )
 
 // generate turns a checked template into pongo2 source. The generated code
@@ -94,18 +95,15 @@ func genExpr(b *strings.Builder, x expr) {
 		}
 		b.WriteString(")")
 	case *filterExpr:
-		if x.name == "trim" {
-			b.WriteString(fnTrim + "(")
-			genExpr(b, x.in)
-			b.WriteString(")")
-			return
-		}
+		b.WriteString(fnFilter + "(" + strconv.Itoa(x.site) + ", ")
+		genString(b, x.name)
+		b.WriteString(", ")
 		genExpr(b, x.in)
-		b.WriteString("|" + x.name)
 		if x.arg != nil {
-			b.WriteString(":")
+			b.WriteString(", ")
 			genExpr(b, x.arg)
 		}
+		b.WriteString(")")
 	case *unaryExpr:
 		b.WriteString("(")
 		if x.op != "+" {
@@ -115,6 +113,14 @@ func genExpr(b *strings.Builder, x expr) {
 		genExpr(b, x.x)
 		b.WriteString("))")
 	case *binaryExpr:
+		if x.op == "+" {
+			b.WriteString(fnAdd + "(" + strconv.Itoa(x.site) + ", ")
+			genExpr(b, x.l)
+			b.WriteString(", ")
+			genExpr(b, x.r)
+			b.WriteString(")")
+			return
+		}
 		b.WriteString("(")
 		genExpr(b, x.l)
 		b.WriteString(" " + x.op + " ")

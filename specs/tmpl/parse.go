@@ -72,12 +72,14 @@ type callExpr struct {
 	site int
 }
 
-// filterExpr is in|name or in|name:arg.
+// filterExpr is in|name or in|name:arg. site numbers it for errors
+// raised while rendering.
 type filterExpr struct {
 	at   int // the filter name
 	in   expr
 	name string
 	arg  expr // nil when absent
+	site int
 }
 
 type unaryExpr struct {
@@ -90,6 +92,7 @@ type binaryExpr struct {
 	at   int // the operator
 	op   string
 	l, r expr
+	site int // for +, which may build a string; errors while rendering point here
 }
 
 func (e *litExpr) pos() int    { return e.at }
@@ -437,7 +440,11 @@ func (e *exprParser) arith(next func() (expr, *Error), opsHere ...string) (expr,
 		if err != nil {
 			return nil, err
 		}
-		l = &binaryExpr{at: op.at, op: op.val, l: l, r: r}
+		b := &binaryExpr{at: op.at, op: op.val, l: l, r: r}
+		if op.val == "+" {
+			b.site = e.doc.site(op.at)
+		}
+		l = b
 	}
 }
 
@@ -482,7 +489,7 @@ func (e *exprParser) postfix() (expr, *Error) {
 			return nil, errAt(e.posOf(name), "expected a filter name after |", "supported filters: "+filterList)
 		}
 		e.i++
-		f := &filterExpr{at: name.at, in: x, name: name.val}
+		f := &filterExpr{at: name.at, in: x, name: name.val, site: e.doc.site(name.at)}
 		switch {
 		case e.isOp("("):
 			return nil, e.filterCallError(name)

@@ -4,6 +4,16 @@ package tmpl
 type Refs struct {
 	Params []string // params.NAME, each name once, in order of first use
 	Env    []EnvRef // env_var calls whose name is a string literal, in order
+	// Output lists each params.NAME inside a {{ }}, whose value may reach
+	// the rendered text (those only in {% if %} conditions choose text but
+	// never become it), in order.
+	Output []ParamRef
+}
+
+// ParamRef is one use of params.NAME.
+type ParamRef struct {
+	Name      string
+	Line, Col int // of "params", inside the template, 1-based, Col in code points
 }
 
 // EnvRef is one env_var call.
@@ -35,16 +45,19 @@ func Scan(src string) (Refs, error) {
 }
 
 type scanner struct {
-	src  string
-	refs Refs
-	seen map[string]bool
+	src      string
+	refs     Refs
+	seen     map[string]bool
+	inOutput bool // scanning the expression of a {{ }}
 }
 
 func (s *scanner) nodes(ns []node) {
 	for _, n := range ns {
 		switch n := n.(type) {
 		case *outputNode:
+			s.inOutput = true
 			s.expr(n.x)
+			s.inOutput = false
 		case *ifNode:
 			for _, c := range n.conds {
 				s.expr(c)
@@ -59,9 +72,16 @@ func (s *scanner) nodes(ns []node) {
 func (s *scanner) expr(x expr) {
 	switch x := x.(type) {
 	case *pathExpr:
-		if len(x.names) >= 2 && x.names[0] == "params" && !s.seen[x.names[1]] {
+		if len(x.names) < 2 || x.names[0] != "params" {
+			return
+		}
+		if !s.seen[x.names[1]] {
 			s.seen[x.names[1]] = true
 			s.refs.Params = append(s.refs.Params, x.names[1])
+		}
+		if s.inOutput {
+			pos := errAt(x.ats[0], "", "").locate(s.src)
+			s.refs.Output = append(s.refs.Output, ParamRef{Name: x.names[1], Line: pos.Line, Col: pos.Col})
 		}
 	case *callExpr:
 		for _, a := range x.args {

@@ -273,7 +273,7 @@ func TestExecuteRecoversPanics(t *testing.T) {
 			t.Fatalf("compile %q: %v", code, err)
 		}
 		c := &compiled{t: &template{sites: []int{0}}, tpl: tpl}
-		_, err = execute(c, "src", &Vars{Params: map[string]any{"l": []string{"a"}}})
+		_, err = execute(c, "src", &Vars{Params: map[string]any{"l": []string{"a"}}}, false)
 		var te *Error
 		if !errors.As(err, &te) || !strings.Contains(te.Msg, "internal error") {
 			t.Errorf("execute(%q) = %v, want an internal error", code, err)
@@ -337,13 +337,15 @@ func TestScan(t *testing.T) {
 	}{
 		{"plain", "no template", Refs{}},
 		{"params in order, once", "{{ params.b }}{{ params.a|default:params.c }}{% if params.b %}{{ params.d }}{% endif %}",
-			Refs{Params: []string{"b", "a", "c", "d"}}},
+			Refs{Params: []string{"b", "a", "c", "d"}, Output: []ParamRef{{"b", 1, 4}, {"a", 1, 18}, {"c", 1, 35}, {"d", 1, 66}}}},
+		{"params only in conditions never reach the output", "{% if params.a == 'x' %}{{ params.b|length }}{% elif params.c %}y{% endif %}",
+			Refs{Params: []string{"a", "c", "b"}, Output: []ParamRef{{"b", 1, 28}}}},
 		{"env refs with positions", "x\n  {{ env_var('A') }} {{ env_var('B', 'd') }}\n{% if env_var('C') == '' %}{% endif %}",
 			Refs{Env: []EnvRef{{Name: "A", Line: 2, Col: 6}, {Name: "B", HasDefault: true, Line: 2, Col: 25}, {Name: "C", Line: 3, Col: 7}}}},
-		{"computed env name skipped", "{{ env_var('A' + params.x) }}", Refs{Params: []string{"x"}}},
+		{"computed env name skipped", "{{ env_var('A' + params.x) }}", Refs{Params: []string{"x"}, Output: []ParamRef{{"x", 1, 18}}}},
 		{"unknown names are not an error for Scan", "{{ foo.bar }}", Refs{}},
 		{"env inside filter argument", "{{ params.a|default:env_var('E') }}",
-			Refs{Params: []string{"a"}, Env: []EnvRef{{Name: "E", Line: 1, Col: 21}}}},
+			Refs{Params: []string{"a"}, Env: []EnvRef{{Name: "E", Line: 1, Col: 21}}, Output: []ParamRef{{"a", 1, 4}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

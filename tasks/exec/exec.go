@@ -42,7 +42,7 @@ var schema = json.RawMessage(`{
     "command": {
       "type": "string",
       "minLength": 1,
-      "description": "A shell command line, run with /bin/sh -c. Give either command or argv.",
+      "description": "A shell command line, run with /bin/sh -c. The value of each {{ }} in it becomes one shell word, quoted for where it stands; to use a value as shell code, pass it through env and write \"$NAME\". Give either command or argv.",
       "examples": ["python scripts/fetch.py --date {{ run.date }}"]
     },
     "argv": {
@@ -72,6 +72,10 @@ var schema = json.RawMessage(`{
     {"required": ["argv"]}
   ]
 }`)
+
+// ShellOptions names command, which runs with /bin/sh -c: the value of
+// every template expression in it is quoted as one shell word.
+func (Type) ShellOptions() []string { return []string{"command"} }
 
 // Schema returns the JSON Schema of the `with:` block.
 func (Type) Schema() json.RawMessage { return schema }
