@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The hostile-input tests run the real binary, built once per test process
+// without -race so that its memory use is that of a release build.
+var (
+	builtOnce sync.Once
+	builtBin  string
+	builtErr  error
+)
+
+func hotpassBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	builtOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "hotpass-bin-")
+		if err != nil {
+			builtErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "hotpass")
+		if out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput(); err != nil {
+			builtErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if builtErr != nil {
+		t.Fatal(builtErr)
+	}
+	return builtBin
+}
+
+// limitedCommand runs the binary under a 1 GiB address-space limit. glibc
+// reserves 64 MiB of address space per thread arena in a cgo binary; one
+// arena keeps the limit about what the Go heap does.
+func limitedCommand(bin string, args ...string) *exec.Cmd {
+	const limit = 1 << 30
+	var cmd *exec.Cmd
+	if prlimit, err := exec.LookPath("prlimit"); err == nil {
+		cmd = exec.Command(prlimit, append([]string{fmt.Sprintf("--as=%d", limit), bin}, args...)...)
+	} else {
+		cmd = exec.Command("/bin/sh", append([]string{"-c", `ulimit -v 1048576 && exec "$@"`, "sh", bin}, args...)...)
+	}
+	cmd.Env = append(os.Environ(), "MALLOC_ARENA_MAX=1")
+	return cmd
+}
+
+// runGuarded runs cmd and kills it after guard: the guard only stops a hung
+// process, it is not what the test measures.
+func runGuarded(t *testing.T, cmd *exec.Cmd, guard time.Duration) (stdout, stderr string, code int, killed bool) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(guard):
+		_ = cmd.Process.Kill()
+		err = <-done
+		killed = true
+	}
+	code = 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code, killed
+}
+
+// specHead starts a valid spec whose one task's `with:` follows.
+const specHead = "version: 1\nname: hostile\ntasks:\n  a:\n    type: exec\n    with:\n      command: \"true\"\n"
+
+func writeSpec(t *testing.T, dir, name, src string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestValidateHostileSpecs feeds `hotpass validate` specs built to exhaust
+// memory or time: each must end with a clear error under 1 GiB.
+func TestValidateHostileSpecs(t *testing.T) {
+	t.Parallel()
+	bin := hotpassBinary(t)
+	dir := t.TempDir()
+
+	deep := specHead + "      env: {x: " + strings.Repeat("[", 9990) + strings.Repeat("]", 9990) + "}\n"
+	var nests strings.Builder
+	nests.WriteString(specHead + "      argv:\n")
+	for nests.Len() < 4<<20-30_000 {
+		nests.WriteString("        - " + strings.Repeat("[", 9000) + strings.Repeat("]", 9000) + "\n")
+	}
+	var keys strings.Builder
+	keys.WriteString(specHead + "      env: {")
+	for i := 0; i < 300_000; i++ {
+		fmt.Fprintf(&keys, "k%d: v, ", i)
+	}
+	keys.WriteString("}\n")
+	fifo := filepath.Join(dir, "fifo.yaml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name string
+		path string
+		want []string
+	}{
+		{"20 KB nest", writeSpec(t, dir, "deep.yaml", deep), []string{"deep.yaml:8:", "nested deeper than the limit of 64 levels"}},
+		{"4 MiB of nests", writeSpec(t, dir, "nests.yaml", nests.String()), []string{"nests.yaml:9:", "nested deeper than the limit of 64 levels"}},
+		{"300k keys in one mapping", writeSpec(t, dir, "keys.yaml", keys.String()), []string{"keys.yaml:8:", "over the limit of 10000 keys"}},
+		{"fifo", fifo, []string{fifo, "not a regular file"}},
+		{"/dev/zero", "/dev/zero", []string{"/dev/zero", "not a regular file"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, stderr, code, killed := runGuarded(t, limitedCommand(bin, "validate", tt.path), 10*time.Second)
+			if killed {
+				t.Fatalf("validate %s still running after 10 s", tt.name)
+			}
+			if code != exitFailed && code != exitInvalid {
+				t.Fatalf("exit %d, want 1 or 2; stderr:\n%.2000s", code, stderr)
+			}
+			if strings.Contains(stderr, "fatal error") || strings.Contains(stderr, "goroutine ") {
+				t.Fatalf("validate crashed instead of refusing the spec:\n%.2000s", stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%.2000s", w, stderr)
+				}
+			}
+		})
+	}
+}
+
+// TestValidateStopsOnSIGTERM sends SIGTERM to a validate of many specs and
+// expects it to stop at once with the cancelled exit status.
+func TestValidateStopsOnSIGTERM(t *testing.T) {
+	t.Parallel()
+	bin := hotpassBinary(t)
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("version: 1\nname: big\ntasks:\n")
+	for i := 0; i < 2000; i++ {
+		fmt.Fprintf(&b, "  t%d: {type: exec, with: {command: \"echo {{ run.date }} %d\", env: {A: \"1\", B: \"2\"}}}\n", i, i)
+	}
+	spec := writeSpec(t, dir, "big.yaml", b.String())
+	args := []string{"validate"}
+	for i := 0; i < 2000; i++ {
+		args = append(args, spec)
+	}
+	cmd := exec.Command(bin, args...)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	time.Sleep(500 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatal("validate still running 10 s after SIGTERM")
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitCancelled {
+		t.Fatalf("exit after SIGTERM: %v, want status %d; stderr:\n%.2000s", err, exitCancelled, errb.String())
+	}
+	if !strings.Contains(errb.String(), "interrupted") {
+		t.Errorf("stderr does not say validation was interrupted:\n%.2000s", errb.String())
+	}
+}
