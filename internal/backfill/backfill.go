@@ -39,6 +39,10 @@ type Options struct {
 	// Progress, when set, is called as runs start and end, from several
 	// goroutines.
 	Progress func(Event)
+
+	// afterHash, when set, is called between hashing a job's archive and
+	// extracting it: tests change the archive there.
+	afterHash func(Job)
 }
 
 // ErrRestoreRoot is wrapped when the restore root cannot be written, which
@@ -207,6 +211,9 @@ func (b *backfill) do(ctx context.Context, j Job, r *RunResult) {
 		return
 	}
 	r.ArchiveSHA256 = sum
+	if b.opts.afterHash != nil {
+		b.opts.afterHash(j)
+	}
 	if prev, ok := b.state.Get(j.Key()); ok && !b.opts.Force && prev.Status == StatusSucceeded && prev.ArchiveSHA256 == sum {
 		r.Status, r.RunID = StatusSkipped, prev.RunID
 		return
