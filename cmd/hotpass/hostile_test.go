@@ -108,17 +108,23 @@ func TestValidateHostileSpecs(t *testing.T) {
 	dir := t.TempDir()
 
 	deep := specHead + "      env: {x: " + strings.Repeat("[", 9990) + strings.Repeat("]", 9990) + "}\n"
-	var nests strings.Builder
-	nests.WriteString(specHead + "      argv:\n")
-	for nests.Len() < 4<<20-30_000 {
-		nests.WriteString("        - " + strings.Repeat("[", 9000) + strings.Repeat("]", 9000) + "\n")
+	nests := func(size int) string {
+		var b strings.Builder
+		b.WriteString(specHead + "      argv:\n")
+		line := "        - " + strings.Repeat("[", 9000) + strings.Repeat("]", 9000) + "\n"
+		for b.Len()+len(line) < size {
+			b.WriteString(line)
+		}
+		return b.String()
 	}
-	var keys strings.Builder
-	keys.WriteString(specHead + "      env: {")
-	for i := 0; i < 300_000; i++ {
-		fmt.Fprintf(&keys, "k%d: v, ", i)
+	keys := func(n int) string {
+		var b strings.Builder
+		b.WriteString(specHead + "      env: {")
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, "k%d: v, ", i)
+		}
+		return b.String() + "}\n"
 	}
-	keys.WriteString("}\n")
 	fifo := filepath.Join(dir, "fifo.yaml")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
@@ -130,27 +136,30 @@ func TestValidateHostileSpecs(t *testing.T) {
 		want []string
 	}{
 		{"20 KB nest", writeSpec(t, dir, "deep.yaml", deep), []string{"deep.yaml:8:", "nested deeper than the limit of 64 levels"}},
-		{"4 MiB of nests", writeSpec(t, dir, "nests.yaml", nests.String()), []string{"nests.yaml:9:", "nested deeper than the limit of 64 levels"}},
-		{"300k keys in one mapping", writeSpec(t, dir, "keys.yaml", keys.String()), []string{"keys.yaml:8:", "over the limit of 10000 keys"}},
+		{"1 MiB of nests", writeSpec(t, dir, "nests.yaml", nests(1<<20)), []string{"nests.yaml:9:", "nested deeper than the limit of 64 levels"}},
+		{"4 MiB of nests", writeSpec(t, dir, "nests4.yaml", nests(4<<20)), []string{"nests4.yaml", "spec file is 4.0 MiB; the limit is 1.0 MiB"}},
+		{"80k keys in one mapping", writeSpec(t, dir, "keys.yaml", keys(80_000)), []string{"keys.yaml:8:", "over the limit of 10000 keys"}},
+		{"300k keys in one mapping", writeSpec(t, dir, "keys4.yaml", keys(300_000)), []string{"keys4.yaml", "the limit is 1.0 MiB"}},
 		{"fifo", fifo, []string{fifo, "not a regular file"}},
 		{"/dev/zero", "/dev/zero", []string{"/dev/zero", "not a regular file"}},
 	}
+	// One at a time: each may take a core, and the guard is wall time.
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			_, stderr, code, killed := runGuarded(t, limitedCommand(bin, "validate", tt.path), 10*time.Second)
+			stdout, stderr, code, killed := runGuarded(t, limitedCommand(bin, "validate", tt.path), 10*time.Second)
 			if killed {
 				t.Fatalf("validate %s still running after 10 s", tt.name)
 			}
 			if code != exitFailed && code != exitInvalid {
-				t.Fatalf("exit %d, want 1 or 2; stderr:\n%.2000s", code, stderr)
+				t.Fatalf("exit %d, want 1 or 2; output:\n%.2000s%.2000s", code, stdout, stderr)
 			}
 			if strings.Contains(stderr, "fatal error") || strings.Contains(stderr, "goroutine ") {
 				t.Fatalf("validate crashed instead of refusing the spec:\n%.2000s", stderr)
 			}
+			// validate prints its diagnostics on stdout.
 			for _, w := range tt.want {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("stderr lacks %q:\n%.2000s", w, stderr)
+				if !strings.Contains(stdout, w) {
+					t.Errorf("output lacks %q:\n%.2000s%.2000s", w, stdout, stderr)
 				}
 			}
 		})
