@@ -205,11 +205,16 @@ func (b *backfill) do(ctx context.Context, j Job, r *RunResult) {
 		}
 		return
 	}
-	sum, err := archive.FileSHA256(j.Archive)
+	// The archive is hashed and extracted from one open file: were it
+	// opened twice, a file put at its path in between would be run under
+	// the first one's hash, and a later run of the first one skipped.
+	arc, err := archive.Open(j.Archive)
 	if err != nil {
 		r.Status, r.Error = StatusFailed, err.Error()
 		return
 	}
+	defer arc.Close()
+	sum := arc.SHA256()
 	r.ArchiveSHA256 = sum
 	if b.opts.afterHash != nil {
 		b.opts.afterHash(j)
@@ -224,7 +229,7 @@ func (b *backfill) do(ctx context.Context, j Job, r *RunResult) {
 		return
 	}
 	defer release()
-	b.execute(ctx, j, r)
+	b.execute(ctx, j, arc, r)
 	if r.Status == StatusCancelled {
 		return // not recorded: a re-run does it again
 	}
@@ -240,7 +245,7 @@ func (b *backfill) do(ctx context.Context, j Job, r *RunResult) {
 }
 
 // execute extracts the archive and runs the pipeline on it.
-func (b *backfill) execute(ctx context.Context, j Job, r *RunResult) {
+func (b *backfill) execute(ctx context.Context, j Job, arc *archive.Archive, r *RunResult) {
 	fail := func(err error) {
 		if ctx.Err() != nil {
 			r.Status, r.Error = StatusCancelled, "interrupted: "+err.Error()
@@ -248,7 +253,7 @@ func (b *backfill) execute(ctx context.Context, j Job, r *RunResult) {
 		}
 		r.Status, r.Error = StatusFailed, err.Error()
 	}
-	if _, err := archive.Extract(ctx, j.Archive, j.RestoreDir, b.cfg.Limits); err != nil {
+	if _, err := arc.Extract(ctx, j.RestoreDir, b.cfg.Limits); err != nil {
 		fail(fmt.Errorf("extract: %w", err))
 		return
 	}
