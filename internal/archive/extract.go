@@ -13,6 +13,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/hotpass/hotpass/internal/table/atomicfile"
 )
 
 // Errors wrapped by Extract, so callers can tell a hostile archive from a
@@ -166,7 +168,7 @@ func extract(ctx context.Context, src string, f *os.File, st os.FileInfo, destDi
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return Extracted{}, fmt.Errorf("extract %s: %w", src, err)
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(destDir)+".tmp-*")
+	tmp, err := atomicfile.TempDir(destDir)
 	if err != nil {
 		return Extracted{}, fmt.Errorf("extract %s: %w", src, err)
 	}
@@ -387,7 +389,15 @@ func replaceDir(tmp, dest string) error {
 	if _, err := os.Lstat(dest); errors.Is(err, os.ErrNotExist) {
 		return os.Rename(tmp, dest)
 	}
-	old := tmp + ".old"
+	// The old tree moves to a name of its own that a sweep recognises, so
+	// that a crash before it is removed leaves nothing for good.
+	old, err := atomicfile.TempDir(dest)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(old); err != nil {
+		return err
+	}
 	if err := os.Rename(dest, old); err != nil {
 		return err
 	}

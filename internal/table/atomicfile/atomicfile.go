@@ -50,11 +50,13 @@ type Option func(*File)
 func NoReplace() Option { return func(f *File) { f.noReplace = true } }
 
 // Create opens a temporary file next to path. The directory must exist.
+// Stray temporary files of writers that are gone are swept from it first.
 func Create(path string, opts ...Option) (*File, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
+	sweepIfDue(dir)
 	tmp, err := createTemp(dir, base)
 	if err != nil {
 		return nil, fmt.Errorf("create temporary file for %s: %w", path, err)

@@ -35,13 +35,15 @@ func randomSuffix() uint32 { return rand.Uint32() }
 
 // TempDir creates a directory ".<base>.tmp-<pid>-<random>" next to path,
 // for writers that build several files, or a file through a writer of their
-// own, before putting the result in place. A TempDir left behind by a crash is
-// a stray like any temporary file.
+// own, before putting the result in place. Like Create it sweeps the
+// directory first, and a TempDir left behind by a crash is swept like any
+// temporary file.
 func TempDir(path string) (string, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
+	sweepIfDue(dir)
 	prefix := filepath.Join(dir, tempPrefix(base))
 	for try := 0; ; try++ {
 		name := prefix + strconv.FormatUint(uint64(randomSuffix()), 10)

@@ -103,3 +103,60 @@ func TestSweepRemovesTempsOfDeadWriters(t *testing.T) {
 	}
 	_ = live.Process.Kill()
 }
+
+// deadPid returns the id of a process that has ended and been reaped.
+func deadPid(t *testing.T) int {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd.Process.Pid
+}
+
+func TestSweep(t *testing.T) {
+	t.Parallel()
+	dead, self := strconv.Itoa(deadPid(t)), strconv.Itoa(os.Getpid())
+	old := time.Now().Add(-LegacyTempAge - time.Hour)
+	tests := []struct {
+		name  string
+		dir   bool
+		old   bool
+		swept bool
+	}{
+		{name: ".out.csv.tmp-" + dead + "-123", swept: true},
+		{name: ".out.xlsx.tmp-" + dead + "-9", dir: true, swept: true},
+		{name: ".out.csv.tmp-" + self + "-123"},
+		{name: ".out.csv.tmp-123456789", old: true, swept: true},
+		{name: ".out.csv.tmp-123456789"},
+		{name: ".dest.tmp-123456789", dir: true, old: true},
+		{name: "out.csv.tmp-" + dead + "-1"},
+		{name: ".out.csv.tmp-" + dead + "-x"},
+		{name: ".out.csv", old: true},
+		{name: "out.csv"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			p := filepath.Join(dir, tt.name)
+			if tt.dir {
+				if err := os.MkdirAll(filepath.Join(p, "inner"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if tt.old {
+				if err := os.Chtimes(p, old, old); err != nil {
+					t.Fatal(err)
+				}
+			}
+			Sweep(dir)
+			_, err := os.Lstat(p)
+			if gone := os.IsNotExist(err); gone != tt.swept {
+				t.Errorf("swept = %v, want %v", gone, tt.swept)
+			}
+		})
+	}
+}
