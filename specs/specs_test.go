@@ -439,3 +439,21 @@ func TestParseContextCancelled(t *testing.T) {
 		t.Fatalf("CheckContext after cancel: %v, %v; want context.Canceled and no diagnostics", ds, err)
 	}
 }
+
+// TestDiagnosticLongLineExcerpt checks that a diagnostic on a very long
+// line shows an excerpt around its column, with the caret still under it.
+func TestDiagnosticLongLineExcerpt(t *testing.T) {
+	t.Parallel()
+	src := "version: 1\nname: x\ntasks: {a: {type: noop}}\nx: " + strings.Repeat("[", 64) + strings.Repeat("]", 64) + " # " + strings.Repeat("c", 300) + "\n"
+	_, err := specs.Parse("f.yaml", []byte(src), testValidator(t))
+	var b strings.Builder
+	if perr := specs.AsDiagnostics(err).Print(&b); perr != nil {
+		t.Fatal(perr)
+	}
+	want := "f.yaml:4:67: error: spec is nested deeper than the limit of 64 levels\n" +
+		" 4 | …" + strings.Repeat("[", 54) + strings.Repeat("]", 64) + " # " + strings.Repeat("c", 39) + "…\n" +
+		"   | " + strings.Repeat(" ", 54) + "^\n"
+	if got, _, _ := strings.Cut(b.String(), "  hint:"); got != want {
+		t.Errorf("printed\n%s\nwant\n%s", got, want)
+	}
+}
