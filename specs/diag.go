@@ -72,11 +72,8 @@ type Diagnostic struct {
 	Message  string   `json:"message"`
 	// Hint tells the user what to do, e.g. "did you mean "retries"?".
 	Hint string `json:"hint,omitempty"`
-	// Line is the source line the position points into, for display; a
-	// long line is cut to an excerpt around the column, marked with "…".
+	// Line is the source line the position points into, for display.
 	Line string `json:"source_line,omitempty"`
-	// lineCol is the column of Pos within Line once Line is an excerpt.
-	lineCol int
 }
 
 // Error formats the diagnostic on one line: file:line:col: error: message.
@@ -215,35 +212,8 @@ func (ds Diagnostics) AttachSource(file string, src []byte) {
 		if p.File != file || p.Line <= 0 || p.Line > len(lines) {
 			continue
 		}
-		ds[i].Line, ds[i].lineCol = excerpt(strings.TrimRight(lines[p.Line-1], "\r"), p.Col)
+		ds[i].Line = strings.TrimRight(lines[p.Line-1], "\r")
 	}
-}
-
-// maxLineRunes bounds the source line a diagnostic shows: a generated or
-// hostile spec may hold its whole content on one line, and every
-// diagnostic on it would print all of it.
-const maxLineRunes = 160
-
-// excerpt cuts line to at most maxLineRunes characters around column col
-// (1-based; 0 when unknown) and returns col's place in the excerpt.
-func excerpt(line string, col int) (string, int) {
-	n := utf8.RuneCountInString(line)
-	if n <= maxLineRunes {
-		return line, col
-	}
-	r := []rune(line)
-	start := max(0, min(col-1-maxLineRunes/3, n-maxLineRunes))
-	end := start + maxLineRunes
-	out := string(r[start:end])
-	newCol := col - start
-	if start > 0 {
-		out = "…" + out
-		newCol++
-	}
-	if end < n {
-		out += "…"
-	}
-	return out, newCol
 }
 
 // Print writes diagnostics in the compiler style: the header line, the offending
@@ -254,13 +224,10 @@ func (ds Diagnostics) Print(w io.Writer) error {
 		fmt.Fprintf(&b, "%s: %s: %s\n", d.Pos, d.Severity, d.Message)
 		if d.Line != "" && d.Pos.Line > 0 {
 			num := fmt.Sprintf("%d", d.Pos.Line)
-			fmt.Fprintf(&b, " %s | %s\n", num, expandTabs(d.Line))
+			line, col := excerpt(d.Line, d.Pos.Col)
+			fmt.Fprintf(&b, " %s | %s\n", num, expandTabs(line))
 			if d.Pos.Col > 0 {
-				col := d.Pos.Col
-				if d.lineCol > 0 {
-					col = d.lineCol
-				}
-				fmt.Fprintf(&b, " %s | %s^\n", strings.Repeat(" ", len(num)), caretPad(d.Line, col))
+				fmt.Fprintf(&b, " %s | %s^\n", strings.Repeat(" ", len(num)), caretPad(line, col))
 			}
 		}
 		if d.Hint != "" {
@@ -301,4 +268,31 @@ func colOfByte(line string, off int) int {
 		off = len(line)
 	}
 	return utf8.RuneCountInString(line[:off]) + 1
+}
+
+// maxLineRunes bounds the source line Print shows: a generated or hostile
+// spec may hold its whole content on one line, and every diagnostic on it
+// would print all of it.
+const maxLineRunes = 160
+
+// excerpt cuts line to at most maxLineRunes characters around column col
+// (1-based; 0 when unknown) and returns col's place in the excerpt.
+func excerpt(line string, col int) (string, int) {
+	n := utf8.RuneCountInString(line)
+	if n <= maxLineRunes {
+		return line, col
+	}
+	r := []rune(line)
+	start := max(0, min(col-1-maxLineRunes/3, n-maxLineRunes))
+	end := start + maxLineRunes
+	out := string(r[start:end])
+	newCol := col - start
+	if start > 0 {
+		out = "…" + out
+		newCol++
+	}
+	if end < n {
+		out += "…"
+	}
+	return out, newCol
 }
