@@ -8,40 +8,23 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// The hostile-input tests run the real binary, built once per test process
-// without -race so that its memory use is that of a release build.
-var (
-	builtOnce sync.Once
-	builtBin  string
-	builtErr  error
-)
-
+// hotpassBinary builds the real binary into the test's directory, without
+// -race, so that its memory use is that of a release build.
 func hotpassBinary(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	builtOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "hotpass-bin-")
-		if err != nil {
-			builtErr = err
-			return
-		}
-		builtBin = filepath.Join(dir, "hotpass")
-		if out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput(); err != nil {
-			builtErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if builtErr != nil {
-		t.Fatal(builtErr)
+	bin := filepath.Join(t.TempDir(), "hotpass")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	return builtBin
+	return bin
 }
 
 // limitedCommand runs the binary under a 1 GiB address-space limit. glibc
