@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -63,11 +65,23 @@ func (l *Loader) Registry() Registry { return l.reg }
 // returned even when the spec is valid; err is non-nil (wrapping
 // specs.ErrInvalid) when any error was found.
 func (l *Loader) Load(path string, strict bool, lookupEnv func(string) (string, bool)) (*specs.Spec, specs.Diagnostics, error) {
-	spec, err := specs.Load(path, l.validator)
+	return l.LoadContext(context.Background(), path, strict, lookupEnv)
+}
+
+// LoadContext is Load that stops when ctx is done; the error then wraps
+// ctx.Err() and there are no diagnostics.
+func (l *Loader) LoadContext(ctx context.Context, path string, strict bool, lookupEnv func(string) (string, bool)) (*specs.Spec, specs.Diagnostics, error) {
+	spec, err := specs.LoadContext(ctx, path, l.validator)
 	if err != nil {
+		if cerr := ctx.Err(); cerr != nil && errors.Is(err, cerr) {
+			return nil, nil, err
+		}
 		return nil, specs.AsDiagnostics(err), err
 	}
-	diags := specs.Check(spec, specs.CheckOptions{Strict: strict, LookupEnv: lookupEnv, Engine: l.templates, ShellOptions: l.shell})
+	diags, err := specs.CheckContext(ctx, spec, specs.CheckOptions{Strict: strict, LookupEnv: lookupEnv, Engine: l.templates, ShellOptions: l.shell})
+	if err != nil {
+		return nil, nil, err
+	}
 	return spec, diags, diags.Err()
 }
 

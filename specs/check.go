@@ -1,6 +1,8 @@
 package specs
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -29,6 +31,13 @@ type CheckOptions struct {
 // string or list params without enum or pattern whose value is written
 // into a shell command (a warning).
 func Check(s *Spec, o CheckOptions) Diagnostics {
+	diags, _ := CheckContext(context.Background(), s, o)
+	return diags
+}
+
+// CheckContext is Check that stops when ctx is done, returning an error
+// that wraps ctx.Err() and no diagnostics.
+func CheckContext(ctx context.Context, s *Spec, o CheckOptions) (Diagnostics, error) {
 	if o.Engine == nil {
 		o.Engine = tmpl.New()
 	}
@@ -50,7 +59,13 @@ func Check(s *Spec, o CheckOptions) Diagnostics {
 	for _, t := range s.Tasks {
 		renderedRoots[t.With] = true
 	}
+	visited, stopped := 0, false
 	walkStrings(s.Root, renderedRoots, false, func(n *yaml.Node, rendered bool) {
+		visited++
+		if stopped || visited%cancelCheckEvery == 0 && ctx.Err() != nil {
+			stopped = true
+			return
+		}
 		if !tmpl.HasTemplate(n.Value) {
 			return
 		}
@@ -87,6 +102,9 @@ func Check(s *Spec, o CheckOptions) Diagnostics {
 			diags = append(diags, d)
 		}
 	})
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%s: checking interrupted: %w", s.Path, err)
+	}
 	if len(o.ShellOptions) > 0 {
 		diags = append(diags, shellParamWarnings(s, lines, o.ShellOptions)...)
 	}
@@ -98,7 +116,7 @@ func Check(s *Spec, o CheckOptions) Diagnostics {
 	}
 	diags.AttachSource(s.Path, s.Source)
 	diags.Sort()
-	return diags
+	return diags, nil
 }
 
 // walkStrings calls fn for every string scalar value (not mapping keys),

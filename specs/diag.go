@@ -254,9 +254,10 @@ func (ds Diagnostics) Print(w io.Writer) error {
 		fmt.Fprintf(&b, "%s: %s: %s\n", d.Pos, d.Severity, d.Message)
 		if d.Line != "" && d.Pos.Line > 0 {
 			num := fmt.Sprintf("%d", d.Pos.Line)
-			fmt.Fprintf(&b, " %s | %s\n", num, expandTabs(d.Line))
+			line, col := excerpt(d.Line, d.Pos.Col)
+			fmt.Fprintf(&b, " %s | %s\n", num, expandTabs(line))
 			if d.Pos.Col > 0 {
-				fmt.Fprintf(&b, " %s | %s^\n", strings.Repeat(" ", len(num)), caretPad(d.Line, d.Pos.Col))
+				fmt.Fprintf(&b, " %s | %s^\n", strings.Repeat(" ", len(num)), caretPad(line, col))
 			}
 		}
 		if d.Hint != "" {
@@ -297,4 +298,31 @@ func colOfByte(line string, off int) int {
 		off = len(line)
 	}
 	return utf8.RuneCountInString(line[:off]) + 1
+}
+
+// maxLineRunes bounds the source line Print shows: a generated or hostile
+// spec may hold its whole content on one line, and every diagnostic on it
+// would print all of it.
+const maxLineRunes = 160
+
+// excerpt cuts line to at most maxLineRunes characters around column col
+// (1-based; 0 when unknown) and returns col's place in the excerpt.
+func excerpt(line string, col int) (string, int) {
+	n := utf8.RuneCountInString(line)
+	if n <= maxLineRunes {
+		return line, col
+	}
+	r := []rune(line)
+	start := max(0, min(col-1-maxLineRunes/3, n-maxLineRunes))
+	end := start + maxLineRunes
+	out := string(r[start:end])
+	newCol := col - start
+	if start > 0 {
+		out = "…" + out
+		newCol++
+	}
+	if end < n {
+		out += "…"
+	}
+	return out, newCol
 }

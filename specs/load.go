@@ -2,6 +2,7 @@ package specs
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -17,30 +18,27 @@ import (
 )
 
 // MaxFileSize bounds how large a spec file may be. Real specs are a few
-// kilobytes; a 1,000-task spec is about 100 KB. Anything near this size is almost
-// certainly the wrong file, and parsing it would only waste memory.
-const MaxFileSize = 4 << 20
+// kilobytes; a 1,000-task spec is about 100 KB, so the limit leaves room for
+// ten times that (as MaxMappingKeys does). The parsed node tree takes about a
+// hundred times the file's size in the worst case, which this keeps in the
+// low hundreds of megabytes.
+const MaxFileSize = 1 << 20
 
 // Load reads and parses the spec at path and checks it against the schema of v.
 // Every problem is reported as a Diagnostic with its file, line and column;
 // the returned error is then a Diagnostics that wraps ErrInvalid.
 func Load(path string, v *Validator) (*Spec, error) {
-	fi, err := os.Stat(path)
+	return LoadContext(context.Background(), path, v)
+}
+
+// LoadContext is Load that stops when ctx is done, returning an error that
+// wraps ctx.Err() (and no diagnostics).
+func LoadContext(ctx context.Context, path string, v *Validator) (*Spec, error) {
+	src, err := ReadFile(path)
 	if err != nil {
-		return nil, Diagnostics{Errorf(Pos{File: path}, "cannot read spec: %s", describeFSError(err))}
+		return nil, err
 	}
-	if fi.IsDir() {
-		return nil, Diagnostics{Errorf(Pos{File: path}, "is a directory, not a spec file")}
-	}
-	if fi.Size() > MaxFileSize {
-		return nil, Diagnostics{Errorf(Pos{File: path}, "spec file is %s; the limit is %s",
-			humanBytes(fi.Size()), humanBytes(MaxFileSize)).WithHint("is this the right file? specs are small YAML files")}
-	}
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, Diagnostics{Errorf(Pos{File: path}, "cannot read spec: %s", describeFSError(err))}
-	}
-	return Parse(path, src, v)
+	return ParseContext(ctx, path, src, v)
 }
 
 func describeFSError(err error) string {
@@ -67,7 +65,16 @@ func humanBytes(n int64) string {
 // Parse parses spec source. path is used in positions and to resolve relative
 // paths; it need not exist.
 func Parse(path string, src []byte, v *Validator) (*Spec, error) {
-	res := parse(path, src, v)
+	return ParseContext(context.Background(), path, src, v)
+}
+
+// ParseContext is Parse that stops when ctx is done, returning an error that
+// wraps ctx.Err() (and no diagnostics).
+func ParseContext(ctx context.Context, path string, src []byte, v *Validator) (*Spec, error) {
+	res := parse(ctx, path, src, v)
+	if res.err != nil {
+		return nil, fmt.Errorf("%s: loading interrupted: %w", path, res.err)
+	}
 	spec, ds := res.spec, res.diags
 	ds.AttachSource(path, src)
 	if ds.HasErrors() {
@@ -80,9 +87,11 @@ func Parse(path string, src []byte, v *Validator) (*Spec, error) {
 type parseResult struct {
 	spec  *Spec
 	diags Diagnostics
+	// err is the context's error when parsing was interrupted.
+	err error
 }
 
-func parse(path string, src []byte, v *Validator) parseResult {
+func parse(ctx context.Context, path string, src []byte, v *Validator) parseResult {
 	if d, ok := checkText(path, src); !ok {
 		return parseResult{diags: Diagnostics{d}}
 	}
@@ -90,6 +99,9 @@ func parse(path string, src []byte, v *Validator) parseResult {
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	if err := dec.Decode(&doc); err != nil {
 		return parseResult{diags: Diagnostics{yamlError(path, src, err)}}
+	}
+	if err := ctx.Err(); err != nil {
+		return parseResult{err: err}
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -106,13 +118,25 @@ func parse(path string, src []byte, v *Validator) parseResult {
 	if root.Kind != yaml.MappingNode {
 		return parseResult{diags: Diagnostics{Errorf(PosOf(path, root), "a spec must be a mapping of keys (version, name, tasks, ...), got %s", nodeKindName(root))}}
 	}
-	var diags Diagnostics
-	diags = append(diags, checkKeys(path, root, nil)...)
+	diags, err := checkShape(ctx, path, root)
+	if err != nil {
+		return parseResult{err: err}
+	}
 	if diags.HasErrors() {
 		return parseResult{diags: diags}
 	}
+	diags = append(diags, checkKeys(path, root, scopeRoot)...)
+	if diags.HasErrors() {
+		return parseResult{diags: diags}
+	}
+	if err := ctx.Err(); err != nil {
+		return parseResult{err: err}
+	}
 	if v != nil {
-		diags = append(diags, v.validate(path, root)...)
+		diags = append(diags, v.validate(ctx, path, root)...)
+		if err := ctx.Err(); err != nil {
+			return parseResult{err: err}
+		}
 		if diags.HasErrors() {
 			return parseResult{diags: diags}
 		}
@@ -269,9 +293,18 @@ func nodeKindName(n *yaml.Node) string {
 	return "an unknown node"
 }
 
+// keyScope says what the keys of a mapping are, for the duplicate-key message.
+type keyScope int
+
+const (
+	scopeOther keyScope = iota
+	scopeRoot           // the spec's top-level keys
+	scopeTasks          // the keys of `tasks:`, which are task ids
+)
+
 // checkKeys reports duplicate keys anywhere in the document. yaml.v3 only
 // catches them when decoding into Go values, and we work on the node tree.
-func checkKeys(path string, n *yaml.Node, where []string) Diagnostics {
+func checkKeys(path string, n *yaml.Node, scope keyScope) Diagnostics {
 	var diags Diagnostics
 	switch n.Kind {
 	case yaml.MappingNode:
@@ -280,7 +313,7 @@ func checkKeys(path string, n *yaml.Node, where []string) Diagnostics {
 			k, val := n.Content[i], n.Content[i+1]
 			if prev, dup := seen[k.Value]; dup {
 				what := fmt.Sprintf("duplicate key %q", k.Value)
-				if len(where) == 1 && where[0] == "tasks" {
+				if scope == scopeTasks {
 					what = fmt.Sprintf("duplicate task id %q", k.Value)
 				}
 				diags = append(diags, Errorf(PosOf(path, k), "%s", what).
@@ -288,11 +321,15 @@ func checkKeys(path string, n *yaml.Node, where []string) Diagnostics {
 				continue
 			}
 			seen[k.Value] = k
-			diags = append(diags, checkKeys(path, val, append(where[:len(where):len(where)], k.Value))...)
+			child := scopeOther
+			if scope == scopeRoot && k.Value == "tasks" {
+				child = scopeTasks
+			}
+			diags = append(diags, checkKeys(path, val, child)...)
 		}
 	case yaml.SequenceNode:
 		for _, c := range n.Content {
-			diags = append(diags, checkKeys(path, c, append(where[:len(where):len(where)], "[]"))...)
+			diags = append(diags, checkKeys(path, c, scopeOther)...)
 		}
 	}
 	return diags

@@ -2,6 +2,7 @@ package specs
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -130,9 +131,9 @@ func (v *Validator) DatasourceTypes() []string { return v.sources }
 
 // validate checks the document rooted at root and maps every schema violation
 // to a diagnostic at the offending node.
-func (v *Validator) validate(file string, root *yaml.Node) Diagnostics {
-	inst, diags := toJSONValue(file, root)
-	if diags.HasErrors() {
+func (v *Validator) validate(ctx context.Context, file string, root *yaml.Node) Diagnostics {
+	inst, diags := toJSONValue(ctx, file, root)
+	if diags.HasErrors() || ctx.Err() != nil {
 		return diags
 	}
 	err := v.compiled.Validate(inst)
@@ -501,13 +502,17 @@ const maxJSONNodes = 1_000_000
 
 // toJSONValue converts a YAML node tree into the plain values the schema
 // validator works on (map[string]any, []any, string, bool, json.Number, nil).
-func toJSONValue(file string, n *yaml.Node) (any, Diagnostics) {
+// It gives up, returning nil, when ctx is done.
+func toJSONValue(ctx context.Context, file string, n *yaml.Node) (any, Diagnostics) {
 	count := 0
 	var diags Diagnostics
 	var conv func(n *yaml.Node, depth int) any
 	conv = func(n *yaml.Node, depth int) any {
 		count++
-		if count > maxJSONNodes || depth > 200 {
+		if count%cancelCheckEvery == 0 && ctx.Err() != nil {
+			return nil
+		}
+		if count > maxJSONNodes || depth > MaxDepth {
 			if len(diags) == 0 {
 				diags = append(diags, Errorf(PosOf(file, n), "document is too large or too deeply nested once aliases are expanded"))
 			}

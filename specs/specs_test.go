@@ -294,6 +294,9 @@ func FuzzParse(f *testing.F) {
 		"version: 1\nname: \"{{ x }}\"\ntasks: {}\n",
 		"\t- ]\n",
 		"",
+		"version: 1\nname: x\ntasks: {a: {type: noop, with: {sleep: " + strings.Repeat("[", 70) + strings.Repeat("]", 70) + "}}}\n",
+		"version: 1\nname: x\ntasks:\n  a:\n" + strings.Repeat("   - ", 40) + "x\n",
+		"a: &a [" + strings.Repeat("{b: ", 60) + "*a" + strings.Repeat("}", 60) + "]\n",
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
@@ -310,6 +313,9 @@ func FuzzParse(f *testing.F) {
 		}
 		if s == nil {
 			t.Fatal("nil spec without error")
+		}
+		if d := depth(s.Root); d > specs.MaxDepth {
+			t.Fatalf("spec %d levels deep was accepted", d)
 		}
 		_ = specs.Check(s, specs.CheckOptions{LookupEnv: func(string) (string, bool) { return "", false }})
 	})

@@ -27,7 +27,7 @@ func BenchmarkValidate1000(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if ds := validateFile(l, path, false); ds.HasErrors() {
+		if ds, err := validateFile(context.Background(), l, path, false); err != nil || ds.HasErrors() {
 			b.Fatal(ds)
 		}
 	}

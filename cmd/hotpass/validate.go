@@ -1,11 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
@@ -46,7 +46,7 @@ type validateResult struct {
 	Diagnostics []specs.Diagnostic `json:"diagnostics"`
 }
 
-func runValidate(_ context.Context, out io.Writer, o *validateOptions, paths []string) error {
+func runValidate(ctx context.Context, out io.Writer, o *validateOptions, paths []string) error {
 	if o.format != "text" && o.format != "json" {
 		return fmt.Errorf("%w: --format must be text or json, got %q", errUsage, o.format)
 	}
@@ -56,8 +56,11 @@ func runValidate(_ context.Context, out io.Writer, o *validateOptions, paths []s
 	}
 	results := make([]validateResult, 0, len(paths))
 	var nErr, nWarn, nInvalid int
-	for _, p := range paths {
-		diags := validateFile(l, p, o.strict)
+	for i, p := range paths {
+		diags, err := validateFile(ctx, l, p, o.strict)
+		if err != nil {
+			return &exitError{code: exitCancelled, err: fmt.Errorf("validate interrupted after %d of %d specs: %w", i, len(paths), err)}
+		}
 		r := validateResult{Path: p, Valid: !diags.HasErrors(), Diagnostics: diags}
 		if r.Diagnostics == nil {
 			r.Diagnostics = specs.Diagnostics{}
@@ -93,17 +96,24 @@ func runValidate(_ context.Context, out io.Writer, o *validateOptions, paths []s
 }
 
 // validateFile runs every check on one spec: schema and static checks, then
-// rendering (leniently: secrets need not be present) and compilation.
-func validateFile(l *engine.Loader, path string, strict bool) specs.Diagnostics {
+// rendering (leniently: secrets need not be present) and compilation. The
+// error is non-nil only when ctx ended the checks.
+func validateFile(ctx context.Context, l *engine.Loader, path string, strict bool) (specs.Diagnostics, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if isProfileFile(path) {
 		if _, err := profiles.Load(path); err != nil {
-			return specs.AsDiagnostics(err)
+			return specs.AsDiagnostics(err), nil
 		}
-		return nil
+		return nil, nil
 	}
-	spec, diags, err := l.Load(path, strict, nil)
+	spec, diags, err := l.LoadContext(ctx, path, strict, nil)
+	if cerr := ctx.Err(); cerr != nil {
+		return nil, cerr
+	}
 	if err != nil {
-		return diags
+		return diags, nil
 	}
 	_, err = l.Prepare(spec, engine.PrepareOptions{Lenient: true, Placeholders: true, ParamFlags: placeholderParams(spec)})
 	if err != nil {
@@ -111,7 +121,7 @@ func validateFile(l *engine.Loader, path string, strict bool) specs.Diagnostics 
 		diags = append(diags, specs.AsDiagnostics(err).Errors()...)
 	}
 	diags.Sort()
-	return diags
+	return diags, ctx.Err()
 }
 
 // placeholderParams gives required params without defaults a zero value of
@@ -138,19 +148,26 @@ func plural(n int, word string) string {
 
 // isProfileFile tells a profile from a pipeline spec by its top-level keys:
 // a profile has sources or fields and neither version nor tasks. A file that
-// cannot be parsed is treated as a spec, whose loader explains the problem.
+// cannot be read or parsed is treated as a spec, whose loader explains the
+// problem. The file is read as a spec is (a regular file, size-limited) and
+// decoded only to a node tree: decoding into Go maps compares every pair of
+// keys.
 func isProfileFile(path string) bool {
-	src, err := os.ReadFile(path)
-	if err != nil || len(src) > specs.MaxFileSize {
+	src, err := specs.ReadFile(path)
+	// Parsing costs as much as loading the spec: skip it for files that
+	// cannot have a profile's keys.
+	if err != nil || !bytes.Contains(src, []byte("sources")) && !bytes.Contains(src, []byte("fields")) {
 		return false
 	}
-	var top map[string]any
-	if yaml.Unmarshal(src, &top) != nil {
+	var doc yaml.Node
+	if yaml.Unmarshal(src, &doc) != nil || doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return false
 	}
-	_, version := top["version"]
-	_, tasks := top["tasks"]
-	_, sources := top["sources"]
-	_, fields := top["fields"]
-	return !version && !tasks && (sources || fields)
+	top := map[string]bool{}
+	if root := doc.Content[0]; root.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			top[root.Content[i].Value] = true
+		}
+	}
+	return !top["version"] && !top["tasks"] && (top["sources"] || top["fields"])
 }

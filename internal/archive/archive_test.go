@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hotpass/hotpass/internal/synth"
 )
@@ -455,5 +456,60 @@ func BenchmarkExtractText(b *testing.B) {
 		if _, err := Extract(context.Background(), src, filepath.Join(dir, "out"), Limits{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestOpenHashesWhatItExtracts opens an archive, puts another file at its
+// path, and extracts: the data and the digest are both the first file's.
+// A file rewritten in place while open is refused instead.
+func TestOpenHashesWhatItExtracts(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path, other := filepath.Join(dir, "a.zip"), filepath.Join(dir, "b.zip")
+	writeZip(t, path, []member{{name: "data.csv", body: []byte("a\n")}})
+	writeZip(t, other, []member{{name: "data.csv", body: []byte("b\n")}})
+	wantSum, err := FileSHA256(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if err := os.Rename(other, path); err != nil {
+		t.Fatal(err)
+	}
+	dest := filepath.Join(dir, "out")
+	if _, err := a.Extract(context.Background(), dest, Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dest, "data.csv"))
+	if err != nil || string(got) != "a\n" || a.SHA256() != wantSum {
+		t.Errorf("extracted %q (%v) with digest %s; want %q with digest %s", got, err, a.SHA256(), "a\n", wantSum)
+	}
+
+	// In place: same inode, new contents and a later modification time.
+	b, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.Write([]byte("trailing"))
+	_ = f.Close()
+	later := time.Now().Add(time.Hour)
+	_ = os.Chtimes(path, later, later)
+	if _, err := b.Extract(context.Background(), filepath.Join(dir, "out2"), Limits{}); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "written to while it was being extracted") {
+		t.Errorf("extract of an archive rewritten in place: %v, want ErrCorrupt", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out2")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("refused extraction left %s: %v", filepath.Join(dir, "out2"), err)
+	}
+	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("Open(directory) = %v, want a refusal", err)
 	}
 }

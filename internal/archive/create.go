@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/hotpass/hotpass/internal/table/atomicfile"
 )
 
 // Created describes an archive written by Create.
@@ -51,13 +53,14 @@ func Create(inputDir, dest string) (Created, error) {
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		return Created{}, fmt.Errorf("create archive %s: %w", dest, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".tmp-*")
+	// NoReplace: an archive made at the same path meanwhile is kept, and
+	// this one refused, whichever finishes first.
+	tmp, err := atomicfile.Create(dest, atomicfile.NoReplace())
 	if err != nil {
 		return Created{}, fmt.Errorf("create archive %s: %w", dest, err)
 	}
 	fail := func(err error) (Created, error) {
-		_ = tmp.Close()
-		_ = os.Remove(tmp.Name())
+		_ = tmp.Abort()
 		return Created{}, err
 	}
 	whole := sha256.New()
@@ -106,18 +109,13 @@ func Create(inputDir, dest string) (Created, error) {
 	if err == nil {
 		err = zw.Close()
 	}
-	if err == nil {
-		err = tmp.Sync()
-	}
 	if err != nil {
 		return fail(fmt.Errorf("create archive %s: %w", dest, err))
 	}
-	if err := tmp.Close(); err != nil {
-		_ = os.Remove(tmp.Name())
-		return Created{}, fmt.Errorf("create archive %s: %w", dest, err)
-	}
-	if err := os.Rename(tmp.Name(), dest); err != nil {
-		_ = os.Remove(tmp.Name())
+	if err := tmp.Commit(); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return Created{}, fmt.Errorf("%w: %s; archives are kept as they were made, remove it first to make a new one", ErrExists, dest)
+		}
 		return Created{}, fmt.Errorf("create archive %s: %w", dest, err)
 	}
 	out.SHA256 = hex.EncodeToString(whole.Sum(nil))

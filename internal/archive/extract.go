@@ -13,6 +13,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/hotpass/hotpass/internal/table/atomicfile"
 )
 
 // Errors wrapped by Extract, so callers can tell a hostile archive from a
@@ -84,7 +86,6 @@ type Extracted struct {
 // and destDir is left as it was. The SHA256SUMS member is checked, not
 // extracted.
 func Extract(ctx context.Context, src, destDir string, lim Limits) (Extracted, error) {
-	lim = lim.WithDefaults()
 	f, err := os.Open(src)
 	if err != nil {
 		return Extracted{}, fmt.Errorf("open archive: %w", err)
@@ -94,6 +95,60 @@ func Extract(ctx context.Context, src, destDir string, lim Limits) (Extracted, e
 	if err != nil {
 		return Extracted{}, fmt.Errorf("open archive %s: %w", src, err)
 	}
+	return extract(ctx, src, f, st, destDir, lim)
+}
+
+// Archive is an archive file opened once. Its digest and its extraction
+// read the same open file, so a file put in its place at the path after
+// Open changes neither: what is recorded as extracted is what was hashed.
+type Archive struct {
+	path string
+	f    *os.File
+	st   os.FileInfo
+	sum  string
+}
+
+// Open opens the archive at path and computes its SHA-256. Only a regular
+// file is opened.
+func Open(path string) (*Archive, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open archive: %w", err)
+	}
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("not a regular file (%s)", st.Mode().Type())
+	}
+	if err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("open archive %s: %w", path, err)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, st.Size())); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return &Archive{path: path, f: f, st: st, sum: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// SHA256 returns the hex SHA-256 of the archive as it was when opened.
+func (a *Archive) SHA256() string { return a.sum }
+
+// Path returns the path the archive was opened at.
+func (a *Archive) Path() string { return a.path }
+
+// Extract unpacks the archive as the package-level Extract does, from the
+// file that was hashed. A file rewritten in place while it was open (not
+// replaced) is noticed by its size and modification time and refused.
+func (a *Archive) Extract(ctx context.Context, destDir string, lim Limits) (Extracted, error) {
+	return extract(ctx, a.path, a.f, a.st, destDir, lim)
+}
+
+// Close closes the archive file.
+func (a *Archive) Close() error { return a.f.Close() }
+
+func extract(ctx context.Context, src string, f *os.File, st os.FileInfo, destDir string, lim Limits) (Extracted, error) {
+	lim = lim.WithDefaults()
 	zr, err := zip.NewReader(f, st.Size())
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return Extracted{}, fmt.Errorf("%w: %s: %v (the file is truncated or not a zip archive; recreate it with `hotpass archive`)", ErrCorrupt, src, err)
@@ -113,13 +168,17 @@ func Extract(ctx context.Context, src, destDir string, lim Limits) (Extracted, e
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return Extracted{}, fmt.Errorf("extract %s: %w", src, err)
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(destDir)+".tmp-*")
+	tmp, err := atomicfile.TempDir(destDir)
 	if err != nil {
 		return Extracted{}, fmt.Errorf("extract %s: %w", src, err)
 	}
 	if err := x.unpack(tmp, members); err != nil {
 		_ = os.RemoveAll(tmp)
 		return Extracted{}, fmt.Errorf("%s: %w", src, err)
+	}
+	if now, err := f.Stat(); err != nil || now.Size() != st.Size() || !now.ModTime().Equal(st.ModTime()) {
+		_ = os.RemoveAll(tmp)
+		return Extracted{}, fmt.Errorf("%w: %s was written to while it was being extracted; extract it again once nothing writes it", ErrCorrupt, src)
 	}
 	if err := replaceDir(tmp, destDir); err != nil {
 		_ = os.RemoveAll(tmp)
@@ -330,7 +389,15 @@ func replaceDir(tmp, dest string) error {
 	if _, err := os.Lstat(dest); errors.Is(err, os.ErrNotExist) {
 		return os.Rename(tmp, dest)
 	}
-	old := tmp + ".old"
+	// The old tree moves to a name of its own that a sweep recognises, so
+	// that a crash before it is removed leaves nothing for good.
+	old, err := atomicfile.TempDir(dest)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(old); err != nil {
+		return err
+	}
 	if err := os.Rename(dest, old); err != nil {
 		return err
 	}

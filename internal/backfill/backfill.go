@@ -39,6 +39,10 @@ type Options struct {
 	// Progress, when set, is called as runs start and end, from several
 	// goroutines.
 	Progress func(Event)
+
+	// afterHash, when set, is called between hashing a job's archive and
+	// extracting it: tests change the archive there.
+	afterHash func(Job)
 }
 
 // ErrRestoreRoot is wrapped when the restore root cannot be written, which
@@ -201,12 +205,20 @@ func (b *backfill) do(ctx context.Context, j Job, r *RunResult) {
 		}
 		return
 	}
-	sum, err := archive.FileSHA256(j.Archive)
+	// The archive is hashed and extracted from one open file: were it
+	// opened twice, a file put at its path in between would be run under
+	// the first one's hash, and a later run of the first one skipped.
+	arc, err := archive.Open(j.Archive)
 	if err != nil {
 		r.Status, r.Error = StatusFailed, err.Error()
 		return
 	}
+	defer arc.Close()
+	sum := arc.SHA256()
 	r.ArchiveSHA256 = sum
+	if b.opts.afterHash != nil {
+		b.opts.afterHash(j)
+	}
 	if prev, ok := b.state.Get(j.Key()); ok && !b.opts.Force && prev.Status == StatusSucceeded && prev.ArchiveSHA256 == sum {
 		r.Status, r.RunID = StatusSkipped, prev.RunID
 		return
@@ -217,7 +229,7 @@ func (b *backfill) do(ctx context.Context, j Job, r *RunResult) {
 		return
 	}
 	defer release()
-	b.execute(ctx, j, r)
+	b.execute(ctx, j, arc, r)
 	if r.Status == StatusCancelled {
 		return // not recorded: a re-run does it again
 	}
@@ -233,7 +245,7 @@ func (b *backfill) do(ctx context.Context, j Job, r *RunResult) {
 }
 
 // execute extracts the archive and runs the pipeline on it.
-func (b *backfill) execute(ctx context.Context, j Job, r *RunResult) {
+func (b *backfill) execute(ctx context.Context, j Job, arc *archive.Archive, r *RunResult) {
 	fail := func(err error) {
 		if ctx.Err() != nil {
 			r.Status, r.Error = StatusCancelled, "interrupted: "+err.Error()
@@ -241,7 +253,7 @@ func (b *backfill) execute(ctx context.Context, j Job, r *RunResult) {
 		}
 		r.Status, r.Error = StatusFailed, err.Error()
 	}
-	if _, err := archive.Extract(ctx, j.Archive, j.RestoreDir, b.cfg.Limits); err != nil {
+	if _, err := arc.Extract(ctx, j.RestoreDir, b.cfg.Limits); err != nil {
 		fail(fmt.Errorf("extract: %w", err))
 		return
 	}

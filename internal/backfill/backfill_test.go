@@ -578,3 +578,54 @@ func treeOutside(t *testing.T, dir string, exclude ...string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestRunHashesTheArchiveItExtracts replaces the archive between its hashing
+// and its extraction: the hash recorded must be that of the data the run
+// used, or a later run of the first archive would be skipped for the
+// second's result.
+func TestRunHashesTheArchiveItExtracts(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "")
+	path := f.addArchive(t, "2024-01-01", "1", map[string]string{"orgs.csv": orgs})
+	sumA, err := archive.FileSHA256(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(t.TempDir(), "in")
+	if err := os.MkdirAll(in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(in, "orgs.csv"), []byte(orgs+"4,Osprey\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(f.dir, "other.zip")
+	if _, err := archive.Create(in, other); err != nil {
+		t.Fatal(err)
+	}
+	sumB, err := archive.FileSHA256(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var replaced error
+	var key string
+	s := f.run(t, context.Background(), Selection{Start: "2024-01-01", End: "2024-01-01", Versions: []string{"1"}},
+		Options{afterHash: func(j Job) { key, replaced = j.Key(), os.Rename(other, path) }})
+	if replaced != nil {
+		t.Fatalf("replacing the archive: %v", replaced)
+	}
+	r := s.Runs[0]
+	if r.Status != StatusSucceeded {
+		t.Fatalf("run: %+v", r)
+	}
+	used := map[int64]string{3: sumA, 4: sumB}[r.Records]
+	if r.ArchiveSHA256 != used {
+		t.Errorf("recorded hash %s, but the run read the archive whose hash is %s (A %s, B %s)", r.ArchiveSHA256, used, sumA, sumB)
+	}
+	st, err := OpenState(f.restore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, ok := st.Get(key); !ok || e.ArchiveSHA256 != used {
+		t.Errorf("state entry %q = %+v, want hash %s", key, e, used)
+	}
+}

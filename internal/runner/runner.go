@@ -223,7 +223,7 @@ func prepare(ctx context.Context, o Options, ts time.Time) (*engine.Prepared, *e
 	if err != nil {
 		return nil, nil, err
 	}
-	spec, diags, err := o.Loader.Load(path, false, nil)
+	spec, diags, err := o.Loader.LoadContext(ctx, path, false, nil)
 	if o.Warnings != nil {
 		_ = diags.Print(o.Warnings)
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/hotpass/hotpass/internal/table"
+	"github.com/hotpass/hotpass/internal/table/atomicfile"
 	"github.com/hotpass/hotpass/internal/table/csvio"
 	"github.com/hotpass/hotpass/internal/table/jsonlio"
 	"github.com/hotpass/hotpass/internal/table/parquetio"
@@ -569,12 +571,27 @@ func Write(ctx context.Context, c Config, dir string, t *table.Table, o WriteOpt
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, path)
 	}
+	target := path
 	if !o.Overwrite {
-		if _, err := os.Stat(path); err == nil {
-			return "", fmt.Errorf("%s already exists and overwrite is false: remove it or set overwrite: true", path)
+		// Only a quick answer for the common case: the refusal that
+		// counts is the one when the file is put in place.
+		if _, err := os.Lstat(path); err == nil {
+			return "", ExistsError(path)
 		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return "", fmt.Errorf("create directory for %s: %w", path, describe(err))
+		}
+		// The format writers replace their target; they write into a
+		// private directory instead, and the file is then moved to path
+		// only if nothing is there, in one atomic step.
+		staging, err := atomicfile.TempDir(path)
+		if err != nil {
+			return "", err
+		}
+		defer os.RemoveAll(staging)
+		target = filepath.Join(staging, filepath.Base(path))
 	}
-	w, err := Create(Config{Type: c.Type, Format: format, Path: path, Delimiter: c.Delimiter, Quote: c.Quote,
+	w, err := Create(Config{Type: c.Type, Format: format, Path: target, Delimiter: c.Delimiter, Quote: c.Quote,
 		Header: c.Header, Encoding: c.Encoding, Compression: c.Compression, Sheet: c.Sheet}, "", t.Schema(), o.Sheet)
 	if err != nil {
 		return "", err
@@ -590,7 +607,21 @@ func Write(ctx context.Context, c Config, dir string, t *table.Table, o WriteOpt
 	if err := w.Close(); err != nil {
 		return "", err
 	}
+	if target != path {
+		if err := atomicfile.RenameNoReplace(target, path); err != nil {
+			if errors.Is(err, fs.ErrExist) {
+				return "", ExistsError(path)
+			}
+			return "", fmt.Errorf("write %s: %w", path, err)
+		}
+	}
 	return path, nil
+}
+
+// ExistsError is the refusal of a write to path with `overwrite: false`;
+// it wraps fs.ErrExist.
+func ExistsError(path string) error {
+	return fmt.Errorf("%s already exists and overwrite is false: remove it or set overwrite: true: %w", path, fs.ErrExist)
 }
 
 // Create opens a streaming writer for a file format (relative paths resolved

@@ -3,6 +3,7 @@ package read_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -256,5 +257,43 @@ tasks:
 	}
 	if strings.Join(rows, ",") != "1=Aero,2=Blue Sky,3=Cape" {
 		t.Errorf("rows after upsert = %v", rows)
+	}
+}
+
+// TestWriteOverwriteFalseConcurrentTasks runs tasks that write one path at
+// the same time with overwrite: false, through both ways a write takes: a
+// byte copy of the kept Parquet file and an encode to CSV. In each group
+// exactly one may succeed.
+func TestWriteOverwriteFalseConcurrentTasks(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "in.jsonl"), []byte(sample), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("version: 1\nname: race\ntasks:\n  load: {type: read, with: {path: in.jsonl}}\n")
+	const writers = 6
+	for i := range writers {
+		fmt.Fprintf(&b, "  pq%d: {type: write, with: {input: load, path: out/same.parquet, overwrite: false}}\n", i)
+		fmt.Fprintf(&b, "  csv%d: {type: write, with: {input: load, path: out/same.csv, overwrite: false}}\n", i)
+	}
+	rec, _ := runSpec(t, dir, b.String(), nil)
+	if rec == nil {
+		t.Fatal("no run record")
+	}
+	for _, group := range []string{"pq", "csv"} {
+		ok := 0
+		for i := range writers {
+			tr := rec.Task(fmt.Sprintf("%s%d", group, i))
+			switch {
+			case tr.Status == engine.StatusSucceeded:
+				ok++
+			case !strings.Contains(tr.Error, "already exists and overwrite is false"):
+				t.Errorf("%s%d: %s %q, want the overwrite refusal", group, i, tr.Status, tr.Error)
+			}
+		}
+		if ok != 1 {
+			t.Errorf("%d %s writers succeeded, want exactly 1", ok, group)
+		}
 	}
 }

@@ -181,7 +181,8 @@ func Kept(env *engine.Env, taskID string) (string, bool) {
 // CopyKept writes the kept table of an upstream task to path, atomically. A
 // Parquet write of a table that is already kept in the default encoding is a
 // byte-for-byte copy of that file: it saves encoding the table twice.
-func CopyKept(kept, path string) error {
+// opts are those of atomicfile.Create (NoReplace for overwrite: false).
+func CopyKept(kept, path string, opts ...atomicfile.Option) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -190,7 +191,7 @@ func CopyKept(kept, path string) error {
 		return err
 	}
 	defer src.Close()
-	f, err := atomicfile.Create(path)
+	f, err := atomicfile.Create(path, opts...)
 	if err != nil {
 		return err
 	}

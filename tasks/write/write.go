@@ -5,11 +5,13 @@ package write
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/internal/table/atomicfile"
 	"github.com/hotpass/hotpass/specs"
 	"github.com/hotpass/hotpass/tasks"
 	"github.com/hotpass/hotpass/tasks/datasource"
@@ -102,12 +104,14 @@ func (r *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 // would produce.
 func (r *runner) copyKept(env *engine.Env, kept string) (string, error) {
 	path := env.ResolvePath(r.cfg.Path)
+	var opts []atomicfile.Option
 	if !r.overwrite {
-		if _, err := os.Stat(path); err == nil {
-			return "", fmt.Errorf("%s already exists and overwrite is false: remove it or set overwrite: true", path)
-		}
+		opts = append(opts, atomicfile.NoReplace())
 	}
-	if err := tableio.CopyKept(kept, path); err != nil {
+	if err := tableio.CopyKept(kept, path, opts...); err != nil {
+		if !r.overwrite && errors.Is(err, fs.ErrExist) {
+			return "", datasource.ExistsError(path)
+		}
 		return "", fmt.Errorf("write %s: %w", path, err)
 	}
 	return path, nil

@@ -4,7 +4,14 @@
 // Data goes to a temporary file in the target directory (the same file
 // system, so the final rename is atomic); Commit flushes, fsyncs and renames
 // it into place, and Abort deletes it. A crash leaves at most a stray
-// ".<name>.tmp-*" file next to the target, never a truncated target.
+// temporary file next to the target, never a truncated target. Temporary
+// names carry the writer's process id, ".<name>.tmp-<pid>-<random>", so that
+// the next write into the directory can tell a stray left by a writer that
+// is gone from one still being written, and remove it (see Sweep).
+//
+// Every project writer that replaces a file atomically goes through this
+// package, so that one sweep covers all their temporary files and every
+// committed file has the same mode.
 package atomicfile
 
 import (
@@ -15,8 +22,9 @@ import (
 	"path/filepath"
 )
 
-// Mode is the permission of committed files (before the umask would have
-// applied: temp files are created 0600, so it is set explicitly).
+// Mode is the permission committed files are created with, less the
+// process's umask, as os.WriteFile would give them: 0644 under the usual
+// umask 022, 0600 under 077.
 const Mode os.FileMode = 0o644
 
 const bufferSize = 256 << 10
@@ -24,24 +32,40 @@ const bufferSize = 256 << 10
 // File is a buffered, atomically committed output file. It is not safe for
 // concurrent use.
 type File struct {
-	path string
-	tmp  *os.File
-	buf  *bufio.Writer
-	done bool
-	err  error
+	path      string
+	tmp       *os.File
+	buf       *bufio.Writer
+	noReplace bool
+	done      bool
+	err       error
 }
 
+// Option changes how a File is committed.
+type Option func(*File)
+
+// NoReplace makes Commit refuse to replace a file that exists at the final
+// path, with an error wrapping fs.ErrExist. The check and the placing of
+// the file are one atomic step (see RenameNoReplace), so of several writers
+// racing for one path exactly one succeeds.
+func NoReplace() Option { return func(f *File) { f.noReplace = true } }
+
 // Create opens a temporary file next to path. The directory must exist.
-func Create(path string) (*File, error) {
+// Stray temporary files of writers that are gone are swept from it first.
+func Create(path string, opts ...Option) (*File, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	sweepIfDue(dir)
+	tmp, err := createTemp(dir, base)
 	if err != nil {
 		return nil, fmt.Errorf("create temporary file for %s: %w", path, err)
 	}
-	return &File{path: path, tmp: tmp, buf: bufio.NewWriterSize(tmp, bufferSize)}, nil
+	f := &File{path: path, tmp: tmp, buf: bufio.NewWriterSize(tmp, bufferSize)}
+	for _, o := range opts {
+		o(f)
+	}
+	return f, nil
 }
 
 // Name returns the final path.
@@ -96,11 +120,6 @@ func (f *File) Commit() error {
 		}
 	}
 	if err == nil {
-		if err = f.tmp.Chmod(Mode); err != nil {
-			err = fmt.Errorf("chmod %s: %w", f.tmp.Name(), err)
-		}
-	}
-	if err == nil {
 		if err = f.tmp.Sync(); err != nil {
 			err = fmt.Errorf("fsync %s: %w", f.tmp.Name(), err)
 		}
@@ -109,9 +128,7 @@ func (f *File) Commit() error {
 		err = fmt.Errorf("close %s: %w", f.tmp.Name(), cerr)
 	}
 	if err == nil {
-		if err = os.Rename(f.tmp.Name(), f.path); err != nil {
-			err = fmt.Errorf("rename into place: %w", err)
-		}
+		err = place(f.tmp.Name(), f.path, f.noReplace)
 	}
 	if err != nil {
 		_ = os.Remove(f.tmp.Name())

@@ -2,8 +2,12 @@ package atomicfile
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -92,5 +96,72 @@ func TestCreateInMissingDirectoryFails(t *testing.T) {
 	_, err := Create(filepath.Join(t.TempDir(), "missing", "out.csv"))
 	if err == nil {
 		t.Fatal("Create in a missing directory succeeded")
+	}
+}
+
+// TestNoReplaceRace commits files to one path from many goroutines at once
+// with NoReplace: exactly one lands, the others are told the path exists,
+// and no temporary file is left.
+func TestNoReplaceRace(t *testing.T) {
+	t.Parallel()
+	const writers = 16
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.csv")
+	errs := make([]error, writers)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			errs[i] = WriteFile(path, []byte(fmt.Sprintf("writer %d\n", i)), NoReplace())
+		}()
+	}
+	close(start)
+	wg.Wait()
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && winner < 0:
+			winner = i
+		case err == nil:
+			t.Errorf("writers %d and %d both committed", winner, i)
+		case !errors.Is(err, fs.ErrExist) || !strings.Contains(err.Error(), path+" already exists"):
+			t.Errorf("writer %d: %v, want an error wrapping fs.ErrExist naming %s", i, err, path)
+		}
+	}
+	if got, _ := os.ReadFile(path); winner < 0 || string(got) != fmt.Sprintf("writer %d\n", winner) {
+		t.Errorf("file holds %q, winner %d", got, winner)
+	}
+	if names := listDir(t, dir); len(names) != 1 {
+		t.Errorf("directory holds %q, want only out.csv", names)
+	}
+}
+
+func TestRenameNoReplace(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
+	if err := os.WriteFile(src, []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := RenameNoReplace(src, dst); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(dst); string(got) != "new" {
+		t.Errorf("dst = %q", got)
+	}
+	if _, err := os.Stat(src); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("src still there: %v", err)
+	}
+	if err := os.WriteFile(src, []byte("newer"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := RenameNoReplace(src, dst); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("over an existing file: %v, want fs.ErrExist", err)
+	}
+	if got, _ := os.ReadFile(dst); string(got) != "new" {
+		t.Errorf("dst replaced: %q", got)
 	}
 }
