@@ -64,7 +64,9 @@ func ReadFile(path string) ([]byte, error) {
 }
 
 func tooLarge(path string, size int64) Diagnostic {
-	return Errorf(Pos{File: path}, "spec file is %s; the limit is %s", humanBytes(size), humanBytes(MaxFileSize)).
+	// Exact byte counts: rounded sizes would print a file just over the
+	// limit as the same size as the limit.
+	return Errorf(Pos{File: path}, "spec file is %d bytes; the limit is %d bytes (%s)", size, MaxFileSize, humanBytes(MaxFileSize)).
 		WithHint("is this the right file? specs are small YAML files")
 }
 

@@ -93,7 +93,7 @@ func TestReadFileRefusesWhatIsNotARegularFile(t *testing.T) {
 		{fifo, fifo + ": error: is not a regular file (a named pipe), not a spec file"},
 		{"/dev/zero", "/dev/zero: error: is not a regular file (a character device), not a spec file"},
 		{dir, dir + ": error: is a directory, not a spec file"},
-		{big, big + ": error: spec file is 2.0 MiB; the limit is 1.0 MiB"},
+		{big, big + ": error: spec file is 2097152 bytes; the limit is 1048576 bytes (1.0 MiB)"},
 		{filepath.Join(dir, "missing.yaml"), filepath.Join(dir, "missing.yaml") + ": error: cannot read spec: no such file or directory"},
 	}
 	for _, tt := range tests {

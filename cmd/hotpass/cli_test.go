@@ -147,7 +147,7 @@ func TestValidateHugeAndBinaryFiles(t *testing.T) {
 	tests := []struct {
 		path, want string
 	}{
-		{huge, "the limit is 1.0 MiB"},
+		{huge, "the limit is 1048576 bytes (1.0 MiB)"},
 		{bin, "file is binary (NUL byte at offset 18)"},
 	}
 	for _, tt := range tests {

@@ -120,9 +120,9 @@ func TestValidateHostileSpecs(t *testing.T) {
 	}{
 		{"20 KB nest", writeSpec(t, dir, "deep.yaml", deep), []string{"deep.yaml:8:", "nested deeper than the limit of 64 levels"}},
 		{"1 MiB of nests", writeSpec(t, dir, "nests.yaml", nests(1<<20)), []string{"nests.yaml:9:", "nested deeper than the limit of 64 levels"}},
-		{"4 MiB of nests", writeSpec(t, dir, "nests4.yaml", nests(4<<20)), []string{"nests4.yaml", "spec file is 4.0 MiB; the limit is 1.0 MiB"}},
+		{"4 MiB of nests", writeSpec(t, dir, "nests4.yaml", nests(4<<20)), []string{"nests4.yaml", "the limit is 1048576 bytes (1.0 MiB)"}},
 		{"80k keys in one mapping", writeSpec(t, dir, "keys.yaml", keys(80_000)), []string{"keys.yaml:8:", "over the limit of 10000 keys"}},
-		{"300k keys in one mapping", writeSpec(t, dir, "keys4.yaml", keys(300_000)), []string{"keys4.yaml", "the limit is 1.0 MiB"}},
+		{"300k keys in one mapping", writeSpec(t, dir, "keys4.yaml", keys(300_000)), []string{"keys4.yaml", "the limit is 1048576 bytes (1.0 MiB)"}},
 		{"fifo", fifo, []string{fifo, "not a regular file"}},
 		{"/dev/zero", "/dev/zero", []string{"/dev/zero", "not a regular file"}},
 	}

@@ -13,7 +13,8 @@ import (
 
 // TestTemplateBombUnderMemoryLimit runs the hotpass binary, limited to
 // 2 GiB of address space, on a spec whose command joins a 1000-item list
-// with a 1 MiB separator: about 1 GB of text if it were built. The run
+// with a 900 KiB separator (the spec stays under its 1 MiB limit): about
+// 900 MB of text if it were built. The run
 // must end with a clean, positioned error and exit status 2, not die out
 // of memory (a fatal runtime error exits 2 too, hence the message checks).
 //
@@ -42,7 +43,7 @@ func TestTemplateBombUnderMemoryLimit(t *testing.T) {
 	spec := filepath.Join(dir, "bomb.yaml")
 	src := "version: 1\nname: bomb\nparams:\n" +
 		"  l: {type: list, default: [" + strings.Join(items, ", ") + "]}\n" +
-		"  p: {type: string, default: " + strings.Repeat("x", 1<<20) + "}\n" +
+		"  p: {type: string, default: " + strings.Repeat("x", 900<<10) + "}\n" +
 		"tasks:\n  say: {type: exec, with: {command: \"echo {{ params.l|join:params.p }}\"}}\n"
 	if err := os.WriteFile(spec, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
