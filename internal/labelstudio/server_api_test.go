@@ -294,3 +294,55 @@ func TestRoleFilteredTaskListIsReported(t *testing.T) {
 		}
 	}
 }
+
+func TestRerunWaitsForAnImportLeftRunning(t *testing.T) {
+	t.Parallel()
+	f := newFakeLS(t, testToken)
+	f.background, f.statusPolls = true, 2
+	f.addProject(4)
+	// The status endpoint fails on every attempt of the first push, which
+	// gives up while the import is still running.
+	for range 4 {
+		f.queue(fault{method: "GET", pathPrefix: "/api/projects/4/imports/", status: 500, body: "busy"})
+	}
+	c, _, _ := testClient(t, f.srv.URL, nil)
+	ctx := context.Background()
+	pairs := []ReviewPair{pair("crm", "1", "sacaa", "A1", 0.8), pair("crm", "2", "sacaa", "A2", 0.8)}
+	_, err := c.PushPairs(ctx, 4, pairs, th)
+	if err == nil || !strings.Contains(err.Error(), "import 50 into project 4 is still running") {
+		t.Fatalf("first push error = %v, want the running import named", err)
+	}
+	res, err := c.PushPairs(ctx, 4, pairs, th)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Imported != 0 || res.Existing != 2 || len(f.taskData(4)) != 2 {
+		t.Errorf("re-run = %+v with %d tasks; want it to wait for the running import and send nothing", res, len(f.taskData(4)))
+	}
+	if _, overlaps := f.counts(); overlaps != 0 {
+		t.Errorf("%d imports sent while one was running", overlaps)
+	}
+}
+
+func TestAccessTokenRefreshedOnlyOncePerRequest(t *testing.T) {
+	t.Parallel()
+	pat := testPAT("once")
+	f := newFakeLS(t, testToken)
+	f.usePAT(pat, 0, true)
+	f.addProject(1)
+	c, _, _ := testClient(t, f.srv.URL, func(c *Config) { c.Token = pat })
+	// Every request is refused as if the access token had expired.
+	for range 3 {
+		f.queue(fault{method: "GET", pathPrefix: "/api/projects/", status: 401, body: `{"detail":"Given token not valid for any token type","code":"token_not_valid"}`})
+	}
+	_, err := c.Project(context.Background(), 1)
+	if !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("error = %v, want the token rejected", err)
+	}
+	if n := countRequests(f, "GET /api/projects/1/"); n != 2 {
+		t.Errorf("project requested %d times, want 2: once, and once more after a refresh", n)
+	}
+	if refreshes, _ := f.counts(); refreshes != 2 {
+		t.Errorf("%d refreshes, want 2: the first exchange and one renewal", refreshes)
+	}
+}
