@@ -268,3 +268,30 @@ func TestSemanticConventions(t *testing.T) {
 		}
 	})
 }
+
+// A User-Agent given in OTEL_EXPORTER_OTLP_HEADERS is sent before the
+// exporter's own rather than in its place, for every signal over HTTP.
+func TestUserAgentHeaderKeepsTheExporters(t *testing.T) {
+	t.Parallel()
+	recv := otlptest.NewHTTP(t)
+	tel, err := telemetry.Setup(context.Background(), telemetry.Config{Enabled: true, Stderr: &syncBuffer{}, ServiceVersion: "1.2.3",
+		Getenv: getenv(recv.Env(), map[string]string{"OTEL_EXPORTER_OTLP_HEADERS": "User-Agent=acme-etl%2F2.1"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed(telemetry.NewRunObserver(tel, "p"), sampleRun())
+	tel.Logger().Info("hello")
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	hs := recv.Headers()
+	if len(hs) < 3 {
+		t.Fatalf("%d requests, want one per signal at least", len(hs))
+	}
+	for _, h := range hs {
+		ua := h.Get("User-Agent")
+		if !strings.HasPrefix(ua, "acme-etl/2.1 ") || !strings.Contains(ua, "exporter") {
+			t.Errorf("User-Agent %q, want the given product followed by the exporter's own", ua)
+		}
+	}
+}
