@@ -346,3 +346,40 @@ func TestAccessTokenRefreshedOnlyOncePerRequest(t *testing.T) {
 		t.Errorf("%d refreshes, want 2: the first exchange and one renewal", refreshes)
 	}
 }
+
+func TestIsPersonalAccessToken(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		token string
+		want  bool
+	}{
+		{testPAT("x"), true},
+		{testToken, false},
+		{"f6d8ca85d2289294ca8b68ab4e24210d9a0a9c17", false}, // a legacy token: 40 hex digits
+		{"a.b.c", false},
+		{"eyJhbGciOiJIUzI1NiJ9..sig", false},
+		{"eyJ0eXAiOiJKV1QifQ.eyJ1c2VyX2lkIjoxfQ.sig", false}, // no "alg"
+	}
+	for _, tt := range tests {
+		if got := isPersonalAccessToken(tt.token); got != tt.want {
+			t.Errorf("isPersonalAccessToken(%q) = %v, want %v", tt.token, got, tt.want)
+		}
+	}
+}
+
+// Telling a token's kind never panics, and only a three-part token whose
+// header decodes is taken for a personal access token.
+func FuzzIsPersonalAccessToken(f *testing.F) {
+	f.Add(testPAT("seed"))
+	f.Add(testToken)
+	f.Add("..")
+	f.Add("eyJhbGciOiJub25lIn0.e30.")
+	f.Fuzz(func(t *testing.T, token string) {
+		if isPersonalAccessToken(token) {
+			parts := strings.Split(token, ".")
+			if len(parts) != 3 || parts[0] == "" || parts[1] == "" {
+				t.Fatalf("%q taken for a JWT", token)
+			}
+		}
+	})
+}

@@ -86,3 +86,42 @@ func TestEnvTimeoutsAndBatching(t *testing.T) {
 		})
 	}
 }
+
+// Whatever the enum and number variables hold, parseEnv warns at most:
+// the specification lets none of them fail a run.
+func FuzzParseEnvLenient(f *testing.F) {
+	f.Add("grpc", "otlp,console", "traceidratio", "0.5", "gzip", "10000", "512", "TRUE")
+	f.Add("http/json", "prometheus", "jaeger_remote", "1.5", "brotli", "10s", "-5", "yes")
+	f.Add("", "", "", "", "", "", "", "")
+	f.Fuzz(func(t *testing.T, protocol, exporter, sampler, arg, compression, timeout, size, disabled string) {
+		env := map[string]string{
+			"OTEL_EXPORTER_OTLP_PROTOCOL": protocol, "OTEL_TRACES_EXPORTER": exporter, "OTEL_METRICS_EXPORTER": exporter,
+			"OTEL_TRACES_SAMPLER": sampler, "OTEL_TRACES_SAMPLER_ARG": arg, "OTEL_EXPORTER_OTLP_COMPRESSION": compression,
+			"OTEL_EXPORTER_OTLP_TIMEOUT": timeout, "OTEL_METRIC_EXPORT_INTERVAL": timeout, "OTEL_BSP_MAX_QUEUE_SIZE": size,
+			"OTEL_BSP_MAX_EXPORT_BATCH_SIZE": size, "OTEL_BLRP_SCHEDULE_DELAY": timeout, "OTEL_SDK_DISABLED": disabled,
+		}
+		c, err := parseEnv(func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatalf("parseEnv failed: %v", err)
+		}
+		if c.disabled != strings.EqualFold(strings.TrimSpace(disabled), "true") {
+			t.Fatalf("OTEL_SDK_DISABLED=%q gave disabled=%v", disabled, c.disabled)
+		}
+		if c.disabled {
+			return
+		}
+		if c.sampler == nil || len(c.exporters) != 3 || c.bsp.batch > c.bsp.queue || c.bsp.batch <= 0 || c.metricInterval <= 0 {
+			t.Fatalf("incomplete configuration: %+v", c)
+		}
+		for _, ec := range c.exporters {
+			if ec.timeout <= 0 {
+				t.Fatalf("%s timeout %v", ec.signal, ec.timeout)
+			}
+			switch ec.protocol {
+			case "", ProtocolConsole, ProtocolGRPC, ProtocolHTTP:
+			default:
+				t.Fatalf("%s protocol %q", ec.signal, ec.protocol)
+			}
+		}
+	})
+}
