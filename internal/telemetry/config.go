@@ -235,7 +235,7 @@ func lookup(getenv func(string) string, sig, suffix string) (name, value string)
 }
 
 func parseExporter(cfg *envConfig, getenv func(string) string, sig string) (exporterConfig, error) {
-	ec := exporterConfig{signal: sig}
+	ec := exporterConfig{signal: sig, timeout: defaultExportTimeout}
 	var errs []error
 	selName := "OTEL_" + strings.ToUpper(sig) + "_EXPORTER"
 	switch pickExporter(cfg, selName, getenv(selName)) {
