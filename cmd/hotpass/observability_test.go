@@ -76,7 +76,6 @@ func TestRunObservability(t *testing.T) {
 // anything runs, with exit status 2.
 func TestRunObservabilityBadSettings(t *testing.T) {
 	tests := []struct{ env, value, want string }{
-		{"OTEL_EXPORTER_OTLP_PROTOCOL", "udp", "grpc"},
 		{"OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318", "http://"},
 		{"OTEL_EXPORTER_OTLP_HEADERS", "novalue", "OTEL_EXPORTER_OTLP_HEADERS"},
 	}
@@ -88,6 +87,23 @@ func TestRunObservabilityBadSettings(t *testing.T) {
 				t.Errorf("exit %d, stderr:\n%s\nwant exit 2 mentioning %q", code, stderr, tt.want)
 			}
 		})
+	}
+}
+
+// TestRunObservabilityUnknownProtocol: an unknown enum value is a
+// warning and the default applies; the run goes on and exports.
+func TestRunObservabilityUnknownProtocol(t *testing.T) {
+	r := otlptest.NewHTTP(t)
+	for k, v := range r.Env() {
+		t.Setenv(k, v)
+	}
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "udp")
+	_, stderr, code := cli(t, "run", "--no-progress", "--enable-observability", "--state-dir", t.TempDir(), "testdata/good/diamond.yaml")
+	if code != exitOK || !strings.Contains(stderr, `OTEL_EXPORTER_OTLP_PROTOCOL="udp"`) {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit 0 and a warning naming the variable", code, stderr)
+	}
+	if len(r.SpansNamed("hotpass.run")) != 1 {
+		t.Errorf("the run span did not arrive over the default protocol")
 	}
 }
 

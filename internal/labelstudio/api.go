@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
+	"time"
 )
 
 // Project is the part of a Label Studio project this package uses.
@@ -112,6 +114,9 @@ func (f *FlexString) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// userPrefix marks a reviewer known only by user id.
+const userPrefix = "user "
+
 // Reviewer identifies who completed an annotation: "completed_by" is a
 // user id in the task format and a user object in some API answers.
 type Reviewer string
@@ -135,7 +140,7 @@ func (r *Reviewer) UnmarshalJSON(b []byte) error {
 		case u.Username != "":
 			*r = Reviewer(u.Username)
 		case u.ID != "":
-			*r = Reviewer("user " + string(u.ID))
+			*r = Reviewer(userPrefix + string(u.ID))
 		}
 		return nil
 	}
@@ -144,7 +149,7 @@ func (r *Reviewer) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	if f != "" {
-		*r = Reviewer("user " + string(f))
+		*r = Reviewer(userPrefix + string(f))
 	}
 	return nil
 }
@@ -225,8 +230,88 @@ func (c *Client) importTasks(ctx context.Context, projectID int64, tasks []impor
 		return ImportResult{}, fmt.Errorf("encode tasks for import: %w", err)
 	}
 	var res ImportResult
-	if err := c.do(ctx, http.MethodPost, fmt.Sprintf("/api/projects/%d/import", projectID), nil, body, &res); err != nil {
+	if err := c.send(ctx, request{method: http.MethodPost, path: importPathOf(projectID), body: body, out: &res, unsafe: true}); err != nil {
 		return ImportResult{}, fmt.Errorf("import %d tasks into project %d: %w", len(tasks), projectID, err)
 	}
 	return res, nil
+}
+
+func importPathOf(projectID int64) string { return fmt.Sprintf("/api/projects/%d/import", projectID) }
+
+// ImportStatus is the state of a background import, as
+// GET /api/projects/{id}/imports/{import_id}/ reports it.
+type ImportStatus struct {
+	ID int64 `json:"id"`
+	// Status is created, in_progress, completed or failed.
+	Status string `json:"status"`
+	// Error says why a failed import failed.
+	Error     string `json:"error"`
+	TaskCount int64  `json:"task_count"`
+}
+
+// maxImportPoll bounds the wait between two looks at a background import.
+const maxImportPoll = 5 * time.Second
+
+// awaitImport polls a background import until it completes or fails,
+// within the operation's timeout. An import still running at the timeout
+// is remembered, so the next push on this client waits for it first.
+func (c *Client) awaitImport(ctx context.Context, projectID, importID int64) (ImportStatus, error) {
+	path := fmt.Sprintf("/api/projects/%d/imports/%d/", projectID, importID)
+	wait := min(c.cfg.MinBackoff, maxImportPoll)
+	for {
+		var st ImportStatus
+		err := c.do(ctx, http.MethodGet, path, nil, nil, &st)
+		if err == nil {
+			switch st.Status {
+			case "completed":
+				c.forgetRunning(projectID, importID)
+				return st, nil
+			case "failed":
+				c.forgetRunning(projectID, importID)
+				detail := strings.TrimSpace(st.Error)
+				if detail == "" {
+					detail = "no reason given"
+				}
+				return st, c.newError(ErrImportFailed, http.MethodGet, path, http.StatusOK, 1,
+					fmt.Sprintf("import %d into project %d failed: %s: nothing of this batch was created; fix the cause and push again", importID, projectID, shortenString(detail)))
+			}
+		}
+		if err == nil && ctx.Err() == nil {
+			err = c.sleep(ctx, wait)
+			wait = min(wait*2, maxImportPoll)
+		}
+		if err != nil {
+			c.stateMu.Lock()
+			c.running[projectID] = importID
+			c.stateMu.Unlock()
+			return st, fmt.Errorf("import %d into project %d is still running or its state is unknown: wait until it finishes (Label Studio shows it under the project's imports) before pushing again, or pairs may be imported twice: %w", importID, projectID, err)
+		}
+	}
+}
+
+// awaitRunning waits for a background import an earlier push on this
+// client left running, so its tasks are listed before anything is sent.
+func (c *Client) awaitRunning(ctx context.Context, projectID int64) error {
+	c.stateMu.Lock()
+	id, ok := c.running[projectID]
+	c.stateMu.Unlock()
+	if !ok {
+		return nil
+	}
+	c.log.Info("label studio: waiting for an earlier import to finish", "project", projectID, "import", id)
+	_, err := c.awaitImport(ctx, projectID, id)
+	var lsErr *Error
+	if errors.As(err, &lsErr) && lsErr.Kind == ErrImportFailed {
+		// Its failure was the earlier push's; its pairs are sent again now.
+		return nil
+	}
+	return err
+}
+
+func (c *Client) forgetRunning(projectID, importID int64) {
+	c.stateMu.Lock()
+	defer c.stateMu.Unlock()
+	if c.running[projectID] == importID {
+		delete(c.running, projectID)
+	}
 }

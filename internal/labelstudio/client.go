@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -37,8 +38,12 @@ const maxErrorBody = 300
 type Config struct {
 	// BaseURL is where Label Studio answers, such as http://localhost:8080.
 	BaseURL string
-	// Token is a user's API token (Account & Settings → Access Token). It
-	// is sent as "Authorization: Token <token>" and never logged.
+	// Token is a user's API token from Account & Settings: a personal
+	// access token (a JWT, Label Studio 1.17 and later), which is exchanged
+	// at POST /api/token/refresh for short-lived access tokens sent as
+	// "Authorization: Bearer <access>", or a legacy token, sent as
+	// "Authorization: Token <token>". The kind is told from the token's
+	// shape. It is never logged.
 	Token string
 	// RequestTimeout bounds each HTTP attempt, reading the body included.
 	RequestTimeout time.Duration
@@ -66,12 +71,31 @@ type Config struct {
 type Client struct {
 	base  *url.URL
 	token string
-	cfg   Config
-	http  *http.Client
-	log   *slog.Logger
+	// pat is set when token is a personal access token.
+	pat  bool
+	cfg  Config
+	http *http.Client
+	log  *slog.Logger
 	// sleep waits between retries; tests replace it to observe the waits
 	// without spending them.
 	sleep func(ctx context.Context, d time.Duration) error
+
+	// authMu serialises access token refreshes, so concurrent calls that
+	// find the same access token expired exchange the PAT once.
+	authMu sync.Mutex
+	access string
+
+	// secretsMu guards secrets: the token and every access token issued,
+	// all masked in errors and logs.
+	secretsMu sync.RWMutex
+	secrets   []string
+
+	// stateMu guards the reviewer cache and the imports still running.
+	stateMu sync.Mutex
+	users   map[string]string
+	// running maps a project to a background import that had not finished
+	// when its push gave up, so the next push waits for it first.
+	running map[int64]int64
 }
 
 // New checks cfg and returns a Client.
@@ -111,7 +135,8 @@ func New(cfg Config) (*Client, error) {
 	if cfg.ImportBatch <= 0 {
 		cfg.ImportBatch = DefaultImportBatch
 	}
-	c := &Client{base: base, token: cfg.Token, cfg: cfg, http: cfg.HTTPClient, log: cfg.Logger, sleep: sleepCtx}
+	c := &Client{base: base, token: cfg.Token, pat: isPersonalAccessToken(cfg.Token), cfg: cfg, http: cfg.HTTPClient, log: cfg.Logger,
+		sleep: sleepCtx, secrets: []string{cfg.Token}, users: map[string]string{}, running: map[int64]int64{}}
 	if c.http == nil {
 		c.http = &http.Client{}
 	}
@@ -128,8 +153,13 @@ func (c *Client) URL() string { return c.base.String() }
 var (
 	// ErrUnavailable: nothing answers at the URL (connection refused, DNS).
 	ErrUnavailable = errors.New("label studio is not reachable")
-	// ErrUnauthorized: the token was rejected (401) or lacks permission (403).
+	// ErrUnauthorized: the token was rejected (401): wrong, revoked,
+	// expired, or a legacy token where legacy tokens are disabled.
 	ErrUnauthorized = errors.New("label studio rejected the API token")
+	// ErrForbidden: the token is valid but its user lacks permission (403).
+	ErrForbidden = errors.New("label studio denied permission")
+	// ErrImportFailed: a background import finished with an error.
+	ErrImportFailed = errors.New("label studio import failed")
 	// ErrNotFound: the project (or another resource) does not exist (404).
 	ErrNotFound = errors.New("not found in label studio")
 	// ErrTimeout: no complete answer within the request or overall timeout.
@@ -167,13 +197,21 @@ func (e *Error) Error() string { return e.msg }
 // Unwrap returns the kind, so errors.Is(err, ErrUnauthorized) works.
 func (e *Error) Unwrap() error { return e.Kind }
 
-// mask removes the token from s.
+// mask removes the token and the access tokens from s.
 func (c *Client) mask(s string) string {
-	if c.token == "" {
-		return s
+	c.secretsMu.RLock()
+	defer c.secretsMu.RUnlock()
+	for _, t := range c.secrets {
+		if t != "" {
+			s = strings.ReplaceAll(s, t, "***")
+		}
 	}
-	return strings.ReplaceAll(s, c.token, "***")
+	return s
 }
+
+// legacyDisabled is how Label Studio explains a 401 for a legacy token in
+// an organization that turned legacy tokens off.
+const legacyDisabled = "legacy token authentication has been disabled"
 
 func (c *Client) newError(kind error, method, path string, status, attempts int, detail string) *Error {
 	detail = c.mask(detail)
@@ -188,7 +226,18 @@ func (c *Client) newError(kind error, method, path string, status, attempts int,
 	case ErrUnavailable:
 		e.msg = fmt.Sprintf("label studio at %s is not reachable (%s)%s: start Label Studio or check the URL", where, detail, tries)
 	case ErrUnauthorized:
-		e.msg = fmt.Sprintf("label studio at %s rejected the API token on %s (%d %s): check the token in Account & Settings (the token is not shown here)", where, call, status, http.StatusText(status))
+		switch {
+		case path == refreshPath:
+			e.msg = fmt.Sprintf("label studio at %s rejected the personal access token on %s (%d %s): it has expired or was revoked: create a new one in Account & Settings → Personal Access Token (the token is not shown here)", where, call, status, http.StatusText(status))
+		case strings.Contains(detail, legacyDisabled):
+			e.msg = fmt.Sprintf("label studio at %s rejected the API token on %s (%d %s): legacy tokens are disabled for this organization: create a personal access token in Account & Settings → Personal Access Token and use it instead, or ask an administrator to enable legacy tokens (Organization → Settings → Access Token Settings)", where, call, status, http.StatusText(status))
+		default:
+			e.msg = fmt.Sprintf("label studio at %s rejected the API token on %s (%d %s): check the token in Account & Settings (a personal access token or a legacy token; the token is not shown here)", where, call, status, http.StatusText(status))
+		}
+	case ErrForbidden:
+		e.msg = fmt.Sprintf("label studio at %s refused %s (%d %s): the token's user lacks permission for it (%s): ask an administrator for access to the project or a manager role", where, call, status, http.StatusText(status), detail)
+	case ErrImportFailed:
+		e.msg = fmt.Sprintf("label studio at %s: %s: %s", where, call, detail)
 	case ErrNotFound:
 		e.msg = fmt.Sprintf("label studio at %s: %s: 404 not found: %s", where, call, detail)
 	case ErrTimeout:
@@ -204,29 +253,72 @@ func (c *Client) newError(kind error, method, path string, status, attempts int,
 	return e
 }
 
+// request describes one API call.
+type request struct {
+	method, path string
+	query        url.Values
+	// body, when not nil, is sent as JSON; out, when not nil, receives
+	// the JSON answer.
+	body []byte
+	out  any
+	// anonymous sends no Authorization header (the token refresh).
+	anonymous bool
+	// unsafe marks a call that may have taken effect although it failed
+	// with a 5xx (an import behind a proxy): it is not repeated here, the
+	// caller checks what arrived first.
+	unsafe bool
+}
+
 // do sends one API call with retries and decodes a JSON answer into out
 // (when out is not nil). body, when not nil, is sent as JSON.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body []byte, out any) error {
+	return c.send(ctx, request{method: method, path: path, query: query, body: body, out: out})
+}
+
+// send sends r with retries. With a personal access token, a 401 is
+// answered by exchanging the token for a fresh access token once and
+// repeating the request, which does not count as a retry.
+func (c *Client) send(ctx context.Context, r request) error {
+	method, path := r.method, r.path
 	u := *c.base
 	u.Path = c.base.Path + path
-	u.RawQuery = query.Encode()
+	u.RawQuery = r.query.Encode()
 	call := path
-	if len(query) > 0 {
+	if len(r.query) > 0 {
 		call += "?" + u.RawQuery
 	}
 	var (
-		status int
-		detail string
-		kind   error
+		status    int
+		detail    string
+		kind      error
+		refreshed bool
 	)
 	for attempt := 1; ; attempt++ {
-		res := c.attempt(ctx, method, u.String(), body, out)
+		auth := ""
+		if !r.anonymous {
+			var err error
+			if auth, err = c.authorization(ctx); err != nil {
+				return err
+			}
+		}
+		res := c.attempt(ctx, method, u.String(), auth, r.body, r.out)
 		status, detail, kind = res.status, res.detail, res.kind
 		if kind == nil {
 			return nil
 		}
+		if kind == ErrUnauthorized && c.pat && !r.anonymous && !refreshed {
+			// The access token lives minutes; a long push or pull outlives it.
+			refreshed = true
+			if err := c.refreshAccess(ctx, auth); err != nil {
+				return err
+			}
+			attempt--
+			continue
+		}
 		retryable := false
 		switch {
+		case kind == ErrServer && r.unsafe:
+			// The request may have been committed before the answer was lost.
 		case kind == ErrRateLimited || kind == ErrServer:
 			retryable = true
 		case kind == ErrUnavailable:
@@ -270,7 +362,7 @@ type attemptResult struct {
 }
 
 // attempt sends one request.
-func (c *Client) attempt(ctx context.Context, method, target string, body []byte, out any) attemptResult {
+func (c *Client) attempt(ctx context.Context, method, target, auth string, body []byte, out any) attemptResult {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
 	defer cancel()
 	var rd io.Reader
@@ -281,7 +373,9 @@ func (c *Client) attempt(ctx context.Context, method, target string, body []byte
 	if err != nil {
 		return attemptResult{0, err.Error(), ErrRequest, 0}
 	}
-	req.Header.Set("Authorization", "Token "+c.token)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -304,8 +398,10 @@ func (c *Client) attempt(ctx context.Context, method, target string, body []byte
 			return attemptResult{s, fmt.Sprintf("the answer is not the documented JSON (%v): %s", err, shorten(data)), ErrRequest, 0}
 		}
 		return attemptResult{s, "", nil, 0}
-	case s == http.StatusUnauthorized || s == http.StatusForbidden:
+	case s == http.StatusUnauthorized:
 		return attemptResult{s, shorten(data), ErrUnauthorized, 0}
+	case s == http.StatusForbidden:
+		return attemptResult{s, shorten(data), ErrForbidden, 0}
 	case s == http.StatusNotFound:
 		return attemptResult{s, shorten(data), ErrNotFound, 0}
 	case s == http.StatusTooManyRequests:
@@ -373,8 +469,11 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // shorten quotes the start of an error body on one line.
-func shorten(b []byte) string {
-	s := strings.Join(strings.Fields(string(b)), " ")
+func shorten(b []byte) string { return shortenString(string(b)) }
+
+// shortenString puts s on one line and cuts it to maxErrorBody runes.
+func shortenString(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
 	if s == "" {
 		return "(empty answer)"
 	}

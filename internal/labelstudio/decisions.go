@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,13 +71,15 @@ func (d *Decision) check() error {
 func (c *Client) PullDecisions(ctx context.Context, projectID int64) ([]Decision, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
-	if _, err := c.project(ctx, projectID); err != nil {
+	p, err := c.project(ctx, projectID)
+	if err != nil {
 		return nil, err
 	}
 	tasks, err := c.listTasks(ctx, projectID, true)
 	if err != nil {
 		return nil, err
 	}
+	c.warnFiltered(p, len(tasks))
 	var out []Decision
 	for _, t := range tasks {
 		var d TaskData
@@ -101,12 +105,47 @@ func (c *Client) PullDecisions(ctx context.Context, projectID int64) ([]Decision
 				AnnotationID: string(a.ID), PairID: d.PairID,
 				Left:     RecordRef{Source: d.LeftSource, ID: d.LeftID},
 				Right:    RecordRef{Source: d.RightSource, ID: d.RightID},
-				Decision: v, Reviewer: string(a.CompletedBy), Timestamp: when.UTC(),
+				Decision: v, Reviewer: c.reviewer(ctx, a.CompletedBy), Timestamp: when.UTC(),
 				ProjectID: projectID, TaskID: t.ID,
 			})
 		}
 	}
 	return out, nil
+}
+
+// reviewer names who made an annotation: the task format gives a user id,
+// which is looked up (GET /api/users/{id}/) for the user's e-mail. A user
+// the token may not see keeps the id. Lookups are remembered per client.
+func (c *Client) reviewer(ctx context.Context, r Reviewer) string {
+	id, ok := strings.CutPrefix(string(r), userPrefix)
+	if !ok {
+		return string(r)
+	}
+	if _, err := strconv.ParseUint(id, 10, 63); err != nil {
+		return string(r)
+	}
+	c.stateMu.Lock()
+	name, ok := c.users[id]
+	c.stateMu.Unlock()
+	if ok {
+		return name
+	}
+	var u struct {
+		Email    string `json:"email"`
+		Username string `json:"username"`
+	}
+	name = string(r)
+	if err := c.do(ctx, http.MethodGet, "/api/users/"+id+"/", nil, nil, &u); err != nil {
+		c.log.Debug("label studio: reviewer kept as a user id", "user", id, "reason", err.Error())
+	} else if u.Email != "" {
+		name = u.Email
+	} else if u.Username != "" {
+		name = u.Username
+	}
+	c.stateMu.Lock()
+	c.users[id] = name
+	c.stateMu.Unlock()
+	return name
 }
 
 // verdictOf finds the decision choice in an annotation result.

@@ -7,8 +7,14 @@
 // against an in-test HTTP server (net/http/httptest) that implements the
 // same endpoints with the documented request and response shapes:
 //
-//   - authentication: header "Authorization: Token <token>"
-//     (https://labelstud.io/guide/api)
+//   - authentication (https://labelstud.io/guide/access_tokens): a
+//     personal access token (Label Studio 1.17 and later; a JWT refresh
+//     token) is exchanged at POST /api/token/refresh, {"refresh": PAT} →
+//     {"access": token}, and the access token, which lives about five
+//     minutes, is sent as "Authorization: Bearer <access>"; a 401 gets one
+//     fresh access token and one repeat. A legacy token is sent as
+//     "Authorization: Token <token>"; an organization with legacy tokens
+//     disabled answers 401 "legacy token authentication has been disabled"
 //   - GET /api/projects/{id}/ — the project, 404 when it does not exist
 //     (https://api.labelstud.io/api-reference/api-reference/projects/get)
 //   - GET /api/tasks/?project={id}&page={n}&page_size={k}[&fields=all] —
@@ -20,6 +26,12 @@
 //     Community edition answers {"task_count": n, ...}, other editions
 //     {"import": id} and import asynchronously
 //     (https://api.labelstud.io/api-reference/api-reference/projects/import-tasks)
+//   - GET /api/projects/{id}/imports/{import_id}/ — {"status": "created" |
+//     "in_progress" | "completed" | "failed", "error", "task_count", ...};
+//     a background import's errors are only visible here
+//     (https://api.labelstud.io/api-reference/api-reference/projects/imports/get)
+//   - GET /api/users/{id}/ — a user's "email" and "username", to name the
+//     reviewer of an annotation that gives only a user id
 //   - annotations in the Label Studio JSON task format: {"id", "result":
 //     [{"from_name", "to_name", "type": "choices", "value": {"choices":
 //     [...]}}], "was_cancelled", "completed_by", "created_at",
@@ -33,10 +45,19 @@
 //
 // A pushed pair is a task whose data carries both records, the match
 // weight and probability, the thresholds and a stable pair id (PairID), so
-// pushing the same pairs again creates no duplicates. Pulled decisions are
+// pushing the same pairs again creates no duplicates. A background import
+// is followed to its end before the next batch goes out, and an import
+// answered with a 5xx (a proxy's 504 may come after the commit) is sent
+// again only for the pairs a fresh task list does not show. Pulled decisions are
 // appended to a JSON Lines file (linkage_reviewer_decisions.jsonl by
 // convention), one line per annotation, never rewritten.
 //
-// The API token is sent only in the Authorization header; it never appears
-// in logs or error messages (any occurrence is masked).
+// A task list shorter than the project's task count means the token's
+// user sees only its assigned tasks (an annotator or reviewer); that is
+// warned about, since pushes could then repeat pairs and pulls miss
+// decisions.
+//
+// The API token and the access tokens are sent only in the Authorization
+// header (and the PAT in the refresh body); they never appear in logs or
+// error messages (any occurrence is masked).
 package labelstudio

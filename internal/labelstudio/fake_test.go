@@ -16,14 +16,49 @@ import (
 
 // fakeLS is an in-test Label Studio that implements the documented
 // endpoints the client uses (see the package doc for the references):
-// token authentication, GET /api/projects/{id}/, GET /api/tasks/ with
-// page/page_size/project/fields, and POST /api/projects/{id}/import with
-// a JSON array of {"data": ...} tasks checked against the label config's
-// variables. Faults can be queued to exercise the error paths.
+// legacy token authentication, personal access tokens exchanged at
+// POST /api/token/refresh for short-lived Bearer access tokens,
+// GET /api/projects/{id}/, GET /api/tasks/ with page/page_size/project/
+// fields, GET /api/users/{id}/, POST /api/projects/{id}/import with a JSON
+// array of {"data": ...} tasks checked against the label config's
+// variables, answered synchronously or, in background mode, with an import
+// id whose status GET /api/projects/{id}/imports/{import_id}/ reports.
+// Faults can be queued to exercise the error paths.
 type fakeLS struct {
 	t     *testing.T
 	token string
 	srv   *httptest.Server
+
+	// pat is the personal access token the refresh endpoint accepts, ""
+	// when personal access tokens are off.
+	pat string
+	// accessUses is how many requests an access token authenticates
+	// before it expires (0: it never does); counting requests instead of
+	// seconds keeps the tests free of clocks.
+	accessUses int
+	// legacyDisabled rejects the legacy token the way an organization
+	// with legacy tokens turned off does.
+	legacyDisabled bool
+	access         map[string]int // access token -> uses left
+	refreshes      int
+
+	// background makes imports asynchronous: an import commits its tasks
+	// after statusPolls status requests (a failing one commits none).
+	background  bool
+	statusPolls int
+	bgImports   map[int64]*fakeImport
+	nextImport  int64
+	// failImport, when set, fails the next import with this error.
+	failImport string
+	// overlaps counts imports that arrived while an earlier one was
+	// still running.
+	overlaps int
+
+	// visibleTasks, when positive, limits what the task list shows, as
+	// Label Studio does for an annotator who sees only assigned tasks;
+	// the project's task_number still counts every task.
+	visibleTasks int
+	users        map[int64]map[string]any
 
 	mu       sync.Mutex
 	projects map[int64]*fakeProject
@@ -32,6 +67,15 @@ type fakeLS struct {
 	faults   []fault
 	requests []string // "METHOD path?query", in order
 	imports  int      // import requests that reached the handler
+}
+
+// fakeImport is a background import in progress or finished.
+type fakeImport struct {
+	id, project int64
+	tasks       []map[string]any
+	polls       int
+	status      string
+	errText     string
 }
 
 type fakeProject struct {
@@ -48,11 +92,15 @@ type fault struct {
 	body               string
 	// hang blocks until the client gives up on the request.
 	hang bool
+	// afterCommit lets the request take effect and then answers with the
+	// fault, like a proxy whose upstream timed out after committing.
+	afterCommit bool
 }
 
 func newFakeLS(t *testing.T, token string) *fakeLS {
 	t.Helper()
-	f := &fakeLS{t: t, token: token, projects: map[int64]*fakeProject{}, nextTask: 1, nextAnn: 1000}
+	f := &fakeLS{t: t, token: token, projects: map[int64]*fakeProject{}, nextTask: 1, nextAnn: 1000,
+		access: map[string]int{}, bgImports: map[int64]*fakeImport{}, nextImport: 50, users: map[int64]map[string]any{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -136,8 +184,141 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 var (
 	projectPath = regexp.MustCompile(`^/api/projects/(\d+)/$`)
 	importPath  = regexp.MustCompile(`^/api/projects/(\d+)/import$`)
+	statusPath  = regexp.MustCompile(`^/api/projects/(\d+)/imports/(\d+)/?$`)
+	userPath    = regexp.MustCompile(`^/api/users/(\d+)/$`)
 	configVar   = regexp.MustCompile(`value="\$(\w+)"`)
 )
+
+// usePAT turns on personal access tokens: pat is accepted at the refresh
+// endpoint and each access token it hands out serves uses requests.
+func (f *fakeLS) usePAT(pat string, uses int, legacyDisabled bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pat, f.accessUses, f.legacyDisabled = pat, uses, legacyDisabled
+}
+
+// authorize checks the Authorization header as Label Studio does (legacy
+// Token and JWT Bearer); f.mu is held.
+func (f *fakeLS) authorize(w http.ResponseWriter, r *http.Request) bool {
+	h := r.Header.Get("Authorization")
+	switch {
+	case strings.HasPrefix(h, "Token "):
+		if strings.TrimPrefix(h, "Token ") != f.token {
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"detail": "Invalid token."})
+			return false
+		}
+		if f.legacyDisabled {
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"detail": "Authentication token no longer valid: legacy token authentication has been disabled for this organization"})
+			return false
+		}
+		return true
+	case strings.HasPrefix(h, "Bearer "):
+		tok := strings.TrimPrefix(h, "Bearer ")
+		left, ok := f.access[tok]
+		if !ok || left == 0 {
+			writeJSON(w, http.StatusUnauthorized, map[string]any{"detail": "Given token not valid for any token type", "code": "token_not_valid",
+				"messages": []any{map[string]string{"token_class": "AccessToken", "token_type": "access", "message": "Token is invalid or expired"}}})
+			return false
+		}
+		if left > 0 {
+			f.access[tok] = left - 1
+		}
+		return true
+	}
+	writeJSON(w, http.StatusUnauthorized, map[string]string{"detail": "Authentication credentials were not provided."})
+	return false
+}
+
+// refresh exchanges the personal access token for an access token; f.mu
+// is held.
+func (f *fakeLS) refresh(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Refresh string `json:"refresh"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Refresh == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"refresh": []string{"This field is required."}})
+		return
+	}
+	if f.pat == "" || in.Refresh != f.pat {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"detail": "Token is invalid or expired", "code": "token_not_valid"})
+		return
+	}
+	f.refreshes++
+	tok := fmt.Sprintf("access-%d-9b1f07c2", f.refreshes)
+	uses := f.accessUses
+	if uses == 0 {
+		uses = -1
+	}
+	f.access[tok] = uses
+	writeJSON(w, http.StatusOK, map[string]string{"access": tok})
+}
+
+// importStatus answers the status of a background import, advancing it
+// by one poll; f.mu is held.
+func (f *fakeLS) importStatus(w http.ResponseWriter, r *http.Request) {
+	m := statusPath.FindStringSubmatch(r.URL.Path)
+	pid, _ := strconv.ParseInt(m[1], 10, 64)
+	iid, _ := strconv.ParseInt(m[2], 10, 64)
+	im, ok := f.bgImports[iid]
+	if !ok || im.project != pid {
+		writeJSON(w, http.StatusNotFound, map[string]string{"detail": "Not found."})
+		return
+	}
+	if im.status == "created" || im.status == "in_progress" {
+		im.polls++
+		im.status = "in_progress"
+		if im.polls >= f.statusPolls {
+			if im.errText != "" {
+				im.status = "failed"
+			} else {
+				f.commit(im.project, im.tasks)
+				im.status = "completed"
+			}
+		}
+	}
+	out := map[string]any{"id": im.id, "project": im.project, "status": im.status, "error": nil, "task_count": 0,
+		"annotation_count": 0, "prediction_count": 0, "commit_to_project": true, "return_task_ids": false}
+	if im.status == "completed" {
+		out["task_count"] = len(im.tasks)
+	}
+	if im.status == "failed" {
+		out["error"] = im.errText
+		out["traceback"] = "Traceback (most recent call last): ..."
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// running reports whether a background import has not finished; f.mu is
+// held.
+func (f *fakeLS) running() bool {
+	for _, im := range f.bgImports {
+		if im.status == "created" || im.status == "in_progress" {
+			return true
+		}
+	}
+	return false
+}
+
+// commit adds imported tasks to a project; f.mu is held.
+func (f *fakeLS) commit(project int64, tasks []map[string]any) {
+	p := f.projects[project]
+	for _, task := range tasks {
+		p.tasks = append(p.tasks, map[string]any{"id": f.nextTask, "project": project, "data": task["data"], "annotations": []any{}})
+		f.nextTask++
+	}
+}
+
+func (f *fakeLS) addUser(id int64, email string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.users[id] = map[string]any{"id": id, "email": email, "username": "u" + strconv.FormatInt(id, 10), "first_name": "", "last_name": ""}
+}
+
+func (f *fakeLS) counts() (refreshes, overlaps int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.refreshes, f.overlaps
+}
 
 func (f *fakeLS) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
@@ -151,6 +332,16 @@ func (f *fakeLS) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	f.mu.Unlock()
+	if ft != nil && ft.afterCommit {
+		// The request takes effect; its answer is lost on the way back.
+		f.handle(httptest.NewRecorder(), r)
+		for k, v := range ft.header {
+			w.Header().Set(k, v)
+		}
+		w.WriteHeader(ft.status)
+		_, _ = w.Write([]byte(ft.body))
+		return
+	}
 	if ft != nil {
 		if ft.hang {
 			// The server notices the client hanging up only once the body
@@ -170,13 +361,31 @@ func (f *fakeLS) serve(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(ft.body))
 		return
 	}
-	if r.Header.Get("Authorization") != "Token "+f.token {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"detail": "Invalid token."})
-		return
-	}
+	f.handle(w, r)
+}
+
+// handle answers a request that no fault intercepted.
+func (f *fakeLS) handle(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if r.Method == http.MethodPost && strings.TrimSuffix(r.URL.Path, "/") == "/api/token/refresh" {
+		f.refresh(w, r)
+		return
+	}
+	if !f.authorize(w, r) {
+		return
+	}
 	switch {
+	case r.Method == http.MethodGet && statusPath.MatchString(r.URL.Path):
+		f.importStatus(w, r)
+	case r.Method == http.MethodGet && userPath.MatchString(r.URL.Path):
+		id, _ := strconv.ParseInt(userPath.FindStringSubmatch(r.URL.Path)[1], 10, 64)
+		u, ok := f.users[id]
+		if !ok {
+			writeJSON(w, http.StatusNotFound, map[string]string{"detail": "Not found."})
+			return
+		}
+		writeJSON(w, http.StatusOK, u)
 	case r.Method == http.MethodGet && projectPath.MatchString(r.URL.Path):
 		id, _ := strconv.ParseInt(projectPath.FindStringSubmatch(r.URL.Path)[1], 10, 64)
 		p, ok := f.projects[id]
@@ -210,15 +419,19 @@ func (f *fakeLS) listTasks(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("page_size"); v != "" {
 		size, _ = strconv.Atoi(v)
 	}
+	all := p.tasks
+	if f.visibleTasks > 0 && len(all) > f.visibleTasks {
+		all = all[:f.visibleTasks]
+	}
 	start := (page - 1) * size
-	if page < 1 || size < 1 || (start >= len(p.tasks) && page > 1) {
+	if page < 1 || size < 1 || (start >= len(all) && page > 1) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"detail": "Invalid page."})
 		return
 	}
-	end := min(start+size, len(p.tasks))
+	end := min(start+size, len(all))
 	var tasks []map[string]any
 	nAnn := 0
-	for _, task := range p.tasks[start:end] {
+	for _, task := range all[start:end] {
 		out := map[string]any{"id": task["id"], "project": pid, "data": task["data"], "total_annotations": len(task["annotations"].([]any))}
 		if q.Get("fields") == "all" {
 			out["annotations"] = task["annotations"]
@@ -226,10 +439,10 @@ func (f *fakeLS) listTasks(w http.ResponseWriter, r *http.Request) {
 		}
 		tasks = append(tasks, out)
 	}
-	for _, task := range p.tasks {
+	for _, task := range all {
 		nAnn += len(task["annotations"].([]any))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"tasks": tasks, "total": len(p.tasks), "total_annotations": nAnn, "total_predictions": 0})
+	writeJSON(w, http.StatusOK, map[string]any{"tasks": tasks, "total": len(all), "total_annotations": nAnn, "total_predictions": 0})
 }
 
 func (f *fakeLS) importTasks(w http.ResponseWriter, r *http.Request) {
@@ -248,24 +461,44 @@ func (f *fakeLS) importTasks(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"detail": err.Error()})
 		return
 	}
+	if f.running() {
+		f.overlaps++
+	}
 	// Imported data must include every variable the label config uses.
+	// In background mode the import is accepted and fails later, visible
+	// only in its status.
+	var invalid string
 	for i, task := range tasks {
 		data, ok := task["data"].(map[string]any)
 		if !ok {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"detail": fmt.Sprintf("task %d has no data", i)})
-			return
+			invalid = fmt.Sprintf("task %d has no data", i)
+			break
 		}
 		for _, m := range configVar.FindAllStringSubmatch(p.labelConfig, -1) {
 			if _, ok := data[m[1]]; !ok {
-				writeJSON(w, http.StatusBadRequest, map[string]string{"detail": fmt.Sprintf("task %d: data has no %q field used by the label config", i, m[1])})
-				return
+				invalid = fmt.Sprintf("task %d: data has no %q field used by the label config", i, m[1])
+				break
 			}
 		}
+		if invalid != "" {
+			break
+		}
 	}
-	for _, task := range tasks {
-		p.tasks = append(p.tasks, map[string]any{"id": f.nextTask, "project": id, "data": task["data"], "annotations": []any{}})
-		f.nextTask++
+	if invalid == "" && f.failImport != "" {
+		invalid, f.failImport = f.failImport, ""
 	}
+	if f.background {
+		im := &fakeImport{id: f.nextImport, project: id, tasks: tasks, status: "created", errText: invalid}
+		f.nextImport++
+		f.bgImports[im.id] = im
+		writeJSON(w, http.StatusCreated, map[string]any{"import": im.id})
+		return
+	}
+	if invalid != "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"detail": invalid})
+		return
+	}
+	f.commit(id, tasks)
 	writeJSON(w, http.StatusCreated, map[string]any{
 		"task_count": len(tasks), "annotation_count": 0, "prediction_count": 0, "duration": 0.01,
 		"file_upload_ids": []any{}, "could_be_tasks_list": false, "found_formats": []any{}, "data_columns": []any{},

@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 )
 
@@ -122,8 +124,8 @@ type PushResult struct {
 	// Imported tasks are new; Existing pairs were already in the project
 	// (or repeated in the input) and were skipped.
 	Imported, Existing int
-	// ServerCount is the number of tasks Label Studio reported importing,
-	// -1 when it imports asynchronously and does not say.
+	// ServerCount is the number of tasks Label Studio reported importing
+	// (for a background import, once it finished), -1 when it did not say.
 	ServerCount int64
 }
 
@@ -131,28 +133,27 @@ type PushResult struct {
 // project. It first checks the project, then lists the project's tasks
 // and skips pair ids already present, then imports the rest in batches.
 //
-// An import that times out is not retried (it may have been applied); the
-// next push skips whatever it did create.
+// A background import (an edition that answers {"import": id}) is
+// followed to its end before the next batch is sent, and its errors are
+// returned. An import that times out is not retried (it may have been
+// applied); the next push skips whatever it did create. An import that
+// fails with a 5xx may also have been committed (a proxy's 504 can
+// arrive after Label Studio finished), so before sending it again the
+// project's tasks are listed and only the pairs still missing are sent.
 func (c *Client) PushPairs(ctx context.Context, projectID int64, pairs []ReviewPair, th Thresholds) (PushResult, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	var res PushResult
-	if _, err := c.project(ctx, projectID); err != nil {
-		return res, err
-	}
-	existing, err := c.listTasks(ctx, projectID, false)
+	p, err := c.project(ctx, projectID)
 	if err != nil {
 		return res, err
 	}
-	seen := make(map[string]bool, len(existing)+len(pairs))
-	for _, t := range existing {
-		var d struct {
-			PairID string `json:"pair_id"`
-		}
-		// Tasks that are not review pairs (no pair_id) are left alone.
-		if json.Unmarshal(t.Data, &d) == nil && d.PairID != "" {
-			seen[d.PairID] = true
-		}
+	if err := c.awaitRunning(ctx, projectID); err != nil {
+		return res, err
+	}
+	seen, err := c.pairIDs(ctx, p)
+	if err != nil {
+		return res, err
 	}
 	var todo []importTask
 	for _, p := range pairs {
@@ -166,21 +167,100 @@ func (c *Client) PushPairs(ctx context.Context, projectID int64, pairs []ReviewP
 	}
 	for start := 0; start < len(todo); start += c.cfg.ImportBatch {
 		batch := todo[start:min(start+c.cfg.ImportBatch, len(todo))]
-		ir, err := c.importTasks(ctx, projectID, batch)
-		if err != nil {
+		if err := c.importBatch(ctx, p, batch, &res); err != nil {
 			return res, err
-		}
-		res.Imported += len(batch)
-		switch {
-		case ir.ImportID != 0 && ir.TaskCount == 0:
-			res.ServerCount = -1
-		case res.ServerCount >= 0:
-			res.ServerCount += ir.TaskCount
-			if ir.TaskCount != int64(len(batch)) {
-				c.log.Warn("label studio: import count differs", "project", projectID, "sent", len(batch), "imported", ir.TaskCount)
-			}
 		}
 	}
 	c.log.Info("label studio: pushed review pairs", "project", projectID, "imported", res.Imported, "already_present", res.Existing)
 	return res, nil
+}
+
+// pairIDs lists the project's tasks and returns the pair ids among them.
+// Tasks that are not review pairs (no pair_id) are left alone.
+func (c *Client) pairIDs(ctx context.Context, p *Project) (map[string]bool, error) {
+	existing, err := c.listTasks(ctx, p.ID, false)
+	if err != nil {
+		return nil, err
+	}
+	c.warnFiltered(p, len(existing))
+	seen := make(map[string]bool, len(existing))
+	for _, t := range existing {
+		var d struct {
+			PairID string `json:"pair_id"`
+		}
+		if json.Unmarshal(t.Data, &d) == nil && d.PairID != "" {
+			seen[d.PairID] = true
+		}
+	}
+	return seen, nil
+}
+
+// warnFiltered warns when the task list holds fewer tasks than the
+// project counts: Label Studio shows annotators and reviewers only the
+// tasks assigned to them, so a push would not see pairs already pushed and
+// a pull would miss decisions.
+func (c *Client) warnFiltered(p *Project, listed int) {
+	if p.TaskNumber <= int64(listed) {
+		return
+	}
+	c.log.Warn(fmt.Sprintf("label studio: the task list of project %d shows %d of %d tasks: the token's user sees only the tasks assigned to it (an annotator or reviewer role); use the token of a manager or administrator, or pairs already pushed may be pushed again and decisions missed",
+		p.ID, listed, p.TaskNumber), "project", p.ID, "listed", listed, "tasks", p.TaskNumber)
+}
+
+// importBatch imports one batch, follows a background import to its end,
+// and after a 5xx sends again only the pairs that did not arrive.
+func (c *Client) importBatch(ctx context.Context, p *Project, batch []importTask, res *PushResult) error {
+	for try := 1; ; try++ {
+		ir, err := c.importTasks(ctx, p.ID, batch)
+		var lsErr *Error
+		if errors.As(err, &lsErr) && lsErr.Kind == ErrServer && try <= c.cfg.MaxRetries {
+			wait := c.backoff(try)
+			c.log.Warn("label studio: import failed and may have been committed; checking which tasks arrived before sending the rest again",
+				"project", p.ID, "status", lsErr.Status, "tasks", len(batch), "wait", wait)
+			if err := c.sleep(ctx, wait); err != nil {
+				return c.newError(ErrTimeout, http.MethodPost, importPathOf(p.ID), lsErr.Status, try, "overall timeout reached while waiting to check the import")
+			}
+			seen, err := c.pairIDs(ctx, p)
+			if err != nil {
+				return fmt.Errorf("check which tasks of a failed import arrived: %w", err)
+			}
+			rest := batch[:0:0]
+			for _, t := range batch {
+				if !seen[t.Data.PairID] {
+					rest = append(rest, t)
+				}
+			}
+			if arrived := len(batch) - len(rest); arrived > 0 {
+				res.Imported += arrived
+				if res.ServerCount >= 0 {
+					res.ServerCount += int64(arrived)
+				}
+				c.log.Info("label studio: tasks of the failed import had arrived", "project", p.ID, "arrived", arrived, "missing", len(rest))
+			}
+			if len(rest) == 0 {
+				return nil
+			}
+			batch = rest
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		count := ir.TaskCount
+		if ir.ImportID != 0 && ir.TaskCount == 0 {
+			st, err := c.awaitImport(ctx, p.ID, ir.ImportID)
+			if err != nil {
+				return err
+			}
+			count = st.TaskCount
+		}
+		res.Imported += len(batch)
+		if res.ServerCount >= 0 {
+			res.ServerCount += count
+			if count != int64(len(batch)) {
+				c.log.Warn("label studio: import count differs", "project", p.ID, "sent", len(batch), "imported", count)
+			}
+		}
+		return nil
+	}
 }

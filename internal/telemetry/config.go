@@ -7,16 +7,19 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // Exporter protocols accepted in OTEL_EXPORTER_OTLP_PROTOCOL and its
-// per-signal variants. "console" is Hotpass's own: readable output on
-// stderr and no network at all.
+// per-signal variants. "console" (readable output on stderr and no network
+// at all) is selected the standard way with OTEL_<SIGNAL>_EXPORTER=console;
+// as a protocol value it is deprecated but still accepted.
 const (
 	ProtocolGRPC    = "grpc"
 	ProtocolHTTP    = "http/protobuf"
@@ -39,6 +42,32 @@ const (
 	defaultGRPCEndpoint = "http://localhost:4317"
 )
 
+// Defaults of the timing and batching variables. The timeouts, intervals
+// and the log batching are the OpenTelemetry specification's; the span
+// queue and batch are larger than its 2048 and 512, so that a burst of
+// short tasks is not dropped while a batch is in flight.
+const (
+	defaultExportTimeout  = 10 * time.Second // OTEL_EXPORTER_OTLP_TIMEOUT
+	defaultMetricInterval = time.Minute      // OTEL_METRIC_EXPORT_INTERVAL
+	defaultMetricTimeout  = 30 * time.Second // OTEL_METRIC_EXPORT_TIMEOUT
+)
+
+var (
+	defaultBSP  = batchConfig{delay: 5 * time.Second, timeout: 30 * time.Second, queue: 16384, batch: 2048}
+	defaultBLRP = batchConfig{delay: time.Second, timeout: 30 * time.Second, queue: 2048, batch: 512}
+)
+
+// batchConfig is a batch processor's settings (OTEL_BSP_* for spans,
+// OTEL_BLRP_* for logs).
+type batchConfig struct {
+	delay, timeout time.Duration
+	queue, batch   int
+}
+
+// consoleProtocolNotice is printed once when console is chosen through
+// the protocol variables.
+const consoleProtocolNotice = "OTEL_EXPORTER_OTLP_PROTOCOL=console is deprecated and will be removed: use OTEL_TRACES_EXPORTER=console, OTEL_METRICS_EXPORTER=console and OTEL_LOGS_EXPORTER=console instead"
+
 // exporterConfig is how one signal is exported.
 type exporterConfig struct {
 	signal   string
@@ -51,6 +80,9 @@ type exporterConfig struct {
 	// certificate variables; tls is nil when no certificate is set.
 	gzip bool
 	tls  *tls.Config
+	// timeout bounds one export, retries included
+	// (OTEL_EXPORTER_OTLP_TIMEOUT and its per-signal variants).
+	timeout time.Duration
 }
 
 // envConfig is everything Setup reads from the environment.
@@ -60,20 +92,41 @@ type envConfig struct {
 	resourceAttrs []attribute.KeyValue
 	sampler       sdktrace.Sampler
 	exporters     []exporterConfig
+	bsp, blrp     batchConfig
+	// metricInterval and metricTimeout drive the periodic metric reader.
+	metricInterval, metricTimeout time.Duration
+	// warnings are settings that were ignored in favour of the default,
+	// each naming its variable, in order and without repeats.
+	warnings []string
 }
 
-// parseEnv reads and validates the OTEL_* variables Hotpass honours. It
-// reports every mistake at once, each naming its variable, because the SDK
-// would ignore most of them silently and export nowhere.
+// warn records a warning once.
+func (c *envConfig) warn(format string, args ...any) {
+	w := fmt.Sprintf(format, args...)
+	if !slices.Contains(c.warnings, w) {
+		c.warnings = append(c.warnings, w)
+	}
+}
+
+// parseEnv reads the OTEL_* variables Hotpass honours. As the
+// OpenTelemetry specification asks, enum values are case-insensitive and
+// an unknown or unsupported value, or a malformed number, is a warning
+// after which the default applies. Mistakes that leave nowhere sensible to
+// export to (a malformed endpoint, headers, certificates or resource
+// attributes), which the SDK would ignore silently, are errors, all
+// reported at once, each naming its variable. OTEL_SDK_DISABLED=true wins
+// over everything, broken settings included.
 func parseEnv(getenv func(string) string) (*envConfig, error) {
 	var errs []error
 	cfg := &envConfig{}
 	if v := strings.TrimSpace(getenv("OTEL_SDK_DISABLED")); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("OTEL_SDK_DISABLED=%q: want true or false", v))
+		if strings.EqualFold(v, "true") {
+			cfg.disabled = true
+			return cfg, nil
 		}
-		cfg.disabled = b
+		if !strings.EqualFold(v, "false") {
+			cfg.warn(`OTEL_SDK_DISABLED=%q: only "true" turns telemetry off; it stays on`, v)
+		}
 	}
 	cfg.serviceName = strings.TrimSpace(getenv("OTEL_SERVICE_NAME"))
 	attrs, err := parseResourceAttributes(getenv("OTEL_RESOURCE_ATTRIBUTES"))
@@ -81,22 +134,93 @@ func parseEnv(getenv func(string) string) (*envConfig, error) {
 		errs = append(errs, fmt.Errorf("OTEL_RESOURCE_ATTRIBUTES: %w", err))
 	}
 	cfg.resourceAttrs = attrs
-	cfg.sampler, err = parseSampler(getenv("OTEL_TRACES_SAMPLER"), getenv("OTEL_TRACES_SAMPLER_ARG"))
-	if err != nil {
-		errs = append(errs, err)
-	}
+	cfg.sampler = parseSampler(cfg, getenv("OTEL_TRACES_SAMPLER"), getenv("OTEL_TRACES_SAMPLER_ARG"))
 	for _, sig := range signals {
-		ec, err := parseExporter(getenv, sig)
+		ec, err := parseExporter(cfg, getenv, sig)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		cfg.exporters = append(cfg.exporters, ec)
 	}
+	cfg.bsp = parseBatch(cfg, getenv, "OTEL_BSP_", defaultBSP)
+	cfg.blrp = parseBatch(cfg, getenv, "OTEL_BLRP_", defaultBLRP)
+	cfg.metricInterval = parseMillis(cfg, getenv, "OTEL_METRIC_EXPORT_INTERVAL", defaultMetricInterval)
+	cfg.metricTimeout = parseMillis(cfg, getenv, "OTEL_METRIC_EXPORT_TIMEOUT", defaultMetricTimeout)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("telemetry configuration: %w", errors.Join(errs...))
 	}
 	return cfg, nil
+}
+
+// parseMillis reads a duration in milliseconds, the unit of every OTel
+// timeout and interval variable; a missing, malformed or non-positive
+// value gives def.
+func parseMillis(cfg *envConfig, getenv func(string) string, name string, def time.Duration) time.Duration {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def
+	}
+	ms, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || ms <= 0 || ms > int64(24*time.Hour/time.Millisecond) {
+		cfg.warn("%s=%q: want a positive whole number of milliseconds; using %d", name, v, def.Milliseconds())
+		return def
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
+// parseCount reads a positive size; otherwise it gives def.
+func parseCount(cfg *envConfig, getenv func(string) string, name string, def int) int {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		cfg.warn("%s=%q: want a positive whole number; using %d", name, v, def)
+		return def
+	}
+	return n
+}
+
+// parseBatch reads a batch processor's variables under prefix
+// (OTEL_BSP_ or OTEL_BLRP_).
+func parseBatch(cfg *envConfig, getenv func(string) string, prefix string, def batchConfig) batchConfig {
+	b := batchConfig{
+		delay:   parseMillis(cfg, getenv, prefix+"SCHEDULE_DELAY", def.delay),
+		timeout: parseMillis(cfg, getenv, prefix+"EXPORT_TIMEOUT", def.timeout),
+		queue:   parseCount(cfg, getenv, prefix+"MAX_QUEUE_SIZE", def.queue),
+		batch:   parseCount(cfg, getenv, prefix+"MAX_EXPORT_BATCH_SIZE", def.batch),
+	}
+	if b.batch > b.queue {
+		// The specification requires the batch to fit in the queue.
+		cfg.warn("%sMAX_EXPORT_BATCH_SIZE=%d is larger than %sMAX_QUEUE_SIZE=%d; using %d", prefix, b.batch, prefix, b.queue, b.queue)
+		b.batch = b.queue
+	}
+	return b
+}
+
+// exporterNames are the OTEL_<SIGNAL>_EXPORTER values Hotpass supports.
+var exporterNames = []string{"otlp", "console", "none"}
+
+// pickExporter reads OTEL_<SIGNAL>_EXPORTER: one of exporterNames, or ""
+// for the default. A list, which the specification allows, is reduced to
+// its first supported entry: Hotpass sends each signal to one exporter.
+func pickExporter(cfg *envConfig, name, raw string) string {
+	v := strings.ToLower(strings.TrimSpace(raw))
+	if v == "" || slices.Contains(exporterNames, v) {
+		return v
+	}
+	if strings.Contains(v, ",") {
+		for _, e := range strings.Split(v, ",") {
+			if e = strings.TrimSpace(e); slices.Contains(exporterNames, e) && e != "none" {
+				cfg.warn("%s=%q: Hotpass sends each signal to one exporter; using %s", name, raw, e)
+				return e
+			}
+		}
+	}
+	cfg.warn("%s=%q: unknown or unsupported exporter (Hotpass supports otlp, console and none); using otlp", name, raw)
+	return ""
 }
 
 // lookup returns the per-signal variable's value if set, else the generic
@@ -110,30 +234,33 @@ func lookup(getenv func(string) string, sig, suffix string) (name, value string)
 	return name, strings.TrimSpace(getenv(name))
 }
 
-func parseExporter(getenv func(string) string, sig string) (exporterConfig, error) {
-	ec := exporterConfig{signal: sig}
+func parseExporter(cfg *envConfig, getenv func(string) string, sig string) (exporterConfig, error) {
+	ec := exporterConfig{signal: sig, timeout: defaultExportTimeout}
 	var errs []error
 	selName := "OTEL_" + strings.ToUpper(sig) + "_EXPORTER"
-	switch sel := strings.TrimSpace(getenv(selName)); sel {
-	case "", "otlp":
+	switch pickExporter(cfg, selName, getenv(selName)) {
 	case "none":
 		return ec, nil
 	case "console":
 		ec.protocol = ProtocolConsole
 		return ec, nil
-	default:
-		return ec, fmt.Errorf("%s=%q: unknown exporter; use otlp, console or none", selName, sel)
 	}
 
 	protoName, proto := lookup(getenv, sig, "PROTOCOL")
-	switch proto {
+	switch p := strings.ToLower(proto); p {
 	case "":
 		ec.protocol = ProtocolHTTP
-	case ProtocolGRPC, ProtocolHTTP, ProtocolConsole:
-		ec.protocol = proto
+	case ProtocolGRPC, ProtocolHTTP:
+		ec.protocol = p
+	case ProtocolConsole:
+		ec.protocol = p
+		cfg.warn("%s", consoleProtocolNotice)
+	case "http/json":
+		ec.protocol = ProtocolHTTP
+		cfg.warn("%s=%q: OTLP over HTTP with JSON is not supported; using http/protobuf", protoName, proto)
 	default:
-		errs = append(errs, fmt.Errorf("%s=%q: unknown protocol; accepted values are %s, %s and %s",
-			protoName, proto, ProtocolGRPC, ProtocolHTTP, ProtocolConsole))
+		ec.protocol = ProtocolHTTP
+		cfg.warn("%s=%q: unknown protocol (Hotpass supports %s and %s); using %s", protoName, proto, ProtocolGRPC, ProtocolHTTP, ProtocolHTTP)
 	}
 
 	signalName := "OTEL_EXPORTER_OTLP_" + strings.ToUpper(sig) + "_ENDPOINT"
@@ -164,13 +291,16 @@ func parseExporter(getenv func(string) string, sig string) (exporterConfig, erro
 	ec.headers = headers
 
 	compName, comp := lookup(getenv, sig, "COMPRESSION")
-	switch comp {
+	switch strings.ToLower(comp) {
 	case "", "none":
 	case "gzip":
 		ec.gzip = true
 	default:
-		errs = append(errs, fmt.Errorf("%s=%q: unknown compression; use gzip or none", compName, comp))
+		cfg.warn("%s=%q: unknown compression (Hotpass supports gzip and none); using none", compName, comp)
 	}
+
+	timeoutName, _ := lookup(getenv, sig, "TIMEOUT")
+	ec.timeout = parseMillis(cfg, getenv, timeoutName, defaultExportTimeout)
 
 	tlsCfg, err := parseTLS(getenv, sig)
 	if err != nil {
@@ -332,39 +462,37 @@ func parseResourceAttributes(s string) ([]attribute.KeyValue, error) {
 // samplerNames are the OTEL_TRACES_SAMPLER values Hotpass accepts.
 const samplerNames = "always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio"
 
-func parseSampler(name, arg string) (sdktrace.Sampler, error) {
-	name, arg = strings.TrimSpace(name), strings.TrimSpace(arg)
-	ratio := func() (float64, error) {
+// parseSampler reads OTEL_TRACES_SAMPLER and its argument; an unknown
+// sampler gives the default (parentbased_always_on), a bad ratio 1.0, the
+// specification's defaults.
+func parseSampler(cfg *envConfig, name, arg string) sdktrace.Sampler {
+	raw := strings.TrimSpace(name)
+	name, arg = strings.ToLower(raw), strings.TrimSpace(arg)
+	ratio := func() float64 {
 		if arg == "" {
-			return 1, nil
+			return 1
 		}
 		r, err := strconv.ParseFloat(arg, 64)
 		if err != nil || r < 0 || r > 1 {
-			return 0, fmt.Errorf("OTEL_TRACES_SAMPLER_ARG=%q: want a sampling ratio between 0 and 1, e.g. 0.25", arg)
+			cfg.warn("OTEL_TRACES_SAMPLER_ARG=%q: want a sampling ratio between 0 and 1, e.g. 0.25; using 1.0", arg)
+			return 1
 		}
-		return r, nil
+		return r
 	}
 	switch name {
 	case "", "parentbased_always_on":
-		return sdktrace.ParentBased(sdktrace.AlwaysSample()), nil
+		return sdktrace.ParentBased(sdktrace.AlwaysSample())
 	case "always_on":
-		return sdktrace.AlwaysSample(), nil
+		return sdktrace.AlwaysSample()
 	case "always_off":
-		return sdktrace.NeverSample(), nil
+		return sdktrace.NeverSample()
 	case "parentbased_always_off":
-		return sdktrace.ParentBased(sdktrace.NeverSample()), nil
+		return sdktrace.ParentBased(sdktrace.NeverSample())
 	case "traceidratio":
-		r, err := ratio()
-		if err != nil {
-			return nil, err
-		}
-		return sdktrace.TraceIDRatioBased(r), nil
+		return sdktrace.TraceIDRatioBased(ratio())
 	case "parentbased_traceidratio":
-		r, err := ratio()
-		if err != nil {
-			return nil, err
-		}
-		return sdktrace.ParentBased(sdktrace.TraceIDRatioBased(r)), nil
+		return sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio()))
 	}
-	return nil, fmt.Errorf("OTEL_TRACES_SAMPLER=%q: unknown sampler; accepted values are %s", name, samplerNames)
+	cfg.warn("OTEL_TRACES_SAMPLER=%q: unknown or unsupported sampler (Hotpass supports %s); using parentbased_always_on", raw, samplerNames)
+	return sdktrace.ParentBased(sdktrace.AlwaysSample())
 }

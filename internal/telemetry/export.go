@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,15 +26,14 @@ import (
 	"github.com/hotpass/hotpass/internal/telemetry/otlpspan"
 )
 
-// Time limits. An export gives up after exportTimeout, retries included,
-// and Shutdown gives the final flush of all three signals (run in
-// parallel) ShutdownTimeout in total, so an unreachable or hanging
-// collector delays the end of a run by at most that.
-const (
-	exportTimeout = 3 * time.Second
-	// ShutdownTimeout bounds Telemetry.Shutdown and Telemetry.Flush.
-	ShutdownTimeout = 5 * time.Second
-)
+// ShutdownTimeout bounds Telemetry.Shutdown and Telemetry.Flush: the
+// final flush of all three signals (run in parallel) gets this much in
+// total, so an unreachable or hanging collector delays the end of a run
+// by at most that. An export during the run gives up after its own
+// timeout (OTEL_EXPORTER_OTLP_TIMEOUT, default 10 s), retries included;
+// at shutdown the lower of the two applies, and exports still in flight
+// when ShutdownTimeout passes are cancelled.
+const ShutdownTimeout = 5 * time.Second
 
 // Exporter describes where one signal goes.
 type Exporter struct {
@@ -161,8 +162,8 @@ func newSpanExporter(ctx context.Context, ec exporterConfig, console io.Writer, 
 		return stdouttrace.New(stdouttrace.WithWriter(console), stdouttrace.WithPrettyPrint())
 	case ProtocolGRPC:
 		opts := []otlptracegrpc.Option{otlptracegrpc.WithEndpointURL(ec.endpoint),
-			otlptracegrpc.WithHeaders(ec.headers), otlptracegrpc.WithTimeout(exportTimeout),
-			otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig(retryConfig())),
+			otlptracegrpc.WithHeaders(ec.headers), otlptracegrpc.WithTimeout(ec.timeout),
+			otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig(retryConfig(ec.timeout))),
 			otlptracegrpc.WithCompressor(grpcCompressor(ec))}
 		if ec.tls != nil {
 			opts = append(opts, otlptracegrpc.WithTLSCredentials(credentials.NewTLS(ec.tls)))
@@ -171,8 +172,8 @@ func newSpanExporter(ctx context.Context, ec exporterConfig, console io.Writer, 
 	default:
 		return otlpspan.New(otlpspan.Config{
 			Endpoint: ec.endpoint, Headers: ec.headers, Gzip: ec.gzip, TLS: ec.tls,
-			Timeout:   exportTimeout,
-			Retry:     otlpspan.Retry(retryConfig()),
+			Timeout:   ec.timeout,
+			Retry:     otlpspan.Retry(retryConfig(ec.timeout)),
 			UserAgent: "Hotpass/" + version + " (OTLP/HTTP span exporter)",
 		})
 	}
@@ -184,8 +185,8 @@ func newMetricExporter(ctx context.Context, ec exporterConfig, console io.Writer
 		return stdoutmetric.New(stdoutmetric.WithWriter(console), stdoutmetric.WithPrettyPrint())
 	case ProtocolGRPC:
 		opts := []otlpmetricgrpc.Option{otlpmetricgrpc.WithEndpointURL(ec.endpoint),
-			otlpmetricgrpc.WithHeaders(ec.headers), otlpmetricgrpc.WithTimeout(exportTimeout),
-			otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig(retryConfig())),
+			otlpmetricgrpc.WithHeaders(ec.headers), otlpmetricgrpc.WithTimeout(ec.timeout),
+			otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig(retryConfig(ec.timeout))),
 			otlpmetricgrpc.WithCompressor(grpcCompressor(ec))}
 		if ec.tls != nil {
 			opts = append(opts, otlpmetricgrpc.WithTLSCredentials(credentials.NewTLS(ec.tls)))
@@ -193,8 +194,8 @@ func newMetricExporter(ctx context.Context, ec exporterConfig, console io.Writer
 		return otlpmetricgrpc.New(ctx, opts...)
 	default:
 		opts := []otlpmetrichttp.Option{otlpmetrichttp.WithEndpointURL(ec.endpoint),
-			otlpmetrichttp.WithHeaders(ec.headers), otlpmetrichttp.WithTimeout(exportTimeout),
-			otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig(retryConfig())),
+			otlpmetrichttp.WithHeaders(keepUserAgent(ec.headers, "OTel Go OTLP over HTTP/protobuf metrics exporter/"+otlpmetrichttp.Version())), otlpmetrichttp.WithTimeout(ec.timeout),
+			otlpmetrichttp.WithRetry(otlpmetrichttp.RetryConfig(retryConfig(ec.timeout))),
 			otlpmetrichttp.WithCompression(otlpmetrichttp.NoCompression)}
 		if ec.gzip {
 			opts = append(opts, otlpmetrichttp.WithCompression(otlpmetrichttp.GzipCompression))
@@ -212,8 +213,8 @@ func newLogExporter(ctx context.Context, ec exporterConfig, console io.Writer) (
 		return stdoutlog.New(stdoutlog.WithWriter(console), stdoutlog.WithPrettyPrint())
 	case ProtocolGRPC:
 		opts := []otlploggrpc.Option{otlploggrpc.WithEndpointURL(ec.endpoint),
-			otlploggrpc.WithHeaders(ec.headers), otlploggrpc.WithTimeout(exportTimeout),
-			otlploggrpc.WithRetry(otlploggrpc.RetryConfig(retryConfig())),
+			otlploggrpc.WithHeaders(ec.headers), otlploggrpc.WithTimeout(ec.timeout),
+			otlploggrpc.WithRetry(otlploggrpc.RetryConfig(retryConfig(ec.timeout))),
 			otlploggrpc.WithCompressor(grpcCompressor(ec))}
 		if ec.tls != nil {
 			opts = append(opts, otlploggrpc.WithTLSCredentials(credentials.NewTLS(ec.tls)))
@@ -221,8 +222,8 @@ func newLogExporter(ctx context.Context, ec exporterConfig, console io.Writer) (
 		return otlploggrpc.New(ctx, opts...)
 	default:
 		opts := []otlploghttp.Option{otlploghttp.WithEndpointURL(ec.endpoint),
-			otlploghttp.WithHeaders(ec.headers), otlploghttp.WithTimeout(exportTimeout),
-			otlploghttp.WithRetry(otlploghttp.RetryConfig(retryConfig())),
+			otlploghttp.WithHeaders(keepUserAgent(ec.headers, "OTel Go OTLP over HTTP/protobuf logs exporter/"+otlploghttp.Version())), otlploghttp.WithTimeout(ec.timeout),
+			otlploghttp.WithRetry(otlploghttp.RetryConfig(retryConfig(ec.timeout))),
 			otlploghttp.WithCompression(otlploghttp.NoCompression)}
 		if ec.gzip {
 			opts = append(opts, otlploghttp.WithCompression(otlploghttp.GzipCompression))
@@ -232,6 +233,21 @@ func newLogExporter(ctx context.Context, ec exporterConfig, console io.Writer) (
 		}
 		return otlploghttp.New(ctx, opts...)
 	}
+}
+
+// keepUserAgent returns headers with a User-Agent among them followed by
+// the exporter's own, which the SDK's HTTP exporters would otherwise drop:
+// the OTLP specification has exporters identify themselves, a product
+// added by the user coming first.
+func keepUserAgent(headers map[string]string, own string) map[string]string {
+	for k, v := range headers {
+		if strings.EqualFold(k, "User-Agent") {
+			out := maps.Clone(headers)
+			out[k] = strings.TrimSpace(v) + " " + own
+			return out
+		}
+	}
+	return headers
 }
 
 // grpcCompressor names the gRPC compressor for ec; "" is none.
@@ -251,8 +267,8 @@ type retrySettings struct {
 	MaxElapsedTime  time.Duration
 }
 
-// retryConfig retries transient failures briefly; exportTimeout bounds the
-// whole export anyway.
-func retryConfig() retrySettings {
-	return retrySettings{Enabled: true, InitialInterval: 250 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: exportTimeout}
+// retryConfig retries transient failures briefly, within the export's
+// timeout.
+func retryConfig(timeout time.Duration) retrySettings {
+	return retrySettings{Enabled: true, InitialInterval: 250 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: timeout}
 }

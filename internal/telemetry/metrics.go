@@ -21,8 +21,14 @@ const (
 	// MetricTaskRetries counts failed attempts that are retried; attributes
 	// AttrPipeline, AttrTaskType.
 	MetricTaskRetries = "hotpass.task.retries"
-	// MetricRecordsProcessed counts the rows tasks output; attributes
+	// MetricTaskOutputRecords counts the rows tasks output; attributes
 	// AttrPipeline, AttrTaskID, AttrTaskType.
+	MetricTaskOutputRecords = "hotpass.task.output.records"
+	// MetricRecordsProcessed is the former name of MetricTaskOutputRecords,
+	// recorded alongside it for one release.
+	//
+	// Deprecated: the semantic conventions do not pluralize a namespace;
+	// use MetricTaskOutputRecords.
 	MetricRecordsProcessed = "hotpass.records.processed"
 	// MetricValidationFailures counts rows failing a data expectation;
 	// attributes AttrExpectation, AttrColumn.
@@ -54,6 +60,17 @@ const (
 	AttrColumn         = "hotpass.column"
 	AttrField          = "hotpass.field"
 	AttrClassification = "hotpass.classification"
+	// AttrErrorType is the semantic conventions' error.type, set on the
+	// spans and duration measurements of failed and cancelled tasks and
+	// runs (ErrorTypeFailed, ErrorTypeCancelled) and absent otherwise.
+	AttrErrorType = "error.type"
+)
+
+// error.type values: low-cardinality classes of why a task or run did not
+// succeed; the message itself goes in the span status.
+const (
+	ErrorTypeFailed    = "hotpass.failed"
+	ErrorTypeCancelled = "hotpass.cancelled"
 )
 
 // durationBuckets suit task and run durations in seconds: the SDK's
@@ -71,6 +88,7 @@ type Metrics struct {
 	taskDuration       metric.Float64Histogram
 	taskRetries        metric.Int64Counter
 	records            metric.Int64Counter
+	recordsDeprecated  metric.Int64Counter
 	validationFailures metric.Int64Counter
 	enrichmentCoverage metric.Float64Gauge
 	linkagePairs       metric.Int64Counter
@@ -78,7 +96,7 @@ type Metrics struct {
 }
 
 func newMetrics(m metric.Meter) (*Metrics, error) {
-	var errs [8]error
+	var errs [9]error
 	var out Metrics
 	out.pipelineDuration, errs[0] = m.Float64Histogram(MetricPipelineDuration, metric.WithUnit("s"),
 		metric.WithDescription("Duration of pipeline runs."), metric.WithExplicitBucketBoundaries(durationBuckets()...))
@@ -86,8 +104,10 @@ func newMetrics(m metric.Meter) (*Metrics, error) {
 		metric.WithDescription("Duration of tasks, retries included."), metric.WithExplicitBucketBoundaries(durationBuckets()...))
 	out.taskRetries, errs[2] = m.Int64Counter(MetricTaskRetries, metric.WithUnit("{retry}"),
 		metric.WithDescription("Failed task attempts that were retried."))
-	out.records, errs[3] = m.Int64Counter(MetricRecordsProcessed, metric.WithUnit("{record}"),
+	out.records, errs[3] = m.Int64Counter(MetricTaskOutputRecords, metric.WithUnit("{record}"),
 		metric.WithDescription("Records output by tasks."))
+	out.recordsDeprecated, errs[8] = m.Int64Counter(MetricRecordsProcessed, metric.WithUnit("{record}"),
+		metric.WithDescription("Deprecated: use "+MetricTaskOutputRecords+", the same count; this name goes in the next release."))
 	out.validationFailures, errs[4] = m.Int64Counter(MetricValidationFailures, metric.WithUnit("{record}"),
 		metric.WithDescription("Records failing a data expectation."))
 	out.enrichmentCoverage, errs[5] = m.Float64Gauge(MetricEnrichmentCoverage, metric.WithUnit("1"),

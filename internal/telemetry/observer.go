@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"cmp"
 	"context"
 	"sync"
 	"time"
@@ -387,16 +388,33 @@ func (o *RunObserver) taskFinished(e *engine.Event) {
 		key := typeStatus{e.TaskType, e.Status}
 		opt, ok := o.byType[key]
 		if !ok {
-			opt = metric.WithAttributeSet(attribute.NewSet(o.pipelineAttr,
-				attribute.String(AttrTaskType, e.TaskType), attribute.String(AttrStatus, string(e.Status))))
+			set := []attribute.KeyValue{o.pipelineAttr, attribute.String(AttrTaskType, e.TaskType), attribute.String(AttrStatus, string(e.Status))}
+			if et := errorType(e.Status); et != "" {
+				set = append(set, attribute.String(AttrErrorType, et))
+			}
+			opt = metric.WithAttributeSet(attribute.NewSet(set...))
 			o.byType[key] = opt
 		}
 		o.tel.metrics.taskDuration.Record(ctx, e.Duration.Seconds(), opt)
 	}
 	if e.RowsOut > 0 {
-		o.tel.metrics.records.Add(ctx, e.RowsOut, metric.WithAttributes(o.pipelineAttr,
+		opt := metric.WithAttributeSet(attribute.NewSet(o.pipelineAttr,
 			attribute.String(AttrTaskID, e.TaskID), attribute.String(AttrTaskType, e.TaskType)))
+		o.tel.metrics.records.Add(ctx, e.RowsOut, opt)
+		o.tel.metrics.recordsDeprecated.Add(ctx, e.RowsOut, opt)
 	}
+}
+
+// errorType is the error.type of a final status, "" for one that is not
+// an error. A retried attempt failed, whatever the task's status says.
+func errorType(s engine.Status) string {
+	switch s {
+	case engine.StatusFailed, engine.StatusRunning:
+		return ErrorTypeFailed
+	case engine.StatusCancelled:
+		return ErrorTypeCancelled
+	}
+	return ""
 }
 
 // recordError marks span failed with the event's error, stamped with the
@@ -406,6 +424,7 @@ func recordError(span trace.Span, e *engine.Event) {
 	if msg == "" {
 		msg = string(e.Status)
 	}
+	span.SetAttributes(attribute.String(AttrErrorType, cmp.Or(errorType(e.Status), ErrorTypeFailed)))
 	span.AddEvent("exception", trace.WithTimestamp(e.Time), trace.WithAttributes(
 		attribute.String("exception.type", "hotpass."+string(e.Status)),
 		attribute.String("exception.message", msg),
@@ -438,8 +457,11 @@ func (o *RunObserver) runFinished(e engine.Event) {
 		}
 	}
 	run.End(trace.WithTimestamp(e.Time))
-	o.tel.metrics.pipelineDuration.Record(context.Background(), e.Duration.Seconds(),
-		metric.WithAttributes(o.pipelineAttr, attribute.String(AttrStatus, string(e.Status))))
+	attrs := []attribute.KeyValue{o.pipelineAttr, attribute.String(AttrStatus, string(e.Status))}
+	if et := errorType(e.Status); et != "" && e.Status != engine.StatusRunning {
+		attrs = append(attrs, attribute.String(AttrErrorType, et))
+	}
+	o.tel.metrics.pipelineDuration.Record(context.Background(), e.Duration.Seconds(), metric.WithAttributes(attrs...))
 }
 
 // SpanContext returns the run span's context: invalid before the run

@@ -191,12 +191,14 @@ func TestObserverOnEngineRun(t *testing.T) {
 		want   float64
 	}{
 		{telemetry.MetricTaskRetries, attribute.NewSet(pipe, attribute.String(telemetry.AttrTaskType, "noop")), 1},
+		{telemetry.MetricTaskOutputRecords, attribute.NewSet(pipe, attribute.String(telemetry.AttrTaskID, "train"), attribute.String(telemetry.AttrTaskType, "traced")), 5},
 		{telemetry.MetricRecordsProcessed, attribute.NewSet(pipe, attribute.String(telemetry.AttrTaskID, "train"), attribute.String(telemetry.AttrTaskType, "traced")), 5},
 		{telemetry.MetricLinkagePairs, attribute.NewSet(pipe, attribute.String(telemetry.AttrClassification, "match")), 7},
 		{telemetry.MetricBackfillRuns, attribute.NewSet(pipe, attribute.String(telemetry.AttrStatus, "succeeded")), 1},
 		{telemetry.MetricTaskDuration, attribute.NewSet(pipe, attribute.String(telemetry.AttrTaskType, "noop"), attribute.String(telemetry.AttrStatus, "succeeded")), 1},
-		{telemetry.MetricTaskDuration, attribute.NewSet(pipe, attribute.String(telemetry.AttrTaskType, "noop"), attribute.String(telemetry.AttrStatus, "failed")), 1},
-		{telemetry.MetricPipelineDuration, attribute.NewSet(pipe, attribute.String(telemetry.AttrStatus, "failed")), 1},
+		{telemetry.MetricTaskDuration, attribute.NewSet(pipe, attribute.String(telemetry.AttrTaskType, "noop"), attribute.String(telemetry.AttrStatus, "failed"),
+			attribute.String(telemetry.AttrErrorType, telemetry.ErrorTypeFailed)), 1},
+		{telemetry.MetricPipelineDuration, attribute.NewSet(pipe, attribute.String(telemetry.AttrStatus, "failed"), attribute.String(telemetry.AttrErrorType, telemetry.ErrorTypeFailed)), 1},
 	} {
 		if got, ok := value(rm, tc.metric, tc.attrs); !ok || got != tc.want {
 			t.Errorf("%s %v = %v (found %v), want %v", tc.metric, tc.attrs.ToSlice(), got, ok, tc.want)

@@ -37,8 +37,9 @@ func TestUseRegistry(t *testing.T) {
 		}
 	})
 
-	// An invalid protocol would fail Setup if the environment were read.
-	bad := getenv(map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "udp"})
+	// An endpoint without a scheme would fail Setup if the environment were
+	// read.
+	bad := getenv(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "udp-collector:4318"})
 	tel, err := telemetry.Setup(context.Background(), telemetry.Config{Enabled: true, Getenv: bad})
 	if err != nil {
 		t.Fatalf("Setup with a registry read the environment: %v", err)
@@ -76,8 +77,8 @@ func TestUseRegistry(t *testing.T) {
 
 	restore()
 	restored = true
-	if _, err := telemetry.Setup(context.Background(), telemetry.Config{Enabled: true, Getenv: bad}); err == nil || !strings.Contains(err.Error(), "udp") {
-		t.Errorf("after restore, Setup = %v; want the environment read again and udp rejected", err)
+	if _, err := telemetry.Setup(context.Background(), telemetry.Config{Enabled: true, Getenv: bad}); err == nil || !strings.Contains(err.Error(), "udp-collector") {
+		t.Errorf("after restore, Setup = %v; want the environment read again and the endpoint without a scheme rejected", err)
 	}
 }
 

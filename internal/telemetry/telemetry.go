@@ -17,12 +17,16 @@ package telemetry
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
+	"time"
 
 	"go.opentelemetry.io/contrib/bridges/otelslog"
 	"go.opentelemetry.io/otel"
@@ -45,11 +49,30 @@ const ScopeName = "github.com/hotpass/hotpass"
 
 // Resource attribute keys Hotpass sets besides the standard service.* ones.
 const (
-	ResourcePipeline    = "hotpass.pipeline"
-	ResourceProfile     = "hotpass.profile"
-	ResourceRunID       = "hotpass.run_id"
-	ResourceEnvironment = "deployment.environment"
+	ResourcePipeline = "hotpass.pipeline"
+	ResourceProfile  = "hotpass.profile"
+	ResourceRunID    = "hotpass.run_id"
+	// ResourceEnvironment is the semantic conventions' name for the
+	// deployment environment.
+	ResourceEnvironment = "deployment.environment.name"
+	// ResourceEnvironmentDeprecated is the name the semantic conventions
+	// used before 1.27. It is still set, to the same value, for one
+	// release, so that existing queries keep working.
+	ResourceEnvironmentDeprecated = "deployment.environment"
+	// ResourceInstanceID identifies the process among those reporting the
+	// same service: a random UUID chosen once per process.
+	ResourceInstanceID = "service.instance.id"
 )
+
+// instanceID is this process's service.instance.id, chosen on first use.
+var instanceID = sync.OnceValue(func() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 9562 variant
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+})
 
 // Config says whether and how to set up telemetry.
 type Config struct {
@@ -61,7 +84,8 @@ type Config struct {
 	// Pipeline, Profile and RunID become the hotpass.pipeline,
 	// hotpass.profile and hotpass.run_id resource attributes when set.
 	Pipeline, Profile, RunID string
-	// Environment is deployment.environment; it overrides the value in
+	// Environment is deployment.environment.name (also set as the
+	// deprecated deployment.environment); it overrides the value in
 	// OTEL_RESOURCE_ATTRIBUTES when set.
 	Environment string
 	// Stderr receives console exporter output and the first export error
@@ -97,6 +121,10 @@ type Telemetry struct {
 	err      error
 }
 
+// shutdownMargin is the part of the shutdown budget kept for exporters to
+// give up and report why, after in-flight exports are cancelled.
+const shutdownMargin = time.Second
+
 // noopTelemetry is the shared, immutable no-op instance.
 var noopTelemetry = newNoop()
 
@@ -109,20 +137,26 @@ func newNoop() *Telemetry {
 // Noop returns a Telemetry that records nothing.
 func Noop() *Telemetry { return noopTelemetry }
 
-// Setup builds a Telemetry from cfg and the OTEL_* environment:
+// Setup builds a Telemetry from cfg and the OTEL_* environment, read
+// through cfg.Getenv only:
 //
-//   - OTEL_EXPORTER_OTLP_ENDPOINT, _HEADERS, _PROTOCOL (grpc, http/protobuf
-//     (default) or console) and their per-signal variants
-//     OTEL_EXPORTER_OTLP_{TRACES,METRICS,LOGS}_{ENDPOINT,HEADERS,PROTOCOL};
+//   - OTEL_EXPORTER_OTLP_ENDPOINT, _HEADERS, _PROTOCOL (grpc or
+//     http/protobuf, the default), _COMPRESSION, _TIMEOUT, the certificate
+//     variables, and their per-signal variants
+//     OTEL_EXPORTER_OTLP_{TRACES,METRICS,LOGS}_*;
 //   - OTEL_{TRACES,METRICS,LOGS}_EXPORTER: otlp (default), console or none;
+//   - OTEL_BSP_*, OTEL_BLRP_*, OTEL_METRIC_EXPORT_INTERVAL and _TIMEOUT;
 //   - OTEL_SERVICE_NAME (default "hotpass"), OTEL_RESOURCE_ATTRIBUTES;
 //   - OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG;
-//   - OTEL_SDK_DISABLED=true gives a no-op Telemetry.
+//   - OTEL_SDK_DISABLED=true (in any case) gives a no-op Telemetry, whatever
+//     else is set.
 //
-// Mistakes the SDK would silently ignore (unknown protocol, malformed
-// headers, an endpoint without scheme) are errors naming the variable.
-// Exporters connect lazily: Setup does not fail when the collector is
-// down; exports then fail and Shutdown reports it.
+// Enum values are case-insensitive; an unknown or unsupported one, or a
+// malformed number, is a warning on cfg.Stderr and the default applies.
+// Mistakes that leave nowhere sensible to export to (an endpoint without
+// scheme, malformed headers, unreadable certificates) are errors naming
+// the variable. Exporters connect lazily: Setup does not fail when the
+// collector is down; exports then fail and Shutdown reports it.
 func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 	if !cfg.Enabled {
 		return Noop(), nil
@@ -144,6 +178,9 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 	}
 	if env.disabled {
 		return Noop(), nil
+	}
+	for _, w := range env.warnings {
+		fmt.Fprintf(stderr, "hotpass: telemetry: warning: %s\n", w)
 	}
 	res, err := newResource(ctx, cfg, env)
 	if err != nil {
@@ -183,13 +220,19 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 			if err != nil {
 				return fail(fmt.Errorf("telemetry: trace exporter: %w", err))
 			}
-			// The queue is larger than the SDK's 2048 so that a burst of
-			// short tasks is not dropped while a batch is in flight.
-			bsp := sdktrace.NewBatchSpanProcessor(spanExporter{exp, newGuard(ec)},
-				sdktrace.WithMaxQueueSize(16384), sdktrace.WithMaxExportBatchSize(2048),
-				sdktrace.WithExportTimeout(exportTimeout))
+			// Every batch setting is passed, so that the SDK does not read
+			// OTEL_BSP_* from the process environment behind cfg.Getenv.
+			var sp sdktrace.SpanProcessor
+			if ec.protocol == ProtocolConsole {
+				// Someone is reading: print each span as it ends.
+				sp = sdktrace.NewSimpleSpanProcessor(spanExporter{exp, newGuard(ec)})
+			} else {
+				sp = sdktrace.NewBatchSpanProcessor(spanExporter{exp, newGuard(ec)},
+					sdktrace.WithBatchTimeout(env.bsp.delay), sdktrace.WithExportTimeout(env.bsp.timeout),
+					sdktrace.WithMaxQueueSize(env.bsp.queue), sdktrace.WithMaxExportBatchSize(env.bsp.batch))
+			}
 			p := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithSampler(env.sampler),
-				sdktrace.WithSpanProcessor(bsp))
+				sdktrace.WithSpanProcessor(sp))
 			tp = p
 			t.shutdown = append(t.shutdown, p.Shutdown)
 			t.flush = append(t.flush, p.ForceFlush)
@@ -199,7 +242,8 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 				return fail(fmt.Errorf("telemetry: metric exporter: %w", err))
 			}
 			p := sdkmetric.NewMeterProvider(sdkmetric.WithResource(res), sdkmetric.WithReader(
-				sdkmetric.NewPeriodicReader(metricExporter{exp, newGuard(ec)}, sdkmetric.WithTimeout(exportTimeout))))
+				sdkmetric.NewPeriodicReader(metricExporter{exp, newGuard(ec)},
+					sdkmetric.WithInterval(env.metricInterval), sdkmetric.WithTimeout(env.metricTimeout))))
 			mp = p
 			t.shutdown = append(t.shutdown, p.Shutdown)
 			t.flush = append(t.flush, p.ForceFlush)
@@ -208,8 +252,15 @@ func Setup(ctx context.Context, cfg Config) (*Telemetry, error) {
 			if err != nil {
 				return fail(fmt.Errorf("telemetry: log exporter: %w", err))
 			}
-			p := sdklog.NewLoggerProvider(sdklog.WithResource(res), sdklog.WithProcessor(
-				sdklog.NewBatchProcessor(logExporter{exp, newGuard(ec)}, sdklog.WithExportTimeout(exportTimeout))))
+			var lproc sdklog.Processor
+			if ec.protocol == ProtocolConsole {
+				lproc = sdklog.NewSimpleProcessor(logExporter{exp, newGuard(ec)})
+			} else {
+				lproc = sdklog.NewBatchProcessor(logExporter{exp, newGuard(ec)},
+					sdklog.WithExportInterval(env.blrp.delay), sdklog.WithExportTimeout(env.blrp.timeout),
+					sdklog.WithMaxQueueSize(env.blrp.queue), sdklog.WithExportMaxBatchSize(env.blrp.batch))
+			}
+			p := sdklog.NewLoggerProvider(sdklog.WithResource(res), sdklog.WithProcessor(lproc))
 			lp = p
 			t.shutdown = append(t.shutdown, p.Shutdown)
 			t.flush = append(t.flush, p.ForceFlush)
@@ -284,8 +335,20 @@ func (t *Telemetry) init(tp trace.TracerProvider, mp metric.MeterProvider, lp lo
 }
 
 func newResource(ctx context.Context, cfg Config, env *envConfig) (*resource.Resource, error) {
-	attrs := []attribute.KeyValue{attribute.String("service.name", "hotpass")}
+	attrs := []attribute.KeyValue{attribute.String("service.name", "hotpass"), attribute.String(ResourceInstanceID, instanceID())}
 	attrs = append(attrs, env.resourceAttrs...)
+	// Either name of the environment given in OTEL_RESOURCE_ATTRIBUTES
+	// fills the other, the later entry winning.
+	for _, kv := range env.resourceAttrs {
+		switch kv.Key {
+		case ResourceEnvironment:
+			attrs = append(attrs, attribute.String(ResourceEnvironmentDeprecated, kv.Value.AsString()))
+		case ResourceEnvironmentDeprecated:
+			if !slices.ContainsFunc(env.resourceAttrs, func(a attribute.KeyValue) bool { return a.Key == ResourceEnvironment }) {
+				attrs = append(attrs, attribute.String(ResourceEnvironment, kv.Value.AsString()))
+			}
+		}
+	}
 	if env.serviceName != "" {
 		attrs = append(attrs, attribute.String("service.name", env.serviceName))
 	}
@@ -294,6 +357,7 @@ func newResource(ctx context.Context, cfg Config, env *envConfig) (*resource.Res
 	for _, kv := range [][2]string{
 		{"service.version", cfg.ServiceVersion},
 		{ResourceEnvironment, cfg.Environment},
+		{ResourceEnvironmentDeprecated, cfg.Environment},
 		{ResourcePipeline, cfg.Pipeline},
 		{ResourceProfile, cfg.Profile},
 		{ResourceRunID, cfg.RunID},
@@ -389,6 +453,15 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 		fns := t.shutdown
 		if len(fns) == 0 {
 			fns = t.flush
+		}
+		if t.abandon != nil {
+			// An export may take longer than the shutdown budget
+			// (OTEL_EXPORTER_OTLP_TIMEOUT defaults to 10 s): exports still
+			// going shortly before the deadline are cancelled, so that
+			// their failures are known, and named, when Shutdown returns.
+			dl, _ := ctx.Deadline()
+			stop := time.AfterFunc(time.Until(dl)-shutdownMargin, t.abandon)
+			defer stop.Stop()
 		}
 		err := runAll(ctx, fns)
 		if t.abandon != nil {

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -67,7 +68,9 @@ type Config struct {
 	// Timeout bounds one ExportSpans call, retries included; zero means 10 s.
 	Timeout time.Duration
 	Retry   Retry
-	// UserAgent is sent as the User-Agent header when not empty.
+	// UserAgent identifies the exporter in the User-Agent header when not
+	// empty; a User-Agent given in Headers is put before it, not in its
+	// place.
 	UserAgent string
 	// MaxRequestSize bounds a request body before compression; zero means
 	// DefaultMaxRequestSize.
@@ -240,11 +243,18 @@ func (e *Exporter) post(ctx context.Context, body []byte) error {
 	if err != nil {
 		return fmt.Errorf("otlpspan: %w", err)
 	}
-	if e.cfg.UserAgent != "" {
-		req.Header.Set("User-Agent", e.cfg.UserAgent)
-	}
 	for k, v := range e.cfg.Headers {
 		req.Header.Set(k, v)
+	}
+	if e.cfg.UserAgent != "" {
+		// The OTLP specification has exporters identify themselves; a
+		// product given among the headers comes first, the exporter's
+		// own is kept after it.
+		ua := e.cfg.UserAgent
+		if given := strings.TrimSpace(req.Header.Get("User-Agent")); given != "" {
+			ua = given + " " + ua
+		}
+		req.Header.Set("User-Agent", ua)
 	}
 	req.Header.Set("Content-Type", "application/x-protobuf")
 	if e.cfg.Gzip {
@@ -253,7 +263,9 @@ func (e *Exporter) post(ctx context.Context, body []byte) error {
 	resp, err := e.client.Do(req)
 	if err != nil {
 		var ue *url.Error
-		if errors.As(err, &ue) && ue.Temporary() && ctx.Err() == nil {
+		if ctx.Err() == nil && (errors.As(err, &ue) && ue.Temporary() || errors.Is(err, syscall.ECONNREFUSED)) {
+			// A refused connection is a collector restarting or not up
+			// yet: nothing was received, so sending again is safe.
 			return &transientError{err: err}
 		}
 		return err

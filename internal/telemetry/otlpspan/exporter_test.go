@@ -6,10 +6,13 @@ import (
 	"errors"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -407,5 +410,55 @@ func TestRetryAfter(t *testing.T) {
 	future := retryAfter(time.Now().Add(time.Minute).UTC().Format(http.TimeFormat))
 	if future < 58*time.Second || future > time.Minute {
 		t.Errorf("an HTTP date a minute ahead gave %v", future)
+	}
+}
+
+// refusing fails the first n requests as a collector that is not
+// listening (yet) does, then passes requests on.
+type refusing struct {
+	mu   sync.Mutex
+	n    int
+	next http.RoundTripper
+}
+
+func (r *refusing) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.mu.Lock()
+	refuse := r.n > 0
+	r.n--
+	r.mu.Unlock()
+	if refuse {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	}
+	return r.next.RoundTrip(req)
+}
+
+// A collector that is restarting refuses connections for a moment; that
+// is retried like a 503.
+func TestExportRetriesRefusedConnections(t *testing.T) {
+	t.Parallel()
+	c := newCollector(t, ok)
+	e := newExporter(t, Config{Endpoint: c.url()})
+	e.client.Transport = &refusing{n: 2, next: e.client.Transport}
+	if err := e.ExportSpans(context.Background(), testSpans(t, 2)); err != nil {
+		t.Fatalf("export failed although the collector accepts the third attempt: %v", err)
+	}
+	if got := c.received(); len(got) != 1 || spanCount(got[0].request) != 2 {
+		t.Errorf("%d requests arrived, want the batch once", len(got))
+	}
+}
+
+// A User-Agent given among the headers is added to the exporter's own,
+// which identifies the exporter as the OTLP specification asks.
+func TestUserAgentKeptWithHeaders(t *testing.T) {
+	t.Parallel()
+	c := newCollector(t, ok)
+	e := newExporter(t, Config{Endpoint: c.url(), UserAgent: "Hotpass/test",
+		Headers: map[string]string{"User-Agent": "acme-etl/2.1"}})
+	if err := e.ExportSpans(context.Background(), testSpans(t, 1)); err != nil {
+		t.Fatal(err)
+	}
+	ua := c.received()[0].header.Get("User-Agent")
+	if !strings.Contains(ua, "acme-etl/2.1") || !strings.Contains(ua, "Hotpass/test") {
+		t.Errorf("User-Agent %q, want the given product and the exporter's own", ua)
 	}
 }
