@@ -87,7 +87,7 @@ func runValidate(_ context.Context, out io.Writer, o *validateOptions, paths []s
 		}
 	}
 	if nInvalid > 0 {
-		return reported(exitInvalid, fmt.Errorf("%d invalid spec(s): %w", nInvalid, specs.ErrInvalid))
+		return reported(fmt.Errorf("%d invalid spec(s): %w", nInvalid, specs.ErrInvalid))
 	}
 	return nil
 }
