@@ -101,3 +101,36 @@ func BenchmarkRun(b *testing.B) {
 	b.ReportMetric(float64(total.Nanoseconds())/float64(b.N)/n, "ns/task")
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/n, "cpu-ns/task")
 }
+
+// BenchmarkExport renders a 1,000- and a 10,000-task plan as Mermaid and as
+// DOT (what `hotpass graph` prints), from a freshly compiled plan each time
+// so that building the graph the renderers read is counted.
+func BenchmarkExport(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		s := benchSpec(n)
+		reg := noopRegistry(b)
+		for _, f := range []struct {
+			name   string
+			render func(*engine.Plan) string
+		}{{"mermaid", (*engine.Plan).Mermaid}, {"dot", (*engine.Plan).DOT}} {
+			b.Run(fmt.Sprintf("format=%s/tasks=%d", f.name, n), func(b *testing.B) {
+				b.ReportAllocs()
+				var cpu time.Duration
+				for b.Loop() {
+					b.StopTimer()
+					p, err := engine.Compile(s, reg)
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
+					start := cpuTime(b)
+					if f.render(p) == "" {
+						b.Fatal("empty output")
+					}
+					cpu += cpuTime(b) - start
+				}
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+			})
+		}
+	}
+}
