@@ -13,6 +13,7 @@ import (
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/backfill"
+	"github.com/hotpass/hotpass/internal/progress"
 	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/telemetry"
 )
@@ -95,8 +96,10 @@ func runBackfill(cmd *cobra.Command, g *globals, o *backfillOptions) error {
 		return backfill.WritePlan(stdout, plan, cfg.OnMissing, o.force)
 	}
 	live := isTerminal(stderr) && !o.noProgress
-	// Progress, logs and telemetry warnings come from several goroutines.
-	stderr = &lockedWriter{w: stderr}
+	// Progress, logs and telemetry warnings come from several goroutines;
+	// the display serialises them and keeps its status line below them.
+	printer := progress.NewBackfill(stderr, live)
+	stderr = printer
 	logger := newLogger(stderr, g.logLevel, &redact.Redactor{})
 	var st store.Store
 	if cfg.ConcurrencyLimit > 0 {
@@ -120,7 +123,6 @@ func runBackfill(cmd *cobra.Command, g *globals, o *backfillOptions) error {
 	// The backfill is one trace; each replayed run is a child trace linked to it.
 	ctx, span := tel.Tracer().Start(telemetry.NewContext(ctx, tel), "hotpass.backfill")
 	defer span.End()
-	printer := backfill.NewPrinter(stderr, live)
 	// Each run's own log is in its run directory; the engine's lines would
 	// repeat what the progress lines say, so they show only when asked for.
 	var runLogger *slog.Logger
