@@ -10,11 +10,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/antzucaro/matchr"
+
+	"github.com/hotpass/hotpass/internal/benchdata"
+	"github.com/hotpass/hotpass/internal/cputime"
 )
 
 // DoubleMetaphone is written here rather than taken from a library. The
@@ -30,7 +32,7 @@ var update = flag.Bool("update", false, "rewrite testdata/matchr_disagreements.g
 // repository, sorted; nil when that directory is not there.
 func corpusNames(t testing.TB) []string {
 	t.Helper()
-	dir := sharedBenchmarks()
+	dir := benchdata.SharedDir()
 	if dir == "" {
 		return nil
 	}
@@ -80,26 +82,6 @@ func corpusNames(t testing.TB) []string {
 	}
 	slices.Sort(names)
 	return names
-}
-
-// sharedBenchmarks finds shared/linkage-benchmarks beside the repository,
-// walking up from the package directory, or returns "".
-func sharedBenchmarks() string {
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		return ""
-	}
-	for {
-		cand := filepath.Join(dir, "shared", "linkage-benchmarks")
-		if st, err := os.Stat(cand); err == nil && st.IsDir() {
-			return cand
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
 }
 
 // TestDoubleMetaphoneAgreesWithMatchr codes every name of the corpus with
@@ -172,22 +154,12 @@ func BenchmarkDoubleMetaphoneVsMatchr(b *testing.B) {
 		b.Run(fmt.Sprintf("corpus=%s/impl=%s", corpus, impl.name), func(b *testing.B) {
 			b.ReportAllocs()
 			var cpu time.Duration
-			start := cpuTime(b)
+			start := cputime.Process()
 			for i := 0; b.Loop(); i++ {
 				sink, _ = impl.code(names[i%len(names)])
 			}
-			cpu += cpuTime(b) - start
+			cpu += cputime.Process() - start
 			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 		})
 	}
-}
-
-// cpuTime is the CPU time (user and system) the process has used so far;
-// on a shared machine wall time mostly measures the neighbours.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

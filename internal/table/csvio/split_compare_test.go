@@ -8,9 +8,10 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hotpass/hotpass/internal/cputime"
 )
 
 // The splitter stands in for encoding/csv (see splitter). These tests and
@@ -125,25 +126,15 @@ func BenchmarkSplitVsEncodingCSV(b *testing.B) {
 				keep := make([]string, 0, 12*100_001)
 				var cpu time.Duration
 				for b.Loop() {
-					start := splitCPUTime(b)
+					start := cputime.Process()
 					keep = keep[:0]
 					if err := impl.split(data, func(f []string, _ int) { keep = append(keep, f...) }); err != nil {
 						b.Fatal(err)
 					}
-					cpu += splitCPUTime(b) - start
+					cpu += cputime.Process() - start
 				}
 				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 			})
 		}
 	}
-}
-
-// splitCPUTime is the CPU time (user and system) the process has used so far;
-// on a shared machine wall time mostly measures the neighbours.
-func splitCPUTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

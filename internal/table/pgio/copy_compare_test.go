@@ -3,12 +3,12 @@ package pgio
 import (
 	"context"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hotpass/hotpass/internal/cputime"
 	"github.com/hotpass/hotpass/internal/pgtest"
 	"github.com/hotpass/hotpass/internal/table"
 )
@@ -106,7 +106,7 @@ func BenchmarkCopyVsPgxCopyFrom(b *testing.B) {
 			b.ReportAllocs()
 			var cpu time.Duration
 			for b.Loop() {
-				start := copyCPUTime(b)
+				start := cputime.Process()
 				tx, err := conn.Begin(ctx)
 				if err != nil {
 					b.Fatal(err)
@@ -121,20 +121,10 @@ func BenchmarkCopyVsPgxCopyFrom(b *testing.B) {
 				if err := tx.Commit(ctx); err != nil {
 					b.Fatal(err)
 				}
-				cpu += copyCPUTime(b) - start
+				cpu += cputime.Process() - start
 			}
 			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 		})
 	}
-}
-
-// copyCPUTime is the CPU time (user and system) this process has used so
-// far; on a shared machine wall time mostly measures the neighbours.
-func copyCPUTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
