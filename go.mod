@@ -3,6 +3,7 @@ module github.com/hotpass/hotpass
 go 1.26.8
 
 require (
+	github.com/antzucaro/matchr v0.0.0-20221106193745-7bed6ef61ef9
 	github.com/dominikbraun/graph v0.23.0
 	github.com/flosch/pongo2/v6 v6.0.0
 	github.com/jackc/pgx/v5 v5.13.0

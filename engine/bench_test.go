@@ -3,27 +3,16 @@ package engine_test
 import (
 	"context"
 	"fmt"
-	"syscall"
 	"testing"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/internal/cputime"
 	"github.com/hotpass/hotpass/specs"
 	"github.com/hotpass/hotpass/tasks/noop"
 )
-
-// cpuTime is the CPU time (user and system) the process has used so far.
-// Benchmarks report it next to wall time because on a shared machine wall
-// time mostly measures the neighbours.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 func noopRegistry(b *testing.B) engine.Registry { return registry(b, noop.Type{}) }
 
@@ -42,13 +31,13 @@ func BenchmarkCompile(b *testing.B) {
 			s := benchSpec(n)
 			reg := noopRegistry(b)
 			b.ReportAllocs()
-			cpu := cpuTime(b)
+			cpu := cputime.Process()
 			for b.Loop() {
 				if _, err := engine.Compile(s, reg); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64((cpuTime(b)-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64((cputime.Process()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
 		})
 	}
 }
@@ -87,10 +76,10 @@ func BenchmarkRun(b *testing.B) {
 		b.StopTimer()
 		dir := b.TempDir()
 		b.StartTimer()
-		start, cpuStart := time.Now(), cpuTime(b)
+		start, cpuStart := time.Now(), cputime.Process()
 		rec, err := p.Run(context.Background(), engine.RunOptions{StateDir: dir})
 		total += time.Since(start)
-		cpu += cpuTime(b) - cpuStart
+		cpu += cputime.Process() - cpuStart
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -100,4 +89,37 @@ func BenchmarkRun(b *testing.B) {
 	}
 	b.ReportMetric(float64(total.Nanoseconds())/float64(b.N)/n, "ns/task")
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/n, "cpu-ns/task")
+}
+
+// BenchmarkExport renders a 1,000- and a 10,000-task plan as Mermaid and as
+// DOT (what `hotpass graph` prints), from a freshly compiled plan each time
+// so that building the graph the renderers read is counted.
+func BenchmarkExport(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		s := benchSpec(n)
+		reg := noopRegistry(b)
+		for _, f := range []struct {
+			name   string
+			render func(*engine.Plan) string
+		}{{"mermaid", (*engine.Plan).Mermaid}, {"dot", (*engine.Plan).DOT}} {
+			b.Run(fmt.Sprintf("format=%s/tasks=%d", f.name, n), func(b *testing.B) {
+				b.ReportAllocs()
+				var cpu time.Duration
+				for b.Loop() {
+					b.StopTimer()
+					p, err := engine.Compile(s, reg)
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
+					start := cputime.Process()
+					if f.render(p) == "" {
+						b.Fatal("empty output")
+					}
+					cpu += cputime.Process() - start
+				}
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+			})
+		}
+	}
 }

@@ -305,16 +305,20 @@ func (p *Plan) cycleDiagnostic(cycle []int) specs.Diagnostic {
 // proven the graph acyclic. Adding a vertex or edge cannot fail here (ids
 // are unique, endpoints exist, edges are deduplicated by Task.Deps), so an
 // error would be a bug.
+//
+// The graph keeps vertices and edges in maps; the weights keep the order of
+// the spec (see Graph), so that what is drawn from the graph reads like the
+// spec and is the same on every call.
 func buildGraph(p *Plan) graph.Graph[string, string] {
 	g := graph.New(graph.StringHash, graph.Directed(), graph.Acyclic())
-	for _, n := range p.nodes {
-		if err := g.AddVertex(n.task.ID); err != nil {
+	for i, n := range p.nodes {
+		if err := g.AddVertex(n.task.ID, graph.VertexWeight(i), graph.VertexAttribute(TypeAttribute, n.task.Type)); err != nil {
 			panic(fmt.Sprintf("engine: graph: add task %q: %v", n.task.ID, err))
 		}
 	}
 	for _, n := range p.nodes {
-		for _, d := range n.deps {
-			if err := g.AddEdge(p.nodes[d].task.ID, n.task.ID); err != nil {
+		for k, d := range n.deps {
+			if err := g.AddEdge(p.nodes[d].task.ID, n.task.ID, graph.EdgeWeight(k)); err != nil {
 				panic(fmt.Sprintf("engine: graph: add edge %q -> %q: %v", p.nodes[d].task.ID, n.task.ID, err))
 			}
 		}
@@ -328,12 +332,17 @@ func (p *Plan) Spec() *specs.Spec { return p.spec }
 // Len returns the number of tasks.
 func (p *Plan) Len() int { return len(p.nodes) }
 
+// TypeAttribute is the vertex attribute of Graph that holds the task's type.
+const TypeAttribute = "type"
+
 // Graph returns the dependency graph as a dominikbraun/graph value, for
-// graph algorithms: vertices are task ids and an edge runs from a task to
-// each task that depends on it. Do not modify it. It is built on first use:
-// the library's map-based store costs more than the rest of Compile together
-// (about 3x for 10,000 tasks), and neither the scheduler nor the exports
-// need it.
+// graph algorithms and drawings (Mermaid, DOT): vertices are task ids and
+// an edge runs from a task to each task that depends on it. A vertex's
+// weight is the task's position in the spec and its TypeAttribute the
+// task's type; an edge's weight is the dependency's position in the
+// dependent's Deps. Do not modify it. It is built on first use: the
+// library's map-based store costs more than the rest of Compile together
+// (about 3x for 10,000 tasks), and the scheduler does not need it.
 func (p *Plan) Graph() graph.Graph[string, string] {
 	p.graphOnce.Do(func() { p.g = buildGraph(p) })
 	return p.g

@@ -19,16 +19,18 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/suggest"
 )
 
-// Errors returned by Run, for callers mapping outcomes to exit codes.
+// Errors returned by Run. The first two carry the exit status of the run's
+// outcome (see exitcode); Run's error may carry another one, see Run.
 var (
 	// ErrRunFailed is wrapped by Run's error when a task failed.
-	ErrRunFailed = errors.New("run failed")
+	ErrRunFailed = exitcode.New(exitcode.Failed, "run failed")
 	// ErrRunCancelled is wrapped by Run's error when ctx was cancelled.
-	ErrRunCancelled = errors.New("run cancelled")
+	ErrRunCancelled = exitcode.New(exitcode.Cancelled, "run cancelled")
 	// ErrUnknownTask is wrapped when RunOptions.Only names an unknown task.
 	ErrUnknownTask = errors.New("unknown task")
 )
@@ -118,6 +120,13 @@ type RunOptions struct {
 // unusable state directory). Otherwise the record is complete and the error
 // wraps ErrRunFailed or ErrRunCancelled when the run did not succeed, or
 // reports a failure to write the run record.
+//
+// The error's exit status (exitcode.Of) is that of ErrRunCancelled or
+// ErrRunFailed, except when every failed task failed with an error that
+// carries the same status: the run then carries it too. A run whose only
+// failures are validations under a `fail` policy thus ends with
+// exitcode.DataInvalid, and one where anything else failed as well with
+// exitcode.Failed.
 func (p *Plan) Run(ctx context.Context, opts RunOptions) (*RunRecord, error) {
 	r, err := p.newRun(opts)
 	if err != nil {
@@ -137,6 +146,7 @@ type taskState struct {
 	attempt        int
 	started        time.Time
 	retryTimer     *time.Timer // set while waiting to retry
+	exitCode       int         // exitcode.Of the error the task failed with
 }
 
 // attemptResult is what an attempt goroutine reports to the loop.
@@ -628,6 +638,7 @@ func (r *run) finishAttempt(a attemptResult) {
 			}
 		})
 	default:
+		st.exitCode = exitcode.Of(a.err)
 		msg := r.red.String(a.err.Error())
 		r.log.Warn("task failed", "task", n.task.ID, "attempts", a.attempt, "error", msg)
 		r.final(i, StatusFailed, msg, "", a.ended)
@@ -796,6 +807,9 @@ func (r *run) finishRun(ctx context.Context, recPath string) (*RunRecord, error)
 			r.rec.Error += " (fail_fast stopped the run)"
 		}
 		runErr = fmt.Errorf("%w: %s", ErrRunFailed, r.rec.Error)
+		if code := r.failedExitCode(); code != exitcode.Failed {
+			runErr = exitcode.Wrap(code, runErr)
+		}
 	default:
 		r.rec.Status = StatusSucceeded
 	}
@@ -811,6 +825,30 @@ func (r *run) finishRun(ctx context.Context, recPath string) (*RunRecord, error)
 	r.emit(Event{Kind: EventRunFinished, Time: end, Status: r.rec.Status, Error: r.rec.Error, Duration: r.rec.Duration, Total: len(r.sel)})
 	rec := r.rec
 	return &rec, errors.Join(runErr, werr)
+}
+
+// failedExitCode is the exit status the failed tasks agree on, or
+// exitcode.Failed when they do not.
+func (r *run) failedExitCode() int {
+	code := 0
+	for i := range r.st {
+		st := &r.st[i]
+		if st.rec < 0 || st.status != StatusFailed {
+			continue
+		}
+		c := st.exitCode
+		if c == exitcode.OK {
+			c = exitcode.Failed
+		}
+		if code != 0 && code != c {
+			return exitcode.Failed
+		}
+		code = c
+	}
+	if code == 0 {
+		return exitcode.Failed
+	}
+	return code
 }
 
 func failedSummary(ids []string) string {

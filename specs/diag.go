@@ -10,13 +10,15 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/redact"
 	"gopkg.in/yaml.v3"
 )
 
-// ErrInvalid is wrapped by every error that means "the spec is wrong", so callers
-// can map it to an exit code with errors.Is.
-var ErrInvalid = errors.New("invalid spec")
+// ErrInvalid is wrapped by every error that means "the spec is wrong". It
+// carries exit status 2 (exitcode.Invalid), so every error that wraps it
+// does too.
+var ErrInvalid = exitcode.New(exitcode.Invalid, "invalid spec")
 
 // Pos is a position in a spec file. Line and Col are 1-based; Col counts
 // characters (code points), as editors do.

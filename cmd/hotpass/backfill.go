@@ -11,7 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hotpass/hotpass/engine/store"
+	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/backfill"
+	"github.com/hotpass/hotpass/internal/progress"
 	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/telemetry"
 )
@@ -84,7 +86,7 @@ func runBackfill(cmd *cobra.Command, g *globals, o *backfillOptions) error {
 	}
 	jobs, err := cfg.Jobs(backfill.Selection{Start: o.start, End: o.end, Versions: o.versions})
 	if err != nil {
-		return usageFrom(err)
+		return err
 	}
 	if o.dryRun {
 		plan, err := backfill.Inspect(cfg, jobs)
@@ -94,8 +96,10 @@ func runBackfill(cmd *cobra.Command, g *globals, o *backfillOptions) error {
 		return backfill.WritePlan(stdout, plan, cfg.OnMissing, o.force)
 	}
 	live := isTerminal(stderr) && !o.noProgress
-	// Progress, logs and telemetry warnings come from several goroutines.
-	stderr = &lockedWriter{w: stderr}
+	// Progress, logs and telemetry warnings come from several goroutines;
+	// the display serialises them and keeps its status line below them.
+	printer := progress.NewBackfill(stderr, live)
+	stderr = printer
 	logger := newLogger(stderr, g.logLevel, &redact.Redactor{})
 	var st store.Store
 	if cfg.ConcurrencyLimit > 0 {
@@ -109,7 +113,7 @@ func runBackfill(cmd *cobra.Command, g *globals, o *backfillOptions) error {
 	tel, err := telemetry.Setup(ctx, telemetry.Config{Enabled: o.observability, ServiceVersion: version,
 		Pipeline: "backfill", Profile: cfg.Pipeline.Profile, Stderr: stderr})
 	if err != nil {
-		return &exitError{code: exitInvalid, err: fmt.Errorf("telemetry: %w", err)}
+		return exitcode.Wrap(exitcode.Invalid, fmt.Errorf("telemetry: %w", err))
 	}
 	defer func() {
 		if err := tel.Shutdown(context.Background()); err != nil {
@@ -119,7 +123,6 @@ func runBackfill(cmd *cobra.Command, g *globals, o *backfillOptions) error {
 	// The backfill is one trace; each replayed run is a child trace linked to it.
 	ctx, span := tel.Tracer().Start(telemetry.NewContext(ctx, tel), "hotpass.backfill")
 	defer span.End()
-	printer := backfill.NewPrinter(stderr, live)
 	// Each run's own log is in its run directory; the engine's lines would
 	// repeat what the progress lines say, so they show only when asked for.
 	var runLogger *slog.Logger
@@ -135,9 +138,6 @@ func runBackfill(cmd *cobra.Command, g *globals, o *backfillOptions) error {
 	})
 	printer.Close()
 	if sum == nil {
-		if errors.Is(err, backfill.ErrNoProfile) {
-			return &exitError{code: exitInvalid, err: err}
-		}
 		return err
 	}
 	return backfillOutcome(ctx, stdout, cfg, sum, err)
@@ -153,9 +153,9 @@ func backfillOutcome(ctx context.Context, stdout io.Writer, cfg *backfill.Config
 	case err != nil:
 		return err
 	case sum.Cancelled > 0 && ctx.Err() != nil:
-		return reported(exitCancelled, errors.New("backfill interrupted"))
+		return reported(exitcode.Wrap(exitcode.Cancelled, errors.New("backfill interrupted")))
 	case !sum.OK():
-		return reported(exitFailed, fmt.Errorf("%d of %d backfill runs failed", sum.Failed+sum.Cancelled, sum.Total))
+		return reported(fmt.Errorf("%d of %d backfill runs failed", sum.Failed+sum.Cancelled, sum.Total))
 	}
 	return nil
 }
@@ -206,12 +206,4 @@ func absFlag(name, p string) (string, error) {
 		return "", fmt.Errorf("--%s: %w", name, err)
 	}
 	return abs, nil
-}
-
-// usageFrom marks selection errors (dates, versions) as usage errors.
-func usageFrom(err error) error {
-	if errors.Is(err, backfill.ErrSelection) {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	return err
 }

@@ -16,11 +16,11 @@ import (
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
+	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/progress"
 	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/internal/scheduler"
-	"github.com/hotpass/hotpass/specs"
 )
 
 type deployOptions struct {
@@ -200,7 +200,7 @@ func newDeploymentCmd(g *globals) *cobra.Command {
 func getDeployment(ctx context.Context, st store.Store, name string) (store.Deployment, error) {
 	d, err := st.GetDeployment(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return d, &exitError{code: exitInvalid, err: fmt.Errorf("unknown deployment %q (list them with `hotpass deployment ls`)", name)}
+		return d, exitcode.Wrap(exitcode.Invalid, fmt.Errorf("unknown deployment %q (list them with `hotpass deployment ls`)", name))
 	}
 	return d, err
 }
@@ -366,7 +366,7 @@ func runDeploymentRun(ctx context.Context, stdout, stderr io.Writer, g *globals,
 	if !o.wait {
 		r, err := runner.Enqueue(ctx, st, l, runner.QueueRequest{Deployment: d, Params: over, Strict: true})
 		if err != nil {
-			return badArgument(err)
+			return err
 		}
 		fmt.Fprintf(stdout, "queued run %s of deployment %s; `hotpass serve` starts it (follow it with `hotpass runs logs --follow %s`)\n", r.ID, d.Name, r.ID)
 		return nil
@@ -407,8 +407,5 @@ func runDeploymentRun(ctx context.Context, stdout, stderr io.Writer, g *globals,
 		Warnings:   stderr,
 	})
 	display.Close()
-	if rec == nil && errors.Is(runErr, specs.ErrInvalid) {
-		return runErr
-	}
 	return runOutcome(stdout, g, rec, runErr)
 }

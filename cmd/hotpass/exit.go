@@ -5,64 +5,46 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/specs"
 )
 
-// Exit codes, part of the CLI's contract (DESIGN.md).
+// Exit codes, part of the CLI's contract (README, "Exit codes"). Errors
+// carry them (see package exitcode); these names are for reading tests.
 const (
-	exitOK = 0
-	// exitFailed: a task failed, or the command failed at run time.
-	exitFailed = 1
-	// exitInvalid: invalid spec or usage.
-	exitInvalid = 2
-	// exitDataInvalid: data validation failed under a `fail` policy.
-	exitDataInvalid = 3
-	// exitCancelled: interrupted (Ctrl-C / SIGTERM), as shells report SIGINT.
-	exitCancelled = 130
+	exitOK          = exitcode.OK
+	exitFailed      = exitcode.Failed
+	exitInvalid     = exitcode.Invalid
+	exitDataInvalid = exitcode.DataInvalid
+	exitCancelled   = exitcode.Cancelled
 )
 
 // errUsage marks command-line mistakes (unknown flag, wrong argument count).
-var errUsage = errors.New("usage")
+var errUsage = exitcode.New(exitcode.Invalid, "usage")
 
-// exitError carries an exit code; a reported exitError has already been
-// explained to the user and is not printed again.
-type exitError struct {
-	code     int
-	err      error
-	reported bool
-}
+// reportedError is an error the user has already been told about (by a
+// summary, for instance); it is not printed again. Its exit status is that
+// of the error it wraps.
+type reportedError struct{ err error }
 
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit status %d", e.code)
-	}
-	return e.err.Error()
-}
+func (e *reportedError) Error() string { return e.err.Error() }
+func (e *reportedError) Unwrap() error { return e.err }
 
-func (e *exitError) Unwrap() error { return e.err }
+// reported marks err as already explained to the user.
+func reported(err error) error { return &reportedError{err: err} }
 
-// reported wraps err with code, noting that the user has already been told.
-func reported(code int, err error) error { return &exitError{code: code, err: err, reported: true} }
-
-// exitCode maps an error returned by a command to the process exit code and
-// prints it unless it was already reported.
+// exitCode maps an error returned by a command to the process exit code,
+// through the status the error carries, and prints it unless it was
+// already reported.
 func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if !ee.reported && ee.err != nil {
-			printError(stderr, ee.err)
-		}
-		return ee.code
+	var r *reportedError
+	if !errors.As(err, &r) {
+		printError(stderr, err)
 	}
-	printError(stderr, err)
-	switch {
-	case errors.Is(err, errUsage), errors.Is(err, specs.ErrInvalid):
-		return exitInvalid
-	}
-	return exitFailed
+	return exitcode.Of(err)
 }
 
 func printError(w io.Writer, err error) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/linkage"
 	"github.com/hotpass/hotpass/internal/linkage/blocking"
 	"github.com/hotpass/hotpass/internal/linkage/evaluate"
@@ -410,7 +411,7 @@ func runBlockingStats(ctx context.Context, cmd *cobra.Command, stdout io.Writer,
 		over = &blocking.CapError{Total: total, Cap: s.MaxComparisons}
 	}
 	if over != nil {
-		return &exitError{code: exitInvalid, err: over}
+		return exitcode.Wrap(exitcode.Invalid, over)
 	}
 	return nil
 }

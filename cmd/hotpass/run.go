@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,7 +19,6 @@ import (
 	"github.com/hotpass/hotpass/internal/progress"
 	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/runner"
-	"github.com/hotpass/hotpass/tasks"
 )
 
 type runOptions struct {
@@ -115,52 +113,26 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, g *globals, o *runOpt
 	return runOutcome(stdout, g, rec, runErr)
 }
 
-// runOutcome prints a finished run's summary and maps its outcome to the
-// exit status.
+// runOutcome prints a finished run's summary and returns the run's error,
+// which carries its exit status (see engine.Plan.Run), marked as reported:
+// the summary has said what went wrong.
 func runOutcome(stdout io.Writer, g *globals, rec *engine.RunRecord, runErr error) error {
 	if rec == nil {
 		if runErr == nil {
 			return errors.New("run produced no record")
 		}
-		return badArgument(runErr)
+		return runErr
 	}
 	printSummary(stdout, rec, filepath.Join(g.stateDir, "runs", rec.RunID))
-	switch rec.Status {
-	case engine.StatusSucceeded:
+	if rec.Status == engine.StatusSucceeded {
+		// Every task succeeded; failing to write a record snapshot does not
+		// undo that.
 		return nil
-	case engine.StatusCancelled:
-		return reported(exitCancelled, errors.New("run cancelled"))
-	default:
-		if dataValidationFailed(rec) {
-			return reported(exitDataInvalid, fmt.Errorf("run %s: data validation failed", rec.RunID))
-		}
-		return reported(exitFailed, fmt.Errorf("run %s %s", rec.RunID, rec.Status))
 	}
-}
-
-// dataValidationFailed reports whether every failed task of the run failed
-// on data validation: a run where something else broke as well exits 1.
-func dataValidationFailed(rec *engine.RunRecord) bool {
-	n := 0
-	for _, t := range rec.Tasks {
-		if t.Status != engine.StatusFailed {
-			continue
-		}
-		if v, _ := t.Attrs[tasks.AttrDataValidationFailed].(bool); !v {
-			return false
-		}
-		n++
+	if runErr == nil {
+		runErr = fmt.Errorf("run %s %s", rec.RunID, rec.Status)
 	}
-	return n > 0
-}
-
-// badArgument gives the errors that mean a wrong argument exit status 2.
-func badArgument(err error) error {
-	if errors.Is(err, runner.ErrUnknownRun) || errors.Is(err, runner.ErrNotResumable) || errors.Is(err, runner.ErrNoProfile) ||
-		errors.Is(err, runner.ErrTelemetryConfig) {
-		return &exitError{code: exitInvalid, err: err}
-	}
-	return err
+	return reported(runErr)
 }
 
 func parseParamFlags(kvs []string) (map[string]string, error) {
@@ -214,17 +186,4 @@ func (rw redactWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
-}
-
-// lockedWriter serialises writes from the goroutines that share one stream
-// (progress, logs, telemetry warnings).
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
+	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/history"
 	"github.com/hotpass/hotpass/internal/runner"
 )
@@ -151,7 +152,7 @@ func newRunsShowCmd(g *globals) *cobra.Command {
 func getRun(ctx context.Context, st store.Store, id string) (store.Run, error) {
 	r, err := st.GetRun(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return r, &exitError{code: exitInvalid, err: fmt.Errorf("%w %q: no such run (list runs with `hotpass runs ls`)", runner.ErrUnknownRun, id)}
+		return r, fmt.Errorf("%w %q: no such run (list runs with `hotpass runs ls`)", runner.ErrUnknownRun, id)
 	}
 	return r, err
 }
@@ -288,7 +289,7 @@ func runRunsLogs(ctx context.Context, w io.Writer, g *globals, o *runsLogsOption
 			ids = append(ids, k)
 		}
 		sort.Strings(ids)
-		return &exitError{code: exitInvalid, err: fmt.Errorf("--task %q: run %s has no such task (its tasks: %s)", o.task, id, strings.Join(ids, ", "))}
+		return exitcode.Wrap(exitcode.Invalid, fmt.Errorf("--task %q: run %s has no such task (its tasks: %s)", o.task, id, strings.Join(ids, ", ")))
 	}
 	printed := false
 	drain := func() error {

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hotpass/hotpass/engine/store"
+	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/internal/scheduler"
@@ -76,7 +77,7 @@ func runServe(ctx context.Context, stderr io.Writer, g *globals, o *serveOptions
 	}
 	token := os.Getenv(server.EnvToken)
 	if err := server.CheckListen(o.addr, token); err != nil {
-		return &exitError{code: exitInvalid, err: err}
+		return exitcode.Wrap(exitcode.Invalid, err)
 	}
 	l, err := newLoader()
 	if err != nil {

@@ -90,7 +90,7 @@ func runValidate(ctx context.Context, out io.Writer, o *validateOptions, paths [
 		}
 	}
 	if nInvalid > 0 {
-		return reported(exitInvalid, fmt.Errorf("%d invalid spec(s): %w", nInvalid, specs.ErrInvalid))
+		return reported(fmt.Errorf("%d invalid spec(s): %w", nInvalid, specs.ErrInvalid))
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/telemetry"
 	"github.com/hotpass/hotpass/profiles"
 	"github.com/hotpass/hotpass/specs/tmpl"
@@ -44,8 +45,8 @@ type Request struct {
 }
 
 // ErrNoProfile is wrapped when a backfill names a profile this build does
-// not have.
-var ErrNoProfile = errors.New("no such profile")
+// not have; it carries exit status 2 (exitcode.Invalid).
+var ErrNoProfile = exitcode.New(exitcode.Invalid, "no such profile")
 
 // LoaderPipeline runs spec files and built-in profiles' pipelines with an
 // engine.Loader, keeping run directories under StateDir. A profile's

@@ -1,16 +1,18 @@
 package backfill
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/hotpass/hotpass/exitcode"
 )
 
 // ErrSelection is wrapped by errors about which runs to do (bad dates,
-// versions or overrides): the caller's input, not the data, is wrong.
-var ErrSelection = errors.New("invalid backfill selection")
+// versions or overrides): the caller's input, not the data, is wrong, so
+// it carries exit status 2 (exitcode.Invalid).
+var ErrSelection = exitcode.New(exitcode.Invalid, "invalid backfill selection")
 
 // Params set by the backfill on every run, on top of Config.Parameters.
 const (

@@ -121,15 +121,6 @@ func firstLine(s string) string {
 	return s
 }
 
-// oneLine keeps the first line of s, cut to width runes.
-func oneLine(s string, width int) string {
-	s, _, _ = strings.Cut(s, "\n")
-	if r := []rune(s); len(r) > width {
-		return string(r[:width-1]) + "…"
-	}
-	return s
-}
-
 // Thousands formats n with ',' between groups of three digits.
 func Thousands(n int64) string {
 	s := strconv.FormatInt(n, 10)

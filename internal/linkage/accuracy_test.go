@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hotpass/hotpass/internal/benchdata"
 	"github.com/hotpass/hotpass/internal/linkage/evaluate"
 	"github.com/hotpass/hotpass/internal/linkage/records"
 	"github.com/hotpass/hotpass/internal/table"
@@ -68,7 +69,7 @@ var accuracyCases = []accuracyCase{
 			evaluate.Truth{Entity: ent, Source: src, CrossOnly: true}
 	}},
 	{"dblp_acm", "dblp_acm.yaml", 0.95, func(t *testing.T) ([]records.Input, evaluate.Truth) {
-		dir := sharedBenchmarks()
+		dir := benchdata.SharedDir()
 		if dir == "" {
 			t.Skip("shared/linkage-benchmarks not found beside the repository: DBLP-ACM is research-only data and is not committed, so this test needs the shared copy")
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -59,26 +58,6 @@ func loadSettings(t testing.TB, path string) settings.Settings {
 		t.Fatal(err)
 	}
 	return s
-}
-
-// sharedBenchmarks finds shared/linkage-benchmarks beside the repository
-// (walking up from the package directory), or returns "".
-func sharedBenchmarks() string {
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		return ""
-	}
-	for {
-		cand := filepath.Join(dir, "shared", "linkage-benchmarks")
-		if st, err := os.Stat(cand); err == nil && st.IsDir() {
-			return cand
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
 }
 
 func mustLinker(t testing.TB, s settings.Settings, inputs ...records.Input) *Linker {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotpass/hotpass/internal/benchdata"
+	"github.com/hotpass/hotpass/internal/cputime"
 	"github.com/hotpass/hotpass/internal/linkage/cluster"
 	"github.com/hotpass/hotpass/internal/linkage/evaluate"
 	"github.com/hotpass/hotpass/internal/linkage/records"
@@ -46,24 +48,24 @@ func TestPersons(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("blocking stats: %v", st)
-	t1, c1 := time.Now(), cpuTime()
+	t1, c1 := time.Now(), cputime.Process()
 	res, err := l.Train(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	train, trainCPU := time.Since(t1), cpuTime()-c1
+	train, trainCPU := time.Since(t1), cputime.Process()-c1
 	for _, w := range res.Warnings {
 		t.Logf("training warning: %s", w)
 	}
 	for _, r := range res.Rules {
 		t.Logf("EM %q: %d pairs, %d iterations, converged %v", r.Rule, r.Pairs, r.Iterations, r.Converged)
 	}
-	t2, c2 := time.Now(), cpuTime()
+	t2, c2 := time.Now(), cputime.Process()
 	pred, err := l.Predict(ctx, PredictOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	predict, predictCPU := time.Since(t2), cpuTime()-c2
+	predict, predictCPU := time.Since(t2), cputime.Process()-c2
 	t3 := time.Now()
 	cl, err := l.Cluster(pred, cluster.Constraints{})
 	if err != nil {
@@ -102,7 +104,7 @@ var (
 // test binary, or reports why it cannot.
 func loadPersons100k(b *testing.B) *table.Table {
 	persons100kOnce.Do(func() {
-		dir := sharedBenchmarks()
+		dir := benchdata.SharedDir()
 		py, err := exec.LookPath("python3")
 		if dir == "" || err != nil {
 			persons100kErr = "python3 and shared/linkage-benchmarks/gen_persons.py are needed to generate the benchmark data"

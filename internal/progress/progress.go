@@ -1,5 +1,6 @@
-// Package progress shows a run's progress on a terminal: live lines for the
-// running tasks on a TTY, or one plain log line per event otherwise.
+// Package progress shows progress on a terminal: a run's (Display) or a
+// backfill's (Backfill). On a TTY, status lines are redrawn in place below
+// the events and log lines; otherwise each event is one plain line.
 package progress
 
 import (
@@ -16,18 +17,17 @@ import (
 // Display is an engine.Observer that renders progress. Close it when the run
 // ends to stop its goroutine and flush what is pending.
 type Display struct {
-	w      io.Writer
 	live   bool
 	events chan engine.Event
 	done   chan struct{}
 	start  time.Time
 
 	mu      sync.Mutex
+	screen  screen
 	total   int
 	final   int
 	failed  int
 	running map[string]*runningTask
-	drawn   int  // lines of the live block currently on screen
 	closed  bool // no live block is drawn once the run is over
 }
 
@@ -48,7 +48,7 @@ const maxLiveLines = 12
 // tasks are redrawn in place; otherwise each event is one log line.
 func New(w io.Writer, live bool) *Display {
 	d := &Display{
-		w:       w,
+		screen:  screen{w: w, live: live},
 		live:    live,
 		events:  make(chan engine.Event, 4096),
 		done:    make(chan struct{}),
@@ -81,7 +81,7 @@ func (d *Display) loop() {
 		case e, ok := <-d.events:
 			if !ok {
 				d.mu.Lock()
-				d.clearLocked()
+				d.screen.setBlock("")
 				d.closed = true
 				d.mu.Unlock()
 				return
@@ -109,14 +109,14 @@ func (d *Display) handle(e engine.Event) {
 		}
 	case engine.EventTaskRetrying:
 		delete(d.running, e.TaskID)
-		line = fmt.Sprintf("task %s attempt %d failed: %s; retrying in %s", e.TaskID, e.Attempt, firstLine(e.Error), e.Delay.Round(time.Millisecond))
+		line = fmt.Sprintf("task %s attempt %d failed: %s; retrying in %s", e.TaskID, e.Attempt, firstLine(e.Error, 0), e.Delay.Round(time.Millisecond))
 	case engine.EventTaskFinished:
 		delete(d.running, e.TaskID)
 		d.final++
 		switch e.Status {
 		case engine.StatusFailed:
 			d.failed++
-			line = fmt.Sprintf("task %s failed after %s: %s", e.TaskID, round(e.Duration), firstLine(e.Error))
+			line = fmt.Sprintf("task %s failed after %s: %s", e.TaskID, round(e.Duration), firstLine(e.Error, 0))
 		case engine.StatusSkipped:
 			if !d.live || d.total <= 100 {
 				line = fmt.Sprintf("task %s skipped: %s", e.TaskID, e.Reason)
@@ -136,13 +136,11 @@ func (d *Display) handle(e engine.Event) {
 	if line == "" {
 		return
 	}
-	if d.live {
-		d.clearLocked()
-		fmt.Fprintln(d.w, line)
-		d.drawLocked()
+	if !d.live {
+		d.screen.println(e.Time.Format("15:04:05") + " " + line)
 		return
 	}
-	fmt.Fprintf(d.w, "%s %s\n", e.Time.Format("15:04:05"), line)
+	d.screen.printAbove(line, d.blockLocked())
 }
 
 func attemptSuffix(a int) string {
@@ -159,9 +157,14 @@ func rows(e engine.Event) string {
 	return fmt.Sprintf(" (%d rows in, %d out)", e.RowsIn, e.RowsOut)
 }
 
-func firstLine(s string) string {
+// firstLine returns the first line of s, marked " …" when more followed,
+// cut to width characters when width > 0.
+func firstLine(s string, width int) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i] + " …"
+		s = s[:i] + " …"
+	}
+	if r := []rune(s); width > 0 && len(r) > width {
+		return string(r[:width-1]) + "…"
 	}
 	return s
 }
@@ -177,30 +180,18 @@ func round(d time.Duration) time.Duration {
 	}
 }
 
+// redraw refreshes the live block, whose elapsed times move on.
 func (d *Display) redraw() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.clearLocked()
-	d.drawLocked()
+	d.screen.setBlock(d.blockLocked())
 }
 
-// clearLocked erases the live block: move up over it and clear each line.
-func (d *Display) clearLocked() {
-	if d.drawn == 0 {
-		return
-	}
-	var b strings.Builder
-	for i := 0; i < d.drawn; i++ {
-		b.WriteString("\x1b[1A\x1b[2K")
-	}
-	b.WriteString("\r")
-	io.WriteString(d.w, b.String())
-	d.drawn = 0
-}
-
-func (d *Display) drawLocked() {
+// blockLocked renders the live block: the running tasks, longest running
+// first, and the counts; "" when nothing is to be drawn.
+func (d *Display) blockLocked() string {
 	if !d.live || d.closed {
-		return
+		return ""
 	}
 	now := time.Now()
 	tasks := make([]*runningTask, 0, len(d.running))
@@ -209,24 +200,19 @@ func (d *Display) drawLocked() {
 	}
 	sort.Slice(tasks, func(i, j int) bool { return tasks[i].since.Before(tasks[j].since) })
 	var b strings.Builder
-	n := 0
 	for i, t := range tasks {
 		if i == maxLiveLines {
 			fmt.Fprintf(&b, "  … and %d more running\n", len(tasks)-maxLiveLines)
-			n++
 			break
 		}
 		fmt.Fprintf(&b, "  ▸ %s (%s) %s%s\n", t.id, t.typ, now.Sub(t.since).Round(100*time.Millisecond), attemptSuffix(t.attempt))
-		n++
 	}
 	failed := ""
 	if d.failed > 0 {
 		failed = fmt.Sprintf(" · %d failed", d.failed)
 	}
 	fmt.Fprintf(&b, "%d/%d done · %d running%s · %s elapsed\n", d.final, d.total, len(tasks), failed, now.Sub(d.start).Round(100*time.Millisecond))
-	n++
-	io.WriteString(d.w, b.String())
-	d.drawn = n
+	return b.String()
 }
 
 // Write prints p (whole log lines) above the live block, so that log records
@@ -234,7 +220,5 @@ func (d *Display) drawLocked() {
 func (d *Display) Write(p []byte) (int, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.clearLocked()
-	defer d.drawLocked()
-	return d.w.Write(p)
+	return d.screen.write(p)
 }

@@ -5,17 +5,18 @@
 package quality
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"regexp"
 	"strings"
+
+	"github.com/hotpass/hotpass/exitcode"
 )
 
 // ErrExpectationsFailed is wrapped by the error of a validation that failed
-// under the fail policy, so that callers can map it to exit code 3 with
-// errors.Is.
-var ErrExpectationsFailed = errors.New("data expectations failed")
+// under the fail policy. It carries exit status 3 (exitcode.DataInvalid),
+// which a run whose only failures are such validations ends with.
+var ErrExpectationsFailed = exitcode.New(exitcode.DataInvalid, "data expectations failed")
 
 // The expectation kinds.
 const (

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
+	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/history"
 	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/telemetry"
@@ -28,12 +29,12 @@ import (
 )
 
 // ErrUnknownRun is wrapped by errors about a run id that is not in the
-// store; the CLI reports it as a bad argument.
-var ErrUnknownRun = errors.New("unknown run id")
+// store. It is a bad argument: exit status 2 (exitcode.Invalid).
+var ErrUnknownRun = exitcode.New(exitcode.Invalid, "unknown run id")
 
 // ErrNotResumable is wrapped when the run named by Options.ResumeFrom
-// cannot be resumed (still running, or of another pipeline).
-var ErrNotResumable = errors.New("run cannot be resumed")
+// cannot be resumed (still running, or of another pipeline); exit status 2.
+var ErrNotResumable = exitcode.New(exitcode.Invalid, "run cannot be resumed")
 
 // finishTimeout bounds the final store writes of a run, which happen even
 // when the run's context was cancelled.
@@ -96,8 +97,8 @@ type TelemetryOptions struct {
 }
 
 // ErrTelemetryConfig is wrapped when the OTEL_* settings are invalid; the
-// run does not start.
-var ErrTelemetryConfig = errors.New("invalid telemetry settings")
+// run does not start, and the command exits with status 2.
+var ErrTelemetryConfig = exitcode.New(exitcode.Invalid, "invalid telemetry settings")
 
 // Run runs a spec as o describes and returns its record. The record is nil
 // when the run never started: the spec is invalid (the error wraps
@@ -365,8 +366,8 @@ func RunDir(stateDir, id string) string {
 const ProfilePrefix = "profile:"
 
 // ErrNoProfile is wrapped when a deployment names a profile that does not
-// exist.
-var ErrNoProfile = errors.New("no such profile")
+// exist; exit status 2.
+var ErrNoProfile = exitcode.New(exitcode.Invalid, "no such profile")
 
 // SpecFile resolves what a run names to the spec file to load: a path as
 // is, or, for ProfilePrefix+name, the profile's built-in pipeline spec

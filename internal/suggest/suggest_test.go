@@ -8,15 +8,19 @@ func TestClosest(t *testing.T) {
 	tests := []struct {
 		name, want string
 	}{
-		{"retires", "retries"}, // transposition
-		{"retrys", "retries"},  // two edits on a long name
-		{"timout", "timeout"},  // deletion
-		{"Needs", "needs"},     // case only
-		{"wiht", "with"},       // transposition on a short name
-		{"tpye", "type"},       // transposition
-		{"xyz", ""},            // nothing close
-		{"concurrency", ""},    // a prefix is not a typo
-		{"retries", ""},        // exact match is not a suggestion
+		{"retires", "retries"},   // transposition
+		{"retrys", "retries"},    // two edits on a long name
+		{"timout", "timeout"},    // deletion
+		{"Needs", "needs"},       // case only
+		{"wiht", "with"},         // transposition on a short name
+		{"tpye", "type"},         // transposition
+		{"xyz", ""},              // nothing close
+		{"concurrency", ""},      // a prefix is not a typo
+		{"retries", ""},          // exact match is not a suggestion
+		{"neds", "needs"},        // a length difference of one on a short name
+		{"ned", ""},              // two edits on a short name
+		{"timeoutxx", "timeout"}, // a length difference of two on a long name
+		{"timeoutxxx", ""},       // three
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
