@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/profiles"
 	"github.com/hotpass/hotpass/specs"
 )
@@ -59,7 +60,7 @@ func runValidate(ctx context.Context, out io.Writer, o *validateOptions, paths [
 	for i, p := range paths {
 		diags, err := validateFile(ctx, l, p, o.strict)
 		if err != nil {
-			return &exitError{code: exitCancelled, err: fmt.Errorf("validate interrupted after %d of %d specs: %w", i, len(paths), err)}
+			return exitcode.Wrap(exitcode.Cancelled, fmt.Errorf("validate interrupted after %d of %d specs: %w", i, len(paths), err))
 		}
 		r := validateResult{Path: p, Valid: !diags.HasErrors(), Diagnostics: diags}
 		if r.Diagnostics == nil {
