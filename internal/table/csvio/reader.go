@@ -82,6 +82,7 @@ func NewReader(in io.Reader, opts ReadOptions) (*Reader, error) {
 	}
 	r := &Reader{opts: opts, nulls: opts.NullValues}
 	r.sp = newSplitter(in, byte(opts.Delimiter), byte(opts.Quote), opts.Encoding == UTF8)
+	r.sp.maxField, r.sp.maxRow = opts.MaxFieldBytes, opts.MaxRowBytes
 	if opts.Encoding == UTF8 {
 		if bom, _ := r.sp.br.Peek(3); string(bom) == "\xef\xbb\xbf" {
 			_, _ = r.sp.br.Discard(3)
@@ -108,6 +109,23 @@ func (r *Reader) rowErr(line int, column string, err error) error {
 	return &RowError{File: r.opts.Name, Line: line, Column: column, Err: err}
 }
 
+// readErr wraps an error that ends the read; a limit names the line and
+// the column of the header (or its position) where it was hit.
+func (r *Reader) readErr(err error, names []string) error {
+	var le *limitError
+	if errors.As(err, &le) {
+		col := ""
+		switch {
+		case le.field >= 0 && le.field < len(names):
+			col = names[le.field]
+		case le.field >= 0:
+			col = "column_" + strconv.Itoa(le.field+1)
+		}
+		return r.rowErr(le.line, col, le.err)
+	}
+	return fmt.Errorf("read %s: %w", r.opts.Name, err)
+}
+
 // init reads the header and the sample and decides the schema.
 func (r *Reader) init() error {
 	var names []string
@@ -121,7 +139,10 @@ func (r *Reader) init() error {
 			if errors.As(err, &er) {
 				return r.rowErr(rec.line, "", fmt.Errorf("bad header: %w", err))
 			}
-			return fmt.Errorf("read %s: %w", r.opts.Name, err)
+			return r.readErr(err, nil)
+		}
+		if len(rec.fields) > r.opts.MaxColumns {
+			return r.rowErr(rec.line, "", fmt.Errorf("header: %w", &table.ColumnLimitError{Columns: len(rec.fields), Limit: r.opts.MaxColumns}))
 		}
 		names = headerNames(rec.fields)
 	}
@@ -131,7 +152,10 @@ func (r *Reader) init() error {
 			break
 		}
 		if err != nil && !isRecordErr(err) {
-			return fmt.Errorf("read %s: %w", r.opts.Name, err)
+			return r.readErr(err, names)
+		}
+		if names == nil && len(rec.fields) > r.opts.MaxColumns {
+			return r.rowErr(rec.line, "", &table.ColumnLimitError{Columns: len(rec.fields), Limit: r.opts.MaxColumns})
 		}
 		r.pending = append(r.pending, pendingRecord{fields: slices.Clone(rec.fields), line: rec.line, raw: rec.text(), err: err})
 	}
@@ -297,7 +321,7 @@ func (r *Reader) produce() {
 				break
 			}
 			if err != nil && !isRecordErr(err) {
-				r.send(batchResult{err: fmt.Errorf("read %s: %w", r.opts.Name, err)})
+				r.send(batchResult{err: r.readErr(err, r.schema.Names())})
 				return
 			}
 			recErr = err
