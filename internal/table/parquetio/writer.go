@@ -104,7 +104,16 @@ func newWriter(out io.Writer, schema table.Schema, opts WriteOptions, name strin
 	if opts.RowGroupRows <= 0 {
 		opts.RowGroupRows = DefaultRowGroupRows
 	}
-	cfg, err := parquet.NewWriterConfig(ps, parquet.Compression(c), parquet.CreatedBy("hotpass", "", ""))
+	options := []parquet.WriterOption{parquet.Compression(c), parquet.CreatedBy("hotpass", "", "")}
+	for _, f := range schema.Fields() {
+		if f.Type == table.String {
+			// Page and chunk statistics hold whole values, copied, so one
+			// 50 MB text would be kept four more times. The column index
+			// still records each page's bounds, cut to 16 bytes.
+			options = append(options, parquet.SkipPageStatistics(f.Name), parquet.SkipPageBounds(f.Name))
+		}
+	}
+	cfg, err := parquet.NewWriterConfig(append([]parquet.WriterOption{ps}, options...)...)
 	if err != nil {
 		return nil, fmt.Errorf("parquet: %s: %w", name, err)
 	}
