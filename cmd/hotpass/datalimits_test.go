@@ -289,6 +289,11 @@ func checkRefusal(t *testing.T, code int, out string, want []string) {
 			t.Fatalf("the run crashed (%q):\n%s", crash, tail(out))
 		}
 	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "failed after") {
+			t.Log(line)
+		}
+	}
 	for _, w := range want {
 		if !strings.Contains(out, w) {
 			t.Errorf("output lacks %q:\n%s", w, tail(out))
