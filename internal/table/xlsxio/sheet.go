@@ -154,7 +154,9 @@ func (s *sheetScanner) readCells() error {
 			if err != nil {
 				var le *LimitError
 				if errors.As(err, &le) {
-					le.Cell = cellRef(col, s.row)
+					if le.Option == "max_cell_bytes" {
+						le.Cell = cellRef(col, s.row)
+					}
 					return le
 				}
 				return fmt.Errorf("cell %s: %w", cellRef(col, s.row), err)
