@@ -201,3 +201,66 @@ func replacePart(t *testing.T, path, name, body string) {
 		t.Fatal(err)
 	}
 }
+
+// FuzzSheetParts parses arbitrary shared-strings and sheet XML under small
+// limits. It must never panic, never return a cell longer than the cell
+// limit, and read the same whether text arrives whole or cut into small
+// pieces.
+func FuzzSheetParts(f *testing.F) {
+	f.Add(`<sst><si><t>a&amp;b</t></si><si><r><t>x</t></r><rPh><t>y</t></rPh></si><si/></sst>`,
+		`<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>inline</t></is></c></row>`+
+			`<row r="3"><c r="C3"><f>SUM(A1)</f><v>2</v></c><c t="str"><v>s&#x263A;</v></c><c t="e"><v>#N/A</v></c></row></sheetData></worksheet>`)
+	f.Add(`<sst uniqueCount="99999999"><si><t><![CDATA[<cdata>]]></t></si></sst>`,
+		`<x:worksheet><x:sheetData><x:row><x:c t="s"><x:v>0</x:v></x:c></x:row></x:sheetData><x:mergeCells><x:mergeCell ref="A1:B1"/></x:mergeCells></x:worksheet>`)
+	f.Add(`<sst><si><t>`+strings.Repeat("&lt;", 40)+`</t></si></sst>`, `<worksheet><sheetData><row r="2"><c r="XFD2" t="d"><v>2024-01-01T10:00</v></c></row></sheetData></worksheet>`)
+	lim := Limits{MaxCellBytes: 100, MaxSharedStrings: 20, MaxSharedStringBytes: 400}
+	lim, _ = lim.withDefaults()
+	type row struct {
+		num   int
+		cells []rawCell
+	}
+	read := func(sst, sheet string, piece int) ([]row, error) {
+		x := newXMLScanner(strings.NewReader(sst))
+		x.maxBuf, x.piece = scanLimit(lim.MaxCellBytes), piece
+		table, err := parseSharedStrings(x, lim)
+		if err != nil {
+			return nil, err
+		}
+		sc := newSheetScanner(io.NopCloser(strings.NewReader(sheet)), "sheet", table, []fmtKind{fmtNumber, fmtDate}, lim.MaxCellBytes)
+		sc.x.piece = piece
+		var rows []row
+		for {
+			num, cells, err := sc.nextRow()
+			if errors.Is(err, io.EOF) {
+				return rows, nil
+			}
+			if err != nil {
+				return rows, err
+			}
+			rows = append(rows, row{num, append([]rawCell(nil), cells...)})
+		}
+	}
+	f.Fuzz(func(t *testing.T, sst, sheet string) {
+		whole, errWhole := read(sst, sheet, 0)
+		cut, errCut := read(sst, sheet, 32)
+		if (errWhole == nil) != (errCut == nil) {
+			t.Fatalf("whole text: %v; cut text: %v", errWhole, errCut)
+		}
+		if len(whole) != len(cut) {
+			t.Fatalf("whole text gives %d rows, cut text %d", len(whole), len(cut))
+		}
+		for i := range whole {
+			if whole[i].num != cut[i].num || len(whole[i].cells) != len(cut[i].cells) {
+				t.Fatalf("row %d differs: %+v vs %+v", i, whole[i], cut[i])
+			}
+			for j, c := range whole[i].cells {
+				if c != cut[i].cells[j] {
+					t.Fatalf("row %d cell %d: %+v vs %+v", whole[i].num, j, c, cut[i].cells[j])
+				}
+				if len(c.text) > lim.MaxCellBytes {
+					t.Fatalf("row %d cell %d holds %d bytes, over the limit of %d", whole[i].num, j, len(c.text), lim.MaxCellBytes)
+				}
+			}
+		}
+	})
+}

@@ -314,24 +314,29 @@ func (p *pkg) readSharedStrings() (*sharedStrings, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	lim := p.limits
 	s := newXMLScanner(rc)
-	s.maxBuf = scanLimit(lim.MaxCellBytes)
-	fail := func(err error) error {
+	s.maxBuf = scanLimit(p.limits.MaxCellBytes)
+	out, err := parseSharedStrings(s, p.limits)
+	if err != nil {
 		if le, ok := withFile(err, p.file, ""); ok {
 			if le.Part == "" {
 				le.Part = name
 			}
-			return le
+			return nil, le
 		}
-		return fmt.Errorf("%s: %w", p.file, partError(name, err))
+		return nil, fmt.Errorf("%s: %w", p.file, partError(name, err))
 	}
+	return out, nil
+}
+
+// parseSharedStrings reads a shared-strings part within the limits.
+func parseSharedStrings(s *xmlScanner, lim Limits) (*sharedStrings, error) {
 	out := newSharedStrings(0)
 	var buf []byte
 	var total int64
 	for {
 		if err := s.next(); err != nil {
-			return nil, fail(err)
+			return nil, err
 		}
 		switch {
 		case s.kind == tokEOF:
@@ -347,20 +352,21 @@ func (p *pkg) readSharedStrings() (*sharedStrings, error) {
 			}
 		case s.is(tokStart, "si"):
 			if out.len() >= lim.MaxSharedStrings {
-				return nil, fail(&LimitError{What: "the shared-string table has more entries than", Limit: strconv.Itoa(lim.MaxSharedStrings), Option: "max_shared_strings"})
+				return nil, &LimitError{What: "the shared-string table has more entries than", Limit: strconv.Itoa(lim.MaxSharedStrings), Option: "max_shared_strings"}
 			}
 			if s.selfClose {
 				out.add(nil)
 				continue
 			}
+			var err error
 			buf, err = readRichText(s, buf[:0], "si", lim.MaxCellBytes)
 			if err != nil {
-				return nil, fail(err)
+				return nil, err
 			}
 			text := decodeXString(buf)
 			total += int64(len(text))
 			if total > lim.MaxSharedStringBytes {
-				return nil, fail(&LimitError{What: "the shared strings' text adds up to more than", Limit: bytesLimit(lim.MaxSharedStringBytes), Option: "max_shared_string_bytes"})
+				return nil, &LimitError{What: "the shared strings' text adds up to more than", Limit: bytesLimit(lim.MaxSharedStringBytes), Option: "max_shared_string_bytes"}
 			}
 			out.add(text)
 		}

@@ -36,6 +36,8 @@ type xmlScanner struct {
 	// section; 0 means scanBufSize × 64. Text is returned in pieces
 	// instead, so its length is for the caller to bound.
 	maxBuf int
+	// piece overrides textPiece (tests cut text finely); at least 32.
+	piece int
 }
 
 type tokenKind uint8
@@ -200,7 +202,7 @@ func (s *xmlScanner) textEnd() (int, error) {
 			return off + i, nil
 		}
 		n := s.end - s.pos
-		if n >= textPiece {
+		if n >= textPiece || (s.piece > 0 && n >= s.piece) {
 			// Entity references are at most 12 bytes long (see
 			// appendUnescaped): cut before an '&' without its ';'.
 			if a := bytes.LastIndexByte(s.buf[s.pos+n-16:s.end], '&'); a >= 0 &&
