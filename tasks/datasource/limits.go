@@ -146,7 +146,7 @@ func parseCount(s string, size bool) (int64, error) {
 	return n * mult, nil
 }
 
-// set lists the keys given, by name.
+// keys lists the keys given, by name.
 func (l *Limits) keys() []string {
 	if l == nil {
 		return nil

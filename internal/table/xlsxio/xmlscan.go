@@ -124,7 +124,6 @@ func (s *xmlScanner) indexFrom(off int, sep []byte) (int, error) {
 }
 
 var (
-	sepLT       = []byte("<")
 	sepComment  = []byte("-->")
 	sepCDATA    = []byte("]]>")
 	sepPI       = []byte("?>")
