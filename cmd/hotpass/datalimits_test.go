@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hotpass/hotpass/internal/table"
 )
 
 // addressSpaceLimit is the virtual memory a `hotpass run` on a hostile data
@@ -303,10 +305,11 @@ func checkRefusal(t *testing.T, code int, out string, want []string) {
 
 // TestWideCSVUnderAddressLimit reads CSV files with more columns than a
 // table can hold: a clear error naming the header and the limit, not a
-// panic inside the Parquet writer or minutes of work.
+// panic inside the Parquet writer or minutes of work. A file at the
+// default limit is read.
 func TestWideCSVUnderAddressLimit(t *testing.T) {
 	needPrlimit(t)
-	for _, n := range []int{100_000, 1_000_000} {
+	for _, n := range []int{5_000, 100_000, 1_000_000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
@@ -319,11 +322,19 @@ func TestWideCSVUnderAddressLimit(t *testing.T) {
 				fmt.Fprintf(&b, "c%d", i)
 			}
 			b.WriteString("\n")
-			b.WriteString(strings.Repeat("1,", n-1) + "1\n")
+			for range 20 {
+				b.WriteString(strings.Repeat("1,", n-1) + "1\n")
+			}
 			if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			code, out := runLimited(t, dir, path, "")
+			if n <= table.DefaultMaxColumns {
+				if code != 0 {
+					t.Fatalf("exit %d, want 0:\n%s", code, tail(out))
+				}
+				return
+			}
 			checkRefusal(t, code, out, []string{"wide.csv", "columns", "max_columns"})
 		})
 	}

@@ -8,10 +8,11 @@ import "fmt"
 const MaxColumns = 65_535
 
 // DefaultMaxColumns is the column limit readers apply unless told
-// otherwise. Every column costs the Parquet writer buffers of its own, so a
-// table near MaxColumns takes gigabytes to write even with a single row;
-// real exports stop far below 10,000 columns.
-const DefaultMaxColumns = 10_000
+// otherwise. Every column costs the Parquet writer some 25 KB of buffers
+// even when the table has a single row: a table of 5,000 columns is kept
+// within the 250 MiB of heap a 1 GiB address space leaves, one of 65,535
+// would take about 1.6 GB. Real exports stay far below.
+const DefaultMaxColumns = 5_000
 
 // ColumnLimitError reports a table wider than a reader's column limit;
 // the reader wraps it with the file and the row that holds the columns.
@@ -26,6 +27,17 @@ func (e *ColumnLimitError) Error() string {
 		return fmt.Sprintf("%d columns is more than a table can hold (%d, the Parquet limit)", e.Columns, e.Limit)
 	}
 	return fmt.Sprintf("%d columns is more than the limit of %d (limits.max_columns; tables hold at most %d)", e.Columns, e.Limit, MaxColumns)
+}
+
+// MaxBatchCells bounds the cells (rows × columns) of one batch a reader
+// returns: a wide table gets fewer rows per batch, so that a batch of
+// 10,000 columns does not reserve room for 655 million values.
+const MaxBatchCells = 1 << 22
+
+// BatchRows returns the rows per batch for ncols columns: want, or fewer
+// to stay within MaxBatchCells, and at least one.
+func BatchRows(want, ncols int) int {
+	return max(1, min(want, MaxBatchCells/max(ncols, 1)))
 }
 
 // Defaults of the value size limits of the text readers (CSV, JSON Lines).

@@ -91,6 +91,7 @@ func NewReader(in io.Reader, opts ReadOptions) (*Reader, error) {
 	if err := r.init(); err != nil {
 		return nil, err
 	}
+	r.opts.BatchRows = table.BatchRows(r.opts.BatchRows, r.schema.Len())
 	if opts.OnBadRow == BadRowCollect {
 		rj, err := newRejects(opts.RejectsPath)
 		if err != nil {

@@ -26,6 +26,13 @@ import (
 // group holds little in memory.
 const DefaultRowGroupRows = 128 * 1024
 
+// Above wideColumns columns, the writer's per-column buffers share
+// wideBudget bytes rather than taking parquet-go's defaults each.
+const (
+	wideColumns = 256
+	wideBudget  = 64 << 20
+)
+
 // WriteOptions configures a Writer. The zero value writes zstd-compressed
 // row groups of DefaultRowGroupRows rows with plain-encoded strings.
 type WriteOptions struct {
@@ -112,6 +119,13 @@ func newWriter(out io.Writer, schema table.Schema, opts WriteOptions, name strin
 			// still records each page's bounds, cut to 16 bytes.
 			options = append(options, parquet.SkipPageStatistics(f.Name), parquet.SkipPageBounds(f.Name))
 		}
+	}
+	if n := schema.Len(); n > wideColumns {
+		// parquet-go keeps a page buffer and a chunked page pool per
+		// column, 256 KiB and 32 KiB at least; thousands of columns would
+		// take gigabytes before the first row. Share a budget instead.
+		per := max(4<<10, wideBudget/n)
+		options = append(options, parquet.PageBufferSize(per), parquet.ColumnPageBuffers(parquet.NewChunkBufferPool(min(32<<10, per))))
 	}
 	cfg, err := parquet.NewWriterConfig(append([]parquet.WriterOption{ps}, options...)...)
 	if err != nil {

@@ -59,10 +59,6 @@ const ratioFloor = 1 << 20
 // ones are at most a few megabytes.
 const wholePartBytes = 64 << 20
 
-// maxBatchCells bounds the cells of one batch, so that a wide sheet gets
-// shorter batches instead of a batch of BatchRows × 16,384 cells.
-const maxBatchCells = 1 << 22
-
 // maxSampleCells bounds the cells held while deciding column types; the
 // sample stops there even when InferRows is larger.
 const maxSampleCells = 1 << 21

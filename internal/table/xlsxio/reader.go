@@ -284,7 +284,7 @@ func (r *Reader) decideSchema(header []rawCell, merges []cellRange) error {
 			Limit: fmt.Sprintf("%d columns", r.opts.Limits.MaxColumns), Option: "max_columns"}
 	}
 	r.ncols = ncols
-	r.batch = max(1, min(r.opts.BatchRows, maxBatchCells/max(ncols, 1)))
+	r.batch = table.BatchRows(r.opts.BatchRows, ncols)
 	names := r.headerNames(header, merges)
 	for name := range r.opts.Types {
 		if !slices.Contains(names, name) {
