@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -361,6 +362,10 @@ func parseSharedStrings(s *xmlScanner, lim Limits) (*sharedStrings, error) {
 			var err error
 			buf, err = readRichText(s, buf[:0], "si", lim.MaxCellBytes)
 			if err != nil {
+				var le *LimitError
+				if errors.As(err, &le) && le.Option == "max_cell_bytes" {
+					le.What = fmt.Sprintf("shared string %d is longer than", out.len())
+				}
 				return nil, err
 			}
 			text := decodeXString(buf)
