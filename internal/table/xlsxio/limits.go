@@ -59,6 +59,10 @@ const ratioFloor = 1 << 20
 // ones are at most a few megabytes.
 const wholePartBytes = 64 << 20
 
+// encryptedBytes caps the size of an encrypted workbook, which is read and
+// decrypted whole in memory.
+const encryptedBytes = 256 << 20
+
 // maxSampleCells bounds the cells held while deciding column types; the
 // sample stops there even when InferRows is larger.
 const maxSampleCells = 1 << 21

@@ -266,3 +266,21 @@ func FuzzSheetParts(f *testing.F) {
 		}
 	})
 }
+
+// TestEncryptedSizeLimit checks that a compound file, which is decrypted
+// whole in memory, is refused by its size before it is read.
+func TestEncryptedSizeLimit(t *testing.T) {
+	t.Parallel()
+	path := t.TempDir() + "/locked.xlsx"
+	if err := os.WriteFile(path, append(bytes.Clone(cfbMagic), make([]byte, 4096)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := ReadFile(path, ReadOptions{Password: "pw", Limits: Limits{MaxPartBytes: 1024}})
+	var le *LimitError
+	if !errors.As(err, &le) || le.Option != "max_part_bytes" || le.File != path {
+		t.Fatalf("err = %v, want the part size limit", err)
+	}
+	if _, _, err := ReadFile(path, ReadOptions{Password: "pw"}); errors.As(err, &le) {
+		t.Errorf("a 4 KiB compound file hit a limit: %v", err)
+	}
+}

@@ -105,6 +105,17 @@ func openPackage(file, password string, limits Limits) (*pkg, error) {
 	var zr *zip.Reader
 	p := &pkg{file: file, limits: limits, size: st.Size()}
 	if n == len(cfbMagic) && bytes.Equal(head, cfbMagic) {
+		// An encrypted workbook is decrypted in memory, a few copies of
+		// the file at once.
+		if limit := min(limits.MaxPartBytes, encryptedBytes); st.Size() > limit {
+			_ = f.Close()
+			option := "max_part_bytes"
+			if limit == encryptedBytes {
+				option = ""
+			}
+			return nil, &LimitError{File: file, What: fmt.Sprintf("the file, an OLE2 compound file (encrypted or legacy) of %d bytes, is larger than", st.Size()),
+				Limit: bytesLimit(limit), Option: option}
+		}
 		raw, err := io.ReadAll(io.NewSectionReader(f, 0, st.Size()))
 		_ = f.Close()
 		if err != nil {
