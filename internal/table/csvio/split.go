@@ -65,12 +65,14 @@ func (s *splitter) longRun(piece []byte, run, field int) (int, int) {
 	return len(piece) - bytes.LastIndexByte(piece, s.delim) - 1, field + n
 }
 
-// appendBounded appends b to buf, growing it by doubling but to no more
-// than limit+len(b) (when limit is set), so that a line refused at the
-// limit has cost the limit and half of it, not twice the limit.
+// appendBounded appends b to buf, growing it four times at a step but to
+// no more than limit+len(b) (when limit is set). A Go heap never gives
+// address space back, so the steps a long line took stay reserved: four
+// times at a step, a line refused at 64 MiB has taken 1+4+16+65 MiB rather
+// than twice as much by doubling.
 func appendBounded(buf, b []byte, limit int) []byte {
 	if need := len(buf) + len(b); need > cap(buf) && limit > 0 {
-		grown := make([]byte, len(buf), max(need, min(2*cap(buf), limit+len(b))))
+		grown := make([]byte, len(buf), max(need, min(4*cap(buf), limit+len(b))))
 		copy(grown, buf)
 		buf = grown
 	}

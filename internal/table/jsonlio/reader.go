@@ -172,10 +172,10 @@ func (r *Reader) lineErr(no int, column string, err error) error {
 // readBounded reads the next line, refusing one longer than MaxRowBytes
 // before it is held whole. A line that long ending inside a value longer
 // than MaxFieldBytes is reported as that value's.
-func (r *Reader) readBounded() ([]byte, error) {
-	b, err := r.br.ReadSlice('\n')
+func (r *Reader) readBounded() (b []byte, long bool, err error) {
+	b, err = r.br.ReadSlice('\n')
 	if !errors.Is(err, bufio.ErrBufferFull) {
-		return b, err
+		return b, false, err
 	}
 	r.lineBuf = append(r.lineBuf[:0], b...)
 	var v valueTracker
@@ -183,16 +183,18 @@ func (r *Reader) readBounded() ([]byte, error) {
 	for errors.Is(err, bufio.ErrBufferFull) {
 		switch {
 		case len(r.lineBuf)-v.valStart > r.opts.MaxFieldBytes:
-			return nil, r.lineErr(r.lineNo+1, v.key, &table.SizeLimitError{What: "value", Limit: r.opts.MaxFieldBytes, Option: "max_field_bytes"})
+			return nil, false, r.lineErr(r.lineNo+1, v.key, &table.SizeLimitError{What: "value", Limit: r.opts.MaxFieldBytes, Option: "max_field_bytes"})
 		case len(r.lineBuf) > r.opts.MaxRowBytes:
-			return nil, r.lineErr(r.lineNo+1, "", &table.SizeLimitError{What: "line", Limit: r.opts.MaxRowBytes, Option: "max_row_bytes"})
+			return nil, false, r.lineErr(r.lineNo+1, "", &table.SizeLimitError{What: "line", Limit: r.opts.MaxRowBytes, Option: "max_row_bytes"})
 		}
 		b, err = r.br.ReadSlice('\n')
 		if need := len(r.lineBuf) + len(b); need > cap(r.lineBuf) {
-			// Grow by doubling but not past the limit, so that a refused
-			// line has cost the limit and half of it, not twice the limit.
+			// Grow four times at a step and not past the limit: the Go
+			// heap keeps the address space of every step, so a refused
+			// line has taken 1+4+16+65 MiB rather than twice as much by
+			// doubling.
 			limit := max(r.opts.MaxRowBytes, r.opts.MaxFieldBytes) + len(b)
-			grown := make([]byte, len(r.lineBuf), max(need, min(2*cap(r.lineBuf), limit)))
+			grown := make([]byte, len(r.lineBuf), max(need, min(4*cap(r.lineBuf), limit)))
 			copy(grown, r.lineBuf)
 			r.lineBuf = grown
 		}
@@ -200,7 +202,7 @@ func (r *Reader) readBounded() ([]byte, error) {
 		r.lineBuf = append(r.lineBuf, b...)
 		v.feed(r.lineBuf, from)
 	}
-	return r.lineBuf, err
+	return r.lineBuf, true, err
 }
 
 // valueTracker follows a JSON object as pieces of a long line arrive, to
@@ -256,7 +258,7 @@ func (v *valueTracker) feed(b []byte, from int) {
 // readLine returns the next non-blank line parsed into fields, or io.EOF.
 func (r *Reader) readLine() (line, error) {
 	for {
-		b, err := r.readBounded()
+		b, long, err := r.readBounded()
 		var le *LineError
 		if errors.As(err, &le) {
 			return line{}, err
@@ -284,7 +286,12 @@ func (r *Reader) readLine() (line, error) {
 		if len(b) > r.opts.MaxRowBytes {
 			return line{}, r.lineErr(r.lineNo, "", &table.SizeLimitError{What: "line", Limit: r.opts.MaxRowBytes, Option: "max_row_bytes"})
 		}
-		fields, perr := parseObject(b)
+		fields, perr := parseLine(b, long)
+		if long {
+			// The values point into the line rather than copying
+			// megabytes; the next long line gets a buffer of its own.
+			r.lineBuf = nil
+		}
 		if perr != nil {
 			return line{}, r.lineErr(r.lineNo, "", perr)
 		}
@@ -302,6 +309,12 @@ func (r *Reader) readLine() (line, error) {
 // wrapped: a truncated line yields io.EOF from the decoder, which callers
 // must not mistake for the end of the input.
 func parseObject(b []byte) ([]field, error) {
+	return parseLine(b, false)
+}
+
+// parseLine is parseObject; with share, the values point into b, which
+// the caller gives up, instead of being copied.
+func parseLine(b []byte, share bool) ([]field, error) {
 	if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
 		return decodeObject(b)
 	}
@@ -325,7 +338,11 @@ func parseObject(b []byte) ([]field, error) {
 			return nil, fmt.Errorf("key %q appears twice", key)
 		}
 		seen[key] = true
-		fields = append(fields, field{key: key, raw: bytes.Clone(b[i:end])})
+		raw := b[i:end:end]
+		if !share {
+			raw = bytes.Clone(raw)
+		}
+		fields = append(fields, field{key: key, raw: raw})
 		i = skipSpace(b, end)
 	}
 	return fields, nil
@@ -460,7 +477,11 @@ func (r *Reader) init() error {
 			}
 			k := kindOf(f.raw)
 			kinds[j] |= k
-			if k == kindString {
+			if k == kindString && len(f.raw) > maxTemporalText {
+				// No date or timestamp is this long: rule them out with a
+				// stand-in that is neither rather than decode megabytes.
+				infer[j].Observe("-")
+			} else if k == kindString {
 				var s string
 				if err := json.Unmarshal(f.raw, &s); err == nil {
 					infer[j].Observe(s)
@@ -488,6 +509,10 @@ func (r *Reader) init() error {
 	r.schema = s
 	return nil
 }
+
+// maxTemporalText is longer than any JSON string holding a date or a
+// timestamp.
+const maxTemporalText = 128
 
 func typeOfKinds(k int, in *table.Inferrer) table.Type {
 	switch k {
