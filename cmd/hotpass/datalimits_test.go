@@ -25,43 +25,50 @@ import (
 // if they were read without limits.
 const addressSpaceLimit = 1 << 30
 
-var (
-	limitBinOnce sync.Once
-	limitBin     string
-	limitBinErr  error
-)
+// limitBin is the binary the tests of this file share while any of them
+// runs; the last one to finish removes it.
+var limitBin struct {
+	sync.Mutex
+	dir   string
+	users int
+}
 
-// hotpassBinary builds the binary once for the tests of this file as the
-// Makefile builds releases: static, and without the race detector, whose
-// shadow memory would not fit the address-space limit.
+// hotpassBinary builds the binary as the Makefile builds releases: static,
+// and without the race detector, whose shadow memory would not fit the
+// address-space limit.
 func hotpassBinary(t *testing.T) string {
 	t.Helper()
-	limitBinOnce.Do(func() {
+	limitBin.Lock()
+	defer limitBin.Unlock()
+	if limitBin.users == 0 {
 		dir, err := os.MkdirTemp("", "hotpass-limits-")
 		if err != nil {
-			limitBinErr = err
-			return
+			t.Fatal(err)
 		}
-		limitBin = filepath.Join(dir, "hotpass")
-		cmd := exec.Command("go", "build", "-o", limitBin, ".")
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "hotpass"), ".")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			limitBinErr = fmt.Errorf("go build: %v\n%s", err, out)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			_ = os.RemoveAll(dir)
+			t.Fatalf("go build: %v\n%s", err, out)
+		}
+		limitBin.dir = dir
+	}
+	limitBin.users++
+	t.Cleanup(func() {
+		limitBin.Lock()
+		defer limitBin.Unlock()
+		if limitBin.users--; limitBin.users == 0 {
+			_ = os.RemoveAll(limitBin.dir)
 		}
 	})
-	if limitBinErr != nil {
-		t.Fatal(limitBinErr)
-	}
-	return limitBin
+	return filepath.Join(limitBin.dir, "hotpass")
 }
 
 // runLimited runs `hotpass run` on a one-task spec reading path with the
 // given extra options, under the address-space limit. A 10 s context kills
 // a run that hangs; it guards the test, it does not time the run.
-func runLimited(t *testing.T, dir, path, with string) (code int, stderr string) {
+func runLimited(t *testing.T, bin, dir, path, with string) (code int, stderr string) {
 	t.Helper()
-	bin := hotpassBinary(t)
 	spec := filepath.Join(dir, "spec.yaml")
 	src := fmt.Sprintf("version: 1\nname: limits\ntasks:\n  load: {type: read, with: {path: %s%s}}\n", filepath.Base(path), with)
 	if err := os.WriteFile(spec, []byte(src), 0o644); err != nil {
@@ -116,12 +123,13 @@ func needPrlimit(t *testing.T) {
 // the binary itself, so that the refusals below are the reader's doing.
 func TestBinaryStartsUnderAddressLimit(t *testing.T) {
 	needPrlimit(t)
+	bin := hotpassBinary(t)
 	dir := t.TempDir()
 	csv := filepath.Join(dir, "ok.csv")
 	if err := os.WriteFile(csv, []byte("a,b\n1,x\n2,y\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, out := runLimited(t, dir, csv, ""); code != 0 {
+	if code, out := runLimited(t, bin, dir, csv, ""); code != 0 {
 		t.Fatalf("exit %d under a 1 GiB address space:\n%s", code, tail(out))
 	}
 }
@@ -243,6 +251,7 @@ var smallSheet = bombPart{name: "xl/worksheets/sheet1.xml",
 // the part and the limit to raise.
 func TestXLSXBombsUnderAddressLimit(t *testing.T) {
 	needPrlimit(t)
+	bin := hotpassBinary(t)
 	tiny := bytes.Repeat([]byte("<si><t>a</t></si>"), 1<<16)
 	huge := bytes.Repeat([]byte("a"), 1<<20)
 	tests := []struct {
@@ -273,7 +282,7 @@ func TestXLSXBombsUnderAddressLimit(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "bomb.xlsx")
 			writeBombXLSX(t, path, tt.parts...)
-			code, out := runLimited(t, dir, path, "")
+			code, out := runLimited(t, bin, dir, path, "")
 			checkRefusal(t, code, out, tt.want)
 		})
 	}
@@ -309,6 +318,7 @@ func checkRefusal(t *testing.T, code int, out string, want []string) {
 // default limit is read.
 func TestWideCSVUnderAddressLimit(t *testing.T) {
 	needPrlimit(t)
+	bin := hotpassBinary(t)
 	for _, n := range []int{5_000, 100_000, 1_000_000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			t.Parallel()
@@ -328,7 +338,7 @@ func TestWideCSVUnderAddressLimit(t *testing.T) {
 			if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			code, out := runLimited(t, dir, path, "")
+			code, out := runLimited(t, bin, dir, path, "")
 			if n <= table.DefaultMaxColumns {
 				if code != 0 {
 					t.Fatalf("exit %d, want 0:\n%s", code, tail(out))
@@ -346,6 +356,7 @@ func TestWideCSVUnderAddressLimit(t *testing.T) {
 // column and the limit named.
 func TestHugeValuesUnderAddressLimit(t *testing.T) {
 	needPrlimit(t)
+	bin := hotpassBinary(t)
 	big := func(n int) string { return strings.Repeat("x", n) }
 	tests := []struct {
 		name, file, content string
@@ -363,7 +374,7 @@ func TestHugeValuesUnderAddressLimit(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tt.content), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			code, out := runLimited(t, dir, path, "")
+			code, out := runLimited(t, bin, dir, path, "")
 			if tt.want == nil {
 				if code != 0 {
 					t.Fatalf("exit %d, want 0:\n%s", code, tail(out))
