@@ -13,64 +13,6 @@ import (
 	"time"
 )
 
-// hotpassBinary builds the real binary into the test's directory, without
-// -race, so that its memory use is that of a release build.
-func hotpassBinary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "hotpass")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// limitedCommand runs the binary under a 1 GiB address-space limit. glibc
-// reserves 64 MiB of address space per thread arena in a cgo binary; one
-// arena keeps the limit about what the Go heap does.
-func limitedCommand(bin string, args ...string) *exec.Cmd {
-	const limit = 1 << 30
-	var cmd *exec.Cmd
-	if prlimit, err := exec.LookPath("prlimit"); err == nil {
-		cmd = exec.Command(prlimit, append([]string{fmt.Sprintf("--as=%d", limit), bin}, args...)...)
-	} else {
-		cmd = exec.Command("/bin/sh", append([]string{"-c", `ulimit -v 1048576 && exec "$@"`, "sh", bin}, args...)...)
-	}
-	cmd.Env = append(os.Environ(), "MALLOC_ARENA_MAX=1")
-	return cmd
-}
-
-// runGuarded runs cmd and kills it after guard: the guard only stops a hung
-// process, it is not what the test measures.
-func runGuarded(t *testing.T, cmd *exec.Cmd, guard time.Duration) (stdout, stderr string, code int, killed bool) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(guard):
-		_ = cmd.Process.Kill()
-		err = <-done
-		killed = true
-	}
-	code = 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return out.String(), errb.String(), code, killed
-}
-
 // specHead starts a valid spec whose one task's `with:` follows.
 const specHead = "version: 1\nname: hostile\ntasks:\n  a:\n    type: exec\n    with:\n      command: \"true\"\n"
 
@@ -129,7 +71,7 @@ func TestValidateHostileSpecs(t *testing.T) {
 	// One at a time: each may take a core, and the guard is wall time.
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stdout, stderr, code, killed := runGuarded(t, limitedCommand(bin, "validate", tt.path), 10*time.Second)
+			stdout, stderr, code, killed := runGuarded(t, limitedCommand(t, bin, "validate", tt.path), guardTime)
 			if killed {
 				t.Fatalf("validate %s still running after 10 s", tt.name)
 			}

@@ -18,9 +18,13 @@ type Schema struct {
 	index  map[string]int
 }
 
-// NewSchema checks that names are non-empty and unique and that every type is
-// valid, and keeps the fields in the given order.
+// NewSchema checks that names are non-empty and unique, that every type is
+// valid and that there are at most MaxColumns fields, and keeps the fields
+// in the given order.
 func NewSchema(fields ...Field) (Schema, error) {
+	if len(fields) > MaxColumns {
+		return Schema{}, &ColumnLimitError{Columns: len(fields), Limit: MaxColumns}
+	}
 	index := make(map[string]int, len(fields))
 	for i, f := range fields {
 		if f.Name == "" {

@@ -51,6 +51,7 @@ type Config struct {
 	// csv, xlsx, jsonl
 	Types     map[string]string `yaml:"types"`
 	InferRows int               `yaml:"infer_rows"`
+	Limits    *Limits           `yaml:"limits"`
 
 	// csv, xlsx: numbers and dates written as text
 	Locale     string     `yaml:"locale"`
@@ -83,7 +84,7 @@ type Config struct {
 var optionFormats = map[string][]string{
 	"delimiter": {"csv"}, "quote": {"csv"}, "header": {"csv"}, "encoding": {"csv"},
 	"on_bad_row": {"csv"}, "rejects_path": {"csv"}, "null_values": {"csv", "xlsx"},
-	"types": {"csv", "xlsx", "jsonl"}, "infer_rows": {"csv", "xlsx", "jsonl"},
+	"types": {"csv", "xlsx", "jsonl"}, "infer_rows": {"csv", "xlsx", "jsonl"}, "limits": {"csv", "xlsx", "jsonl"},
 	"locale": {"csv", "xlsx"}, "decimal": {"csv", "xlsx"}, "thousands": {"csv", "xlsx"},
 	"day_first": {"csv", "xlsx"}, "date_format": {"csv", "xlsx"},
 	"sheet": {"xlsx"}, "header_row": {"xlsx"}, "password": {"xlsx"},
@@ -113,6 +114,7 @@ func (c *Config) set() []string {
 	add("thousands", c.Thousands != "")
 	add("day_first", c.DayFirst != nil)
 	add("date_format", !c.DateFormat.IsZero())
+	add("limits", c.Limits != nil)
 	add("sheet", c.Sheet != "")
 	add("header_row", c.HeaderRow != 0)
 	add("password", c.Password != "")
@@ -177,6 +179,7 @@ func (c Config) Override(o Config) Config {
 	if o.InferRows != 0 {
 		c.InferRows = o.InferRows
 	}
+	c.Limits = c.Limits.override(o.Limits)
 	if o.HeaderRow != 0 {
 		c.HeaderRow = o.HeaderRow
 	}
@@ -269,6 +272,12 @@ func (c *Config) Check(forWrite bool) []Problem {
 		}
 	} else if c.Path == "" {
 		ps = append(ps, Problem{Option: "path", Msg: fmt.Sprintf("%s needs a path", format)})
+	}
+	switch {
+	case forWrite && c.Limits != nil:
+		ps = append(ps, Problem{Option: "limits", Msg: "limits bound reading a file; a write has none"})
+	case contains(optionFormats["limits"], format):
+		ps = append(ps, c.Limits.problems(format)...)
 	}
 	if c.OnBadRow != "" && !contains([]string{"error", "skip", "collect"}, c.OnBadRow) {
 		ps = append(ps, Problem{Option: "on_bad_row", Msg: fmt.Sprintf("unknown policy %q", c.OnBadRow), Hint: "use error, skip or collect"})
@@ -450,11 +459,13 @@ func openFile(c Config, format, path string) (table.Reader, error) {
 		return nil, err
 	}
 	var r table.Reader
+	lim := c.Limits.orZero()
 	switch format {
 	case "csv":
 		o := csvio.ReadOptions{NoHeader: c.Header == HeaderOff, SniffHeader: c.Header == HeaderAuto, Encoding: c.Encoding,
 			NullValues: c.NullValues, Types: types, InferRows: c.InferRows, OnBadRow: csvio.BadRowPolicy(c.OnBadRow),
-			RejectsPath: c.RejectsPath, Locale: loc, Logger: c.Log}
+			RejectsPath: c.RejectsPath, Locale: loc, Logger: c.Log,
+			MaxColumns: lim.MaxColumns, MaxFieldBytes: lim.MaxFieldBytes, MaxRowBytes: lim.MaxRowBytes}
 		if c.Delimiter != "" {
 			o.Delimiter = []rune(unescape(c.Delimiter))[0]
 		} else if strings.EqualFold(filepath.Ext(path), ".tsv") {
@@ -465,11 +476,13 @@ func openFile(c Config, format, path string) (table.Reader, error) {
 		}
 		r, err = csvio.Open(path, o)
 	case "jsonl":
-		r, err = jsonlio.Open(path, jsonlio.ReadOptions{Types: types, InferRows: c.InferRows})
+		r, err = jsonlio.Open(path, jsonlio.ReadOptions{Types: types, InferRows: c.InferRows,
+			MaxColumns: lim.MaxColumns, MaxFieldBytes: lim.MaxFieldBytes, MaxRowBytes: lim.MaxRowBytes})
 	case "parquet":
 		r, err = parquetio.Open(path)
 	case "xlsx":
-		o := xlsxio.ReadOptions{HeaderRow: c.HeaderRow, Types: types, InferRows: c.InferRows, NullValues: c.NullValues, Password: c.Password, Locale: loc}
+		o := xlsxio.ReadOptions{HeaderRow: c.HeaderRow, Types: types, InferRows: c.InferRows, NullValues: c.NullValues, Password: c.Password, Locale: loc,
+			Limits: c.Limits.xlsx()}
 		if n, err := strconv.Atoi(c.Sheet); err == nil && n > 0 {
 			o.SheetIndex = n
 		} else {

@@ -48,6 +48,7 @@ var optionDocs = map[string]optionDoc{
 	"types": {map[string]any{"type": "object", "additionalProperties": map[string]any{"enum": []any{"string", "int64", "float64", "bool", "date", "timestamp"}},
 		"description": "Column types that override inference, e.g. {phone: string}."}},
 	"infer_rows":  {map[string]any{"type": "integer", "minimum": 1, "description": "Rows sampled to infer column types. Default 1000."}},
+	"limits":      {limitsSchema("")},
 	"sheet":       str("Sheet name, or its 1-based position as a number in quotes. Default the first sheet.", "Cleaned", "2"),
 	"header_row":  {map[string]any{"type": "integer", "minimum": 1, "description": "Row holding the column names (1-based). Default 1."}},
 	"password":    str("Password of a protected workbook; use {{ env_var('...') }}."),
@@ -85,8 +86,12 @@ func formatSchema(format string, datasource bool) json.RawMessage {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		if contains(optionFormats[name], format) {
-			props[name] = optionDocs[name].schema
+		if !contains(optionFormats[name], format) {
+			continue
+		}
+		props[name] = optionDocs[name].schema
+		if name == "limits" {
+			props[name] = limitsSchema(format)
 		}
 	}
 	s := map[string]any{"type": "object", "additionalProperties": false, "properties": props}
@@ -102,6 +107,7 @@ func TaskOptionsSchema() map[string]any {
 	for name, d := range optionDocs {
 		props[name] = d.schema
 	}
+	props["limits"] = limitsSchema("")
 	return props
 }
 

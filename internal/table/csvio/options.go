@@ -96,9 +96,33 @@ type ReadOptions struct {
 	// Name labels the input in errors when reading from an io.Reader; Open
 	// sets it to the path.
 	Name string
+	// MaxColumns caps the columns; default table.DefaultMaxColumns. The
+	// header is checked before any data row is read.
+	MaxColumns int
+	// MaxFieldBytes caps one field and MaxRowBytes one record, so that a
+	// file without line breaks cannot fill memory; defaults
+	// table.DefaultMaxFieldBytes and table.DefaultMaxRowBytes. Both are
+	// errors naming the line, whatever the bad-row policy.
+	MaxFieldBytes int
+	MaxRowBytes   int
 }
 
 func (o ReadOptions) withDefaults() (ReadOptions, error) {
+	if o.MaxColumns < 0 || o.MaxFieldBytes < 0 || o.MaxRowBytes < 0 {
+		return o, fmt.Errorf("csv: limits must not be negative")
+	}
+	if o.MaxColumns > table.MaxColumns {
+		return o, fmt.Errorf("csv: limits.max_columns %d is more than a table can hold (%d)", o.MaxColumns, table.MaxColumns)
+	}
+	if o.MaxColumns == 0 {
+		o.MaxColumns = table.DefaultMaxColumns
+	}
+	if o.MaxFieldBytes == 0 {
+		o.MaxFieldBytes = table.DefaultMaxFieldBytes
+	}
+	if o.MaxRowBytes == 0 {
+		o.MaxRowBytes = table.DefaultMaxRowBytes
+	}
 	if o.Quote == 0 {
 		o.Quote = '"'
 	}

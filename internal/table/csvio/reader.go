@@ -97,10 +97,12 @@ func NewReader(in io.Reader, opts ReadOptions) (*Reader, error) {
 		r.dialect.Delimiter, r.dialect.DelimiterWhy = rune(d), why
 	}
 	r.sp = newSplitter(det.br, byte(r.dialect.Delimiter), byte(opts.Quote), det.mode)
+	r.sp.maxField, r.sp.maxRow = opts.MaxFieldBytes, opts.MaxRowBytes
 	if err := r.init(); err != nil {
 		return nil, err
 	}
 	r.logDialect()
+	r.opts.BatchRows = table.BatchRows(r.opts.BatchRows, r.schema.Len())
 	if opts.OnBadRow == BadRowCollect {
 		rj, err := newRejects(opts.RejectsPath)
 		if err != nil {
@@ -115,18 +117,30 @@ func NewReader(in io.Reader, opts ReadOptions) (*Reader, error) {
 	return r, nil
 }
 
-// readErr wraps an error that stops reading: an I/O failure, or text that is
-// not in the detected encoding, which names its line.
-func (r *Reader) readErr(line int, err error) error {
+func (r *Reader) rowErr(line int, column string, err error) error {
+	return &RowError{File: r.opts.Name, Line: line, Column: column, Err: err}
+}
+
+// readErr wraps an error that ends the read: text that is not in the
+// detected encoding names its line; a limit names the line and the column of
+// the header (or its position) where it was hit.
+func (r *Reader) readErr(err error, names []string) error {
 	var ee *errEncoding
 	if errors.As(err, &ee) {
 		return r.rowErr(ee.line, "", err)
 	}
+	var le *limitError
+	if errors.As(err, &le) {
+		col := ""
+		switch {
+		case le.field >= 0 && le.field < len(names):
+			col = names[le.field]
+		case le.field >= 0:
+			col = "column_" + strconv.Itoa(le.field+1)
+		}
+		return r.rowErr(le.line, col, le.err)
+	}
 	return fmt.Errorf("read %s: %w", r.opts.Name, err)
-}
-
-func (r *Reader) rowErr(line int, column string, err error) error {
-	return &RowError{File: r.opts.Name, Line: line, Column: column, Err: err}
 }
 
 // init reads the header and the sample and decides the schema.
@@ -143,7 +157,10 @@ func (r *Reader) init() error {
 			if errors.As(err, &er) {
 				return r.rowErr(rec.line, "", fmt.Errorf("bad header: %w", err))
 			}
-			return r.readErr(rec.line, err)
+			return r.readErr(err, nil)
+		}
+		if len(rec.fields) > r.opts.MaxColumns {
+			return r.rowErr(rec.line, "", fmt.Errorf("header: %w", &table.ColumnLimitError{Columns: len(rec.fields), Limit: r.opts.MaxColumns}))
 		}
 		if r.opts.SniffHeader {
 			first = pendingRecord{fields: slices.Clone(rec.fields), line: rec.line, raw: rec.text()}
@@ -157,7 +174,10 @@ func (r *Reader) init() error {
 			break
 		}
 		if err != nil && !isRecordErr(err) {
-			return r.readErr(rec.line, err)
+			return r.readErr(err, names)
+		}
+		if names == nil && len(rec.fields) > r.opts.MaxColumns {
+			return r.rowErr(rec.line, "", &table.ColumnLimitError{Columns: len(rec.fields), Limit: r.opts.MaxColumns})
 		}
 		r.pending = append(r.pending, pendingRecord{fields: slices.Clone(rec.fields), line: rec.line, raw: rec.text()}.withErr(err))
 	}
@@ -415,7 +435,7 @@ func (r *Reader) produce() {
 				break
 			}
 			if err != nil && !isRecordErr(err) {
-				r.send(batchResult{err: r.readErr(rec.line, err)})
+				r.send(batchResult{err: r.readErr(err, r.schema.Names())})
 				return
 			}
 			recErr = err

@@ -8,6 +8,8 @@ import (
 	"io"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/hotpass/hotpass/internal/table"
 )
 
 // splitter cuts the input into records. It is a hand-written replacement for
@@ -29,6 +31,66 @@ type splitter struct {
 	fields  []string
 	eof     bool
 	arena   []byte // backing store for record strings, see intern
+
+	maxField, maxRow int // byte limits; 0 means none
+}
+
+// limitError is a field or a record over its byte limit: unlike a
+// malformed record it ends the read, whatever the bad-row policy, because
+// going on would mean holding the record. Field is the 0-based field
+// being read, or -1 for the whole record.
+type limitError struct {
+	line, field int
+	err         *table.SizeLimitError
+}
+
+func (e *limitError) Error() string { return e.err.Error() }
+
+func (s *splitter) fieldTooLong(line, field int) error {
+	return &limitError{line: line, field: field, err: &table.SizeLimitError{What: "value", Limit: s.maxField, Option: "max_field_bytes"}}
+}
+
+func (s *splitter) rowTooLong(line int) error {
+	return &limitError{line: line, field: -1, err: &table.SizeLimitError{What: "record", Limit: s.maxRow, Option: "max_row_bytes"}}
+}
+
+// longRun tracks, over the pieces of a line too long for the read buffer,
+// the field being read and its length so far, so that a huge field is
+// refused before the rest of its line is read. Quoted delimiters count as
+// delimiters here; the fields are checked again once split.
+func (s *splitter) longRun(piece []byte, run, field int) (int, int) {
+	n := bytes.Count(piece, []byte{s.delim})
+	if n == 0 {
+		return run + len(piece), field
+	}
+	return len(piece) - bytes.LastIndexByte(piece, s.delim) - 1, field + n
+}
+
+// appendBounded appends b to buf, growing it four times at a step but to
+// no more than limit+len(b) (when limit is set). A Go heap never gives
+// address space back, so the steps a long line took stay reserved: four
+// times at a step, a line refused at 64 MiB has taken 1+4+16+65 MiB rather
+// than twice as much by doubling.
+func appendBounded(buf, b []byte, limit int) []byte {
+	if need := len(buf) + len(b); need > cap(buf) && limit > 0 {
+		grown := make([]byte, len(buf), max(need, min(4*cap(buf), limit+len(b))))
+		copy(grown, buf)
+		buf = grown
+	}
+	return append(buf, b...)
+}
+
+// checkFields refuses a split record with a field over the limit.
+func (s *splitter) checkFields(fields []string, line int) error {
+	if s.maxField <= 0 {
+		return nil
+	}
+	for i, f := range fields {
+		if len(f) > s.maxField {
+			return s.fieldTooLong(line, i)
+		}
+	}
+	return nil
 }
 
 // arenaChunk is the allocation unit for record text. One allocation per
@@ -107,9 +169,17 @@ func (s *splitter) readLine() ([]byte, error) {
 	line, err := s.br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
 		s.lineBuf = append(s.lineBuf[:0], line...)
+		run, field := s.longRun(line, 0, 0)
 		for errors.Is(err, bufio.ErrBufferFull) {
+			switch {
+			case s.maxField > 0 && run > s.maxField:
+				return nil, s.fieldTooLong(s.line+1, field)
+			case s.maxRow > 0 && len(s.lineBuf) > s.maxRow:
+				return nil, s.rowTooLong(s.line + 1)
+			}
 			line, err = s.br.ReadSlice('\n')
-			s.lineBuf = append(s.lineBuf, line...)
+			s.lineBuf = appendBounded(s.lineBuf, line, max(s.maxRow, s.maxField))
+			run, field = s.longRun(line, run, field)
 		}
 		line = s.lineBuf
 	}
@@ -129,6 +199,9 @@ func (s *splitter) readLine() ([]byte, error) {
 		if n > 0 && line[n-1] == '\r' {
 			n--
 		}
+	}
+	if s.maxRow > 0 && n > s.maxRow {
+		return nil, s.rowTooLong(s.line)
 	}
 	return line[:n], nil
 }
@@ -168,6 +241,11 @@ func (s *splitter) next() (record, error) {
 			}
 			s.fields = append(s.fields, str[:i])
 			str = str[i+1:]
+		}
+		if len(full) > s.maxField {
+			if err := s.checkFields(s.fields, start); err != nil {
+				return record{}, err
+			}
 		}
 		return record{fields: s.fields, line: start, raw: full}, nil
 	}
@@ -231,6 +309,9 @@ func (s *splitter) slow(line []byte, start int) (record, error) {
 						next = text
 					}
 					s.raw = append(append(s.raw, '\n'), next...)
+					if s.maxRow > 0 && len(s.raw) > s.maxRow {
+						return record{}, s.rowTooLong(start)
+					}
 					line, pos = next, 0
 					continue
 				}
@@ -278,6 +359,9 @@ func (s *splitter) slow(line []byte, start int) (record, error) {
 	for _, e := range s.ends {
 		s.fields = append(s.fields, str[prev:e])
 		prev = e
+	}
+	if err := s.checkFields(s.fields, start); err != nil {
+		return record{}, err
 	}
 	return record{fields: s.fields, line: start, rawb: s.raw}, nil
 }

@@ -47,6 +47,13 @@ type ReadOptions struct {
 	BatchRows int
 	// Name labels the input in errors; Open sets it to the path.
 	Name string
+	// MaxColumns caps the distinct keys, the columns; default
+	// table.DefaultMaxColumns.
+	MaxColumns int
+	// MaxFieldBytes caps one value's JSON text and MaxRowBytes one line;
+	// defaults table.DefaultMaxFieldBytes and table.DefaultMaxRowBytes.
+	MaxFieldBytes int
+	MaxRowBytes   int
 }
 
 // LineError is a problem with one line of input; Column is set when one
@@ -96,6 +103,7 @@ type Reader struct {
 	file    io.Closer
 	br      *bufio.Reader
 	lineNo  int
+	lineBuf []byte // holds a line longer than the read buffer
 	schema  table.Schema
 	index   map[string]int
 	pending []line
@@ -134,10 +142,26 @@ func NewReader(in io.Reader, opts ReadOptions) (*Reader, error) {
 	if opts.Name == "" {
 		opts.Name = "jsonl input"
 	}
+	if opts.MaxColumns < 0 || opts.MaxFieldBytes < 0 || opts.MaxRowBytes < 0 {
+		return nil, errors.New("jsonl: limits must not be negative")
+	}
+	if opts.MaxColumns > table.MaxColumns {
+		return nil, fmt.Errorf("jsonl: limits.max_columns %d is more than a table can hold (%d)", opts.MaxColumns, table.MaxColumns)
+	}
+	if opts.MaxColumns == 0 {
+		opts.MaxColumns = table.DefaultMaxColumns
+	}
+	if opts.MaxFieldBytes == 0 {
+		opts.MaxFieldBytes = table.DefaultMaxFieldBytes
+	}
+	if opts.MaxRowBytes == 0 {
+		opts.MaxRowBytes = table.DefaultMaxRowBytes
+	}
 	r := &Reader{opts: opts, br: bufio.NewReaderSize(in, 1<<20)}
 	if err := r.init(); err != nil {
 		return nil, err
 	}
+	r.opts.BatchRows = table.BatchRows(r.opts.BatchRows, r.schema.Len())
 	return r, nil
 }
 
@@ -145,10 +169,100 @@ func (r *Reader) lineErr(no int, column string, err error) error {
 	return &LineError{File: r.opts.Name, Line: no, Column: column, Err: err}
 }
 
+// readBounded reads the next line, refusing one longer than MaxRowBytes
+// before it is held whole. A line that long ending inside a value longer
+// than MaxFieldBytes is reported as that value's.
+func (r *Reader) readBounded() (b []byte, long bool, err error) {
+	b, err = r.br.ReadSlice('\n')
+	if !errors.Is(err, bufio.ErrBufferFull) {
+		return b, false, err
+	}
+	r.lineBuf = append(r.lineBuf[:0], b...)
+	var v valueTracker
+	v.feed(r.lineBuf, 0)
+	for errors.Is(err, bufio.ErrBufferFull) {
+		switch {
+		case len(r.lineBuf)-v.valStart > r.opts.MaxFieldBytes:
+			return nil, false, r.lineErr(r.lineNo+1, v.key, &table.SizeLimitError{What: "value", Limit: r.opts.MaxFieldBytes, Option: "max_field_bytes"})
+		case len(r.lineBuf) > r.opts.MaxRowBytes:
+			return nil, false, r.lineErr(r.lineNo+1, "", &table.SizeLimitError{What: "line", Limit: r.opts.MaxRowBytes, Option: "max_row_bytes"})
+		}
+		b, err = r.br.ReadSlice('\n')
+		if need := len(r.lineBuf) + len(b); need > cap(r.lineBuf) {
+			// Grow four times at a step and not past the limit: the Go
+			// heap keeps the address space of every step, so a refused
+			// line has taken 1+4+16+65 MiB rather than twice as much by
+			// doubling.
+			limit := max(r.opts.MaxRowBytes, r.opts.MaxFieldBytes) + len(b)
+			grown := make([]byte, len(r.lineBuf), max(need, min(4*cap(r.lineBuf), limit)))
+			copy(grown, r.lineBuf)
+			r.lineBuf = grown
+		}
+		from := len(r.lineBuf)
+		r.lineBuf = append(r.lineBuf, b...)
+		v.feed(r.lineBuf, from)
+	}
+	return r.lineBuf, true, err
+}
+
+// valueTracker follows a JSON object as pieces of a long line arrive, to
+// know the top-level key whose value is being read and where that value
+// starts, so that a huge value is refused, by name, before the rest of its
+// line is read. It does not validate: the line is parsed once complete.
+type valueTracker struct {
+	depth              int
+	inStr, esc, isKey  bool
+	strStart, valStart int
+	key                string
+	last               []byte // the last top-level string, a key candidate
+}
+
+// feed scans b[from:], b being the line so far.
+func (v *valueTracker) feed(b []byte, from int) {
+	for i := from; i < len(b); i++ {
+		c := b[i]
+		if v.inStr {
+			switch {
+			case v.esc:
+				v.esc = false
+			case c == '\\':
+				v.esc = true
+			case c == '"':
+				v.inStr = false
+				if v.depth == 1 {
+					v.last = append(v.last[:0], b[v.strStart:i]...)
+					v.isKey = true
+				}
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			v.inStr, v.strStart = true, i+1
+			continue
+		case '{', '[':
+			v.depth++
+		case '}', ']':
+			v.depth--
+		case ':':
+			if v.isKey && v.depth == 1 {
+				v.key, v.valStart = string(v.last), i+1
+			}
+		case ' ', '\t', '\r':
+			continue
+		}
+		v.isKey = false
+	}
+}
+
 // readLine returns the next non-blank line parsed into fields, or io.EOF.
 func (r *Reader) readLine() (line, error) {
 	for {
-		b, err := r.br.ReadBytes('\n')
+		b, long, err := r.readBounded()
+		var le *LineError
+		if errors.As(err, &le) {
+			return line{}, err
+		}
 		if len(b) == 0 && err != nil {
 			if errors.Is(err, io.EOF) {
 				return line{}, io.EOF
@@ -169,9 +283,22 @@ func (r *Reader) readLine() (line, error) {
 		if !utf8.Valid(b) {
 			return line{}, r.lineErr(r.lineNo, "", errors.New("invalid UTF-8 (JSON Lines must be UTF-8)"))
 		}
-		fields, perr := parseObject(b)
+		if len(b) > r.opts.MaxRowBytes {
+			return line{}, r.lineErr(r.lineNo, "", &table.SizeLimitError{What: "line", Limit: r.opts.MaxRowBytes, Option: "max_row_bytes"})
+		}
+		fields, perr := parseLine(b, long)
+		if long {
+			// The values point into the line rather than copying
+			// megabytes; the next long line gets a buffer of its own.
+			r.lineBuf = nil
+		}
 		if perr != nil {
 			return line{}, r.lineErr(r.lineNo, "", perr)
+		}
+		for _, f := range fields {
+			if len(f.raw) > r.opts.MaxFieldBytes {
+				return line{}, r.lineErr(r.lineNo, f.key, &table.SizeLimitError{What: "value", Limit: r.opts.MaxFieldBytes, Option: "max_field_bytes"})
+			}
 		}
 		return line{no: r.lineNo, fields: fields}, nil
 	}
@@ -182,6 +309,89 @@ func (r *Reader) readLine() (line, error) {
 // wrapped: a truncated line yields io.EOF from the decoder, which callers
 // must not mistake for the end of the input.
 func parseObject(b []byte) ([]field, error) {
+	return parseLine(b, false)
+}
+
+// parseLine is parseObject; with share, the values point into b, which
+// the caller gives up, instead of being copied.
+func parseLine(b []byte, share bool) ([]field, error) {
+	if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
+		return decodeObject(b)
+	}
+	// A valid object is split by hand: a json.Decoder would copy the line
+	// into its own buffer, and a line may be tens of megabytes.
+	var fields []field
+	seen := map[string]bool{}
+	i := skipSpace(b, 1)
+	for b[i] != '}' {
+		if b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+		end := valueEnd(b, i)
+		var key string
+		if err := json.Unmarshal(b[i:end], &key); err != nil {
+			return nil, fmt.Errorf("invalid JSON: %v", err)
+		}
+		i = skipSpace(b, skipSpace(b, end)+1) // past the colon
+		end = valueEnd(b, i)
+		if seen[key] {
+			return nil, fmt.Errorf("key %q appears twice", key)
+		}
+		seen[key] = true
+		raw := b[i:end:end]
+		if !share {
+			raw = bytes.Clone(raw)
+		}
+		fields = append(fields, field{key: key, raw: raw})
+		i = skipSpace(b, end)
+	}
+	return fields, nil
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// valueEnd returns the end of the JSON value starting at b[i], which is
+// known to be valid.
+func valueEnd(b []byte, i int) int {
+	depth := 0
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			for i++; b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+			if depth == 0 {
+				return i + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i // the end of the enclosing object
+			}
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		case ',', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return i
+}
+
+// decodeObject is parseObject through a json.Decoder, whose messages say
+// what is wrong with a line that is not a valid object.
+func decodeObject(b []byte) ([]field, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	tok, err := dec.Token()
@@ -256,6 +466,9 @@ func (r *Reader) init() error {
 		for _, f := range l.fields {
 			j, ok := r.index[f.key]
 			if !ok {
+				if len(names) == r.opts.MaxColumns {
+					return r.lineErr(l.no, f.key, &table.ColumnLimitError{Columns: len(names) + 1, Limit: r.opts.MaxColumns})
+				}
 				j = len(names)
 				r.index[f.key] = j
 				names = append(names, f.key)
@@ -264,7 +477,11 @@ func (r *Reader) init() error {
 			}
 			k := kindOf(f.raw)
 			kinds[j] |= k
-			if k == kindString {
+			if k == kindString && len(f.raw) > maxTemporalText {
+				// No date or timestamp is this long: rule them out with a
+				// stand-in that is neither rather than decode megabytes.
+				infer[j].Observe("-")
+			} else if k == kindString {
 				var s string
 				if err := json.Unmarshal(f.raw, &s); err == nil {
 					infer[j].Observe(s)
@@ -292,6 +509,10 @@ func (r *Reader) init() error {
 	r.schema = s
 	return nil
 }
+
+// maxTemporalText is longer than any JSON string holding a date or a
+// timestamp.
+const maxTemporalText = 128
 
 func typeOfKinds(k int, in *table.Inferrer) table.Type {
 	switch k {

@@ -26,6 +26,13 @@ import (
 // group holds little in memory.
 const DefaultRowGroupRows = 128 * 1024
 
+// Above wideColumns columns, the writer's per-column buffers share
+// wideBudget bytes rather than taking parquet-go's defaults each.
+const (
+	wideColumns = 256
+	wideBudget  = 64 << 20
+)
+
 // WriteOptions configures a Writer. The zero value writes zstd-compressed
 // row groups of DefaultRowGroupRows rows with plain-encoded strings.
 type WriteOptions struct {
@@ -104,7 +111,23 @@ func newWriter(out io.Writer, schema table.Schema, opts WriteOptions, name strin
 	if opts.RowGroupRows <= 0 {
 		opts.RowGroupRows = DefaultRowGroupRows
 	}
-	cfg, err := parquet.NewWriterConfig(ps, parquet.Compression(c), parquet.CreatedBy("hotpass", "", ""))
+	options := []parquet.WriterOption{parquet.Compression(c), parquet.CreatedBy("hotpass", "", "")}
+	for _, f := range schema.Fields() {
+		if f.Type == table.String {
+			// Page and chunk statistics hold whole values, copied, so one
+			// 50 MB text would be kept four more times. The column index
+			// still records each page's bounds, cut to 16 bytes.
+			options = append(options, parquet.SkipPageStatistics(f.Name), parquet.SkipPageBounds(f.Name))
+		}
+	}
+	if n := schema.Len(); n > wideColumns {
+		// parquet-go keeps a page buffer and a chunked page pool per
+		// column, 256 KiB and 32 KiB at least; thousands of columns would
+		// take gigabytes before the first row. Share a budget instead.
+		per := max(4<<10, wideBudget/n)
+		options = append(options, parquet.PageBufferSize(per), parquet.ColumnPageBuffers(parquet.NewChunkBufferPool(min(32<<10, per))))
+	}
+	cfg, err := parquet.NewWriterConfig(append([]parquet.WriterOption{ps}, options...)...)
 	if err != nil {
 		return nil, fmt.Errorf("parquet: %s: %w", name, err)
 	}

@@ -48,8 +48,12 @@ type ReadOptions struct {
 	// Password decrypts a password-protected workbook.
 	Password string
 	// BatchRows is the number of rows per batch returned by Next; default
-	// 65536.
+	// 65536. Wide sheets get fewer rows per batch, so that a batch holds
+	// at most about four million cells.
 	BatchRows int
+	// Limits bound the memory and time a hostile or broken workbook can
+	// take; zero fields take the defaults.
+	Limits Limits
 }
 
 func (o ReadOptions) withDefaults() (ReadOptions, error) {
@@ -77,6 +81,11 @@ func (o ReadOptions) withDefaults() (ReadOptions, error) {
 	if err := o.Locale.Check(); err != nil {
 		return o, fmt.Errorf("xlsx: %w", err)
 	}
+	lim, err := o.Limits.withDefaults()
+	if err != nil {
+		return o, err
+	}
+	o.Limits = lim
 	for name, t := range o.Types {
 		if !t.Valid() {
 			return o, fmt.Errorf("xlsx: type override for column %q is %s", name, t)

@@ -27,6 +27,8 @@ type Reader struct {
 	ncols    int
 	nulls    []string
 	rewrite  []*locale.Column // per column, for text cells holding numbers or dates
+	batch    int              // rows per batch: BatchRows, fewer for wide sheets
+	cells    int64            // cells emitted, against Limits.MaxCells
 
 	sample  []sheetRow // rows read while deciding the schema, replayed first
 	held    *sheetRow  // a row with values waiting for pending empty rows
@@ -66,7 +68,7 @@ func open(path string, opts ReadOptions, deferMerges bool) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := openPackage(path, opts.Password)
+	p, err := openPackage(path, opts.Password, opts.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +149,7 @@ func (r *Reader) init() error {
 			mergeCh <- mergeResult{err: err}
 			return
 		}
-		m, err := scanMergedCells(rc, ref.part)
+		m, err := scanMergedCells(rc, ref.part, r.opts.HeaderRow)
 		_ = rc.Close()
 		mergeCh <- mergeResult{ranges: m, err: err}
 	}()
@@ -157,7 +159,7 @@ func (r *Reader) init() error {
 		return err
 	}
 	if merged.err != nil {
-		return fmt.Errorf("%s: sheet %q: %w", r.file, r.sheet, merged.err)
+		return r.scanErr(merged.err)
 	}
 	return r.decideSchema(header, merged.ranges)
 }
@@ -166,7 +168,7 @@ func (r *Reader) init() error {
 // header cells turn out to lie in a merged range, and puts the header
 // warnings right.
 func (r *Reader) applyMerges(t *table.Table) (*table.Table, error) {
-	merges, err := r.sc.tailMerges()
+	merges, err := r.sc.tailMerges(r.opts.HeaderRow)
 	if err != nil {
 		return nil, r.scanErr(err)
 	}
@@ -197,17 +199,18 @@ func (r *Reader) applyMerges(t *table.Table) (*table.Table, error) {
 	return table.New(schema, cols)
 }
 
-func (r *Reader) readHeaderAndSample(part string, sst []string, styles []fmtKind) ([]rawCell, error) {
+func (r *Reader) readHeaderAndSample(part string, sst *sharedStrings, styles []fmtKind) ([]rawCell, error) {
 	rc, err := r.pkg.openPart(part)
 	if err != nil {
 		return nil, err
 	}
-	r.sc = newSheetScanner(rc, part, sst, styles)
+	r.sc = newSheetScanner(rc, part, sst, styles, r.opts.Limits.MaxCellBytes)
 	header, err := r.readHeader()
 	if err != nil {
 		return nil, err
 	}
-	for len(r.sample) < r.opts.InferRows {
+	sampled := 0
+	for len(r.sample) < r.opts.InferRows && sampled < maxSampleCells {
 		num, cells, err := r.sc.nextRow()
 		if errors.Is(err, io.EOF) {
 			break
@@ -216,11 +219,15 @@ func (r *Reader) readHeaderAndSample(part string, sst []string, styles []fmtKind
 			return nil, r.scanErr(err)
 		}
 		r.sample = append(r.sample, sheetRow{num: num, cells: slices.Clone(cells)})
+		sampled += len(cells)
 	}
 	return header, nil
 }
 
 func (r *Reader) scanErr(err error) error {
+	if le, ok := withFile(err, r.file, r.sheet); ok {
+		return le
+	}
 	return fmt.Errorf("%s: sheet %q: %w", r.file, r.sheet, err)
 }
 
@@ -273,7 +280,13 @@ func (r *Reader) decideSchema(header []rawCell, merges []cellRange) error {
 			}
 		}
 	}
+	if ncols > r.opts.Limits.MaxColumns {
+		return &LimitError{File: r.file, Part: r.sc.part, Cell: r.sheet + "!" + cellRef(ncols, r.opts.HeaderRow),
+			What:  fmt.Sprintf("the header and the first rows have a value in column %s (%d columns), more than", columnName(ncols), ncols),
+			Limit: fmt.Sprintf("%d columns", r.opts.Limits.MaxColumns), Option: "max_columns"}
+	}
 	r.ncols = ncols
+	r.batch = table.BatchRows(r.opts.BatchRows, ncols)
 	names := r.headerNames(header, merges)
 	r.rewrite = localeColumns(r.opts.Locale, names)
 	for name := range r.opts.Types {
@@ -529,11 +542,11 @@ func (r *Reader) Next() (*table.Table, error) {
 	if r.closed {
 		return nil, fmt.Errorf("%s: read after Close", r.file)
 	}
-	b := table.NewBuilder(r.schema, min(r.opts.BatchRows, 4096))
-	for b.Len() < r.opts.BatchRows {
+	b := table.NewBuilder(r.schema, min(r.batch, 4096))
+	for b.Len() < r.batch {
 		if r.held != nil {
 			if r.empty > 0 {
-				r.appendEmpty(b, min(r.empty, r.opts.BatchRows-b.Len()))
+				r.appendEmpty(b, min(r.empty, r.batch-b.Len()))
 				continue
 			}
 			if err := r.appendData(b, *r.held); err != nil {
@@ -562,6 +575,14 @@ func (r *Reader) Next() (*table.Table, error) {
 			continue
 		}
 		r.empty += gap
+		// The row and the empty rows before it become rows of the table.
+		r.cells += int64(r.empty+1) * int64(max(r.ncols, 1))
+		if r.cells > r.opts.Limits.MaxCells {
+			r.err = &LimitError{File: r.file, Part: r.sc.part, Cell: r.sheet + "!" + cellRef(row.cells[0].col, row.num),
+				What:  fmt.Sprintf("with row %d the table would hold %d rows × %d columns, more cells than", row.num, r.dataRow+r.empty+1, r.ncols),
+				Limit: strconv.FormatInt(r.opts.Limits.MaxCells, 10), Option: "max_cells"}
+			return nil, r.err
+		}
 		if r.empty > 0 {
 			// Emit the pending empty rows first; the scanner reuses the
 			// cells slice, so keep a copy.
@@ -808,12 +829,15 @@ func (p *pkg) readStyles() ([]fmtKind, error) {
 		return nil, nil
 	}
 	var st xmlStyles
-	rc, err := p.openPart(p.styles)
+	rc, err := p.openWhole(p.styles)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
 	if err := xml.NewDecoder(rc).Decode(&st); err != nil {
+		if le, ok := withFile(err, p.file, ""); ok {
+			return nil, le
+		}
 		return nil, fmt.Errorf("%s: %w: %v", p.file, ErrNotWorkbook, partError(p.styles, err))
 	}
 	custom := make(map[int]fmtKind, len(st.NumFmts))

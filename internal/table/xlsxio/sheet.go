@@ -41,7 +41,7 @@ type sheetScanner struct {
 	x       *xmlScanner
 	rc      io.Closer
 	part    string
-	sst     []string
+	sst     *sharedStrings
 	styles  []fmtKind
 	started bool
 	done    bool
@@ -51,10 +51,13 @@ type sheetScanner struct {
 	val     []byte // scratch for <v>
 	istr    []byte // scratch for inline strings
 	ftext   []byte // scratch for formula text
+	maxCell int    // bytes of text one cell may hold
 }
 
-func newSheetScanner(rc io.ReadCloser, part string, sst []string, styles []fmtKind) *sheetScanner {
-	return &sheetScanner{x: newXMLScanner(rc), rc: rc, part: part, sst: sst, styles: styles}
+func newSheetScanner(rc io.ReadCloser, part string, sst *sharedStrings, styles []fmtKind, maxCell int) *sheetScanner {
+	x := newXMLScanner(rc)
+	x.maxBuf = scanLimit(maxCell)
+	return &sheetScanner{x: x, rc: rc, part: part, sst: sst, styles: styles, maxCell: maxCell}
 }
 
 func (s *sheetScanner) close() error { return s.rc.Close() }
@@ -124,6 +127,9 @@ func (s *sheetScanner) readCells() error {
 		case x.is(tokEnd, "row"):
 			return nil
 		case x.is(tokStart, "c"):
+			if len(s.cells) >= maxColumns {
+				return fmt.Errorf("more than %d cells in one row", maxColumns)
+			}
 			col++
 			if v, ok := attr(x.attrs, "r"); ok {
 				c, ok := columnOf(v)
@@ -146,6 +152,13 @@ func (s *sheetScanner) readCells() error {
 			}
 			c, err := s.readCell(col, style, string(typ))
 			if err != nil {
+				var le *LimitError
+				if errors.As(err, &le) {
+					if le.Option == "max_cell_bytes" {
+						le.Cell = cellRef(col, s.row)
+					}
+					return le
+				}
 				return fmt.Errorf("cell %s: %w", cellRef(col, s.row), err)
 			}
 			if c.kind != cellEmpty || c.formula {
@@ -173,8 +186,14 @@ func (s *sheetScanner) readCell(col, style int, typ string) (rawCell, error) {
 			switch {
 			case inV:
 				val = x.appendText(val)
+				if len(val) > s.maxCell {
+					return c, cellTooLong(s.maxCell)
+				}
 			case inF:
 				s.ftext = x.appendText(s.ftext)
+				if len(s.ftext) > s.maxCell {
+					return c, cellTooLong(s.maxCell)
+				}
 			}
 		case tokStart:
 			switch string(x.name) {
@@ -186,7 +205,7 @@ func (s *sheetScanner) readCell(col, style int, typ string) (rawCell, error) {
 				if x.selfClose {
 					continue
 				}
-				t, err := readRichText(x, s.istr[:0], "is")
+				t, err := readRichText(x, s.istr[:0], "is", s.maxCell)
 				if err != nil {
 					return c, err
 				}
@@ -221,10 +240,10 @@ func (s *sheetScanner) classify(c *rawCell, style int, typ string, val []byte) e
 	switch typ {
 	case "s":
 		i, err := strconv.Atoi(string(bytes.TrimSpace(val)))
-		if err != nil || i < 0 || i >= len(s.sst) {
-			return fmt.Errorf("shared string index %q out of range (%d strings)", val, len(s.sst))
+		if err != nil || i < 0 || i >= s.sst.len() {
+			return fmt.Errorf("shared string index %q out of range (%d strings)", val, s.sst.len())
 		}
-		c.kind, c.text = cellText, s.sst[i]
+		c.kind, c.text = cellText, s.sst.get(i)
 	case "str":
 		c.kind, c.text = cellText, string(decodeXString(val))
 	case "b":
@@ -309,16 +328,16 @@ func cellRef(col, row int) string {
 }
 
 // tailMerges reads the rest of the part once nextRow has returned io.EOF
-// and returns the merged ranges listed there.
-func (s *sheetScanner) tailMerges() ([]cellRange, error) {
-	return collectMerges(s.x, s.part)
+// and returns the merged ranges listed there that cover row.
+func (s *sheetScanner) tailMerges(row int) ([]cellRange, error) {
+	return collectMerges(s.x, s.part, row)
 }
 
 // scanMergedCells finds the <mergeCell ref="..."/> elements after
 // </sheetData>. The end tag is located with a plain byte search, which is
 // exact because cell text cannot contain an unescaped '<'; only the short
 // tail is tokenized.
-func scanMergedCells(rc io.Reader, part string) ([]cellRange, error) {
+func scanMergedCells(rc io.Reader, part string, row int) ([]cellRange, error) {
 	const chunk = 1 << 20
 	buf := make([]byte, 0, chunk+64)
 	marker := []byte("sheetData")
@@ -332,7 +351,7 @@ func scanMergedCells(rc io.Reader, part string) ([]cellRange, error) {
 		buf = buf[:len(buf)+n]
 		if i := findEndTag(buf, marker); i >= 0 {
 			tail := io.MultiReader(bytes.NewReader(buf[i:]), rc)
-			return parseMergeTail(tail, part)
+			return parseMergeTail(tail, part, row)
 		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, nil
@@ -367,13 +386,15 @@ func findEndTag(b, name []byte) int {
 	}
 }
 
-func parseMergeTail(r io.Reader, part string) ([]cellRange, error) {
-	return collectMerges(newXMLScanner(r), part)
+func parseMergeTail(r io.Reader, part string, row int) ([]cellRange, error) {
+	return collectMerges(newXMLScanner(r), part, row)
 }
 
 // collectMerges reads x to the end of the part, collecting the ranges of
-// its <mergeCell> elements.
-func collectMerges(x *xmlScanner, part string) ([]cellRange, error) {
+// its <mergeCell> elements that cover row (only the header's merges
+// matter). Ranges in one row do not overlap, so more than one per column
+// are ignored: a part listing millions cannot fill memory.
+func collectMerges(x *xmlScanner, part string, row int) ([]cellRange, error) {
 	var out []cellRange
 	for {
 		if err := x.next(); err != nil {
@@ -384,7 +405,7 @@ func collectMerges(x *xmlScanner, part string) ([]cellRange, error) {
 		}
 		if x.is(tokStart, "mergeCell") {
 			if v, ok := attr(x.attrs, "ref"); ok {
-				if cr, ok := parseRange(string(v)); ok {
+				if cr, ok := parseRange(string(v)); ok && cr.row1 <= row && row <= cr.row2 && len(out) < maxColumns {
 					out = append(out, cr)
 				}
 			}

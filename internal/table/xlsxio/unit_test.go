@@ -2,6 +2,7 @@ package xlsxio
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -151,7 +152,7 @@ func TestMergeScan(t *testing.T) {
 		`<x:worksheet><x:sheetData/><x:mergeCells><x:mergeCell ref="C1:D1"/></x:mergeCells></x:worksheet>`,
 		`<worksheet><sheetData><row r="1"><c t="inlineStr"><is><t>sheetData&gt; trick</t></is></c></row></sheetData><mergeCells><mergeCell ref="$C$1:$D$1"/></mergeCells></worksheet>`,
 	} {
-		got, err := scanMergedCells(strings.NewReader(doc), "sheet")
+		got, err := scanMergedCells(strings.NewReader(doc), "sheet", 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,7 +185,7 @@ func FuzzSheetScanner(f *testing.F) {
 	f.Add([]byte(`<sheetData><row r="2"><c r="ZZ9" t="e"><v>#N/A</v></c><c t="b"><v>1</v></c><c t="d"><v>2024-01-15T10:00:00</v></c></row>`))
 	f.Add([]byte(`<sheetData><![CDATA[x]]><!-- c --><row r="0">`))
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		s := newSheetScanner(io.NopCloser(bytes.NewReader(doc)), "sheet", []string{"x"}, []fmtKind{fmtNumber, fmtDate})
+		s := newSheetScanner(io.NopCloser(bytes.NewReader(doc)), "sheet", sstOf("x"), []fmtKind{fmtNumber, fmtDate}, DefaultMaxCellBytes)
 		for i := 0; i < 10000; i++ {
 			_, _, err := s.nextRow()
 			if err != nil {
@@ -238,7 +239,7 @@ func TestReadRichText(t *testing.T) {
 			} else {
 				s = newXMLScanner(strings.NewReader(tc.doc))
 			}
-			got, err := readRichText(s, nil, "is")
+			got, err := readRichText(s, nil, "is", DefaultMaxCellBytes)
 			if strings.Contains(tc.doc, "</si>") {
 				if err == nil {
 					t.Errorf("%s: no error for a run not closed by </is>", tc.doc)
@@ -265,8 +266,8 @@ func FuzzReadRichText(f *testing.F) {
 	f.Fuzz(func(t *testing.T, doc string) {
 		fast := newXMLScanner(strings.NewReader(doc))
 		slow := newXMLScanner(strings.NewReader(doc))
-		a, errA := readRichText(fast, nil, "is")
-		b, errB := readRichTokens(slow, nil, "is")
+		a, errA := readRichText(fast, nil, "is", DefaultMaxCellBytes)
+		b, errB := readRichTokens(slow, nil, "is", DefaultMaxCellBytes)
 		if (errA == nil) != (errB == nil) || !bytes.Equal(a, b) {
 			t.Fatalf("shortcut %q, %v; tokenizer %q, %v", a, errA, b, errB)
 		}
@@ -274,4 +275,44 @@ func FuzzReadRichText(f *testing.F) {
 			t.Fatalf("shortcut stopped at %d, tokenizer at %d", fast.pos, slow.pos)
 		}
 	})
+}
+
+// sstOf builds a shared-string table of the given entries.
+func sstOf(entries ...string) *sharedStrings {
+	t := newSharedStrings(0)
+	for _, e := range entries {
+		t.add([]byte(e))
+	}
+	t.seal()
+	return t
+}
+
+// TestSharedStrings checks the compact table against the entries it was
+// given, across chunk boundaries and with empty and oversized entries.
+func TestSharedStrings(t *testing.T) {
+	t.Parallel()
+	var want []string
+	for i := range 3000 {
+		switch i % 7 {
+		case 0:
+			want = append(want, "")
+		case 3:
+			want = append(want, strings.Repeat("x", sstChunk/500+i))
+		default:
+			want = append(want, fmt.Sprintf("entry %d", i))
+		}
+	}
+	want = append(want, strings.Repeat("big", sstChunk), "", "after")
+	got := sstOf(want...)
+	if got.len() != len(want) {
+		t.Fatalf("len = %d, want %d", got.len(), len(want))
+	}
+	for i, w := range want {
+		if g := got.get(i); g != w {
+			t.Fatalf("entry %d = %.20q (%d bytes), want %.20q (%d bytes)", i, g, len(g), w, len(w))
+		}
+	}
+	if empty := sstOf(""); empty.len() != 1 || empty.get(0) != "" {
+		t.Errorf("a table of one empty entry reads back %d entries", empty.len())
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -30,6 +31,8 @@ type pkg struct {
 	date1904 bool
 	styles   string // part names from the workbook relationships
 	strings  string
+	limits   Limits
+	size     int64 // bytes of the zip, bounding what a part can consume
 }
 
 type sheetRef struct {
@@ -56,8 +59,22 @@ func (p *pkg) part(name string) *zip.File {
 	return p.parts[strings.ToLower(strings.TrimPrefix(name, "/"))]
 }
 
-// openPart opens a zip part for streaming.
+// openPart opens a zip part for streaming, within the part size and
+// compression ratio limits.
 func (p *pkg) openPart(name string) (io.ReadCloser, error) {
+	return p.openLimited(name, p.limits.MaxPartBytes, "max_part_bytes")
+}
+
+// openWhole opens a part that is decoded whole into memory, within the
+// smaller of the part size limit and wholePartBytes.
+func (p *pkg) openWhole(name string) (io.ReadCloser, error) {
+	if p.limits.MaxPartBytes <= wholePartBytes {
+		return p.openPart(name)
+	}
+	return p.openLimited(name, wholePartBytes, "")
+}
+
+func (p *pkg) openLimited(name string, limit int64, option string) (io.ReadCloser, error) {
 	zf := p.part(name)
 	if zf == nil {
 		return nil, fmt.Errorf("%s: %w: part %s is missing", p.file, ErrNotWorkbook, name)
@@ -66,12 +83,14 @@ func (p *pkg) openPart(name string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w: open part %s: %v", p.file, ErrNotWorkbook, name, err)
 	}
-	return rc, nil
+	compressed := min(int64(min(zf.CompressedSize64, uint64(1<<62))), p.size)
+	return &partReader{rc: rc, file: p.file, part: zf.Name, max: limit, option: option,
+		ratio: p.limits.MaxRatio, compressed: compressed}, nil
 }
 
 // openPackage opens the workbook at file, decrypting it when password is
-// set, and reads the sheet list.
-func openPackage(file, password string) (*pkg, error) {
+// set, and reads the sheet list. limits must have its defaults applied.
+func openPackage(file, password string, limits Limits) (*pkg, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, fmt.Errorf("open workbook: %w", err)
@@ -84,8 +103,19 @@ func openPackage(file, password string) (*pkg, error) {
 	head := make([]byte, len(cfbMagic))
 	n, _ := io.ReadFull(f, head)
 	var zr *zip.Reader
-	p := &pkg{file: file}
+	p := &pkg{file: file, limits: limits, size: st.Size()}
 	if n == len(cfbMagic) && bytes.Equal(head, cfbMagic) {
+		// An encrypted workbook is decrypted in memory, a few copies of
+		// the file at once.
+		if limit := min(limits.MaxPartBytes, encryptedBytes); st.Size() > limit {
+			_ = f.Close()
+			option := "max_part_bytes"
+			if limit == encryptedBytes {
+				option = ""
+			}
+			return nil, &LimitError{File: file, What: fmt.Sprintf("the file, an OLE2 compound file (encrypted or legacy) of %d bytes, is larger than", st.Size()),
+				Limit: bytesLimit(limit), Option: option}
+		}
 		raw, err := io.ReadAll(io.NewSectionReader(f, 0, st.Size()))
 		_ = f.Close()
 		if err != nil {
@@ -95,6 +125,7 @@ func openPackage(file, password string) (*pkg, error) {
 		if err != nil {
 			return nil, err
 		}
+		p.size = int64(len(plain))
 		if zr, err = zip.NewReader(bytes.NewReader(plain), int64(len(plain))); err != nil {
 			// Decryption with a wrong key yields noise rather than an error.
 			return nil, fmt.Errorf("%s: %w: decryption did not produce a workbook (%v); check the password", file, ErrEncrypted, err)
@@ -212,12 +243,15 @@ func (p *pkg) readWorkbook() error {
 }
 
 func (p *pkg) decodePart(name string, v any) error {
-	rc, err := p.openPart(name)
+	rc, err := p.openWhole(name)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
 	if err := xml.NewDecoder(rc).Decode(v); err != nil {
+		if le, ok := withFile(err, p.file, ""); ok {
+			return le
+		}
 		return fmt.Errorf("%s: %w: %v", p.file, ErrNotWorkbook, partError(name, err))
 	}
 	return nil
@@ -258,7 +292,8 @@ func (p *pkg) findSheet(name string, index int) (sheetRef, error) {
 // Sheets lists the sheet names of the workbook at path in workbook order,
 // hidden sheets included.
 func Sheets(path string) ([]string, error) {
-	p, err := openPackage(path, "")
+	limits, _ := Limits{}.withDefaults()
+	p, err := openPackage(path, "", limits)
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +303,8 @@ func Sheets(path string) ([]string, error) {
 
 // SheetsWithPassword is Sheets for an encrypted workbook.
 func SheetsWithPassword(path, password string) ([]string, error) {
-	p, err := openPackage(path, password)
+	limits, _ := Limits{}.withDefaults()
+	p, err := openPackage(path, password, limits)
 	if err != nil {
 		return nil, err
 	}
@@ -278,7 +314,9 @@ func SheetsWithPassword(path, password string) ([]string, error) {
 
 // readSharedStrings loads the shared string table with the byte scanner,
 // because workbooks with many distinct strings have millions of entries.
-func (p *pkg) readSharedStrings() ([]string, error) {
+// The table is held while the sheet is read, so its entries and their
+// total text are limited.
+func (p *pkg) readSharedStrings() (*sharedStrings, error) {
 	name := p.strings
 	if name == "" || p.part(name) == nil {
 		return nil, nil
@@ -289,47 +327,89 @@ func (p *pkg) readSharedStrings() ([]string, error) {
 	}
 	defer rc.Close()
 	s := newXMLScanner(rc)
-	var out []string
+	s.maxBuf = scanLimit(p.limits.MaxCellBytes)
+	out, err := parseSharedStrings(s, p.limits)
+	if err != nil {
+		if le, ok := withFile(err, p.file, ""); ok {
+			if le.Part == "" {
+				le.Part = name
+			}
+			return nil, le
+		}
+		return nil, fmt.Errorf("%s: %w", p.file, partError(name, err))
+	}
+	return out, nil
+}
+
+// parseSharedStrings reads a shared-strings part within the limits.
+func parseSharedStrings(s *xmlScanner, lim Limits) (*sharedStrings, error) {
+	out := newSharedStrings(0)
 	var buf []byte
+	var total int64
 	for {
 		if err := s.next(); err != nil {
-			return nil, fmt.Errorf("%s: %w", p.file, partError(name, err))
+			return nil, err
 		}
 		switch {
 		case s.kind == tokEOF:
+			out.seal()
 			return out, nil
 		case s.is(tokStart, "sst"):
+			// uniqueCount is the writer's claim: it sizes the table only
+			// within the limits.
 			if v, ok := attr(s.attrs, "uniqueCount"); ok {
-				if n, err := strconv.Atoi(string(v)); err == nil && n > 0 && n < 1<<24 {
-					out = make([]string, 0, n)
+				if n, err := strconv.Atoi(string(v)); err == nil && n > 0 {
+					out = newSharedStrings(min(n, lim.MaxSharedStrings, 1<<20))
 				}
 			}
 		case s.is(tokStart, "si"):
+			if out.len() >= lim.MaxSharedStrings {
+				return nil, &LimitError{What: "the shared-string table has more entries than", Limit: strconv.Itoa(lim.MaxSharedStrings), Option: "max_shared_strings"}
+			}
 			if s.selfClose {
-				out = append(out, "")
+				out.add(nil)
 				continue
 			}
-			buf, err = readRichText(s, buf[:0], "si")
+			var err error
+			buf, err = readRichText(s, buf[:0], "si", lim.MaxCellBytes)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", p.file, partError(name, err))
+				var le *LimitError
+				if errors.As(err, &le) && le.Option == "max_cell_bytes" {
+					le.What = fmt.Sprintf("shared string %d is longer than", out.len())
+				}
+				return nil, err
 			}
-			out = append(out, string(decodeXString(buf)))
+			text := decodeXString(buf)
+			total += int64(len(text))
+			if total > lim.MaxSharedStringBytes {
+				return nil, &LimitError{What: "the shared strings' text adds up to more than", Limit: bytesLimit(lim.MaxSharedStringBytes), Option: "max_shared_string_bytes"}
+			}
+			out.add(text)
 		}
 	}
 }
 
 // readRichText collects the text of <t> elements up to the end tag named
 // end, leaving out phonetic runs (<rPh>), which are reading aids and not
-// part of the value.
-func readRichText(s *xmlScanner, dst []byte, end string) ([]byte, error) {
+// part of the value. Text longer than maxBytes is an error.
+func readRichText(s *xmlScanner, dst []byte, end string, maxBytes int) ([]byte, error) {
 	if d, ok := s.plainRun(dst, end); ok {
+		if len(d) > maxBytes {
+			return d, cellTooLong(maxBytes)
+		}
 		return d, nil
 	}
-	return readRichTokens(s, dst, end)
+	return readRichTokens(s, dst, end, maxBytes)
+}
+
+// cellTooLong is the error for text over the max_cell_bytes limit; the
+// caller adds the file, part and cell.
+func cellTooLong(maxBytes int) error {
+	return &LimitError{What: "a cell's text is longer than", Limit: bytesLimit(int64(maxBytes)), Option: "max_cell_bytes"}
 }
 
 // readRichTokens is readRichText token by token.
-func readRichTokens(s *xmlScanner, dst []byte, end string) ([]byte, error) {
+func readRichTokens(s *xmlScanner, dst []byte, end string, maxBytes int) ([]byte, error) {
 	inT, inPh := false, false
 	for {
 		if err := s.next(); err != nil {
@@ -341,6 +421,9 @@ func readRichTokens(s *xmlScanner, dst []byte, end string) ([]byte, error) {
 		case tokText:
 			if inT && !inPh {
 				dst = s.appendText(dst)
+				if len(dst) > maxBytes {
+					return dst, cellTooLong(maxBytes)
+				}
 			}
 		case tokStart:
 			switch string(s.name) {

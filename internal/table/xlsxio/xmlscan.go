@@ -31,6 +31,13 @@ type xmlScanner struct {
 	selfClose bool
 	text      []byte // raw (still escaped) text, or CDATA content
 	cdata     bool
+
+	// maxBuf bounds the buffer, and so the longest tag, comment or CDATA
+	// section; 0 means scanBufSize × 64. Text is returned in pieces
+	// instead, so its length is for the caller to bound.
+	maxBuf int
+	// piece overrides textPiece (tests cut text finely); at least 32.
+	piece int
 }
 
 type tokenKind uint8
@@ -44,8 +51,19 @@ const (
 
 const scanBufSize = 256 << 10
 
+// textPiece is the size from which text without its closing '<' in the
+// buffer is returned as a token of its own, so that one long text never
+// needs a buffer of its size.
+const textPiece = scanBufSize / 2
+
 func newXMLScanner(r io.Reader) *xmlScanner {
 	return &xmlScanner{r: r, buf: make([]byte, scanBufSize)}
+}
+
+// scanLimit is the buffer bound for parts whose cells hold at most
+// maxCellBytes of text: a CDATA section may carry a whole cell.
+func scanLimit(maxCellBytes int) int {
+	return max(scanBufSize, maxCellBytes+64<<10)
 }
 
 // fill moves unread bytes to the front and reads more, growing the buffer
@@ -59,7 +77,14 @@ func (s *xmlScanner) fill() (bool, error) {
 		s.pos, s.end = 0, n
 	}
 	if s.end == len(s.buf) {
-		nb := make([]byte, 2*len(s.buf))
+		limit := s.maxBuf
+		if limit <= 0 {
+			limit = 64 * scanBufSize
+		}
+		if len(s.buf) >= limit {
+			return false, &LimitError{What: "an XML tag, comment or CDATA section is longer than", Limit: bytesLimit(int64(limit)), Option: "max_cell_bytes"}
+		}
+		nb := make([]byte, min(2*len(s.buf), limit))
 		copy(nb, s.buf[:s.end])
 		s.buf = nb
 	}
@@ -99,7 +124,6 @@ func (s *xmlScanner) indexFrom(off int, sep []byte) (int, error) {
 }
 
 var (
-	sepLT       = []byte("<")
 	sepComment  = []byte("-->")
 	sepCDATA    = []byte("]]>")
 	sepPI       = []byte("?>")
@@ -120,12 +144,9 @@ func (s *xmlScanner) next() error {
 			}
 		}
 		if s.buf[s.pos] != '<' {
-			i, err := s.indexFrom(0, sepLT)
+			i, err := s.textEnd()
 			if err != nil {
 				return err
-			}
-			if i < 0 {
-				i = s.end - s.pos
 			}
 			s.kind, s.text, s.cdata = tokText, s.buf[s.pos:s.pos+i], false
 			s.pos += i
@@ -167,6 +188,36 @@ func (s *xmlScanner) next() error {
 			continue
 		}
 		return s.tag()
+	}
+}
+
+// textEnd returns the length of the text at pos: up to the next '<', or
+// to the end of input, or, when the text runs on past textPiece bytes,
+// a piece of it that does not end inside an entity reference.
+func (s *xmlScanner) textEnd() (int, error) {
+	off := 0
+	for {
+		if i := bytes.IndexByte(s.buf[s.pos+off:s.end], '<'); i >= 0 {
+			return off + i, nil
+		}
+		n := s.end - s.pos
+		if n >= textPiece || (s.piece > 0 && n >= s.piece) {
+			// Entity references are at most 12 bytes long (see
+			// appendUnescaped): cut before an '&' without its ';'.
+			if a := bytes.LastIndexByte(s.buf[s.pos+n-16:s.end], '&'); a >= 0 &&
+				bytes.IndexByte(s.buf[s.pos+n-16+a:s.end], ';') < 0 {
+				n -= 16 - a
+			}
+			return n, nil
+		}
+		off = n
+		more, err := s.fill()
+		if err != nil {
+			return 0, err
+		}
+		if !more {
+			return s.end - s.pos, nil
+		}
 	}
 }
 
@@ -423,7 +474,15 @@ func decodeXString(b []byte) []byte {
 	return out
 }
 
-// partError names the zip part that failed to parse.
+// partError names the zip part that failed to parse. A LimitError gets
+// the part as a field instead.
 func partError(part string, err error) error {
+	var le *LimitError
+	if errors.As(err, &le) {
+		if le.Part == "" {
+			le.Part = part
+		}
+		return le
+	}
 	return fmt.Errorf("parse %s: %w", part, err)
 }

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The tests that feed hotpass hostile input (specs, templates, data files)
+// run the real binary in a subprocess under an address-space limit, so that
+// a reader or renderer without bounds dies out of memory instead of passing
+// on a machine with plenty of it.
+
+// addressSpaceLimit is the virtual memory such a subprocess gets: far less
+// than any of the hostile inputs would need if they were read without limits.
+const addressSpaceLimit = 1 << 30
+
+// guardTime stops a subprocess that hangs. It guards the test; it is not what
+// the test measures.
+const guardTime = 10 * time.Second
+
+// releaseBin is the binary the limited tests share while any of them runs;
+// the last one to finish removes it.
+var releaseBin struct {
+	sync.Mutex
+	dir   string
+	users int
+}
+
+// hotpassBinary builds hotpass as the Makefile builds releases: static
+// (CGO_ENABLED=0) and without the race detector. Both matter under an
+// address-space limit: the race detector's shadow memory would not fit, and
+// glibc reserves 64 MiB of address space per thread arena in a cgo binary,
+// which made the binary fail at random under 1 GiB before it read anything.
+func hotpassBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	releaseBin.Lock()
+	defer releaseBin.Unlock()
+	if releaseBin.users == 0 {
+		dir, err := os.MkdirTemp("", "hotpass-limited-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(dir, "hotpass"), ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			_ = os.RemoveAll(dir)
+			t.Fatalf("go build: %v\n%s", err, out)
+		}
+		releaseBin.dir = dir
+	}
+	releaseBin.users++
+	t.Cleanup(func() {
+		releaseBin.Lock()
+		defer releaseBin.Unlock()
+		if releaseBin.users--; releaseBin.users == 0 {
+			_ = os.RemoveAll(releaseBin.dir)
+		}
+	})
+	return filepath.Join(releaseBin.dir, "hotpass")
+}
+
+// limitedCommand runs bin with args under addressSpaceLimit, through
+// prlimit (util-linux). Without prlimit the test is skipped locally and
+// fails under CI, where every real part must be present.
+func limitedCommand(t *testing.T, bin string, args ...string) *exec.Cmd {
+	t.Helper()
+	prlimit, err := exec.LookPath("prlimit")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("prlimit (util-linux) is not installed")
+		}
+		t.Skip("prlimit (util-linux) is not installed")
+	}
+	cmd := exec.Command(prlimit, append([]string{fmt.Sprintf("--as=%d", addressSpaceLimit), bin}, args...)...)
+	// The Go runtime reserves about 750 MiB of address space for itself, so
+	// the heap has some 250 MiB: a soft limit makes the collector work
+	// within it rather than meet the hard one.
+	cmd.Env = append(os.Environ(), "GOMEMLIMIT=160MiB")
+	return cmd
+}
+
+// runGuarded runs cmd and kills it after guard. It returns what the process
+// printed, its exit status, and whether the guard had to kill it.
+func runGuarded(t *testing.T, cmd *exec.Cmd, guard time.Duration) (stdout, stderr string, code int, killed bool) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(guard):
+		_ = cmd.Process.Kill()
+		err = <-done
+		killed = true
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code, killed
+}
+
+// tail shortens a run's output, keeping its start (where a crash says what
+// it was) and its end.
+func tail(s string) string {
+	if len(s) > 4000 {
+		return s[:2000] + "\n...\n" + s[len(s)-2000:]
+	}
+	return s
+}
