@@ -544,7 +544,7 @@ func (r *Refiner) assembleFile(b *Batch, src *Source, si int, file string, jobs 
 				sheetName = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
 			}
 			rs := rowSource{dataset: src.Name, priority: src.Priority, file: file, sheet: sheetName, t: j.t, m: m,
-				constants: mergeConstants(sh.Constants, src.Constants)}
+				constants: mergeConstants(sh.Constants, src.Constants), ph: r.placeholders}
 			if primary {
 				r.addRecords(b, rs)
 				continue
@@ -572,7 +572,7 @@ func (r *Refiner) assembleTable(b *Batch, nt NamedTable, seq *int) error {
 		b.Unmatched = append(b.Unmatched, Unmatched{Dataset: nt.Name, Columns: m.Unmatched})
 		b.warn(Warning{Dataset: nt.Name, Message: fmt.Sprintf("columns not mapped to any field, ignored: %s", quoteList(m.Unmatched))})
 	}
-	r.addRecords(b, rowSource{dataset: nt.Name, priority: nt.Priority, sheet: nt.Name, t: nt.Table, m: m})
+	r.addRecords(b, rowSource{dataset: nt.Name, priority: nt.Priority, sheet: nt.Name, t: nt.Table, m: m, ph: r.placeholders})
 	for i := first; i < len(b.Records); i++ {
 		b.Records[i].seq = *seq
 		*seq++
@@ -601,6 +601,7 @@ type rowSource struct {
 	t         *table.Table
 	m         Mapping
 	constants [numOrgFields]string
+	ph        *Placeholders
 }
 
 // rowValues reads the mapped cells of row i into org fields and a contact.
@@ -611,6 +612,22 @@ func (rs *rowSource) rowValues(i int, fields *OrgFields, c *Contact) (hasContact
 			continue
 		}
 		f := cm.Field
+		// Placeholders ("Unknown", "- -") are read as empty so that they
+		// never win survivorship or count as filled.
+		clean, stripped := rs.ph.Clean(v)
+		if clean == "" && !stripped {
+			continue
+		}
+		if stripped && f == FieldContactName {
+			// "Accountable Manager (Not Publicly Listed)": a position
+			// whose holder is not named.
+			c.Role = firstOf(c.Role, clean)
+			hasContact = true
+			continue
+		}
+		if v = clean; v == "" {
+			continue
+		}
 		if f.IsContact() {
 			hasContact = true
 			switch f {

@@ -392,7 +392,8 @@ func TestNumericPhones(t *testing.T) {
 		{"A Flight School", nil, nil, nil, "A", int64(27821234567), nil},
 		{"B Flight School", nil, nil, nil, "B", 821234568, nil},
 		{"C Flight School", nil, nil, nil, "C", 27115550101.0, nil},
-		{"D Flight School", nil, nil, nil, "D", "n/a", nil}}})
+		{"D Flight School", nil, nil, nil, "D", "12345", nil},
+		{"E Flight School", nil, nil, nil, "E", "n/a", nil}}})
 	res, err := refineDir(t, dir)
 	if err != nil {
 		t.Fatal(err)
@@ -410,6 +411,11 @@ func TestNumericPhones(t *testing.T) {
 	}
 	if s := column(t, res.Table, "contact_primary_phone_status")[i]; s != refine.StatusUndeliverable {
 		t.Errorf("invalid phone status %q", s)
+	}
+	// A placeholder is no phone at all, not an invalid one.
+	i = rowWhere(t, res.Table, "organization_name", "E Flight School")
+	if f := column(t, res.Table, "contact_validation_flags")[i]; f != "none" {
+		t.Errorf("placeholder phone flagged: %q", f)
 	}
 }
 

@@ -110,6 +110,13 @@ func (r *Refiner) normaliseRecord(rec *Record, pn *PhoneNormaliser) {
 			c.Name = strings.TrimSpace(first + " " + last)
 		}
 		c.Role = CleanText(c.Role)
+		// "Verity Wallace (Director)": the bracket is the position.
+		if name, role := splitBracketRole(c.Name); role != "" {
+			c.Name = name
+			if c.Role == "" {
+				c.Role = role
+			}
+		}
 		c.Emails, c.BadEmails = c.Emails[:0], c.BadEmails[:0]
 		for _, raw := range c.RawEmails {
 			v, bad := SplitEmails(raw)

@@ -104,6 +104,12 @@ type Normalisation struct {
 	// DateOrder reads ambiguous numeric dates: day_first (default) or
 	// month_first.
 	DateOrder string `yaml:"date_order"`
+	// Placeholders are values read as empty in every column ("Unknown",
+	// "N/A", "- -"): compared by their lowercased letters and digits, so
+	// "n.a." matches "N/A". A value without letters or digits is always
+	// empty. Nil means DefaultPlaceholders; an empty list keeps only the
+	// punctuation rule.
+	Placeholders []string `yaml:"placeholders"`
 }
 
 // Aggregation configures how records merge into organisations.

@@ -21,8 +21,10 @@ type Refiner struct {
 	coreKey   bool
 	rules     []string
 	scorer    *Scorer
-	constants [numOrgFields]string
-	seed      maphash.Seed // for duplicate-contact checks
+	// placeholders are read as empty values.
+	placeholders *Placeholders
+	constants    [numOrgFields]string
+	seed         maphash.Seed // for duplicate-contact checks
 }
 
 // DefaultRegion is the phone region used when a profile names none.
@@ -78,6 +80,7 @@ func New(p *Profile) (*Refiner, error) {
 		r.rules = []string{RulePriority, RuleCompleteness, RuleRecency}
 	}
 	r.scorer = NewScorer(p.Scoring)
+	r.placeholders = NewPlaceholders(p.Normalisation.Placeholders)
 	for name, v := range p.Constants {
 		f, _ := ParseField(name)
 		r.constants[f] = v
@@ -90,6 +93,9 @@ func (r *Refiner) Profile() *Profile { return r.profile }
 
 // Provinces returns the province lookup.
 func (r *Refiner) Provinces() *Provinces { return r.provinces }
+
+// Placeholders returns the values read as empty.
+func (r *Refiner) Placeholders() *Placeholders { return r.placeholders }
 
 // Scorer returns the contact scorer.
 func (r *Refiner) Scorer() *Scorer { return r.scorer }
