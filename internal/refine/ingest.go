@@ -114,8 +114,11 @@ type IngestStats struct {
 	SkippedRows int `json:"skipped_rows"` // organisation rows without a name
 	JoinedRows  int `json:"joined_rows"`  // rows of joined sheets attached to a record
 	Unjoined    int `json:"unjoined_rows"`
+	Rejected    int `json:"rejected_rows"` // rows of joined sheets left out, with a reason
 	Records     int `json:"records"`
 	Contacts    int `json:"contacts"`
+	// PerSheet accounts for every row of every sheet read, in read order.
+	PerSheet []SheetStats `json:"per_sheet,omitempty"`
 }
 
 func (s *IngestStats) add(o IngestStats) {
@@ -125,6 +128,8 @@ func (s *IngestStats) add(o IngestStats) {
 	s.SkippedRows += o.SkippedRows
 	s.JoinedRows += o.JoinedRows
 	s.Unjoined += o.Unjoined
+	s.Rejected += o.Rejected
+	s.PerSheet = append(s.PerSheet, o.PerSheet...)
 	s.Records += o.Records
 	s.Contacts += o.Contacts
 }
@@ -534,6 +539,7 @@ func (r *Refiner) assembleFile(b *Batch, src *Source, si int, file string, jobs 
 				}
 				return fmt.Errorf("source %s: %w", src.Name, err)
 			}
+			placeByContent(&m, j.t, cs)
 			if len(m.Unmatched) > 0 {
 				b.Unmatched = append(b.Unmatched, Unmatched{Dataset: src.Name, File: filepath.Base(file), Sheet: j.name, Columns: m.Unmatched})
 				b.warn(Warning{Dataset: src.Name, File: file, Sheet: j.name,
@@ -679,14 +685,22 @@ func mergeValue(kind fieldKind, have, v string) string {
 // caller numbers them (Record.seq) once the order of all inputs is known.
 func (r *Refiner) addRecords(b *Batch, rs rowSource) {
 	n := rs.t.NumRows()
+	st := SheetStats{Dataset: rs.dataset, File: displayFile(rs.file), Sheet: rs.sheet, Read: n}
+	defer func() { b.Stats.PerSheet = append(b.Stats.PerSheet, st) }()
 	for i := 0; i < n; i++ {
 		rec := Record{Dataset: rs.dataset, Priority: rs.priority, File: rs.file, Sheet: rs.sheet, Row: i + 2}
 		var c Contact
 		hasContact := rs.rowValues(i, &rec.Fields, &c)
 		if strings.TrimSpace(rec.Fields[FieldOrganizationName]) == "" {
 			b.Stats.SkippedRows++
+			if emptyRow(&rec.Fields, hasContact) {
+				st.reject(RejectEmptyRow)
+			} else {
+				st.reject(RejectNoName)
+			}
 			continue
 		}
+		st.Kept++
 		for f, v := range rs.constants {
 			if v != "" && strings.TrimSpace(rec.Fields[f]) == "" {
 				rec.Fields[f] = v
@@ -702,59 +716,6 @@ func (r *Refiner) addRecords(b *Batch, rs rowSource) {
 			rec.Contacts = append(rec.Contacts, c)
 		}
 		b.Records = append(b.Records, rec)
-	}
-}
-
-// joinRows attaches each row of a joined sheet to the records (of the same
-// file) whose join field matches.
-func (r *Refiner) joinRows(b *Batch, rs rowSource, j *Join, recs []Record) {
-	on, _ := ParseField(j.On)
-	key := func(s string) string { return strings.TrimSpace(CleanText(s)) }
-	if j.Match == MatchName {
-		key = r.NameKey
-	}
-	index := make(map[string][]int, len(recs))
-	for i := range recs {
-		if k := key(recs[i].Fields[on]); k != "" {
-			index[k] = append(index[k], i)
-		}
-	}
-	unjoined := 0
-	var examples []string
-	for i := 0; i < rs.t.NumRows(); i++ {
-		var fields OrgFields
-		var c Contact
-		hasContact := rs.rowValues(i, &fields, &c)
-		targets := index[key(fields[on])]
-		if len(targets) == 0 {
-			if !emptyRow(&fields, hasContact) {
-				unjoined++
-				if len(examples) < 3 {
-					examples = append(examples, fmt.Sprintf("row %d (%s %q)", i+2, j.On, fields[on]))
-				}
-			}
-			continue
-		}
-		b.Stats.JoinedRows++
-		for _, ti := range targets {
-			rec := &recs[ti]
-			for f := FieldNone + 1; f < numOrgFields; f++ {
-				if f == on || fields[f] == "" {
-					continue
-				}
-				rec.Fields[f] = mergeValue(fieldInfos[f].kind, rec.Fields[f], fields[f])
-			}
-			if hasContact {
-				cc := c
-				cc.Dataset, cc.RecordID, cc.Priority = rs.dataset, rec.ID, rs.priority
-				rec.Contacts = append(rec.Contacts, cc)
-			}
-		}
-	}
-	if unjoined > 0 {
-		b.Stats.Unjoined += unjoined
-		b.warn(Warning{Dataset: rs.dataset, File: rs.file, Sheet: rs.sheet,
-			Message: fmt.Sprintf("%d rows match no organisation on %s and were ignored, e.g. %s", unjoined, j.On, strings.Join(examples, ", "))})
 	}
 }
 

@@ -110,8 +110,16 @@ func TestAviationSynthetic(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := res.Batch.Stats
-	if want := truth.ReachoutOrgRows + truth.Companies + truth.SACAARows; st.Records != want {
-		t.Errorf("records = %d, want %d (reachout %d + companies %d + sacaa %d)", st.Records, want, truth.ReachoutOrgRows, truth.Companies, truth.SACAARows)
+	checkAccounting(t, res)
+	// Joined rows that find no organisation become records of their own.
+	keptFromJoins := 0
+	for _, s := range st.PerSheet {
+		if s.Sheet != "Organisation" && s.Sheet != "Company_Cat" && s.Sheet != "Cleaned" {
+			keptFromJoins += s.Kept
+		}
+	}
+	if want := truth.ReachoutOrgRows + truth.Companies + truth.SACAARows + keptFromJoins; st.Records != want {
+		t.Errorf("records = %d, want %d (reachout %d + companies %d + sacaa %d + kept from joined sheets %d)", st.Records, want, truth.ReachoutOrgRows, truth.Companies, truth.SACAARows, keptFromJoins)
 	}
 	if st.SkippedRows != truth.ReachoutBlankNameRows {
 		t.Errorf("skipped rows = %d, want the %d rows without a name", st.SkippedRows, truth.ReachoutBlankNameRows)
@@ -208,7 +216,7 @@ func TestWriteOutputsSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "dist", "refined.xlsx")
-	sum := refine.Summary(res.Table, nil, res.Batch.Unmatched)
+	sum := refine.Summary(res.Table, nil, res.Batch.Unmatched, res.Batch.Stats.PerSheet)
 	pq, err := refine.WriteOutputs(out, res.Table, sum, refine.Thresholds{Amber: 0.5, Green: 0.8})
 	if err != nil {
 		t.Fatal(err)
@@ -562,7 +570,7 @@ func TestUnmatchedColumnsReported(t *testing.T) {
 	if len(res.Batch.Unmatched) != 1 || !slices.Equal(res.Batch.Unmatched[0].Columns, []string{"Fleet Size", "Remarks 2"}) {
 		t.Errorf("unmatched = %+v", res.Batch.Unmatched)
 	}
-	sum := refine.Summary(res.Table, nil, res.Batch.Unmatched)
+	sum := refine.Summary(res.Table, nil, res.Batch.Unmatched, res.Batch.Stats.PerSheet)
 	if !slices.Contains(column(t, sum, "metric"), "unmatched_columns") {
 		t.Error("Summary does not report the unmatched columns")
 	}

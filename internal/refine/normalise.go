@@ -96,6 +96,10 @@ func (r *Refiner) normaliseRecord(rec *Record, pn *PhoneNormaliser) {
 	if r.coreKey {
 		rec.Key = CoreSlug(rec.Slug, r.suffixes)
 	}
+	if c := r.Canonical(f[FieldOrganizationName]); c != f[FieldOrganizationName] {
+		// An alias groups with the organisation it stands for.
+		rec.Key = r.Key(c)
+	}
 	rec.Filled = 0
 	for i := FieldNone + 1; i < numOrgFields; i++ {
 		if f[i] != "" && rec.constant&(1<<i) == 0 {

@@ -84,9 +84,11 @@ var SummarySchema = table.MustSchema(
 
 // Summary describes the SSOT for the workbook's Summary sheet: total and
 // invalid records, whether the expectations passed, unmatched source
-// columns, and the completeness of every column. ev may be nil when no
-// expectations were checked.
-func Summary(ssot *table.Table, ev *quality.Evaluation, unmatched []Unmatched) *table.Table {
+// columns, what became of every source sheet's rows (read, merged, kept,
+// rejected, unjoined) and the completeness of every column. ev may be nil
+// when no expectations were checked, sheets nil when the sources are not
+// known.
+func Summary(ssot *table.Table, ev *quality.Evaluation, unmatched []Unmatched, sheets []SheetStats) *table.Table {
 	b := table.NewBuilder(SummarySchema, ssot.NumCols()+8)
 	row := func(metric string, v float64, detail string) {
 		b.Column(0).AppendString(metric)
@@ -125,6 +127,13 @@ func Summary(ssot *table.Table, ev *quality.Evaluation, unmatched []Unmatched) *
 			}
 		}
 		row("unmatched_columns", float64(len(u.Columns)), where+": "+strings.Join(u.Columns, ", "))
+	}
+	for _, st := range sheets {
+		where := st.Sheet
+		if st.File != "" {
+			where = st.File + " / " + st.Sheet
+		}
+		row("source_rows: "+where, float64(st.Read), st.Detail())
 	}
 	for _, c := range quality.ColumnCompleteness(ssot) {
 		row("completeness: "+c.Column, round3(c.Share), strconv.Itoa(c.NonNull)+" of "+strconv.Itoa(n))

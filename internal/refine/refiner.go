@@ -23,8 +23,10 @@ type Refiner struct {
 	scorer    *Scorer
 	// placeholders are read as empty values.
 	placeholders *Placeholders
-	constants    [numOrgFields]string
-	seed         maphash.Seed // for duplicate-contact checks
+	// aliases maps the compact key of an alias to its organisation.
+	aliases   map[string]string
+	constants [numOrgFields]string
+	seed      maphash.Seed // for duplicate-contact checks
 }
 
 // DefaultRegion is the phone region used when a profile names none.
@@ -81,6 +83,7 @@ func New(p *Profile) (*Refiner, error) {
 	}
 	r.scorer = NewScorer(p.Scoring)
 	r.placeholders = NewPlaceholders(p.Normalisation.Placeholders)
+	r.buildAliases()
 	for name, v := range p.Constants {
 		f, _ := ParseField(name)
 		r.constants[f] = v

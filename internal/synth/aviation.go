@@ -80,6 +80,22 @@ type Truth struct {
 
 	// NumericPhones counts phone cells written as numbers, across files.
 	NumericPhones int
+
+	// Rows maps every row that names or points at an organisation to its
+	// true_org_id, keyed as refinement identifies records:
+	// "<dataset>:<source_record_id>" ("reachout:7",
+	// "contact_database:C00012") or "<dataset>:<sheet>!<row>"
+	// ("sacaa:Cleaned!5", "contact_database:Company_Contacts!14"). It is
+	// the ground truth against which merges are judged; it is never
+	// written into the workbooks.
+	Rows map[string]string
+}
+
+func (a *aviation) truthRow(key string, entity int) {
+	if a.truth.Rows == nil {
+		a.truth.Rows = map[string]string{}
+	}
+	a.truth.Rows[key] = TrueOrgID(entity)
 }
 
 // TruthEntity is one real organisation and where it appears.
@@ -403,6 +419,7 @@ func (a *aviation) writeReachout(wb *workbook) error {
 				orgTypes[e.typ], orEmpty(dirtyWebsite(r, e.domain)), orEmpty(planes), pick(r, descriptions),
 				orEmpty(pick(r, notes)), orEmpty(pick(r, questions)), date)
 			te.ReachoutIDs = append(te.ReachoutIDs, nextID)
+			a.truthRow("reachout:"+strconv.Itoa(nextID), id)
 			named = append(named, orgRow{id: nextID, entity: id})
 			a.truth.ReachoutOrgRows++
 			nextID++
@@ -463,6 +480,7 @@ func (a *aviation) writeContactDB(wb *workbook) error {
 		}
 		r := a.at(subCompany, id)
 		te.CompanyID = padID("C", len(members)+1, 5)
+		a.truthRow("contact_database:"+te.CompanyID, id)
 		members = append(members, id)
 		category := categories[e.typ%len(categories)]
 		if orgTypes[e.typ] == TypeFlightSchool {
@@ -533,6 +551,7 @@ func (a *aviation) writeContactDB(wb *workbook) error {
 		// Matched to Company_Cat by name, so the name varies slightly.
 		capture.put(variant(r, e, 50), pick(r, descriptions), pick(r, []string{"ATO", "Part 141", "Part 61", "Flight School"}))
 		a.truth.CaptureRows++
+		a.truthRow("contact_database:"+SheetCapture+"!"+strconv.Itoa(capture.row), id)
 	}
 	if err := capture.flush(); err != nil {
 		return err
@@ -602,6 +621,7 @@ func (a *aviation) writeSACAA(wb *workbook) error {
 		w.put(variant(r, e, 30), province, pick(r, statuses), orEmpty(dirtyWebsite(r, e.domain)),
 			strings.TrimSpace(p.first+" "+p.last), a.phoneCell(r, number), orEmpty(email))
 		a.truth.SACAARows++
+		a.truthRow("sacaa:"+SheetCleaned+"!"+strconv.Itoa(w.row), id)
 	}
 	return w.flush()
 }

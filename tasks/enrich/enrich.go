@@ -203,7 +203,7 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 			res, err := tableio.Persist(env, out, int64(in.NumRows()))
 			keptCh <- kept{res, err}
 		}()
-		werr := refine.WriteWorkbook(path, out, refine.Summary(out, ev, nil), th)
+		werr := refine.WriteWorkbook(path, out, refine.Summary(out, ev, nil, nil), th)
 		k := <-keptCh
 		if werr != nil {
 			return nil, werr

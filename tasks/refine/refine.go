@@ -211,6 +211,7 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 		"rows_read":      st.Rows,
 		"rows_skipped":   st.SkippedRows,
 		"rows_unjoined":  st.Unjoined,
+		"rows_rejected":  st.Rejected,
 		"records":        st.Records,
 		"contacts":       st.Contacts,
 		"organisations":  res.Table.NumRows(),
@@ -230,7 +231,7 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 		path := env.ResolvePath(t.output)
 		start := time.Now()
 		ev := quality.Evaluate(res.Table, p.Quality.Expectations)
-		summary := refine.Summary(res.Table, ev, res.Batch.Unmatched)
+		summary := refine.Summary(res.Table, ev, res.Batch.Unmatched, res.Batch.Stats.PerSheet)
 		pq, err := refine.WriteOutputs(path, res.Table, summary, p.Quality.Thresholds)
 		if err != nil {
 			return nil, err

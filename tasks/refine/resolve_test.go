@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -19,21 +18,7 @@ import (
 // "contact_database:C00012", "sacaa:Cleaned!5") to the true organisation
 // synth wrote them for.
 func truthIndex(tr synth.Truth) map[string]string {
-	idx := map[string]string{}
-	sacaaRow := 2
-	for _, e := range tr.Entities {
-		for _, id := range e.ReachoutIDs {
-			idx["reachout:"+strconv.Itoa(id)] = e.ID
-		}
-		if e.CompanyID != "" {
-			idx["contact_database:"+e.CompanyID] = e.ID
-		}
-		if e.SACAA {
-			idx["sacaa:Cleaned!"+strconv.Itoa(sacaaRow)] = e.ID
-			sacaaRow++
-		}
-	}
-	return idx
+	return tr.Rows
 }
 
 // mergeFigures are what entity resolution is judged by.
