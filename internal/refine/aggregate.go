@@ -76,6 +76,8 @@ type Organisation struct {
 	HasLast         bool
 	// ContactFlags are the distinct validation flags of all contacts.
 	ContactFlags []string
+	// Links are the members' social-media and directory pages.
+	Links        []string
 	QualityScore float64
 	QualityFlags []string
 
@@ -148,6 +150,8 @@ func (r *Refiner) mergeGroups(recs []Record, groups [][]int, workers int) []Orga
 		}()
 	}
 	wg.Wait()
+	markSharedWebsites(out)
+	distinctSlugs(out)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Slug < out[j].Slug })
 	return out
 }
@@ -274,8 +278,25 @@ func (r *Refiner) merge(recs []Record, members []int) Organisation {
 		o.RecordIDs = append(o.RecordIDs, id)
 	}
 	sort.Strings(o.Datasets)
+	var flags []string
+	for _, i := range ranked {
+		for _, l := range recs[i].Links {
+			if !slices.Contains(o.Links, l) && len(o.Links) < maxSecondary {
+				o.Links = append(o.Links, l)
+			}
+		}
+		for _, f := range recs[i].Flags {
+			if strings.HasPrefix(f, "website_") && !slices.Contains(flags, f) {
+				flags = append(flags, f)
+			}
+		}
+	}
+	if slices.Contains(flags, FlagWebsiteLinkOnly) && o.Fields[FieldWebsite] != "" {
+		flags = slices.DeleteFunc(flags, func(f string) bool { return f == FlagWebsiteLinkOnly })
+	}
 	r.scoreContacts(&o, recs, ranked)
 	r.scoreQuality(&o)
+	o.QualityFlags = append(o.QualityFlags, flags...)
 	return o
 }
 

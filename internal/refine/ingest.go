@@ -44,8 +44,12 @@ type Record struct {
 	// Slug and Key are set by Normalise: the name's slug and group key.
 	Slug, Key string
 	Contacts  []Contact
-	// Flags note values that were dropped as invalid (invalid_website).
+	// Flags note values that were dropped as invalid (invalid_website)
+	// or not used (see the Flag constants).
 	Flags []string
+	// Links are social-media and directory pages about the organisation,
+	// given where a website was expected.
+	Links []string
 	// constant has bit f set when field f was filled by a profile,
 	// source or sheet constant rather than read.
 	constant uint32

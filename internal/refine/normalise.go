@@ -13,7 +13,9 @@ import (
 // trimmed, provinces take their canonical names, websites become
 // https://host, dates become YYYY-MM-DD, emails are split, lowercased and
 // checked, phones become E.164, and each record gets its slug and group
-// key. Profile constants fill fields no source gave.
+// key. Profile constants fill fields no source gave. Last, a website
+// that is another record's own is dropped from the record that merely
+// repeats it (see checkWebsites).
 func (r *Refiner) Normalise(b *Batch, workers int) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -25,6 +27,7 @@ func (r *Refiner) Normalise(b *Batch, workers int) {
 		for i := range b.Records {
 			r.normaliseRecord(&b.Records[i], pn)
 		}
+		r.checkWebsites(b.Records)
 		return
 	}
 	next := make(chan int, (n+chunk-1)/chunk)
@@ -46,6 +49,7 @@ func (r *Refiner) Normalise(b *Batch, workers int) {
 		}()
 	}
 	wg.Wait()
+	r.checkWebsites(b.Records)
 }
 
 func (r *Refiner) normaliseRecord(rec *Record, pn *PhoneNormaliser) {
@@ -75,7 +79,12 @@ func (r *Refiner) normaliseRecord(rec *Record, pn *PhoneNormaliser) {
 		}
 	}
 	if f[FieldWebsite] != "" {
-		if w, ok := NormaliseWebsite(f[FieldWebsite]); ok {
+		if w, ok := NormaliseWebsite(f[FieldWebsite]); ok && r.isLinkHost(WebsiteHost(w)) {
+			// A social-media or directory page is kept whole as a link.
+			rec.Links = append(rec.Links, f[FieldWebsite])
+			f[FieldWebsite] = ""
+			rec.Flags = append(rec.Flags, FlagWebsiteLinkOnly)
+		} else if ok {
 			f[FieldWebsite] = w
 		} else {
 			f[FieldWebsite] = ""

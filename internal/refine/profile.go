@@ -119,6 +119,14 @@ type Normalisation struct {
 	// ("Rotary Air Force SA": [RAFSA]). Joined rows that carry an alias
 	// find the organisation, and records named by an alias group with it.
 	Aliases map[string][]string `yaml:"aliases"`
+	// PlaceNames are towns and regions that, after the first word of an
+	// organisation's name, mark a branch ("Skyways Flight School
+	// Bloemfontein"): entity resolution compares them as their own field
+	// and never merges two branches.
+	PlaceNames []string `yaml:"place_names"`
+	// LinkHosts extend DefaultLinkHosts: sites whose pages are links about
+	// an organisation (social media, directories), never its website.
+	LinkHosts []string `yaml:"link_hosts"`
 }
 
 // Aggregation configures how records merge into organisations.

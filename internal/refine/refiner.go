@@ -24,7 +24,11 @@ type Refiner struct {
 	// placeholders are read as empty values.
 	placeholders *Placeholders
 	// aliases maps the compact key of an alias to its organisation.
-	aliases   map[string]string
+	aliases map[string]string
+	// linkHosts are DefaultLinkHosts and normalisation.link_hosts.
+	linkHosts map[string]bool
+	// places holds the name keys of normalisation.place_names.
+	places    map[string]bool
 	constants [numOrgFields]string
 	seed      maphash.Seed // for duplicate-contact checks
 }
@@ -84,6 +88,16 @@ func New(p *Profile) (*Refiner, error) {
 	r.scorer = NewScorer(p.Scoring)
 	r.placeholders = NewPlaceholders(p.Normalisation.Placeholders)
 	r.buildAliases()
+	r.linkHosts = map[string]bool{}
+	for _, h := range append(append([]string(nil), DefaultLinkHosts...), p.Normalisation.LinkHosts...) {
+		r.linkHosts[strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), "www."))] = true
+	}
+	r.places = map[string]bool{}
+	for _, p := range p.Normalisation.PlaceNames {
+		if k := Slug(p); k != "" {
+			r.places[k] = true
+		}
+	}
 	for name, v := range p.Constants {
 		f, _ := ParseField(name)
 		r.constants[f] = v

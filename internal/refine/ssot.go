@@ -57,6 +57,7 @@ var SSOTSchema = table.MustSchema(
 	table.Field{Name: "last_interaction_date", Type: table.Date},
 	table.Field{Name: "priority", Type: table.String},
 	table.Field{Name: "privacy_basis", Type: table.String},
+	table.Field{Name: "website_links", Type: table.String},
 )
 
 // maxSecondary bounds the secondary emails and phones kept per
@@ -181,6 +182,7 @@ func Build(orgs []Organisation) (*table.Table, error) {
 		}
 		text(34, f[FieldPriority])
 		text(35, f[FieldPrivacyBasis])
+		text(36, strings.Join(o.Links, ";"))
 	}
 	return b.Build()
 }
