@@ -295,6 +295,13 @@ func (r *Refiner) merge(recs []Record, members []int) Organisation {
 		flags = slices.DeleteFunc(flags, func(f string) bool { return f == FlagWebsiteLinkOnly })
 	}
 	r.scoreContacts(&o, recs, ranked)
+	if r.isInactive(o.Fields[FieldStatus]) {
+		// Closed or defunct: not a lead, whatever its contacts.
+		for ci := range o.Contacts {
+			o.Contacts[ci].Lead = 0
+		}
+		flags = append(flags, FlagInactive)
+	}
 	r.scoreQuality(&o)
 	o.QualityFlags = append(o.QualityFlags, flags...)
 	return o
@@ -435,6 +442,9 @@ func (r *Refiner) scoreContacts(o *Organisation, recs []Record, ranked []int) {
 			}
 			if len(c.BadEmails) > 0 {
 				flag("invalid_email")
+			}
+			if len(c.Flagged) > 0 {
+				flag(FlagFlaggedEmail)
 			}
 			for _, p := range c.Phones {
 				conf, status := r.scorer.Phone(p)

@@ -71,6 +71,11 @@ type Contact struct {
 	// Set by Normalise.
 	Emails    []string // valid, lowercased, distinct
 	BadEmails []string // parts that are not addresses
+	// EmailFlag is the source's own flag on the row's email
+	// (contact_email_status); Flagged holds the emails it marks invalid,
+	// which are never used.
+	EmailFlag string
+	Flagged   []string
 	Phones    []Phone
 	// Dataset, RecordID and Priority say where the contact came from.
 	Dataset  string
@@ -653,6 +658,8 @@ func (rs *rowSource) rowValues(i int, fields *OrgFields, c *Contact) (hasContact
 				c.RawEmails = append(c.RawEmails, v)
 			case FieldContactPhone:
 				c.RawPhones = append(c.RawPhones, v)
+			case FieldContactEmailStatus:
+				c.EmailFlag = firstOf(c.EmailFlag, v)
 			}
 			continue
 		}
@@ -690,11 +697,18 @@ func mergeValue(kind fieldKind, have, v string) string {
 func (r *Refiner) addRecords(b *Batch, rs rowSource) {
 	n := rs.t.NumRows()
 	st := SheetStats{Dataset: rs.dataset, File: displayFile(rs.file), Sheet: rs.sheet, Read: n}
-	defer func() { b.Stats.PerSheet = append(b.Stats.PerSheet, st) }()
+	unknown := map[string]int{} // unmapped status → first row
+	defer func() {
+		b.Stats.PerSheet = append(b.Stats.PerSheet, st)
+		r.warnStatuses(b, rs, unknown)
+	}()
 	for i := 0; i < n; i++ {
 		rec := Record{Dataset: rs.dataset, Priority: rs.priority, File: rs.file, Sheet: rs.sheet, Row: i + 2}
 		var c Contact
 		hasContact := rs.rowValues(i, &rec.Fields, &c)
+		if v := rec.Fields[FieldStatus]; v != "" {
+			rec.Fields[FieldStatus] = r.markStatus(v, i+2, unknown)
+		}
 		if strings.TrimSpace(rec.Fields[FieldOrganizationName]) == "" {
 			b.Stats.SkippedRows++
 			if emptyRow(&rec.Fields, hasContact) {

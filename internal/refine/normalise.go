@@ -140,6 +140,13 @@ func (r *Refiner) normaliseRecord(rec *Record, pn *PhoneNormaliser) {
 			}
 			c.BadEmails = append(c.BadEmails, bad...)
 		}
+		c.Flagged = c.Flagged[:0]
+		if r.emailFlagged(c.EmailFlag) {
+			// The source marked the address invalid (a bounce): it is kept
+			// out of use.
+			c.Flagged = append(c.Flagged, c.Emails...)
+			c.Emails = c.Emails[:0]
+		}
 		c.Phones = c.Phones[:0]
 		for _, raw := range c.RawPhones {
 			p := pn.Normalise(raw)

@@ -32,6 +32,7 @@ type Profile struct {
 	Scoring       Scoring           `yaml:"scoring"`
 	Quality       Quality           `yaml:"quality"`
 	Enrichment    Enrichment        `yaml:"enrichment"`
+	Markers       Markers           `yaml:"markers"`
 	// Linkage holds the probabilistic linkage settings of entity
 	// resolution over the organisation records (see LinkageTable for the
 	// columns they compare); nil when the profile has none.
@@ -127,6 +128,25 @@ type Normalisation struct {
 	// LinkHosts extend DefaultLinkHosts: sites whose pages are links about
 	// an organisation (social media, directories), never its website.
 	LinkHosts []string `yaml:"link_hosts"`
+}
+
+// Markers read the sources' own quality markers: status columns and the
+// flags some sheets keep on an email.
+type Markers struct {
+	// Status maps each SSOT status to the values sources write for it. A
+	// value matches when, case, spaces and punctuation ignored, it starts
+	// with one of them ("None Existent – accident" matches "None
+	// Existent"); the longest match wins. A value that matches none is
+	// kept as written and warned with its row. Empty: statuses are kept
+	// as written.
+	Status map[string][]string `yaml:"status"`
+	// Inactive are the SSOT statuses of organisations that no longer
+	// trade: they are flagged inactive_organisation and their contacts
+	// get no lead score.
+	Inactive []string `yaml:"inactive"`
+	// InvalidEmail are the contact_email_status values that mark the
+	// row's email invalid: it is never used and is flagged flagged_email.
+	InvalidEmail []string `yaml:"invalid_email"`
 }
 
 // Aggregation configures how records merge into organisations.

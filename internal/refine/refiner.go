@@ -27,6 +27,10 @@ type Refiner struct {
 	aliases map[string]string
 	// linkHosts are DefaultLinkHosts and normalisation.link_hosts.
 	linkHosts map[string]bool
+	// statuses, inactive and invalidEmail compile the profile's markers.
+	statuses     []statusMarker
+	inactive     []string
+	invalidEmail []string
 	// places holds the name keys of normalisation.place_names.
 	places    map[string]bool
 	constants [numOrgFields]string
@@ -88,6 +92,7 @@ func New(p *Profile) (*Refiner, error) {
 	r.scorer = NewScorer(p.Scoring)
 	r.placeholders = NewPlaceholders(p.Normalisation.Placeholders)
 	r.buildAliases()
+	r.buildMarkers()
 	r.linkHosts = map[string]bool{}
 	for _, h := range append(append([]string(nil), DefaultLinkHosts...), p.Normalisation.LinkHosts...) {
 		r.linkHosts[strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), "www."))] = true
