@@ -524,6 +524,7 @@ func (r *Refiner) assembleFile(b *Batch, src *Source, si int, file string, jobs 
 		}
 	}
 	b.Records = slices.Grow(b.Records, n)
+	var index *fileIndex // shared by the joined sheets, built when first needed
 	for _, primary := range []bool{true, false} {
 		for _, j := range jobs {
 			sh := &src.Sheets[j.sheet]
@@ -564,7 +565,7 @@ func (r *Refiner) assembleFile(b *Batch, src *Source, si int, file string, jobs 
 				r.addRecords(b, rs)
 				continue
 			}
-			r.joinRows(b, rs, sh.Join, b.Records[start:])
+			r.joinRows(b, rs, sh.Join, b.Records[start:], &index)
 		}
 	}
 	return nil

@@ -132,6 +132,7 @@ func (r *Refiner) Canonical(name string) string {
 // when its join field does not: by name, alias, similar name or email
 // domain. It is built on first use, as most rows join by key.
 type fileIndex struct {
+	n      int // records indexed, a prefix of the file's records
 	byName map[string][]int
 	blocks map[string][]int // first two bytes of the compact key
 	keys   []string
@@ -139,9 +140,18 @@ type fileIndex struct {
 	byHost map[string][]int
 }
 
-func (r *Refiner) newFileIndex(recs []Record) *fileIndex {
-	x := &fileIndex{byName: map[string][]int{}, blocks: map[string][]int{}, byHost: map[string][]int{}, keys: make([]string, len(recs)), words: make([][]string, len(recs))}
-	for i := range recs {
+func (r *Refiner) newFileIndex() *fileIndex {
+	return &fileIndex{byName: map[string][]int{}, blocks: map[string][]int{}, byHost: map[string][]int{}}
+}
+
+// extend indexes the records added since the last call: the file's
+// joined sheets share one index, which grows by the records they keep.
+func (r *Refiner) extend(x *fileIndex, recs []Record) {
+	for i := x.n; i < len(recs); i++ {
+		x.keys = append(x.keys, "")
+		x.words = append(x.words, nil)
+	}
+	for i := x.n; i < len(recs); i++ {
 		nk := r.NameKey(r.Canonical(recs[i].Fields[FieldOrganizationName]))
 		k := strings.ReplaceAll(nk, "-", "")
 		x.keys[i], x.words[i] = k, strings.Split(nk, "-")
@@ -157,7 +167,7 @@ func (r *Refiner) newFileIndex(recs []Record) *fileIndex {
 			}
 		}
 	}
-	return x
+	x.n = len(recs)
 }
 
 func block(k string) string {
@@ -183,6 +193,10 @@ func (r *Refiner) findByName(x *fileIndex, v string, threshold float64) (int, st
 	}
 	best, bestSim, tie := -1, threshold, false
 	for _, i := range x.blocks[block(k)] {
+		// Names of very different lengths are never this similar.
+		if a, b := len(k), len(x.keys[i]); 10*min(a, b) < 7*max(a, b) {
+			continue
+		}
 		s := strsim.JaroWinkler(k, x.keys[i])
 		switch {
 		case s > bestSim || (best < 0 && s == bestSim):
@@ -283,7 +297,7 @@ func looksLikeName(v string) bool {
 // domain. A row that finds none becomes a record of its own when its key
 // is a name, and is rejected with a reason otherwise; rejections are
 // warned with their rows.
-func (r *Refiner) joinRows(b *Batch, rs rowSource, j *Join, recs []Record) {
+func (r *Refiner) joinRows(b *Batch, rs rowSource, j *Join, recs []Record, x **fileIndex) {
 	st := SheetStats{Dataset: rs.dataset, File: displayFile(rs.file), Sheet: rs.sheet, Read: rs.t.NumRows()}
 	on, _ := ParseField(j.On)
 	key := func(s string) string { return strings.TrimSpace(CleanText(s)) }
@@ -304,7 +318,6 @@ func (r *Refiner) joinRows(b *Batch, rs rowSource, j *Join, recs []Record) {
 			index[k] = append(index[k], i)
 		}
 	}
-	var x *fileIndex
 	var kept []Record
 	examples := map[string][]string{}
 	attach := func(rec *Record, fields *OrgFields, c *Contact, hasContact bool) {
@@ -336,12 +349,15 @@ func (r *Refiner) joinRows(b *Batch, rs rowSource, j *Join, recs []Record) {
 			}
 			continue
 		}
-		if x == nil {
-			x = r.newFileIndex(recs)
+		if *x == nil {
+			*x = r.newFileIndex()
 		}
-		ti, by := r.findByName(x, v, threshold)
+		if (*x).n < len(recs) {
+			r.extend(*x, recs)
+		}
+		ti, by := r.findByName(*x, v, threshold)
 		if ti < 0 && hasContact {
-			if ti = r.findByEmail(x, &c); ti >= 0 {
+			if ti = r.findByEmail(*x, &c); ti >= 0 {
 				by = JoinedByEmailDomain
 			}
 		}
