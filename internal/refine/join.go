@@ -1,7 +1,9 @@
 package refine
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -9,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/hotpass/hotpass/internal/strsim"
+	"github.com/hotpass/hotpass/internal/table/atomicfile"
 )
 
 // DefaultJoinNameThreshold is the Jaro-Winkler similarity of two
@@ -425,4 +428,53 @@ func displayFile(path string) string {
 		return ""
 	}
 	return filepath.Base(path)
+}
+
+// SheetStatsSuffix ends the files in which a run's refine tasks leave
+// their per-sheet accounts (<task>.source_rows.json in the run
+// directory), so that the task writing the workbook can put them in its
+// Summary sheet.
+const SheetStatsSuffix = ".source_rows.json"
+
+// WriteSheetStats writes per-sheet accounts to path atomically.
+func WriteSheetStats(path string, sheets []SheetStats) error {
+	data, err := json.MarshalIndent(sheets, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		_ = f.Abort()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Commit()
+}
+
+// ReadSheetStats reads every per-sheet account left in dir, in file name
+// order; a directory without any gives none.
+func ReadSheetStats(dir string) ([]SheetStats, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*"+SheetStatsSuffix))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	var out []SheetStats
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var s []SheetStats
+		if err := json.Unmarshal(data, &s); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		out = append(out, s...)
+	}
+	return out, nil
 }

@@ -225,6 +225,12 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 	for k, v := range erAttrs {
 		attrs[k] = v
 	}
+	if env.RunDir != "" {
+		// Left for the task that writes the final workbook.
+		if err := refine.WriteSheetStats(filepath.Join(env.RunDir, env.TaskID+refine.SheetStatsSuffix), st.PerSheet); err != nil {
+			return nil, err
+		}
+	}
 	env.Log.Info("refined", "records", st.Records, "organisations", res.Table.NumRows(), "contacts", st.Contacts,
 		"ingest", res.Timings.Ingest, "normalise", res.Timings.Normalise, "aggregate", res.Timings.Aggregate+res.Timings.Build)
 	if t.output != "" {
