@@ -124,3 +124,34 @@ func FuzzProvenanceJSON(f *testing.F) {
 		}
 	})
 }
+
+// Placeholders.Clean never grows a value, keeps only text it was given,
+// and what it keeps is no placeholder; splitBracketRole splits without
+// losing words.
+func FuzzPlaceholders(f *testing.F) {
+	for _, s := range []string{"Unknown", "- -", "Accountable Manager (Not Publicly Listed)", "Verity Wallace (Director)", "N/A (n/a)", "((", "Eagle ( ) Air", "ünknown"} {
+		f.Add(s)
+	}
+	ph := NewPlaceholders(nil)
+	f.Fuzz(func(t *testing.T, v string) {
+		out, stripped := ph.Clean(v)
+		if len(out) > len(v) {
+			t.Fatalf("Clean(%q) = %q grew", v, out)
+		}
+		if out != "" && ph.Is(out) {
+			t.Fatalf("Clean(%q) = %q, a placeholder", v, out)
+		}
+		if !stripped && out != "" && out != v {
+			t.Fatalf("Clean(%q) = %q changed a value without stripping", v, out)
+		}
+		for _, w := range strings.Fields(out) {
+			if !strings.Contains(v, w) {
+				t.Fatalf("Clean(%q) = %q invented %q", v, out, w)
+			}
+		}
+		name, role := splitBracketRole(v)
+		if role != "" && (!strings.Contains(v, name) || !strings.Contains(v, role)) {
+			t.Fatalf("splitBracketRole(%q) = %q, %q", v, name, role)
+		}
+	})
+}

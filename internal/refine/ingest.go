@@ -73,7 +73,7 @@ type Contact struct {
 	BadEmails []string // parts that are not addresses
 	// EmailFlag is the source's own flag on the row's email
 	// (contact_email_status); Flagged holds the emails it marks invalid,
-	// which are never used.
+	// which are listed but never primary.
 	EmailFlag string
 	Flagged   []string
 	Phones    []Phone

@@ -145,7 +145,7 @@ type Markers struct {
 	// get no lead score.
 	Inactive []string `yaml:"inactive"`
 	// InvalidEmail are the contact_email_status values that mark the
-	// row's email invalid: it is never used and is flagged flagged_email.
+	// row's email invalid: it is listed among the secondary emails, never primary, and flagged flagged_email.
 	InvalidEmail []string `yaml:"invalid_email"`
 }
 

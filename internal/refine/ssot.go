@@ -152,9 +152,13 @@ func Build(orgs []Organisation) (*table.Table, error) {
 				phoneN++
 			}
 			leadSum += c.Lead
-			for _, e := range c.Emails {
-				if len(secEmails) < maxSecondary && !taken(e, secEmails) && !slices.Contains(secPhones, e) {
-					secEmails = append(secEmails, e)
+			// Emails the source flagged invalid are listed, never primary;
+			// contact_validation_flags says flagged_email.
+			for _, list := range [][]string{c.Emails, c.Flagged} {
+				for _, e := range list {
+					if len(secEmails) < maxSecondary && !taken(e, secEmails) && !slices.Contains(secPhones, e) {
+						secEmails = append(secEmails, e)
+					}
 				}
 			}
 			for _, p := range c.Phones {
