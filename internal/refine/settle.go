@@ -40,8 +40,9 @@ func (r *Refiner) placeWords(name string) string {
 // cluster of recs[i]) with what is known for certain, and returns new
 // labels numbered in order of each cluster's first record:
 //
-//   - records with the same normalised name (case and punctuation
-//     ignored, aliases resolved) belong together unless they
+//   - records with the same normalised name (case, spaces, punctuation
+//     and the spelling of the legal suffix ignored, aliases resolved; two
+//     different legal forms are kept apart) belong together unless they
 //     share no website, phone or email domain and differ in province,
 //     website or email domains, so a pair left in the review band with
 //     nobody reviewing falls back to the name key instead of staying
@@ -96,16 +97,16 @@ func (r *Refiner) SettleClusters(recs []Record, labels []int) []int {
 	// may be two companies): records of one name merge unless something
 	// says they are different organisations.
 	byKey := map[string][]int{}
+	forms := make([]string, n)
 	for i := range recs {
-		k := recs[i].Slug
-		if c := r.Canonical(recs[i].Fields[FieldOrganizationName]); c != recs[i].Fields[FieldOrganizationName] {
-			k = Slug(c)
-		}
+		name := r.Canonical(recs[i].Fields[FieldOrganizationName])
+		k := r.compactKey(name)
+		forms[i] = legalForm(Slug(name), r.NameKey(name))
 		byKey[k] = append(byKey[k], i)
 	}
 	for _, g := range byKey {
 		if len(g) > 1 {
-			settleKeyGroup(g, recs, ev, places, find, union)
+			settleKeyGroup(g, recs, ev, places, forms, find, union)
 		}
 	}
 	// Two of website, phone and email domain shared.
@@ -220,12 +221,13 @@ func intersects(a, b []string) bool {
 // and stay apart when two or more different organisations share the name,
 // since nothing says which they belong to, or when that cluster already
 // holds a row of the same source.
-func settleKeyGroup(g []int, recs []Record, ev []evidence, places []string, find func(int) int, union func(int, int)) {
+func settleKeyGroup(g []int, recs []Record, ev []evidence, places, forms []string, find func(int) int, union func(int, int)) {
 	type cl struct {
 		root   int
 		ev     evidence
 		prov   []string
 		place  string
+		form   string // legal form, "" when none is written
 		anchor bool
 		sets   []string // datasets of its records
 	}
@@ -246,6 +248,9 @@ func settleKeyGroup(g []int, recs []Record, ev []evidence, places []string, find
 		if places[i] != "" {
 			c.place = places[i]
 		}
+		if forms[i] != "" {
+			c.form = forms[i]
+		}
 		if !slices.Contains(c.sets, recs[i].Dataset) {
 			c.sets = append(c.sets, recs[i].Dataset)
 		}
@@ -255,6 +260,10 @@ func settleKeyGroup(g []int, recs []Record, ev []evidence, places []string, find
 	}
 	compatible := func(a, b *cl) bool {
 		if a.place != "" && b.place != "" && a.place != b.place {
+			return false
+		}
+		// "X CC" and "X (Pty) Ltd" may be two companies; "X" is either.
+		if a.form != "" && b.form != "" && a.form != b.form {
 			return false
 		}
 		return !apart(&a.ev, &b.ev, a.prov, b.prov)
@@ -278,8 +287,25 @@ func settleKeyGroup(g []int, recs []Record, ev []evidence, places []string, find
 			anchors = append(anchors, c)
 		}
 	}
+	var bare []*cl // clusters of names only, when no cluster has more
 	for _, c := range cls {
 		if c.anchor {
+			continue
+		}
+		if len(anchors) == 0 {
+			// Nothing but names: the name key decides, legal form and
+			// place permitting.
+			merged := false
+			for _, b := range bare {
+				if compatible(b, c) {
+					union(b.root, c.root)
+					merged = true
+					break
+				}
+			}
+			if !merged {
+				bare = append(bare, c)
+			}
 			continue
 		}
 		var fits []*cl
@@ -290,11 +316,7 @@ func settleKeyGroup(g []int, recs []Record, ev []evidence, places []string, find
 				fits = append(fits, a)
 			}
 		}
-		switch {
-		case len(anchors) == 0:
-			// Nothing but names: the name key decides.
-			union(cls[0].root, c.root)
-		case len(fits) == 1:
+		if len(fits) == 1 {
 			union(fits[0].root, c.root)
 		}
 	}
@@ -365,4 +387,10 @@ func distinctSlugs(orgs []Organisation) {
 		taken[slug], seen[slug] = true, true
 		o.QualityFlags = append(o.QualityFlags, "namesake")
 	}
+}
+
+// legalForm is the legal suffix of a slug given its core ("pty-ltd" for
+// "4-aviators-pty-ltd" and "4-aviators"), "" when it has none.
+func legalForm(slug, core string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(slug, core), "-")
 }

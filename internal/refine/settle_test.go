@@ -109,6 +109,7 @@ func TestSettleClusters(t *testing.T) {
 		{"same name, same province, review band apart", []refine.Record{rec("Zulu Flying Club", "Gauteng", "", "+27115550101"), rec("Zulu Flying Club", "Gauteng", "", "+27115550102")}, []int{0, 1}, true},
 		{"same name, other province and phone", []refine.Record{rec("Zulu Flying Club", "Gauteng", "", "+27115550101"), rec("Zulu Flying Club", "Free State", "", "+27515550102")}, []int{0, 1}, false},
 		{"suffix spelled differently", []refine.Record{rec("Rotary Air Force SA Pty Ltd", "", ""), rec("Rotary Air Force SA (pty) Ltd", "", "")}, []int{0, 1}, true},
+		{"name run together, suffix on one", []refine.Record{rec("4 Aviators (pty) Ltd", "", ""), rec("4aviators", "", "")}, []int{0, 1}, true},
 		{"different legal form", []refine.Record{rec("Mahikeng AMO CC", "", ""), rec("Mahikeng AMO (Pty) Ltd", "", "")}, []int{0, 1}, false},
 		{"shared website, email domain and phone", []refine.Record{rec("4 Aviators (pty) Ltd", "", "https://4aviators.co.za", "+27115550101"), rec("Four Av", "", "https://4aviators.co.za", "+27115550101")}, []int{0, 1}, true},
 		{"branches merged by linkage are split", []refine.Record{rec("Skyways Flight School Bloemfontein", "Free State", ""), rec("Skyways Flight School Hartswater", "Northern Cape", "")}, []int{0, 0}, false},
