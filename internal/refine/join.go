@@ -137,7 +137,7 @@ func (r *Refiner) Canonical(name string) string {
 type fileIndex struct {
 	n      int // records indexed, a prefix of the file's records
 	byName map[string][]int
-	blocks map[string][]int // first two bytes of the compact key
+	blocks map[string][]int // first three bytes of the compact key
 	keys   []string
 	words  [][]string // the name key's words
 	byHost map[string][]int
@@ -174,8 +174,8 @@ func (r *Refiner) extend(x *fileIndex, recs []Record) {
 }
 
 func block(k string) string {
-	if len(k) > 2 {
-		return k[:2]
+	if len(k) > 3 {
+		return k[:3]
 	}
 	return k
 }

@@ -24,6 +24,11 @@ const maxPlaceholderKey = 48
 // The zero value knows only the punctuation-only rule.
 type Placeholders struct {
 	keys map[string]struct{}
+	// first marks the bytes keys start with and longest is the longest
+	// key: most cells (phones, emails, names) are told apart by them
+	// without a lookup.
+	first   [256]bool
+	longest int
 }
 
 // NewPlaceholders compiles a list; nil means DefaultPlaceholders.
@@ -36,6 +41,8 @@ func NewPlaceholders(list []string) *Placeholders {
 		var buf [maxPlaceholderKey]byte
 		if k, ok := placeholderKey(v, &buf); ok && len(k) > 0 {
 			p.keys[string(k)] = struct{}{}
+			p.first[k[0]] = true
+			p.longest = max(p.longest, len(k))
 		}
 	}
 	return p
@@ -70,6 +77,20 @@ func (p *Placeholders) Is(v string) bool {
 	if v == "" {
 		return false
 	}
+	// A value is a placeholder only if its first letter or digit can
+	// start one, or it has none.
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= utf8.RuneSelf {
+			if p == nil || !p.first[c] {
+				return false
+			}
+			break
+		}
+	}
 	var buf [maxPlaceholderKey]byte
 	k, ok := placeholderKey(v, &buf)
 	if !ok {
@@ -78,7 +99,7 @@ func (p *Placeholders) Is(v string) bool {
 	if len(k) == 0 {
 		return true
 	}
-	if p == nil {
+	if p == nil || len(k) > p.longest {
 		return false
 	}
 	_, hit := p.keys[string(k)]

@@ -115,7 +115,9 @@ func (r *Refiner) checkWebsites(recs []Record) {
 		if host == "" {
 			continue
 		}
-		own[i] = hostFitsName(host, r.compactKey(rec.Fields[FieldOrganizationName])) || rec.hasEmailDomain(host)
+		// The group key is the name key already (Normalise set it), so no
+		// second slug is made.
+		own[i] = hostFitsName(host, strings.ReplaceAll(rec.Key, "-", "")) || rec.hasEmailDomain(host)
 		if own[i] {
 			if _, ok := owners[host]; !ok {
 				owners[host] = rec.Key
