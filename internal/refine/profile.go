@@ -208,6 +208,10 @@ type Enrichment struct {
 type TypeRule struct {
 	Type     string   `yaml:"type"`
 	Keywords []string `yaml:"keywords"`
+	// Categories are organization_category values that give this type
+	// before any name keyword does: a source's category (AMO) says more
+	// than a word in the name ("Airways").
+	Categories []string `yaml:"categories"`
 }
 
 // Check reports what is wrong with the profile beyond its YAML shape: the

@@ -9,14 +9,15 @@ import (
 
 // The SSOT column names that code elsewhere refers to.
 const (
-	ColOrganizationName = "organization_name"
-	ColOrganizationSlug = "organization_slug"
-	ColWebsite          = "website"
-	ColOrganizationType = "organization_type"
-	ColPrimaryEmail     = "contact_primary_email"
-	ColSecondaryEmails  = "contact_secondary_emails"
-	ColDataQualityScore = "data_quality_score"
-	ColProvenance       = "selection_provenance"
+	ColOrganizationName     = "organization_name"
+	ColOrganizationSlug     = "organization_slug"
+	ColWebsite              = "website"
+	ColOrganizationCategory = "organization_category"
+	ColOrganizationType     = "organization_type"
+	ColPrimaryEmail         = "contact_primary_email"
+	ColSecondaryEmails      = "contact_secondary_emails"
+	ColDataQualityScore     = "data_quality_score"
+	ColProvenance           = "selection_provenance"
 )
 
 // SSOTSchema is the fixed layout of the SSOT table, in this order.
