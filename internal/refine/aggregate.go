@@ -234,6 +234,16 @@ func (r *Refiner) merge(recs []Record, members []int) Organisation {
 			continue
 		}
 		w := &recs[cands[0]]
+		if f == FieldWebsite && len(cands) > 1 {
+			if alt := websiteByEmail(recs, ranked, cands); alt >= 0 {
+				// The higher-ranked site is on none of the contacts'
+				// email domains and this one is: it is the organisation's.
+				w = &recs[alt]
+				o.Fields[f] = w.Fields[f]
+				o.Provenance = append(o.Provenance, FieldChoice{name, Choice{Source: w.Dataset, RecordID: w.ID, Priority: w.Priority, Reason: "matches contact email domain"}})
+				continue
+			}
+		}
 		if fieldInfos[f].kind == kindJoin && len(cands) > 1 {
 			o.Fields[f] = joinDistinct(recs, cands, f)
 			o.Provenance = append(o.Provenance, FieldChoice{name, Choice{Source: w.Dataset, RecordID: w.ID, Priority: w.Priority,
@@ -618,4 +628,28 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// websiteByEmail returns the website candidate to use instead of the
+// first when the first's host is none of the group's contact email
+// domains and a later candidate's is, or -1.
+func websiteByEmail(recs []Record, members, cands []int) int {
+	onDomain := func(i int) bool {
+		host := WebsiteHost(recs[i].Fields[FieldWebsite])
+		for _, m := range members {
+			if recs[m].hasEmailDomain(host) {
+				return true
+			}
+		}
+		return false
+	}
+	if onDomain(cands[0]) {
+		return -1
+	}
+	for _, i := range cands[1:] {
+		if recs[i].Fields[FieldWebsite] != recs[cands[0]].Fields[FieldWebsite] && onDomain(i) {
+			return i
+		}
+	}
+	return -1
 }

@@ -126,3 +126,26 @@ func TestSettleClusters(t *testing.T) {
 		})
 	}
 }
+
+// A website from a higher-priority source loses to one on the contacts'
+// email domain.
+func TestWebsiteOnEmailDomainWins(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeBook(t, filepath.Join(dir, sacaaFile), sheet{"Cleaned", [][]any{sacaaHeader,
+		{"Eagle Flight School", "GP", "Active", "https://eagleholdings.com", "Jo", nil, nil}}})
+	writeBook(t, filepath.Join(dir, "Reachout Database.xlsx"),
+		sheet{"Organisation", [][]any{{"Organisation Name", "ID", "Website"}, {"Eagle Flight School", 7, "eagleflight.co.za"}}},
+		sheet{"Contact Info", [][]any{{"ID", "Firstname", "Email"}, {7, "Sam", "sam@eagleflight.co.za"}}})
+	res, err := refineDir(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := rowWhere(t, res.Table, "organization_slug", "eagle-flight-school")
+	if got := column(t, res.Table, "website")[i]; got != "https://eagleflight.co.za" {
+		t.Errorf("website %q, want the one on the contacts' email domain", got)
+	}
+	if prov := column(t, res.Table, "selection_provenance")[i]; !strings.Contains(prov, "matches contact email domain") {
+		t.Errorf("provenance %s", prov)
+	}
+}
