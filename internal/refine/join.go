@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/hotpass/hotpass/internal/strsim"
 	"github.com/hotpass/hotpass/internal/table/atomicfile"
@@ -173,6 +174,43 @@ func (r *Refiner) extend(x *fileIndex, recs []Record) {
 	x.n = len(recs)
 }
 
+// commonBytes bounds from above the characters an ASCII name shares
+// with the one whose byte counts (folded into 64 buckets) are qh. Names
+// with other characters are compared by code point, so for them it
+// returns len(s), which bounds nothing.
+func commonBytes(qh *[64]uint16, s string) int {
+	var used [64]uint16
+	m := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf || qh[63] == nonASCII {
+			return len(s)
+		}
+		b := s[i] & 63
+		if used[b] < qh[b] {
+			used[b]++
+			m++
+		}
+	}
+	return m
+}
+
+// nonASCII marks byte counts of a name with non-ASCII characters, which
+// bound nothing (bucket 63 cannot reach it otherwise).
+const nonASCII = 1<<16 - 1
+
+// byteCounts counts a name's bytes into 64 buckets for commonBytes.
+func byteCounts(k string) *[64]uint16 {
+	var qh [64]uint16
+	for i := 0; i < len(k); i++ {
+		if k[i] >= utf8.RuneSelf {
+			qh[63] = nonASCII
+			return &qh
+		}
+		qh[k[i]&63]++
+	}
+	return &qh
+}
+
 func block(k string) string {
 	if len(k) > 3 {
 		return k[:3]
@@ -195,12 +233,21 @@ func (r *Refiner) findByName(x *fileIndex, v string, threshold float64) (int, st
 		}
 	}
 	best, bestSim, tie := -1, threshold, false
+	qh := byteCounts(k)
+	// Jaro-Winkler adds at most 0.4·(1-Jaro), so Jaro must reach jmin.
+	jmin := (threshold - 0.4) / 0.6
 	for _, i := range x.blocks[block(k)] {
+		c := x.keys[i]
 		// Names of very different lengths are never this similar.
-		if a, b := len(k), len(x.keys[i]); 10*min(a, b) < 7*max(a, b) {
+		if a, b := len(k), len(c); 10*min(a, b) < 7*max(a, b) {
 			continue
 		}
-		s := strsim.JaroWinkler(k, x.keys[i])
+		// Nor are names with too few characters in common: Jaro is at
+		// most (m/|a| + m/|b| + 1)/3 for m common characters.
+		if jmin > 0 && float64(commonBytes(qh, c))*(1/float64(len(k))+1/float64(len(c))) < 3*jmin-1 {
+			continue
+		}
+		s := strsim.JaroWinkler(k, c)
 		switch {
 		case s > bestSim || (best < 0 && s == bestSim):
 			best, bestSim, tie = i, s, false
