@@ -70,7 +70,7 @@ func newOrchestrateCmd(g *globals) *cobra.Command {
 	f.StringVar(&o.profile, "profile", "aviation", "built-in profile whose pipeline to run ("+strings.Join(profiles.Names(), ", ")+")")
 	f.StringVar(&o.inputDir, "input-dir", "data", "directory holding the source workbooks")
 	f.StringVar(&o.outputPath, "output-path", "", "SSOT workbook to write (default dist/<profile>/refined.xlsx)")
-	f.StringVar(&o.reportPath, "report-path", "", "quality report to write as <path>.json and <path>.html (default dist/<profile>/quality-report)")
+	f.StringVar(&o.reportPath, "report-path", "", "quality report to write as <path>.json and <path>.html (default quality-report next to --output-path)")
 	f.StringVar(&o.policy, "policy", "warn", "what failed expectations do: fail (exit 3), warn, or drop the rows")
 	f.BoolVar(&o.printSpec, "print-spec", false, "print the profile's pipeline spec instead of running it")
 	f.BoolVar(&o.noProgress, "no-progress", false, "print plain log lines instead of live progress")
@@ -107,7 +107,8 @@ func runOrchestrate(ctx context.Context, stdout, stderr io.Writer, g *globals, o
 		o.outputPath = filepath.Join("dist", o.profile, "refined.xlsx")
 	}
 	if o.reportPath == "" {
-		o.reportPath = filepath.Join("dist", o.profile, "quality-report")
+		// Next to the workbook, so a second run elsewhere keeps the first.
+		o.reportPath = filepath.Join(filepath.Dir(o.outputPath), "quality-report")
 	}
 	// Both report files share the stem, so a path naming either one means
 	// the same thing.

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -45,6 +46,58 @@ func TestOrchestrateAviation(t *testing.T) {
 	}
 	if data.NumRows() < 150 || data.NumRows() > 300 {
 		t.Errorf("Data has %d rows for 200 bundled organisations", data.NumRows())
+	}
+}
+
+// Without --report-path the report lands next to the workbook; it
+// describes the enriched table, and the Summary sheet accounts for every
+// source sheet's rows.
+func TestOrchestrateReportNextToWorkbook(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "run1")
+	stdout, stderr, code := cli(t, "orchestrate", "--no-progress", "--state-dir", filepath.Join(out, "state"),
+		"--profile", "aviation", "--input-dir", "../../examples/aviation/data", "--output-path", filepath.Join(out, "refined.xlsx"))
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	html, err := os.ReadFile(filepath.Join(out, "quality-report.html"))
+	if err != nil {
+		t.Fatalf("report not next to the workbook: %v", err)
+	}
+	if strings.Contains(string(html), "Rows failing an expectation") {
+		t.Error("the report still sums failures into one invalid-row count")
+	}
+	rep, err := os.ReadFile(filepath.Join(out, "quality-report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _, err := xlsxio.ReadFile(filepath.Join(out, "refined.xlsx"), xlsxio.ReadOptions{Sheet: "Data"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The enriched table has provenance columns the refined one lacks, and
+	// the report counts its rows.
+	if data.ColumnByName("provenance_source") == nil || !strings.Contains(string(rep), `"rows": `+strconv.Itoa(data.NumRows())) {
+		t.Errorf("report does not describe the written table (%d rows)", data.NumRows())
+	}
+	sum, _, err := xlsxio.ReadFile(filepath.Join(out, "refined.xlsx"), xlsxio.ReadOptions{Sheet: "Summary"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sources []string
+	metric := sum.ColumnByName("metric")
+	for i := 0; i < sum.NumRows(); i++ {
+		if m := metric.Format(i); strings.HasPrefix(m, "source_rows: ") {
+			sources = append(sources, m)
+		}
+		if metric.Format(i) == "invalid_records" {
+			t.Error("Summary has invalid_records")
+		}
+	}
+	for _, want := range []string{"Company_Contacts", "Company_Addresses", "Contact Info", "Cleaned", "Organisation", "Company_Cat"} {
+		if !strings.Contains(strings.Join(sources, "\n"), " / "+want) {
+			t.Errorf("Summary lacks source_rows for %s: %q", want, sources)
+		}
 	}
 }
 

@@ -111,12 +111,12 @@ func TestExamplePipeline(t *testing.T) {
 	names, status := data.ColumnByName("organization_name"), data.ColumnByName("status")
 	found := false
 	for i := 0; i < data.NumRows(); i++ {
-		if names.Format(i) == "Airborne Pilot Academy NPC" {
+		if names.Format(i) == "Airborne Pilot Academy CC" {
 			found = found || status.Format(i) == "Pending renewal"
 		}
 	}
 	if !found {
-		t.Error("lookup did not fill the status of Airborne Pilot Academy NPC")
+		t.Error("lookup did not fill the status of Airborne Pilot Academy CC")
 	}
 	for _, f := range []string{"quality-report.json", "quality-report.html"} {
 		if _, err := os.Stat(filepath.Join(dir, "dist", "aviation", f)); err != nil {

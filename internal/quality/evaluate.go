@@ -116,6 +116,13 @@ func Evaluate(t *table.Table, exps []Expectation) *Evaluation {
 // ColumnCompleteness returns the share of non-null, non-blank values of
 // each column in order.
 func ColumnCompleteness(t *table.Table) []Completeness {
+	return ColumnCompletenessFunc(t, nil)
+}
+
+// ColumnCompletenessFunc is ColumnCompleteness where a text value for
+// which empty reports true ("unknown", "N/A") counts as missing too; nil
+// counts only blanks.
+func ColumnCompletenessFunc(t *table.Table, empty func(string) bool) []Completeness {
 	n := t.NumRows()
 	out := make([]Completeness, t.NumCols())
 	for j := 0; j < t.NumCols(); j++ {
@@ -123,7 +130,7 @@ func ColumnCompleteness(t *table.Table) []Completeness {
 		filled := n - c.NullCount()
 		if c.Type() == table.String {
 			for i, s := range c.Strings() {
-				if !c.IsNull(i) && strings.TrimSpace(s) == "" {
+				if !c.IsNull(i) && (strings.TrimSpace(s) == "" || (empty != nil && empty(s))) {
 					filled--
 				}
 			}

@@ -147,3 +147,34 @@ func TestReportFiles(t *testing.T) {
 		}
 	}
 }
+
+// Completeness counts blanks as missing, and with a predicate the values
+// it names too.
+func TestColumnCompletenessFunc(t *testing.T) {
+	t.Parallel()
+	b := table.NewBuilder(table.MustSchema(table.Field{Name: "status", Type: table.String}), 4)
+	for _, v := range []string{"Active", "unknown", " ", ""} {
+		if v == "" {
+			b.Column(0).AppendNull()
+			continue
+		}
+		b.Column(0).AppendString(v)
+	}
+	tb, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		empty func(string) bool
+		want  int
+	}{
+		{"blanks only", nil, 2},
+		{"placeholders too", func(s string) bool { return s == "unknown" }, 1},
+	} {
+		got := ColumnCompletenessFunc(tb, c.empty)
+		if got[0].NonNull != c.want {
+			t.Errorf("%s: %d filled, want %d", c.name, got[0].NonNull, c.want)
+		}
+	}
+}

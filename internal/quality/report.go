@@ -174,7 +174,6 @@ svg text{font-size:12px;font-family:inherit}
 <h1>{{if .Title}}{{.Title}}: {{end}}data quality report</h1>
 <p class="summary">
 <span>Rows: <b>{{.Rows}}</b></span>
-<span>Rows failing an expectation: <b>{{.InvalidRows}}</b></span>
 <span>Expectations: <b>{{len .Results}}</b>, failed: <b>{{.Failed}}</b></span>
 <span>Result: {{if .Passed}}<span class="ok">passed</span>{{else}}<span class="bad">failed</span>{{end}}</span>
 </p>

@@ -76,6 +76,8 @@ type Organisation struct {
 	HasLast         bool
 	// ContactFlags are the distinct validation flags of all contacts.
 	ContactFlags []string
+	// Links are the members' social-media and directory pages.
+	Links        []string
 	QualityScore float64
 	QualityFlags []string
 
@@ -148,6 +150,8 @@ func (r *Refiner) mergeGroups(recs []Record, groups [][]int, workers int) []Orga
 		}()
 	}
 	wg.Wait()
+	markSharedWebsites(out)
+	distinctSlugs(out)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Slug < out[j].Slug })
 	return out
 }
@@ -230,6 +234,16 @@ func (r *Refiner) merge(recs []Record, members []int) Organisation {
 			continue
 		}
 		w := &recs[cands[0]]
+		if f == FieldWebsite && len(cands) > 1 {
+			if alt := websiteByEmail(recs, ranked, cands); alt >= 0 {
+				// The higher-ranked site is on none of the contacts'
+				// email domains and this one is: it is the organisation's.
+				w = &recs[alt]
+				o.Fields[f] = w.Fields[f]
+				o.Provenance = append(o.Provenance, FieldChoice{name, Choice{Source: w.Dataset, RecordID: w.ID, Priority: w.Priority, Reason: "matches contact email domain"}})
+				continue
+			}
+		}
 		if fieldInfos[f].kind == kindJoin && len(cands) > 1 {
 			o.Fields[f] = joinDistinct(recs, cands, f)
 			o.Provenance = append(o.Provenance, FieldChoice{name, Choice{Source: w.Dataset, RecordID: w.ID, Priority: w.Priority,
@@ -274,8 +288,32 @@ func (r *Refiner) merge(recs []Record, members []int) Organisation {
 		o.RecordIDs = append(o.RecordIDs, id)
 	}
 	sort.Strings(o.Datasets)
+	var flags []string
+	for _, i := range ranked {
+		for _, l := range recs[i].Links {
+			if !slices.Contains(o.Links, l) && len(o.Links) < maxSecondary {
+				o.Links = append(o.Links, l)
+			}
+		}
+		for _, f := range recs[i].Flags {
+			if strings.HasPrefix(f, "website_") && !slices.Contains(flags, f) {
+				flags = append(flags, f)
+			}
+		}
+	}
+	if slices.Contains(flags, FlagWebsiteLinkOnly) && o.Fields[FieldWebsite] != "" {
+		flags = slices.DeleteFunc(flags, func(f string) bool { return f == FlagWebsiteLinkOnly })
+	}
 	r.scoreContacts(&o, recs, ranked)
+	if r.isInactive(o.Fields[FieldStatus]) {
+		// Closed or defunct: not a lead, whatever its contacts.
+		for ci := range o.Contacts {
+			o.Contacts[ci].Lead = 0
+		}
+		flags = append(flags, FlagInactive)
+	}
 	r.scoreQuality(&o)
+	o.QualityFlags = append(o.QualityFlags, flags...)
 	return o
 }
 
@@ -414,6 +452,9 @@ func (r *Refiner) scoreContacts(o *Organisation, recs []Record, ranked []int) {
 			}
 			if len(c.BadEmails) > 0 {
 				flag("invalid_email")
+			}
+			if len(c.Flagged) > 0 {
+				flag(FlagFlaggedEmail)
 			}
 			for _, p := range c.Phones {
 				conf, status := r.scorer.Phone(p)
@@ -587,4 +628,28 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// websiteByEmail returns the website candidate to use instead of the
+// first when the first's host is none of the group's contact email
+// domains and a later candidate's is, or -1.
+func websiteByEmail(recs []Record, members, cands []int) int {
+	onDomain := func(i int) bool {
+		host := WebsiteHost(recs[i].Fields[FieldWebsite])
+		for _, m := range members {
+			if recs[m].hasEmailDomain(host) {
+				return true
+			}
+		}
+		return false
+	}
+	if onDomain(cands[0]) {
+		return -1
+	}
+	for _, i := range cands[1:] {
+		if recs[i].Fields[FieldWebsite] != recs[cands[0]].Fields[FieldWebsite] && onDomain(i) {
+			return i
+		}
+	}
+	return -1
 }

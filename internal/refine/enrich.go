@@ -205,9 +205,21 @@ func Enrich(t *table.Table, o EnrichOptions) (*table.Table, []Coverage, error) {
 		if err != nil {
 			return nil, nil, err
 		}
+		var categories []string
+		if t.ColumnByName(ColOrganizationCategory) != nil {
+			if categories, err = stringColumn(t, ColOrganizationCategory); err != nil {
+				return nil, nil, err
+			}
+		}
 		for i := 0; i < n; i++ {
 			if strings.TrimSpace(vals[i]) != "" {
 				continue
+			}
+			if categories != nil {
+				if typ := TypeFromCategory(categories[i], o.TypeRules); typ != "" {
+					set(vals, i, ColOrganizationType, typ, "category", CategoryConfidence)
+					continue
+				}
 			}
 			if typ := TypeFromName(names[i], o.TypeRules); typ != "" {
 				set(vals, i, ColOrganizationType, typ, "name_keywords", NameKeywordConfidence)
@@ -250,6 +262,27 @@ func Enrich(t *table.Table, o EnrichOptions) (*table.Table, []Coverage, error) {
 	}
 	sort.Slice(cov, func(i, j int) bool { return cov[i].Field < cov[j].Field })
 	return out, cov, nil
+}
+
+// CategoryConfidence is the confidence of a type given by the
+// organisation's category.
+const CategoryConfidence = 0.8
+
+// TypeFromCategory returns the type of the first rule listing category
+// (case and spacing ignored), or "".
+func TypeFromCategory(category string, rules []TypeRule) string {
+	k := MatchKey(category)
+	if k == "" {
+		return ""
+	}
+	for _, r := range rules {
+		for _, c := range r.Categories {
+			if MatchKey(c) == k {
+				return r.Type
+			}
+		}
+	}
+	return ""
 }
 
 // TypeFromName returns the type of the first rule with a keyword that

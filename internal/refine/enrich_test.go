@@ -94,3 +94,34 @@ func equal(a, b []string) bool {
 	}
 	return true
 }
+
+// A category says more than a word in the name: "Springbok Airways" of
+// category AMO is a maintenance organisation, not a charter operator.
+func TestTypeFromCategoryBeforeName(t *testing.T) {
+	t.Parallel()
+	rules := []refine.TypeRule{
+		{Type: "Maintenance Organisation", Categories: []string{"AMO"}, Keywords: []string{"aircraft maintenance"}},
+		{Type: "Charter Operator", Categories: []string{"AOC"}, Keywords: []string{"airways"}},
+	}
+	for _, c := range []struct{ name, category, want string }{
+		{"Springbok Airways", "AMO", "Maintenance Organisation"},
+		{"Springbok Airways", "", "Charter Operator"},
+		{"Springbok Airways", "amo ", "Maintenance Organisation"},
+		{"Kestrel Aircraft Maintenance", "Club", "Maintenance Organisation"},
+	} {
+		var f refine.OrgFields
+		f[refine.FieldOrganizationName] = c.name
+		f[refine.FieldCategory] = c.category
+		ssot, err := refine.Build([]refine.Organisation{{Slug: "x", Primary: -1, Fields: f}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _, err := refine.Enrich(ssot, refine.EnrichOptions{TypeFromName: true, TypeRules: rules})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := out.ColumnByName("organization_type").Format(0); got != c.want {
+			t.Errorf("%s (%q): type %q, want %q", c.name, c.category, got, c.want)
+		}
+	}
+}

@@ -41,6 +41,7 @@ const (
 	FieldContactRole
 	FieldContactEmail
 	FieldContactPhone
+	FieldContactEmailStatus
 	numFields
 )
 
@@ -79,12 +80,13 @@ var fieldInfos = [numFields]fieldInfo{
 	FieldPriority:         {"priority", kindText, "the organisation's sales or follow-up priority"},
 	FieldPrivacyBasis:     {"privacy_basis", kindText, "lawful basis for holding the contact data"},
 
-	FieldContactName:      {"contact_name", kindText, "a contact's full name"},
-	FieldContactFirstName: {"contact_first_name", kindText, "a contact's first name"},
-	FieldContactLastName:  {"contact_last_name", kindText, "a contact's surname"},
-	FieldContactRole:      {"contact_role", kindText, "a contact's position"},
-	FieldContactEmail:     {"contact_email", kindList, "email addresses; a cell may hold several separated by ; , / or |"},
-	FieldContactPhone:     {"contact_phone", kindList, "phone numbers (mobile, landline, WhatsApp), normalised to E.164"},
+	FieldContactName:        {"contact_name", kindText, "a contact's full name"},
+	FieldContactFirstName:   {"contact_first_name", kindText, "a contact's first name"},
+	FieldContactLastName:    {"contact_last_name", kindText, "a contact's surname"},
+	FieldContactRole:        {"contact_role", kindText, "a contact's position"},
+	FieldContactEmail:       {"contact_email", kindList, "email addresses; a cell may hold several separated by ; , / or |"},
+	FieldContactPhone:       {"contact_phone", kindList, "phone numbers (mobile, landline, WhatsApp), normalised to E.164"},
+	FieldContactEmailStatus: {"contact_email_status", kindText, "the source's flag on the row's email (Valid, Invalid); a value in markers.invalid_email keeps the email from being used"},
 }
 
 var fieldsByName = func() map[string]Field {

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/hotpass/hotpass/internal/strsim"
 )
 
 // Every address SplitEmails accepts is lowercase, valid, and splits back
@@ -121,6 +123,58 @@ func FuzzProvenanceJSON(f *testing.F) {
 		o := Organisation{Provenance: p}
 		if got := o.ProvenanceJSON(); got != string(want) {
 			t.Fatalf("ProvenanceJSON:\n got %s\nwant %s", got, want)
+		}
+	})
+}
+
+// Placeholders.Clean never grows a value, keeps only text it was given,
+// and what it keeps is no placeholder; splitBracketRole splits without
+// losing words.
+func FuzzPlaceholders(f *testing.F) {
+	for _, s := range []string{"Unknown", "- -", "Accountable Manager (Not Publicly Listed)", "Verity Wallace (Director)", "N/A (n/a)", "((", "Eagle ( ) Air", "ünknown"} {
+		f.Add(s)
+	}
+	ph := NewPlaceholders(nil)
+	f.Fuzz(func(t *testing.T, v string) {
+		out, stripped := ph.Clean(v)
+		if len(out) > len(v) {
+			t.Fatalf("Clean(%q) = %q grew", v, out)
+		}
+		if out != "" && ph.Is(out) {
+			t.Fatalf("Clean(%q) = %q, a placeholder", v, out)
+		}
+		if !stripped && out != "" && out != v {
+			t.Fatalf("Clean(%q) = %q changed a value without stripping", v, out)
+		}
+		for _, w := range strings.Fields(out) {
+			if !strings.Contains(v, w) {
+				t.Fatalf("Clean(%q) = %q invented %q", v, out, w)
+			}
+		}
+		name, role := splitBracketRole(v)
+		if role != "" && (!strings.Contains(v, name) || !strings.Contains(v, role)) {
+			t.Fatalf("splitBracketRole(%q) = %q, %q", v, name, role)
+		}
+	})
+}
+
+// The character-count bound that skips candidates in similar-name joins
+// never skips a pair at or above the threshold.
+func FuzzJoinNameBound(f *testing.F) {
+	for _, p := range [][2]string{{"eaglefalconflightschool", "eagelfalconflightschool"}, {"capitalair", "capitalairways"}, {"abc", "xyz"}, {"", "a"}} {
+		f.Add(p[0], p[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if a == "" || b == "" {
+			return
+		}
+		qh := byteCounts(a)
+		for _, th := range []float64{0.8, DefaultJoinNameThreshold, 0.99} {
+			jmin := (th - 0.4) / 0.6
+			skip := float64(commonBytes(qh, b))*(1/float64(len(a))+1/float64(len(b))) < 3*jmin-1
+			if s := strsim.JaroWinkler(a, b); skip && s >= th {
+				t.Fatalf("bound skips %q/%q at %v, similarity %v", a, b, th, s)
+			}
 		}
 	})
 }

@@ -44,8 +44,12 @@ type Record struct {
 	// Slug and Key are set by Normalise: the name's slug and group key.
 	Slug, Key string
 	Contacts  []Contact
-	// Flags note values that were dropped as invalid (invalid_website).
+	// Flags note values that were dropped as invalid (invalid_website)
+	// or not used (see the Flag constants).
 	Flags []string
+	// Links are social-media and directory pages about the organisation,
+	// given where a website was expected.
+	Links []string
 	// constant has bit f set when field f was filled by a profile,
 	// source or sheet constant rather than read.
 	constant uint32
@@ -67,6 +71,11 @@ type Contact struct {
 	// Set by Normalise.
 	Emails    []string // valid, lowercased, distinct
 	BadEmails []string // parts that are not addresses
+	// EmailFlag is the source's own flag on the row's email
+	// (contact_email_status); Flagged holds the emails it marks invalid,
+	// which are listed but never primary.
+	EmailFlag string
+	Flagged   []string
 	Phones    []Phone
 	// Dataset, RecordID and Priority say where the contact came from.
 	Dataset  string
@@ -114,8 +123,11 @@ type IngestStats struct {
 	SkippedRows int `json:"skipped_rows"` // organisation rows without a name
 	JoinedRows  int `json:"joined_rows"`  // rows of joined sheets attached to a record
 	Unjoined    int `json:"unjoined_rows"`
+	Rejected    int `json:"rejected_rows"` // rows of joined sheets left out, with a reason
 	Records     int `json:"records"`
 	Contacts    int `json:"contacts"`
+	// PerSheet accounts for every row of every sheet read, in read order.
+	PerSheet []SheetStats `json:"per_sheet,omitempty"`
 }
 
 func (s *IngestStats) add(o IngestStats) {
@@ -125,6 +137,8 @@ func (s *IngestStats) add(o IngestStats) {
 	s.SkippedRows += o.SkippedRows
 	s.JoinedRows += o.JoinedRows
 	s.Unjoined += o.Unjoined
+	s.Rejected += o.Rejected
+	s.PerSheet = append(s.PerSheet, o.PerSheet...)
 	s.Records += o.Records
 	s.Contacts += o.Contacts
 }
@@ -510,6 +524,7 @@ func (r *Refiner) assembleFile(b *Batch, src *Source, si int, file string, jobs 
 		}
 	}
 	b.Records = slices.Grow(b.Records, n)
+	var index *fileIndex // shared by the joined sheets, built when first needed
 	for _, primary := range []bool{true, false} {
 		for _, j := range jobs {
 			sh := &src.Sheets[j.sheet]
@@ -534,6 +549,7 @@ func (r *Refiner) assembleFile(b *Batch, src *Source, si int, file string, jobs 
 				}
 				return fmt.Errorf("source %s: %w", src.Name, err)
 			}
+			placeByContent(&m, j.t, cs)
 			if len(m.Unmatched) > 0 {
 				b.Unmatched = append(b.Unmatched, Unmatched{Dataset: src.Name, File: filepath.Base(file), Sheet: j.name, Columns: m.Unmatched})
 				b.warn(Warning{Dataset: src.Name, File: file, Sheet: j.name,
@@ -544,12 +560,12 @@ func (r *Refiner) assembleFile(b *Batch, src *Source, si int, file string, jobs 
 				sheetName = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
 			}
 			rs := rowSource{dataset: src.Name, priority: src.Priority, file: file, sheet: sheetName, t: j.t, m: m,
-				constants: mergeConstants(sh.Constants, src.Constants)}
+				constants: mergeConstants(sh.Constants, src.Constants), ph: r.placeholders}
 			if primary {
 				r.addRecords(b, rs)
 				continue
 			}
-			r.joinRows(b, rs, sh.Join, b.Records[start:])
+			r.joinRows(b, rs, sh.Join, b.Records[start:], &index)
 		}
 	}
 	return nil
@@ -572,7 +588,7 @@ func (r *Refiner) assembleTable(b *Batch, nt NamedTable, seq *int) error {
 		b.Unmatched = append(b.Unmatched, Unmatched{Dataset: nt.Name, Columns: m.Unmatched})
 		b.warn(Warning{Dataset: nt.Name, Message: fmt.Sprintf("columns not mapped to any field, ignored: %s", quoteList(m.Unmatched))})
 	}
-	r.addRecords(b, rowSource{dataset: nt.Name, priority: nt.Priority, sheet: nt.Name, t: nt.Table, m: m})
+	r.addRecords(b, rowSource{dataset: nt.Name, priority: nt.Priority, sheet: nt.Name, t: nt.Table, m: m, ph: r.placeholders})
 	for i := first; i < len(b.Records); i++ {
 		b.Records[i].seq = *seq
 		*seq++
@@ -601,6 +617,7 @@ type rowSource struct {
 	t         *table.Table
 	m         Mapping
 	constants [numOrgFields]string
+	ph        *Placeholders
 }
 
 // rowValues reads the mapped cells of row i into org fields and a contact.
@@ -611,6 +628,22 @@ func (rs *rowSource) rowValues(i int, fields *OrgFields, c *Contact) (hasContact
 			continue
 		}
 		f := cm.Field
+		// Placeholders ("Unknown", "- -") are read as empty so that they
+		// never win survivorship or count as filled.
+		clean, stripped := rs.ph.Clean(v)
+		if clean == "" && !stripped {
+			continue
+		}
+		if stripped && f == FieldContactName {
+			// "Accountable Manager (Not Publicly Listed)": a position
+			// whose holder is not named.
+			c.Role = firstOf(c.Role, clean)
+			hasContact = true
+			continue
+		}
+		if v = clean; v == "" {
+			continue
+		}
 		if f.IsContact() {
 			hasContact = true
 			switch f {
@@ -626,6 +659,8 @@ func (rs *rowSource) rowValues(i int, fields *OrgFields, c *Contact) (hasContact
 				c.RawEmails = append(c.RawEmails, v)
 			case FieldContactPhone:
 				c.RawPhones = append(c.RawPhones, v)
+			case FieldContactEmailStatus:
+				c.EmailFlag = firstOf(c.EmailFlag, v)
 			}
 			continue
 		}
@@ -662,14 +697,29 @@ func mergeValue(kind fieldKind, have, v string) string {
 // caller numbers them (Record.seq) once the order of all inputs is known.
 func (r *Refiner) addRecords(b *Batch, rs rowSource) {
 	n := rs.t.NumRows()
+	st := SheetStats{Dataset: rs.dataset, File: displayFile(rs.file), Sheet: rs.sheet, Read: n}
+	unknown := map[string]int{} // unmapped status → first row
+	defer func() {
+		b.Stats.PerSheet = append(b.Stats.PerSheet, st)
+		r.warnStatuses(b, rs, unknown)
+	}()
 	for i := 0; i < n; i++ {
 		rec := Record{Dataset: rs.dataset, Priority: rs.priority, File: rs.file, Sheet: rs.sheet, Row: i + 2}
 		var c Contact
 		hasContact := rs.rowValues(i, &rec.Fields, &c)
+		if v := rec.Fields[FieldStatus]; v != "" {
+			rec.Fields[FieldStatus] = r.markStatus(v, i+2, unknown)
+		}
 		if strings.TrimSpace(rec.Fields[FieldOrganizationName]) == "" {
 			b.Stats.SkippedRows++
+			if emptyRow(&rec.Fields, hasContact) {
+				st.reject(RejectEmptyRow)
+			} else {
+				st.reject(RejectNoName)
+			}
 			continue
 		}
+		st.Kept++
 		for f, v := range rs.constants {
 			if v != "" && strings.TrimSpace(rec.Fields[f]) == "" {
 				rec.Fields[f] = v
@@ -685,59 +735,6 @@ func (r *Refiner) addRecords(b *Batch, rs rowSource) {
 			rec.Contacts = append(rec.Contacts, c)
 		}
 		b.Records = append(b.Records, rec)
-	}
-}
-
-// joinRows attaches each row of a joined sheet to the records (of the same
-// file) whose join field matches.
-func (r *Refiner) joinRows(b *Batch, rs rowSource, j *Join, recs []Record) {
-	on, _ := ParseField(j.On)
-	key := func(s string) string { return strings.TrimSpace(CleanText(s)) }
-	if j.Match == MatchName {
-		key = r.NameKey
-	}
-	index := make(map[string][]int, len(recs))
-	for i := range recs {
-		if k := key(recs[i].Fields[on]); k != "" {
-			index[k] = append(index[k], i)
-		}
-	}
-	unjoined := 0
-	var examples []string
-	for i := 0; i < rs.t.NumRows(); i++ {
-		var fields OrgFields
-		var c Contact
-		hasContact := rs.rowValues(i, &fields, &c)
-		targets := index[key(fields[on])]
-		if len(targets) == 0 {
-			if !emptyRow(&fields, hasContact) {
-				unjoined++
-				if len(examples) < 3 {
-					examples = append(examples, fmt.Sprintf("row %d (%s %q)", i+2, j.On, fields[on]))
-				}
-			}
-			continue
-		}
-		b.Stats.JoinedRows++
-		for _, ti := range targets {
-			rec := &recs[ti]
-			for f := FieldNone + 1; f < numOrgFields; f++ {
-				if f == on || fields[f] == "" {
-					continue
-				}
-				rec.Fields[f] = mergeValue(fieldInfos[f].kind, rec.Fields[f], fields[f])
-			}
-			if hasContact {
-				cc := c
-				cc.Dataset, cc.RecordID, cc.Priority = rs.dataset, rec.ID, rs.priority
-				rec.Contacts = append(rec.Contacts, cc)
-			}
-		}
-	}
-	if unjoined > 0 {
-		b.Stats.Unjoined += unjoined
-		b.warn(Warning{Dataset: rs.dataset, File: rs.file, Sheet: rs.sheet,
-			Message: fmt.Sprintf("%d rows match no organisation on %s and were ignored, e.g. %s", unjoined, j.On, strings.Join(examples, ", "))})
 	}
 }
 

@@ -110,14 +110,30 @@ func TestAviationSynthetic(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := res.Batch.Stats
-	if want := truth.ReachoutOrgRows + truth.Companies + truth.SACAARows; st.Records != want {
-		t.Errorf("records = %d, want %d (reachout %d + companies %d + sacaa %d)", st.Records, want, truth.ReachoutOrgRows, truth.Companies, truth.SACAARows)
+	checkAccounting(t, res)
+	// Joined rows that find no organisation become records of their own.
+	keptFromJoins := 0
+	for _, s := range st.PerSheet {
+		if s.Sheet != "Organisation" && s.Sheet != "Company_Cat" && s.Sheet != "Cleaned" {
+			keptFromJoins += s.Kept
+		}
+	}
+	if want := truth.ReachoutOrgRows + truth.Companies + truth.SACAARows + keptFromJoins; st.Records != want {
+		t.Errorf("records = %d, want %d (reachout %d + companies %d + sacaa %d + kept from joined sheets %d)", st.Records, want, truth.ReachoutOrgRows, truth.Companies, truth.SACAARows, keptFromJoins)
 	}
 	if st.SkippedRows != truth.ReachoutBlankNameRows {
 		t.Errorf("skipped rows = %d, want the %d rows without a name", st.SkippedRows, truth.ReachoutBlankNameRows)
 	}
-	if want := truth.ReachoutContacts + truth.CompanyContacts + truth.SACAARows; st.Contacts != want {
-		t.Errorf("contacts = %d, want %d", st.Contacts, want)
+	// Every contact row is an organisation's contact unless it was
+	// rejected with a reason.
+	rejected := 0
+	for _, s := range st.PerSheet {
+		if s.Sheet == "Company_Contacts" || s.Sheet == "Contact Info" {
+			rejected += s.Rejected - s.Reasons[refine.RejectEmptyRow]
+		}
+	}
+	if want := truth.ReachoutContacts + truth.CompanyContacts + truth.SACAARows - rejected; st.Contacts != want || rejected > truth.ZeroIDContacts+truth.NoIDContacts {
+		t.Errorf("contacts = %d, want %d (%d rejected; %d rows had a C_ID of 0 or none)", st.Contacts, want, rejected, truth.ZeroIDContacts+truth.NoIDContacts)
 	}
 	n := res.Table.NumRows()
 	if n < truth.Organisations*9/10 || n > st.Records {
@@ -208,7 +224,7 @@ func TestWriteOutputsSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "dist", "refined.xlsx")
-	sum := refine.Summary(res.Table, nil, res.Batch.Unmatched)
+	sum := refine.Summary(res.Table, nil, res.Batch.Unmatched, res.Batch.Stats.PerSheet)
 	pq, err := refine.WriteOutputs(out, res.Table, sum, refine.Thresholds{Amber: 0.5, Green: 0.8})
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +237,24 @@ func TestWriteOutputsSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	metrics, values := column(t, got, "metric"), column(t, got, "value")
-	want := map[string]string{"total_records": strconv.Itoa(res.Table.NumRows()), "invalid_records": "0", "validation_passed": "1"}
+	want := map[string]string{"total_records": strconv.Itoa(res.Table.NumRows()), "validation_passed": "1"}
+	// No single "invalid" count: each expectation reports its own.
+	if slices.Contains(column(t, got, "metric"), "invalid_records") {
+		t.Error("Summary still has invalid_records")
+	}
+	// Every sheet read has its source_rows line, and the counts add up.
+	details := column(t, got, "detail")
+	for _, st := range res.Batch.Stats.PerSheet {
+		metric := "source_rows: " + st.File + " / " + st.Sheet
+		i := slices.Index(column(t, got, "metric"), metric)
+		if i < 0 {
+			t.Errorf("Summary lacks %q", metric)
+			continue
+		}
+		if details[i] != st.Detail() || st.Read != st.Merged+st.Kept+st.Rejected {
+			t.Errorf("%s: %q for %+v", metric, details[i], st)
+		}
+	}
 	for i, m := range metrics {
 		if w, ok := want[m]; ok {
 			if values[i] != w && values[i] != w+".0" {
@@ -392,7 +425,8 @@ func TestNumericPhones(t *testing.T) {
 		{"A Flight School", nil, nil, nil, "A", int64(27821234567), nil},
 		{"B Flight School", nil, nil, nil, "B", 821234568, nil},
 		{"C Flight School", nil, nil, nil, "C", 27115550101.0, nil},
-		{"D Flight School", nil, nil, nil, "D", "n/a", nil}}})
+		{"D Flight School", nil, nil, nil, "D", "12345", nil},
+		{"E Flight School", nil, nil, nil, "E", "n/a", nil}}})
 	res, err := refineDir(t, dir)
 	if err != nil {
 		t.Fatal(err)
@@ -410,6 +444,11 @@ func TestNumericPhones(t *testing.T) {
 	}
 	if s := column(t, res.Table, "contact_primary_phone_status")[i]; s != refine.StatusUndeliverable {
 		t.Errorf("invalid phone status %q", s)
+	}
+	// A placeholder is no phone at all, not an invalid one.
+	i = rowWhere(t, res.Table, "organization_name", "E Flight School")
+	if f := column(t, res.Table, "contact_validation_flags")[i]; f != "none" {
+		t.Errorf("placeholder phone flagged: %q", f)
 	}
 }
 
@@ -556,7 +595,7 @@ func TestUnmatchedColumnsReported(t *testing.T) {
 	if len(res.Batch.Unmatched) != 1 || !slices.Equal(res.Batch.Unmatched[0].Columns, []string{"Fleet Size", "Remarks 2"}) {
 		t.Errorf("unmatched = %+v", res.Batch.Unmatched)
 	}
-	sum := refine.Summary(res.Table, nil, res.Batch.Unmatched)
+	sum := refine.Summary(res.Table, nil, res.Batch.Unmatched, res.Batch.Stats.PerSheet)
 	if !slices.Contains(column(t, sum, "metric"), "unmatched_columns") {
 		t.Error("Summary does not report the unmatched columns")
 	}

@@ -13,7 +13,9 @@ import (
 // trimmed, provinces take their canonical names, websites become
 // https://host, dates become YYYY-MM-DD, emails are split, lowercased and
 // checked, phones become E.164, and each record gets its slug and group
-// key. Profile constants fill fields no source gave.
+// key. Profile constants fill fields no source gave. Last, a website
+// that is another record's own is dropped from the record that merely
+// repeats it (see checkWebsites).
 func (r *Refiner) Normalise(b *Batch, workers int) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -25,6 +27,7 @@ func (r *Refiner) Normalise(b *Batch, workers int) {
 		for i := range b.Records {
 			r.normaliseRecord(&b.Records[i], pn)
 		}
+		r.checkWebsites(b.Records)
 		return
 	}
 	next := make(chan int, (n+chunk-1)/chunk)
@@ -46,6 +49,7 @@ func (r *Refiner) Normalise(b *Batch, workers int) {
 		}()
 	}
 	wg.Wait()
+	r.checkWebsites(b.Records)
 }
 
 func (r *Refiner) normaliseRecord(rec *Record, pn *PhoneNormaliser) {
@@ -75,7 +79,12 @@ func (r *Refiner) normaliseRecord(rec *Record, pn *PhoneNormaliser) {
 		}
 	}
 	if f[FieldWebsite] != "" {
-		if w, ok := NormaliseWebsite(f[FieldWebsite]); ok {
+		if w, ok := NormaliseWebsite(f[FieldWebsite]); ok && r.isLinkHost(WebsiteHost(w)) {
+			// A social-media or directory page is kept whole as a link.
+			rec.Links = append(rec.Links, f[FieldWebsite])
+			f[FieldWebsite] = ""
+			rec.Flags = append(rec.Flags, FlagWebsiteLinkOnly)
+		} else if ok {
 			f[FieldWebsite] = w
 		} else {
 			f[FieldWebsite] = ""
@@ -96,6 +105,10 @@ func (r *Refiner) normaliseRecord(rec *Record, pn *PhoneNormaliser) {
 	if r.coreKey {
 		rec.Key = CoreSlug(rec.Slug, r.suffixes)
 	}
+	if c := r.Canonical(f[FieldOrganizationName]); c != f[FieldOrganizationName] {
+		// An alias groups with the organisation it stands for.
+		rec.Key = r.Key(c)
+	}
 	rec.Filled = 0
 	for i := FieldNone + 1; i < numOrgFields; i++ {
 		if f[i] != "" && rec.constant&(1<<i) == 0 {
@@ -110,6 +123,13 @@ func (r *Refiner) normaliseRecord(rec *Record, pn *PhoneNormaliser) {
 			c.Name = strings.TrimSpace(first + " " + last)
 		}
 		c.Role = CleanText(c.Role)
+		// "Verity Wallace (Director)": the bracket is the position.
+		if name, role := splitBracketRole(c.Name); role != "" {
+			c.Name = name
+			if c.Role == "" {
+				c.Role = role
+			}
+		}
 		c.Emails, c.BadEmails = c.Emails[:0], c.BadEmails[:0]
 		for _, raw := range c.RawEmails {
 			v, bad := SplitEmails(raw)
@@ -119,6 +139,13 @@ func (r *Refiner) normaliseRecord(rec *Record, pn *PhoneNormaliser) {
 				}
 			}
 			c.BadEmails = append(c.BadEmails, bad...)
+		}
+		c.Flagged = c.Flagged[:0]
+		if r.emailFlagged(c.EmailFlag) {
+			// The source marked the address invalid (a bounce): it is kept
+			// out of use.
+			c.Flagged = append(c.Flagged, c.Emails...)
+			c.Emails = c.Emails[:0]
 		}
 		c.Phones = c.Phones[:0]
 		for _, raw := range c.RawPhones {

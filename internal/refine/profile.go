@@ -32,6 +32,7 @@ type Profile struct {
 	Scoring       Scoring           `yaml:"scoring"`
 	Quality       Quality           `yaml:"quality"`
 	Enrichment    Enrichment        `yaml:"enrichment"`
+	Markers       Markers           `yaml:"markers"`
 	// Linkage holds the probabilistic linkage settings of entity
 	// resolution over the organisation records (see LinkageTable for the
 	// columns they compare); nil when the profile has none.
@@ -81,6 +82,11 @@ type Join struct {
 	// Match is "exact" (default: equal after trimming) or "name" (equal
 	// organisation keys: case, punctuation and legal suffixes ignored).
 	Match string `yaml:"match"`
+	// NameThreshold is the Jaro-Winkler similarity at which a row that
+	// matched nothing by its join field, by the name or alias written in
+	// it, is attached to the organisation with the closest name; 0 means
+	// DefaultJoinNameThreshold.
+	NameThreshold float64 `yaml:"name_threshold"`
 }
 
 // Join match modes.
@@ -104,6 +110,43 @@ type Normalisation struct {
 	// DateOrder reads ambiguous numeric dates: day_first (default) or
 	// month_first.
 	DateOrder string `yaml:"date_order"`
+	// Placeholders are values read as empty in every column ("Unknown",
+	// "N/A", "- -"): compared by their lowercased letters and digits, so
+	// "n.a." matches "N/A". A value without letters or digits is always
+	// empty. Nil means DefaultPlaceholders; an empty list keeps only the
+	// punctuation rule.
+	Placeholders []string `yaml:"placeholders"`
+	// Aliases maps an organisation's name to the other names it goes by
+	// ("Rotary Air Force SA": [RAFSA]). Joined rows that carry an alias
+	// find the organisation, and records named by an alias group with it.
+	Aliases map[string][]string `yaml:"aliases"`
+	// PlaceNames are towns and regions that, after the first word of an
+	// organisation's name, mark a branch ("Skyways Flight School
+	// Bloemfontein"): entity resolution compares them as their own field
+	// and never merges two branches.
+	PlaceNames []string `yaml:"place_names"`
+	// LinkHosts extend DefaultLinkHosts: sites whose pages are links about
+	// an organisation (social media, directories), never its website.
+	LinkHosts []string `yaml:"link_hosts"`
+}
+
+// Markers read the sources' own quality markers: status columns and the
+// flags some sheets keep on an email.
+type Markers struct {
+	// Status maps each SSOT status to the values sources write for it. A
+	// value matches when, case, spaces and punctuation ignored, it starts
+	// with one of them ("None Existent – accident" matches "None
+	// Existent"); the longest match wins. A value that matches none is
+	// kept as written and warned with its row. Empty: statuses are kept
+	// as written.
+	Status map[string][]string `yaml:"status"`
+	// Inactive are the SSOT statuses of organisations that no longer
+	// trade: they are flagged inactive_organisation and their contacts
+	// get no lead score.
+	Inactive []string `yaml:"inactive"`
+	// InvalidEmail are the contact_email_status values that mark the
+	// row's email invalid: it is listed among the secondary emails, never primary, and flagged flagged_email.
+	InvalidEmail []string `yaml:"invalid_email"`
 }
 
 // Aggregation configures how records merge into organisations.
@@ -165,6 +208,10 @@ type Enrichment struct {
 type TypeRule struct {
 	Type     string   `yaml:"type"`
 	Keywords []string `yaml:"keywords"`
+	// Categories are organization_category values that give this type
+	// before any name keyword does: a source's category (AMO) says more
+	// than a word in the name ("Airways").
+	Categories []string `yaml:"categories"`
 }
 
 // Check reports what is wrong with the profile beyond its YAML shape: the
@@ -236,6 +283,9 @@ func (p *Profile) Check() []Problem {
 			case sh.Columns != nil && len(sh.Columns[sh.Join.On]) == 0:
 				add(append(sb, "join", "on"), "the sheet joins on %q but its columns do not map it", sh.Join.On)
 			}
+			if t := sh.Join.NameThreshold; t < 0 || t > 1 {
+				add(append(sb, "join", "name_threshold"), "name_threshold is %v; use a similarity between 0 and 1", t)
+			}
 			if sh.Join.Match != "" && sh.Join.Match != MatchExact && sh.Join.Match != MatchName {
 				add(append(sb, "join", "match"), "match is %q; use exact or name", sh.Join.Match)
 			}
@@ -244,6 +294,7 @@ func (p *Profile) Check() []Problem {
 			add(append(base, "sheets"), "every sheet of source %q joins another; at least one sheet must list organisations (no join:)", s.Name)
 		}
 	}
+	out = append(out, p.checkAliases()...)
 	switch p.Aggregation.GroupKey {
 	case "", GroupSlug, GroupCoreSlug:
 	default:
@@ -312,5 +363,54 @@ func sortedKeys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// checkAliases reports an alias table that names one organisation twice
+// (two entries whose names compare equal) or gives one alias to two
+// organisations: either would make the organisation an alias stands for
+// depend on map order.
+func (p *Profile) checkAliases() []Problem {
+	var out []Problem
+	key := func(s string) string {
+		k := CoreSlug(Slug(s), suffixSlugs(p.Normalisation.LegalSuffixes))
+		return strings.ReplaceAll(k, "-", "")
+	}
+	names := map[string]string{}
+	owner := map[string]string{}
+	for _, name := range sortedKeys(p.Normalisation.Aliases) {
+		k := key(name)
+		if prev, dup := names[k]; dup {
+			out = append(out, Problem{Path: []any{"normalisation", "aliases", name},
+				Message: fmt.Sprintf("%q and %q name the same organisation; list its aliases under one of them", prev, name)})
+			continue
+		}
+		names[k] = name
+		for i, a := range p.Normalisation.Aliases[name] {
+			ak := key(a)
+			if prev, dup := owner[ak]; dup && prev != name {
+				out = append(out, Problem{Path: []any{"normalisation", "aliases", name, i},
+					Message: fmt.Sprintf("alias %q is also listed under %q; an alias can stand for one organisation only", a, prev)})
+				continue
+			}
+			owner[ak] = name
+		}
+	}
+	for _, name := range sortedKeys(p.Normalisation.Aliases) {
+		if other, ok := owner[key(name)]; ok && other != name {
+			out = append(out, Problem{Path: []any{"normalisation", "aliases", name},
+				Message: fmt.Sprintf("%q is listed as an alias of %q and has aliases of its own; merge the two entries", name, other)})
+		}
+	}
+	return out
+}
+
+func suffixSlugs(suffixes []string) []string {
+	var out []string
+	for _, s := range suffixes {
+		if sl := Slug(s); sl != "" {
+			out = append(out, sl)
+		}
+	}
 	return out
 }

@@ -21,6 +21,18 @@ type Refiner struct {
 	coreKey   bool
 	rules     []string
 	scorer    *Scorer
+	// placeholders are read as empty values.
+	placeholders *Placeholders
+	// aliases maps the compact key of an alias to its organisation.
+	aliases map[string]string
+	// linkHosts are DefaultLinkHosts and normalisation.link_hosts.
+	linkHosts map[string]bool
+	// statuses, inactive and invalidEmail compile the profile's markers.
+	statuses     []statusMarker
+	inactive     []string
+	invalidEmail []string
+	// places holds the name keys of normalisation.place_names.
+	places    map[string]bool
 	constants [numOrgFields]string
 	seed      maphash.Seed // for duplicate-contact checks
 }
@@ -78,6 +90,19 @@ func New(p *Profile) (*Refiner, error) {
 		r.rules = []string{RulePriority, RuleCompleteness, RuleRecency}
 	}
 	r.scorer = NewScorer(p.Scoring)
+	r.placeholders = NewPlaceholders(p.Normalisation.Placeholders)
+	r.buildAliases()
+	r.buildMarkers()
+	r.linkHosts = map[string]bool{}
+	for _, h := range append(append([]string(nil), DefaultLinkHosts...), p.Normalisation.LinkHosts...) {
+		r.linkHosts[strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), "www."))] = true
+	}
+	r.places = map[string]bool{}
+	for _, p := range p.Normalisation.PlaceNames {
+		if k := Slug(p); k != "" {
+			r.places[k] = true
+		}
+	}
 	for name, v := range p.Constants {
 		f, _ := ParseField(name)
 		r.constants[f] = v
@@ -90,6 +115,9 @@ func (r *Refiner) Profile() *Profile { return r.profile }
 
 // Provinces returns the province lookup.
 func (r *Refiner) Provinces() *Provinces { return r.provinces }
+
+// Placeholders returns the values read as empty.
+func (r *Refiner) Placeholders() *Placeholders { return r.placeholders }
 
 // Scorer returns the contact scorer.
 func (r *Refiner) Scorer() *Scorer { return r.scorer }

@@ -27,6 +27,7 @@ const (
 	LinkEmailDomain  = "email_domain"
 	LinkEmailDomains = "email_domains"
 	LinkProvince     = "province"
+	LinkPlace        = "place"
 )
 
 // LinkageSchema is the layout of LinkageTable.
@@ -40,6 +41,7 @@ var LinkageSchema = table.MustSchema(
 	table.Field{Name: LinkEmailDomain, Type: table.String},
 	table.Field{Name: LinkEmailDomains, Type: table.String},
 	table.Field{Name: LinkProvince, Type: table.String},
+	table.Field{Name: LinkPlace, Type: table.String},
 )
 
 // LinkageTable lays normalised records out for record linkage, one row
@@ -56,7 +58,9 @@ var LinkageSchema = table.MustSchema(
 //     mail domains (gmail.com and the profile's scoring lists) left out
 //     because they say nothing about the organisation; phone and
 //     email_domain hold the first of each, for blocking;
-//   - province: the canonical province.
+//   - province: the canonical province;
+//   - place: the place names after the first word of the name, which mark
+//     a branch (see Profile.Normalisation.PlaceNames).
 //
 // Empty values are null.
 func (r *Refiner) LinkageTable(recs []Record) (*table.Table, error) {
@@ -100,6 +104,7 @@ func (r *Refiner) LinkageTable(recs []Record) (*table.Table, error) {
 		put(6, first(domains))
 		put(7, strings.Join(domains, ","))
 		put(8, rec.Fields[FieldProvince])
+		put(9, r.placeWords(rec.Fields[FieldOrganizationName]))
 	}
 	t, err := b.Build()
 	if err != nil {

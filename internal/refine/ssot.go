@@ -9,14 +9,15 @@ import (
 
 // The SSOT column names that code elsewhere refers to.
 const (
-	ColOrganizationName = "organization_name"
-	ColOrganizationSlug = "organization_slug"
-	ColWebsite          = "website"
-	ColOrganizationType = "organization_type"
-	ColPrimaryEmail     = "contact_primary_email"
-	ColSecondaryEmails  = "contact_secondary_emails"
-	ColDataQualityScore = "data_quality_score"
-	ColProvenance       = "selection_provenance"
+	ColOrganizationName     = "organization_name"
+	ColOrganizationSlug     = "organization_slug"
+	ColWebsite              = "website"
+	ColOrganizationCategory = "organization_category"
+	ColOrganizationType     = "organization_type"
+	ColPrimaryEmail         = "contact_primary_email"
+	ColSecondaryEmails      = "contact_secondary_emails"
+	ColDataQualityScore     = "data_quality_score"
+	ColProvenance           = "selection_provenance"
 )
 
 // SSOTSchema is the fixed layout of the SSOT table, in this order.
@@ -57,6 +58,7 @@ var SSOTSchema = table.MustSchema(
 	table.Field{Name: "last_interaction_date", Type: table.Date},
 	table.Field{Name: "priority", Type: table.String},
 	table.Field{Name: "privacy_basis", Type: table.String},
+	table.Field{Name: "website_links", Type: table.String},
 )
 
 // maxSecondary bounds the secondary emails and phones kept per
@@ -151,9 +153,13 @@ func Build(orgs []Organisation) (*table.Table, error) {
 				phoneN++
 			}
 			leadSum += c.Lead
-			for _, e := range c.Emails {
-				if len(secEmails) < maxSecondary && !taken(e, secEmails) && !slices.Contains(secPhones, e) {
-					secEmails = append(secEmails, e)
+			// Emails the source flagged invalid are listed, never primary;
+			// contact_validation_flags says flagged_email.
+			for _, list := range [][]string{c.Emails, c.Flagged} {
+				for _, e := range list {
+					if len(secEmails) < maxSecondary && !taken(e, secEmails) && !slices.Contains(secPhones, e) {
+						secEmails = append(secEmails, e)
+					}
 				}
 			}
 			for _, p := range c.Phones {
@@ -181,6 +187,7 @@ func Build(orgs []Organisation) (*table.Table, error) {
 		}
 		text(34, f[FieldPriority])
 		text(35, f[FieldPrivacyBasis])
+		text(36, strings.Join(o.Links, ";"))
 	}
 	return b.Build()
 }

@@ -29,10 +29,12 @@ var (
 	ReachoutOrgHeader     = []string{"Organisation Name", "ID", "Area", "Address", "Type", "Website", "Planes", "Description Type", "Notes", "Open Questions", "Reachout Date"}
 	ReachoutContactHeader = []string{"ID", "Firstname", "Surname", "Email", "Phone", "WhatsApp", "Position"}
 	CompanyCatHeader      = []string{"Company", "C_ID", "Category", "Status", "Website", "LoadDate", "Priority"}
-	CompanyContactsHeader = []string{"C_ID", "FirstName", "Surname", "Cellnumber", "Landline", "Email", "Position"}
-	// CompanyAddressesHeader has a blank third header cell; the column
-	// holds the street address.
-	CompanyAddressesHeader = []string{"C_ID", "Airport", ""}
+	// CompanyContactsHeader ends with the flag the old CRM kept on each
+	// email address ("Invalid" after a bounce).
+	CompanyContactsHeader = []string{"C_ID", "FirstName", "Surname", "Cellnumber", "Landline", "Email", "Position", "Email Status"}
+	// CompanyAddressesHeader has blank header cells from the third on; the
+	// street address sits in the fifth column.
+	CompanyAddressesHeader = []string{"C_ID", "Airport", "", "", ""}
 	CaptureHeader          = []string{"School", "Description", "Type"}
 	SACAAHeader            = []string{"Name of Organisation", "Province", "Status", "Website URL", "Contact Person", "Contact Number", "Contact Email Address"}
 )
@@ -80,6 +82,47 @@ type Truth struct {
 
 	// NumericPhones counts phone cells written as numbers, across files.
 	NumericPhones int
+
+	// The patterns of real workbooks, counted where they were written.
+	// ZeroIDContacts and NicknameContacts are Company_Contacts rows whose
+	// C_ID is "0" or the company's name as people say it ("capital air");
+	// NoIDContacts have no C_ID at all.
+	ZeroIDContacts, NicknameContacts, NoIDContacts int
+	// NicknameAddresses are Company_Addresses rows keyed by a nickname.
+	NicknameAddresses int
+	// ShiftedWebsites are Company_Cat rows given the previous company's
+	// website, as when a column is pasted one row off.
+	ShiftedWebsites int
+	// Placeholders counts cells holding a placeholder ("Unknown", "- -",
+	// "N/A", "Accountable Manager (Not Publicly Listed)").
+	Placeholders int
+	// BracketRoles are contact names with the position in brackets.
+	BracketRoles int
+	// ClosedOrgs are organisations marked closed or defunct in a status
+	// column; FlaggedEmails are emails marked Invalid.
+	ClosedOrgs, FlaggedEmails int
+	// Branches are organisations named as a branch of another ("<name>
+	// <town>"), a different organisation in another place.
+	Branches int
+	// SuffixVariants are names written with another legal suffix spelling
+	// or without spaces ("4aviators").
+	SuffixVariants int
+
+	// Rows maps every row that names or points at an organisation to its
+	// true_org_id, keyed as refinement identifies records:
+	// "<dataset>:<source_record_id>" ("reachout:7",
+	// "contact_database:C00012") or "<dataset>:<sheet>!<row>"
+	// ("sacaa:Cleaned!5", "contact_database:Company_Contacts!14"). It is
+	// the ground truth against which merges are judged; it is never
+	// written into the workbooks.
+	Rows map[string]string
+}
+
+func (a *aviation) truthRow(key string, entity int) {
+	if a.truth.Rows == nil {
+		a.truth.Rows = map[string]string{}
+	}
+	a.truth.Rows[key] = TrueOrgID(entity)
 }
 
 // TruthEntity is one real organisation and where it appears.
@@ -135,7 +178,7 @@ func WriteAviationWorkbooks(dir string, seed int64, orgs int) (Truth, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Truth{}, fmt.Errorf("synth: %w", err)
 	}
-	a := &aviation{seed: seed, r: newRNG(), er: newRNG()}
+	a := &aviation{seed: seed, r: newRNG(), er: newRNG(), p: newRNG()}
 	a.plan(orgs)
 	steps := []struct {
 		file  string
@@ -176,8 +219,11 @@ func WriteAviationWorkbooks(dir string, seed int64, orgs int) (Truth, error) {
 }
 
 type aviation struct {
-	seed     int64
-	r, er    *rng
+	seed int64
+	// r draws the original decisions, p the patterns of real workbooks,
+	// on separate generators so that adding a pattern leaves the others'
+	// draws alone.
+	r, er, p *rng
 	entities []entity
 	truth    Truth
 }
@@ -192,6 +238,21 @@ const (
 	subCompanyContact
 	subCapture
 	subSACAA
+	subPattern
+)
+
+// pat returns the pattern generator for decision kind k of item i.
+func (a *aviation) pat(k, i int) *rng {
+	return a.p.at(a.seed, streamWorkbook+uint64(subPattern)<<8+uint64(k), i)
+}
+
+// Pattern decision kinds.
+const (
+	patBranch = iota
+	patCompany
+	patContact
+	patAddress
+	patSACAA
 )
 
 func (a *aviation) at(sub, i int) *rng {
@@ -203,8 +264,28 @@ func (a *aviation) plan(orgs int) {
 	a.entities = make([]entity, orgs)
 	a.truth.Organisations = orgs
 	a.truth.Entities = make([]TruthEntity, orgs)
+	used := map[string]bool{}
 	for id := range a.entities {
 		e := makeEntity(a.er, a.seed, id)
+		if id > 0 && a.pat(patBranch, id).IntN(100) < 4 {
+			// A branch of the previous organisation in its own town: a
+			// different organisation whose name differs by the place.
+			prev := a.entities[id-1]
+			if prev.place.town != e.place.town && !strings.Contains(prev.core, e.place.town) {
+				e.core = prev.core + " " + e.place.town
+				e.name = e.core + suffixPart(e)
+				e.typ = prev.typ
+				a.truth.Branches++
+			}
+		}
+		if e.domain != "" {
+			// A domain has one owner: a namesake gets its own, as a real
+			// one would register.
+			for n := 2; used[e.domain]; n++ {
+				e.domain = domainVariant(e.domain, e.place.town, n)
+			}
+			used[e.domain] = true
+		}
 		a.entities[id] = e
 		r := a.at(subMembership, id)
 		te := TruthEntity{ID: TrueOrgID(id), Name: e.name, Type: orgTypes[e.typ], Province: e.place.province, Domain: e.domain}
@@ -403,6 +484,7 @@ func (a *aviation) writeReachout(wb *workbook) error {
 				orgTypes[e.typ], orEmpty(dirtyWebsite(r, e.domain)), orEmpty(planes), pick(r, descriptions),
 				orEmpty(pick(r, notes)), orEmpty(pick(r, questions)), date)
 			te.ReachoutIDs = append(te.ReachoutIDs, nextID)
+			a.truthRow("reachout:"+strconv.Itoa(nextID), id)
 			named = append(named, orgRow{id: nextID, entity: id})
 			a.truth.ReachoutOrgRows++
 			nextID++
@@ -463,19 +545,39 @@ func (a *aviation) writeContactDB(wb *workbook) error {
 		}
 		r := a.at(subCompany, id)
 		te.CompanyID = padID("C", len(members)+1, 5)
+		a.truthRow("contact_database:"+te.CompanyID, id)
 		members = append(members, id)
 		category := categories[e.typ%len(categories)]
 		if orgTypes[e.typ] == TypeFlightSchool {
 			category = "ATO"
 		}
-		cat.put(variant(r, e, 30), te.CompanyID, category, pick(r, statuses), orEmpty(dirtyWebsite(r, e.domain)),
+		name, status, site := variant(r, e, 30), pick(r, statuses), dirtyWebsite(r, e.domain)
+		pr := a.pat(patCompany, id)
+		if pr.IntN(100) < 10 {
+			if v, ok := suffixVariant(pr, e); ok {
+				name = v
+				a.truth.SuffixVariants++
+			}
+		}
+		if pr.IntN(100) < 4 {
+			status = pick(pr, closedStatuses)
+			a.truth.ClosedOrgs++
+		}
+		// A website column pasted one row off for a run of rows: each
+		// company gets the previous one's site.
+		if len(members) > 1 && (len(members)/25)%8 == 3 {
+			prev := a.entities[members[len(members)-2]]
+			site = dirtyWebsite(pr, prev.domain)
+			a.truth.ShiftedWebsites++
+		}
+		cat.put(name, te.CompanyID, category, status, orEmpty(site),
 			excelize.Cell{StyleID: dateStyle, Value: 45292 + r.IntN(600)}, pick(r, priorities))
 		a.truth.Companies++
 	}
 	if err := cat.flush(); err != nil {
 		return err
 	}
-	contacts, err := newSheet(wb, SheetCompanyContacts, CompanyContactsHeader, 10, 14, 16, 18, 18, 36, 26)
+	contacts, err := newSheet(wb, SheetCompanyContacts, CompanyContactsHeader, 10, 14, 16, 18, 18, 36, 26, 12)
 	if err != nil {
 		return err
 	}
@@ -490,14 +592,46 @@ func (a *aviation) writeContactDB(wb *workbook) error {
 			if r.IntN(2) == 0 {
 				landline = a.phoneCell(r, e.landline)
 			}
-			contacts.put(te.CompanyID, p.first, p.last, a.phoneCell(r, mobile(r)), landline, orEmpty(email), orEmpty(p.role))
+			pr := a.pat(patContact, id<<3|k)
+			var key any = te.CompanyID
+			switch x := pr.IntN(100); {
+			case x < 3:
+				key = "0"
+				a.truth.ZeroIDContacts++
+			case x < 8:
+				key = nickname(e)
+				a.truth.NicknameContacts++
+			case x < 10:
+				key = nil
+				a.truth.NoIDContacts++
+			}
+			first, last, role := p.first, p.last, p.role
+			switch x := pr.IntN(100); {
+			case x < 3:
+				first, last = "- -", ""
+				a.truth.Placeholders++
+			case x < 8 && role != "":
+				last += " (" + role + ")"
+				role = ""
+				a.truth.BracketRoles++
+			}
+			flag := ""
+			if email != "" {
+				flag = "Valid"
+				if pr.IntN(100) < 6 {
+					flag = "Invalid"
+					a.truth.FlaggedEmails++
+				}
+			}
+			contacts.put(key, first, orEmpty(last), a.phoneCell(r, mobile(r)), landline, orEmpty(email), orEmpty(role), orEmpty(flag))
+			a.truthRow("contact_database:"+SheetCompanyContacts+"!"+strconv.Itoa(contacts.row), id)
 			a.truth.CompanyContacts++
 		}
 	}
 	if err := contacts.flush(); err != nil {
 		return err
 	}
-	addrs, err := newSheet(wb, SheetCompanyAddresses, CompanyAddressesHeader, 10, 30, 50)
+	addrs, err := newSheet(wb, SheetCompanyAddresses, CompanyAddressesHeader, 10, 30, 4, 4, 50)
 	if err != nil {
 		return err
 	}
@@ -511,7 +645,13 @@ func (a *aviation) writeContactDB(wb *workbook) error {
 		if r.IntN(3) == 0 {
 			airport = e.place.icao
 		}
-		addrs.put(a.truth.Entities[id].CompanyID, airport, strconv.Itoa(1+r.IntN(200))+" "+pick(r, []string{"Aviation Road", "Hangar Lane", "Runway Street", "Main Road", "Airport Drive"})+", "+e.place.town)
+		var key any = a.truth.Entities[id].CompanyID
+		if a.pat(patAddress, id).IntN(100) < 4 {
+			key = nickname(e)
+			a.truth.NicknameAddresses++
+		}
+		addrs.put(key, airport, nil, nil, strconv.Itoa(1+r.IntN(200))+" "+pick(r, []string{"Aviation Road", "Hangar Lane", "Runway Street", "Main Road", "Airport Drive"})+", "+e.place.town)
+		a.truthRow("contact_database:"+SheetCompanyAddresses+"!"+strconv.Itoa(addrs.row), id)
 		a.truth.CompanyAddrs++
 	}
 	if err := addrs.flush(); err != nil {
@@ -533,6 +673,7 @@ func (a *aviation) writeContactDB(wb *workbook) error {
 		// Matched to Company_Cat by name, so the name varies slightly.
 		capture.put(variant(r, e, 50), pick(r, descriptions), pick(r, []string{"ATO", "Part 141", "Part 61", "Flight School"}))
 		a.truth.CaptureRows++
+		a.truthRow("contact_database:"+SheetCapture+"!"+strconv.Itoa(capture.row), id)
 	}
 	if err := capture.flush(); err != nil {
 		return err
@@ -599,9 +740,83 @@ func (a *aviation) writeSACAA(wb *workbook) error {
 		if r.IntN(2) == 0 {
 			number = mobile(r)
 		}
-		w.put(variant(r, e, 30), province, pick(r, statuses), orEmpty(dirtyWebsite(r, e.domain)),
-			strings.TrimSpace(p.first+" "+p.last), a.phoneCell(r, number), orEmpty(email))
+		// The original draws, in their original order.
+		name, status, site := variant(r, e, 30), pick(r, statuses), dirtyWebsite(r, e.domain)
+		person := strings.TrimSpace(p.first + " " + p.last)
+		pr := a.pat(patSACAA, id)
+		if pr.IntN(100) < 6 {
+			province = pick(pr, []string{"Unknown", "N/A", "-"})
+			a.truth.Placeholders++
+		}
+		switch x := pr.IntN(100); {
+		case x < 3:
+			person = "- -"
+			a.truth.Placeholders++
+		case x < 6:
+			person = "Accountable Manager (Not Publicly Listed)"
+			a.truth.Placeholders++
+		case x < 10:
+			person += " (" + pick(pr, []string{"Director", "Chief Flying Instructor", "Accountable Manager", "Owner"}) + ")"
+			a.truth.BracketRoles++
+		}
+		if pr.IntN(100) < 4 {
+			status = pick(pr, closedStatuses)
+			a.truth.ClosedOrgs++
+		}
+		w.put(name, province, status, orEmpty(site), person, a.phoneCell(r, number), orEmpty(email))
 		a.truth.SACAARows++
+		a.truthRow("sacaa:"+SheetCleaned+"!"+strconv.Itoa(w.row), id)
 	}
 	return w.flush()
+}
+
+// closedStatuses are what status columns say of organisations that no
+// longer trade.
+var closedStatuses = []string{"Closed", "None Existent – accident", "Ceased trading", "Deregistered"}
+
+// nickname is the name people use for an organisation: lower case, no
+// legal suffix ("capital air" for "Capital Air (Pty) Ltd").
+func nickname(e entity) string {
+	return strings.ToLower(e.core)
+}
+
+// suffixVariant writes the name with another spelling of its legal suffix
+// ("(pty) Ltd", "PTY LTD") or, for short names, without spaces
+// ("4aviators"). ok is false when the name has neither.
+func suffixVariant(r *rng, e entity) (string, bool) {
+	if e.suffix == "" {
+		if words := strings.Fields(e.core); len(words) == 2 {
+			return strings.ToLower(words[0] + words[1]), true
+		}
+		return "", false
+	}
+	spellings := map[string][]string{
+		"(Pty) Ltd": {"(pty) Ltd", "Pty Ltd", "PTY LTD", "(Pty) Ltd."},
+		"Pty Ltd":   {"(Pty) Ltd", "(pty) ltd", "PTY LTD"},
+		"CC":        {"cc", "C.C."},
+		"NPC":       {"(NPC)", "npc"},
+	}
+	alt, ok := spellings[e.suffix]
+	if !ok {
+		return "", false
+	}
+	return e.core + " " + pick(r, alt), true
+}
+
+// domainVariant is the n-th alternative to a taken domain: the town
+// added to its first label ("eagleair-durban.co.za"), then a number.
+func domainVariant(domain, town string, n int) string {
+	dot := strings.IndexByte(domain, '.')
+	if dot < 0 {
+		return domain + strconv.Itoa(n)
+	}
+	base, rest := domain[:dot], domain[dot:]
+	if i := strings.IndexByte(base, '-'); i >= 0 {
+		base = base[:i]
+	}
+	tag := strings.ToLower(strings.ReplaceAll(town, " ", ""))
+	if n > 2 {
+		tag += strconv.Itoa(n)
+	}
+	return base + "-" + tag + rest
 }

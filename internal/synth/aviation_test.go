@@ -63,7 +63,7 @@ func TestAviationWorkbookLayouts(t *testing.T) {
 		{ReachoutFile, SheetContactInfo, ReachoutContactHeader, truth.ReachoutContacts},
 		{ContactFile, SheetCompanyCat, CompanyCatHeader, truth.Companies},
 		{ContactFile, SheetCompanyContacts, CompanyContactsHeader, truth.CompanyContacts},
-		{ContactFile, SheetCompanyAddresses, []string{"C_ID", "Airport", "column_3"}, truth.CompanyAddrs},
+		{ContactFile, SheetCompanyAddresses, []string{"C_ID", "Airport", "column_3", "column_4", "column_5"}, truth.CompanyAddrs},
 		{ContactFile, SheetCapture, CaptureHeader, truth.CaptureRows},
 		{SACAAFile, SheetCleaned, SACAAHeader, truth.SACAARows},
 	}
@@ -78,8 +78,8 @@ func TestAviationWorkbookLayouts(t *testing.T) {
 			t.Errorf("%s!%s has %d rows, truth says %d", h.file, h.sheet, tb.NumRows(), h.rows)
 		}
 		if h.sheet == SheetCompanyAddresses {
-			if len(ws) != 1 || ws[0].Cell != "C1" {
-				t.Errorf("Company_Addresses warnings = %v, want one for the blank header C1", ws)
+			if len(ws) != 3 || ws[0].Cell != "C1" || ws[1].Cell != "D1" || ws[2].Cell != "E1" {
+				t.Errorf("Company_Addresses warnings = %v, want one for each blank header C1, D1, E1", ws)
 			}
 		} else if len(ws) != 0 {
 			t.Errorf("%s!%s warnings = %v", h.file, h.sheet, ws)
@@ -222,4 +222,62 @@ func BenchmarkAviationWorkbooks(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(orgs)*float64(b.N)/b.Elapsed().Seconds(), "orgs/s")
+}
+
+// The workbooks carry the patterns of real ones, and the sheets hold as
+// many of each as the truth says.
+func TestAviationPatterns(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	truth, err := WriteAviationWorkbooks(dir, 5, 400)
+	if err != nil {
+		t.Fatal(err)
+	}
+	contacts, _ := readSheet(t, filepath.Join(dir, ContactFile), SheetCompanyContacts)
+	addrs, _ := readSheet(t, filepath.Join(dir, ContactFile), SheetCompanyAddresses)
+	cat, _ := readSheet(t, filepath.Join(dir, ContactFile), SheetCompanyCat)
+	sacaa, _ := readSheet(t, filepath.Join(dir, SACAAFile), SheetCleaned)
+	isID := func(v string) bool { return strings.HasPrefix(v, "C") && strings.Trim(v[1:], "0123456789") == "" }
+	cid := contacts.ColumnByName("C_ID")
+	zero, nick, none := 0, 0, 0
+	for i := 0; i < contacts.NumRows(); i++ {
+		switch v := cid.Format(i); {
+		case cid.IsNull(i):
+			none++
+		case v == "0":
+			zero++
+		case !isID(v):
+			nick++
+		}
+	}
+	closed := func(v string) bool { return slices.Contains(closedStatuses, v) }
+	placeholderish := func(v string) bool {
+		return v == "Unknown" || v == "N/A" || v == "-" || v == "- -" || strings.Contains(v, "Not Publicly Listed")
+	}
+	addrNick := count(addrs.ColumnByName("C_ID"), func(v string) bool { return !isID(v) })
+	for _, c := range []struct {
+		name      string
+		got, want int
+	}{
+		{"zero C_ID contacts", zero, truth.ZeroIDContacts},
+		{"nickname C_ID contacts", nick, truth.NicknameContacts},
+		{"contacts without C_ID", none, truth.NoIDContacts},
+		{"nickname C_ID addresses", addrNick, truth.NicknameAddresses},
+		{"Invalid email flags", count(contacts.ColumnByName("Email Status"), func(v string) bool { return v == "Invalid" }), truth.FlaggedEmails},
+		{"closed statuses", count(cat.ColumnByName("Status"), closed) + count(sacaa.ColumnByName("Status"), closed), truth.ClosedOrgs},
+		{"addresses in the fifth column", count(addrs.ColumnByName("column_5"), func(v string) bool { return v != "" }), truth.CompanyAddrs},
+		{"placeholders", count(sacaa.ColumnByName("Province"), placeholderish) + count(sacaa.ColumnByName("Contact Person"), placeholderish) +
+			count(contacts.ColumnByName("FirstName"), placeholderish), truth.Placeholders},
+	} {
+		if c.got != c.want || c.want == 0 {
+			t.Errorf("%s: %d in the sheets, truth %d (want some)", c.name, c.got, c.want)
+		}
+	}
+	if truth.ShiftedWebsites == 0 || truth.Branches == 0 || truth.SuffixVariants == 0 || truth.BracketRoles == 0 {
+		t.Errorf("truth %+v: want shifted websites, branches, suffix variants and bracketed roles", truth)
+	}
+	// Every row that points at an organisation has its truth.
+	if n := truth.CompanyContacts + truth.CompanyAddrs + truth.Companies + truth.SACAARows + truth.ReachoutOrgRows + truth.CaptureRows; len(truth.Rows) != n {
+		t.Errorf("truth rows %d, want %d", len(truth.Rows), n)
+	}
 }

@@ -58,7 +58,8 @@ var schema = json.RawMessage(`{
     },
     "website_from_email": {"type": "boolean", "description": "Fill an empty website from a contact email's domain unless it is free-mail (default true)."},
     "type_from_name": {"type": "boolean", "description": "Fill an empty organization_type from the profile's type keywords (default true when a profile is given)."},
-    "output": {"type": "string", "description": "SSOT workbook to write (Data and Summary sheets) with a .parquet copy next to it."}
+    "output": {"type": "string", "description": "SSOT workbook to write (Data and Summary sheets) with a .parquet copy next to it. The Summary lists what became of every source sheet's rows when a refine task of the run read them."},
+    "report": {"type": "string", "description": "Quality report of the enriched table, checked against the profile's expectations, as <report>.json and <report>.html.", "examples": ["dist/quality-report"]}
   }
 }`)
 
@@ -81,6 +82,7 @@ type options struct {
 	WebsiteFromEmail *bool          `yaml:"website_from_email"`
 	TypeFromName     *bool          `yaml:"type_from_name"`
 	Output           string         `yaml:"output"`
+	Report           string         `yaml:"report"`
 }
 
 // Prepare checks the options and loads the profile.
@@ -91,7 +93,7 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 		return nil, err
 	}
 	var diags specs.Diagnostics
-	r := &runner{input: o.Input, lookups: o.Lookups, output: o.Output, websiteFromEmail: o.WebsiteFromEmail == nil || *o.WebsiteFromEmail}
+	r := &runner{input: o.Input, lookups: o.Lookups, output: o.Output, report: o.Report, websiteFromEmail: o.WebsiteFromEmail == nil || *o.WebsiteFromEmail}
 	if o.Profile != "" {
 		rf, pd := refinetask.LoadProfile(spec, opts, o.Profile)
 		diags = append(diags, pd...)
@@ -125,6 +127,7 @@ type runner struct {
 	websiteFromEmail bool
 	typeFromName     bool
 	output           string
+	report           string
 }
 
 // Run enriches the input table.
@@ -181,16 +184,35 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 		env.Log.Info("coverage", "field", c.Field, "before", c.Before, "after", c.After, "rows", c.Rows)
 	}
 	attrs["coverage"] = coverage
+	var exps []quality.Expectation
+	var th refine.Thresholds
+	if t.ref != nil {
+		exps, th = t.ref.Profile().Quality.Expectations, t.ref.Profile().Quality.Thresholds
+	}
+	var ev *quality.Evaluation
+	if t.output != "" || t.report != "" {
+		ev = quality.Evaluate(out, exps)
+	}
+	if t.report != "" {
+		// The report describes the table as delivered: after enrichment.
+		stem := env.ResolvePath(strings.TrimSuffix(strings.TrimSuffix(t.report, ".html"), ".json"))
+		rep := ev.Report
+		if t.ref != nil {
+			rep.Title = t.ref.Profile().Name
+		}
+		if err := rep.WriteFiles(stem+".json", stem+".html"); err != nil {
+			return nil, err
+		}
+		attrs["report_json"], attrs["report_html"] = stem+".json", stem+".html"
+	}
 	var res *engine.Result
 	if t.output != "" {
 		path := env.ResolvePath(t.output)
 		start := time.Now()
-		var exps []quality.Expectation
-		var th refine.Thresholds
-		if t.ref != nil {
-			exps, th = t.ref.Profile().Quality.Expectations, t.ref.Profile().Quality.Thresholds
+		sheets, err := refine.ReadSheetStats(env.RunDir)
+		if err != nil {
+			env.Log.Warn("source row counts unreadable; the Summary sheet goes without them", "error", err)
 		}
-		ev := quality.Evaluate(out, exps)
 		// The output is kept while the workbook is written, so the two
 		// encoders overlap; the Parquet file beside the workbook is then a
 		// copy of the kept one rather than a second encoding.
@@ -203,7 +225,7 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 			res, err := tableio.Persist(env, out, int64(in.NumRows()))
 			keptCh <- kept{res, err}
 		}()
-		werr := refine.WriteWorkbook(path, out, refine.Summary(out, ev, nil), th)
+		werr := refine.WriteWorkbook(path, out, refine.Summary(out, ev, nil, sheets), th)
 		k := <-keptCh
 		if werr != nil {
 			return nil, werr

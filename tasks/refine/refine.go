@@ -211,6 +211,7 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 		"rows_read":      st.Rows,
 		"rows_skipped":   st.SkippedRows,
 		"rows_unjoined":  st.Unjoined,
+		"rows_rejected":  st.Rejected,
 		"records":        st.Records,
 		"contacts":       st.Contacts,
 		"organisations":  res.Table.NumRows(),
@@ -224,13 +225,19 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 	for k, v := range erAttrs {
 		attrs[k] = v
 	}
+	if env.RunDir != "" {
+		// Left for the task that writes the final workbook.
+		if err := refine.WriteSheetStats(filepath.Join(env.RunDir, env.TaskID+refine.SheetStatsSuffix), st.PerSheet); err != nil {
+			return nil, err
+		}
+	}
 	env.Log.Info("refined", "records", st.Records, "organisations", res.Table.NumRows(), "contacts", st.Contacts,
 		"ingest", res.Timings.Ingest, "normalise", res.Timings.Normalise, "aggregate", res.Timings.Aggregate+res.Timings.Build)
 	if t.output != "" {
 		path := env.ResolvePath(t.output)
 		start := time.Now()
 		ev := quality.Evaluate(res.Table, p.Quality.Expectations)
-		summary := refine.Summary(res.Table, ev, res.Batch.Unmatched)
+		summary := refine.Summary(res.Table, ev, res.Batch.Unmatched, res.Batch.Stats.PerSheet)
 		pq, err := refine.WriteOutputs(path, res.Table, summary, p.Quality.Thresholds)
 		if err != nil {
 			return nil, err

@@ -113,10 +113,26 @@ func (er *resolution) resolver(rf *refine.Refiner, env *engine.Env, workers int,
 		attrs["linkage_pairs_review"] = m.Pairs.Review
 		attrs["linkage_clusters"] = m.Clusters.Count
 		attrs["linkage_warnings"] = len(res.Warnings)
-		out := make([]int, len(res.Clusters.Labels))
+		labels := make([]int, len(res.Clusters.Labels))
 		for i, l := range res.Clusters.Labels {
-			out[i] = int(l)
+			labels[i] = int(l)
 		}
+		// With nobody reviewing, the review band falls back to the name
+		// key rather than leaving every such pair apart; with reviewers,
+		// their decisions (applied by the clustering) stand.
+		out := labels
+		if er.labelStudio == nil {
+			out = rf.SettleClusters(recs, labels)
+		}
+		attrs["entity_resolution_clusters"] = countClusters(out)
 		return out, nil
 	}
+}
+
+func countClusters(labels []int) int {
+	n := 0
+	for _, l := range labels {
+		n = max(n, l+1)
+	}
+	return n
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/hotpass/hotpass/internal/synth"
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/parquetio"
+	"github.com/hotpass/hotpass/internal/table/xlsxio"
 	"github.com/hotpass/hotpass/tasks/linkage/linkjob"
 )
 
@@ -19,21 +19,7 @@ import (
 // "contact_database:C00012", "sacaa:Cleaned!5") to the true organisation
 // synth wrote them for.
 func truthIndex(tr synth.Truth) map[string]string {
-	idx := map[string]string{}
-	sacaaRow := 2
-	for _, e := range tr.Entities {
-		for _, id := range e.ReachoutIDs {
-			idx["reachout:"+strconv.Itoa(id)] = e.ID
-		}
-		if e.CompanyID != "" {
-			idx["contact_database:"+e.CompanyID] = e.ID
-		}
-		if e.SACAA {
-			idx["sacaa:Cleaned!"+strconv.Itoa(sacaaRow)] = e.ID
-			sacaaRow++
-		}
-	}
-	return idx
+	return tr.Rows
 }
 
 // mergeFigures are what entity resolution is judged by.
@@ -169,5 +155,81 @@ func TestEntityResolutionMergesSpellings(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The bundled example is synth's seed 1 with 200 organisations, so its
+// truth is known here (and only here: the workbooks carry none). Entity
+// resolution must leave fewer rows that mix organisations than the name
+// key, and every slug it leaves on several rows must belong to different
+// organisations of one name.
+func TestEntityResolutionOnBundledExample(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tr, err := synth.WriteAviationWorkbooks(filepath.Join(dir, "data"), 1, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The workbooks' cells, not their bytes: zip entry order may differ.
+	for _, f := range []string{synth.ReachoutFile, synth.ContactFile, synth.SACAAFile} {
+		bundled := filepath.Join("..", "..", "examples", "aviation", "data", f)
+		sheets, err := xlsxio.Sheets(bundled)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sh := range sheets {
+			want, _, err := xlsxio.ReadFile(bundled, xlsxio.ReadOptions{Sheet: sh})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _, err := xlsxio.ReadFile(filepath.Join(dir, "data", f), xlsxio.ReadOptions{Sheet: sh})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := want.Diff(got); d != "" {
+				t.Fatalf("examples/aviation/data/%s is not synth's seed 1 with 200 organisations (%s: %s); regenerate it with: hotpass gen aviation --dir examples/aviation/data --orgs 200 --seed 1", f, sh, d)
+			}
+		}
+	}
+	idx := truthIndex(tr)
+	type figs struct {
+		mergeFigures
+		dupSlugs int
+		// namesakes are rows whose slug was made distinct.
+		namesakes int
+	}
+	measure := func(ssot *table.Table) figs {
+		f := figs{mergeFigures: figures(t, ssot, idx)}
+		slugs := ssot.ColumnByName("organization_slug")
+		rows := map[string][]int{}
+		for i := 0; i < ssot.NumRows(); i++ {
+			rows[slugs.Format(i)] = append(rows[slugs.Format(i)], i)
+		}
+		for _, rs := range rows {
+			f.dupSlugs += len(rs) - 1
+		}
+		flags := ssot.ColumnByName("data_quality_flags")
+		for i := 0; i < ssot.NumRows(); i++ {
+			if strings.Contains(flags.Format(i), "namesake") {
+				f.namesakes++
+			}
+		}
+		return f
+	}
+	base := measure(refineSynthetic(t, dir, false))
+	er := measure(refineSynthetic(t, dir, true))
+	t.Logf("bundled example, %d true organisations: by name key %d rows, %d duplicate slugs, %d mixed rows; with entity resolution %d rows, %d duplicate slugs (%d namesakes made distinct), %d mixed rows",
+		tr.Organisations, base.rows, base.dupSlugs, base.mixedRows, er.rows, er.dupSlugs, er.namesakes, er.mixedRows)
+	if er.mixedRows >= base.mixedRows && base.mixedRows > 0 {
+		t.Errorf("entity resolution leaves %d mixed rows, the name key %d", er.mixedRows, base.mixedRows)
+	}
+	if er.dupSlugs != 0 || base.dupSlugs != 0 {
+		t.Errorf("duplicate slugs: %d with entity resolution, %d by name key; want none", er.dupSlugs, base.dupSlugs)
+	}
+	if er.namesakes == 0 {
+		t.Error("no organisations of one name kept apart; the bundled example has some")
+	}
+	if er.rows >= base.rows {
+		t.Errorf("entity resolution left %d rows, the name key %d, truth %d", er.rows, base.rows, tr.Organisations)
 	}
 }

@@ -1,0 +1,151 @@
+package refine_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hotpass/hotpass/internal/refine"
+	"github.com/hotpass/hotpass/profiles"
+)
+
+// Social and directory pages never become the website; a website pasted
+// from the neighbour's row is dropped; one used by two organisations is
+// flagged.
+func TestWebsitesCheckedAgainstTheOrganisation(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name      string
+		rows      [][]any // SACAA rows after the header
+		slug      string
+		website   string
+		links     string
+		wantFlag  string
+		otherSlug string // a second organisation that must keep its site
+	}{
+		{
+			name: "website column all social links",
+			rows: [][]any{
+				{"Eagle Flight School", "GP", "Active", "https://www.facebook.com/eagleflight", "Jo", nil, "jo@eagle.co.za"},
+				{"Kestrel Aviation", "GP", "Active", "instagram.com/kestrel_av", "Al", nil, nil}},
+			slug: "eagle-flight-school", website: "", links: "https://www.facebook.com/eagleflight", wantFlag: refine.FlagWebsiteLinkOnly,
+		},
+		{
+			name: "website of the neighbour's row",
+			rows: [][]any{
+				{"Eagle Flight School", "GP", "Active", "https://kestrelaviation.co.za", "Jo", nil, "jo@eagle.co.za"},
+				{"Kestrel Aviation", "GP", "Active", "kestrelaviation.co.za", "Al", nil, "al@kestrelaviation.co.za"}},
+			slug: "eagle-flight-school", website: "", wantFlag: refine.FlagWebsiteOfOther, otherSlug: "kestrel-aviation",
+		},
+		{
+			name: "one website, two organisations",
+			rows: [][]any{
+				{"Eagle Flight School", "GP", "Active", "https://skygroup.co.za", "Jo", nil, "jo@skygroup.co.za"},
+				{"Kestrel Aviation", "GP", "Active", "skygroup.co.za", "Al", nil, "al@skygroup.co.za"}},
+			slug: "eagle-flight-school", website: "https://skygroup.co.za", wantFlag: refine.FlagWebsiteShared,
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			writeBook(t, filepath.Join(dir, sacaaFile), sheet{"Cleaned", append([][]any{sacaaHeader}, c.rows...)})
+			res, err := refineDir(t, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := rowWhere(t, res.Table, "organization_slug", c.slug)
+			get := func(col string) string { return column(t, res.Table, col)[i] }
+			if got := get("website"); got != c.website {
+				t.Errorf("website %q, want %q", got, c.website)
+			}
+			if got := get("website_links"); got != c.links {
+				t.Errorf("website_links %q, want %q", got, c.links)
+			}
+			if got := get("data_quality_flags"); !strings.Contains(got, c.wantFlag) {
+				t.Errorf("data_quality_flags %q lack %s", got, c.wantFlag)
+			}
+			if c.otherSlug != "" {
+				if got := column(t, res.Table, "website")[rowWhere(t, res.Table, "organization_slug", c.otherSlug)]; got == "" {
+					t.Errorf("%s lost its own website", c.otherSlug)
+				}
+			}
+		})
+	}
+}
+
+func TestSettleClusters(t *testing.T) {
+	t.Parallel()
+	p, err := profiles.Builtin("aviation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Normalisation.PlaceNames = []string{"Bloemfontein", "Hartswater"}
+	r, err := refine.New(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := func(name, province, site string, phones ...string) refine.Record {
+		var rc refine.Record
+		rc.Fields[refine.FieldOrganizationName] = name
+		rc.Fields[refine.FieldProvince] = province
+		rc.Fields[refine.FieldWebsite] = site
+		rc.Dataset = "d" + name
+		c := refine.Contact{}
+		c.RawPhones = phones
+		if site != "" {
+			c.RawEmails = []string{"info@" + strings.TrimPrefix(site, "https://")}
+		}
+		rc.Contacts = []refine.Contact{c}
+		return rc
+	}
+	cases := []struct {
+		name   string
+		recs   []refine.Record
+		labels []int // linkage clusters
+		same   bool  // records 0 and 1 end in one cluster
+	}{
+		{"same name, nothing against", []refine.Record{rec("Zulu Flying Club", "Gauteng", ""), rec("zulu flying club", "", "")}, []int{0, 1}, true},
+		{"same name, same province, review band apart", []refine.Record{rec("Zulu Flying Club", "Gauteng", "", "+27115550101"), rec("Zulu Flying Club", "Gauteng", "", "+27115550102")}, []int{0, 1}, true},
+		{"same name, other province and phone", []refine.Record{rec("Zulu Flying Club", "Gauteng", "", "+27115550101"), rec("Zulu Flying Club", "Free State", "", "+27515550102")}, []int{0, 1}, false},
+		{"suffix spelled differently", []refine.Record{rec("Rotary Air Force SA Pty Ltd", "", ""), rec("Rotary Air Force SA (pty) Ltd", "", "")}, []int{0, 1}, true},
+		{"name run together, suffix on one", []refine.Record{rec("4 Aviators (pty) Ltd", "", ""), rec("4aviators", "", "")}, []int{0, 1}, true},
+		{"different legal form", []refine.Record{rec("Mahikeng AMO CC", "", ""), rec("Mahikeng AMO (Pty) Ltd", "", "")}, []int{0, 1}, false},
+		{"shared website, email domain and phone", []refine.Record{rec("4 Aviators (pty) Ltd", "", "https://4aviators.co.za", "+27115550101"), rec("Four Av", "", "https://4aviators.co.za", "+27115550101")}, []int{0, 1}, true},
+		{"branches merged by linkage are split", []refine.Record{rec("Skyways Flight School Bloemfontein", "Free State", ""), rec("Skyways Flight School Hartswater", "Northern Cape", "")}, []int{0, 0}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			recs := c.recs
+			b := &refine.Batch{Records: recs}
+			r.Normalise(b, 1)
+			got := r.SettleClusters(b.Records, c.labels)
+			if (got[0] == got[1]) != c.same {
+				t.Errorf("clusters %v, want together: %v", got, c.same)
+			}
+		})
+	}
+}
+
+// A website from a higher-priority source loses to one on the contacts'
+// email domain.
+func TestWebsiteOnEmailDomainWins(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeBook(t, filepath.Join(dir, sacaaFile), sheet{"Cleaned", [][]any{sacaaHeader,
+		{"Eagle Flight School", "GP", "Active", "https://eagleholdings.com", "Jo", nil, nil}}})
+	writeBook(t, filepath.Join(dir, "Reachout Database.xlsx"),
+		sheet{"Organisation", [][]any{{"Organisation Name", "ID", "Website"}, {"Eagle Flight School", 7, "eagleflight.co.za"}}},
+		sheet{"Contact Info", [][]any{{"ID", "Firstname", "Email"}, {7, "Sam", "sam@eagleflight.co.za"}}})
+	res, err := refineDir(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := rowWhere(t, res.Table, "organization_slug", "eagle-flight-school")
+	if got := column(t, res.Table, "website")[i]; got != "https://eagleflight.co.za" {
+		t.Errorf("website %q, want the one on the contacts' email domain", got)
+	}
+	if prov := column(t, res.Table, "selection_provenance")[i]; !strings.Contains(prov, "matches contact email domain") {
+		t.Errorf("provenance %s", prov)
+	}
+}
