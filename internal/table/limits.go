@@ -61,3 +61,25 @@ type SizeLimitError struct {
 func (e *SizeLimitError) Error() string {
 	return fmt.Sprintf("%s longer than the limit of %d bytes (limits.%s; raise it if the file is genuine)", e.What, e.Limit, e.Option)
 }
+
+// FillTextLimits checks the limits a text reader (CSV, JSON Lines) was given
+// and replaces each zero with its default. format names the reader in the
+// error.
+func FillTextLimits(format string, columns, fieldBytes, rowBytes *int) error {
+	if *columns < 0 || *fieldBytes < 0 || *rowBytes < 0 {
+		return fmt.Errorf("%s: limits must not be negative", format)
+	}
+	if *columns > MaxColumns {
+		return fmt.Errorf("%s: limits.max_columns %d is more than a table can hold (%d)", format, *columns, MaxColumns)
+	}
+	if *columns == 0 {
+		*columns = DefaultMaxColumns
+	}
+	if *fieldBytes == 0 {
+		*fieldBytes = DefaultMaxFieldBytes
+	}
+	if *rowBytes == 0 {
+		*rowBytes = DefaultMaxRowBytes
+	}
+	return nil
+}

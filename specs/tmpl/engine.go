@@ -219,18 +219,7 @@ func (e *Engine) Render(src string, v *Vars) (Result, error) {
 	if v == nil {
 		v = &Vars{}
 	}
-	c, err := e.compile(src)
-	if err != nil {
-		return Result{}, err
-	}
-	params, perr := paramTypes(v.Params)
-	if perr != nil {
-		return Result{}, perr
-	}
-	if err := c.checkWith(src, params); err != nil {
-		return Result{}, err
-	}
-	return execute(c, src, v, false)
+	return e.render(src, v, false)
 }
 
 // RenderShell renders src as a /bin/sh command line: the value of every
@@ -248,6 +237,12 @@ func (e *Engine) RenderShell(src string, v *Vars) (Result, error) {
 	if v == nil {
 		v = &Vars{}
 	}
+	return e.render(src, v, true)
+}
+
+// render compiles, checks and executes src; shell selects RenderShell's
+// quoting of every {{ }} value.
+func (e *Engine) render(src string, v *Vars, shell bool) (Result, error) {
 	c, err := e.compile(src)
 	if err != nil {
 		return Result{}, err
@@ -259,7 +254,7 @@ func (e *Engine) RenderShell(src string, v *Vars) (Result, error) {
 	if err := c.checkWith(src, params); err != nil {
 		return Result{}, err
 	}
-	return execute(c, src, v, true)
+	return execute(c, src, v, shell)
 }
 
 // paramTypes maps each param to its template type.

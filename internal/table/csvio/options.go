@@ -108,20 +108,8 @@ type ReadOptions struct {
 }
 
 func (o ReadOptions) withDefaults() (ReadOptions, error) {
-	if o.MaxColumns < 0 || o.MaxFieldBytes < 0 || o.MaxRowBytes < 0 {
-		return o, fmt.Errorf("csv: limits must not be negative")
-	}
-	if o.MaxColumns > table.MaxColumns {
-		return o, fmt.Errorf("csv: limits.max_columns %d is more than a table can hold (%d)", o.MaxColumns, table.MaxColumns)
-	}
-	if o.MaxColumns == 0 {
-		o.MaxColumns = table.DefaultMaxColumns
-	}
-	if o.MaxFieldBytes == 0 {
-		o.MaxFieldBytes = table.DefaultMaxFieldBytes
-	}
-	if o.MaxRowBytes == 0 {
-		o.MaxRowBytes = table.DefaultMaxRowBytes
+	if err := table.FillTextLimits("csv", &o.MaxColumns, &o.MaxFieldBytes, &o.MaxRowBytes); err != nil {
+		return o, err
 	}
 	if o.Quote == 0 {
 		o.Quote = '"'

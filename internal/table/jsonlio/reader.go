@@ -142,20 +142,8 @@ func NewReader(in io.Reader, opts ReadOptions) (*Reader, error) {
 	if opts.Name == "" {
 		opts.Name = "jsonl input"
 	}
-	if opts.MaxColumns < 0 || opts.MaxFieldBytes < 0 || opts.MaxRowBytes < 0 {
-		return nil, errors.New("jsonl: limits must not be negative")
-	}
-	if opts.MaxColumns > table.MaxColumns {
-		return nil, fmt.Errorf("jsonl: limits.max_columns %d is more than a table can hold (%d)", opts.MaxColumns, table.MaxColumns)
-	}
-	if opts.MaxColumns == 0 {
-		opts.MaxColumns = table.DefaultMaxColumns
-	}
-	if opts.MaxFieldBytes == 0 {
-		opts.MaxFieldBytes = table.DefaultMaxFieldBytes
-	}
-	if opts.MaxRowBytes == 0 {
-		opts.MaxRowBytes = table.DefaultMaxRowBytes
+	if err := table.FillTextLimits("jsonl", &opts.MaxColumns, &opts.MaxFieldBytes, &opts.MaxRowBytes); err != nil {
+		return nil, err
 	}
 	r := &Reader{opts: opts, br: bufio.NewReaderSize(in, 1<<20)}
 	if err := r.init(); err != nil {
