@@ -66,6 +66,8 @@ func newRootCmd() *cobra.Command {
 		newResolveCmd(g),
 		newLinkageCmd(),
 	)
+	requireKnownSubcommands(root)
+	strictHelp(root)
 	return root
 }
 
