@@ -106,7 +106,7 @@ func runBackfill(cmd *cobra.Command, g *globals, o *backfillOptions) error {
 			defer st.Close()
 		}
 	}
-	tel, err := telemetry.Setup(ctx, telemetry.Config{Enabled: o.observability, ServiceVersion: version,
+	tel, err := telemetry.Setup(ctx, telemetry.Config{Enabled: o.observability, ServiceVersion: buildVersion(),
 		Pipeline: "backfill", Profile: cfg.Pipeline.Profile, Stderr: stderr})
 	if err != nil {
 		return &exitError{code: exitInvalid, err: fmt.Errorf("telemetry: %w", err)}

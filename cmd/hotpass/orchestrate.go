@@ -145,7 +145,7 @@ func runOrchestrate(ctx context.Context, stdout, stderr io.Writer, g *globals, o
 		Display:    display,
 		Logger:     func(red *redact.Redactor) *slog.Logger { return newLogger(display, g.logLevel, red) },
 		Warnings:   stderr,
-		Telemetry:  runner.TelemetryOptions{Enabled: o.observability, ServiceVersion: version, Profile: o.profile, Stderr: display},
+		Telemetry:  runner.TelemetryOptions{Enabled: o.observability, ServiceVersion: buildVersion(), Profile: o.profile, Stderr: display},
 	})
 	display.Close()
 	err = runOutcome(stdout, g, rec, runErr)

@@ -38,7 +38,9 @@ func newRootCmd() *cobra.Command {
 			"turning messy spreadsheets and CRM exports into one clean, deduplicated table.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionLine(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w: %v (see `%s --help`)", errUsage, err, c.CommandPath())
 	})
