@@ -47,8 +47,11 @@ var optionDocs = map[string]optionDoc{
 		"description": `Cell texts read as null. Default [""].`}},
 	"types": {map[string]any{"type": "object", "additionalProperties": map[string]any{"enum": []any{"string", "int64", "float64", "bool", "date", "timestamp"}},
 		"description": "Column types that override inference, e.g. {phone: string}."}},
-	"infer_rows":  {map[string]any{"type": "integer", "minimum": 1, "description": "Rows sampled to infer column types. Default 1000."}},
-	"sheet":       str("Sheet name, or its 1-based position as a number in quotes. Default the first sheet.", "Cleaned", "2"),
+	"infer_rows": {map[string]any{"type": "integer", "minimum": 1, "description": "Rows sampled to infer column types. Default 1000."}},
+	// minimum applies to the integer form only; a string is a sheet name.
+	"sheet": {map[string]any{"type": []any{"string", "integer"}, "minimum": 1,
+		"description": "Sheet name, or its 1-based position (sheet: 2). Default the first sheet.",
+		"examples":    []any{"Cleaned", 2}}},
 	"header_row":  {map[string]any{"type": "integer", "minimum": 1, "description": "Row holding the column names (1-based). Default 1."}},
 	"password":    str("Password of a protected workbook; use {{ env_var('...') }}."),
 	"compression": {map[string]any{"enum": []any{"zstd", "snappy", "gzip", "none"}, "description": "Parquet compression. Default zstd."}},
