@@ -100,8 +100,8 @@ func runOrchestrate(ctx context.Context, stdout, stderr io.Writer, g *globals, o
 	default:
 		return fmt.Errorf("%w: --policy must be fail, warn or drop, got %q", errUsage, o.policy)
 	}
-	if fi, err := os.Stat(o.inputDir); err != nil || !fi.IsDir() {
-		return fmt.Errorf("%w: --input-dir %s is not a directory", errUsage, o.inputDir)
+	if err := checkProfileInputs(o.profile, o.inputDir); err != nil {
+		return err
 	}
 	if o.outputPath == "" {
 		o.outputPath = filepath.Join("dist", o.profile, "refined.xlsx")
