@@ -20,6 +20,8 @@ import (
 	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/internal/scheduler"
+	"github.com/hotpass/hotpass/internal/suggest"
+	"github.com/hotpass/hotpass/profiles"
 	"github.com/hotpass/hotpass/specs"
 )
 
@@ -66,16 +68,18 @@ func runDeploy(ctx context.Context, w io.Writer, g *globals, o *deployOptions) e
 	if err != nil {
 		return err
 	}
+	var params map[string]any
+	if len(d.Params) > 0 {
+		_ = json.Unmarshal(d.Params, &params) // checked by deployment()
+	}
 	if d.SpecPath != "" {
-		var params map[string]any
-		if len(d.Params) > 0 {
-			_ = json.Unmarshal(d.Params, &params) // checked by deployment()
-		}
 		_, spec, err := runner.CheckParams(l, d.SpecPath, params)
 		if err != nil {
 			return err
 		}
 		d.SpecHash = spec.Hash
+	} else if err := checkProfileDeployment(l, d.Profile, params); err != nil {
+		return err
 	}
 	st, err := openStore(ctx, g)
 	if err != nil {
@@ -104,6 +108,27 @@ func runDeploy(ctx context.Context, w io.Writer, g *globals, o *deployOptions) e
 	}
 	fmt.Fprintf(w, "schedule %s in %s%s; next fire %s\n", saved.Schedule, sched.Location(), state, next.Format(time.RFC3339))
 	return nil
+}
+
+// checkProfileDeployment checks a profile deployment as a spec deployment is
+// checked, before anything is saved: the profile exists (else the known
+// ones are listed) and the params fit its pipeline's declared params.
+func checkProfileDeployment(l *engine.Loader, profile string, params map[string]any) error {
+	_, _, err := runner.CheckParams(l, runner.ProfilePrefix+profile, params)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, runner.ErrNoProfile):
+		hint := ""
+		if s := suggest.Closest(profile, profiles.Names()); s != "" {
+			hint = fmt.Sprintf("; did you mean %q?", s)
+		}
+		return fmt.Errorf("%w: --profile: unknown profile %q; built-in profiles: %s%s",
+			errUsage, profile, strings.Join(profiles.Names(), ", "), hint)
+	case errors.Is(err, specs.ErrInvalid):
+		return fmt.Errorf("--profile %s: %w", profile, err)
+	}
+	return err
 }
 
 // deployment checks the flags and builds the deployment they describe.
