@@ -71,6 +71,7 @@ func newRootCmd() *cobra.Command {
 		newResolveCmd(g),
 		newLinkageCmd(),
 	)
+	acceptNoProgress(root)
 	requireKnownSubcommands(root)
 	strictHelp(root)
 	return root
