@@ -185,12 +185,7 @@ func newDeploymentCmd(g *globals) *cobra.Command {
 		Args:  exactArgs(0),
 	}
 	cmd.AddCommand(
-		&cobra.Command{
-			Use: "ls", Short: "List deployments", Args: exactArgs(0),
-			RunE: func(cmd *cobra.Command, _ []string) error {
-				return runDeploymentLs(cmd.Context(), cmd.OutOrStdout(), g)
-			},
-		},
+		newDeploymentLsCmd(g),
 		&cobra.Command{
 			Use: "show NAME", Short: "Show a deployment and its latest runs", Args: exactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
@@ -230,17 +225,42 @@ func getDeployment(ctx context.Context, st store.Store, name string) (store.Depl
 	return d, err
 }
 
-func runDeploymentLs(ctx context.Context, w io.Writer, g *globals) error {
+func newDeploymentLsCmd(g *globals) *cobra.Command {
+	var tags []string
+	cmd := &cobra.Command{
+		Use: "ls", Short: "List deployments", Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDeploymentLs(cmd.Context(), cmd.OutOrStdout(), g, tags)
+		},
+	}
+	cmd.Flags().StringArrayVar(&tags, "tag", nil, "only deployments with this tag (repeatable: all of them)")
+	return cmd
+}
+
+func runDeploymentLs(ctx context.Context, w io.Writer, g *globals, tags []string) error {
+	if err := checkTags(tags); err != nil {
+		return err
+	}
 	st, err := openStore(ctx, g)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ds, err := st.ListDeployments(ctx)
+	all, err := st.ListDeployments(ctx)
 	if err != nil {
 		return err
 	}
+	ds := all[:0]
+	for _, d := range all {
+		if hasTags(d, tags) {
+			ds = append(ds, d)
+		}
+	}
 	if len(ds) == 0 {
+		if len(tags) > 0 && len(all) > 0 {
+			fmt.Fprintf(w, "no deployments with tag %s (of %d)\n", strings.Join(tags, " and "), len(all))
+			return nil
+		}
 		fmt.Fprintln(w, "no deployments")
 		return nil
 	}
