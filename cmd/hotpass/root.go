@@ -72,6 +72,7 @@ func newRootCmd() *cobra.Command {
 		newLinkageCmd(),
 	)
 	acceptNoProgress(root)
+	registerCompletions(root, g)
 	requireKnownSubcommands(root)
 	strictHelp(root)
 	return root
