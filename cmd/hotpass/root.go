@@ -73,6 +73,9 @@ func newRootCmd() *cobra.Command {
 	)
 	acceptNoProgress(root)
 	registerCompletions(root, g)
+	// Added now rather than at Execute, so that `hotpass completion bsh` is
+	// refused like any other unknown subcommand.
+	root.InitDefaultCompletionCmd()
 	requireKnownSubcommands(root)
 	strictHelp(root)
 	return root

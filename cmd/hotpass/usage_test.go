@@ -21,6 +21,7 @@ func TestUnknownSubcommand(t *testing.T) {
 		{"unknown_profiles_nothing_close", []string{"profiles", "zzz"}},
 		{"unknown_after_flag", []string{"runs", "--state-dir", "x", "prnue"}},
 		{"unknown_help_topic", []string{"help", "runs", "prnue"}},
+		{"unknown_completion_shell", []string{"completion", "bsh"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
@@ -41,7 +42,7 @@ func TestUnknownSubcommand(t *testing.T) {
 // subcommand, or `help` given a known one, still shows help and succeeds.
 func TestGroupCommandsStillShowHelp(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{{}, {"runs"}, {"deployment"}, {"help", "runs"}, {"help", "runs", "prune"}, {"runs", "--help"}} {
+	for _, args := range [][]string{{}, {"runs"}, {"deployment"}, {"completion"}, {"help", "runs"}, {"help", "runs", "prune"}, {"runs", "--help"}} {
 		stdout, stderr, code := cli(t, args...)
 		if code != exitOK || !strings.Contains(stdout, "Usage:") {
 			t.Errorf("hotpass %s: exit %d, want help and 0\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, stdout, stderr)
