@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -23,6 +24,12 @@ func requireKnownSubcommands(c *cobra.Command) {
 	// Runnable so that cobra validates the arguments; with none, the group
 	// still shows its help.
 	c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	if !c.HasParent() {
+		// A group's usage still reads `hotpass runs [command]`, without the
+		// `hotpass runs [flags]` line cobra gives runnable commands.
+		tmpl := c.UsageTemplate()
+		c.SetUsageTemplate(strings.Replace(tmpl, "Usage:{{if .Runnable}}", "Usage:{{if and .Runnable (not .HasAvailableSubCommands)}}", 1))
+	}
 }
 
 // unknownSubcommand is the Args check of a group command: any positional

@@ -48,4 +48,13 @@ func TestGroupCommandsStillShowHelp(t *testing.T) {
 			t.Errorf("hotpass %s: exit %d, want help and 0\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, stdout, stderr)
 		}
 	}
+	// A group takes a subcommand, not flags of its own.
+	stdout, _, _ := cli(t, "runs", "--help")
+	if strings.Contains(stdout, "hotpass runs [flags]") || !strings.Contains(stdout, "hotpass runs [command]") {
+		t.Errorf("usage of a group:\n%s", stdout)
+	}
+	stdout, _, _ = cli(t, "runs", "ls", "--help")
+	if !strings.Contains(stdout, "hotpass runs ls [flags]") {
+		t.Errorf("usage of a leaf command:\n%s", stdout)
+	}
 }
