@@ -35,6 +35,7 @@ func TestNoProgressOnEveryWorkCommand(t *testing.T) {
 		"profiles ls": true, "profiles show": true,
 		"runs ls": true, "runs show": true, "runs logs": true, "runs prune": true,
 		"deployment ls": true, "deployment show": true, "deployment pause": true, "deployment resume": true, "deployment rm": true,
+		"completion bash": true, "completion zsh": true, "completion fish": true, "completion powershell": true,
 	}
 	work := map[string]bool{}
 	for _, p := range workCommands {
