@@ -22,7 +22,8 @@ const completionTimeout = 2 * time.Second
 const completionRuns = 100
 
 // registerCompletions gives shell completion of run ids, deployment names,
-// profile names and task ids to the commands and flags that take them.
+// profile names and task ids (of a run, or of the spec `run` is given) to the
+// commands and flags that take them.
 func registerCompletions(root *cobra.Command, g *globals) {
 	find := func(path string) *cobra.Command {
 		cmd, rest, err := root.Find(strings.Fields(path))
@@ -55,6 +56,12 @@ func registerCompletions(root *cobra.Command, g *globals) {
 	flag("orchestrate", "profile", completeProfiles)
 	flag("deploy", "profile", completeProfiles)
 	flag("runs ls", "deployment", deployments)
+	flag("run", "only", func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) == 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return completeSpecTasks(args[0], toComplete)
+	})
 	flag("runs logs", "task", func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		if len(args) == 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
@@ -175,4 +182,25 @@ func completionContext(ctx context.Context) (context.Context, context.CancelFunc
 		ctx = context.Background()
 	}
 	return context.WithTimeout(ctx, completionTimeout)
+}
+
+// completeSpecTasks offers the task ids of the spec at path, for
+// `run SPEC --only`. The spec is only parsed: no environment is read.
+func completeSpecTasks(path, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	l, err := newLoader()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	spec, _, err := l.Load(path, false, func(string) (string, bool) { return "", false })
+	if err != nil || spec == nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []cobra.Completion
+	for _, t := range spec.Tasks {
+		if strings.HasPrefix(t.ID, toComplete) {
+			out = append(out, cobra.CompletionWithDesc(t.ID, t.Type))
+		}
+	}
+	// File order, as the spec lists them.
+	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveKeepOrder
 }

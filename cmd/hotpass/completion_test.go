@@ -39,6 +39,9 @@ func TestDynamicCompletion(t *testing.T) {
 		{"run ids", []string{"--state-dir", state, "runs", "show", ""}, []string{runID + "\tnightly succeeded"}},
 		{"run ids for logs", []string{"--state-dir", state, "runs", "logs", runID[:8]}, []string{runID + "\tnightly succeeded"}},
 		{"task ids", []string{"--state-dir", state, "runs", "logs", runID, "--task", ""}, []string{"a\tsucceeded"}},
+		{"spec task ids", []string{"run", "testdata/good/diamond.yaml", "--only", ""}, []string{"start\tnoop", "left\tnoop", "right\tnoop", "join\tnoop"}},
+		{"spec task prefix", []string{"run", "testdata/good/diamond.yaml", "--only", "j"}, []string{"join\tnoop"}},
+		{"spec missing", []string{"run", "testdata/good/nosuch.yaml", "--only", ""}, nil},
 		{"one run id only", []string{"--state-dir", state, "runs", "show", runID, ""}, nil},
 		{"no history yet", []string{"--state-dir", empty, "runs", "show", ""}, nil},
 	}
