@@ -10,13 +10,17 @@ STATICCHECK := $(TOOLS)/staticcheck-$(STATICCHECK_VERSION)
 TEST_FLAGS  ?= -race -timeout 15m
 BENCH       ?= .
 BENCH_PKGS  ?= ./...
+# The version `hotpass version` prints; without git, the binary falls back to
+# its build info.
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+LDFLAGS     := -X main.version=$(VERSION)
 
 .PHONY: all build demo test vet staticcheck lint fmt-check bench schema clean
 
 all: build
 
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/hotpass
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/hotpass
 
 ## demo: refine the bundled aviation workbooks into the SSOT workbook and quality report
 demo: build

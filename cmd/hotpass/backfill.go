@@ -93,7 +93,10 @@ func runBackfill(cmd *cobra.Command, g *globals, o *backfillOptions) error {
 		if err != nil {
 			return err
 		}
-		return backfill.WritePlan(stdout, plan, cfg.OnMissing, o.force)
+		if err := backfill.WritePlan(stdout, plan, cfg.OnMissing, o.force); err != nil {
+			return err
+		}
+		return writeVersionNotes(stdout, cfg, o.versions)
 	}
 	live := isTerminal(stderr) && !o.noProgress
 	// Progress, logs and telemetry warnings come from several goroutines;
@@ -110,7 +113,7 @@ func runBackfill(cmd *cobra.Command, g *globals, o *backfillOptions) error {
 			defer st.Close()
 		}
 	}
-	tel, err := telemetry.Setup(ctx, telemetry.Config{Enabled: o.observability, ServiceVersion: version,
+	tel, err := telemetry.Setup(ctx, telemetry.Config{Enabled: o.observability, ServiceVersion: buildVersion(),
 		Pipeline: "backfill", Profile: cfg.Pipeline.Profile, Stderr: stderr})
 	if err != nil {
 		return exitcode.Wrap(exitcode.Invalid, fmt.Errorf("telemetry: %w", err))
@@ -206,4 +209,29 @@ func absFlag(name, p string) (string, error) {
 		return "", fmt.Errorf("--%s: %w", name, err)
 	}
 	return abs, nil
+}
+
+// writeVersionNotes tells a dry run's reader which versions were given with
+// a "v" the archive pattern already writes (--version v1 with the default
+// -v{version}), so that the archive names above do not come as a surprise.
+func writeVersionNotes(w io.Writer, cfg *backfill.Config, flagVersions []string) error {
+	given := flagVersions
+	if len(given) == 0 {
+		for _, win := range cfg.Windows {
+			given = append(given, win.Versions...)
+		}
+	}
+	seen := map[string]bool{}
+	for _, v := range given {
+		canon := cfg.ArchivePattern.Version(v)
+		if canon == v || seen[v] {
+			continue
+		}
+		seen[v] = true
+		if _, err := fmt.Fprintf(w, "version %s is version %s: the archive pattern %s writes the %q itself\n",
+			v, canon, cfg.ArchivePattern, v[:1]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -167,3 +167,45 @@ func TestArchiveRefusesToOverwrite(t *testing.T) {
 		t.Errorf("exit %d, want 1:\n%s", code, stderr)
 	}
 }
+
+// TestBackfillVersionWithV runs the how-to's backfill with versions written
+// as v1 and v2 against archives made with --version 1: the default pattern's
+// -v{version} takes v1 as 1, the dry run names the file each run looks for
+// and says how the versions were read, and the real run finds the archives.
+func TestBackfillVersionWithV(t *testing.T) {
+	t.Parallel()
+	dir := backfillDir(t)
+	args := []string{"--state-dir", filepath.Join(dir, "state"), "backfill", "--config", filepath.Join(dir, "backfill.yaml"),
+		"--start-date", "2024-01-01", "--end-date", "2024-01-03", "--version", "v1", "--version", "v2",
+		"--archive-root", filepath.Join(dir, "archives"), "--restore-root", filepath.Join(dir, "restore"), "--no-progress"}
+	stdout, stderr, code := cli(t, append(args, "--dry-run")...)
+	if code != exitOK {
+		t.Fatalf("dry run: exit %d\n%s%s", code, stdout, stderr)
+	}
+	golden(t, "backfill_dry_run_v_versions", normalize(transcript(stdout, stderr, code), dir))
+	if strings.Contains(stdout, "-vv") {
+		t.Errorf("an archive name doubles the v:\n%s", stdout)
+	}
+
+	// An archive made with --version v1 is named as one made with --version 1.
+	stdout, stderr, code = cli(t, "archive", "--config", filepath.Join(dir, "backfill.yaml"),
+		"--input-dir", filepath.Join(dir, "in", "good"), "--date", "2024-01-05", "--version", "v1")
+	if code != exitOK || !strings.Contains(stdout, "hotpass-inputs-20240105-v1.zip") {
+		t.Errorf("archive --version v1: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	// The archives made with --version 1 are found for v1: two runs succeed
+	// and the 2nd's fails (its archive lacks orgs.csv); v2 has none.
+	stdout, stderr, code = cli(t, args...)
+	if code != exitFailed {
+		t.Errorf("backfill: exit %d, want 1\n%s%s", code, stdout, stderr)
+	}
+	var sum struct{ Total, Succeeded, Failed, Missing int }
+	data, err := os.ReadFile(filepath.Join(dir, "restore", "backfill-summary.json"))
+	if err != nil || json.Unmarshal(data, &sum) != nil {
+		t.Fatalf("summary file: %v", err)
+	}
+	if sum.Total != 6 || sum.Succeeded != 2 || sum.Failed != 1 || sum.Missing != 3 {
+		t.Errorf("summary: %+v, want 6 runs: 2 succeeded, 1 failed, 3 missing", sum)
+	}
+}

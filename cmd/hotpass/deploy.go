@@ -21,6 +21,9 @@ import (
 	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/internal/scheduler"
+	"github.com/hotpass/hotpass/internal/suggest"
+	"github.com/hotpass/hotpass/profiles"
+	"github.com/hotpass/hotpass/specs"
 )
 
 type deployOptions struct {
@@ -66,16 +69,18 @@ func runDeploy(ctx context.Context, w io.Writer, g *globals, o *deployOptions) e
 	if err != nil {
 		return err
 	}
+	var params map[string]any
+	if len(d.Params) > 0 {
+		_ = json.Unmarshal(d.Params, &params) // checked by deployment()
+	}
 	if d.SpecPath != "" {
-		var params map[string]any
-		if len(d.Params) > 0 {
-			_ = json.Unmarshal(d.Params, &params) // checked by deployment()
-		}
 		_, spec, err := runner.CheckParams(l, d.SpecPath, params)
 		if err != nil {
 			return err
 		}
 		d.SpecHash = spec.Hash
+	} else if err := checkProfileDeployment(l, d.Profile, params); err != nil {
+		return err
 	}
 	st, err := openStore(ctx, g)
 	if err != nil {
@@ -104,6 +109,27 @@ func runDeploy(ctx context.Context, w io.Writer, g *globals, o *deployOptions) e
 	}
 	fmt.Fprintf(w, "schedule %s in %s%s; next fire %s\n", saved.Schedule, sched.Location(), state, next.Format(time.RFC3339))
 	return nil
+}
+
+// checkProfileDeployment checks a profile deployment as a spec deployment is
+// checked, before anything is saved: the profile exists (else the known
+// ones are listed) and the params fit its pipeline's declared params.
+func checkProfileDeployment(l *engine.Loader, profile string, params map[string]any) error {
+	_, _, err := runner.CheckParams(l, runner.ProfilePrefix+profile, params)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, runner.ErrNoProfile):
+		hint := ""
+		if s := suggest.Closest(profile, profiles.Names()); s != "" {
+			hint = fmt.Sprintf("; did you mean %q?", s)
+		}
+		return fmt.Errorf("%w: --profile: unknown profile %q; built-in profiles: %s%s",
+			errUsage, profile, strings.Join(profiles.Names(), ", "), hint)
+	case errors.Is(err, specs.ErrInvalid):
+		return fmt.Errorf("--profile %s: %w", profile, err)
+	}
+	return err
 }
 
 // deployment checks the flags and builds the deployment they describe.
@@ -160,12 +186,7 @@ func newDeploymentCmd(g *globals) *cobra.Command {
 		Args:  exactArgs(0),
 	}
 	cmd.AddCommand(
-		&cobra.Command{
-			Use: "ls", Short: "List deployments", Args: exactArgs(0),
-			RunE: func(cmd *cobra.Command, _ []string) error {
-				return runDeploymentLs(cmd.Context(), cmd.OutOrStdout(), g)
-			},
-		},
+		newDeploymentLsCmd(g),
 		&cobra.Command{
 			Use: "show NAME", Short: "Show a deployment and its latest runs", Args: exactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
@@ -205,17 +226,42 @@ func getDeployment(ctx context.Context, st store.Store, name string) (store.Depl
 	return d, err
 }
 
-func runDeploymentLs(ctx context.Context, w io.Writer, g *globals) error {
+func newDeploymentLsCmd(g *globals) *cobra.Command {
+	var tags []string
+	cmd := &cobra.Command{
+		Use: "ls", Short: "List deployments", Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDeploymentLs(cmd.Context(), cmd.OutOrStdout(), g, tags)
+		},
+	}
+	cmd.Flags().StringArrayVar(&tags, "tag", nil, "only deployments with this tag (repeatable: all of them)")
+	return cmd
+}
+
+func runDeploymentLs(ctx context.Context, w io.Writer, g *globals, tags []string) error {
+	if err := checkTags(tags); err != nil {
+		return err
+	}
 	st, err := openStore(ctx, g)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ds, err := st.ListDeployments(ctx)
+	all, err := st.ListDeployments(ctx)
 	if err != nil {
 		return err
 	}
+	ds := all[:0]
+	for _, d := range all {
+		if hasTags(d, tags) {
+			ds = append(ds, d)
+		}
+	}
 	if len(ds) == 0 {
+		if len(tags) > 0 && len(all) > 0 {
+			fmt.Fprintf(w, "no deployments with tag %s (of %d)\n", strings.Join(tags, " and "), len(all))
+			return nil
+		}
 		fmt.Fprintln(w, "no deployments")
 		return nil
 	}

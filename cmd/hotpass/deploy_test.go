@@ -46,6 +46,10 @@ func TestDeployValidation(t *testing.T) {
 		{"param type", []string{"--name", "n", "--spec", spec, "--params", `{"limit": "ten"}`}, `param "limit"`},
 		{"unknown param", []string{"--name", "n", "--spec", spec, "--params", `{"limt": 1}`}, `did you mean "limit"`},
 		{"missing spec", []string{"--name", "n", "--spec", filepath.Join(dir, "gone.yaml")}, "gone.yaml"},
+		{"unknown profile", []string{"--name", "n", "--profile", "nosuch"}, `unknown profile "nosuch"; built-in profiles: aviation, generic`},
+		{"misspelt profile", []string{"--name", "n", "--profile", "aviaton"}, `did you mean "aviation"?`},
+		{"profile unknown param", []string{"--name", "n", "--profile", "aviation", "--params", `{"polcy": "warn"}`}, `unknown param "polcy"`},
+		{"profile param type", []string{"--name", "n", "--profile", "generic", "--params", `{"policy": 3}`}, `param "policy": must be a string`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,6 +63,30 @@ func TestDeployValidation(t *testing.T) {
 			if stdout != "no deployments\n" {
 				t.Errorf("a rejected deployment was saved:\n%s", stdout)
 			}
+		})
+	}
+}
+
+// TestDeployProfileRejected records what a refused profile deployment
+// prints: one error naming the flag, and exit status 2.
+func TestDeployProfileRejected(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		golden string
+		args   []string
+	}{
+		{"deploy_profile_unknown", []string{"--profile", "aviaton"}},
+		{"deploy_profile_unknown_param", []string{"--profile", "aviation", "--params", `{"polcy": "warn"}`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.golden, func(t *testing.T) {
+			t.Parallel()
+			state := t.TempDir()
+			stdout, stderr, code := cli(t, append([]string{"deploy", "--state-dir", state, "--name", "nightly"}, tt.args...)...)
+			if code != exitInvalid {
+				t.Errorf("exit %d, want %d", code, exitInvalid)
+			}
+			golden(t, tt.golden, transcript(stdout, stderr, code))
 		})
 	}
 }

@@ -100,8 +100,8 @@ func runOrchestrate(ctx context.Context, stdout, stderr io.Writer, g *globals, o
 	default:
 		return fmt.Errorf("%w: --policy must be fail, warn or drop, got %q", errUsage, o.policy)
 	}
-	if fi, err := os.Stat(o.inputDir); err != nil || !fi.IsDir() {
-		return fmt.Errorf("%w: --input-dir %s is not a directory", errUsage, o.inputDir)
+	if err := checkProfileInputs(o.profile, o.inputDir); err != nil {
+		return err
 	}
 	if o.outputPath == "" {
 		o.outputPath = filepath.Join("dist", o.profile, "refined.xlsx")
@@ -146,7 +146,7 @@ func runOrchestrate(ctx context.Context, stdout, stderr io.Writer, g *globals, o
 		Display:    display,
 		Logger:     func(red *redact.Redactor) *slog.Logger { return newLogger(display, g.logLevel, red) },
 		Warnings:   stderr,
-		Telemetry:  runner.TelemetryOptions{Enabled: o.observability, ServiceVersion: version, Profile: o.profile, Stderr: display},
+		Telemetry:  runner.TelemetryOptions{Enabled: o.observability, ServiceVersion: buildVersion(), Profile: o.profile, Stderr: display},
 	})
 	display.Close()
 	err = runOutcome(stdout, g, rec, runErr)

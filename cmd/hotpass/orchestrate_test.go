@@ -145,3 +145,46 @@ func TestDataValidationExitCode(t *testing.T) {
 		t.Errorf("stderr does not name the failed expectation:\n%s", stderr)
 	}
 }
+
+// TestOrchestrateWithoutInputDir runs the how-to's first command in an empty
+// directory: the error says where the profile looks, how to point it
+// elsewhere and which files it expects, and nothing is run or recorded. Not
+// parallel: it changes the working directory.
+func TestOrchestrateWithoutInputDir(t *testing.T) {
+	tests := []struct {
+		golden string
+		args   []string
+	}{
+		{"orchestrate_no_data_dir", []string{"orchestrate", "--profile", "aviation", "--enable-observability"}},
+		{"orchestrate_input_dir_is_file", []string{"orchestrate", "--profile", "generic", "--input-dir", "notes.txt"}},
+		{"orchestrate_unknown_profile", []string{"orchestrate", "--profile", "aviaton"}},
+	}
+	pkgDir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.golden, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not a folder\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Chdir(dir)
+			stdout, stderr, code := cli(t, tt.args...)
+			// Back to the package, where the golden files are.
+			if err := os.Chdir(pkgDir); err != nil {
+				t.Fatal(err)
+			}
+			if code != exitInvalid {
+				t.Errorf("exit code = %d, want %d", code, exitInvalid)
+			}
+			if _, err := os.Stat(filepath.Join(dir, ".hotpass")); !os.IsNotExist(err) {
+				t.Errorf("a state directory was created for a refused command")
+			}
+			// The working directory is a temporary one, possibly behind a
+			// symbolic link; name it TMP either way.
+			real, _ := filepath.EvalSymlinks(dir)
+			golden(t, tt.golden, normalize(strings.ReplaceAll(transcript(stdout, stderr, code), real, dir), dir))
+		})
+	}
+}

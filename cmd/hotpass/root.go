@@ -38,6 +38,11 @@ func newRootCmd() *cobra.Command {
 			"turning messy spreadsheets and CRM exports into one clean, deduplicated table.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionLine(),
+	}
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
+		printPrefectNotice(cmd, os.Getenv, cmd.ErrOrStderr())
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w: %v (see `%s --help`)", errUsage, err, c.CommandPath())
@@ -66,6 +71,13 @@ func newRootCmd() *cobra.Command {
 		newResolveCmd(g),
 		newLinkageCmd(),
 	)
+	acceptNoProgress(root)
+	registerCompletions(root, g)
+	// Added now rather than at Execute, so that `hotpass completion bsh` is
+	// refused like any other unknown subcommand.
+	root.InitDefaultCompletionCmd()
+	requireKnownSubcommands(root)
+	strictHelp(root)
 	return root
 }
 

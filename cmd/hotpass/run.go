@@ -107,7 +107,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, g *globals, o *runOpt
 		Logger:   func(red *redact.Redactor) *slog.Logger { return newLogger(display, g.logLevel, red) },
 		Warnings: stderr,
 		// Export warnings share the terminal with the display, through it.
-		Telemetry: runner.TelemetryOptions{Enabled: o.observability, ServiceVersion: version, Stderr: display},
+		Telemetry: runner.TelemetryOptions{Enabled: o.observability, ServiceVersion: buildVersion(), Stderr: display},
 	})
 	display.Close()
 	return runOutcome(stdout, g, rec, runErr)

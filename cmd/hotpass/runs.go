@@ -59,6 +59,7 @@ func newRunsCmd(g *globals) *cobra.Command {
 
 type runsLsOptions struct {
 	status, deployment, pipeline string
+	tags                         []string
 	limit                        int
 }
 
@@ -76,6 +77,7 @@ func newRunsLsCmd(g *globals) *cobra.Command {
 	f.StringVar(&o.status, "status", "", "only runs in this status: pending, running, succeeded, failed, cancelled, crashed")
 	f.StringVar(&o.deployment, "deployment", "", "only runs of this deployment")
 	f.StringVar(&o.pipeline, "pipeline", "", "only runs of this pipeline")
+	f.StringArrayVar(&o.tags, "tag", nil, "only runs of deployments with this tag (repeatable: all of them)")
 	f.IntVar(&o.limit, "limit", 20, "show at most this many runs (0: all)")
 	return cmd
 }
@@ -88,12 +90,21 @@ func runRunsLs(ctx context.Context, w io.Writer, g *globals, o *runsLsOptions) e
 	if o.limit < 0 {
 		return fmt.Errorf("%w: --limit must not be negative, got %d", errUsage, o.limit)
 	}
+	if err := checkTags(o.tags); err != nil {
+		return err
+	}
 	st, err := openStore(ctx, g)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	runs, err := st.ListRuns(ctx, store.RunFilter{Status: status, Deployment: o.deployment, Pipeline: o.pipeline, Limit: o.limit})
+	filter := store.RunFilter{Status: status, Deployment: o.deployment, Pipeline: o.pipeline, Limit: o.limit}
+	var runs []store.Run
+	if len(o.tags) > 0 {
+		runs, err = listTaggedRuns(ctx, st, filter, o.tags)
+	} else {
+		runs, err = st.ListRuns(ctx, filter)
+	}
 	if err != nil {
 		return err
 	}

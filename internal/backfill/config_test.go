@@ -62,6 +62,43 @@ func TestPattern(t *testing.T) {
 	}
 }
 
+// TestPatternVersion checks that a version given with the "v" its pattern
+// already writes names the same archive as without it, and that versions
+// elsewhere are left as given.
+func TestPatternVersion(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		pattern, version, wantVersion, wantName string
+	}{
+		{DefaultArchivePattern, "v1", "1", "hotpass-inputs-20240229-v1.zip"},
+		{DefaultArchivePattern, "1", "1", "hotpass-inputs-20240229-v1.zip"},
+		{DefaultArchivePattern, "V2", "2", "hotpass-inputs-20240229-v2.zip"},
+		{DefaultArchivePattern, "v1.2.3", "1.2.3", "hotpass-inputs-20240229-v1.2.3.zip"},
+		{DefaultArchivePattern, "vnext", "vnext", "hotpass-inputs-20240229-vvnext.zip"}, // not a number: as given
+		{DefaultArchivePattern, "v", "v", "hotpass-inputs-20240229-vv.zip"},
+		{DefaultArchivePattern, "latest", "latest", "hotpass-inputs-20240229-vlatest.zip"},
+		{"in-{date}-{version}.zip", "v1", "v1", "in-2024-02-29-v1.zip"},          // the pattern writes no "v"
+		{"{version}/{date}.zip", "v1", "v1", "v1/2024-02-29.zip"},                // nothing before {version}
+		{"in-{date}-V{version}.zip", "v3", "3", "in-2024-02-29-V3.zip"},          // either case
+		{"{date}-v{version}-{version}.zip", "v1", "v1", "2024-02-29-vv1-v1.zip"}, // one {version} without the "v"
+		{"{date}-{date:%Y}v{version}.zip", "v1", "1", "2024-02-29-2024v1.zip"},
+		{"{date}-release-v{version}.tar.gz", "v10", "10", "2024-02-29-release-v10.tar.gz"},
+	}
+	for _, tc := range cases {
+		p, err := ParsePattern(tc.pattern)
+		if err != nil {
+			t.Fatalf("ParsePattern(%q): %v", tc.pattern, err)
+		}
+		if got := p.Version(tc.version); got != tc.wantVersion {
+			t.Errorf("%q.Version(%q) = %q, want %q", tc.pattern, tc.version, got, tc.wantVersion)
+		}
+		got, err := p.Render(day("2024-02-29"), tc.version)
+		if err != nil || got != tc.wantName {
+			t.Errorf("%q.Render(%q) = %q, %v; want %q", tc.pattern, tc.version, got, err, tc.wantName)
+		}
+	}
+}
+
 func FuzzParsePattern(f *testing.F) {
 	for _, s := range []string{DefaultArchivePattern, "{date}", "{date:%%%Y}/{version}", "{", "}"} {
 		f.Add(s, "v1")
@@ -170,8 +207,12 @@ windows:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := keys(jobs); got != "2024-01-30/v1 2024-01-31/v1 2024-02-01/v1 2024-02-01/rc/2" {
+	// v1 is version 1: the default pattern writes the "v" itself.
+	if got := keys(jobs); got != "2024-01-30/1 2024-01-31/1 2024-02-01/1 2024-02-01/rc/2" {
 		t.Errorf("jobs = %s", got)
+	}
+	if first := jobs[0]; first.Archive != "/a/hotpass-inputs-20240130-v1.zip" || first.RunID != "backfill-2024-01-30-1" {
+		t.Errorf("job of version v1: %+v", first)
 	}
 	last := jobs[3]
 	if last.Archive != "/a/hotpass-inputs-20240201-vrc/2.zip" || last.RestoreDir != "/r/2024-02-01--rc-2" ||
@@ -179,12 +220,16 @@ windows:
 		t.Errorf("job paths: %+v", last)
 	}
 	jobs, err = c.Jobs(Selection{Start: "2024-03-01", End: "2024-03-02"})
-	if err != nil || keys(jobs) != "2024-03-01/v1 2024-03-01/rc/2 2024-03-02/v1 2024-03-02/rc/2" {
+	if err != nil || keys(jobs) != "2024-03-01/1 2024-03-01/rc/2 2024-03-02/1 2024-03-02/rc/2" {
 		t.Errorf("flag range with window versions = %s, %v", keys(jobs), err)
 	}
 	jobs, err = c.Jobs(Selection{Start: "2024-03-01", End: "2024-03-01", Versions: []string{"x"}})
 	if err != nil || keys(jobs) != "2024-03-01/x" {
 		t.Errorf("flag range and version = %s, %v", keys(jobs), err)
+	}
+	jobs, err = c.Jobs(Selection{Start: "2024-03-01", End: "2024-03-01", Versions: []string{"v2", "2", "V2"}})
+	if err != nil || keys(jobs) != "2024-03-01/2" {
+		t.Errorf("v2, 2 and V2 as one version = %s, %v", keys(jobs), err)
 	}
 	empty, _ := decode(t, "{}")
 	jobs, err = empty.Jobs(Selection{Start: "2024-03-01", End: "2024-03-01"})

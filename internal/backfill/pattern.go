@@ -136,9 +136,38 @@ func parseStrftime(f string) ([]dateVerb, error) {
 // String returns the pattern as written.
 func (p Pattern) String() string { return p.src }
 
+// Version returns v as the pattern names archives by it. A pattern whose
+// text before {version} already ends in "v", as the default's -v{version}
+// does, writes that "v" itself, so a version given as "v1" is "1": both
+// spellings name hotpass-inputs-20240101-v1.zip and are the same version.
+func (p Pattern) Version(v string) string {
+	if len(v) < 2 || (v[0] != 'v' && v[0] != 'V') || v[1] < '0' || v[1] > '9' {
+		return v
+	}
+	prefixed := false
+	for i, pt := range p.parts {
+		if pt.kind != versionPart {
+			continue
+		}
+		if i == 0 || p.parts[i-1].kind != literal {
+			return v
+		}
+		prev := p.parts[i-1].text
+		if last := prev[len(prev)-1]; last != 'v' && last != 'V' {
+			return v
+		}
+		prefixed = true
+	}
+	if !prefixed {
+		return v
+	}
+	return v[1:]
+}
+
 // Render names the archive of date and version. The result is a relative
 // path; Render refuses one that would leave the archive root.
 func (p Pattern) Render(date time.Time, version string) (string, error) {
+	version = p.Version(version)
 	var b strings.Builder
 	for _, pt := range p.parts {
 		switch pt.kind {

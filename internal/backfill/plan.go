@@ -118,6 +118,7 @@ func (c *Config) Jobs(sel Selection) ([]Job, error) {
 
 // job fills in the paths of one run.
 func (c *Config) job(d time.Time, v string) (Job, error) {
+	v = c.ArchivePattern.Version(v)
 	name, err := c.ArchivePattern.Render(d, v)
 	if err != nil {
 		return Job{}, fmt.Errorf("%w: %v", ErrSelection, err)

@@ -136,6 +136,48 @@ func TestGlobReadAddsSourceFile(t *testing.T) {
 	}
 }
 
+// TestSheetByPosition checks that `sheet:` takes a 1-based position written
+// as a YAML integer, as a quoted number, or through a datasource, and that
+// each reads the same sheet as its name does.
+func TestSheetByPosition(t *testing.T) {
+	t.Parallel()
+	workbook, err := filepath.Abs(filepath.Join("..", "..", "testdata", "xlsx", "Contact Database.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	src := fmt.Sprintf(`version: 1
+name: sheets
+datasources:
+  contacts: {type: xlsx, path: %q, sheet: 2}
+tasks:
+  by_name: {type: read, with: {path: %[1]q, sheet: Company_Contacts}}
+  by_int: {type: read, with: {path: %[1]q, sheet: 2}}
+  by_quoted: {type: read, with: {path: %[1]q, sheet: "2"}}
+  by_source: {type: read, with: {source: contacts}}
+  first: {type: read, with: {path: %[1]q, sheet: 1}}
+`, workbook)
+	rec, err := runSpec(t, dir, src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Status != engine.StatusSucceeded {
+		for _, tr := range rec.Tasks {
+			t.Logf("%s: %s %s", tr.ID, tr.Status, tr.Error)
+		}
+		t.Fatalf("run %s", rec.Status)
+	}
+	want := output(t, dir, rec, "by_name")
+	for _, task := range []string{"by_int", "by_quoted", "by_source"} {
+		if got := output(t, dir, rec, task); !got.Equal(want) {
+			t.Errorf("%s differs from the sheet read by name:\n%s", task, got.Diff(want))
+		}
+	}
+	if output(t, dir, rec, "first").Equal(want) {
+		t.Errorf("sheet: 1 read the same table as sheet: 2")
+	}
+}
+
 func TestSpecErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -154,6 +196,10 @@ func TestSpecErrors(t *testing.T) {
 			`unknown datasource type "postgress"`, `did you mean "postgres"?`, 4, 14},
 		{"datasource option typo", "version: 1\nname: x\ndatasources:\n  db: {type: csv, pth: x.csv}\ntasks:\n  a: {type: noop}\n",
 			`unknown key "pth"`, `did you mean "path"?`, 4, 19},
+		{"sheet position zero", "version: 1\nname: x\ntasks:\n  a: {type: read, with: {path: c.xlsx, sheet: 0}}\n",
+			"with.sheet must be at least 1, got 0", "", 4, 47},
+		{"sheet neither name nor position", "version: 1\nname: x\ndatasources:\n  c: {type: xlsx, path: c.xlsx, sheet: 1.5}\ntasks:\n  a: {type: read, with: {source: c}}\n",
+			"sheet must be integer or string", "", 4, 40},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
