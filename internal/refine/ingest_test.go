@@ -169,10 +169,20 @@ func TestAviationSynthetic(t *testing.T) {
 			}
 		}
 	}
-	site := regexp.MustCompile(`^https://[a-z0-9.-]+$`)
+	site := regexp.MustCompile(`^https?://[a-z0-9.-]+(:[0-9]+)?([/?].*)?$`)
+	hosts := column(t, res.Table, "website_host")
 	for i, v := range column(t, res.Table, "website") {
-		if v != "" && (!site.MatchString(v) || strings.HasPrefix(v, "https://www.")) {
-			t.Errorf("row %d: website %q", i+1, v)
+		if v == "" {
+			if hosts[i] != "" {
+				t.Errorf("row %d: website_host %q without a website", i+1, hosts[i])
+			}
+			continue
+		}
+		if again, ok := refine.NormaliseWebsite(v); !site.MatchString(v) || !ok || again != v {
+			t.Errorf("row %d: website %q is not normalised", i+1, v)
+		}
+		if h := hosts[i]; h == "" || strings.HasPrefix(h, "www.") || !strings.Contains(v, "://"+h) && !strings.Contains(v, "://www."+h) {
+			t.Errorf("row %d: website_host %q for website %q", i+1, h, v)
 		}
 	}
 	provinces := []string{"Gauteng", "Western Cape", "KwaZulu-Natal", "Eastern Cape", "Free State", "Limpopo", "Mpumalanga", "North West", "Northern Cape", ""}
