@@ -234,7 +234,7 @@ func TestWriteOutputsSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "dist", "refined.xlsx")
-	sum := refine.Summary(res.Table, nil, res.Batch.Unmatched, res.Batch.Stats.PerSheet)
+	sum := refine.Summary(res.Table, nil, res.Batch.Unmatched, res.Batch.Stats.PerSheet, nil)
 	pq, err := refine.WriteOutputs(out, res.Table, sum, refine.Thresholds{Amber: 0.5, Green: 0.8})
 	if err != nil {
 		t.Fatal(err)
@@ -605,7 +605,7 @@ func TestUnmatchedColumnsReported(t *testing.T) {
 	if len(res.Batch.Unmatched) != 1 || !slices.Equal(res.Batch.Unmatched[0].Columns, []string{"Fleet Size", "Remarks 2"}) {
 		t.Errorf("unmatched = %+v", res.Batch.Unmatched)
 	}
-	sum := refine.Summary(res.Table, nil, res.Batch.Unmatched, res.Batch.Stats.PerSheet)
+	sum := refine.Summary(res.Table, nil, res.Batch.Unmatched, res.Batch.Stats.PerSheet, nil)
 	if !slices.Contains(column(t, sum, "metric"), "unmatched_columns") {
 		t.Error("Summary does not report the unmatched columns")
 	}
