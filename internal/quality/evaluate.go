@@ -85,7 +85,15 @@ type Evaluation struct {
 
 // Evaluate checks every expectation against t. Expectations must have
 // passed Check; a bad one is reported as a failed result, not an error.
+// Completeness counts only blanks as missing.
 func Evaluate(t *table.Table, exps []Expectation) *Evaluation {
+	return EvaluateFunc(t, exps, nil)
+}
+
+// EvaluateFunc is Evaluate where completeness also counts as missing the
+// text values for which empty reports true: a profile's placeholders
+// ("Unknown", "N/A") are not data, however many rows hold them.
+func EvaluateFunc(t *table.Table, exps []Expectation, empty func(string) bool) *Evaluation {
 	n := t.NumRows()
 	rep := &Report{Rows: n, Passed: true}
 	reasons := make([]string, n)
@@ -109,7 +117,7 @@ func Evaluate(t *table.Table, exps []Expectation) *Evaluation {
 			rep.InvalidRows++
 		}
 	}
-	rep.Completeness = ColumnCompleteness(t)
+	rep.Completeness = ColumnCompletenessFunc(t, empty)
 	return &Evaluation{Report: rep, Reasons: reasons}
 }
 

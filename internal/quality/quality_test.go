@@ -178,3 +178,25 @@ func TestColumnCompletenessFunc(t *testing.T) {
 		}
 	}
 }
+
+// EvaluateFunc's report counts the values empty names as missing;
+// Evaluate only blanks.
+func TestEvaluateFuncCompleteness(t *testing.T) {
+	t.Parallel()
+	b := table.NewBuilder(table.MustSchema(table.Field{Name: "status", Type: table.String}), 3)
+	for _, v := range []string{"Active", "Pending Review", "Unknown"} {
+		b.Column(0).AppendString(v)
+	}
+	tb, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exps := []Expectation{{Expect: "not_null", Column: "status"}}
+	if got := Evaluate(tb, exps).Report.Completeness[0].NonNull; got != 3 {
+		t.Errorf("Evaluate: %d filled, want 3", got)
+	}
+	custom := func(s string) bool { return s == "Pending Review" || s == "Unknown" }
+	if got := EvaluateFunc(tb, exps, custom).Report.Completeness[0].NonNull; got != 1 {
+		t.Errorf("EvaluateFunc: %d filled, want 1", got)
+	}
+}

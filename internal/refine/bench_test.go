@@ -59,7 +59,7 @@ func BenchmarkRefine100k(b *testing.B) {
 			b.Fatal(err)
 		}
 		start := time.Now()
-		if _, err := refine.WriteOutputs(out, res.Table, refine.Summary(res.Table, nil, res.Batch.Unmatched, res.Batch.Stats.PerSheet), refine.Thresholds{}); err != nil {
+		if _, err := refine.WriteOutputs(out, res.Table, refine.Summary(res.Table, nil, res.Batch.Unmatched, res.Batch.Stats.PerSheet, nil), refine.Thresholds{}); err != nil {
 			b.Fatal(err)
 		}
 		write = time.Since(start)

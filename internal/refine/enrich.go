@@ -243,6 +243,20 @@ func Enrich(t *table.Table, o EnrichOptions) (*table.Table, []Coverage, error) {
 		}
 		cov = append(cov, Coverage{Field: name, Rows: n, Before: before[name], After: count(vals)})
 	}
+	// website_host follows website, whichever rule set it.
+	if sites, ok := cols[ColWebsite]; ok && t.ColumnByName(ColWebsiteHost) != nil {
+		b := table.NewColumnBuilder(table.String, n)
+		for _, v := range sites {
+			if h := WebsiteHost(strings.TrimSpace(v)); h != "" {
+				b.AppendString(h)
+			} else {
+				b.AppendNull()
+			}
+		}
+		if out, err = out.WithColumn(ColWebsiteHost, b.Build()); err != nil {
+			return nil, nil, fmt.Errorf("enrich: %w", err)
+		}
+	}
 	sb := table.NewColumnBuilder(table.String, n)
 	cb := table.NewColumnBuilder(table.Float64, n)
 	for i := 0; i < n; i++ {

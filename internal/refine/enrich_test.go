@@ -44,6 +44,7 @@ func TestEnrich(t *testing.T) {
 		vals []string
 	}{
 		{"website", []string{"https://eagleflight.co.za", "https://kestrel.aero", ""}}, // gmail is not a website
+		{"website_host", []string{"eagleflight.co.za", "kestrel.aero", ""}},
 		{"organization_type", []string{"Flight School", "Charter Operator", ""}},
 		{"status", []string{"", "", "Dormant"}},
 		{"provenance_source", []string{"website=email_domain;organization_type=name_keywords", "organization_type=name_keywords", "status=lookup:states.csv"}},

@@ -71,7 +71,7 @@ var fieldInfos = [numFields]fieldInfo{
 	FieldCategory:         {"organization_category", kindText, "category such as Flight School or ATO"},
 	FieldType:             {"organization_type", kindText, "type such as Charter Operator"},
 	FieldStatus:           {"status", kindText, "registration or business status"},
-	FieldWebsite:          {"website", kindText, "website, normalised to https://host"},
+	FieldWebsite:          {"website", kindText, "website, the full URL normalised (scheme added, host lowercased, tracking parameters dropped); website_host holds its host"},
 	FieldPlanes:           {"planes", kindJoin, "aircraft operated"},
 	FieldDescription:      {"description", kindJoin, "free-text description"},
 	FieldNotes:            {"notes", kindJoin, "free-text notes"},

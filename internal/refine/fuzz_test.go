@@ -30,9 +30,10 @@ func FuzzSplitEmails(f *testing.F) {
 	})
 }
 
-// A normalised website is https://host and normalises to itself.
+// A normalised website is an http(s) URL on a valid, lowercase host,
+// without fragment or tracking parameters, and normalises to itself.
 func FuzzNormaliseWebsite(f *testing.F) {
-	for _, s := range []string{"www.example.co.za/", "HTTP://X.COM:80/a?b", "n/a", "a@b.com", "xn--bcher-kva.example"} {
+	for _, s := range []string{"www.example.co.za/", "HTTP://X.COM:80/a?b", "x.co.za/A/?utm_source=y&id=1#f", "x.co.za/go?u=http://y.com", "n/a", "a@b.com", "xn--bcher-kva.example"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, cell string) {
@@ -43,8 +44,17 @@ func FuzzNormaliseWebsite(f *testing.F) {
 			}
 			return
 		}
-		if !strings.HasPrefix(got, "https://") || strings.HasPrefix(got, "https://www.") || strings.HasSuffix(got, "/") || got != strings.ToLower(got) {
-			t.Fatalf("NormaliseWebsite(%q) = %q", cell, got)
+		host := WebsiteHost(got)
+		if !strings.HasPrefix(got, "https://") && !strings.HasPrefix(got, "http://") || !validDomain(host) ||
+			strings.ContainsAny(got, "# ") || host != strings.ToLower(host) {
+			t.Fatalf("NormaliseWebsite(%q) = %q (host %q)", cell, got, host)
+		}
+		if _, q, ok := strings.Cut(got, "?"); ok {
+			for _, p := range strings.Split(q, "&") {
+				if p == "" || isTrackingParam(p) {
+					t.Fatalf("NormaliseWebsite(%q) = %q keeps query part %q", cell, got, p)
+				}
+			}
 		}
 		if again, ok := NormaliseWebsite(got); !ok || again != got {
 			t.Fatalf("NormaliseWebsite(%q) = %q, %v; want itself", got, again, ok)

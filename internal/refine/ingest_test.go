@@ -169,10 +169,20 @@ func TestAviationSynthetic(t *testing.T) {
 			}
 		}
 	}
-	site := regexp.MustCompile(`^https://[a-z0-9.-]+$`)
+	site := regexp.MustCompile(`^https?://[a-z0-9.-]+(:[0-9]+)?([/?].*)?$`)
+	hosts := column(t, res.Table, "website_host")
 	for i, v := range column(t, res.Table, "website") {
-		if v != "" && (!site.MatchString(v) || strings.HasPrefix(v, "https://www.")) {
-			t.Errorf("row %d: website %q", i+1, v)
+		if v == "" {
+			if hosts[i] != "" {
+				t.Errorf("row %d: website_host %q without a website", i+1, hosts[i])
+			}
+			continue
+		}
+		if again, ok := refine.NormaliseWebsite(v); !site.MatchString(v) || !ok || again != v {
+			t.Errorf("row %d: website %q is not normalised", i+1, v)
+		}
+		if h := hosts[i]; h == "" || strings.HasPrefix(h, "www.") || !strings.Contains(v, "://"+h) && !strings.Contains(v, "://www."+h) {
+			t.Errorf("row %d: website_host %q for website %q", i+1, h, v)
 		}
 	}
 	provinces := []string{"Gauteng", "Western Cape", "KwaZulu-Natal", "Eastern Cape", "Free State", "Limpopo", "Mpumalanga", "North West", "Northern Cape", ""}
@@ -224,7 +234,7 @@ func TestWriteOutputsSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "dist", "refined.xlsx")
-	sum := refine.Summary(res.Table, nil, res.Batch.Unmatched, res.Batch.Stats.PerSheet)
+	sum := refine.Summary(res.Table, nil, res.Batch.Unmatched, res.Batch.Stats.PerSheet, nil)
 	pq, err := refine.WriteOutputs(out, res.Table, sum, refine.Thresholds{Amber: 0.5, Green: 0.8})
 	if err != nil {
 		t.Fatal(err)
@@ -595,7 +605,7 @@ func TestUnmatchedColumnsReported(t *testing.T) {
 	if len(res.Batch.Unmatched) != 1 || !slices.Equal(res.Batch.Unmatched[0].Columns, []string{"Fleet Size", "Remarks 2"}) {
 		t.Errorf("unmatched = %+v", res.Batch.Unmatched)
 	}
-	sum := refine.Summary(res.Table, nil, res.Batch.Unmatched, res.Batch.Stats.PerSheet)
+	sum := refine.Summary(res.Table, nil, res.Batch.Unmatched, res.Batch.Stats.PerSheet, nil)
 	if !slices.Contains(column(t, sum, "metric"), "unmatched_columns") {
 		t.Error("Summary does not report the unmatched columns")
 	}

@@ -11,7 +11,7 @@ import (
 // Normalise cleans every record of b in place, spreading records over up
 // to workers goroutines (0 means GOMAXPROCS): text is NFKC-normalised and
 // trimmed, provinces take their canonical names, websites become
-// https://host, dates become YYYY-MM-DD, emails are split, lowercased and
+// normalised URLs (see NormaliseWebsite), dates become YYYY-MM-DD, emails are split, lowercased and
 // checked, phones become E.164, and each record gets its slug and group
 // key. Profile constants fill fields no source gave. Last, a website
 // that is another record's own is dropped from the record that merely

@@ -85,10 +85,11 @@ var SummarySchema = table.MustSchema(
 // Summary describes the SSOT for the workbook's Summary sheet: total and
 // invalid records, whether the expectations passed, unmatched source
 // columns, what became of every source sheet's rows (read, merged, kept,
-// rejected, unjoined) and the completeness of every column. ev may be nil
-// when no expectations were checked, sheets nil when the sources are not
-// known.
-func Summary(ssot *table.Table, ev *quality.Evaluation, unmatched []Unmatched, sheets []SheetStats) *table.Table {
+// rejected, unjoined) and the completeness of every column, where the
+// values ph names count as missing. ev may be nil when no expectations
+// were checked, sheets nil when the sources are not known, ph nil for
+// DefaultPlaceholders.
+func Summary(ssot *table.Table, ev *quality.Evaluation, unmatched []Unmatched, sheets []SheetStats, ph *Placeholders) *table.Table {
 	b := table.NewBuilder(SummarySchema, ssot.NumCols()+8)
 	row := func(metric string, v float64, detail string) {
 		b.Column(0).AppendString(metric)
@@ -138,7 +139,9 @@ func Summary(ssot *table.Table, ev *quality.Evaluation, unmatched []Unmatched, s
 		row("source_rows: "+where, float64(st.Read), st.Detail())
 	}
 	// Placeholders ("unknown" statuses, "none" flags) are not values.
-	ph := NewPlaceholders(nil)
+	if ph == nil {
+		ph = NewPlaceholders(nil)
+	}
 	for _, c := range quality.ColumnCompletenessFunc(ssot, ph.Is) {
 		row("completeness: "+c.Column, round3(c.Share), strconv.Itoa(c.NonNull)+" of "+strconv.Itoa(n))
 	}

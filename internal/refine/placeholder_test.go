@@ -114,3 +114,32 @@ func TestProfilePlaceholders(t *testing.T) {
 		t.Errorf("status %q: the profile's list no longer names Unknown", got)
 	}
 }
+
+// The Summary sheet's completeness counts the given list's placeholders
+// as missing; nil means the defaults.
+func TestSummaryCompletenessPlaceholders(t *testing.T) {
+	t.Parallel()
+	orgs := []refine.Organisation{{Slug: "a", Primary: -1}, {Slug: "b", Primary: -1}, {Slug: "c", Primary: -1}}
+	for i, status := range []string{"Active", "Pending Review", "Unknown"} {
+		orgs[i].Fields[refine.FieldOrganizationName] = orgs[i].Slug
+		orgs[i].Fields[refine.FieldStatus] = status
+	}
+	ssot, err := refine.Build(orgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		ph   *refine.Placeholders
+		want string
+	}{
+		{"defaults", nil, "2 of 3"},
+		{"profile list", refine.NewPlaceholders(append([]string{"Pending Review"}, refine.DefaultPlaceholders...)), "1 of 3"},
+	} {
+		sum := refine.Summary(ssot, nil, nil, nil, c.ph)
+		i := rowWhere(t, sum, "metric", "completeness: status")
+		if got := column(t, sum, "detail")[i]; got != c.want {
+			t.Errorf("%s: status completeness %q, want %q", c.name, got, c.want)
+		}
+	}
+}

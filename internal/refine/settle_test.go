@@ -19,8 +19,10 @@ func TestWebsitesCheckedAgainstTheOrganisation(t *testing.T) {
 		rows      [][]any // SACAA rows after the header
 		slug      string
 		website   string
+		host      string
 		links     string
 		wantFlag  string
+		notFlag   string
 		otherSlug string // a second organisation that must keep its site
 	}{
 		{
@@ -42,7 +44,21 @@ func TestWebsitesCheckedAgainstTheOrganisation(t *testing.T) {
 			rows: [][]any{
 				{"Eagle Flight School", "GP", "Active", "https://skygroup.co.za", "Jo", nil, "jo@skygroup.co.za"},
 				{"Kestrel Aviation", "GP", "Active", "skygroup.co.za", "Al", nil, "al@skygroup.co.za"}},
-			slug: "eagle-flight-school", website: "https://skygroup.co.za", wantFlag: refine.FlagWebsiteShared,
+			slug: "eagle-flight-school", website: "https://skygroup.co.za", host: "skygroup.co.za", wantFlag: refine.FlagWebsiteShared,
+		},
+		{
+			name: "two pages of one site, two organisations",
+			rows: [][]any{
+				{"Eagle Flight School", "GP", "Active", "www.SkyGroup.co.za/eagle/?utm_source=directory", "Jo", nil, "jo@skygroup.co.za"},
+				{"Kestrel Aviation", "GP", "Active", "https://skygroup.co.za/kestrel", "Al", nil, "al@skygroup.co.za"}},
+			slug: "eagle-flight-school", website: "https://www.skygroup.co.za/eagle", host: "skygroup.co.za", wantFlag: refine.FlagWebsiteShared,
+		},
+		{
+			name: "a path on the organisation's own site is kept",
+			rows: [][]any{
+				{"Eagle Flight School", "GP", "Active", "http://eagleflight.co.za/Training/PPL/", "Jo", nil, "jo@eagleflight.co.za"},
+				{"Kestrel Aviation", "GP", "Active", "kestrelaviation.co.za", "Al", nil, "al@kestrelaviation.co.za"}},
+			slug: "eagle-flight-school", website: "http://eagleflight.co.za/Training/PPL", host: "eagleflight.co.za", notFlag: refine.FlagWebsiteShared,
 		},
 	}
 	for _, c := range cases {
@@ -59,11 +75,17 @@ func TestWebsitesCheckedAgainstTheOrganisation(t *testing.T) {
 			if got := get("website"); got != c.website {
 				t.Errorf("website %q, want %q", got, c.website)
 			}
+			if got := get("website_host"); got != c.host {
+				t.Errorf("website_host %q, want %q", got, c.host)
+			}
 			if got := get("website_links"); got != c.links {
 				t.Errorf("website_links %q, want %q", got, c.links)
 			}
-			if got := get("data_quality_flags"); !strings.Contains(got, c.wantFlag) {
+			if got := get("data_quality_flags"); c.wantFlag != "" && !strings.Contains(got, c.wantFlag) {
 				t.Errorf("data_quality_flags %q lack %s", got, c.wantFlag)
+			}
+			if got := get("data_quality_flags"); c.notFlag != "" && strings.Contains(got, c.notFlag) {
+				t.Errorf("data_quality_flags %q hold %s", got, c.notFlag)
 			}
 			if c.otherSlug != "" {
 				if got := column(t, res.Table, "website")[rowWhere(t, res.Table, "organization_slug", c.otherSlug)]; got == "" {

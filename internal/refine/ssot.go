@@ -12,6 +12,7 @@ const (
 	ColOrganizationName     = "organization_name"
 	ColOrganizationSlug     = "organization_slug"
 	ColWebsite              = "website"
+	ColWebsiteHost          = "website_host"
 	ColOrganizationCategory = "organization_category"
 	ColOrganizationType     = "organization_type"
 	ColPrimaryEmail         = "contact_primary_email"
@@ -59,6 +60,7 @@ var SSOTSchema = table.MustSchema(
 	table.Field{Name: "priority", Type: table.String},
 	table.Field{Name: "privacy_basis", Type: table.String},
 	table.Field{Name: "website_links", Type: table.String},
+	table.Field{Name: "website_host", Type: table.String},
 )
 
 // maxSecondary bounds the secondary emails and phones kept per
@@ -188,6 +190,7 @@ func Build(orgs []Organisation) (*table.Table, error) {
 		text(34, f[FieldPriority])
 		text(35, f[FieldPrivacyBasis])
 		text(36, strings.Join(o.Links, ";"))
+		text(37, WebsiteHost(f[FieldWebsite]))
 	}
 	return b.Build()
 }

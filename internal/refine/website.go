@@ -6,39 +6,136 @@ import (
 	"github.com/hotpass/hotpass/internal/strsim"
 )
 
-// NormaliseWebsite reduces a website cell to https://host: the scheme,
-// "www.", any port, path, query and trailing slash are dropped and the host
-// is lowercased. "HTTP://WWW.Example.co.za/about/" → "https://example.co.za".
+// NormaliseWebsite returns the website a cell gives as a full URL:
+// https:// is added when no scheme is given (http and https are kept),
+// the scheme and host are lowercased, a trailing dot and a default port
+// are dropped, and so are the fragment, the path's trailing slashes and
+// tracking query parameters (utm_*, fbclid, gclid and the like); the
+// path and other query parameters are kept as given, since a page on a
+// shared host can be the organisation's own.
+// "WWW.Example.co.za/About/?utm_source=x" → "https://www.example.co.za/About".
 // It returns false for text that has no valid host name ("n/a", "see FB
-// page", an email address).
+// page", an email address) or a scheme other than http and https.
 func NormaliseWebsite(cell string) (string, bool) {
-	s := strings.ToLower(CleanText(cell))
-	if s == "" || strings.ContainsAny(s, " @") {
+	s := CleanText(cell)
+	if s == "" || strings.ContainsRune(s, ' ') {
 		return "", false
 	}
-	if i := strings.Index(s, "://"); i >= 0 {
+	scheme := "https"
+	if i := strings.Index(s, "://"); i > 0 && isScheme(s[:i]) {
+		scheme = strings.ToLower(s[:i])
+		if scheme != "http" && scheme != "https" {
+			return "", false
+		}
 		s = s[i+3:]
 	}
-	if i := strings.IndexAny(s, "/?#"); i >= 0 {
+	if i := strings.IndexByte(s, '#'); i >= 0 {
 		s = s[:i]
 	}
-	if i := strings.LastIndexByte(s, ':'); i >= 0 {
-		s = s[:i]
+	rest := ""
+	if i := strings.IndexAny(s, "/?"); i >= 0 {
+		s, rest = s[:i], s[i:]
 	}
-	s = strings.TrimSuffix(s, ".")
-	for strings.HasPrefix(s, "www.") {
-		s = s[len("www."):]
+	if strings.ContainsRune(s, '@') {
+		return "", false // user info, or an email address
 	}
-	if !validDomain(s) {
+	host, port := strings.ToLower(s), ""
+	if i := strings.LastIndexByte(host, ':'); i >= 0 {
+		host, port = host[:i], host[i+1:]
+		if !allDigits(port) || port == "80" && scheme == "http" || port == "443" && scheme == "https" {
+			port = ""
+		}
+	}
+	host = strings.TrimSuffix(host, ".")
+	if !validDomain(strings.TrimPrefix(host, "www.")) {
 		return "", false
 	}
-	return "https://" + s, true
+	path, query := rest, ""
+	if i := strings.IndexByte(rest, '?'); i >= 0 {
+		path, query = rest[:i], rest[i+1:]
+	}
+	var b strings.Builder
+	b.Grow(len(scheme) + 3 + len(host) + 1 + len(port) + len(rest))
+	b.WriteString(scheme)
+	b.WriteString("://")
+	b.WriteString(host)
+	if port != "" {
+		b.WriteByte(':')
+		b.WriteString(port)
+	}
+	b.WriteString(strings.TrimRight(path, "/"))
+	sep := byte('?')
+	for _, p := range strings.Split(query, "&") {
+		if p == "" || isTrackingParam(p) {
+			continue
+		}
+		b.WriteByte(sep)
+		b.WriteString(p)
+		sep = '&'
+	}
+	return b.String(), true
 }
 
-// WebsiteHost returns the host of a normalised website ("https://x.co.za"
-// → "x.co.za").
+// isScheme says s is a URL scheme: a letter, then letters, digits, "+",
+// "-" or ".". It keeps "://" inside a query ("x.co.za/go?u=http://y")
+// from being read as the scheme.
+func isScheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		if !(c >= 'a' && c <= 'z' || i > 0 && (s[i] >= '0' && s[i] <= '9' || s[i] == '+' || s[i] == '-' || s[i] == '.')) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// trackingParams are query parameters that say how a visitor came to a
+// page, not which page it is.
+var trackingParams = []string{"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid", "_ga", "_gl"}
+
+func isTrackingParam(p string) bool {
+	name := p
+	if i := strings.IndexByte(p, '='); i >= 0 {
+		name = p[:i]
+	}
+	name = strings.ToLower(name)
+	if strings.HasPrefix(name, "utm_") {
+		return true
+	}
+	for _, t := range trackingParams {
+		if name == t {
+			return true
+		}
+	}
+	return false
+}
+
+// WebsiteHost returns the host of a normalised website without "www." and
+// any port ("https://www.x.co.za/about" → "x.co.za"): the name under which
+// websites are compared with each other and with email domains.
 func WebsiteHost(site string) string {
-	return strings.TrimPrefix(site, "https://")
+	if i := strings.Index(site, "://"); i >= 0 {
+		site = site[i+3:]
+	}
+	if i := strings.IndexAny(site, "/?#"); i >= 0 {
+		site = site[:i]
+	}
+	if i := strings.LastIndexByte(site, ':'); i >= 0 {
+		site = site[:i]
+	}
+	for strings.HasPrefix(site, "www.") {
+		site = site[len("www."):]
+	}
+	return site
 }
 
 // hostLabel is a host's first label: "eagleair" for eagleair.co.za and
@@ -151,17 +248,17 @@ func (rec *Record) hasEmailDomain(host string) bool {
 	return false
 }
 
-// markSharedWebsites flags the organisations that give the same website
-// as another.
+// markSharedWebsites flags the organisations that give a website on the
+// same host as another: two pages of one site are one site.
 func markSharedWebsites(orgs []Organisation) {
 	n := map[string]int{}
 	for i := range orgs {
-		if w := orgs[i].Fields[FieldWebsite]; w != "" {
-			n[w]++
+		if h := WebsiteHost(orgs[i].Fields[FieldWebsite]); h != "" {
+			n[h]++
 		}
 	}
 	for i := range orgs {
-		if w := orgs[i].Fields[FieldWebsite]; w != "" && n[w] > 1 {
+		if h := WebsiteHost(orgs[i].Fields[FieldWebsite]); h != "" && n[h] > 1 {
 			orgs[i].QualityFlags = append(orgs[i].QualityFlags, FlagWebsiteShared)
 		}
 	}

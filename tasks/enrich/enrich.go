@@ -186,12 +186,17 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 	attrs["coverage"] = coverage
 	var exps []quality.Expectation
 	var th refine.Thresholds
+	// Placeholders count as missing in the report and the Summary sheet:
+	// the profile's when there is one, else the defaults.
+	var phList []string
 	if t.ref != nil {
 		exps, th = t.ref.Profile().Quality.Expectations, t.ref.Profile().Quality.Thresholds
+		phList = t.ref.Profile().Normalisation.Placeholders
 	}
+	ph := refine.NewPlaceholders(phList)
 	var ev *quality.Evaluation
 	if t.output != "" || t.report != "" {
-		ev = quality.Evaluate(out, exps)
+		ev = quality.EvaluateFunc(out, exps, ph.Is)
 	}
 	if t.report != "" {
 		// The report describes the table as delivered: after enrichment.
@@ -225,7 +230,7 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 			res, err := tableio.Persist(env, out, int64(in.NumRows()))
 			keptCh <- kept{res, err}
 		}()
-		werr := refine.WriteWorkbook(path, out, refine.Summary(out, ev, nil, sheets), th)
+		werr := refine.WriteWorkbook(path, out, refine.Summary(out, ev, nil, sheets, ph), th)
 		k := <-keptCh
 		if werr != nil {
 			return nil, werr

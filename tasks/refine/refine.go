@@ -236,8 +236,11 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 	if t.output != "" {
 		path := env.ResolvePath(t.output)
 		start := time.Now()
-		ev := quality.Evaluate(res.Table, p.Quality.Expectations)
-		summary := refine.Summary(res.Table, ev, res.Batch.Unmatched, res.Batch.Stats.PerSheet)
+		// The profile's placeholders are missing values in the report's
+		// completeness as they are in the table.
+		ph := refine.NewPlaceholders(p.Normalisation.Placeholders)
+		ev := quality.EvaluateFunc(res.Table, p.Quality.Expectations, ph.Is)
+		summary := refine.Summary(res.Table, ev, res.Batch.Unmatched, res.Batch.Stats.PerSheet, ph)
 		pq, err := refine.WriteOutputs(path, res.Table, summary, p.Quality.Thresholds)
 		if err != nil {
 			return nil, err

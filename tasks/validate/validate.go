@@ -99,12 +99,16 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 	}
 	var diags specs.Diagnostics
 	var exps []quality.Expectation
+	var empty func(string) bool
 	title := o.Title
 	if o.Profile != "" {
 		rf, pd := refinetask.LoadProfile(spec, opts, o.Profile)
 		diags = append(diags, pd...)
 		if rf != nil {
 			exps = append(exps, rf.Profile().Quality.Expectations...)
+			// The profile's placeholders are missing values in the
+			// report's completeness.
+			empty = rf.Placeholders().Is
 			if title == "" {
 				title = rf.Profile().Name
 			}
@@ -138,12 +142,13 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 	if len(diags) > 0 {
 		return nil, diags
 	}
-	return &runner{input: o.Input, exps: exps, policy: policy, rejects: o.Rejects, report: o.Report, title: title}, nil
+	return &runner{input: o.Input, exps: exps, empty: empty, policy: policy, rejects: o.Rejects, report: o.Report, title: title}, nil
 }
 
 type runner struct {
 	input   string
 	exps    []quality.Expectation
+	empty   func(string) bool // nil: only blanks are missing
 	policy  string
 	rejects string
 	report  string
@@ -156,7 +161,7 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 	if err != nil {
 		return nil, err
 	}
-	ev := quality.Evaluate(in, t.exps)
+	ev := quality.EvaluateFunc(in, t.exps, t.empty)
 	rep := ev.Report
 	rep.Title = t.title
 	attrs := map[string]any{

@@ -3,6 +3,7 @@ package validate_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/hotpass/hotpass/internal/table/parquetio"
 	"github.com/hotpass/hotpass/tasks"
 
+	_ "github.com/hotpass/hotpass/tasks/read"
 	_ "github.com/hotpass/hotpass/tasks/refine"
 	_ "github.com/hotpass/hotpass/tasks/validate"
 )
@@ -197,5 +199,67 @@ func TestPrepareErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "spec.yaml:") {
 			t.Errorf("%s: err = %v, want %q with a position", tc.with, err, tc.want)
 		}
+	}
+}
+
+// With a profile, the report's completeness counts the profile's own
+// placeholders as missing, not only the default ones.
+func TestCompletenessUsesProfilePlaceholders(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	csv := "organization_name,status\nEagle Air,Active\nKestrel Aviation,Pending Review\nProtea Flight,Unknown\nSky Club,\n"
+	if err := os.WriteFile(filepath.Join(dir, "orgs.csv"), []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	generic, err := os.ReadFile(filepath.Join("..", "..", "profiles", "generic.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	custom := strings.Replace(string(generic), "name: generic\n", "name: custom\n", 1)
+	custom = strings.Replace(custom, "\nnormalisation:\n", "\nnormalisation:\n  placeholders: [Unknown, Pending Review]\n", 1)
+	if err := os.WriteFile(filepath.Join(dir, "custom.yaml"), []byte(custom), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := load(t, dir, `version: 1
+name: placeholders
+tasks:
+  orgs:
+    type: read
+    with: {path: orgs.csv}
+  check:
+    type: validate
+    with: {input: orgs, profile: custom.yaml, policy: warn, report: out/report}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := p.Run(context.Background(), engine.RunOptions{StateDir: filepath.Join(dir, ".hotpass")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := rec.Task("check").Status; st != engine.StatusSucceeded {
+		t.Fatalf("check: %s %s", st, rec.Task("check").Error)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "out", "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Completeness []struct {
+			Column  string `json:"column"`
+			NonNull int    `json:"non_null"`
+		} `json:"completeness"`
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, c := range rep.Completeness {
+		got[c.Column] = c.NonNull
+	}
+	// "Active" only: "Unknown" is a default placeholder, "Pending Review"
+	// this profile's, and the last row is blank.
+	if got["status"] != 1 || got["organization_name"] != 4 {
+		t.Errorf("completeness %v, want status 1 of 4 and organization_name 4", got)
 	}
 }
