@@ -214,6 +214,13 @@ func (r *Refiner) Ingest(ctx context.Context, o IngestOptions) (*Batch, error) {
 			// the profile's read options and the source's.
 			return nil, fmt.Errorf("profile %s: sources[%d].read (with the profile's read): %s: %s", r.profile.Name, si, pathString(probs[0].Path), probs[0].Message)
 		}
+		if read.locale.DayFirst == nil && read.locale.DateFormat == "" {
+			// Without an order of its own the source's numeric dates follow
+			// normalisation.date_order, as refine reads them anyway, so the
+			// readers do not warn that the order is unknown.
+			dayFirst := r.dateOrder == DayFirst
+			read.locale.DayFirst = &dayFirst
+		}
 		fileOrder = append(fileOrder, files)
 		tried = append(tried, src.Files...)
 		if o.Dir != "" && len(files) == 0 {
@@ -520,7 +527,7 @@ func readTable(file, sheet string, rs readSpec) (*table.Table, []string, error) 
 		numbers := rs.locale.Decimal == "," || rs.locale.Thousands != ""
 		for _, f := range r.Schema().Fields() {
 			switch {
-			case rs.locale.IsZero():
+			case !rs.declared:
 			case f.Type == table.Date || f.Type == table.Timestamp:
 				continue
 			case f.Type == table.Float64 && numbers:

@@ -115,6 +115,9 @@ type readSpec struct {
 	encoding  string
 	delimiter rune
 	locale    locale.Options
+	// declared says the read options give number or date conventions of
+	// their own, rather than only the profile's date order.
+	declared bool
 }
 
 // spec checks o: each problem names the option and what to write.
@@ -149,7 +152,7 @@ func (o ReadOptions) spec() (readSpec, []Problem) {
 		}
 		out = append(out, Problem{Path: []any{opt}, Message: err.Error()})
 	}
-	s.locale = loc
+	s.locale, s.declared = loc, !loc.IsZero()
 	return s, out
 }
 

@@ -18,10 +18,15 @@ import (
 // date order the test supplies.
 func readProfile(t *testing.T, read, dateOrder string) *refine.Refiner {
 	t.Helper()
+	return readProfileFiles(t, "*.csv", read, dateOrder)
+}
+
+func readProfileFiles(t *testing.T, pattern, read, dateOrder string) *refine.Refiner {
+	t.Helper()
 	src := `name: readopts
 sources:
   - name: members
-    files: ["*.csv"]
+    files: ["` + pattern + `"]
 ` + read + `    sheets:
       - sheet: "*"
         columns:
@@ -92,6 +97,7 @@ func TestReadOptionsLocaleCSV(t *testing.T) {
 			if len(b.Records) != 3 {
 				t.Fatalf("%d records, want 3", len(b.Records))
 			}
+			noOrderWarning(t, b)
 			for _, rec := range b.Records {
 				name := rec.Field(refine.FieldOrganizationName)
 				raw := rec.Field(refine.FieldLastInteraction)
@@ -183,3 +189,53 @@ func TestReadOptionsCheck(t *testing.T) {
 }
 
 func formatDays(days int32) string { return table.DateToTime(days).Format(time.DateOnly) }
+
+// noOrderWarning fails when a reader warned that a date order is unknown:
+// refine always has one, the source's or normalisation.date_order.
+func noOrderWarning(t *testing.T, b *refine.Batch) {
+	t.Helper()
+	for _, w := range b.Warnings {
+		if strings.Contains(w.Message, "stays text") {
+			t.Errorf("warning %q, though the profile gives a date order", w)
+		}
+	}
+}
+
+// Text cells of numeric dates in a workbook follow the source's day_first,
+// else the profile's date order, without a warning either way.
+func TestReadOptionsXLSXTextDates(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeBook(t, filepath.Join(dir, "members.xlsx"), sheet{name: "Members", rows: [][]any{
+		{"Name", "Last Contact"},
+		{"Alpha Aviation", "03/04/2024"},
+		{"Bravo Flight School", "05/06/2023"},
+	}})
+	tests := []struct {
+		name, read string
+		want       map[string]string
+	}{
+		{"day first declared", "    read: {day_first: true}\n", map[string]string{"Alpha Aviation": "2024-04-03", "Bravo Flight School": "2023-06-05"}},
+		{"profile order", "", map[string]string{"Alpha Aviation": "2024-03-04", "Bravo Flight School": "2023-05-06"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b, err := readProfileFiles(t, "*.xlsx", tt.read, "month_first").Ingest(context.Background(), refine.IngestOptions{Dir: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			noOrderWarning(t, b)
+			if len(b.Records) != 2 {
+				t.Fatalf("%d records, want 2", len(b.Records))
+			}
+			for _, rec := range b.Records {
+				name := rec.Field(refine.FieldOrganizationName)
+				days, ok := refine.ParseDate(rec.Field(refine.FieldLastInteraction), refine.MonthFirst)
+				if got := formatDays(days); !ok || got != tt.want[name] {
+					t.Errorf("%s: date %q read as %s, want %s", name, rec.Field(refine.FieldLastInteraction), got, tt.want[name])
+				}
+			}
+		})
+	}
+}
