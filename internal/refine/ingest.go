@@ -18,6 +18,7 @@ import (
 
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/csvio"
+	"github.com/hotpass/hotpass/internal/table/locale"
 	"github.com/hotpass/hotpass/internal/table/parquetio"
 	"github.com/hotpass/hotpass/internal/table/xlsxio"
 )
@@ -509,11 +510,12 @@ func yamlDelimiter(ds []byte) string {
 // readTable reads one sheet (or a whole CSV or Parquet file) keeping every
 // cell's stored text: CSV columns are read as text, so 0821234567 keeps its
 // zero, and xlsx types are decided from every row, so a text cell far down
-// a numeric column cannot fail the read. Under declared number or date
-// conventions, CSV columns of such dates and decimals are read as those
-// types (rendered back as ISO dates and plain decimals); integer columns
-// stay text, since phone numbers and ids must keep their leading zeros.
-// The warnings are the readers', as text.
+// a numeric column cannot fail the read. Under number or date conventions
+// the read options declare, the values of CSV columns the sample shows to
+// hold such dates or decimals are rewritten as ISO dates and plain decimals;
+// a value that does not fit ("unknown") stays as written, and integer
+// columns are left alone, since phone numbers and ids must keep their
+// leading zeros. The warnings are the readers', as text.
 func readTable(file, sheet string, rs readSpec) (*table.Table, []string, error) {
 	switch strings.ToLower(filepath.Ext(file)) {
 	case ".csv", ".txt":
@@ -524,16 +526,15 @@ func readTable(file, sheet string, rs readSpec) (*table.Table, []string, error) 
 		}
 		warns := r.Warnings()
 		o.Types = map[string]table.Type{}
+		rewrite := map[int]*locale.Column{}
 		numbers := rs.locale.Decimal == "," || rs.locale.Thousands != ""
-		for _, f := range r.Schema().Fields() {
-			switch {
-			case !rs.declared:
-			case f.Type == table.Date || f.Type == table.Timestamp:
-				continue
-			case f.Type == table.Float64 && numbers:
-				continue
-			}
+		for i, f := range r.Schema().Fields() {
 			o.Types[f.Name] = table.String
+			if rs.declared && (f.Type == table.Date || f.Type == table.Timestamp || f.Type == table.Float64 && numbers) {
+				if c := rs.locale.Column(f.Name); c != nil {
+					rewrite[i] = c
+				}
+			}
 		}
 		_ = r.Close()
 		r, err = csvio.Open(file, o)
@@ -542,6 +543,10 @@ func readTable(file, sheet string, rs readSpec) (*table.Table, []string, error) 
 		}
 		defer r.Close()
 		t, err := table.ReadAll(r)
+		if err != nil || len(rewrite) == 0 {
+			return t, warns, err
+		}
+		t, err = rewriteColumns(t, rewrite)
 		return t, warns, err
 	case ".parquet":
 		r, err := parquetio.Open(file)
@@ -570,6 +575,33 @@ func readTable(file, sheet string, rs readSpec) (*table.Table, []string, error) 
 		texts[i] = w.String()
 	}
 	return t, texts, nil
+}
+
+// rewriteColumns returns t with the text of the given columns rewritten
+// from their locale's conventions where a value fits them.
+func rewriteColumns(t *table.Table, rewrite map[int]*locale.Column) (*table.Table, error) {
+	cols := make([]*table.Column, t.NumCols())
+	for i := range cols {
+		cols[i] = t.Column(i)
+		lc, ok := rewrite[i]
+		if !ok || cols[i].Type() != table.String {
+			continue
+		}
+		src := cols[i]
+		b := table.NewColumnBuilder(table.String, t.NumRows())
+		for k, v := range src.Strings() {
+			if src.IsNull(k) {
+				b.AppendNull()
+				continue
+			}
+			if nv, ok := lc.Rewrite(v); ok {
+				v = nv
+			}
+			b.AppendString(v)
+		}
+		cols[i] = b.Build()
+	}
+	return table.New(t.Schema(), cols)
 }
 
 // maxReaderWarnings bounds reader warnings repeated per sheet.

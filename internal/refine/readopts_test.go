@@ -239,3 +239,34 @@ func TestReadOptionsXLSXTextDates(t *testing.T) {
 		})
 	}
 }
+
+// A value past the type-inference sample that fits no declared convention
+// ("unknown" in a date column) stays as written instead of stopping the
+// read.
+func TestReadOptionsLateText(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("Name;Last Contact;Fleet Hours\n")
+	for i := range 1500 {
+		b.WriteString("Org " + strconv.Itoa(i) + ";03/04/2024;1,5\n")
+	}
+	b.WriteString("Late Org;unknown;lots\n")
+	if err := os.WriteFile(filepath.Join(dir, "members.csv"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	batch, err := readProfile(t, "    read: {locale: en-ZA}\n", "month_first").Ingest(context.Background(), refine.IngestOptions{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(batch.Records) != 1501 {
+		t.Fatalf("%d records, want 1501", len(batch.Records))
+	}
+	first, last := batch.Records[0], batch.Records[1500]
+	if got := first.Field(refine.FieldLastInteraction) + " " + first.Field(refine.FieldNotes); got != "2024-04-03 1.5" {
+		t.Errorf("first row %q, want %q", got, "2024-04-03 1.5")
+	}
+	if got := last.Field(refine.FieldNotes); got != "lots" {
+		t.Errorf("last row's fleet hours %q, want it as written", got)
+	}
+}
