@@ -140,15 +140,17 @@ func (o ReadOptions) spec() (readSpec, []Problem) {
 	}
 	loc, err := locale.Declared(o.Locale, o.Decimal, o.Thousands, o.DayFirst, o.DateFormat)
 	if err != nil {
-		opt := "locale"
+		// Name the option at fault; a clash of separators is put on
+		// thousands, as the datasource options do.
+		opt := "thousands"
+		_, lerr := (locale.Options{}).WithLocale(o.Locale)
 		switch {
-		case o.Locale != "":
-		case !o.DateFormat.IsZero() && (locale.Options{DateFormat: o.DateFormat.All, DateFormats: o.DateFormat.Columns}).Check() != nil:
+		case lerr != nil:
+			opt = "locale"
+		case (locale.Options{DateFormat: o.DateFormat.All, DateFormats: o.DateFormat.Columns}).Check() != nil:
 			opt = "date_format"
-		case o.Decimal != "" && (locale.Options{Decimal: o.Decimal}).Check() != nil:
+		case (locale.Options{Decimal: o.Decimal}).Check() != nil:
 			opt = "decimal"
-		default:
-			opt = "thousands"
 		}
 		out = append(out, Problem{Path: []any{opt}, Message: err.Error()})
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hotpass/hotpass/internal/refine"
 	"github.com/hotpass/hotpass/internal/table"
+	"github.com/hotpass/hotpass/internal/table/locale"
 	"github.com/hotpass/hotpass/profiles"
 )
 
@@ -162,6 +163,7 @@ func TestReadOptionsCheck(t *testing.T) {
 		{"locale", refine.Profile{Read: refine.ReadOptions{Locale: "xx-YY", DayFirst: &no}}, "read.locale", "unknown locale"},
 		{"decimal", refine.Profile{Read: refine.ReadOptions{Decimal: ";"}}, "read.decimal", "decimal separator"},
 		{"clash", refine.Profile{Read: refine.ReadOptions{Decimal: ",", Thousands: ","}}, "read.thousands", "both"},
+		{"date format beside a locale", refine.Profile{Read: refine.ReadOptions{Locale: "en-ZA", DateFormat: locale.DateFormat{All: "%Q"}}}, "read.date_format", "not supported"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
