@@ -18,6 +18,7 @@ import (
 
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/csvio"
+	"github.com/hotpass/hotpass/internal/table/locale"
 	"github.com/hotpass/hotpass/internal/table/parquetio"
 	"github.com/hotpass/hotpass/internal/table/xlsxio"
 )
@@ -187,8 +188,9 @@ type sheetJob struct {
 	sheet int // sheet index in the source
 	file  string
 	name  string // actual sheet name ("" for csv/parquet)
+	read  readSpec
 	t     *table.Table
-	warns []xlsxio.Warning
+	warns []string
 	err   error
 }
 
@@ -207,6 +209,19 @@ func (r *Refiner) Ingest(ctx context.Context, o IngestOptions) (*Batch, error) {
 		if err != nil {
 			return nil, err
 		}
+		read, probs := src.Read.Over(r.profile.Read).spec()
+		if len(probs) > 0 {
+			// Each option passed Check on its own: this is a clash between
+			// the profile's read options and the source's.
+			return nil, fmt.Errorf("profile %s: sources[%d].read (with the profile's read): %s: %s", r.profile.Name, si, pathString(probs[0].Path), probs[0].Message)
+		}
+		if read.locale.DayFirst == nil && read.locale.DateFormat == "" {
+			// Without an order of its own the source's numeric dates follow
+			// normalisation.date_order, as refine reads them anyway, so the
+			// readers do not warn that the order is unknown.
+			dayFirst := r.dateOrder == DayFirst
+			read.locale.DayFirst = &dayFirst
+		}
 		fileOrder = append(fileOrder, files)
 		tried = append(tried, src.Files...)
 		if o.Dir != "" && len(files) == 0 {
@@ -221,6 +236,9 @@ func (r *Refiner) Ingest(ctx context.Context, o IngestOptions) (*Batch, error) {
 			for _, w := range warns {
 				w.Dataset = src.Name
 				b.warn(w)
+			}
+			for _, j := range js {
+				j.read = read
 			}
 			jobs = append(jobs, js...)
 		}
@@ -426,7 +444,10 @@ func (r *Refiner) readAndAssemble(ctx context.Context, fileOrder [][]string, job
 					if err := rctx.Err(); err != nil {
 						return err
 					}
-					j.t, j.warns, j.err = readTable(j.file, j.name)
+					j.t, j.warns, j.err = readTable(j.file, j.name, j.read)
+					if j.err != nil {
+						j.err = readOptionHint(j.err, r.profile.Sources[j.src].Name, j.src)
+					}
 					return j.err
 				})
 			}
@@ -460,33 +481,73 @@ func (r *Refiner) readAndAssemble(ctx context.Context, fileOrder [][]string, job
 // ReadTable reads a lookup or source table from an xlsx (sheet "" means
 // the first), CSV or Parquet file, keeping stored text as readTable does.
 func ReadTable(file, sheet string) (*table.Table, error) {
-	t, _, err := readTable(file, sheet)
+	t, _, err := readTable(file, sheet, readSpec{})
 	return t, err
 }
 
+// readOptionHint points an ambiguous delimiter at the profile option that
+// settles it.
+func readOptionHint(err error, source string, si int) error {
+	var ae *csvio.AmbiguousDelimiterError
+	if !errors.As(err, &ae) {
+		return err
+	}
+	return fmt.Errorf("source %s: %w; in the profile, set sources[%d].read.delimiter (or read.delimiter for every source), e.g. read: {delimiter: %s}",
+		source, err, si, yamlDelimiter(ae.Delimiters))
+}
+
+// yamlDelimiter writes the first candidate delimiter as a YAML value.
+func yamlDelimiter(ds []byte) string {
+	if len(ds) == 0 {
+		return `";"`
+	}
+	if ds[0] == '\t' {
+		return `"\t"`
+	}
+	return strconv.Quote(string(ds[0]))
+}
+
 // readTable reads one sheet (or a whole CSV or Parquet file) keeping every
-// cell's stored text: CSV columns are all read as text, so 0821234567
-// keeps its zero, and xlsx types are decided from every row, so a text
-// cell far down a numeric column cannot fail the read.
-func readTable(file, sheet string) (*table.Table, []xlsxio.Warning, error) {
+// cell's stored text: CSV columns are read as text, so 0821234567 keeps its
+// zero, and xlsx types are decided from every row, so a text cell far down
+// a numeric column cannot fail the read. Under number or date conventions
+// the read options declare, the values of CSV columns the sample shows to
+// hold such dates or decimals are rewritten as ISO dates and plain decimals;
+// a value that does not fit ("unknown") stays as written, and integer
+// columns are left alone, since phone numbers and ids must keep their
+// leading zeros. The warnings are the readers', as text.
+func readTable(file, sheet string, rs readSpec) (*table.Table, []string, error) {
 	switch strings.ToLower(filepath.Ext(file)) {
 	case ".csv", ".txt":
-		r, err := csvio.Open(file, csvio.ReadOptions{})
+		o := csvio.ReadOptions{Encoding: rs.encoding, Delimiter: rs.delimiter, Locale: rs.locale}
+		r, err := csvio.Open(file, o)
 		if err != nil {
 			return nil, nil, err
 		}
-		types := map[string]table.Type{}
-		for _, n := range r.Schema().Names() {
-			types[n] = table.String
+		warns := r.Warnings()
+		o.Types = map[string]table.Type{}
+		rewrite := map[int]*locale.Column{}
+		numbers := rs.locale.Decimal == "," || rs.locale.Thousands != ""
+		for i, f := range r.Schema().Fields() {
+			o.Types[f.Name] = table.String
+			if rs.declared && (f.Type == table.Date || f.Type == table.Timestamp || f.Type == table.Float64 && numbers) {
+				if c := rs.locale.Column(f.Name); c != nil {
+					rewrite[i] = c
+				}
+			}
 		}
 		_ = r.Close()
-		r, err = csvio.Open(file, csvio.ReadOptions{Types: types})
+		r, err = csvio.Open(file, o)
 		if err != nil {
 			return nil, nil, err
 		}
 		defer r.Close()
 		t, err := table.ReadAll(r)
-		return t, nil, err
+		if err != nil || len(rewrite) == 0 {
+			return t, warns, err
+		}
+		t, err = rewriteColumns(t, rewrite)
+		return t, warns, err
 	case ".parquet":
 		r, err := parquetio.Open(file)
 		if err != nil {
@@ -496,18 +557,51 @@ func readTable(file, sheet string) (*table.Table, []xlsxio.Warning, error) {
 		t, err := table.ReadAll(r)
 		return t, nil, err
 	}
-	t, warns, err := xlsxio.ReadFile(file, xlsxio.ReadOptions{Sheet: sheet})
+	o := xlsxio.ReadOptions{Sheet: sheet, Locale: rs.locale}
+	t, warns, err := xlsxio.ReadFile(file, o)
 	var ce *xlsxio.CellError
 	if errors.As(err, &ce) {
 		// A cell below the type-inference sample did not fit its column
 		// (text far down a numeric phone column). Read again deciding
 		// types from every row, which buffers the sheet once.
-		t, warns, err = xlsxio.ReadFile(file, xlsxio.ReadOptions{Sheet: sheet, InferRows: xlsxio.MaxDataRows})
+		o.InferRows = xlsxio.MaxDataRows
+		t, warns, err = xlsxio.ReadFile(file, o)
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	return t, warns, nil
+	texts := make([]string, len(warns))
+	for i, w := range warns {
+		texts[i] = w.String()
+	}
+	return t, texts, nil
+}
+
+// rewriteColumns returns t with the text of the given columns rewritten
+// from their locale's conventions where a value fits them.
+func rewriteColumns(t *table.Table, rewrite map[int]*locale.Column) (*table.Table, error) {
+	cols := make([]*table.Column, t.NumCols())
+	for i := range cols {
+		cols[i] = t.Column(i)
+		lc, ok := rewrite[i]
+		if !ok || cols[i].Type() != table.String {
+			continue
+		}
+		src := cols[i]
+		b := table.NewColumnBuilder(table.String, t.NumRows())
+		for k, v := range src.Strings() {
+			if src.IsNull(k) {
+				b.AppendNull()
+				continue
+			}
+			if nv, ok := lc.Rewrite(v); ok {
+				v = nv
+			}
+			b.AppendString(v)
+		}
+		cols[i] = b.Build()
+	}
+	return table.New(t.Schema(), cols)
 }
 
 // maxReaderWarnings bounds reader warnings repeated per sheet.
@@ -538,7 +632,7 @@ func (r *Refiner) assembleFile(b *Batch, src *Source, si int, file string, jobs 
 					b.warn(Warning{Dataset: src.Name, File: file, Sheet: j.name, Message: fmt.Sprintf("%d more reader warnings", len(j.warns)-k)})
 					break
 				}
-				b.warn(Warning{Dataset: src.Name, File: file, Sheet: j.name, Message: w.String()})
+				b.warn(Warning{Dataset: src.Name, File: file, Sheet: j.name, Message: w})
 			}
 			cs := r.sheets[si][j.sheet]
 			m, err := cs.Match(j.t.Schema().Names())

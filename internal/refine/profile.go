@@ -8,6 +8,8 @@ import (
 	"github.com/hotpass/hotpass/internal/linkage/settings"
 	"github.com/hotpass/hotpass/internal/quality"
 	"github.com/hotpass/hotpass/internal/suggest"
+	"github.com/hotpass/hotpass/internal/table/csvio"
+	"github.com/hotpass/hotpass/internal/table/locale"
 )
 
 // Profile describes one industry's sources and rules: which files and
@@ -37,6 +39,10 @@ type Profile struct {
 	// resolution over the organisation records (see LinkageTable for the
 	// columns they compare); nil when the profile has none.
 	Linkage *settings.Settings `yaml:"linkage"`
+	// Read says how every source's files are written (encoding, delimiter,
+	// number and date conventions); a source's own Read overrides it
+	// option by option.
+	Read ReadOptions `yaml:"read"`
 
 	// Path is the file the profile was loaded from, or "builtin:<name>".
 	Path string `yaml:"-"`
@@ -55,6 +61,101 @@ type Source struct {
 	// organization_category: Flight School).
 	Constants map[string]string `yaml:"constants"`
 	Sheets    []Sheet           `yaml:"sheets"`
+	// Read overrides the profile's Read for this source's files.
+	Read ReadOptions `yaml:"read"`
+}
+
+// ReadOptions say how CSV and XLSX files are written, with the names and
+// meanings of the datasource options of the same names. Empty options are
+// detected: the encoding from a byte-order mark or the bytes, the
+// delimiter by sniffing; numbers and dates written as text are read as
+// they are unless a locale, separator, order or format is given.
+type ReadOptions struct {
+	// Encoding of CSV files (auto, utf-8, utf-8-sig, utf-16, utf-16le,
+	// utf-16be, windows-1252, latin-1 or an alias of one).
+	Encoding string `yaml:"encoding"`
+	// Delimiter of CSV files: one character, "\t" for a tab.
+	Delimiter string `yaml:"delimiter"`
+	// Locale sets Decimal, Thousands and DayFirst as the locale writes
+	// them (en-ZA); the options given alongside win.
+	Locale    string `yaml:"locale"`
+	Decimal   string `yaml:"decimal"`
+	Thousands string `yaml:"thousands"`
+	// DayFirst is the order of numeric dates such as 03/04/2024.
+	DayFirst *bool `yaml:"day_first"`
+	// DateFormat is the layout of dates, for every column or per column:
+	// a Go layout or strftime.
+	DateFormat locale.DateFormat `yaml:"date_format"`
+}
+
+// Over returns o with the options it leaves unset taken from base.
+func (o ReadOptions) Over(base ReadOptions) ReadOptions {
+	pick := func(a, b string) string {
+		if a != "" {
+			return a
+		}
+		return b
+	}
+	o.Encoding = pick(o.Encoding, base.Encoding)
+	o.Delimiter = pick(o.Delimiter, base.Delimiter)
+	o.Locale = pick(o.Locale, base.Locale)
+	o.Decimal = pick(o.Decimal, base.Decimal)
+	o.Thousands = pick(o.Thousands, base.Thousands)
+	if o.DayFirst == nil {
+		o.DayFirst = base.DayFirst
+	}
+	if o.DateFormat.IsZero() {
+		o.DateFormat = base.DateFormat
+	}
+	return o
+}
+
+// readSpec is a source's read options checked and ready for the readers.
+type readSpec struct {
+	encoding  string
+	delimiter rune
+	locale    locale.Options
+	// declared says the read options give number or date conventions of
+	// their own, rather than only the profile's date order.
+	declared bool
+}
+
+// spec checks o: each problem names the option and what to write.
+func (o ReadOptions) spec() (readSpec, []Problem) {
+	var s readSpec
+	var out []Problem
+	if o.Encoding != "" {
+		enc, err := csvio.NormalizeEncoding(o.Encoding)
+		if err != nil {
+			out = append(out, Problem{Path: []any{"encoding"}, Message: err.Error()})
+		}
+		s.encoding = enc
+	}
+	if o.Delimiter != "" {
+		d, err := csvio.ParseDelimiter(o.Delimiter)
+		if err != nil {
+			out = append(out, Problem{Path: []any{"delimiter"}, Message: err.Error()})
+		}
+		s.delimiter = d
+	}
+	loc, err := locale.Declared(o.Locale, o.Decimal, o.Thousands, o.DayFirst, o.DateFormat)
+	if err != nil {
+		// Name the option at fault; a clash of separators is put on
+		// thousands, as the datasource options do.
+		opt := "thousands"
+		_, lerr := (locale.Options{}).WithLocale(o.Locale)
+		switch {
+		case lerr != nil:
+			opt = "locale"
+		case (locale.Options{DateFormat: o.DateFormat.All, DateFormats: o.DateFormat.Columns}).Check() != nil:
+			opt = "date_format"
+		case (locale.Options{Decimal: o.Decimal}).Check() != nil:
+			opt = "decimal"
+		}
+		out = append(out, Problem{Path: []any{opt}, Message: err.Error()})
+	}
+	s.locale, s.declared = loc, !loc.IsZero()
+	return s, out
 }
 
 // Sheet describes one sheet of a source file. A sheet without Join holds
@@ -254,6 +355,13 @@ func (p *Profile) Check() []Problem {
 		}
 	}
 	checkFields([]any{"fields"}, p.Fields)
+	checkRead := func(base []any, o ReadOptions) {
+		_, probs := o.spec()
+		for _, pr := range probs {
+			out = append(out, Problem{Path: append(append([]any{}, base...), pr.Path...), Message: pr.Message})
+		}
+	}
+	checkRead([]any{"read"}, p.Read)
 	checkList([]any{"required"}, p.Required)
 	checkConstants([]any{"constants"}, p.Constants)
 	names := map[string]int{}
@@ -264,6 +372,7 @@ func (p *Profile) Check() []Problem {
 		}
 		names[s.Name] = si
 		checkConstants(append(base, "constants"), s.Constants)
+		checkRead(append(append([]any{}, base...), "read"), s.Read)
 		primary := 0
 		for hi, sh := range s.Sheets {
 			sb := append(append([]any{}, base...), "sheets", hi)

@@ -482,7 +482,7 @@ func openFile(c Config, format, path string) (table.Reader, error) {
 		r, err = parquetio.Open(path)
 	case "xlsx":
 		o := xlsxio.ReadOptions{HeaderRow: c.HeaderRow, Types: types, InferRows: c.InferRows, NullValues: c.NullValues, Password: c.Password, Locale: loc,
-			Limits: c.Limits.xlsx()}
+			Limits: c.Limits.xlsx(), Logger: c.Log}
 		if n, err := strconv.Atoi(c.Sheet); err == nil && n > 0 {
 			o.SheetIndex = n
 		} else {

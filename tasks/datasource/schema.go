@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"sort"
 
+	"github.com/hotpass/hotpass/internal/table/csvio"
 	"github.com/hotpass/hotpass/internal/table/locale"
 	"github.com/hotpass/hotpass/tasks"
 )
@@ -30,8 +31,7 @@ var optionDocs = map[string]optionDoc{
 	"quote":     str(`Quote character. Default '"'.`),
 	"header": {map[string]any{"enum": []any{true, false, "auto"},
 		"description": "Whether the first line holds column names: true (default), false, or auto to decide from whether its values fit the column types below (an all-text file is an error asking for true or false)."}},
-	"encoding": {map[string]any{"enum": []any{"auto", "utf-8", "utf-8-sig", "utf-16", "utf-16le", "utf-16be", "windows-1252", "latin-1"},
-		"description": "Text encoding. Reading defaults to auto: a byte-order mark, else UTF-8 when the first 64 KiB are UTF-8, else windows-1252 (never latin-1). Writing defaults to utf-8; utf-8-sig adds the byte-order mark Excel needs; windows-1252 and latin-1 refuse characters they cannot hold."}},
+	"encoding": {encodingSchema()},
 	"locale": {map[string]any{"enum": localeNames(),
 		"description": "Sets decimal, thousands and day_first as the locale writes them (en-ZA: 1 234,5 and day-first dates); options given alongside win."}},
 	"decimal":   {map[string]any{"enum": []any{".", ","}, "description": `Decimal separator of numbers written as text. Default ".".`}},
@@ -63,6 +63,14 @@ var optionDocs = map[string]optionDoc{
 		"description": "How a write treats existing rows: append (default), replace the contents, or upsert on key. Always one transaction."}},
 	"key": {map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "minItems": 1,
 		"description": "Columns identifying a row, for mode: upsert."}},
+}
+
+// encodingSchema offers the canonical encoding names and accepts every
+// spelling the readers and writers do (utf8, CP1252).
+func encodingSchema() map[string]any {
+	s := csvio.EncodingSchema()
+	s["description"] = "Text encoding. Reading defaults to auto: a byte-order mark, else UTF-8 when the first 64 KiB are UTF-8, else windows-1252 (never latin-1). Writing defaults to utf-8; utf-8-sig adds the byte-order mark Excel needs; windows-1252 and latin-1 refuse characters they cannot hold. Aliases such as utf8, cp1252 and iso-8859-1 are accepted, in any case."
+	return s
 }
 
 func localeNames() []any {

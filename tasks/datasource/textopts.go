@@ -39,35 +39,11 @@ func (h *Header) UnmarshalYAML(n *yaml.Node) error {
 
 // DateFormat is the `date_format` option: one layout for every column, or a
 // map from column name to layout.
-type DateFormat struct {
-	All     string
-	Columns map[string]string
-}
-
-// UnmarshalYAML accepts a string or a mapping of strings.
-func (d *DateFormat) UnmarshalYAML(n *yaml.Node) error {
-	switch n.Kind {
-	case yaml.ScalarNode:
-		d.All = n.Value
-		return nil
-	case yaml.MappingNode:
-		return n.Decode(&d.Columns)
-	}
-	return fmt.Errorf("date_format must be a layout or a map from column to layout")
-}
-
-// IsZero reports whether the option was not given.
-func (d DateFormat) IsZero() bool { return d.All == "" && len(d.Columns) == 0 }
+type DateFormat = locale.DateFormat
 
 // locale returns the number and date conventions the config declares.
 func (c *Config) locale() (locale.Options, error) {
-	o := locale.Options{Decimal: c.Decimal, Thousands: unescape(c.Thousands), DayFirst: c.DayFirst,
-		DateFormat: c.DateFormat.All, DateFormats: c.DateFormat.Columns}
-	o, err := o.WithLocale(c.Locale)
-	if err != nil {
-		return o, err
-	}
-	return o, o.Check()
+	return locale.Declared(c.Locale, c.Decimal, unescape(c.Thousands), c.DayFirst, c.DateFormat)
 }
 
 // localeProblems reports bad locale options, each against its own option.

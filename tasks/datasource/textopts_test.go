@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hotpass/hotpass/internal/table"
 )
 
 func TestTextOptionsDecode(t *testing.T) {
@@ -118,5 +120,60 @@ func TestReadExcelWindowsCSV(t *testing.T) {
 	}
 	if want := "Name;Revenue;Founded\nCaf\xe9 Aviation;1234.5;2024-04-03\n\x93Best\x94 \x96 School;12.5;1999-12-25\n"; string(back) != want {
 		t.Errorf("written back %q", back)
+	}
+}
+
+// TestReadXLSXWarningsLogged: the xlsx reader's warnings reach the task
+// log as the CSV reader's do, such as a column of text dates whose day
+// order is not declared.
+func TestReadXLSXWarningsLogged(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	schema, err := table.NewSchema(table.Field{Name: "Name", Type: table.String}, table.Field{Name: "Founded", Type: table.String})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := table.NewBuilder(schema, 2)
+	for _, row := range [][]string{{"Alpha", "03/04/2024"}, {"Bravo", "25/12/1999"}} {
+		for j, v := range row {
+			b.Column(j).AppendString(v)
+		}
+	}
+	tb, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(context.Background(), Config{Path: "orgs.xlsx"}, dir, tb, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		cfg  Config
+		want bool
+	}{
+		{"undeclared", Config{Path: "orgs.xlsx"}, true},
+		{"day first", Config{Path: "orgs.xlsx", Locale: "en-ZA"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var logs bytes.Buffer
+			tt.cfg.Log = slog.New(slog.NewTextHandler(&logs, nil))
+			got, err := Read(context.Background(), tt.cfg, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			logged := strings.Contains(logs.String(), "level=WARN") && strings.Contains(logs.String(), `column \"Founded\" stays text`)
+			if logged != tt.want {
+				t.Errorf("warning logged %v, want %v; log:\n%s", logged, tt.want, logs.String())
+			}
+			wantType := table.String
+			if !tt.want {
+				wantType = table.Date
+			}
+			if typ := got.Schema().Field(1).Type; typ != wantType {
+				t.Errorf("Founded read as %s, want %s", typ, wantType)
+			}
+		})
 	}
 }

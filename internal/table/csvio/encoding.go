@@ -3,8 +3,10 @@ package csvio
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -51,27 +53,82 @@ const sniffBytes = 64 << 10
 // ("cp1252" is windows-1252); "" is Auto.
 func NormalizeEncoding(e string) (string, error) { return normEncoding(e, Auto) }
 
+// encodingSpellings maps every accepted spelling of an encoding, as
+// normEncoding compares it (lower case, '-' for '_'), to its canonical name.
+// The JSON Schemas are generated from it, so that an editor accepts exactly
+// what a read or write does.
+var encodingSpellings = map[string]string{
+	Auto: Auto,
+	UTF8: UTF8, "utf8": UTF8,
+	UTF8BOM: UTF8BOM, "utf8-sig": UTF8BOM, "utf-8-bom": UTF8BOM, "utf8-bom": UTF8BOM,
+	UTF16: UTF16, "utf16": UTF16,
+	UTF16LE: UTF16LE, "utf-16-le": UTF16LE, "utf16le": UTF16LE,
+	UTF16BE: UTF16BE, "utf-16-be": UTF16BE, "utf16be": UTF16BE,
+	Windows1252: Windows1252, "windows1252": Windows1252, "cp1252": Windows1252, "cp-1252": Windows1252, "win-1252": Windows1252,
+	Latin1: Latin1, "latin1": Latin1, "iso-8859-1": Latin1, "iso8859-1": Latin1,
+}
+
+// EncodingAliases returns the spellings accepted besides the canonical
+// names ("cp1252", "utf8"), sorted. Case and '_' for '-' do not matter.
+func EncodingAliases() []string {
+	var out []string
+	for sp, canon := range encodingSpellings {
+		if sp != canon {
+			out = append(out, sp)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// EncodingSchema returns the JSON Schema of an encoding option: the
+// canonical names, which editors offer, or any spelling normEncoding
+// accepts, in any case and with '_' or '-'.
+func EncodingSchema() map[string]any {
+	spellings := make([]string, 0, len(encodingSpellings))
+	for sp := range encodingSpellings {
+		spellings = append(spellings, sp)
+	}
+	// Longest first, so that no alternative is cut short by a prefix.
+	slices.SortFunc(spellings, func(a, b string) int {
+		if c := cmp.Compare(len(b), len(a)); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	alts := make([]string, len(spellings))
+	for i, sp := range spellings {
+		var b strings.Builder
+		for _, r := range sp {
+			switch {
+			case r == '-':
+				b.WriteString("[-_]")
+			case r >= 'a' && r <= 'z':
+				b.WriteString("[" + string(r) + string(r-'a'+'A') + "]")
+			default:
+				b.WriteRune(r)
+			}
+		}
+		alts[i] = b.String()
+	}
+	canonical := make([]any, len(Encodings))
+	for i, e := range Encodings {
+		canonical[i] = e
+	}
+	return map[string]any{"anyOf": []any{
+		map[string]any{"enum": canonical},
+		map[string]any{"type": "string", "pattern": `^\s*(?:` + strings.Join(alts, "|") + `)\s*$`},
+	}}
+}
+
 // normEncoding returns the canonical name of e; "" becomes def.
 func normEncoding(e, def string) (string, error) {
-	switch strings.ToLower(strings.ReplaceAll(strings.TrimSpace(e), "_", "-")) {
-	case "":
+	key := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(e), "_", "-"))
+	if key == "" {
 		return def, nil
-	case "auto":
-		return Auto, nil
-	case "utf-8", "utf8":
-		return UTF8, nil
-	case "utf-8-sig", "utf8-sig", "utf-8-bom", "utf8-bom":
-		return UTF8BOM, nil
-	case "utf-16", "utf16":
-		return UTF16, nil
-	case "utf-16le", "utf-16-le", "utf16le":
-		return UTF16LE, nil
-	case "utf-16be", "utf-16-be", "utf16be":
-		return UTF16BE, nil
-	case "windows-1252", "windows1252", "cp1252", "cp-1252", "win-1252":
-		return Windows1252, nil
-	case "latin-1", "latin1", "iso-8859-1", "iso8859-1":
-		return Latin1, nil
+	}
+	if canon, ok := encodingSpellings[key]; ok {
+		return canon, nil
 	}
 	return "", fmt.Errorf("csv: unsupported encoding %q: use %s", e, strings.Join(Encodings, ", "))
 }

@@ -206,3 +206,19 @@ func (o WriteOptions) withDefaults() (WriteOptions, error) {
 	o.Encoding = enc
 	return o, nil
 }
+
+// ParseDelimiter reads a delimiter option as written in a spec or profile:
+// one ASCII character, or `\t` for a tab.
+func ParseDelimiter(s string) (rune, error) {
+	if s == `\t` {
+		return '\t', nil
+	}
+	rs := []rune(s)
+	if len(rs) != 1 {
+		return 0, fmt.Errorf(`delimiter must be one character, got %q (write "\t" for a tab)`, s)
+	}
+	if err := checkDialect(rs[0], '"'); err != nil {
+		return 0, err
+	}
+	return rs[0], nil
+}

@@ -297,12 +297,7 @@ func (r *Reader) warnUndeclaredDates(names []string, fields []table.Field) {
 		if n <= 0 {
 			continue
 		}
-		why := fmt.Sprintf("dates such as %q need a declared day and month order", example)
-		if ambiguous != "" {
-			why = fmt.Sprintf("dates such as %q read either day-first or month-first", ambiguous)
-		}
-		msg := fmt.Sprintf("%s: column %q stays text: %s; declare it with day_first: true (day/month/year) or false, a locale such as en-ZA, or date_format: \"%%d/%%m/%%Y\"",
-			r.opts.Name, f.Name, why)
+		msg := r.opts.Name + ": " + locale.UndeclaredOrder(f.Name, example, ambiguous)
 		r.warnings = append(r.warnings, msg)
 	}
 }

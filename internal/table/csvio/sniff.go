@@ -27,6 +27,8 @@ type delimStats struct {
 type AmbiguousDelimiterError struct {
 	Lines  int
 	Chosen []string // e.g. `";" (2 fields)`
+	// Delimiters are the tied candidates, in the order Chosen lists them.
+	Delimiters []byte
 }
 
 func (e *AmbiguousDelimiterError) Error() string {
@@ -67,6 +69,7 @@ func sniffDelimiter(prefix []byte, quote byte, atEOF bool) (delim byte, why stri
 	e := &AmbiguousDelimiterError{Lines: lines}
 	for _, st := range best {
 		e.Chosen = append(e.Chosen, fmt.Sprintf("%s (%d fields)", delimName(st.delim), st.fields))
+		e.Delimiters = append(e.Delimiters, st.delim)
 	}
 	return 0, "", e
 }

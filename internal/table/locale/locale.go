@@ -360,6 +360,18 @@ func AmbiguousDate(s string) bool {
 	return ok && a != b && a >= 1 && a <= 12 && b >= 1 && b <= 12
 }
 
+// UndeclaredOrder explains why a column of numeric dates stays text and how
+// to declare its order: example is one of its values, ambiguous one that
+// reads both ways ("" when none does).
+func UndeclaredOrder(column, example, ambiguous string) string {
+	why := fmt.Sprintf("dates such as %q need a declared day and month order", example)
+	if ambiguous != "" {
+		why = fmt.Sprintf("dates such as %q read either day-first or month-first", ambiguous)
+	}
+	return fmt.Sprintf("column %q stays text: %s; declare it with day_first: true (day/month/year) or false, a locale such as en-ZA, or date_format: \"%%d/%%m/%%Y\"",
+		column, why)
+}
+
 // NumericDate reports whether s is a numeric date such as 13/04/2024 that a
 // declared day order would read.
 func NumericDate(s string) bool {

@@ -48,3 +48,55 @@ func (s *colStats) observeLocal(v string) {
 		s.dateTimes++
 	}
 }
+
+// warnUndeclaredDates warns about text columns whose sampled cells are all
+// text holding numeric dates such as 03/04/2024: without a declared day
+// order they stay text, and the user should hear why and how to declare
+// it. Cells Excel stores as dates need no order and are not counted.
+func (r *Reader) warnUndeclaredDates() {
+	lo := r.opts.Locale
+	if lo.DayFirst != nil || lo.DateFormat != "" {
+		return
+	}
+	type dateCol struct {
+		candidate          bool
+		n                  int
+		example, ambiguous string
+	}
+	fields := r.schema.Fields()
+	cols := make([]dateCol, len(fields))
+	some := false
+	for i, f := range fields {
+		_, typed := r.opts.Types[f.Name]
+		cols[i].candidate = f.Type == table.String && lo.DateFormats[f.Name] == "" && !typed
+		some = some || cols[i].candidate
+	}
+	if !some {
+		return
+	}
+	for _, row := range r.sample {
+		for k := range row.cells {
+			c := &row.cells[k]
+			if c.col < 1 || c.col > len(cols) || !cols[c.col-1].candidate || r.isNull(c) {
+				continue
+			}
+			dc := &cols[c.col-1]
+			if c.kind != cellText || !locale.NumericDate(c.text) {
+				dc.candidate = false
+				continue
+			}
+			dc.n++
+			if dc.example == "" {
+				dc.example = c.text
+			}
+			if dc.ambiguous == "" && locale.AmbiguousDate(c.text) {
+				dc.ambiguous = c.text
+			}
+		}
+	}
+	for i, dc := range cols {
+		if dc.candidate && dc.n > 0 {
+			r.warn(cellRef(i+1, r.opts.HeaderRow), locale.UndeclaredOrder(fields[i].Name, dc.example, dc.ambiguous))
+		}
+	}
+}

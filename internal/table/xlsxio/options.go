@@ -2,6 +2,7 @@ package xlsxio
 
 import (
 	"fmt"
+	"log/slog"
 
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/locale"
@@ -54,7 +55,14 @@ type ReadOptions struct {
 	// Limits bound the memory and time a hostile or broken workbook can
 	// take; zero fields take the defaults.
 	Limits Limits
+	// Logger, if set, receives the reader's warnings when it is closed,
+	// the first MaxLoggedWarnings of them and a count of the rest.
+	Logger *slog.Logger
 }
+
+// MaxLoggedWarnings bounds the warnings a Reader logs, so that a sheet of
+// error values does not flood a task log; Warnings still returns them.
+const MaxLoggedWarnings = 20
 
 func (o ReadOptions) withDefaults() (ReadOptions, error) {
 	if o.Sheet != "" && o.SheetIndex != 0 {

@@ -133,6 +133,9 @@ func (r *Reader) init() error {
 		r.headerWarns[0] = len(r.warnings)
 		err = r.decideSchema(header, nil)
 		r.headerWarns[1] = len(r.warnings)
+		if err == nil {
+			r.warnUndeclaredDates()
+		}
 		return err
 	}
 	// Merged ranges are listed after the cell data; finding them takes a
@@ -161,7 +164,11 @@ func (r *Reader) init() error {
 	if merged.err != nil {
 		return r.scanErr(merged.err)
 	}
-	return r.decideSchema(header, merged.ranges)
+	if err := r.decideSchema(header, merged.ranges); err != nil {
+		return err
+	}
+	r.warnUndeclaredDates()
+	return nil
 }
 
 // applyMerges renames the columns of t, read with deferMerges, whose
@@ -528,6 +535,21 @@ func (r *Reader) Warnings() []Warning {
 	return out
 }
 
+// logWarnings hands the warnings to the Logger option, if any.
+func (r *Reader) logWarnings() {
+	if r.opts.Logger == nil {
+		return
+	}
+	ws := r.Warnings()
+	for i, w := range ws {
+		if i == MaxLoggedWarnings {
+			r.opts.Logger.Warn(fmt.Sprintf("%s: %d more warnings not shown", r.file, len(ws)-i))
+			return
+		}
+		r.opts.Logger.Warn(r.file + ": " + w.String())
+	}
+}
+
 // Schema returns the columns in sheet order with their types.
 func (r *Reader) Schema() table.Schema { return r.schema }
 
@@ -804,6 +826,7 @@ func (r *Reader) Close() error {
 		return nil
 	}
 	r.closed = true
+	r.logWarnings()
 	var errs []error
 	if r.sc != nil {
 		errs = append(errs, r.sc.close())
