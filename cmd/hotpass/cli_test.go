@@ -123,7 +123,31 @@ func TestRunBadInputRunsNothing(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(state, "runs")); !os.IsNotExist(err) {
 				t.Errorf("a run directory was created for an invalid spec")
 			}
+			assertPrintedOnce(t, stderr)
 		})
+	}
+}
+
+// TestRunMissingSpecPrintsOnce checks that a spec that cannot be read is
+// reported once, with exit status 2.
+func TestRunMissingSpecPrintsOnce(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "nosuch.yaml")
+	_, stderr, code := cli(t, "run", "--no-progress", "--state-dir", t.TempDir(), missing)
+	if code != exitInvalid || !strings.Contains(stderr, missing+": error: cannot read spec") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	assertPrintedOnce(t, stderr)
+}
+
+// assertPrintedOnce fails when an error line of stderr appears more than
+// once: each diagnostic is printed by one place only.
+func assertPrintedOnce(t *testing.T, stderr string) {
+	t.Helper()
+	for _, line := range strings.Split(stderr, "\n") {
+		if strings.Contains(line, ": error: ") && strings.Count(stderr, line+"\n") > 1 {
+			t.Errorf("%q is printed %d times:\n%s", line, strings.Count(stderr, line+"\n"), stderr)
+		}
 	}
 }
 

@@ -225,7 +225,9 @@ func prepare(ctx context.Context, o Options, ts time.Time) (*engine.Prepared, *e
 		return nil, nil, err
 	}
 	spec, diags, err := o.Loader.LoadContext(ctx, path, false, nil)
-	if o.Warnings != nil {
+	// A refused spec's error carries every diagnostic and the caller prints
+	// it; printing them here as well showed each one twice.
+	if o.Warnings != nil && err == nil {
 		_ = diags.Print(o.Warnings)
 	}
 	if err != nil {
