@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -61,6 +62,7 @@ type runsLsOptions struct {
 	status, deployment, pipeline string
 	tags                         []string
 	limit                        int
+	format                       string
 }
 
 func newRunsLsCmd(g *globals) *cobra.Command {
@@ -79,10 +81,14 @@ func newRunsLsCmd(g *globals) *cobra.Command {
 	f.StringVar(&o.pipeline, "pipeline", "", "only runs of this pipeline")
 	f.StringArrayVar(&o.tags, "tag", nil, "only runs of deployments with this tag (repeatable: all of them)")
 	f.IntVar(&o.limit, "limit", 20, "show at most this many runs (0: all)")
+	addFormatFlag(cmd, &o.format)
 	return cmd
 }
 
 func runRunsLs(ctx context.Context, w io.Writer, g *globals, o *runsLsOptions) error {
+	if err := checkFormat(o.format); err != nil {
+		return err
+	}
 	status := store.RunStatus(o.status)
 	if status != "" && !status.Valid() {
 		return fmt.Errorf("%w: --status %q: want pending, running, succeeded, failed, cancelled or crashed", errUsage, o.status)
@@ -108,11 +114,18 @@ func runRunsLs(ctx context.Context, w io.Writer, g *globals, o *runsLsOptions) e
 	if err != nil {
 		return err
 	}
+	now := time.Now()
+	if o.format == formatJSON {
+		out := runListJSON{Runs: make([]runJSON, len(runs))}
+		for i, r := range runs {
+			out.Runs[i] = newRunJSON(r, now)
+		}
+		return writeJSON(w, out)
+	}
 	if len(runs) == 0 {
 		fmt.Fprintln(w, "no runs")
 		return nil
 	}
-	now := time.Now()
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RUN ID\tPIPELINE\tSTATUS\tSTARTED\tDURATION\tDEPLOYMENT")
 	for _, r := range runs {
@@ -120,6 +133,34 @@ func runRunsLs(ctx context.Context, w io.Writer, g *globals, o *runsLsOptions) e
 			fmtDuration(runDuration(r, now)), dash(r.Deployment))
 	}
 	return tw.Flush()
+}
+
+// runListJSON is what `runs ls --format json` prints.
+type runListJSON struct {
+	Runs []runJSON `json:"runs"`
+}
+
+// runJSON is a run as --format json prints it. Absent values are null.
+type runJSON struct {
+	ID              string          `json:"id"`
+	Pipeline        string          `json:"pipeline"`
+	Status          string          `json:"status"`
+	Deployment      *string         `json:"deployment"`
+	SpecPath        *string         `json:"spec_path"`
+	Params          json.RawMessage `json:"params"`
+	Error           *string         `json:"error"`
+	TraceID         *string         `json:"trace_id"`
+	CreatedAt       *string         `json:"created_at"`
+	StartedAt       *string         `json:"started_at"`
+	EndedAt         *string         `json:"ended_at"`
+	DurationSeconds *float64        `json:"duration_seconds"`
+}
+
+func newRunJSON(r store.Run, now time.Time) runJSON {
+	return runJSON{ID: r.ID, Pipeline: r.Pipeline, Status: string(r.Status), Deployment: jsonString(r.Deployment),
+		SpecPath: jsonString(r.SpecPath), Params: jsonRaw(r.Params), Error: jsonString(r.Error), TraceID: jsonString(r.TraceID),
+		CreatedAt: jsonTime(r.CreatedAt), StartedAt: jsonTime(r.StartedAt), EndedAt: jsonTime(r.EndedAt),
+		DurationSeconds: jsonSeconds(runDuration(r, now))}
 }
 
 // runDuration is how long r ran, or has been running.
@@ -149,14 +190,17 @@ func dash(s string) string {
 }
 
 func newRunsShowCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var format string
+	cmd := &cobra.Command{
 		Use:   "show RUN_ID",
 		Short: "Show a run and its tasks",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runRunsShow(cmd.Context(), cmd.OutOrStdout(), g, args[0])
+			return runRunsShow(cmd.Context(), cmd.OutOrStdout(), g, args[0], format)
 		},
 	}
+	addFormatFlag(cmd, &format)
+	return cmd
 }
 
 // getRun reads run id, with an error naming it when it does not exist.
@@ -168,7 +212,10 @@ func getRun(ctx context.Context, st store.Store, id string) (store.Run, error) {
 	return r, err
 }
 
-func runRunsShow(ctx context.Context, w io.Writer, g *globals, id string) error {
+func runRunsShow(ctx context.Context, w io.Writer, g *globals, id, format string) error {
+	if err := checkFormat(format); err != nil {
+		return err
+	}
 	st, err := openStore(ctx, g)
 	if err != nil {
 		return err
@@ -182,6 +229,18 @@ func runRunsShow(ctx context.Context, w io.Writer, g *globals, id string) error 
 	if err != nil {
 		return err
 	}
+	var resumedFrom string
+	if info, ok, _ := engine.ReadResumeInfo(runner.RunDir(g.stateDir, r.ID)); ok {
+		resumedFrom = info.ResumedFrom
+	}
+	if format == formatJSON {
+		out := runShowJSON{runJSON: newRunJSON(r, time.Now()), ResumedFrom: jsonString(resumedFrom),
+			Directory: runner.RunDir(g.stateDir, r.ID), Tasks: make([]taskJSON, len(trs))}
+		for i, t := range trs {
+			out.Tasks[i] = newTaskJSON(t)
+		}
+		return writeJSON(w, out)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, v string) {
 		if v != "" {
@@ -193,9 +252,7 @@ func runRunsShow(ctx context.Context, w io.Writer, g *globals, id string) error 
 	row("status", string(r.Status))
 	row("deployment", r.Deployment)
 	row("spec", r.SpecPath)
-	if info, ok, _ := engine.ReadResumeInfo(runner.RunDir(g.stateDir, r.ID)); ok {
-		row("resumed from", info.ResumedFrom)
-	}
+	row("resumed from", resumedFrom)
 	row("params", string(r.Params))
 	row("created", fmtTime(r.CreatedAt))
 	row("started", fmtTime(r.StartedAt))
@@ -221,16 +278,57 @@ func runRunsShow(ctx context.Context, w io.Writer, g *globals, id string) error 
 			rows = fmt.Sprintf("%d→%d", t.RowsIn, t.RowsOut)
 		}
 		status := t.Status
-		if strings.Contains(string(t.Attrs), `"`+engine.ReusedFromAttr+`"`) {
+		if isReused(t) {
 			status += " (reused)"
 		}
-		var d time.Duration
-		if !t.StartedAt.IsZero() && !t.EndedAt.IsZero() {
-			d = t.EndedAt.Sub(t.StartedAt)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", t.TaskID, t.Type, status, t.Attempts, fmtDuration(d), rows, dash(firstLine(t.Error)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", t.TaskID, t.Type, status, t.Attempts, fmtDuration(taskDuration(t)), rows, dash(firstLine(t.Error)))
 	}
 	return tw.Flush()
+}
+
+// taskDuration is how long a finished task took, or zero.
+func taskDuration(t store.TaskRun) time.Duration {
+	if t.StartedAt.IsZero() || t.EndedAt.IsZero() {
+		return 0
+	}
+	return t.EndedAt.Sub(t.StartedAt)
+}
+
+// runShowJSON is what `runs show --format json` prints: the run's fields
+// as `runs ls` prints them, then where it ran and its tasks.
+type runShowJSON struct {
+	runJSON
+	ResumedFrom *string    `json:"resumed_from"`
+	Directory   string     `json:"directory"`
+	Tasks       []taskJSON `json:"tasks"`
+}
+
+// taskJSON is a task of a run as --format json prints it.
+type taskJSON struct {
+	ID              string          `json:"id"`
+	Type            string          `json:"type"`
+	Status          string          `json:"status"`
+	Reused          bool            `json:"reused"`
+	Attempts        int             `json:"attempts"`
+	StartedAt       *string         `json:"started_at"`
+	EndedAt         *string         `json:"ended_at"`
+	DurationSeconds *float64        `json:"duration_seconds"`
+	RowsIn          int64           `json:"rows_in"`
+	RowsOut         int64           `json:"rows_out"`
+	Output          *string         `json:"output"`
+	Error           *string         `json:"error"`
+	Attrs           json.RawMessage `json:"attrs"`
+}
+
+func newTaskJSON(t store.TaskRun) taskJSON {
+	return taskJSON{ID: t.TaskID, Type: t.Type, Status: t.Status, Reused: isReused(t), Attempts: t.Attempts,
+		StartedAt: jsonTime(t.StartedAt), EndedAt: jsonTime(t.EndedAt), DurationSeconds: jsonSeconds(taskDuration(t)),
+		RowsIn: t.RowsIn, RowsOut: t.RowsOut, Output: jsonString(t.Output), Error: jsonString(t.Error), Attrs: jsonRaw(t.Attrs)}
+}
+
+// isReused tells whether a resumed run took t's output from an earlier run.
+func isReused(t store.TaskRun) bool {
+	return strings.Contains(string(t.Attrs), `"`+engine.ReusedFromAttr+`"`)
 }
 
 func firstLine(s string) string {

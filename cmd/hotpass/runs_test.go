@@ -29,6 +29,29 @@ var historyVolatile = []struct {
 	{regexp.MustCompile(`\{"[^\n]*\}`), "PARAMS"},
 }
 
+// jsonVolatile matches what changes between runs in --format json output.
+var jsonVolatile = []struct {
+	re   *regexp.Regexp
+	repl string
+}{
+	{regexp.MustCompile(`"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)"`), `"TIME"`},
+	{regexp.MustCompile(`("[a-z_]*seconds"): [0-9.e+-]+`), `$1: SECONDS`},
+}
+
+// normalizeJSON hides times and durations in --format json output, after
+// checking that the output is one JSON document.
+func normalizeJSON(t *testing.T, s string) string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Errorf("--format json printed invalid JSON: %v\n%s", err, s)
+	}
+	for _, v := range jsonVolatile {
+		s = v.re.ReplaceAllString(s, v.repl)
+	}
+	return s
+}
+
 func normalizeHistory(s, tmp string) string {
 	cwd, _ := os.Getwd()
 	s = strings.ReplaceAll(s, cwd, "CWD")
@@ -75,6 +98,11 @@ func TestRunsCommands(t *testing.T) {
 		{"runs_ls_bad_status", []string{"runs", "ls", "--status", "exploded"}, exitInvalid},
 		{"runs_show", []string{"runs", "show", id}, exitOK},
 		{"runs_show_unknown", []string{"runs", "show", "20200101T000000Z-000000"}, exitInvalid},
+		{"runs_ls_json", []string{"runs", "ls", "--format", "json"}, exitOK},
+		{"runs_ls_none_json", []string{"runs", "ls", "--deployment", "nope", "--format", "json"}, exitOK},
+		{"runs_ls_bad_format", []string{"runs", "ls", "--format", "yaml"}, exitInvalid},
+		{"runs_show_json", []string{"runs", "show", id, "--format", "json"}, exitOK},
+		{"runs_show_bad_format", []string{"runs", "show", id, "--format", "yaml"}, exitInvalid},
 		{"runs_logs", []string{"runs", "logs", id}, exitOK},
 		{"runs_logs_task", []string{"runs", "logs", id, "--task", "boom"}, exitOK},
 		{"runs_logs_unknown_task", []string{"runs", "logs", id, "--task", "bom"}, exitInvalid},
@@ -87,6 +115,9 @@ func TestRunsCommands(t *testing.T) {
 		stdout, stderr, code := cli(t, args...)
 		if code != tt.code {
 			t.Errorf("%s: exit %d, want %d\n%s%s", tt.name, code, tt.code, stdout, stderr)
+		}
+		if strings.HasSuffix(tt.name, "_json") {
+			stdout = normalizeJSON(t, stdout)
 		}
 		golden(t, tt.name, normalizeHistory(transcript(stdout, stderr, code), state))
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -36,7 +35,7 @@ func newValidateCmd(_ *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&o.strict, "strict", false, "treat unset environment variables as errors")
-	cmd.Flags().StringVar(&o.format, "format", "text", "output format: text or json")
+	addFormatFlag(cmd, &o.format)
 	return cmd
 }
 
@@ -48,8 +47,8 @@ type validateResult struct {
 }
 
 func runValidate(ctx context.Context, out io.Writer, o *validateOptions, paths []string) error {
-	if o.format != "text" && o.format != "json" {
-		return fmt.Errorf("%w: --format must be text or json, got %q", errUsage, o.format)
+	if err := checkFormat(o.format); err != nil {
+		return err
 	}
 	l, err := newLoader()
 	if err != nil {
@@ -73,10 +72,8 @@ func runValidate(ctx context.Context, out io.Writer, o *validateOptions, paths [
 		}
 		results = append(results, r)
 	}
-	if o.format == "json" {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"files": results, "errors": nErr, "warnings": nWarn}); err != nil {
+	if o.format == formatJSON {
+		if err := writeJSON(out, map[string]any{"files": results, "errors": nErr, "warnings": nWarn}); err != nil {
 			return err
 		}
 	} else {
