@@ -187,12 +187,7 @@ func newDeploymentCmd(g *globals) *cobra.Command {
 	}
 	cmd.AddCommand(
 		newDeploymentLsCmd(g),
-		&cobra.Command{
-			Use: "show NAME", Short: "Show a deployment and its latest runs", Args: exactArgs(1),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				return runDeploymentShow(cmd.Context(), cmd.OutOrStdout(), g, args[0])
-			},
-		},
+		newDeploymentShowCmd(g),
 		&cobra.Command{
 			Use: "pause NAME", Short: "Stop firing a deployment's schedule", Args: exactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
@@ -228,17 +223,76 @@ func getDeployment(ctx context.Context, st store.Store, name string) (store.Depl
 
 func newDeploymentLsCmd(g *globals) *cobra.Command {
 	var tags []string
+	var format string
 	cmd := &cobra.Command{
 		Use: "ls", Short: "List deployments", Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDeploymentLs(cmd.Context(), cmd.OutOrStdout(), g, tags)
+			return runDeploymentLs(cmd.Context(), cmd.OutOrStdout(), g, tags, format)
 		},
 	}
 	cmd.Flags().StringArrayVar(&tags, "tag", nil, "only deployments with this tag (repeatable: all of them)")
+	addFormatFlag(cmd, &format)
 	return cmd
 }
 
-func runDeploymentLs(ctx context.Context, w io.Writer, g *globals, tags []string) error {
+func newDeploymentShowCmd(g *globals) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use: "show NAME", Short: "Show a deployment and its latest runs", Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDeploymentShow(cmd.Context(), cmd.OutOrStdout(), g, args[0], format)
+		},
+	}
+	addFormatFlag(cmd, &format)
+	return cmd
+}
+
+// deploymentListJSON is what `deployment ls --format json` prints.
+type deploymentListJSON struct {
+	Deployments []deploymentJSON `json:"deployments"`
+}
+
+// deploymentJSON is a deployment as --format json prints it. Absent values
+// are null; spec is what each run loads (the spec path or profile:NAME).
+type deploymentJSON struct {
+	Name           string          `json:"name"`
+	Spec           string          `json:"spec"`
+	SpecPath       *string         `json:"spec_path"`
+	Profile        *string         `json:"profile"`
+	Schedule       *string         `json:"schedule"`
+	Timezone       *string         `json:"timezone"`
+	Paused         bool            `json:"paused"`
+	Overlap        string          `json:"overlap"`
+	CatchupSeconds *float64        `json:"catchup_window_seconds"`
+	Tags           []string        `json:"tags"`
+	Params         json.RawMessage `json:"params"`
+}
+
+func newDeploymentJSON(d store.Deployment) deploymentJSON {
+	return deploymentJSON{Name: d.Name, Spec: runner.DeploymentSpec(d), SpecPath: jsonString(d.SpecPath),
+		Profile: jsonString(d.Profile), Schedule: jsonString(d.Schedule), Timezone: jsonString(d.Timezone),
+		Paused: d.Paused, Overlap: string(d.Overlap), CatchupSeconds: jsonSeconds(d.Catchup),
+		Tags: nonNil(d.Tags), Params: jsonRaw(d.Params)}
+}
+
+// deploymentShowJSON is what `deployment show --format json` prints.
+type deploymentShowJSON struct {
+	deploymentJSON
+	NextFire   *string   `json:"next_fire"`
+	LastFire   *fireJSON `json:"last_fire"`
+	LatestRuns []runJSON `json:"latest_runs"`
+}
+
+// fireJSON is a schedule fire: when it was due and the run it started.
+type fireJSON struct {
+	ScheduledAt *string `json:"scheduled_at"`
+	RunID       string  `json:"run_id"`
+}
+
+func runDeploymentLs(ctx context.Context, w io.Writer, g *globals, tags []string, format string) error {
+	if err := checkFormat(format); err != nil {
+		return err
+	}
 	if err := checkTags(tags); err != nil {
 		return err
 	}
@@ -256,6 +310,13 @@ func runDeploymentLs(ctx context.Context, w io.Writer, g *globals, tags []string
 		if hasTags(d, tags) {
 			ds = append(ds, d)
 		}
+	}
+	if format == formatJSON {
+		out := deploymentListJSON{Deployments: make([]deploymentJSON, len(ds))}
+		for i, d := range ds {
+			out.Deployments[i] = newDeploymentJSON(d)
+		}
+		return writeJSON(w, out)
 	}
 	if len(ds) == 0 {
 		if len(tags) > 0 && len(all) > 0 {
@@ -278,7 +339,10 @@ func runDeploymentLs(ctx context.Context, w io.Writer, g *globals, tags []string
 	return tw.Flush()
 }
 
-func runDeploymentShow(ctx context.Context, w io.Writer, g *globals, name string) error {
+func runDeploymentShow(ctx context.Context, w io.Writer, g *globals, name, format string) error {
+	if err := checkFormat(format); err != nil {
+		return err
+	}
 	st, err := openStore(ctx, g)
 	if err != nil {
 		return err
@@ -287,6 +351,9 @@ func runDeploymentShow(ctx context.Context, w io.Writer, g *globals, name string
 	d, err := getDeployment(ctx, st, name)
 	if err != nil {
 		return err
+	}
+	if format == formatJSON {
+		return deploymentShowAsJSON(ctx, w, st, d)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, v string) {
@@ -328,6 +395,31 @@ func runDeploymentShow(ctx context.Context, w io.Writer, g *globals, name string
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.ID, r.Status, fmtTime(r.StartedAt), fmtDuration(runDuration(r, now)))
 	}
 	return tw.Flush()
+}
+
+func deploymentShowAsJSON(ctx context.Context, w io.Writer, st store.Store, d store.Deployment) error {
+	now := time.Now()
+	out := deploymentShowJSON{deploymentJSON: newDeploymentJSON(d), LatestRuns: []runJSON{}}
+	if d.Schedule != "" && !d.Paused {
+		if s, err := scheduler.ParseSchedule(d.Schedule, d.Timezone); err == nil {
+			out.NextFire = jsonTime(s.Next(now))
+		}
+	}
+	f, ok, err := st.LastFire(ctx, d.Name)
+	if err != nil {
+		return err
+	}
+	if ok {
+		out.LastFire = &fireJSON{ScheduledAt: jsonTime(f.ScheduledAt), RunID: f.RunID}
+	}
+	runs, err := st.ListRuns(ctx, store.RunFilter{Deployment: d.Name, Limit: 5})
+	if err != nil {
+		return err
+	}
+	for _, r := range runs {
+		out.LatestRuns = append(out.LatestRuns, newRunJSON(r, now))
+	}
+	return writeJSON(w, out)
 }
 
 func setPaused(ctx context.Context, w io.Writer, g *globals, name string, paused bool) error {

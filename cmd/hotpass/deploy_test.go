@@ -113,6 +113,10 @@ func TestDeploymentLifecycle(t *testing.T) {
 				`", "report_path": "` + filepath.Join(dir, "out", "report") + `"}`}, exitOK},
 		{"deployment_ls", []string{"deployment", "ls"}, exitOK},
 		{"deployment_show", []string{"deployment", "show", "nightly"}, exitOK},
+		{"deployment_ls_json", []string{"deployment", "ls", "--format", "json"}, exitOK},
+		{"deployment_ls_bad_format", []string{"deployment", "ls", "--format", "xml"}, exitInvalid},
+		{"deployment_show_json", []string{"deployment", "show", "nightly", "--format", "json"}, exitOK},
+		{"deployment_show_bad_format", []string{"deployment", "show", "nightly", "--format", "xml"}, exitInvalid},
 		{"deployment_resume", []string{"deployment", "resume", "nightly"}, exitOK},
 		{"deployment_pause_unknown", []string{"deployment", "pause", "daily"}, exitInvalid},
 		{"deployment_run_bad_params", []string{"deployment", "run", "nightly", "--params", `{"limit": 1.5}`}, exitInvalid},
@@ -120,12 +124,16 @@ func TestDeploymentLifecycle(t *testing.T) {
 		{"deployment_run_wait", []string{"deployment", "run", "nightly", "--wait", "--no-progress"}, exitOK},
 		{"deployment_run_profile", []string{"deployment", "run", "by-profile", "--wait", "--no-progress"}, exitOK},
 		{"deployment_runs", []string{"runs", "ls", "--deployment", "nightly"}, exitOK},
+		{"deployment_show_runs_json", []string{"deployment", "show", "nightly", "--format", "json"}, exitOK},
 		{"deployment_rm", []string{"deployment", "rm", "by-profile"}, exitOK},
 	}
 	for _, s := range steps {
 		stdout, stderr, code := run(s.args...)
 		if code != s.code {
 			t.Errorf("%s: exit %d, want %d\n%s%s", s.name, code, s.code, stdout, stderr)
+		}
+		if strings.HasSuffix(s.name, "_json") {
+			stdout = normalizeJSON(t, stdout)
 		}
 		golden(t, s.name, normalizeDeploy(transcript(stdout, stderr, code), dir))
 	}
