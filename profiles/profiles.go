@@ -311,3 +311,21 @@ func PipelineFile(name string) (string, error) {
 	}
 	return path, nil
 }
+
+// Document returns profile source as JSON values (objects, lists, strings,
+// numbers, booleans, null): the shape the profile schema describes, for
+// printing a profile as JSON. path labels errors.
+func Document(path string, src []byte) (any, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return nil, specs.Diagnostics{yamlDiag(path, err)}
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return nil, nil
+	}
+	v, err := toJSON(doc.Content[0], 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return v, nil
+}

@@ -131,3 +131,18 @@ func TestProfileFilesOnDisk(t *testing.T) {
 		}
 	}
 }
+
+func TestDocument(t *testing.T) {
+	t.Parallel()
+	got, err := Document("p.yaml", []byte("name: x\nn: 2\nok: true\nnone:\nlist: [a, 1.5]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(got)
+	if want := `{"list":["a",1.5],"n":2,"name":"x","none":null,"ok":true}`; string(b) != want {
+		t.Errorf("Document = %s, want %s", b, want)
+	}
+	if _, err := Document("p.yaml", []byte("name: [unclosed\n")); err == nil || !strings.Contains(err.Error(), "p.yaml:") {
+		t.Errorf("bad YAML: error %v does not name the file", err)
+	}
+}
