@@ -31,6 +31,7 @@ type backfillOptions struct {
 	dryRun           bool
 	noProgress       bool
 	observability    bool
+	format           string
 }
 
 func newBackfillCmd(g *globals) *cobra.Command {
@@ -65,11 +66,18 @@ func newBackfillCmd(g *globals) *cobra.Command {
 	f.BoolVar(&o.dryRun, "dry-run", false, "list the runs, their archives and whether they exist; change nothing")
 	f.BoolVar(&o.noProgress, "no-progress", false, "print one line per finished run instead of a live status line")
 	f.BoolVar(&o.observability, "enable-observability", false, "export traces, metrics and logs with OpenTelemetry (configured by OTEL_* variables)")
+	addFormatFlag(cmd, &o.format)
 	return cmd
 }
 
 func runBackfill(cmd *cobra.Command, g *globals, o *backfillOptions) error {
 	ctx, stdout, stderr := cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if err := checkFormat(o.format); err != nil {
+		return err
+	}
+	if o.format == formatJSON && !o.dryRun {
+		return fmt.Errorf("%w: --format json needs --dry-run (a backfill writes its summary as JSON to <restore_root>/%s)", errUsage, backfill.SummaryFile)
+	}
 	if o.config == "" {
 		return fmt.Errorf("%w: --config is required (a spec or JSON file with an orchestrator.backfill block)", errUsage)
 	}
@@ -92,6 +100,9 @@ func runBackfill(cmd *cobra.Command, g *globals, o *backfillOptions) error {
 		plan, err := backfill.Inspect(cfg, jobs)
 		if err != nil {
 			return err
+		}
+		if o.format == formatJSON {
+			return writeJSON(stdout, newBackfillPlanJSON(cfg, plan, o))
 		}
 		if err := backfill.WritePlan(stdout, plan, cfg.OnMissing, o.force); err != nil {
 			return err
@@ -211,16 +222,24 @@ func absFlag(name, p string) (string, error) {
 	return abs, nil
 }
 
-// writeVersionNotes tells a dry run's reader which versions were given with
-// a "v" the archive pattern already writes (--version v1 with the default
-// -v{version}), so that the archive names above do not come as a surprise.
-func writeVersionNotes(w io.Writer, cfg *backfill.Config, flagVersions []string) error {
+// versionNote is a version given with a "v" the archive pattern already
+// writes, and the version it stands for.
+type versionNote struct {
+	Given   string `json:"given"`
+	Version string `json:"version"`
+}
+
+// versionNotes lists the versions given (by flag, else by the config's
+// windows) with a "v" the archive pattern already writes (--version v1 with
+// the default -v{version}).
+func versionNotes(cfg *backfill.Config, flagVersions []string) []versionNote {
 	given := flagVersions
 	if len(given) == 0 {
 		for _, win := range cfg.Windows {
 			given = append(given, win.Versions...)
 		}
 	}
+	notes := []versionNote{}
 	seen := map[string]bool{}
 	for _, v := range given {
 		canon := cfg.ArchivePattern.Version(v)
@@ -228,10 +247,63 @@ func writeVersionNotes(w io.Writer, cfg *backfill.Config, flagVersions []string)
 			continue
 		}
 		seen[v] = true
+		notes = append(notes, versionNote{Given: v, Version: canon})
+	}
+	return notes
+}
+
+// writeVersionNotes tells a dry run's reader which versions were given with
+// a "v" the pattern writes itself, so that the archive names above do not
+// come as a surprise.
+func writeVersionNotes(w io.Writer, cfg *backfill.Config, flagVersions []string) error {
+	for _, n := range versionNotes(cfg, flagVersions) {
 		if _, err := fmt.Fprintf(w, "version %s is version %s: the archive pattern %s writes the %q itself\n",
-			v, canon, cfg.ArchivePattern, v[:1]); err != nil {
+			n.Given, n.Version, cfg.ArchivePattern, n.Given[:1]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// backfillPlanJSON is what `backfill --dry-run --format json` prints.
+type backfillPlanJSON struct {
+	ArchivePattern string            `json:"archive_pattern"`
+	OnMissing      string            `json:"on_missing"`
+	Runs           []backfillPlanned `json:"runs"`
+	Total          int               `json:"total"`
+	ToRun          int               `json:"to_run"`
+	AlreadyDone    int               `json:"already_done"`
+	Missing        int               `json:"missing"`
+	VersionNotes   []versionNote     `json:"version_notes"`
+}
+
+// backfillPlanned is one run of a dry run: its date and version, the
+// archive it looks for, and what a real run would do.
+type backfillPlanned struct {
+	Date          string `json:"date"`
+	Version       string `json:"version"`
+	Archive       string `json:"archive"`
+	ArchiveExists bool   `json:"archive_exists"`
+	Action        string `json:"action"`
+	RestoreDir    string `json:"restore_dir"`
+	OutputPath    string `json:"output_path"`
+}
+
+func newBackfillPlanJSON(cfg *backfill.Config, plan []backfill.Planned, o *backfillOptions) backfillPlanJSON {
+	out := backfillPlanJSON{ArchivePattern: cfg.ArchivePattern.String(), OnMissing: string(cfg.OnMissing),
+		Runs: make([]backfillPlanned, len(plan)), Total: len(plan), VersionNotes: versionNotes(cfg, o.versions)}
+	for i, p := range plan {
+		a := p.Action(o.force)
+		switch a {
+		case backfill.ActionRun:
+			out.ToRun++
+		case backfill.ActionSkip:
+			out.AlreadyDone++
+		case backfill.ActionMissing:
+			out.Missing++
+		}
+		out.Runs[i] = backfillPlanned{Date: p.DateString(), Version: p.Version, Archive: p.Archive, ArchiveExists: p.Exists,
+			Action: string(a), RestoreDir: p.RestoreDir, OutputPath: p.OutputPath}
+	}
+	return out
 }

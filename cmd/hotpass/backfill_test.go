@@ -93,6 +93,10 @@ func TestBackfillCommand(t *testing.T) {
 		t.Errorf("summary file: %+v", sum)
 	}
 
+	// After the run, the dry run reports the runs that succeeded as skipped.
+	stdout, stderr, code = cli(t, append(args, "--dry-run", "--format", "json")...)
+	golden(t, "backfill_dry_run_done_json", normalize(transcript(normalizeJSON(t, stdout), stderr, code), dir))
+
 	// Fix the bad archive's inputs under a new version: flags override the
 	// windows, and only the new runs happen.
 	stdout, stderr, code = cli(t, append(args, "--start-date", "2024-01-01", "--end-date", "2024-01-03", "--version", "1")...)
@@ -165,6 +169,39 @@ func TestArchiveRefusesToOverwrite(t *testing.T) {
 		"--input-dir", filepath.Join(dir, "in", "good"), "--date", "2024-01-01", "--version", "1")
 	if code != exitFailed || !strings.Contains(stderr, "archive already exists") {
 		t.Errorf("exit %d, want 1:\n%s", code, stderr)
+	}
+}
+
+// TestBackfillDryRunFormat checks --format on backfill: json prints the
+// plan with the file name each run looks for; it needs --dry-run, and an
+// unknown format is a usage error.
+func TestBackfillDryRunFormat(t *testing.T) {
+	t.Parallel()
+	dir := backfillDir(t)
+	base := []string{"--state-dir", filepath.Join(dir, "state"), "backfill", "--config", filepath.Join(dir, "backfill.yaml"),
+		"--start-date", "2024-01-01", "--end-date", "2024-01-02", "--version", "v1", "--version", "2",
+		"--archive-root", filepath.Join(dir, "archives"), "--restore-root", filepath.Join(dir, "restore"), "--no-progress"}
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"backfill_dry_run_json", []string{"--dry-run", "--format", "json"}, exitOK},
+		{"backfill_json_without_dry_run", []string{"--format", "json"}, exitInvalid},
+		{"backfill_dry_run_bad_format", []string{"--dry-run", "--format", "csv"}, exitInvalid},
+	}
+	for _, tt := range tests {
+		stdout, stderr, code := cli(t, append(base[:len(base):len(base)], tt.args...)...)
+		if code != tt.code {
+			t.Errorf("%s: exit %d, want %d\n%s%s", tt.name, code, tt.code, stdout, stderr)
+		}
+		if code == exitOK {
+			stdout = normalizeJSON(t, stdout)
+		}
+		golden(t, tt.name, normalize(transcript(stdout, stderr, code), dir))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "restore")); !os.IsNotExist(err) {
+		t.Errorf("a refused or dry backfill created the restore root: %v", err)
 	}
 }
 

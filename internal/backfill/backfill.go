@@ -329,6 +329,31 @@ type Planned struct {
 	Exists, Done bool
 }
 
+// Action is what a real run would do with a planned job.
+type Action string
+
+// The actions of a dry run.
+const (
+	// ActionRun: the archive is there and the job runs.
+	ActionRun Action = "run"
+	// ActionSkip: the job already succeeded for this archive.
+	ActionSkip Action = "skip"
+	// ActionMissing: the archive is not there; Config.OnMissing decides.
+	ActionMissing Action = "missing"
+)
+
+// Action tells what a real run would do with p; force reruns jobs that
+// already succeeded.
+func (p Planned) Action(force bool) Action {
+	switch {
+	case !p.Exists:
+		return ActionMissing
+	case p.Done && !force:
+		return ActionSkip
+	}
+	return ActionRun
+}
+
 // Inspect reports, without changing anything, which archives exist and
 // which runs are already done.
 func Inspect(c *Config, jobs []Job) ([]Planned, error) {

@@ -161,11 +161,11 @@ func WritePlan(w io.Writer, plan []Planned, onMissing OnMissing, force bool) err
 	missing, todo := 0, 0
 	for _, p := range plan {
 		exists, action := "yes", "run"
-		switch {
-		case !p.Exists:
+		switch p.Action(force) {
+		case ActionMissing:
 			exists, action = "no", "missing ("+string(onMissing)+")"
 			missing++
-		case p.Done && !force:
+		case ActionSkip:
 			action = "skip (already succeeded)"
 		default:
 			todo++
