@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -39,6 +40,7 @@ type evaluateOptions struct {
 	inputs      []string
 	labels      string
 	threshold   float64
+	format      string
 }
 
 func newLinkageEvaluateCmd() *cobra.Command {
@@ -65,6 +67,7 @@ func newLinkageEvaluateCmd() *cobra.Command {
 	f.StringArrayVar(&o.inputs, "input", nil, "input file(s) of the run, in the same order (with --truth-column)")
 	f.StringVar(&o.labels, "labels", "", "CSV of labelled pairs")
 	f.Float64Var(&o.threshold, "threshold", 0, "match probability threshold to score at (default: the run's match threshold)")
+	addFormatFlag(cmd, &o.format)
 	_ = cmd.MarkFlagRequired("predictions")
 	return cmd
 }
@@ -88,6 +91,9 @@ type truthOracle struct {
 }
 
 func runEvaluate(ctx context.Context, cmd *cobra.Command, stdout io.Writer, o *evaluateOptions) error {
+	if err := checkFormat(o.format); err != nil {
+		return err
+	}
 	switch {
 	case o.labels != "" && (o.truthColumn != "" || len(o.inputs) > 0):
 		return fmt.Errorf("%w: give --labels or --truth-column with --input, not both", errUsage)
@@ -119,6 +125,9 @@ func runEvaluate(ctx context.Context, cmd *cobra.Command, stdout io.Writer, o *e
 	if cmd.Flags().Changed("threshold") {
 		th = o.threshold
 	}
+	if math.IsNaN(th) || math.IsInf(th, 0) {
+		return fmt.Errorf("%w: --threshold must be a number between the review threshold %g and 1", errUsage, meta.Thresholds.Review)
+	}
 	if th < meta.Thresholds.Review {
 		return fmt.Errorf("%w: --threshold %g is below the run's review threshold %g: pairs under it were not kept", errUsage, th, meta.Thresholds.Review)
 	}
@@ -129,12 +138,45 @@ func runEvaluate(ctx context.Context, cmd *cobra.Command, stdout io.Writer, o *e
 		}
 	}
 	at := scoreAt(pairs, truth, oracle.positives, th)
+	bt, best := bestThreshold(pairs, truth, oracle.positives, meta.Thresholds.Review)
+	if o.format == formatJSON {
+		return writeJSON(stdout, evaluateJSON{Predictions: o.predictions, Pairs: len(pairs), ReviewThreshold: meta.Thresholds.Review,
+			MatchThreshold: meta.Thresholds.Match, Truth: oracle.describe, TruePairs: oracle.positives,
+			AtThreshold: newScoresJSON(th, at), Best: newScoresJSON(bt, best)})
+	}
 	fmt.Fprintf(stdout, "predictions: %s (%d pairs at or above the review threshold %g)\n", o.predictions, len(pairs), meta.Thresholds.Review)
 	fmt.Fprintf(stdout, "truth: %s (%d true pairs)\n", oracle.describe, oracle.positives)
 	fmt.Fprintf(stdout, "at threshold %g: %s\n", th, formatScores(at))
-	bt, best := bestThreshold(pairs, truth, oracle.positives, meta.Thresholds.Review)
 	fmt.Fprintf(stdout, "best threshold %s: %s\n", strconv.FormatFloat(bt, 'g', 4, 64), formatScores(best))
 	return nil
+}
+
+// evaluateJSON is what `linkage evaluate --format json` prints.
+type evaluateJSON struct {
+	Predictions     string     `json:"predictions"`
+	Pairs           int        `json:"pairs"`
+	ReviewThreshold float64    `json:"review_threshold"`
+	MatchThreshold  float64    `json:"match_threshold"`
+	Truth           string     `json:"truth"`
+	TruePairs       int64      `json:"true_pairs"`
+	AtThreshold     scoresJSON `json:"at_threshold"`
+	Best            scoresJSON `json:"best"`
+}
+
+// scoresJSON is the confusion counts and scores at one threshold.
+type scoresJSON struct {
+	Threshold      float64 `json:"threshold"`
+	Precision      float64 `json:"precision"`
+	Recall         float64 `json:"recall"`
+	F1             float64 `json:"f1"`
+	TruePositives  int64   `json:"true_positives"`
+	FalsePositives int64   `json:"false_positives"`
+	FalseNegatives int64   `json:"false_negatives"`
+}
+
+func newScoresJSON(th float64, s evaluate.Scores) scoresJSON {
+	return scoresJSON{Threshold: th, Precision: s.Precision, Recall: s.Recall, F1: s.F1,
+		TruePositives: s.TruePositives, FalsePositives: s.FalsePositives, FalseNegatives: s.FalseNegatives}
 }
 
 func formatScores(s evaluate.Scores) string {
@@ -343,6 +385,7 @@ type blockingStatsOptions struct {
 	config         string
 	inputs         []string
 	maxComparisons int64
+	format         string
 }
 
 func newBlockingStatsCmd() *cobra.Command {
@@ -362,12 +405,34 @@ func newBlockingStatsCmd() *cobra.Command {
 	f.StringVar(&o.config, "config", "", "linkage settings file")
 	f.StringArrayVar(&o.inputs, "input", nil, "input file; repeat for several")
 	f.Int64Var(&o.maxComparisons, "max-comparisons", 0, "cap to check against (default: the settings' max_comparisons)")
+	addFormatFlag(cmd, &o.format)
 	_ = cmd.MarkFlagRequired("config")
 	_ = cmd.MarkFlagRequired("input")
 	return cmd
 }
 
+// blockingStatsJSON is what `linkage blocking-stats --format json` prints.
+type blockingStatsJSON struct {
+	Records              int             `json:"records"`
+	Inputs               int             `json:"inputs"`
+	LinkType             string          `json:"link_type"`
+	PairsWithoutBlocking int64           `json:"pairs_without_blocking"`
+	Rules                []ruleCountJSON `json:"rules"`
+	TotalComparisons     int64           `json:"total_comparisons"`
+	MaxComparisons       int64           `json:"max_comparisons"`
+	OverCap              bool            `json:"over_cap"`
+}
+
+// ruleCountJSON is the comparisons one blocking rule yields.
+type ruleCountJSON struct {
+	Rule        string `json:"rule"`
+	Comparisons int64  `json:"comparisons"`
+}
+
 func runBlockingStats(ctx context.Context, cmd *cobra.Command, stdout io.Writer, o *blockingStatsOptions) error {
+	if err := checkFormat(o.format); err != nil {
+		return err
+	}
 	ov := linkjob.Overrides{}
 	if cmd.Flags().Changed("max-comparisons") {
 		ov.MaxComparisons = &o.maxComparisons
@@ -392,23 +457,36 @@ func runBlockingStats(ctx context.Context, cmd *cobra.Command, stdout io.Writer,
 	for _, in := range inputs {
 		recs += in.Table.NumRows()
 	}
-	fmt.Fprintf(stdout, "records: %d in %d input(s), link type %s; %d pairs without blocking\n", recs, len(inputs), s.LinkType, l.TotalPairs())
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RULE\tCOMPARISONS")
 	var total int64
 	var over *blocking.CapError
 	for _, rc := range stats {
 		total += rc.Comparisons
-		fmt.Fprintf(tw, "%s\t%d\n", rc.Rule, rc.Comparisons)
 		if rc.Comparisons > s.MaxComparisons && over == nil {
 			over = &blocking.CapError{Rule: rc.Rule, Count: rc.Comparisons, Total: total, Cap: s.MaxComparisons}
 		}
 	}
-	fmt.Fprintf(tw, "total (upper bound)\t%d\n", total)
-	_ = tw.Flush()
-	fmt.Fprintf(stdout, "cap (max_comparisons): %d\n", s.MaxComparisons)
 	if over == nil && total > s.MaxComparisons {
 		over = &blocking.CapError{Total: total, Cap: s.MaxComparisons}
+	}
+	if o.format == formatJSON {
+		out := blockingStatsJSON{Records: recs, Inputs: len(inputs), LinkType: string(s.LinkType), PairsWithoutBlocking: l.TotalPairs(),
+			Rules: make([]ruleCountJSON, len(stats)), TotalComparisons: total, MaxComparisons: s.MaxComparisons, OverCap: over != nil}
+		for i, rc := range stats {
+			out.Rules[i] = ruleCountJSON{Rule: rc.Rule, Comparisons: rc.Comparisons}
+		}
+		if err := writeJSON(stdout, out); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(stdout, "records: %d in %d input(s), link type %s; %d pairs without blocking\n", recs, len(inputs), s.LinkType, l.TotalPairs())
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "RULE\tCOMPARISONS")
+		for _, rc := range stats {
+			fmt.Fprintf(tw, "%s\t%d\n", rc.Rule, rc.Comparisons)
+		}
+		fmt.Fprintf(tw, "total (upper bound)\t%d\n", total)
+		_ = tw.Flush()
+		fmt.Fprintf(stdout, "cap (max_comparisons): %d\n", s.MaxComparisons)
 	}
 	if over != nil {
 		return exitcode.Wrap(exitcode.Invalid, over)

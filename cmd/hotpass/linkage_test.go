@@ -42,6 +42,14 @@ func TestResolveAndEvaluate(t *testing.T) {
 	golden(t, "evaluate_truth_column", normalize(transcript(stdout, stderr, code), tmp))
 	stdout, stderr, code = cli(t, "linkage", "evaluate", "--predictions", out, "--labels", fakeLabels, "--threshold", "0.9")
 	golden(t, "evaluate_labels", normalize(transcript(stdout, stderr, code), tmp))
+	stdout, stderr, code = cli(t, "linkage", "evaluate", "--predictions", out, "--labels", fakeLabels, "--threshold", "0.9", "--format", "json")
+	golden(t, "evaluate_labels_json", normalize(transcript(normalizeJSON(t, stdout), stderr, code), tmp))
+	stdout, stderr, code = cli(t, "linkage", "evaluate", "--predictions", out, "--labels", fakeLabels, "--format", "tsv")
+	golden(t, "evaluate_bad_format", normalize(transcript(stdout, stderr, code), tmp))
+	_, stderr, code = cli(t, "linkage", "evaluate", "--predictions", out, "--labels", fakeLabels, "--threshold", "NaN")
+	if code != 2 || !strings.Contains(stderr, "--threshold must be a number") {
+		t.Errorf("NaN threshold: exit %d: %s", code, stderr)
+	}
 	_, stderr, code = cli(t, "linkage", "evaluate", "--predictions", out, "--labels", fakeLabels, "--threshold", "0.1")
 	if code != 2 || !strings.Contains(stderr, "below the run's review threshold 0.2") {
 		t.Errorf("threshold below review: exit %d: %s", code, stderr)
@@ -78,6 +86,15 @@ func TestBlockingStats(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "yields 499500 comparisons, over the cap of 100000") {
 		t.Errorf("over the cap: exit %d: %s", code, stderr)
 	}
+	stdout, stderr, code = cli(t, "linkage", "blocking-stats", "--config", fakeConfig, "--input", fakeCSV, "--format", "json")
+	golden(t, "blocking_stats_json", transcript(normalizeJSON(t, stdout), stderr, code))
+	stdout, stderr, code = cli(t, "linkage", "blocking-stats", "--config", fakeConfig, "--input", fakeCSV, "--max-comparisons", "100000", "--format", "json")
+	golden(t, "blocking_stats_over_cap_json", transcript(normalizeJSON(t, stdout), stderr, code))
+	if code != 2 {
+		t.Errorf("over the cap, --format json: exit %d, want 2", code)
+	}
+	stdout, stderr, code = cli(t, "linkage", "blocking-stats", "--config", fakeConfig, "--input", fakeCSV, "--format", "tsv")
+	golden(t, "blocking_stats_bad_format", transcript(stdout, stderr, code))
 }
 
 // The entity-resolution flags of orchestrate are checked before anything
