@@ -43,6 +43,8 @@ func TestDynamicCompletion(t *testing.T) {
 		{"spec task prefix", []string{"run", "testdata/good/diamond.yaml", "--only", "j"}, []string{"join\tnoop"}},
 		{"spec missing", []string{"run", "testdata/good/nosuch.yaml", "--only", ""}, nil},
 		{"one run id only", []string{"--state-dir", state, "runs", "show", runID, ""}, nil},
+		{"format values", []string{"runs", "ls", "--format", ""}, []string{"text", "json"}},
+		{"format values of validate", []string{"validate", "--format", "j"}, []string{"json"}},
 		{"no history yet", []string{"--state-dir", empty, "runs", "show", ""}, nil},
 	}
 	// The group returns once its parallel cases have finished.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,6 +20,19 @@ const (
 // command printing a listing or a result shares with validate.
 func addFormatFlag(cmd *cobra.Command, p *string) {
 	cmd.Flags().StringVar(p, "format", formatText, "output format: text or json")
+	_ = cmd.RegisterFlagCompletionFunc("format", completeFormat)
+}
+
+// completeFormat completes --format with the values that start as typed,
+// as the other completions in this command do.
+func completeFormat(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	var out []string
+	for _, f := range []string{formatText, formatJSON} {
+		if strings.HasPrefix(f, toComplete) {
+			out = append(out, f)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 // checkFormat refuses an unknown --format value as a usage error, before
