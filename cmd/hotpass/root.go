@@ -70,6 +70,7 @@ func newRootCmd() *cobra.Command {
 		newArchiveCmd(),
 		newResolveCmd(g),
 		newLinkageCmd(),
+		newInitCmd(),
 	)
 	acceptNoProgress(root)
 	registerCompletions(root, g)
