@@ -140,3 +140,14 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseTrainingOptions(t *testing.T) {
+	t.Parallel()
+	s, err := Parse([]byte(strings.Replace(minimal, "blocking_rules:", "training: {u_exclude_deterministic: true, deterministic_rules: [name], min_m_probability: 0.01}\nblocking_rules:", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Training.UExcludeDeterministic || s.Training.MinMProbability != 0.01 {
+		t.Errorf("training %+v: want u_exclude_deterministic and min_m_probability 0.01", s.Training)
+	}
+}
