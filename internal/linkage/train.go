@@ -22,8 +22,11 @@ type TrainingResult struct {
 	Lambda             float64
 	LambdaEstimated    bool
 	DeterministicPairs int64
-	// USampledPairs is the number of random pairs u was estimated from.
-	USampledPairs int64
+	// USampledPairs is the number of random pairs u was estimated from;
+	// UExcludedPairs the sampled pairs left out because a deterministic
+	// rule finds them (training.u_exclude_deterministic).
+	USampledPairs  int64
+	UExcludedPairs int64
 	// Rules reports each EM run.
 	Rules []RuleTraining
 	// Params are the trained parameters (also installed in the Linker).
@@ -48,9 +51,11 @@ type RuleTraining struct {
 }
 
 // Train estimates the parameters as Splink does: λ from the deterministic
-// rules and recall (unless given), u from random pairs, then m by EM on
-// the pairs of each training rule, averaging each comparison's m over the
-// rules that do not block on its columns.
+// rules and recall (unless given), u from random pairs (leaving out the
+// deterministic rules' pairs with training.u_exclude_deterministic), then
+// m by EM on the pairs of each training rule, averaging each comparison's
+// m over the rules that do not block on its columns and flooring it at
+// training.min_m_probability.
 func (l *Linker) Train(ctx context.Context) (*TrainingResult, error) {
 	res := &TrainingResult{}
 	if l.settings.ProbabilityTwoRandomRecordsMatch == 0 {
@@ -62,11 +67,18 @@ func (l *Linker) Train(ctx context.Context) (*TrainingResult, error) {
 		res.Warnings = append(res.Warnings, warn...)
 		l.params.Lambda = lambda
 	}
-	n, warn, err := l.EstimateU(ctx)
+	var exclude pairSet
+	if l.settings.Training.UExcludeDeterministic {
+		var err error
+		if exclude, err = l.deterministicPairs(ctx); err != nil {
+			return nil, err
+		}
+	}
+	n, excluded, warn, err := l.estimateU(ctx, exclude)
 	if err != nil {
 		return nil, err
 	}
-	res.USampledPairs = n
+	res.USampledPairs, res.UExcludedPairs = n, excluded
 	res.Warnings = append(res.Warnings, warn...)
 	runs, warn, err := l.EstimateM(ctx, l.settings.Training.BlockingRules)
 	if err != nil {
@@ -118,20 +130,64 @@ func (l *Linker) EstimateLambda(ctx context.Context) (lambda float64, pairs int6
 // sample does not depend on the number of workers.
 const uChunk = 1 << 16
 
+// pairSet holds record pairs (i < j) as i<<32 | j.
+type pairSet map[uint64]struct{}
+
+func pairKey(i, j int32) uint64 { return uint64(uint32(i))<<32 | uint64(uint32(j)) }
+
+// deterministicPairs collects the pairs the deterministic rules find.
+func (l *Linker) deterministicPairs(ctx context.Context) (pairSet, error) {
+	b, err := l.blocker(l.settings.Training.DeterministicRules)
+	if err != nil {
+		return nil, fmt.Errorf("estimate u: deterministic rules: %w", err)
+	}
+	if err := b.CheckCap(l.settings.MaxComparisons); err != nil {
+		return nil, fmt.Errorf("estimate u: deterministic rules: %w", err)
+	}
+	sets := make([]pairSet, l.workers)
+	err = b.Scan(ctx, l.workers, b.Units(l.workers), func(w int) func(int, []blocking.Pair) {
+		set := pairSet{}
+		sets[w] = set
+		return func(_ int, batch []blocking.Pair) {
+			for _, p := range batch {
+				set[pairKey(min(p.I, p.J), max(p.I, p.J))] = struct{}{}
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	all := pairSet{}
+	for _, s := range sets {
+		for k := range s {
+			all[k] = struct{}{}
+		}
+	}
+	return all, nil
+}
+
 // EstimateU estimates every level's u as its share among max_pairs record
 // pairs drawn at random (seeded), most of which do not match, and installs
 // it. When the link type allows fewer pairs than max_pairs, all are used.
 // Levels never observed get u = 1/(2·observed) and a warning.
 func (l *Linker) EstimateU(ctx context.Context) (int64, []string, error) {
+	n, _, warnings, err := l.estimateU(ctx, nil)
+	return n, warnings, err
+}
+
+// estimateU is EstimateU leaving out the sampled pairs in exclude, which
+// it counts.
+func (l *Linker) estimateU(ctx context.Context, exclude pairSet) (sampled, excluded int64, warnings []string, err error) {
 	nc := l.engine.NumComparisons()
 	total := l.TotalPairs()
 	if total == 0 {
-		return 0, nil, fmt.Errorf("estimate u: the inputs hold no pair of records to compare")
+		return 0, 0, nil, fmt.Errorf("estimate u: the inputs hold no pair of records to compare")
 	}
 	want := min(l.settings.Training.MaxPairs, total)
 	exhaustive := want == total
 	chunks := int((want + uChunk - 1) / uChunk)
 	counts := make([][][]float64, chunks)
+	skipped := make([]int64, chunks)
 	var next int64
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -166,6 +222,12 @@ func (l *Linker) EstimateU(ctx context.Context) (int64, []string, error) {
 					} else if p > lo {
 						i, j = sampler.following(p, i, j)
 					}
+					if exclude != nil {
+						if _, ok := exclude[pairKey(i, j)]; ok {
+							skipped[k]++
+							continue
+						}
+					}
 					for c := 0; c < nc; c++ {
 						cnt[c][wk.Level(c, i, j)]++
 					}
@@ -176,9 +238,11 @@ func (l *Linker) EstimateU(ctx context.Context) (int64, []string, error) {
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return 0, nil, err
+		return 0, 0, nil, err
 	}
-	var warnings []string
+	for _, n := range skipped {
+		excluded += n
+	}
 	for c := 0; c < nc; c++ {
 		levels := l.params.Comparisons[c].Levels
 		tot := make([]float64, len(levels))
@@ -201,13 +265,13 @@ func (l *Linker) EstimateU(ctx context.Context) (int64, []string, error) {
 			}
 			if tot[lv] == 0 {
 				levels[lv].U = 1 / (2 * nonNull)
-				warnings = append(warnings, fmt.Sprintf("comparison %q level %q: not seen in %d random pairs; u set to %.3g (raise training.max_pairs for a better estimate)", l.engine.Name(c), levels[lv].Label, want, levels[lv].U))
+				warnings = append(warnings, fmt.Sprintf("comparison %q level %q: not seen in %d random pairs; u set to %.3g (raise training.max_pairs for a better estimate)", l.engine.Name(c), levels[lv].Label, want-excluded, levels[lv].U))
 				continue
 			}
 			levels[lv].U = tot[lv] / nonNull
 		}
 	}
-	return want, warnings, nil
+	return want - excluded, excluded, warnings, nil
 }
 
 // sampler draws record pairs uniformly from the pairs the link type allows.
@@ -294,7 +358,7 @@ func (s *sampler) nth(p int64) (int32, int32) {
 
 // EstimateM runs EM on the pairs of each rule and installs the average m
 // (and, with training.estimate_u, u) of every comparison over the rules
-// that could estimate it. Comparisons reading a column a rule blocks on
+// that could estimate it, m floored at training.min_m_probability. Comparisons reading a column a rule blocks on
 // are inactive in that rule's run, as in Splink.
 func (l *Linker) EstimateM(ctx context.Context, rules []string) ([]RuleTraining, []string, error) {
 	var warnings []string
@@ -355,6 +419,7 @@ func (l *Linker) EstimateM(ctx context.Context, rules []string) ([]RuleTraining,
 			}
 		}
 	}
+	l.params.FloorM(l.settings.Training.MinMProbability)
 	return out, warnings, nil
 }
 

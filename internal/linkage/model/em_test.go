@@ -198,3 +198,48 @@ func TestModelRoundTrip(t *testing.T) {
 		t.Error("a model whose parameters do not fit its settings was accepted")
 	}
 }
+
+func TestFloorM(t *testing.T) {
+	t.Parallel()
+	lv := func(ms ...float64) []LevelParams {
+		out := []LevelParams{{Label: "null", Null: true}}
+		for _, m := range ms {
+			out = append(out, LevelParams{M: m, U: 0.5})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name  string
+		floor float64
+		m     []float64
+		want  []float64
+	}{
+		{"else far below the floor", 1e-3, []float64{0.9, 0.1 - 3e-14, 3e-14}, []float64{0.9 - 0.9/0.998*1e-3 + 1e-3*1e-3/0.998, 0.1 - 0.1/0.998*1e-3 + 1e-3*1e-3/0.998, 1e-3}},
+		{"all above the floor", 1e-3, []float64{0.7, 0.3}, []float64{0.7, 0.3}},
+		{"two levels below", 0.1, []float64{0.96, 0.02, 0.02}, []float64{0.8, 0.1, 0.1}},
+		{"floor unreachable", 0.6, []float64{0.5, 0.5}, []float64{0.5, 0.5}},
+		{"no floor", 0, []float64{1, 0}, []float64{1, 0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := Params{Lambda: 0.1, Comparisons: []ComparisonParams{{Name: "c", Levels: lv(tc.m...)}}}
+			p.FloorM(tc.floor)
+			var sum float64
+			for l, lp := range p.Comparisons[0].Levels[1:] {
+				sum += lp.M
+				if math.Abs(lp.M-tc.want[l]) > 1e-12 {
+					t.Errorf("level %d: m %g, want %g", l+1, lp.M, tc.want[l])
+				}
+				if lp.U != 0.5 {
+					t.Errorf("level %d: u changed to %g", l+1, lp.U)
+				}
+			}
+			if math.Abs(sum-1) > 1e-12 {
+				t.Errorf("m sums to %g, want 1", sum)
+			}
+			if p.Comparisons[0].Levels[0].M != 0 {
+				t.Errorf("null level got m %g", p.Comparisons[0].Levels[0].M)
+			}
+		})
+	}
+}

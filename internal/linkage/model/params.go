@@ -92,6 +92,46 @@ func Start(s *settings.Settings) Params {
 	return p
 }
 
+// FloorM raises the m of every non-null level of every comparison to at
+// least floor, taking the difference from the levels above the floor in
+// proportion to their excess over it, so each comparison's m keeps its
+// sum. A comparison whose non-null levels cannot all reach the floor
+// (floor times their number exceeds their sum) is left as it is.
+func (p *Params) FloorM(floor float64) {
+	if floor <= 0 {
+		return
+	}
+	for c := range p.Comparisons {
+		levels := p.Comparisons[c].Levels
+		var deficit, excess float64
+		for _, lp := range levels {
+			if lp.Null {
+				continue
+			}
+			if lp.M < floor {
+				deficit += floor - lp.M
+			} else {
+				excess += lp.M - floor
+			}
+		}
+		if deficit == 0 || excess < deficit {
+			continue
+		}
+		keep := 1 - deficit/excess
+		for l := range levels {
+			lp := &levels[l]
+			if lp.Null {
+				continue
+			}
+			if lp.M < floor {
+				lp.M = floor
+			} else {
+				lp.M = floor + (lp.M-floor)*keep
+			}
+		}
+	}
+}
+
 // Check verifies that p has the shape of the settings' comparisons.
 func (p Params) Check(s *settings.Settings) error {
 	if len(p.Comparisons) != len(s.Comparisons) {

@@ -96,6 +96,20 @@ type Training struct {
 	// adjustments. By default they take part in the expectation step, as in
 	// Splink, which is slower but matches how pairs are later scored.
 	EstimateWithoutTermFrequencies bool `yaml:"estimate_without_term_frequencies" json:"estimate_without_term_frequencies"`
+	// UExcludeDeterministic leaves the pairs the deterministic rules find
+	// out of u estimation. u is meant to describe non-matching pairs; where
+	// duplicates are common (several workbooks listing the same
+	// organisations), the random sample holds enough of them to inflate u
+	// for agreement levels, "name exact" above all, and so to understate
+	// what agreeing on them is worth. Off by default, as in Splink.
+	UExcludeDeterministic bool `yaml:"u_exclude_deterministic" json:"u_exclude_deterministic"`
+	// MinMProbability floors the trained m of every non-null level, the
+	// difference taken from the levels above the floor. EM drives the m of
+	// a level it almost never sees among matches (a different province
+	// where duplicates nearly always agree) towards zero, which lets that
+	// level alone outweigh every other comparison; a floor bounds what one
+	// disagreement can say. Zero (the default) sets no floor.
+	MinMProbability float64 `yaml:"min_m_probability" json:"min_m_probability"`
 }
 
 // Comparison scores one aspect of a record pair (a name, a date of birth)

@@ -61,6 +61,9 @@ func TestParseErrors(t *testing.T) {
 		{"no lambda source", "match: 0.01", "match: 0", "deterministic_rules"},
 		{"bad threshold", "threshold: 0.9}", "threshold: 1.5}", "comparisons[0].levels[2]: jaro_winkler threshold 1.5"},
 		{"lambda out of range", "match: 0.01", "match: 1.5", "probability_two_random_records_match 1.5"},
+		{"m floor negative", "blocking_rules:", "training: {min_m_probability: -0.1}\nblocking_rules:", "training.min_m_probability -0.1: must be in [0, 1)"},
+		{"m floor above what the levels allow", "blocking_rules:", "training: {min_m_probability: 0.4}\nblocking_rules:", "comparisons[0] (name) has 3 levels besides null"},
+		{"u exclusion without rules", "blocking_rules:", "training: {u_exclude_deterministic: true}\nblocking_rules:", "training.u_exclude_deterministic is set but training.deterministic_rules is empty"},
 	} {
 		_, err := Parse([]byte(strings.Replace(minimal, tc.old, tc.new, 1)))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -136,4 +139,15 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("review threshold %v above match threshold %v", s.ReviewThreshold, s.MatchThreshold)
 		}
 	})
+}
+
+func TestParseTrainingOptions(t *testing.T) {
+	t.Parallel()
+	s, err := Parse([]byte(strings.Replace(minimal, "blocking_rules:", "training: {u_exclude_deterministic: true, deterministic_rules: [name], min_m_probability: 0.01}\nblocking_rules:", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Training.UExcludeDeterministic || s.Training.MinMProbability != 0.01 {
+		t.Errorf("training %+v: want u_exclude_deterministic and min_m_probability 0.01", s.Training)
+	}
 }

@@ -48,6 +48,23 @@ func (s *Settings) Validate() error {
 		}
 	}
 	errs = append(errs, s.Training.validate()...)
+	if f := s.Training.MinMProbability; f > 0 {
+		for i, c := range s.Comparisons {
+			k := 0
+			for _, l := range c.Levels {
+				if !l.IsNull() {
+					k++
+				}
+			}
+			if float64(k)*f >= 1 {
+				add("training.min_m_probability %g: comparisons[%d] (%s) has %d levels besides null, so m cannot be at least %g on each; lower it below %g",
+					f, i, c.DisplayName(), k, f, 1/float64(k))
+			}
+		}
+	}
+	if s.Training.UExcludeDeterministic && len(s.Training.DeterministicRules) == 0 {
+		add("training.u_exclude_deterministic is set but training.deterministic_rules is empty: list the rules whose pairs u should leave out")
+	}
 
 	if s.ProbabilityTwoRandomRecordsMatch < 0 || s.ProbabilityTwoRandomRecordsMatch >= 1 {
 		add("probability_two_random_records_match %g: must be in (0, 1), or 0 to estimate it", s.ProbabilityTwoRandomRecordsMatch)
@@ -217,6 +234,9 @@ func (t *Training) validate() []error {
 	}
 	if t.ConvergenceTolerance < 0 {
 		add("training.convergence_tolerance %g: must be positive", t.ConvergenceTolerance)
+	}
+	if t.MinMProbability < 0 || t.MinMProbability >= 1 {
+		add("training.min_m_probability %g: must be in [0, 1) (0 sets no floor); for example 0.001", t.MinMProbability)
 	}
 	return errs
 }

@@ -115,6 +115,7 @@ type TrainingInfo struct {
 	LambdaEstimated    bool     `json:"lambda_estimated"`
 	DeterministicPairs int64    `json:"deterministic_pairs"`
 	USampledPairs      int64    `json:"u_sampled_pairs"`
+	UExcludedPairs     int64    `json:"u_excluded_pairs"`
 	EM                 []EMRun  `json:"em_runs"`
 	Warnings           []string `json:"warnings"`
 	Converged          bool     `json:"converged"`
@@ -172,7 +173,7 @@ func (m *Metadata) setInputs(l *linkage.Linker) {
 
 func (m *Metadata) setTraining(tr *linkage.TrainingResult) {
 	ti := &TrainingInfo{Lambda: tr.Lambda, LambdaEstimated: tr.LambdaEstimated, DeterministicPairs: tr.DeterministicPairs,
-		USampledPairs: tr.USampledPairs, Warnings: append([]string{}, tr.Warnings...), Converged: true, EM: []EMRun{}}
+		USampledPairs: tr.USampledPairs, UExcludedPairs: tr.UExcludedPairs, Warnings: append([]string{}, tr.Warnings...), Converged: true, EM: []EMRun{}}
 	for _, r := range tr.Rules {
 		ti.EM = append(ti.EM, EMRun{Rule: r.Rule, Pairs: r.Pairs, Inactive: append([]string{}, r.Inactive...),
 			Iterations: r.Iterations, Converged: r.Converged, MaxChange: r.MaxChange, Lambda: r.Lambda})
