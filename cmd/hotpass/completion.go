@@ -110,71 +110,71 @@ func completionStore(ctx context.Context, g *globals) (st store.Store, ok bool) 
 }
 
 func completeRunIDs(ctx context.Context, g *globals, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	ctx, cancel := completionContext(ctx)
-	defer cancel()
-	st, ok := completionStore(ctx, g)
-	if !ok {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	defer st.Close()
-	runs, err := st.ListRuns(ctx, store.RunFilter{Limit: completionRuns})
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	var out []cobra.Completion
-	for _, r := range runs {
-		if strings.HasPrefix(r.ID, toComplete) {
-			out = append(out, cobra.CompletionWithDesc(r.ID, r.Pipeline+" "+string(r.Status)))
+	out := fromStore(ctx, g, func(ctx context.Context, st store.Store) ([]cobra.Completion, error) {
+		runs, err := st.ListRuns(ctx, store.RunFilter{Limit: completionRuns})
+		var out []cobra.Completion
+		for _, r := range runs {
+			if strings.HasPrefix(r.ID, toComplete) {
+				out = append(out, cobra.CompletionWithDesc(r.ID, r.Pipeline+" "+string(r.Status)))
+			}
 		}
-	}
+		return out, err
+	})
 	// Newest first, as `runs ls` lists them.
 	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveKeepOrder
 }
 
 func completeDeployments(ctx context.Context, g *globals, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	ctx, cancel := completionContext(ctx)
-	defer cancel()
-	st, ok := completionStore(ctx, g)
-	if !ok {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	defer st.Close()
-	ds, err := st.ListDeployments(ctx)
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	var out []cobra.Completion
-	for _, d := range ds {
-		if strings.HasPrefix(d.Name, toComplete) {
-			desc := "on demand"
-			if d.Schedule != "" {
-				desc = d.Schedule
+	out := fromStore(ctx, g, func(ctx context.Context, st store.Store) ([]cobra.Completion, error) {
+		ds, err := st.ListDeployments(ctx)
+		var out []cobra.Completion
+		for _, d := range ds {
+			if strings.HasPrefix(d.Name, toComplete) {
+				desc := "on demand"
+				if d.Schedule != "" {
+					desc = d.Schedule
+				}
+				out = append(out, cobra.CompletionWithDesc(d.Name, desc))
 			}
-			out = append(out, cobra.CompletionWithDesc(d.Name, desc))
 		}
-	}
+		return out, err
+	})
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 func completeTaskIDs(ctx context.Context, g *globals, runID, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	out := fromStore(ctx, g, func(ctx context.Context, st store.Store) ([]cobra.Completion, error) {
+		tasks, err := st.ListTasks(ctx, runID)
+		if errors.Is(err, store.ErrNotFound) {
+			err = nil
+		}
+		var out []cobra.Completion
+		for _, t := range tasks {
+			if strings.HasPrefix(t.TaskID, toComplete) {
+				out = append(out, cobra.CompletionWithDesc(t.TaskID, t.Status))
+			}
+		}
+		return out, err
+	})
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// fromStore runs list against the state store within the completion
+// timeout. A missing store or a failed listing completes nothing: a shell
+// completion never reports errors.
+func fromStore(ctx context.Context, g *globals, list func(context.Context, store.Store) ([]cobra.Completion, error)) []cobra.Completion {
 	ctx, cancel := completionContext(ctx)
 	defer cancel()
 	st, ok := completionStore(ctx, g)
 	if !ok {
-		return nil, cobra.ShellCompDirectiveNoFileComp
+		return nil
 	}
 	defer st.Close()
-	tasks, err := st.ListTasks(ctx, runID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, cobra.ShellCompDirectiveNoFileComp
+	out, err := list(ctx, st)
+	if err != nil {
+		return nil
 	}
-	var out []cobra.Completion
-	for _, t := range tasks {
-		if strings.HasPrefix(t.TaskID, toComplete) {
-			out = append(out, cobra.CompletionWithDesc(t.TaskID, t.Status))
-		}
-	}
-	return out, cobra.ShellCompDirectiveNoFileComp
+	return out
 }
 
 func completionContext(ctx context.Context) (context.Context, context.CancelFunc) {
