@@ -421,3 +421,27 @@ func TestRunCancelled(t *testing.T) {
 		t.Errorf("record after cancel: run %s, sleep %s, after %s", rec.Status, rec.Task("sleep").Status, rec.Task("after").Status)
 	}
 }
+
+// TestMissingRequiredFlagIsUsageError checks that a required flag left out
+// exits 2 and names the flag, as every other usage error does.
+func TestMissingRequiredFlagIsUsageError(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"resolve", "--no-progress", "--input", "x.csv"}, "required flag(s) --output not set"},
+		{[]string{"resolve", "--no-progress"}, "required flag(s) --input, --output not set"},
+		{[]string{"linkage", "evaluate"}, "required flag(s) --predictions not set"},
+		{[]string{"linkage", "blocking-stats", "--input", "x.csv"}, "required flag(s) --config not set"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
+			_, stderr, code := cli(t, append(tt.args, "--state-dir", t.TempDir())...)
+			if code != exitInvalid || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit %d and %q", code, stderr, exitInvalid, tt.want)
+			}
+		})
+	}
+}

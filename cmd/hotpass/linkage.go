@@ -68,7 +68,7 @@ func newLinkageEvaluateCmd() *cobra.Command {
 	f.StringVar(&o.labels, "labels", "", "CSV of labelled pairs")
 	f.Float64Var(&o.threshold, "threshold", 0, "match probability threshold to score at (default: the run's match threshold)")
 	addFormatFlag(cmd, &o.format)
-	_ = cmd.MarkFlagRequired("predictions")
+	requireFlags(cmd, "predictions")
 	return cmd
 }
 
@@ -406,8 +406,7 @@ func newBlockingStatsCmd() *cobra.Command {
 	f.StringArrayVar(&o.inputs, "input", nil, "input file; repeat for several")
 	f.Int64Var(&o.maxComparisons, "max-comparisons", 0, "cap to check against (default: the settings' max_comparisons)")
 	addFormatFlag(cmd, &o.format)
-	_ = cmd.MarkFlagRequired("config")
-	_ = cmd.MarkFlagRequired("input")
+	requireFlags(cmd, "config", "input")
 	return cmd
 }
 

@@ -70,7 +70,7 @@ func TestNoProgressThroughTheCLI(t *testing.T) {
 		t.Errorf("archive --no-progress: exit %d, stderr %q; want the missing --input-dir, not an unknown flag", code, stderr)
 	}
 	_, stderr, code = cli(t, "resolve", "--no-progress", "--input", "nope.csv")
-	if code == exitOK || strings.Contains(stderr, "unknown flag") || !strings.Contains(stderr, `"output"`) {
+	if code != exitInvalid || strings.Contains(stderr, "unknown flag") || !strings.Contains(stderr, "--output not set") {
 		t.Errorf("resolve --no-progress: exit %d, stderr %q; want the missing --output, not an unknown flag", code, stderr)
 	}
 }

@@ -61,8 +61,7 @@ func newResolveCmd(g *globals) *cobra.Command {
 	f.Float64Var(&o.reviewThreshold, "review-threshold", 0, "match probability at or above which a pair goes to clerical review (overrides the settings)")
 	f.Int64Var(&o.maxComparisons, "max-comparisons", 0, "cap on the candidate pairs of the blocking rules (overrides the settings)")
 	f.IntVar(&o.workers, "workers", 0, "parallel workers (default: the number of CPUs)")
-	_ = cmd.MarkFlagRequired("input")
-	_ = cmd.MarkFlagRequired("output")
+	requireFlags(cmd, "input", "output")
 	return cmd
 }
 

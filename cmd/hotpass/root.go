@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -87,6 +88,29 @@ func exactArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
 			return fmt.Errorf("%w: %v (see `%s --help`)", errUsage, err, cmd.CommandPath())
+		}
+		return nil
+	}
+}
+
+// requireFlags makes the named flags mandatory. A missing one is a usage
+// error (exit 2); cobra's MarkFlagRequired reports it as a plain error,
+// which exits 1. The check runs with the argument check, after the flags
+// are parsed and before anything else.
+func requireFlags(cmd *cobra.Command, names ...string) {
+	args := cmd.Args
+	cmd.Args = func(c *cobra.Command, a []string) error {
+		var missing []string
+		for _, n := range names {
+			if !c.Flags().Changed(n) {
+				missing = append(missing, "--"+n)
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("%w: required flag(s) %s not set (see `%s --help`)", errUsage, strings.Join(missing, ", "), c.CommandPath())
+		}
+		if args != nil {
+			return args(c, a)
 		}
 		return nil
 	}
