@@ -24,30 +24,10 @@ import (
 func TestTriggeredParamsCannotInjectShell(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := store.OpenSQLite(ctx, filepath.Join(dir, "hotpass.db"), store.SQLiteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	l, err := engine.NewLoader(tasks.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	specDir := filepath.Join(dir, "spec")
-	if err := os.Mkdir(specDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	spec := filepath.Join(specDir, "spec.yaml")
 	src := "version: 1\nname: echo\nparams:\n  n: {type: string, default: a}\n" +
 		"tasks:\n  say: {type: exec, with: {command: \"echo param={{ params.n }}\"}}\n"
-	if err := os.WriteFile(spec, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.PutDeployment(ctx, store.Deployment{Name: "echo", SpecPath: spec}); err != nil {
-		t.Fatal(err)
-	}
-	srv := newServer(t, st, l)
+	srv, st, l, spec := deployed(t, "echo", src)
+	specDir := filepath.Dir(spec)
 
 	code, body := call(t, srv, "POST", "/api/deployments/echo/runs", "Bearer "+token, `{"params": {"n": "x; id > f"}}`)
 	if code != http.StatusAccepted {
@@ -61,7 +41,7 @@ func TestTriggeredParamsCannotInjectShell(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stateDir := filepath.Join(dir, "state")
+	stateDir := filepath.Join(t.TempDir(), "state")
 	o := runner.QueuedOptions(ctx, runner.Options{Store: st, Loader: l, StateDir: stateDir}, q)
 	if _, err := runner.Run(ctx, o); err != nil {
 		t.Fatalf("run: %v", err)
@@ -78,18 +58,11 @@ func TestTriggeredParamsCannotInjectShell(t *testing.T) {
 	}
 }
 
-func newServer(t *testing.T, st store.Store, l *engine.Loader) *httptest.Server {
+// deployed serves the API over a fresh store holding one deployment, name,
+// of the spec src, written alone in its directory. It returns the server,
+// the store, the loader and the spec's path.
+func deployed(t *testing.T, name, src string) (*httptest.Server, store.Store, *engine.Loader, string) {
 	t.Helper()
-	srv := httptest.NewServer(server.New(server.Config{Store: st, Loader: l, Token: token}))
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-// TestTriggerChecksParamConstraints triggers a deployment with values its
-// params' constraints refuse: each gets 422 naming the field, and no run
-// is queued.
-func TestTriggerChecksParamConstraints(t *testing.T) {
-	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	st, err := store.OpenSQLite(ctx, filepath.Join(dir, "hotpass.db"), store.SQLiteOptions{})
@@ -101,17 +74,32 @@ func TestTriggerChecksParamConstraints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := filepath.Join(dir, "spec.yaml")
-	src := "version: 1\nname: c\nparams:\n  region: {type: string, enum: [za, us], default: za}\n" +
-		"  code: {type: string, pattern: '[a-z]+', max_length: 4, default: ab}\n  n: {type: integer, min: 1, max: 9, default: 1}\n" +
-		"tasks:\n  say: {type: exec, with: {command: \"echo {{ params.region }} {{ params.code }} {{ params.n }}\"}}\n"
+	specDir := filepath.Join(dir, "spec")
+	if err := os.Mkdir(specDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	spec := filepath.Join(specDir, "spec.yaml")
 	if err := os.WriteFile(spec, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.PutDeployment(ctx, store.Deployment{Name: "c", SpecPath: spec}); err != nil {
+	if _, err := st.PutDeployment(ctx, store.Deployment{Name: name, SpecPath: spec}); err != nil {
 		t.Fatal(err)
 	}
-	srv := newServer(t, st, l)
+	srv := httptest.NewServer(server.New(server.Config{Store: st, Loader: l, Token: token}))
+	t.Cleanup(srv.Close)
+	return srv, st, l, spec
+}
+
+// TestTriggerChecksParamConstraints triggers a deployment with values its
+// params' constraints refuse: each gets 422 naming the field, and no run
+// is queued.
+func TestTriggerChecksParamConstraints(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	src := "version: 1\nname: c\nparams:\n  region: {type: string, enum: [za, us], default: za}\n" +
+		"  code: {type: string, pattern: '[a-z]+', max_length: 4, default: ab}\n  n: {type: integer, min: 1, max: 9, default: 1}\n" +
+		"tasks:\n  say: {type: exec, with: {command: \"echo {{ params.region }} {{ params.code }} {{ params.n }}\"}}\n"
+	srv, st, _, _ := deployed(t, "c", src)
 	tests := []struct{ body, field, msg string }{
 		{`{"params": {"region": "x; id > f"}}`, "params.region", `must be one of \"za\", \"us\"`},
 		{`{"params": {"code": "ab1"}}`, "params.code", "must match the pattern"},
