@@ -51,10 +51,10 @@ func openStore(ctx context.Context, g *globals) (store.Store, error) {
 func newRunsCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "runs",
-		Short: "Show run history: list runs, show one, print its logs, prune old ones",
+		Short: "Show run history: list runs, show one, print its logs, cancel one, prune old ones",
 		Args:  exactArgs(0),
 	}
-	cmd.AddCommand(newRunsLsCmd(g), newRunsShowCmd(g), newRunsLogsCmd(g), newRunsPruneCmd(g))
+	cmd.AddCommand(newRunsLsCmd(g), newRunsShowCmd(g), newRunsLogsCmd(g), newRunsPruneCmd(g), newRunsCancelCmd(g))
 	return cmd
 }
 

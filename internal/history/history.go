@@ -30,6 +30,10 @@ const (
 	// heartbeat before MarkCrashed declares it crashed: several missed
 	// heartbeats, so that a slow store does not kill live runs.
 	StaleAfter = 6 * HeartbeatInterval
+	// CancelPollInterval is how often a running run asks the store whether
+	// someone (`hotpass runs cancel`, the API) wants it stopped: one indexed
+	// read, often enough that a cancel takes effect within a few seconds.
+	CancelPollInterval = time.Second
 	// retryingStatus is recorded for a task waiting to retry after a
 	// failed attempt; the engine itself reports it as running.
 	retryingStatus = "retrying"
@@ -65,6 +69,11 @@ type Options struct {
 	TraceID string
 	// Heartbeat overrides HeartbeatInterval when > 0.
 	Heartbeat time.Duration
+	// OnCancel is called once when the store holds a cancel request for
+	// the run; it should cancel the run's context. Nil: no polling.
+	OnCancel func()
+	// CancelPoll overrides CancelPollInterval when > 0.
+	CancelPoll time.Duration
 	// Logger receives store errors; nil discards them. A store that fails
 	// does not stop the run: its history lags, and Finish, which writes
 	// every task again, reports the error if the store still fails then.
@@ -107,6 +116,9 @@ func New(st store.Store, o Options) *Recorder {
 	}
 	if r.opts.Heartbeat <= 0 {
 		r.opts.Heartbeat = HeartbeatInterval
+	}
+	if r.opts.CancelPoll <= 0 {
+		r.opts.CancelPoll = CancelPollInterval
 	}
 	for _, t := range o.Tasks {
 		r.hash[t.ID] = t.DefinitionHash
@@ -198,6 +210,12 @@ func (r *Recorder) loop(ctx context.Context) {
 	defer close(r.done)
 	hb := time.NewTicker(r.opts.Heartbeat)
 	defer hb.Stop()
+	var poll <-chan time.Time
+	if r.opts.OnCancel != nil {
+		t := time.NewTicker(r.opts.CancelPoll)
+		defer t.Stop()
+		poll = t.C
+	}
 	for {
 		select {
 		case <-r.wake:
@@ -205,6 +223,17 @@ func (r *Recorder) loop(ctx context.Context) {
 		case <-hb.C:
 			if err := r.st.Heartbeat(ctx, r.opts.RunID); err != nil {
 				r.log.Warn("run heartbeat not recorded", "run_id", r.opts.RunID, "error", err)
+			}
+		case <-poll:
+			ok, err := r.st.CancelRequested(ctx, r.opts.RunID)
+			if err != nil {
+				r.log.Warn("cancel request not read", "run_id", r.opts.RunID, "error", err)
+				continue
+			}
+			if ok {
+				r.log.Info("run cancelled by request", "run_id", r.opts.RunID)
+				r.opts.OnCancel()
+				poll = nil // asked once; the run is stopping
 			}
 		case <-r.stop:
 			r.flush(ctx)

@@ -36,6 +36,10 @@ var ErrUnknownRun = exitcode.New(exitcode.Invalid, "unknown run id")
 // cannot be resumed (still running, or of another pipeline); exit status 2.
 var ErrNotResumable = exitcode.New(exitcode.Invalid, "run cannot be resumed")
 
+// ErrCancelRequested is the cause of a run's context being cancelled because
+// the store holds a cancel request for it.
+var ErrCancelRequested = errors.New("cancelled by request")
+
 // finishTimeout bounds the final store writes of a run, which happen even
 // when the run's context was cancelled.
 const finishTimeout = 30 * time.Second
@@ -166,7 +170,12 @@ func Run(ctx context.Context, o Options) (*engine.RunRecord, error) {
 		// The local handler masks as it writes; the OTel exporter does not.
 		logger = slog.New(traced.LogHandler(redact.Handler(tel.LogHandler(logger.Handler()), red)))
 	}
-	rec := history.New(o.Store, history.Options{RunID: o.RunID, Tasks: tasks, TraceID: o.TraceID, Logger: logger})
+	// A cancel request in the store (from `hotpass runs cancel` or the API,
+	// maybe in another process) stops the run as Ctrl-C would.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	rec := history.New(o.Store, history.Options{RunID: o.RunID, Tasks: tasks, TraceID: o.TraceID, Logger: logger,
+		OnCancel: func() { stop(ErrCancelRequested) }})
 	if err := rec.Start(ctx); err != nil {
 		if o.Queued {
 			failQueued(ctx, o.Store, o.RunID, err)
