@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hotpass/hotpass/internal/linkage/records"
-	"github.com/hotpass/hotpass/internal/progress"
 	"github.com/hotpass/hotpass/internal/linkage/settings"
+	"github.com/hotpass/hotpass/internal/progress"
 	"github.com/hotpass/hotpass/tasks/datasource"
 	"github.com/hotpass/hotpass/tasks/linkage/linkjob"
 )
