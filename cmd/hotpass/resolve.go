@@ -62,13 +62,17 @@ func newResolveCmd(g *globals) *cobra.Command {
 	f.Float64Var(&o.matchThreshold, "match-threshold", 0, "match probability at or above which a pair is a match (overrides the settings)")
 	f.Float64Var(&o.reviewThreshold, "review-threshold", 0, "match probability at or above which a pair goes to clerical review (overrides the settings)")
 	f.Int64Var(&o.maxComparisons, "max-comparisons", 0, "cap on the candidate pairs of the blocking rules (overrides the settings)")
-	f.IntVar(&o.workers, "workers", 0, "parallel workers (default: the number of CPUs)")
+	f.IntVar(&o.workers, "max-concurrency", 0, "pairs scored in parallel by this many workers (default: the number of CPUs)")
 	f.BoolVar(&o.noProgress, "no-progress", false, "no live progress display (stages, pairs scored, ETA) on a terminal")
+	aliasFlags(cmd, map[string]string{"workers": "max-concurrency"})
 	requireFlags(cmd, "input", "output")
 	return cmd
 }
 
 func runResolve(ctx context.Context, cmd *cobra.Command, stdout, stderr io.Writer, g *globals, o *resolveOptions) error {
+	if o.workers < 0 {
+		return fmt.Errorf("%w: --max-concurrency must be at least 1, got %d", errUsage, o.workers)
+	}
 	ov := linkjob.Overrides{}
 	if cmd.Flags().Changed("match-threshold") {
 		ov.MatchThreshold = &o.matchThreshold

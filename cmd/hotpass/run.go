@@ -22,8 +22,7 @@ import (
 )
 
 type runOptions struct {
-	params         []string
-	paramsJSON     string
+	params         paramOptions
 	only           []string
 	maxConcurrency int
 	noProgress     bool
@@ -51,8 +50,7 @@ func newRunCmd(g *globals) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&o.params, "param", nil, "set a param: --param name=value (repeatable)")
-	f.StringVar(&o.paramsJSON, "params", "", `set params from a JSON object, e.g. --params '{"region":"za"}'`)
+	addParamFlags(cmd, &o.params, "this run")
 	f.StringArrayVar(&o.only, "only", nil, "run only this task and what it depends on (repeatable)")
 	f.IntVar(&o.maxConcurrency, "max-concurrency", 0, "override the spec's global concurrency limit")
 	f.BoolVar(&o.noProgress, "no-progress", false, "print plain log lines instead of live progress")
@@ -67,11 +65,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, g *globals, o *runOpt
 	if o.maxConcurrency < 0 {
 		return fmt.Errorf("%w: --max-concurrency must be at least 1, got %d", errUsage, o.maxConcurrency)
 	}
-	flags, err := parseParamFlags(o.params)
-	if err != nil {
-		return err
-	}
-	fromJSON, err := parseParamsJSON(o.paramsJSON)
+	fromJSON, flags, err := o.params.parse()
 	if err != nil {
 		return err
 	}
