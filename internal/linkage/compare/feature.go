@@ -1,7 +1,9 @@
 package compare
 
 import (
+	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -45,6 +47,8 @@ type tokens struct {
 type featureKey struct {
 	column      string
 	lower, trim bool
+	// regex, when set, replaces each value by its first match (Level.Regex).
+	regex string
 }
 
 func normalise(v string, lower, trim bool) string {
@@ -62,6 +66,13 @@ func newFeature(recs *records.Set, k featureKey) (*feature, error) {
 	if err != nil {
 		return nil, err
 	}
+	var re *regexp.Regexp
+	if k.regex != "" {
+		// Validate has compiled it already.
+		if re, err = regexp.Compile(k.regex); err != nil {
+			return nil, fmt.Errorf("regex %q: %w", k.regex, err)
+		}
+	}
 	f := &feature{column: k.column, lower: k.lower, trim: k.trim, codes: make([]int32, len(vals))}
 	index := make(map[string]int32)
 	for i, v := range vals {
@@ -70,6 +81,9 @@ func newFeature(recs *records.Set, k featureKey) (*feature, error) {
 			continue
 		}
 		v = normalise(v, k.lower, k.trim)
+		if re != nil {
+			v = re.FindString(v)
+		}
 		if v == "" {
 			f.codes[i] = -1
 			continue
