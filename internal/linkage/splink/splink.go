@@ -16,10 +16,11 @@
 package splink
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/hotpass/hotpass/internal/linkage/settings"
 )
@@ -78,19 +79,19 @@ type Level struct {
 // IsModel reports whether data is a Splink model file rather than Hotpass
 // settings: a JSON object with Splink's own keys (prediction blocking
 // rules, or comparisons made of comparison_levels).
+// The file may be JSON or YAML (JSON is YAML).
 func IsModel(data []byte) bool {
-	var top map[string]json.RawMessage
-	if json.Unmarshal(data, &top) != nil {
+	var top struct {
+		Rules       yaml.Node        `yaml:"blocking_rules_to_generate_predictions"`
+		Comparisons []map[string]any `yaml:"comparisons"`
+	}
+	if yaml.Unmarshal(data, &top) != nil {
 		return false
 	}
-	if _, ok := top["blocking_rules_to_generate_predictions"]; ok {
+	if top.Rules.Kind != 0 {
 		return true
 	}
-	var comps []map[string]json.RawMessage
-	if json.Unmarshal(top["comparisons"], &comps) != nil {
-		return false
-	}
-	for _, c := range comps {
+	for _, c := range top.Comparisons {
 		if _, ok := c["comparison_levels"]; ok {
 			return true
 		}
@@ -98,13 +99,29 @@ func IsModel(data []byte) bool {
 	return false
 }
 
+// asJSON returns data as JSON: as it is when it is JSON, converted when it
+// is YAML (a Splink model written inline in a task's settings).
+func asJSON(data []byte) ([]byte, error) {
+	if json.Valid(data) {
+		return data, nil
+	}
+	var v any
+	if err := yaml.Unmarshal(data, &v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
+}
+
 // Import reads a Splink 4 model file as Hotpass settings that run it as
 // trained: its λ, m and u are kept (training.skip), and its blocking rules
 // and levels become their Hotpass equivalents. The settings are validated.
 func Import(data []byte) (settings.Settings, error) {
 	var m Model
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&m); err != nil {
+	data, err := asJSON(data)
+	if err != nil {
+		return settings.Settings{}, fmt.Errorf("splink model: %w", err)
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
 		return settings.Settings{}, fmt.Errorf("splink model: %w", err)
 	}
 	if m.SQLDialect != "" && m.SQLDialect != "duckdb" {
