@@ -6,7 +6,9 @@ import (
 	"flag"
 	"math"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/hotpass/hotpass/internal/linkage/evaluate"
@@ -287,5 +289,108 @@ func TestSplinkDemoAccuracy(t *testing.T) {
 	t.Logf("true pairs among the blocked ones: %d (blocking recall %.4f)", blocked.TruePositives, blocked.Recall)
 	if got.Precision < 0.99 || got.Recall < 0.51 || got.F1 < 0.67 {
 		t.Errorf("precision %.4f recall %.4f F1 %.4f, want at least 0.99, 0.51 and 0.67", got.Precision, got.Recall, got.F1)
+	}
+}
+
+// A Splink model whose columns the input lacks is refused before any
+// work, naming the comparison, the level and the missing column.
+func TestSplinkModelColumnsMissing(t *testing.T) {
+	t.Parallel()
+	in := fake1000(t)
+	s := importSplink(t, splinkModels+"saved_model_from_demo.json")
+	renamed := readCSVBytes(t, "renamed", []byte("unique_id,first_name,surname,dob,town,mail\n1,a,b,2000-01-01,c,d\n"), ',', false)
+	_, err := New(s, []records.Input{{Name: "renamed", Table: renamed}}, Options{Logger: discardLogger()})
+	if err == nil {
+		t.Fatal("a model comparing city and email ran on an input without them")
+	}
+	for _, want := range []string{`comparisons[3] (city)`, `input "renamed" has no column "city"`, "town"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not contain %q: %v", want, err)
+		}
+	}
+	if _, err := New(s, []records.Input{in}, Options{Logger: discardLogger()}); err != nil {
+		t.Errorf("fake_1000 has every column: %v", err)
+	}
+}
+
+// demoNative writes saved_model_from_demo.json's levels and blocking rules
+// in Hotpass's own syntax.
+const demoNative = `
+probability_two_random_records_match: 0.00298012298012298
+comparisons:
+  - column: first_name
+    levels: [{type: null}, {type: exact, tf_adjustment_column: first_name}, {type: jaro_winkler, threshold: 0.92},
+             {type: jaro_winkler, threshold: 0.88}, {type: jaro_winkler, threshold: 0.7}, {type: else}]
+  - column: surname
+    levels: [{type: null}, {type: exact, tf_adjustment_column: surname}, {type: jaro_winkler, threshold: 0.92},
+             {type: jaro_winkler, threshold: 0.88}, {type: jaro_winkler, threshold: 0.7}, {type: else}]
+  - column: dob
+    levels: [{type: null}, {type: exact}, {type: levenshtein, threshold: 1}, {type: else}]
+  - column: city
+    levels: [{type: null}, {type: exact, tf_adjustment_column: city}, {type: else}]
+  - column: email
+    levels: [{type: null}, {type: exact, tf_adjustment_column: email}, {type: exact, regex: "^[^@]+"},
+             {type: jaro_winkler, threshold: 0.88}, {type: jaro_winkler, threshold: 0.88, regex: "^[^@]+"}, {type: else}]
+blocking_rules: ["first_name + city", "surname", "dob"]
+`
+
+// BenchmarkPredictSplinkImport100k scores 100,000 generated persons with
+// Splink's demo model, imported, and with the same levels written natively
+// and given the same parameters: an imported model compiles to the same
+// comparisons, so comparisons/s should not differ.
+func BenchmarkPredictSplinkImport100k(b *testing.B) {
+	tb := loadPersons100k(b)
+	imported := importSplink(b, splinkModels+"saved_model_from_demo.json")
+	native, err := settings.Parse([]byte(demoNative))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		s    settings.Settings
+	}{{"imported", imported}, {"native", native}} {
+		b.Run(bc.name, func(b *testing.B) {
+			l := mustLinker(b, bc.s, records.Input{Name: "persons", Table: tb})
+			ref := mustLinker(b, imported, records.Input{Name: "persons", Table: tb})
+			if err := l.SetParams(ref.Params()); err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			var compared int64
+			for b.Loop() {
+				pred, err := l.Predict(ctx, PredictOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				compared += pred.Compared
+			}
+			b.ReportMetric(float64(compared)/b.Elapsed().Seconds(), "comparisons/s")
+		})
+	}
+}
+
+// The native form of the demo model is the imported one: same tests,
+// thresholds and rules, so the benchmark compares like with like.
+func TestSplinkDemoNativeEquivalent(t *testing.T) {
+	t.Parallel()
+	imported := importSplink(t, splinkModels+"saved_model_from_demo.json")
+	native, err := settings.Parse([]byte(demoNative))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(imported.BlockingRules, native.BlockingRules) || len(imported.Comparisons) != len(native.Comparisons) {
+		t.Fatalf("rules %q vs %q, %d vs %d comparisons", imported.BlockingRules, native.BlockingRules, len(imported.Comparisons), len(native.Comparisons))
+	}
+	for c, ic := range imported.Comparisons {
+		nc := native.Comparisons[c]
+		if ic.Column != nc.Column || len(ic.Levels) != len(nc.Levels) {
+			t.Fatalf("comparison %d: %q with %d levels vs %q with %d", c, ic.Column, len(ic.Levels), nc.Column, len(nc.Levels))
+		}
+		for l, il := range ic.Levels {
+			nl := nc.Levels[l]
+			if il.Type != nl.Type || il.Threshold != nl.Threshold || il.Regex != nl.Regex || il.Column != nl.Column || il.TFAdjustmentColumn != nl.TFAdjustmentColumn {
+				t.Errorf("%s level %d: imported %+v, native %+v", ic.Column, l, il, nl)
+			}
+		}
 	}
 }
