@@ -71,7 +71,7 @@ func (k Key) String() string {
 	out := k.Column
 	for _, s := range k.Steps {
 		if funcs[s.Func] == 1 {
-			out = fmt.Sprintf("prefix(%s, %d)", out, s.N)
+			out = fmt.Sprintf("%s(%s, %d)", s.Func, out, s.N)
 		} else {
 			out = fmt.Sprintf("%s(%s)", s.Func, out)
 		}

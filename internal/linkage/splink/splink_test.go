@@ -337,8 +337,8 @@ func TestExportRefusals(t *testing.T) {
 }
 
 // FuzzTranslateLevel checks that the parser never panics, that errors
-// point inside the text, and that a level it accepts exports to SQL that
-// translates back to the same level.
+// point inside the text, and that a level or rule it accepts exports to
+// SQL that translates back to the same level or rule.
 func FuzzTranslateLevel(f *testing.F) {
 	for _, s := range []string{
 		`"first_name_l" IS NULL OR "first_name_r" IS NULL`,
@@ -354,8 +354,16 @@ func FuzzTranslateLevel(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, sql string) {
-		if _, err := TranslateRule(sql); err != nil {
+		if r, err := TranslateRule(sql); err != nil {
 			checkPos(t, sql, err)
+		} else {
+			back, err := exportRule(r)
+			if err != nil {
+				t.Fatalf("%q: translated to %q, which does not export: %v", sql, r, err)
+			}
+			if again, err := TranslateRule(back); err != nil || again != r {
+				t.Fatalf("%q → %q → %q → %q, %v", sql, r, back, again, err)
+			}
 		}
 		lv, err := TranslateLevel(sql)
 		if err != nil {
