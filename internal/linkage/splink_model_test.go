@@ -120,10 +120,12 @@ func checkAgainstDuckDB(t *testing.T, got map[idPair]scored, golden string) {
 // TestSplinkParity runs Splink's own models, imported as they are, on
 // fake_1000 (the data saved_model_from_demo.json was trained on and whose
 // columns real_time_settings.json compares) and checks every blocked pair
-// against DuckDB.
+// against DuckDB. dates_model.json adds the date levels Splink's
+// DateOfBirthComparison writes (try_strptime null level, EPOCH
+// differences), SUBSTR blocking and a term-frequency floor.
 func TestSplinkParity(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"saved_model_from_demo", "real_time_settings"} {
+	for _, name := range []string{"saved_model_from_demo", "real_time_settings", "dates_model"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			l := mustLinker(t, importSplink(t, splinkModels+name+".json"), fake1000(t))
@@ -137,7 +139,7 @@ func TestSplinkParity(t *testing.T) {
 // score.
 func TestSplinkRoundTrip(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"saved_model_from_demo", "real_time_settings"} {
+	for _, name := range []string{"saved_model_from_demo", "real_time_settings", "dates_model"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			first := mustLinker(t, importSplink(t, splinkModels+name+".json"), fake1000(t))

@@ -197,7 +197,10 @@ func sortedKeys(m map[featureKey]*feature) []featureKey {
 		if c := boolCmp(a.lower, b.lower)*2 + boolCmp(a.trim, b.trim); c != 0 {
 			return c
 		}
-		return strings.Compare(a.regex, b.regex)
+		if c := strings.Compare(a.regex, b.regex); c != 0 {
+			return c
+		}
+		return strings.Compare(a.dateFormat, b.dateFormat)
 	})
 	return keys
 }
@@ -236,7 +239,7 @@ func (e *Engine) compileLevel(sc settings.Comparison, sl settings.Level) (level,
 	if col == "" {
 		col = sc.Column
 	}
-	f, err := e.feature(featureKey{column: col, lower: sc.Lowercase, trim: sc.Trim, regex: sl.Regex})
+	f, err := e.feature(featureKey{column: col, lower: sc.Lowercase, trim: sc.Trim, regex: sl.Regex, dateFormat: sl.DateFormat})
 	if err != nil {
 		return lv, err
 	}

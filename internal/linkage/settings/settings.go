@@ -193,6 +193,12 @@ type Level struct {
 	// a value without a match, or with an empty one, is null. It runs a
 	// Splink level on NULLIF(regexp_extract(col, pattern, 0), '').
 	Regex string `yaml:"regex" json:"regex,omitempty"`
+	// DateFormat, when set, makes the level read each value as a date in
+	// this layout (%Y, %m, %d and literal characters, read as DuckDB's
+	// try_strptime reads them; see package strptime); a value that does
+	// not fit is null. It applies to null, exact and date_diff levels and
+	// runs Splink's levels on try_strptime(col, layout).
+	DateFormat string `yaml:"date_format" json:"date_format,omitempty"`
 	// TFAdjustmentColumn turns on the term-frequency adjustment of an exact
 	// level: agreeing on a rare value counts for more than on a common one.
 	TFAdjustmentColumn string `yaml:"tf_adjustment_column" json:"tf_adjustment_column"`

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hotpass/hotpass/internal/linkage/rule"
+	"github.com/hotpass/hotpass/internal/linkage/strptime"
 )
 
 // Validate fills defaults and checks everything that does not need the
@@ -186,6 +187,17 @@ func (l *Level) validate(lp string) []error {
 		}
 		if _, err := regexp.Compile(l.Regex); err != nil {
 			add("%s: regex %q: %w", lp, l.Regex, err)
+		}
+	}
+	if l.DateFormat != "" {
+		switch {
+		case l.Type != Null && l.Type != Exact && l.Type != DateDiff:
+			add("%s: date_format applies to null, exact and date_diff levels, not %s", lp, l.Type)
+		case l.Regex != "":
+			add("%s: give regex or date_format, not both", lp)
+		}
+		if err := strptime.Check(l.DateFormat); err != nil {
+			add("%s: %w", lp, err)
 		}
 	}
 	if l.TFAdjustmentColumn != "" {

@@ -38,6 +38,13 @@ func TestTranslateLevel(t *testing.T) {
 		{`"it's_l" = "it's_r"`, settings.Level{Type: settings.Exact, Column: "it's"}},
 		{`"say ""hi""_l" = "say ""hi""_r"`, settings.Level{Type: settings.Exact, Column: `say "hi"`}},
 		{` else `, settings.Level{Type: settings.Else}},
+		{`try_strptime("dob_l", '%Y-%m-%d') IS NULL OR try_strptime("dob_r", '%Y-%m-%d') IS NULL`,
+			settings.Level{Type: settings.Null, Column: "dob", DateFormat: "%Y-%m-%d"}},
+		{`try_strptime(dob_l, '%d/%m/%Y') = try_strptime(dob_r, '%d/%m/%Y')`, settings.Level{Type: settings.Exact, Column: "dob", DateFormat: "%d/%m/%Y"}},
+		{`ABS(EPOCH(try_strptime("dob_l", '%Y-%m-%d')) - EPOCH(try_strptime("dob_r", '%Y-%m-%d'))) <= 2629800.0`,
+			settings.Level{Type: settings.DateDiff, Column: "dob", DateFormat: "%Y-%m-%d", Threshold: 30.4375, Unit: settings.Days}},
+		{`abs(epoch(try_strptime(CAST(dob_l AS TEXT), '%Y%m%d')) - epoch(try_strptime(CAST(dob_r AS TEXT), '%Y%m%d'))) <= 31557600`,
+			settings.Level{Type: settings.DateDiff, Column: "dob", DateFormat: "%Y%m%d", Threshold: 365.25, Unit: settings.Days}},
 	} {
 		got, err := TranslateLevel(tc.sql)
 		if err != nil {
@@ -87,7 +94,13 @@ func TestTranslateRefusals(t *testing.T) {
 		{false, `cosine_distance("a_l", "a_r") <= 0.2`, `cosine_distance`, "function cosine_distance is not supported", false},
 		{false, `jaccard("a_l", "a_r") >= 0.9`, `jaccard`, "function jaccard is not supported", false},
 		{false, `array_length(list_intersect("a_l", "a_r")) >= 1`, `array_length`, "function array_length is not supported", false},
-		{false, `ABS(EPOCH(try_strptime("dob_l", '%Y-%m-%d')) - EPOCH(try_strptime("dob_r", '%Y-%m-%d'))) <= 31536000`, `ABS`, "function abs is not supported", false},
+		{false, `ABS(EPOCH("dob_l") - EPOCH("dob_r")) <= 86400`, `"dob_l"`, "EPOCH needs a date", false},
+		{false, `ABS("age_l" - "age_r") <= 2`, `"age_l" - "age_r"`, "expected EPOCH(try_strptime(col, layout))", false},
+		{false, `ABS(EPOCH(try_strptime("d_l", '%Y')) - EPOCH(try_strptime("d_r", '%Y'))) <= 1`, `'%Y')) -`, `date layout "%Y" needs %Y, %m and %d`, false},
+		{false, `ABS(EPOCH(try_strptime("d_l", '%Y-%m-%d %H')) - EPOCH(try_strptime("d_r", '%Y-%m-%d %H'))) <= 1`, `'%Y-%m-%d %H')) -`, "whitespace inside a layout", false},
+		{false, `ABS(EPOCH(try_strptime("d_l", '%Y-%m-%d')) - EPOCH(try_strptime("d_r", '%d/%m/%Y'))) <= 1`, `try_strptime("d_r"`, `compares column "d" with "d"`, false},
+		{false, `ABS(EPOCH(try_strptime("d_l", '%Y-%m-%d')) - EPOCH(try_strptime("d_r", '%Y-%m-%d'))) >= 1`, `>= 1`, "write ABS(...) <= seconds", false},
+		{false, `levenshtein(try_strptime("d_l", '%Y-%m-%d'), try_strptime("d_r", '%Y-%m-%d')) <= 1`, `try_strptime("d_l"`, "levenshtein of a date is not supported", false},
 		{false, `"first_name_l" = "first_name_r" AND "surname_l" = "surname_r"`, `AND`, "AND is not supported in a level", false},
 		{false, `"a_l" = "a_r" OR "b_l" = "b_r"`, `OR "b_l"`, "OR is supported only in a null level", false},
 		{false, `"first_name_l" = "surname_r"`, `"surname_r"`, `compares column "first_name" with "surname"`, false},
@@ -314,9 +327,12 @@ func TestExportRefusals(t *testing.T) {
 			"parameters have 0 comparisons but the settings have 5"},
 		{"lowercase", func(m *model.Model) { m.Settings.Comparisons[3].Lowercase = true },
 			"comparisons[3] (city): lowercase and trim have no exact DuckDB equivalent"},
-		{"date level", func(m *model.Model) {
+		{"date level of any layout", func(m *model.Model) {
 			m.Settings.Comparisons[2].Levels[2] = settings.Level{Type: settings.DateDiff, Threshold: 30, Unit: settings.Days}
-		}, "comparisons[2] (dob) levels[2] (date within 30 days): date_diff levels have no exact DuckDB equivalent"},
+		}, "comparisons[2] (dob) levels[2] (date within 30 days): a date_diff level without date_format has no exact DuckDB equivalent"},
+		{"numeric level", func(m *model.Model) {
+			m.Settings.Comparisons[2].Levels[2] = settings.Level{Type: settings.AbsDiff, Threshold: 3}
+		}, "comparisons[2] (dob) levels[2] (abs_diff <= 3): abs_diff levels have no exact DuckDB equivalent"},
 		{"phonetic rule", func(m *model.Model) { m.Settings.BlockingRules = []string{"soundex(surname)"} },
 			`blocking_rules[0] "soundex(surname)": key soundex(surname) has no exact DuckDB equivalent`},
 	} {
@@ -346,6 +362,8 @@ func FuzzTranslateLevel(f *testing.F) {
 		`levenshtein(CAST("dob_l" AS TEXT), CAST("dob_r" AS TEXT)) <= 1`,
 		`NULLIF(regexp_extract("email_l", '^[^@]+', 0), '') = NULLIF(regexp_extract("email_r", '^[^@]+', 0), '')`,
 		`dob_l::VARCHAR = dob_r::VARCHAR`,
+		`ABS(EPOCH(try_strptime("dob_l", '%Y-%m-%d')) - EPOCH(try_strptime("dob_r", '%Y-%m-%d'))) <= 2629800.0`,
+		`try_strptime("dob_l", '%d/%m/%Y') IS NULL OR try_strptime("dob_r", '%d/%m/%Y') IS NULL`,
 		`ELSE`,
 		`l."surname" = r."surname" AND SUBSTR(l.dob, 1, 4) = SUBSTR(r.dob, 1, 4)`,
 		`"a_l" = "a_r" OR "b_l" = 'x''y'`,

@@ -8,15 +8,17 @@ import (
 
 	"github.com/hotpass/hotpass/internal/linkage/rule"
 	"github.com/hotpass/hotpass/internal/linkage/settings"
+	"github.com/hotpass/hotpass/internal/linkage/strptime"
 )
 
 // operand is one side of a level's test: a column of the left or right
 // record, read as text, optionally narrowed to the first match of a regex.
 type operand struct {
-	column string
-	side   byte // 'l' or 'r'
-	regex  string
-	n      node
+	column     string
+	side       byte // 'l' or 'r'
+	regex      string
+	dateFormat string
+	n          node
 }
 
 // unsupported builds the error for a part of sql Hotpass does not run.
@@ -50,8 +52,11 @@ func readOperand(sql string, n node) (operand, error) {
 		}
 		return readOperand(sql, x.x)
 	case *call:
+		if x.name == "try_strptime" {
+			return readDate(sql, x)
+		}
 		if x.name != "nullif" {
-			return operand{}, unsupported(sql, n, fmt.Sprintf("function %s is not supported here: Hotpass runs NULLIF(regexp_extract(col, pattern, 0), ''), casts to text and plain columns as level operands", x.name))
+			return operand{}, unsupported(sql, n, fmt.Sprintf("function %s is not supported here: Hotpass runs NULLIF(regexp_extract(col, pattern, 0), ''), try_strptime(col, layout), casts to text and plain columns as level operands", x.name))
 		}
 		if len(x.args) != 2 {
 			return operand{}, unsupported(sql, n, "NULLIF takes two arguments")
@@ -79,13 +84,36 @@ func readOperand(sql string, n node) (operand, error) {
 		if err != nil {
 			return operand{}, err
 		}
-		if inner.regex != "" {
-			return operand{}, unsupported(sql, re.args[0], "nested regexp_extract is not supported")
+		if inner.regex != "" || inner.dateFormat != "" {
+			return operand{}, unsupported(sql, re.args[0], "regexp_extract of a derived value is not supported")
 		}
 		inner.regex, inner.n = pat.val, n
 		return inner, nil
 	}
 	return operand{}, unsupported(sql, n, "expected a column of the pair (\"col_l\", \"col_r\"), a text cast of one or NULLIF(regexp_extract(...), '')")
+}
+
+// readDate reads try_strptime(col, 'layout') with a date-only layout.
+func readDate(sql string, x *call) (operand, error) {
+	if len(x.args) != 2 {
+		return operand{}, unsupported(sql, x, "try_strptime takes a column and a layout")
+	}
+	layout, ok := x.args[1].(*strLit)
+	if !ok {
+		return operand{}, unsupported(sql, x.args[1], "the layout of try_strptime must be a string literal")
+	}
+	if err := strptime.Check(layout.val); err != nil {
+		return operand{}, unsupported(sql, x.args[1], err.Error())
+	}
+	inner, err := readOperand(sql, x.args[0])
+	if err != nil {
+		return operand{}, err
+	}
+	if inner.regex != "" || inner.dateFormat != "" {
+		return operand{}, unsupported(sql, x.args[0], "try_strptime of a derived value is not supported")
+	}
+	inner.dateFormat, inner.n = layout.val, x
+	return inner, nil
 }
 
 // pairOperands reads a and b and checks they are the same value of the two
@@ -102,7 +130,7 @@ func pairOperands(sql string, a, b node) (operand, error) {
 	if x.side == y.side {
 		return operand{}, unsupported(sql, b, fmt.Sprintf("both sides read the %c record: a level compares the left record with the right one", x.side))
 	}
-	if x.column != y.column || x.regex != y.regex {
+	if x.column != y.column || x.regex != y.regex || x.dateFormat != y.dateFormat {
 		return operand{}, unsupported(sql, b, fmt.Sprintf("compares column %q with %q: Hotpass levels compare one column (and one regex) of both records", x.column, y.column))
 	}
 	return x, nil
@@ -145,7 +173,7 @@ func TranslateLevel(sql string) (settings.Level, error) {
 			if err != nil {
 				return settings.Level{}, err
 			}
-			return settings.Level{Type: settings.Null, Column: o.column, Regex: o.regex}, nil
+			return settings.Level{Type: settings.Null, Column: o.column, Regex: o.regex, DateFormat: o.dateFormat}, nil
 		case "AND":
 			return settings.Level{}, &SyntaxError{SQL: sql, Pos: x.opAt, Msg: "AND is not supported in a level: a Hotpass level tests one column"}
 		case "=":
@@ -153,7 +181,7 @@ func TranslateLevel(sql string) (settings.Level, error) {
 			if err != nil {
 				return settings.Level{}, err
 			}
-			return settings.Level{Type: settings.Exact, Column: o.column, Regex: o.regex}, nil
+			return settings.Level{Type: settings.Exact, Column: o.column, Regex: o.regex, DateFormat: o.dateFormat}, nil
 		case ">=", ">", "<=", "<":
 			return thresholdLevel(sql, x)
 		}
@@ -164,8 +192,56 @@ func TranslateLevel(sql string) (settings.Level, error) {
 	return settings.Level{}, unsupported(sql, n, "not a supported level condition: use equality, a null test, a similarity or distance with a threshold, or ELSE")
 }
 
+// secondsPerDay converts the seconds of an EPOCH difference into days.
+const secondsPerDay = 86400
+
+// dateDiffLevel reads ABS(EPOCH(a) - EPOCH(b)) <= seconds, a and b dates
+// read by try_strptime.
+func dateDiffLevel(sql string, abs *call, x *binary) (settings.Level, error) {
+	if len(abs.args) != 1 {
+		return settings.Level{}, unsupported(sql, abs, "ABS takes one argument")
+	}
+	diff, ok := abs.args[0].(*binary)
+	if !ok || diff.op != "-" {
+		return settings.Level{}, unsupported(sql, abs.args[0], "expected EPOCH(try_strptime(...)) - EPOCH(try_strptime(...))")
+	}
+	var sides [2]node
+	for k, n := range []node{diff.l, diff.r} {
+		ep, ok := n.(*call)
+		if !ok || ep.name != "epoch" || len(ep.args) != 1 {
+			return settings.Level{}, unsupported(sql, n, "expected EPOCH(try_strptime(col, layout))")
+		}
+		sides[k] = ep.args[0]
+	}
+	o, err := pairOperands(sql, sides[0], sides[1])
+	if err != nil {
+		return settings.Level{}, err
+	}
+	if o.dateFormat == "" {
+		return settings.Level{}, unsupported(sql, sides[0], "EPOCH needs a date: read the column with try_strptime(col, layout)")
+	}
+	if x.op != "<=" {
+		return settings.Level{}, &SyntaxError{SQL: sql, Pos: x.opAt, Msg: fmt.Sprintf("ABS(...) %s is not supported: write ABS(...) <= seconds", x.op)}
+	}
+	lit, ok := x.r.(*numLit)
+	if !ok {
+		return settings.Level{}, unsupported(sql, x.r, "the threshold must be a number of seconds")
+	}
+	secs, err := strconv.ParseFloat(lit.text, 64)
+	if err != nil || math.IsInf(secs, 0) || secs < 0 {
+		return settings.Level{}, unsupported(sql, x.r, fmt.Sprintf("threshold %s is not a number of seconds", lit.text))
+	}
+	// Dates differ by whole days, so |Δdays|·86400 <= secs exactly when
+	// |Δdays| <= secs/86400: the division cannot move a whole day across
+	// the bound.
+	return settings.Level{Type: settings.DateDiff, Column: o.column, DateFormat: o.dateFormat, Threshold: secs / secondsPerDay, Unit: settings.Days}, nil
+}
+
 // thresholdLevel reads fn(a, b) OP number.
 func thresholdLevel(sql string, x *binary) (settings.Level, error) {
+	if fn, ok := x.l.(*call); ok && fn.name == "abs" {
+		return dateDiffLevel(sql, fn, x)
+	}
 	fn, ok := x.l.(*call)
 	if !ok {
 		return settings.Level{}, unsupported(sql, x.l, "expected a similarity or distance function on the left of the comparison")
@@ -180,6 +256,9 @@ func thresholdLevel(sql string, x *binary) (settings.Level, error) {
 	o, err := pairOperands(sql, fn.args[0], fn.args[1])
 	if err != nil {
 		return settings.Level{}, err
+	}
+	if o.dateFormat != "" {
+		return settings.Level{}, unsupported(sql, fn.args[0], fmt.Sprintf("%s of a date is not supported: compare the text", fn.name))
 	}
 	lit, ok := x.r.(*numLit)
 	if !ok {
