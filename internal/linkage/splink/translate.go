@@ -246,6 +246,14 @@ func thresholdLevel(sql string, x *binary) (settings.Level, error) {
 	if !ok {
 		return settings.Level{}, unsupported(sql, x.l, "expected a similarity or distance function on the left of the comparison")
 	}
+	switch fn.name {
+	case "array_length", "len", "length":
+		if len(fn.args) == 1 {
+			if in, ok := fn.args[0].(*call); ok && (in.name == "list_intersect" || in.name == "array_intersect") {
+				return settings.Level{}, unsupported(sql, fn, "array levels need list columns, which Hotpass inputs do not hold (tables are flat): store the elements as text and use an array_intersect level with a separator")
+			}
+		}
+	}
 	sim, known := similarity[fn.name]
 	if !known {
 		return settings.Level{}, unsupported(sql, fn, fmt.Sprintf("function %s is not supported: use jaro_winkler_similarity, jaro_similarity, levenshtein or damerau_levenshtein", fn.name))
