@@ -357,16 +357,7 @@ func BenchmarkPredictSplinkImport100k(b *testing.B) {
 			if err := l.SetParams(ref.Params()); err != nil {
 				b.Fatal(err)
 			}
-			ctx := context.Background()
-			var compared int64
-			for b.Loop() {
-				pred, err := l.Predict(ctx, PredictOptions{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				compared += pred.Compared
-			}
-			b.ReportMetric(float64(compared)/b.Elapsed().Seconds(), "comparisons/s")
+			benchPredict(b, l)
 		})
 	}
 }

@@ -2,6 +2,7 @@ package splink
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -274,29 +275,48 @@ func (p *parser) expectOp(op string) (token, error) {
 }
 
 func (p *parser) or() (node, error) {
-	return p.logical("OR", p.and)
+	return p.leftAssoc(p.keywordOp("OR"), p.and)
 }
 
 func (p *parser) and() (node, error) {
-	return p.logical("AND", p.not)
+	return p.leftAssoc(p.keywordOp("AND"), p.not)
 }
 
-func (p *parser) logical(word string, operand func() (node, error)) (node, error) {
+// keywordOp matches the keyword word (any case) and names it in upper case.
+func (p *parser) keywordOp(word string) func() (string, bool) {
+	return func() (string, bool) { return word, p.keyword(word) }
+}
+
+// symbolOp matches any of the operator tokens ops.
+func (p *parser) symbolOp(ops ...string) func() (string, bool) {
+	return func() (string, bool) {
+		t := p.peek()
+		return t.text, t.kind == tOp && slices.Contains(ops, t.text)
+	}
+}
+
+// leftAssoc parses operand (op operand)*, where match says whether the next
+// token is one of the operators of this precedence level, into a
+// left-associative tree.
+func (p *parser) leftAssoc(match func() (string, bool), operand func() (node, error)) (node, error) {
 	l, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	for p.keyword(word) {
-		op := p.next()
+	for {
+		op, ok := match()
+		if !ok {
+			return l, nil
+		}
+		t := p.next()
 		r, err := operand()
 		if err != nil {
 			return nil, err
 		}
 		from, _ := l.span()
 		_, to := r.span()
-		l = &binary{pos: pos{from, to}, op: word, opAt: op.pos, l: l, r: r}
+		l = &binary{pos: pos{from, to}, op: op, opAt: t.pos, l: l, r: r}
 	}
-	return l, nil
 }
 
 func (p *parser) not() (node, error) {
@@ -350,39 +370,11 @@ func (p *parser) comparison() (node, error) {
 }
 
 func (p *parser) additive() (node, error) {
-	l, err := p.multiplicative()
-	if err != nil {
-		return nil, err
-	}
-	for p.isOp("+") || p.isOp("-") || p.isOp("||") {
-		t := p.next()
-		r, err := p.multiplicative()
-		if err != nil {
-			return nil, err
-		}
-		from, _ := l.span()
-		_, to := r.span()
-		l = &binary{pos: pos{from, to}, op: t.text, opAt: t.pos, l: l, r: r}
-	}
-	return l, nil
+	return p.leftAssoc(p.symbolOp("+", "-", "||"), p.multiplicative)
 }
 
 func (p *parser) multiplicative() (node, error) {
-	l, err := p.unaryMinus()
-	if err != nil {
-		return nil, err
-	}
-	for p.isOp("*") || p.isOp("/") || p.isOp("%") {
-		t := p.next()
-		r, err := p.unaryMinus()
-		if err != nil {
-			return nil, err
-		}
-		from, _ := l.span()
-		_, to := r.span()
-		l = &binary{pos: pos{from, to}, op: t.text, opAt: t.pos, l: l, r: r}
-	}
-	return l, nil
+	return p.leftAssoc(p.symbolOp("*", "/", "%"), p.unaryMinus)
 }
 
 func (p *parser) unaryMinus() (node, error) {

@@ -367,9 +367,11 @@ func ruleKey(sql string, n node) (key, error) {
 		if s, ok := x.args[1].(*numLit); !ok || s.text != "1" {
 			return key{}, unsupported(sql, x.args[1], "only prefixes (start 1) are supported")
 		}
-		ln, ok := x.args[2].(*numLit)
-		v, err := strconv.Atoi(strings.TrimSpace(lenText(ln, ok)))
-		if !ok || err != nil || v <= 0 {
+		v := 0
+		if ln, ok := x.args[2].(*numLit); ok {
+			v, _ = strconv.Atoi(ln.text)
+		}
+		if v <= 0 {
 			return key{}, unsupported(sql, x.args[2], "the length must be a positive whole number")
 		}
 		inner, err := ruleKey(sql, x.args[0])
@@ -382,11 +384,4 @@ func ruleKey(sql string, n node) (key, error) {
 		return key{text: fmt.Sprintf("%s(%s, %d)", rule.FuncSubstr, inner.text, v), side: inner.side}, nil
 	}
 	return key{}, unsupported(sql, n, "expected l.col, r.col or SUBSTR(l.col, 1, n)")
-}
-
-func lenText(n *numLit, ok bool) string {
-	if !ok {
-		return ""
-	}
-	return n.text
 }
