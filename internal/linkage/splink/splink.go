@@ -120,6 +120,7 @@ func asJSON(data []byte) ([]byte, error) {
 // and levels become their Hotpass equivalents. The settings are validated.
 func Import(data []byte) (settings.Settings, error) {
 	var m Model
+	pos := locate(data)
 	data, err := asJSON(data)
 	if err != nil {
 		return settings.Settings{}, fmt.Errorf("splink model: %w", err)
@@ -147,23 +148,24 @@ func Import(data []byte) (settings.Settings, error) {
 		errs = append(errs, fmt.Errorf("blocking_rules_to_generate_predictions is empty: Hotpass scores blocked pairs only; add a rule"))
 	}
 	for i, br := range m.BlockingRules {
+		place := at(pos.rule(i), fmt.Sprintf("blocking_rules_to_generate_predictions[%d]", i))
 		if br.SQLDialect != "" && br.SQLDialect != "duckdb" {
-			errs = append(errs, fmt.Errorf("blocking_rules_to_generate_predictions[%d]: sql_dialect %q: only DuckDB SQL is read", i, br.SQLDialect))
+			errs = append(errs, fmt.Errorf("%s: sql_dialect %q: only DuckDB SQL is read", place, br.SQLDialect))
 			continue
 		}
 		if len(br.ArraysToExplode) > 0 {
-			errs = append(errs, fmt.Errorf("blocking_rules_to_generate_predictions[%d]: arrays_to_explode is not supported", i))
+			errs = append(errs, fmt.Errorf("%s: arrays_to_explode is not supported", place))
 			continue
 		}
 		r, err := TranslateRule(br.SQL)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("blocking_rules_to_generate_predictions[%d]: %w", i, err))
+			errs = append(errs, fmt.Errorf("%s: %w", place, err))
 			continue
 		}
 		s.BlockingRules = append(s.BlockingRules, r)
 	}
 	for i, c := range m.Comparisons {
-		sc, cerrs := importComparison(i, c)
+		sc, cerrs := importComparison(i, c, pos)
 		errs = append(errs, cerrs...)
 		s.Comparisons = append(s.Comparisons, sc)
 	}
@@ -176,11 +178,11 @@ func Import(data []byte) (settings.Settings, error) {
 	return s, nil
 }
 
-func importComparison(i int, c Comparison) (settings.Comparison, []error) {
+func importComparison(i int, c Comparison, pos lines) (settings.Comparison, []error) {
 	var errs []error
 	sc := settings.Comparison{Name: c.OutputColumnName}
 	where := func(j int, l Level) string {
-		return fmt.Sprintf("comparisons[%d] (%s) comparison_levels[%d] (%s)", i, c.OutputColumnName, j, l.LabelForCharts)
+		return at(pos.level(i, j), fmt.Sprintf("comparisons[%d] (%s) comparison_levels[%d] (%s)", i, c.OutputColumnName, j, l.LabelForCharts))
 	}
 	for j, l := range c.Levels {
 		lv, err := TranslateLevel(l.SQLCondition)

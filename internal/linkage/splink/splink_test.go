@@ -220,11 +220,11 @@ func TestImportBadModels(t *testing.T) {
 		want []string
 	}{
 		{"unsupported function", edit(t, demo, `jaro_winkler_similarity(\"first_name_l\", \"first_name_r\") >= 0.92`, `soundex(\"first_name_l\") = soundex(\"first_name_r\")`),
-			[]string{"comparisons[0] (first_name) comparison_levels[2] (Jaro-Winkler distance of first_name >= 0.92)", "function soundex is not supported", "\n    ^"}},
+			[]string{"line 52: comparisons[0] (first_name) comparison_levels[2] (Jaro-Winkler distance of first_name >= 0.92)", "function soundex is not supported", "\n    ^"}},
 		{"level syntax error", edit(t, demo, `levenshtein(CAST(\"dob_l\" AS TEXT), CAST(\"dob_r\" AS TEXT)) <= 1`, `levenshtein(CAST(\"dob_l\" AS TEXT), CAST(\"dob_r\" AS TEXT) <= 1`),
-			[]string{"comparisons[2] (dob) comparison_levels[2]", `expected ")", found end of text at position 62`}},
+			[]string{"line 160: comparisons[2] (dob) comparison_levels[2]", `expected ")", found end of text at position 62`}},
 		{"blocking rule with OR", edit(t, demo, `"l.\"surname\" = r.\"surname\""`, `"l.\"surname\" = r.\"surname\" OR l.\"dob\" = r.\"dob\""`),
-			[]string{"blocking_rules_to_generate_predictions[1]", "OR is not supported in a blocking rule", "position 27"}},
+			[]string{"line 22: blocking_rules_to_generate_predictions[1]", "OR is not supported in a blocking rule", "position 27"}},
 		{"missing m", edit(t, demo, `"m_probability": 0.5619101955176367,`, ``),
 			[]string{"comparisons[3] (city) comparison_levels[1] (Exact match on city): m_probability is missing"}},
 		{"missing u", edit(t, demo, `"u_probability": 0.9725664635834949,`, ``),
@@ -301,6 +301,10 @@ comparisons:
 	s, err := Import([]byte(yml))
 	if err != nil {
 		t.Fatal(err)
+	}
+	_, err = Import([]byte(strings.Replace(yml, "dob_l = dob_r", "dob_l = dob_r OR 1 = 1", 1)))
+	if err == nil || !strings.Contains(err.Error(), "line 13: comparisons[1] (dob) comparison_levels[0]") {
+		t.Errorf("error %v, want the YAML line of the level", err)
 	}
 	if len(s.Comparisons) != 2 || s.Comparisons[0].Column != "surname" || *s.Comparisons[1].Levels[0].MProbability != 0.8 || s.BlockingRules[0] != "surname" {
 		t.Errorf("imported %+v", s)
