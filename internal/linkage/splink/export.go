@@ -2,6 +2,7 @@ package splink
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -62,6 +63,11 @@ func Export(m *model.Model) ([]byte, error) {
 				}
 				mp, up := lp.M, lp.U
 				l.MProbability, l.UProbability = &mp, &up
+			}
+			if col := cmp.Or(sl.Column, sc.Column); sl.TFAdjustmentColumn != "" && (sl.TFAdjustmentColumn != col || sl.Regex != "" || sl.DateFormat != "") {
+				errs = append(errs, fmt.Errorf("comparisons[%d] (%s) levels[%d] (%s): Splink scales a term-frequency adjustment by the u of the exact level on %s, Hotpass by this level's u; adjust only a plain exact level on %s",
+					i, sc.DisplayName(), j, sl.DisplayLabel(), sl.TFAdjustmentColumn, sl.TFAdjustmentColumn))
+				continue
 			}
 			if sl.TFAdjustmentColumn != "" {
 				w := sl.TFAdjustmentWeight

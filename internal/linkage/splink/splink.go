@@ -213,6 +213,12 @@ func importComparison(i int, c Comparison, pos lines) (settings.Comparison, []er
 			}
 			lv.MProbability, lv.UProbability = l.MProbability, l.UProbability
 		}
+		if l.TFAdjustmentColumn != "" && (lv.Type != settings.Exact || lv.Regex != "" || lv.DateFormat != "" || lv.Column != l.TFAdjustmentColumn) {
+			// Splink scales such an adjustment by the u of the comparison's
+			// exact level on the column, Hotpass by the level's own u.
+			errs = append(errs, fmt.Errorf("%s: tf_adjustment_column %q is supported only on a level of exact equality of that column", where(j, l), l.TFAdjustmentColumn))
+			continue
+		}
 		if l.TFAdjustmentColumn != "" {
 			lv.TFAdjustmentColumn = l.TFAdjustmentColumn
 			lv.TFAdjustmentWeight = 1

@@ -245,7 +245,11 @@ func TestImportBadModels(t *testing.T) {
     "linker_uid"`, `"sql_dialect": "spark",
     "linker_uid"`), []string{`sql_dialect "spark"`}},
 		{"tf on a fuzzy level", edit(t, demo, `"u_probability": 0.0019125588479645527,`, `"u_probability": 0.0019125588479645527, "tf_adjustment_column": "first_name",`),
-			[]string{"comparisons[0].levels[2]: tf_adjustment_column is only allowed on exact levels"}},
+			[]string{"comparisons[0] (first_name) comparison_levels[2] (Jaro-Winkler distance of first_name >= 0.92): tf_adjustment_column \"first_name\" is supported only on a level of exact equality of that column"}},
+		{"tf on the username level", edit(t, demo, `"u_probability": 0.0008916219955040636,`, `"u_probability": 0.0008916219955040636, "tf_adjustment_column": "email",`),
+			[]string{"comparisons[4] (email) comparison_levels[2] (Exact match on username): tf_adjustment_column \"email\" is supported only"}},
+		{"tf on another column", edit(t, demo, `"tf_adjustment_column": "city",`, `"tf_adjustment_column": "surname",`),
+			[]string{"comparisons[3] (city) comparison_levels[1] (Exact match on city): tf_adjustment_column \"surname\" is supported only"}},
 	} {
 		_, err := Import(tc.data)
 		if err == nil {
@@ -337,6 +341,8 @@ func TestExportRefusals(t *testing.T) {
 		{"numeric level", func(m *model.Model) {
 			m.Settings.Comparisons[2].Levels[2] = settings.Level{Type: settings.AbsDiff, Threshold: 3}
 		}, "comparisons[2] (dob) levels[2] (abs_diff <= 3): abs_diff levels have no exact DuckDB equivalent"},
+		{"tf on another column", func(m *model.Model) { m.Settings.Comparisons[3].Levels[1].TFAdjustmentColumn = "surname" },
+			"comparisons[3] (city) levels[1] (exact_match): Splink scales a term-frequency adjustment by the u of the exact level on surname"},
 		{"phonetic rule", func(m *model.Model) { m.Settings.BlockingRules = []string{"soundex(surname)"} },
 			`blocking_rules[0] "soundex(surname)": key soundex(surname) has no exact DuckDB equivalent`},
 	} {
