@@ -77,3 +77,24 @@ func ExampleParse() {
 	// 1990-01-05 true
 	// false
 }
+
+// FuzzParse checks that Parse never panics and that a date it reads
+// formats and reads back to the same day.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"1990-01-05", " 1990-1-5\t", "0000-02-29", "19900105", "5/1/1990", "9999-12-31", "1990-02-30"} {
+		f.Add("%Y-%m-%d", s)
+		f.Add("%d/%m/%Y", s)
+	}
+	f.Fuzz(func(t *testing.T, layout, v string) {
+		if Check(layout) != nil {
+			return
+		}
+		d, ok := Parse(layout, v)
+		if !ok {
+			return
+		}
+		if back, ok := Parse("%Y-%m-%d", Format(d)); !ok || back != d {
+			t.Fatalf("Parse(%q, %q) = %d, formatted %q, read back %d %v", layout, v, d, Format(d), back, ok)
+		}
+	})
+}
