@@ -6,21 +6,29 @@
 //   match_weight      = log2(λ/(1−λ) · Π m/u · Π (u / max(tf_l, tf_r, tf_min))^w)
 //   match_probability = B / (1 + B), B the product inside the log.
 // Writes unique_id_l,unique_id_r,gamma_<comparison>...,match_weight,match_probability
-// (unique_id_l < unique_id_r as text; floats in shortest round-trip form).
-// Only dedupe_only models are supported. Every CSV column is read as text
-// and empty fields are NULL, as in Splink's demos.
-// Usage: node splink_golden.mjs MODEL.json DATA.csv OUT.csv
+// (floats in shortest round-trip form). Every CSV column is read as text and
+// empty fields are NULL, as in Splink's demos; with --trim-after-delimiter,
+// the space after each comma is dropped (FEBRL writes ", ").
+// dedupe_only reads one CSV. link_only takes several, comma-separated: they
+// are the source datasets, named after their files, ids are written as
+// name/id, and only pairs across files are scored.
+// Usage: node splink_golden.mjs [--trim-after-delimiter] MODEL.json DATA.csv[,DATA2.csv] OUT.csv
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 
-const [modelPath, dataPath, outPath] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const trimAfterDelimiter = args[0] === '--trim-after-delimiter';
+if (trimAfterDelimiter) args.shift();
+const [modelPath, dataPaths, outPath] = args;
 if (!outPath) {
-  console.error('usage: node splink_golden.mjs MODEL.json DATA.csv OUT.csv');
+  console.error('usage: node splink_golden.mjs [--trim-after-delimiter] MODEL.json DATA.csv[,DATA2.csv] OUT.csv');
   process.exit(2);
 }
 const m = JSON.parse(readFileSync(modelPath, 'utf8'));
-if ((m.link_type ?? 'dedupe_only') !== 'dedupe_only') {
-  console.error(`${modelPath}: link_type ${m.link_type}: only dedupe_only is supported`);
+const linkType = m.link_type ?? 'dedupe_only';
+const files = dataPaths.split(',');
+if (!((linkType === 'dedupe_only' && files.length === 1) || (linkType === 'link_only' && files.length > 1))) {
+  console.error(`${modelPath}: link_type ${linkType} with ${files.length} input(s): only dedupe_only on one file and link_only on several are supported`);
   process.exit(2);
 }
 const uid = m.unique_id_column_name ?? 'unique_id';
@@ -34,8 +42,19 @@ const num = (x) => {
 
 const db = await DuckDBInstance.create(':memory:');
 const conn = await db.connect();
-await conn.run(`CREATE TABLE t AS SELECT * FROM read_csv(${str(dataPath)}, header = true, all_varchar = true)`);
-const cols = (await conn.runAndReadAll('SELECT column_name FROM (DESCRIBE t)')).getRows().map((r) => r[0]);
+// One table of every input, with the input's name in source_dataset.
+for (const [k, f] of files.entries()) {
+  const name = f.split('/').pop().replace(/\.csv$/, '');
+  await conn.run(`CREATE TABLE in${k} AS SELECT * FROM read_csv(${str(f)}, header = true, all_varchar = true, delim = ',')`);
+  const raw = (await conn.runAndReadAll(`SELECT column_name FROM (DESCRIBE in${k})`)).getRows().map((r) => r[0]);
+  const sel = raw.map((c) => {
+    const clean = trimAfterDelimiter ? c.replace(/^ /, '') : c;
+    const v = trimAfterDelimiter ? `NULLIF(regexp_replace(${id(c)}, '^ ', ''), '')` : id(c);
+    return `${v} AS ${id(clean)}`;
+  });
+  await conn.run(`${k === 0 ? 'CREATE TABLE t AS' : 'INSERT INTO t'} SELECT ${str(name)} AS source_dataset, ${sel.join(', ')} FROM in${k}`);
+}
+const cols = (await conn.runAndReadAll('SELECT column_name FROM (DESCRIBE t)')).getRows().map((r) => r[0]).filter((c) => c !== 'source_dataset');
 
 // Term-frequency tables, as Splink's compute_tf_table builds them.
 const tfCols = new Set();
@@ -47,7 +66,11 @@ for (const c of tfCols) {
 
 // Candidate pairs: every rule, each pair once.
 const rules = m.blocking_rules_to_generate_predictions.map((r) => (typeof r === 'string' ? r : r.blocking_rule));
-const blocked = rules.map((r) => `SELECT l.${id(uid)} AS uid_l, r.${id(uid)} AS uid_r FROM t AS l JOIN t AS r ON (${r}) AND l.${id(uid)} < r.${id(uid)}`).join('\nUNION\n');
+// A record is its source and id; dedupe_only has one source, link_only
+// pairs records of different sources only.
+const key = (a) => `${a}.source_dataset || '/' || ${a}.${id(uid)}`;
+const cross = linkType === 'link_only' ? 'l.source_dataset < r.source_dataset' : `l.${id(uid)} < r.${id(uid)}`;
+const blocked = rules.map((r) => `SELECT ${key('l')} AS uid_l, ${key('r')} AS uid_r FROM t AS l JOIN t AS r ON (${r}) AND ${cross}`).join('\nUNION\n');
 
 // The pair table has every column twice, suffixed _l and _r, as the
 // levels' SQL expects.
@@ -78,8 +101,9 @@ const prior = `(${num(lambda)} / (1.0::DOUBLE - ${num(lambda)}))`;
 const sql = `
 WITH pairs AS (${blocked}),
 cmp AS (
-  SELECT l.${id(uid)} AS unique_id_l, r.${id(uid)} AS unique_id_r, ${sides}${tfSel ? ', ' + tfSel : ''}
-  FROM pairs JOIN t AS l ON l.${id(uid)} = pairs.uid_l JOIN t AS r ON r.${id(uid)} = pairs.uid_r
+  SELECT ${linkType === 'dedupe_only' ? `l.${id(uid)}` : key('l')} AS unique_id_l, ${linkType === 'dedupe_only' ? `r.${id(uid)}` : key('r')} AS unique_id_r,
+    ${sides}${tfSel ? ', ' + tfSel : ''}
+  FROM pairs JOIN t AS l ON ${key('l')} = pairs.uid_l JOIN t AS r ON ${key('r')} = pairs.uid_r
   ${tfJoins}
 ),
 g AS (SELECT *, ${gammas.join(', ')} FROM cmp),
