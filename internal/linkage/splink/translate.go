@@ -80,12 +80,9 @@ func readOperand(sql string, n node) (operand, error) {
 				return operand{}, unsupported(sql, re.args[2], "only group 0 (the whole match) of regexp_extract is supported")
 			}
 		}
-		inner, err := readOperand(sql, re.args[0])
+		inner, err := plainOperand(sql, re.args[0], "regexp_extract")
 		if err != nil {
 			return operand{}, err
-		}
-		if inner.regex != "" || inner.dateFormat != "" {
-			return operand{}, unsupported(sql, re.args[0], "regexp_extract of a derived value is not supported")
 		}
 		inner.regex, inner.n = pat.val, n
 		return inner, nil
@@ -105,15 +102,25 @@ func readDate(sql string, x *call) (operand, error) {
 	if err := strptime.Check(layout.val); err != nil {
 		return operand{}, unsupported(sql, x.args[1], err.Error())
 	}
-	inner, err := readOperand(sql, x.args[0])
+	inner, err := plainOperand(sql, x.args[0], "try_strptime")
 	if err != nil {
 		return operand{}, err
 	}
-	if inner.regex != "" || inner.dateFormat != "" {
-		return operand{}, unsupported(sql, x.args[0], "try_strptime of a derived value is not supported")
-	}
 	inner.dateFormat, inner.n = layout.val, x
 	return inner, nil
+}
+
+// plainOperand reads the argument of fn, which must be a column (or a text
+// cast of one): a level has one regex or one date layout, not a chain.
+func plainOperand(sql string, n node, fn string) (operand, error) {
+	o, err := readOperand(sql, n)
+	if err != nil {
+		return operand{}, err
+	}
+	if o.regex != "" || o.dateFormat != "" {
+		return operand{}, unsupported(sql, n, fn+" of a derived value is not supported")
+	}
+	return o, nil
 }
 
 // pairOperands reads a and b and checks they are the same value of the two
