@@ -169,6 +169,11 @@ func Run(ctx context.Context, cfg Config, inputs []records.Input) (*Result, erro
 	if loaded {
 		meta.Model = ModelInfo{Source: "loaded", Path: cfg.ModelPath}
 		log.Info("linkage: loaded model; training skipped", "path", cfg.ModelPath)
+	} else if s.Training.Skip {
+		// An imported Splink model, or settings with every parameter
+		// given: scored as they are.
+		meta.Model = ModelInfo{Source: "settings"}
+		log.Info("linkage: training.skip is set; scoring with the parameters of the settings")
 	} else {
 		cfg.stage(Stage{Name: "train"})
 		tctx, span := tracer.Start(ctx, "linkage.train")
