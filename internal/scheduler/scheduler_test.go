@@ -270,7 +270,7 @@ func TestTimezoneAndPause(t *testing.T) {
 		t.Fatalf("fired %+v, want jnb at %s", fired, six)
 	}
 	r, _ := st.GetRun(context.Background(), fired[0].RunID)
-	if got := runner.QueuedOptions(context.Background(), runner.Options{Store: st}, r).Date; got != six.Format(time.DateOnly) {
+	if got := runner.QueuedOptions(context.Background(), runner.Options{Store: st}, st, r).Date; got != six.Format(time.DateOnly) {
 		t.Errorf("run.date = %s, want %s", got, six.Format(time.DateOnly))
 	}
 }
