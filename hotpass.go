@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -115,6 +116,9 @@ func New(opts ...Option) (*Runner, error) {
 		r.cfg.tel.Provided = tel
 	}
 	if r.cfg.store == nil {
+		if err := os.MkdirAll(r.StateDir(), 0o755); err != nil {
+			return nil, fmt.Errorf("hotpass: state directory: %w", err)
+		}
 		st, err := store.Open(context.Background(), filepath.Join(r.StateDir(), "hotpass.db"))
 		if err != nil {
 			return nil, fmt.Errorf("hotpass: open the run history: %w", err)
