@@ -11,10 +11,8 @@ import (
 	"github.com/hotpass/hotpass/engine"
 )
 
-// Pipeline runs the pipeline of one backfill run. It is the one place that
-// knows how a spec or profile is run, so that the backfill can move to
-// another runner (one that records runs in the store, or knows built-in
-// profiles) by swapping the implementation.
+// Pipeline runs the pipeline of one backfill run: RunnerPipeline, or a
+// stand-in in tests.
 type Pipeline interface {
 	// Check loads the pipeline once before any run, so that a broken spec
 	// fails the backfill as a configuration error instead of failing every

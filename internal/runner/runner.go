@@ -1,8 +1,10 @@
-// Package runner is the one path by which hotpass runs a spec, whoever
-// asks: `hotpass run`, `hotpass deployment run --wait` and the `serve`
-// worker. It loads and renders the spec, creates the run in the state
-// store, runs the plan with the history recorder and the caller's
-// observers, and records the outcome.
+// Package runner implements package hotpass's run path, the one by which
+// a spec runs whoever asks (`hotpass run`, orchestrate, `deployment run
+// --wait`, the serve worker, backfills and their child runs): it loads and
+// renders the spec, creates the run in the state store, runs the plan with
+// the history recorder and the caller's observers, and records the
+// outcome. Callers go through hotpass.Runner; the run queue (Enqueue,
+// Claim, Queued) lives here too.
 package runner
 
 import (
