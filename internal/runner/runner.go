@@ -172,14 +172,16 @@ func Run(ctx context.Context, o Options) (*engine.RunRecord, error) {
 	for _, t := range spec.Tasks {
 		tasks = append(tasks, history.Task{ID: t.ID, Type: t.Type, DefinitionHash: hashes[t.ID]})
 	}
-	tel, traced, err := runTelemetry(ctx, o, spec, red)
+	tel, traced, owned, err := runTelemetry(ctx, o, spec, red)
 	if err != nil {
 		if o.Queued {
 			failQueued(ctx, o.Store, o.RunID, err)
 		}
 		return nil, fmt.Errorf("%w: %w", ErrTelemetryConfig, err)
 	}
-	defer shutdownTelemetry(tel, o.Telemetry.Stderr)
+	if owned {
+		defer shutdownTelemetry(tel, o.Telemetry.Stderr)
+	}
 	ctx = traced.Context(ctx)
 	logger := slog.New(slog.DiscardHandler)
 	if o.Logger != nil {
@@ -231,25 +233,24 @@ func Run(ctx context.Context, o Options) (*engine.RunRecord, error) {
 // runTelemetry returns the Telemetry a run records through and its
 // observer: the backfill's for a child run when the backfill is traced
 // (the child's trace is linked to the backfill's span), the caller's
-// providers when given, else those OTEL_* describes.
-func runTelemetry(ctx context.Context, o Options, spec *specs.Spec, red *redact.Redactor) (*telemetry.Telemetry, *telemetry.RunObserver, error) {
+// providers when given, else those OTEL_* describes. owned says the run
+// shuts it down (for the caller's providers that only flushes); a
+// backfill's is shut down by the backfill, once, at its end.
+func runTelemetry(ctx context.Context, o Options, spec *specs.Spec, red *redact.Redactor) (tel *telemetry.Telemetry, obs *telemetry.RunObserver, owned bool, err error) {
 	if parent := telemetry.FromContext(ctx); o.ParentID != "" && parent.Enabled() {
-		// The parent owns the providers; flushing them here is harmless
-		// and makes the child's spans leave as soon as it ends.
-		return parent, telemetry.ChildRunObserver(ctx, spec.Name, telemetry.Masking(red)), nil
+		return parent, telemetry.ChildRunObserver(ctx, spec.Name, telemetry.Masking(red)), false, nil
 	}
-	tel := o.Telemetry.Provided
+	tel = o.Telemetry.Provided
 	if tel == nil {
-		var err error
 		tel, err = telemetry.Setup(ctx, telemetry.Config{
 			Enabled: o.Telemetry.Enabled || spec.Observability.Enabled, ServiceVersion: o.Telemetry.ServiceVersion,
 			Pipeline: spec.Name, Profile: cmp.Or(o.Telemetry.Profile, o.Source.Profile), RunID: o.RunID, Stderr: o.Telemetry.Stderr,
 		})
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 	}
-	return tel, telemetry.NewRunObserver(tel, spec.Name, telemetry.Masking(red)), nil
+	return tel, telemetry.NewRunObserver(tel, spec.Name, telemetry.Masking(red)), true, nil
 }
 
 // shutdownTelemetry flushes what is pending, bounded by the telemetry
