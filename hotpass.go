@@ -79,6 +79,7 @@ type config struct {
 	lookupEnv func(string) (string, bool)
 	secrets   []string
 	tel       runner.TelemetryOptions
+	envTel    bool
 	provided  *Telemetry
 }
 
@@ -96,6 +97,12 @@ func New(opts ...Option) (*Runner, error) {
 		if err := o(&c); err != nil {
 			return nil, err
 		}
+	}
+	if c.provided != nil && c.envTel {
+		return nil, errors.New("hotpass: WithTelemetry and WithEnvTelemetry exclude each other")
+	}
+	if c.loader != nil && len(c.types) > 0 {
+		return nil, errors.New("hotpass: WithLoader and WithTaskTypes exclude each other; build the loader from a registry holding the types")
 	}
 	r := &Runner{cfg: c, loader: c.loader}
 	if r.loader == nil {
@@ -180,9 +187,6 @@ func WithTaskTypes(types ...engine.Type) Option {
 // built one already; it excludes WithTaskTypes.
 func WithLoader(l *engine.Loader) Option {
 	return func(c *config) error {
-		if len(c.types) > 0 {
-			return errors.New("hotpass: WithLoader and WithTaskTypes exclude each other; build the loader from a registry holding the types")
-		}
 		c.loader = l
 		return nil
 	}

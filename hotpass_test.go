@@ -204,3 +204,25 @@ func (n namedType) Prepare(*specs.Spec, *specs.Task) (engine.Task, error) { retu
 func (n namedType) Run(context.Context, *engine.Env) (*engine.Result, error) {
 	return &engine.Result{Attrs: map[string]any{"type": string(n)}}, nil
 }
+
+// Options that exclude each other are refused by New, in either order.
+func TestNewRefusesConflictingOptions(t *testing.T) {
+	t.Parallel()
+	r, _, _ := newRunner(t)
+	tests := []struct {
+		name string
+		opts []hotpass.Option
+		want string
+	}{
+		{"loader then types", []hotpass.Option{hotpass.WithLoader(r.Loader()), hotpass.WithTaskTypes(namedType("x"))}, "WithLoader and WithTaskTypes"},
+		{"types then loader", []hotpass.Option{hotpass.WithTaskTypes(namedType("x")), hotpass.WithLoader(r.Loader())}, "WithLoader and WithTaskTypes"},
+		{"telemetry twice", []hotpass.Option{hotpass.WithTelemetry(hotpass.Telemetry{}), hotpass.WithEnvTelemetry(hotpass.EnvTelemetry{})}, "WithTelemetry and WithEnvTelemetry"},
+		{"nil store", []hotpass.Option{hotpass.WithStore(nil)}, "WithStore(nil)"},
+	}
+	for _, tt := range tests {
+		opts := append([]hotpass.Option{hotpass.WithStateDir(t.TempDir())}, tt.opts...)
+		if _, err := hotpass.New(opts...); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}

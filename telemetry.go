@@ -1,7 +1,6 @@
 package hotpass
 
 import (
-	"errors"
 	"io"
 
 	"go.opentelemetry.io/otel/log"
@@ -25,13 +24,7 @@ type Telemetry struct {
 // the spec's observability block and the OTEL_* variables say. It
 // excludes WithEnvTelemetry.
 func WithTelemetry(t Telemetry) Option {
-	return func(c *config) error {
-		if c.tel.Enabled {
-			return errors.New("hotpass: WithTelemetry and WithEnvTelemetry exclude each other")
-		}
-		c.provided = &t
-		return nil
-	}
+	return func(c *config) error { c.provided = &t; return nil }
 }
 
 // EnvTelemetry says how to export runs' telemetry configured by the
@@ -54,9 +47,7 @@ type EnvTelemetry struct {
 // that enable observability export, configured the same way.
 func WithEnvTelemetry(e EnvTelemetry) Option {
 	return func(c *config) error {
-		if c.provided != nil {
-			return errors.New("hotpass: WithTelemetry and WithEnvTelemetry exclude each other")
-		}
+		c.envTel = true
 		c.tel.Enabled, c.tel.ServiceVersion, c.tel.Stderr = e.Enabled, e.ServiceVersion, e.Stderr
 		return nil
 	}
