@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -14,11 +13,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hotpass/hotpass"
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/progress"
-	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/internal/scheduler"
 	"github.com/hotpass/hotpass/internal/suggest"
@@ -87,12 +86,12 @@ func runDeploy(ctx context.Context, w io.Writer, g *globals, o *deployOptions) e
 		}
 	}
 	if d.SpecPath != "" {
-		_, spec, err := runner.CheckParams(l, d.SpecPath, params)
+		_, spec, err := runner.CheckParams(ctx, l, runner.File(d.SpecPath), params)
 		if err != nil {
 			return err
 		}
 		d.SpecHash = spec.Hash
-	} else if err := checkProfileDeployment(l, d.Profile, params); err != nil {
+	} else if err := checkProfileDeployment(ctx, l, d.Profile, params); err != nil {
 		return err
 	}
 	st, err := openStore(ctx, g)
@@ -127,8 +126,8 @@ func runDeploy(ctx context.Context, w io.Writer, g *globals, o *deployOptions) e
 // checkProfileDeployment checks a profile deployment as a spec deployment is
 // checked, before anything is saved: the profile exists (else the known
 // ones are listed) and the params fit its pipeline's declared params.
-func checkProfileDeployment(l *engine.Loader, profile string, params map[string]any) error {
-	_, _, err := runner.CheckParams(l, runner.ProfilePrefix+profile, params)
+func checkProfileDeployment(ctx context.Context, l *engine.Loader, profile string, params map[string]any) error {
+	_, _, err := runner.CheckParams(ctx, l, runner.Profile(profile), params)
 	switch {
 	case err == nil:
 		return nil
@@ -544,18 +543,12 @@ func runDeploymentRun(ctx context.Context, stdout, stderr io.Writer, g *globals,
 		}
 	}
 	display := progress.New(stderr, isTerminal(stderr) && !o.noProgress)
-	rec, runErr := runner.Run(ctx, runner.Options{
-		Store:      st,
-		Loader:     l,
-		StateDir:   g.stateDir,
-		SpecPath:   runner.DeploymentSpec(d),
-		ParamsJSON: params,
-		Date:       time.Now().In(loc).Format(time.DateOnly),
-		Deployment: d.Name,
-		Display:    display,
-		Logger:     func(red *redact.Redactor) *slog.Logger { return newLogger(display, g.logLevel, red) },
-		Warnings:   stderr,
-	})
+	r, err := newRunner(st, g, display, stderr, hotpass.WithLoader(l))
+	if err != nil {
+		return err
+	}
+	res, runErr := r.Run(ctx, specSource(runner.DeploymentSpec(d)), hotpass.Params(params),
+		hotpass.Date(time.Now().In(loc).Format(time.DateOnly)), hotpass.Deployment(d.Name))
 	display.Close()
-	return runOutcome(stdout, g, rec, runErr)
+	return runOutcome(stdout, g, record(res), runErr)
 }

@@ -83,7 +83,7 @@ type Options struct {
 // Recorder writes a run's history to the store. Use New, then Start before
 // the run, Observe (as the run's observer) during it, and Finish after.
 type Recorder struct {
-	st    store.Store
+	st    Store
 	opts  Options
 	log   *slog.Logger
 	hash  map[string]string
@@ -99,8 +99,16 @@ type Recorder struct {
 	done chan struct{}
 }
 
+// Store is what a Recorder writes through: the run-history part of
+// store.Store, so that a program embedding Hotpass can bring its own.
+type Store interface {
+	UpdateRun(ctx context.Context, id string, u store.RunUpdate) (store.Run, error)
+	RecordTasks(ctx context.Context, ts []store.TaskRun) error
+	Heartbeat(ctx context.Context, runID string) error
+}
+
 // New returns a recorder for o.RunID.
-func New(st store.Store, o Options) *Recorder {
+func New(st Store, o Options) *Recorder {
 	r := &Recorder{
 		st: st, opts: o, log: o.Logger,
 		hash:  make(map[string]string, len(o.Tasks)),
