@@ -69,13 +69,13 @@ func runDeploy(ctx context.Context, w io.Writer, g *globals, o *deployOptions) e
 	if err != nil {
 		return err
 	}
-	path := d.SpecPath
-	if path == "" {
-		path = runner.ProfilePrefix + d.Profile
+	src := runner.File(d.SpecPath)
+	if d.SpecPath == "" {
+		src = runner.Profile(d.Profile)
 	}
-	params, err := o.params.typed(l, path)
+	params, err := o.params.typed(ctx, l, src)
 	if err != nil && d.SpecPath == "" && errors.Is(err, runner.ErrNoProfile) {
-		err = checkProfileDeployment(l, d.Profile, nil) // names the known profiles
+		err = checkProfileDeployment(ctx, l, d.Profile, nil) // names the known profiles
 	}
 	if err != nil {
 		return err
@@ -508,7 +508,7 @@ func runDeploymentRun(ctx context.Context, stdout, stderr io.Writer, g *globals,
 	if err != nil {
 		return err
 	}
-	over, err := o.params.typed(l, runner.DeploymentSpec(d))
+	over, err := o.params.typed(ctx, l, runner.DeploymentSource(d))
 	if err != nil {
 		return err
 	}

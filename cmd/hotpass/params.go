@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
@@ -43,19 +44,15 @@ func (p *paramOptions) parse() (map[string]any, map[string]string, error) {
 
 // typed returns the params as JSON values for storing with a deployment or
 // a queued run: --params, with each --param converted by the type the spec
-// at specPath declares for it (so `--param refresh_contacts=true` stores a
+// of src declares for it (so `--param refresh_contacts=true` stores a
 // boolean). A name the spec does not declare stays a string for the
 // caller's param check to report, with its suggestion.
-func (p *paramOptions) typed(l *engine.Loader, specPath string) (map[string]any, error) {
+func (p *paramOptions) typed(ctx context.Context, l *engine.Loader, src runner.Source) (map[string]any, error) {
 	fromJSON, flags, err := p.parse()
 	if err != nil || len(flags) == 0 {
 		return fromJSON, err
 	}
-	file, err := runner.SpecFile(specPath)
-	if err != nil {
-		return nil, err
-	}
-	spec, _, err := l.Load(file, false, nil)
+	spec, _, err := src.Load(ctx, l, false, nil)
 	if err != nil {
 		return nil, err
 	}

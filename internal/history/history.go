@@ -70,7 +70,8 @@ type Options struct {
 	// Heartbeat overrides HeartbeatInterval when > 0.
 	Heartbeat time.Duration
 	// OnCancel is called once when the store holds a cancel request for
-	// the run; it should cancel the run's context. Nil: no polling.
+	// the run; it should cancel the run's context. With OnCancel nil, or a
+	// Store that is no CancelReader, nothing is polled.
 	OnCancel func()
 	// CancelPoll overrides CancelPollInterval when > 0.
 	CancelPoll time.Duration
@@ -105,6 +106,13 @@ type Store interface {
 	UpdateRun(ctx context.Context, id string, u store.RunUpdate) (store.Run, error)
 	RecordTasks(ctx context.Context, ts []store.TaskRun) error
 	Heartbeat(ctx context.Context, runID string) error
+}
+
+// CancelReader is the optional part of a Store that knows whether someone
+// asked a run to stop (`hotpass runs cancel`, the API). A Store without it
+// (an embedder's own) runs its runs to the end or until their context ends.
+type CancelReader interface {
+	CancelRequested(ctx context.Context, runID string) (bool, error)
 }
 
 // New returns a recorder for o.RunID.
@@ -219,7 +227,8 @@ func (r *Recorder) loop(ctx context.Context) {
 	hb := time.NewTicker(r.opts.Heartbeat)
 	defer hb.Stop()
 	var poll <-chan time.Time
-	if r.opts.OnCancel != nil {
+	cancels, canPoll := r.st.(CancelReader)
+	if r.opts.OnCancel != nil && canPoll {
 		t := time.NewTicker(r.opts.CancelPoll)
 		defer t.Stop()
 		poll = t.C
@@ -233,7 +242,7 @@ func (r *Recorder) loop(ctx context.Context) {
 				r.log.Warn("run heartbeat not recorded", "run_id", r.opts.RunID, "error", err)
 			}
 		case <-poll:
-			ok, err := r.st.CancelRequested(ctx, r.opts.RunID)
+			ok, err := cancels.CancelRequested(ctx, r.opts.RunID)
 			if err != nil {
 				r.log.Warn("cancel request not read", "run_id", r.opts.RunID, "error", err)
 				continue

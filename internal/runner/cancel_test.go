@@ -48,7 +48,7 @@ tasks:
 	done := make(chan result, 1)
 	go func() {
 		rec, err := runner.Run(context.Background(), runner.Options{
-			Store: st, Loader: l, StateDir: filepath.Join(dir, "state"), SpecPath: spec, RunID: "slow1",
+			Store: st, Loader: l, StateDir: filepath.Join(dir, "state"), Source: runner.File(spec), RunID: "slow1",
 		})
 		done <- result{rec, err}
 	}()
