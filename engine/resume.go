@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hotpass/hotpass/internal/runstate"
 )
 
 // Attribute names the engine and task types agree on.
@@ -28,7 +30,7 @@ const (
 
 // ResumeFile is written into the directory of a resumed run; it names the
 // run it resumed and the tasks it reused.
-const ResumeFile = "resume.json"
+const ResumeFile = runstate.ResumeFile
 
 // OutputLoader is implemented by prepared tasks (the Task a Type's Prepare
 // returns) whose output is kept in the run directory. A resumed run calls

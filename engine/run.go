@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/redact"
+	"github.com/hotpass/hotpass/internal/runstate"
 	"github.com/hotpass/hotpass/internal/suggest"
 )
 
@@ -37,7 +37,7 @@ var (
 
 const (
 	// DefaultStateDir holds run directories when RunOptions.StateDir is empty.
-	DefaultStateDir = ".hotpass"
+	DefaultStateDir = runstate.DefaultHome
 	// DefaultRetryDelay is the first backoff of a task with retries but no
 	// retry_delay.
 	DefaultRetryDelay = time.Second
@@ -253,24 +253,11 @@ func (p *Plan) newRun(opts RunOptions) (*run, error) {
 	if err := checkRunID(runID); err != nil {
 		return nil, err
 	}
-	stateDir := opts.StateDir
-	if stateDir == "" {
-		stateDir = DefaultStateDir
+	dir, err := runstate.New(opts.StateDir).MakeRun(runID)
+	if err != nil {
+		return nil, err
 	}
-	runsDir := filepath.Join(stateDir, "runs")
-	if err := os.MkdirAll(runsDir, 0o755); err != nil {
-		return nil, fmt.Errorf("create run directory: %w", err)
-	}
-	r.runDir = filepath.Join(runsDir, runID)
-	if err := os.Mkdir(r.runDir, 0o755); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return nil, fmt.Errorf("run %s already exists in %s: choose another run id", runID, runsDir)
-		}
-		return nil, fmt.Errorf("create run directory: %w", err)
-	}
-	if err := os.Mkdir(filepath.Join(r.runDir, logsDir), 0o755); err != nil {
-		return nil, fmt.Errorf("create run directory: %w", err)
-	}
+	r.runDir = dir
 	r.rec = RunRecord{
 		RunID:    runID,
 		Pipeline: p.spec.Name,
@@ -368,7 +355,7 @@ func (r *run) run(ctx context.Context) (*RunRecord, error) {
 
 	start := r.now()
 	r.rec.StartedAt = start
-	recPath := filepath.Join(r.runDir, RunRecordFile)
+	recPath := runstate.RecordPath(r.runDir)
 	if err := writeRecord(recPath, &r.rec, false); err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ const (
 // it renewed until the returned release function is called. A store error
 // is returned as is: callers decide whether to fall back to a local limit.
 // log receives warnings about lost or unreleased leases; nil discards them.
-func HoldSlot(ctx context.Context, st Store, key string, limit int, holder string, log *slog.Logger) (release func(), err error) {
+func HoldSlot(ctx context.Context, st LeaseStore, key string, limit int, holder string, log *slog.Logger) (release func(), err error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -56,7 +56,7 @@ func HoldSlot(ctx context.Context, st Store, key string, limit int, holder strin
 // keepLease renews l until the returned function is called, which releases
 // it. A lease lost to expiry (a stalled holder) is reported, not retaken:
 // the limit may be exceeded until its holder finishes.
-func keepLease(st Store, l Lease, log *slog.Logger) func() {
+func keepLease(st LeaseStore, l Lease, log *slog.Logger) func() {
 	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)

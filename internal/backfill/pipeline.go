@@ -2,16 +2,14 @@ package backfill
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/exitcode"
+	"github.com/hotpass/hotpass/internal/runstate"
 	"github.com/hotpass/hotpass/internal/telemetry"
 	"github.com/hotpass/hotpass/profiles"
 	"github.com/hotpass/hotpass/specs/tmpl"
@@ -131,13 +129,10 @@ func (p *LoaderPipeline) Run(ctx context.Context, req Request) (*engine.RunRecor
 // freeRunID returns id, or id.N for the first N whose run directory does
 // not exist yet.
 func (p *LoaderPipeline) freeRunID(id string) string {
-	dir := p.StateDir
-	if dir == "" {
-		dir = engine.DefaultStateDir
-	}
+	layout := runstate.New(p.StateDir)
 	candidate := id
 	for n := 2; ; n++ {
-		if _, err := os.Lstat(filepath.Join(dir, "runs", candidate)); errors.Is(err, os.ErrNotExist) {
+		if !layout.RunExists(candidate) {
 			return candidate
 		}
 		candidate = id + "." + strconv.Itoa(n)

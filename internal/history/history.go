@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/engine/status"
 	"github.com/hotpass/hotpass/engine/store"
 )
 
@@ -30,15 +31,12 @@ const (
 	// heartbeat before MarkCrashed declares it crashed: several missed
 	// heartbeats, so that a slow store does not kill live runs.
 	StaleAfter = 6 * HeartbeatInterval
-	// retryingStatus is recorded for a task waiting to retry after a
-	// failed attempt; the engine itself reports it as running.
-	retryingStatus = "retrying"
 )
 
 // MarkCrashed marks the runs whose process died as crashed. Every command
 // that reads or resumes runs calls it first, so a run killed with SIGKILL
 // or lost with its machine never shows as running for ever.
-func MarkCrashed(ctx context.Context, st store.Store) error {
+func MarkCrashed(ctx context.Context, st store.RunStore) error {
 	if _, err := st.MarkCrashed(ctx, StaleAfter); err != nil {
 		return fmt.Errorf("mark crashed runs: %w", err)
 	}
@@ -74,7 +72,7 @@ type Options struct {
 // Recorder writes a run's history to the store. Use New, then Start before
 // the run, Observe (as the run's observer) during it, and Finish after.
 type Recorder struct {
-	st    store.Store
+	st    store.HistoryStore
 	opts  Options
 	log   *slog.Logger
 	hash  map[string]string
@@ -91,7 +89,7 @@ type Recorder struct {
 }
 
 // New returns a recorder for o.RunID.
-func New(st store.Store, o Options) *Recorder {
+func New(st store.HistoryStore, o Options) *Recorder {
 	r := &Recorder{
 		st: st, opts: o, log: o.Logger,
 		hash:  make(map[string]string, len(o.Tasks)),
@@ -128,7 +126,7 @@ func (r *Recorder) Start(ctx context.Context) error {
 	pending := make([]store.TaskRun, len(r.opts.Tasks))
 	for i, t := range r.opts.Tasks {
 		pending[i] = store.TaskRun{RunID: r.opts.RunID, TaskID: t.ID, Type: t.Type,
-			Status: string(engine.StatusPending), DefinitionHash: t.DefinitionHash}
+			Status: engine.StatusPending, DefinitionHash: t.DefinitionHash}
 	}
 	if len(pending) > 0 {
 		if err := r.st.RecordTasks(ctx, pending); err != nil {
@@ -157,18 +155,18 @@ func (r *Recorder) Observe(e engine.Event) {
 	}
 	switch e.Kind {
 	case engine.EventTaskStarted:
-		t.Status = string(engine.StatusRunning)
+		t.Status = engine.StatusRunning
 		t.Attempts = e.Attempt
 		t.Error = ""
 		if t.StartedAt.IsZero() {
 			t.StartedAt = e.Time
 		}
 	case engine.EventTaskRetrying:
-		t.Status = retryingStatus
+		t.Status = status.Retrying
 		t.Attempts = e.Attempt
 		t.Error = e.Error
 	case engine.EventTaskFinished:
-		t.Status = string(e.Status)
+		t.Status = e.Status
 		if e.Attempt > 0 || t.Attempts == 0 {
 			t.Attempts = e.Attempt
 		}
@@ -259,7 +257,7 @@ func (r *Recorder) Finish(ctx context.Context, rec *engine.RunRecord, runErr err
 	u := store.RunUpdate{Status: store.RunFailed}
 	switch {
 	case rec != nil:
-		u.Status, u.Error = runStatus(rec.Status), rec.Error
+		u.Status, u.Error = rec.Status, rec.Error
 		u.EndedAt = rec.EndedAt
 		u.TraceID = rec.TraceID
 	case runErr != nil:
@@ -274,7 +272,7 @@ func (r *Recorder) Finish(ctx context.Context, rec *engine.RunRecord, runErr err
 // taskRun converts a task's final record.
 func (r *Recorder) taskRun(t *engine.TaskRecord) (store.TaskRun, error) {
 	tr := store.TaskRun{
-		RunID: r.opts.RunID, TaskID: t.ID, Type: t.Type, Status: string(t.Status), Attempts: t.Attempts,
+		RunID: r.opts.RunID, TaskID: t.ID, Type: t.Type, Status: t.Status, Attempts: t.Attempts,
 		StartedAt: t.StartedAt, EndedAt: t.EndedAt, Error: t.Error, DefinitionHash: r.hash[t.ID],
 		RowsIn: t.RowsIn, RowsOut: t.RowsOut,
 	}
@@ -292,15 +290,4 @@ func (r *Recorder) taskRun(t *engine.TaskRecord) (store.TaskRun, error) {
 		tr.Attrs = data
 	}
 	return tr, nil
-}
-
-// runStatus maps an engine run status to the store's.
-func runStatus(s engine.Status) store.RunStatus {
-	switch s {
-	case engine.StatusSucceeded:
-		return store.RunSucceeded
-	case engine.StatusCancelled:
-		return store.RunCancelled
-	}
-	return store.RunFailed
 }

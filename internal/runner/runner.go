@@ -13,7 +13,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/history"
 	"github.com/hotpass/hotpass/internal/redact"
+	"github.com/hotpass/hotpass/internal/runstate"
 	"github.com/hotpass/hotpass/internal/telemetry"
 	"github.com/hotpass/hotpass/profiles"
 	"github.com/hotpass/hotpass/specs"
@@ -287,7 +287,7 @@ func loadResume(ctx context.Context, o Options, pipeline string) (*engine.Resume
 	}
 	for _, tr := range trs {
 		r.Prev[tr.TaskID] = engine.PrevTask{
-			Succeeded:      tr.Status == string(engine.StatusSucceeded),
+			Succeeded:      tr.Status == engine.StatusSucceeded,
 			DefinitionHash: tr.DefinitionHash,
 		}
 	}
@@ -337,7 +337,7 @@ func encodeParams(red *redact.Redactor, params map[string]any) (json.RawMessage,
 
 // failQueued records that a queued run could not start, so that the
 // scheduler's history shows why (a spec that is gone or no longer valid).
-func failQueued(ctx context.Context, st store.Store, runID string, cause error) {
+func failQueued(ctx context.Context, st store.RunStore, runID string, cause error) {
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
 	_, _ = st.UpdateRun(fctx, runID, store.RunUpdate{Status: store.RunFailed, Error: describe(cause)})
@@ -357,10 +357,7 @@ func describe(err error) string {
 
 // RunDir is the directory of run id under stateDir.
 func RunDir(stateDir, id string) string {
-	if stateDir == "" {
-		stateDir = engine.DefaultStateDir
-	}
-	return filepath.Join(stateDir, "runs", id)
+	return runstate.New(stateDir).Run(id)
 }
 
 // ProfilePrefix marks a spec path that names a built-in profile instead of

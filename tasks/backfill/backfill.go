@@ -9,13 +9,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
 	bf "github.com/hotpass/hotpass/internal/backfill"
+	"github.com/hotpass/hotpass/internal/runstate"
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/specs"
 	"github.com/hotpass/hotpass/tasks"
@@ -122,14 +122,14 @@ func (r *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 		return nil, err
 	}
 	// Child runs sit next to this one: <state>/runs/<backfill-run-id>.
-	stateDir := filepath.Dir(filepath.Dir(env.RunDir))
+	stateDir := runstate.OfRun(env.RunDir).Home()
 	opts := bf.Options{
 		Pipeline: &bf.LoaderPipeline{Loader: loader, StateDir: stateDir, Logger: env.Log},
 		Force:    r.force,
 		Logger:   env.Log,
 	}
 	if cfg.ConcurrencyLimit > 0 {
-		st, err := store.Open(ctx, storeTarget(stateDir))
+		st, err := store.Open(ctx, runstate.DatabaseTarget(stateDir))
 		if err != nil {
 			env.Log.Warn("state store unavailable; the concurrency limit holds in this run only", "error", err)
 		} else {
@@ -159,15 +159,6 @@ func (r *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 	}
 	res.Attrs["succeeded"], res.Attrs["skipped"], res.Attrs["missing"], res.Attrs["records"] = sum.Succeeded, sum.Skipped, sum.Missing, sum.Records
 	return res, nil
-}
-
-// storeTarget is the state store the backfill shares slots through: the
-// configured database, else the SQLite file of the state directory.
-func storeTarget(stateDir string) string {
-	if u := os.Getenv(store.EnvDatabaseURL); u != "" {
-		return u
-	}
-	return filepath.Join(stateDir, "hotpass.db")
 }
 
 // failure names every run that failed or was cancelled.
