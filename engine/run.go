@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/redact"
+	"github.com/hotpass/hotpass/internal/retry"
 	"github.com/hotpass/hotpass/internal/runstate"
 	"github.com/hotpass/hotpass/internal/suggest"
 )
@@ -654,12 +654,7 @@ func backoff(base time.Duration, attempt int) time.Duration {
 	if base <= 0 {
 		base = DefaultRetryDelay
 	}
-	d := base
-	for k := 1; k < attempt && d < maxRetryDelay; k++ {
-		d *= 2
-	}
-	d = min(d, maxRetryDelay)
-	return time.Duration(float64(d) * (0.5 + rand.Float64()))
+	return retry.Backoff{Base: base, Cap: maxRetryDelay, Jitter: retry.Spread}.Delay(attempt)
 }
 
 // final records that task i reached a final status.

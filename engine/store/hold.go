@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/hotpass/hotpass/internal/retry"
 )
 
 const (
@@ -30,8 +32,8 @@ func HoldSlot(ctx context.Context, st LeaseStore, key string, limit int, holder 
 	if limit < 1 {
 		limit = 1
 	}
-	wait := slotPollMin
-	for {
+	poll := retry.Backoff{Base: slotPollMin, Cap: slotPollMax}
+	for tries := 1; ; tries++ {
 		l, ok, err := st.AcquireSlot(ctx, key, limit, holder, SlotTTL)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -42,14 +44,9 @@ func HoldSlot(ctx context.Context, st LeaseStore, key string, limit int, holder 
 		if ok {
 			return keepLease(st, l, log), nil
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
+		if err := retry.Sleep(ctx, poll.Delay(tries)); err != nil {
+			return nil, err
 		}
-		wait = min(2*wait, slotPollMax)
 	}
 }
 

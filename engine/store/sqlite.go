@@ -17,6 +17,8 @@ import (
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/hotpass/hotpass/internal/retry"
 )
 
 // DefaultBusyTimeout is how long a SQLite write waits for another process's
@@ -167,7 +169,8 @@ func (s *SQLiteStore) write(ctx context.Context, op string, fn func(tx *sql.Tx) 
 // it takes no lock.
 func (s *SQLiteStore) enableWAL(ctx context.Context) error {
 	deadline := time.Now().Add(s.busyTimeout)
-	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
+	poll := retry.Backoff{Base: time.Millisecond, Cap: 50 * time.Millisecond}
+	for tries := 1; ; tries++ {
 		var mode string
 		err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
 		switch c := sqliteCode(err) & 0xff; {
@@ -176,10 +179,8 @@ func (s *SQLiteStore) enableWAL(ctx context.Context) error {
 		case err == nil:
 			return fmt.Errorf("enable WAL mode on %s: the journal mode stayed %q; put the database on a local file system", s.path, mode)
 		case (c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED) && time.Now().Before(deadline):
-			select {
-			case <-ctx.Done():
-				return s.wrap("enable WAL mode on "+s.path, ctx.Err())
-			case <-time.After(wait):
+			if err := retry.Sleep(ctx, poll.Delay(tries)); err != nil {
+				return s.wrap("enable WAL mode on "+s.path, err)
 			}
 		default:
 			return s.wrap("enable WAL mode on "+s.path, err)
