@@ -2,8 +2,8 @@
 // fail for a while (a task, a request to a server, a poll for a free slot)
 // and sleeps them, so that every retry loop in the project backs off the
 // same way: exponentially from a base, up to a cap, spread by jitter so that
-// many clients failing together do not retry in step, and no shorter (or
-// exactly as long) as a server's Retry-After asks.
+// many clients failing together do not retry in step, and waiting at least
+// (or exactly) as long as a server's Retry-After asks.
 //
 // The loops themselves stay with their callers, which differ in what they
 // retry, what they log and when they give up; this package owns the
