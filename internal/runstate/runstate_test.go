@@ -39,21 +39,14 @@ func TestLayoutPaths(t *testing.T) {
 	}
 }
 
-func TestLogFileName(t *testing.T) {
+// Whatever a task id holds, its log stays a plain file in the logs
+// directory of its run.
+func TestTaskLogStaysInLogs(t *testing.T) {
 	t.Parallel()
-	for id, want := range map[string]string{
-		"load_crm": "load_crm.log",
-		"../x":     ".._x.log",
-		"...":      "_....log",
-		"":         "_.log",
-		"a/b c":    "a_b_c.log",
-	} {
-		got := LogFileName(id)
-		if got != want {
-			t.Errorf("LogFileName(%q) = %q, want %q", id, got, want)
-		}
-		if filepath.Base(got) != got {
-			t.Errorf("LogFileName(%q) = %q leaves the logs directory", id, got)
+	for _, id := range []string{"load_crm", "../x", "...", "", "a/b c", "/etc/passwd", "x\x00y"} {
+		got := TaskLog(id)
+		if filepath.Dir(got) != LogsDir || !strings.HasSuffix(got, ".log") || strings.Trim(strings.TrimSuffix(filepath.Base(got), ".log"), ".") == "" {
+			t.Errorf("TaskLog(%q) = %q, want a plain .log file in %s", id, got, LogsDir)
 		}
 	}
 }

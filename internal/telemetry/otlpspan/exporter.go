@@ -47,7 +47,8 @@ var ErrShutdown = errors.New("otlpspan: exporter is shut down")
 type Retry struct {
 	Enabled bool
 	// InitialInterval is the wait after the first failure; each later wait
-	// is 1.5 times longer, with ±50 % jitter, up to MaxInterval.
+	// is 1.5 times longer, with ±50 % jitter, up to MaxInterval (zero:
+	// no bound but MaxElapsedTime).
 	InitialInterval time.Duration
 	MaxInterval     time.Duration
 	// MaxElapsedTime is how long after the first attempt no retry starts.
