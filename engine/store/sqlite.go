@@ -551,7 +551,7 @@ func (s *SQLiteStore) RecordTasks(ctx context.Context, ts []TaskRun) error {
 		}
 		defer stmt.Close()
 		for _, t := range ts {
-			_, err := stmt.ExecContext(ctx, t.RunID, t.TaskID, t.Type, t.Status, t.Attempts, micros(t.StartedAt), micros(t.EndedAt),
+			_, err := stmt.ExecContext(ctx, t.RunID, t.TaskID, t.Type, string(t.Status), t.Attempts, micros(t.StartedAt), micros(t.EndedAt),
 				t.Error, t.Output, t.DefinitionHash, t.RowsIn, t.RowsOut, textJSON(t.Attrs))
 			if sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
 				return fmt.Errorf("%w: task %s: no run with id %s; create the run first", ErrNotFound, t.TaskID, t.RunID)
@@ -578,7 +578,7 @@ func (s *SQLiteStore) ListTasks(ctx context.Context, runID string) ([]TaskRun, e
 		var t TaskRun
 		var started, ended sql.NullInt64
 		var attrs sql.NullString
-		if err := rows.Scan(&t.RunID, &t.TaskID, &t.Type, &t.Status, &t.Attempts, &started, &ended, &t.Error, &t.Output,
+		if err := rows.Scan(&t.RunID, &t.TaskID, &t.Type, (*string)(&t.Status), &t.Attempts, &started, &ended, &t.Error, &t.Output,
 			&t.DefinitionHash, &t.RowsIn, &t.RowsOut, &attrs); err != nil {
 			return nil, s.wrap(op, err)
 		}
