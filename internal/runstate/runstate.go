@@ -8,6 +8,7 @@
 //	    run.json             the run record
 //	    resume.json          what a later run needs to resume this one
 //	    logs/<task>.log      each task's log
+//	    <task>.parquet       a task's output table, kept for resuming
 //
 // Files in it are written with the project's one atomic writer,
 // [atomicfile.WriteFile]: committed files get [FileMode] less the process's
@@ -148,6 +149,10 @@ func LogFileName(id string) string {
 // TaskLog returns the log file of task id relative to its run directory,
 // the form run.json records.
 func TaskLog(id string) string { return filepath.Join(LogsDir, LogFileName(id)) }
+
+// TaskOutput returns where task id keeps its output table in runDir, so
+// that a resumed run can reload it.
+func TaskOutput(runDir, id string) string { return filepath.Join(runDir, id+".parquet") }
 
 // MakeHome creates the state directory if it does not exist.
 func (l Layout) MakeHome() error {

@@ -29,6 +29,7 @@ func TestLayoutPaths(t *testing.T) {
 		{"resume path", ResumePath("d"), j("d", "resume.json")},
 		{"logs path", LogsPath("d"), j("d", "logs")},
 		{"task log", TaskLog("load"), j("logs", "load.log")},
+		{"task output", TaskOutput(j("st", "runs", "r1"), "load"), j("st", "runs", "r1", "load.parquet")},
 		{"state of run", OfRun(New("/a/b").Run("x")).Home(), "/a/b"},
 		{"state of relative run", OfRun(New("st").Run("x")).Run("y"), j("st", "runs", "y")},
 	}
