@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -70,12 +69,12 @@ type ResumeInfo struct {
 // ReadResumeInfo reads the ResumeFile of a run directory; ok is false when
 // the run was not resumed from another.
 func ReadResumeInfo(runDir string) (info ResumeInfo, ok bool, err error) {
-	data, err := readFileIfExists(filepath.Join(runDir, ResumeFile))
+	data, err := readFileIfExists(runstate.ResumePath(runDir))
 	if err != nil || data == nil {
 		return info, false, err
 	}
 	if err := json.Unmarshal(data, &info); err != nil {
-		return info, false, fmt.Errorf("read %s: %w", filepath.Join(runDir, ResumeFile), err)
+		return info, false, fmt.Errorf("read %s: %w", runstate.ResumePath(runDir), err)
 	}
 	return info, true, nil
 }
@@ -243,7 +242,7 @@ func (r *run) planReuse() error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", ResumeFile, err)
 	}
-	return writeFileAtomic(filepath.Join(r.runDir, ResumeFile), append(data, '\n'))
+	return writeFileAtomic(runstate.ResumePath(r.runDir), append(data, '\n'))
 }
 
 // readByRerun reports whether a selected task that will run again reads the
