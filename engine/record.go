@@ -7,34 +7,30 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hotpass/hotpass/engine/status"
+	"github.com/hotpass/hotpass/internal/runstate"
 	"github.com/hotpass/hotpass/internal/table/atomicfile"
 )
 
-// Status is the state of a task or of a whole run.
-type Status string
+// Status is the state of a task or of a whole run: the project's one
+// status vocabulary (package status), which the state store shares, so a
+// status is stored as the engine reports it.
+type Status = status.Status
 
 // Task and run statuses. A run is only ever running, succeeded, failed or
-// cancelled.
+// cancelled. Status.Terminal reports whether a task in a status will not
+// change any more.
 const (
-	StatusPending   Status = "pending"
-	StatusRunning   Status = "running"
-	StatusSucceeded Status = "succeeded"
-	StatusFailed    Status = "failed"
-	StatusSkipped   Status = "skipped"
-	StatusCancelled Status = "cancelled"
+	StatusPending   = status.Pending
+	StatusRunning   = status.Running
+	StatusSucceeded = status.Succeeded
+	StatusFailed    = status.Failed
+	StatusSkipped   = status.Skipped
+	StatusCancelled = status.Cancelled
 )
 
-// Terminal reports whether a task in this status will not change any more.
-func (s Status) Terminal() bool {
-	switch s {
-	case StatusSucceeded, StatusFailed, StatusSkipped, StatusCancelled:
-		return true
-	}
-	return false
-}
-
 // RunRecordFile is the name of the run record inside a run directory.
-const RunRecordFile = "run.json"
+const RunRecordFile = runstate.RecordFile
 
 // RunRecord is the record of one run, as kept in memory by the scheduler and
 // written to <run dir>/run.json. Secrets are redacted in every string it holds.

@@ -9,11 +9,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hotpass/hotpass/internal/runstate"
 )
 
 // Attribute names the engine and task types agree on.
@@ -28,7 +29,7 @@ const (
 
 // ResumeFile is written into the directory of a resumed run; it names the
 // run it resumed and the tasks it reused.
-const ResumeFile = "resume.json"
+const ResumeFile = runstate.ResumeFile
 
 // OutputLoader is implemented by prepared tasks (the Task a Type's Prepare
 // returns) whose output is kept in the run directory. A resumed run calls
@@ -68,12 +69,12 @@ type ResumeInfo struct {
 // ReadResumeInfo reads the ResumeFile of a run directory; ok is false when
 // the run was not resumed from another.
 func ReadResumeInfo(runDir string) (info ResumeInfo, ok bool, err error) {
-	data, err := readFileIfExists(filepath.Join(runDir, ResumeFile))
+	data, err := readFileIfExists(runstate.ResumePath(runDir))
 	if err != nil || data == nil {
 		return info, false, err
 	}
 	if err := json.Unmarshal(data, &info); err != nil {
-		return info, false, fmt.Errorf("read %s: %w", filepath.Join(runDir, ResumeFile), err)
+		return info, false, fmt.Errorf("read %s: %w", runstate.ResumePath(runDir), err)
 	}
 	return info, true, nil
 }
@@ -241,7 +242,7 @@ func (r *run) planReuse() error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", ResumeFile, err)
 	}
-	return writeFileAtomic(filepath.Join(r.runDir, ResumeFile), append(data, '\n'))
+	return writeFileAtomic(runstate.ResumePath(r.runDir), append(data, '\n'))
 }
 
 // readByRerun reports whether a selected task that will run again reads the

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -20,6 +18,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hotpass/hotpass/exitcode"
+	"github.com/hotpass/hotpass/internal/retry"
+	"github.com/hotpass/hotpass/internal/runstate"
 	"github.com/hotpass/hotpass/internal/suggest"
 )
 
@@ -36,7 +36,7 @@ var (
 
 const (
 	// DefaultStateDir holds run directories when RunOptions.StateDir is empty.
-	DefaultStateDir = ".hotpass"
+	DefaultStateDir = runstate.DefaultHome
 	// DefaultRetryDelay is the first backoff of a task with retries but no
 	// retry_delay.
 	DefaultRetryDelay = time.Second
@@ -255,24 +255,11 @@ func (p *Plan) newRun(opts RunOptions) (*run, error) {
 	if err := checkRunID(runID); err != nil {
 		return nil, err
 	}
-	stateDir := opts.StateDir
-	if stateDir == "" {
-		stateDir = DefaultStateDir
+	dir, err := runstate.New(opts.StateDir).MakeRun(runID)
+	if err != nil {
+		return nil, err
 	}
-	runsDir := filepath.Join(stateDir, "runs")
-	if err := os.MkdirAll(runsDir, 0o755); err != nil {
-		return nil, fmt.Errorf("create run directory: %w", err)
-	}
-	r.runDir = filepath.Join(runsDir, runID)
-	if err := os.Mkdir(r.runDir, 0o755); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return nil, fmt.Errorf("run %s already exists in %s: choose another run id", runID, runsDir)
-		}
-		return nil, fmt.Errorf("create run directory: %w", err)
-	}
-	if err := os.Mkdir(filepath.Join(r.runDir, logsDir), 0o755); err != nil {
-		return nil, fmt.Errorf("create run directory: %w", err)
-	}
+	r.runDir = dir
 	r.rec = RunRecord{
 		RunID:    runID,
 		Pipeline: p.spec.Name,
@@ -370,7 +357,7 @@ func (r *run) run(ctx context.Context) (*RunRecord, error) {
 
 	start := r.now()
 	r.rec.StartedAt = start
-	recPath := filepath.Join(r.runDir, RunRecordFile)
+	recPath := runstate.RecordPath(r.runDir)
 	if err := writeRecord(recPath, &r.rec, false); err != nil {
 		return nil, err
 	}
@@ -669,12 +656,7 @@ func backoff(base time.Duration, attempt int) time.Duration {
 	if base <= 0 {
 		base = DefaultRetryDelay
 	}
-	d := base
-	for k := 1; k < attempt && d < maxRetryDelay; k++ {
-		d *= 2
-	}
-	d = min(d, maxRetryDelay)
-	return time.Duration(float64(d) * (0.5 + rand.Float64()))
+	return retry.Backoff{Base: base, Cap: maxRetryDelay, Jitter: retry.Spread}.Delay(attempt)
 }
 
 // final records that task i reached a final status.

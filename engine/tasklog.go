@@ -5,13 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
-)
 
-// logsDir is the directory of task logs inside a run directory.
-const logsDir = "logs"
+	"github.com/hotpass/hotpass/internal/runstate"
+)
 
 // maxPartialLine bounds how much of an unterminated line a log stream holds
 // back: output without newlines (progress bars) is written in chunks of this
@@ -19,22 +16,8 @@ const logsDir = "logs"
 // secrets never contain newlines, so line-terminated output is always safe.
 const maxPartialLine = 64 << 10
 
-// logFileName maps a task id to its log file name. Ids are plain in
-// practice; anything that could escape the logs directory or trouble a
-// file system is replaced by '_'.
-func logFileName(id string) string {
-	clean := strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-			return r
-		}
-		return '_'
-	}, id)
-	if clean == "" || strings.Trim(clean, ".") == "" {
-		clean = "_" + clean
-	}
-	return clean + ".log"
-}
+// logFileName maps a task id to its log file name (see runstate).
+func logFileName(id string) string { return runstate.LogFileName(id) }
 
 // taskLog is one task's log file for one attempt. Lines come from the
 // engine (attempt started/finished) and from the task (Env.Log records and
@@ -183,4 +166,4 @@ func (s *logStream) flushLocked() {
 }
 
 // logRelPath is the log's path relative to the run directory.
-func logRelPath(id string) string { return filepath.Join(logsDir, logFileName(id)) }
+func logRelPath(id string) string { return runstate.TaskLog(id) }

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hotpass/hotpass/engine/store"
+	"github.com/hotpass/hotpass/internal/runstate"
 	"github.com/hotpass/hotpass/profiles"
 )
 
@@ -95,9 +95,8 @@ func completeProfiles(_ *cobra.Command, _ []string, toComplete string) ([]cobra.
 // runs: pressing Tab must not change anything. ok is false when there is
 // no history yet.
 func completionStore(ctx context.Context, g *globals) (st store.Store, ok bool) {
-	target := os.Getenv(store.EnvDatabaseURL)
-	if target == "" {
-		target = filepath.Join(g.stateDir, storeFile)
+	target := runstate.DatabaseTarget(g.stateDir)
+	if target == runstate.New(g.stateDir).Database() {
 		if _, err := os.Stat(target); err != nil {
 			return nil, false
 		}
@@ -151,7 +150,7 @@ func completeTaskIDs(ctx context.Context, g *globals, runID, toComplete string) 
 		var out []cobra.Completion
 		for _, t := range tasks {
 			if strings.HasPrefix(t.TaskID, toComplete) {
-				out = append(out, cobra.CompletionWithDesc(t.TaskID, t.Status))
+				out = append(out, cobra.CompletionWithDesc(t.TaskID, string(t.Status)))
 			}
 		}
 		return out, err

@@ -221,7 +221,7 @@ func newDeploymentCmd(g *globals) *cobra.Command {
 
 // getDeployment reads a deployment, with an error naming it when it does
 // not exist.
-func getDeployment(ctx context.Context, st store.Store, name string) (store.Deployment, error) {
+func getDeployment(ctx context.Context, st store.DeploymentStore, name string) (store.Deployment, error) {
 	d, err := st.GetDeployment(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return d, exitcode.Wrap(exitcode.Invalid, fmt.Errorf("unknown deployment %q (list them with `hotpass deployment ls`)", name))

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/internal/runstate"
 	"github.com/hotpass/hotpass/tasks"
 	_ "github.com/hotpass/hotpass/tasks/builtin" // registers every built-in task type
 )
@@ -48,11 +49,7 @@ func newRootCmd() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w: %v (see `%s --help`)", errUsage, err, c.CommandPath())
 	})
-	defaultState := os.Getenv("HOTPASS_HOME")
-	if defaultState == "" {
-		defaultState = ".hotpass"
-	}
-	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", defaultState, "directory for run records and logs (env HOTPASS_HOME)")
+	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", runstate.Home(), "directory for run records and logs (env HOTPASS_HOME)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	root.AddCommand(
 		newRunCmd(g),

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/internal/progress"
 	"github.com/hotpass/hotpass/internal/runner"
+	"github.com/hotpass/hotpass/internal/runstate"
 )
 
 type runOptions struct {
@@ -131,7 +131,7 @@ func runOutcome(stdout io.Writer, g *globals, rec *engine.RunRecord, runErr erro
 		}
 		return runErr
 	}
-	printSummary(stdout, rec, filepath.Join(g.stateDir, "runs", rec.RunID))
+	printSummary(stdout, rec, runstate.New(g.stateDir).Run(rec.RunID))
 	if rec.Status == engine.StatusSucceeded {
 		// Every task succeeded; failing to write a record snapshot does not
 		// undo that.

@@ -21,21 +21,22 @@ import (
 	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/history"
 	"github.com/hotpass/hotpass/internal/runner"
+	"github.com/hotpass/hotpass/internal/runstate"
 )
 
 // storeFile is the SQLite database inside the state directory.
-const storeFile = "hotpass.db"
+const storeFile = runstate.DatabaseFile
 
 // openStore opens the run history: $HOTPASS_DATABASE_URL when set, else
 // <state-dir>/hotpass.db. Runs whose process died are marked crashed first,
 // so that no command shows them as running.
 func openStore(ctx context.Context, g *globals) (store.Store, error) {
-	target := os.Getenv(store.EnvDatabaseURL)
-	if target == "" {
-		if err := os.MkdirAll(g.stateDir, 0o755); err != nil {
-			return nil, fmt.Errorf("state directory: %w", err)
+	home := runstate.New(g.stateDir)
+	target := runstate.DatabaseTarget(g.stateDir)
+	if target == home.Database() {
+		if err := home.MakeHome(); err != nil {
+			return nil, err
 		}
-		target = filepath.Join(g.stateDir, storeFile)
 	}
 	st, err := store.Open(ctx, target)
 	if err != nil {
@@ -206,7 +207,7 @@ func newRunsShowCmd(g *globals) *cobra.Command {
 }
 
 // getRun reads run id, with an error naming it when it does not exist.
-func getRun(ctx context.Context, st store.Store, id string) (store.Run, error) {
+func getRun(ctx context.Context, st store.RunStore, id string) (store.Run, error) {
 	r, err := st.GetRun(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return r, fmt.Errorf("%w %q: no such run (list runs with `hotpass runs ls`)", runner.ErrUnknownRun, id)
@@ -232,12 +233,12 @@ func runRunsShow(ctx context.Context, w io.Writer, g *globals, id, format string
 		return err
 	}
 	var resumedFrom string
-	if info, ok, _ := engine.ReadResumeInfo(runner.RunDir(g.stateDir, r.ID)); ok {
+	if info, ok, _ := engine.ReadResumeInfo(runstate.New(g.stateDir).Run(r.ID)); ok {
 		resumedFrom = info.ResumedFrom
 	}
 	if format == formatJSON {
 		out := runShowJSON{runJSON: newRunJSON(r, time.Now()), ResumedFrom: jsonString(resumedFrom),
-			Directory: runner.RunDir(g.stateDir, r.ID), Tasks: make([]taskJSON, len(trs))}
+			Directory: runstate.New(g.stateDir).Run(r.ID), Tasks: make([]taskJSON, len(trs))}
 		for i, t := range trs {
 			out.Tasks[i] = newTaskJSON(t)
 		}
@@ -264,7 +265,7 @@ func runRunsShow(ctx context.Context, w io.Writer, g *globals, id, format string
 	row("duration", fmtDuration(runDuration(r, time.Now())))
 	row("trace id", r.TraceID)
 	row("error", firstLine(r.Error))
-	row("directory", runner.RunDir(g.stateDir, r.ID))
+	row("directory", runstate.New(g.stateDir).Run(r.ID))
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -323,7 +324,7 @@ type taskJSON struct {
 }
 
 func newTaskJSON(t store.TaskRun) taskJSON {
-	return taskJSON{ID: t.TaskID, Type: t.Type, Status: t.Status, Reused: isReused(t), Attempts: t.Attempts,
+	return taskJSON{ID: t.TaskID, Type: t.Type, Status: string(t.Status), Reused: isReused(t), Attempts: t.Attempts,
 		StartedAt: jsonTime(t.StartedAt), EndedAt: jsonTime(t.EndedAt), DurationSeconds: jsonSeconds(taskDuration(t)),
 		RowsIn: t.RowsIn, RowsOut: t.RowsOut, Output: jsonString(t.Output), Error: jsonString(t.Error), Attrs: jsonRaw(t.Attrs)}
 }
@@ -385,7 +386,7 @@ func runRunsLogs(ctx context.Context, w io.Writer, g *globals, o *runsLogsOption
 	if err != nil {
 		return err
 	}
-	dir := runner.RunDir(g.stateDir, id)
+	dir := runstate.New(g.stateDir).Run(id)
 	var tails []*logTail
 	known := map[string]bool{}
 	for _, t := range trs {
@@ -436,21 +437,14 @@ func runRunsLogs(ctx context.Context, w io.Writer, g *globals, o *runsLogsOption
 }
 
 // logPath is a task's log file relative to the run directory: as run.json
-// records it, else the engine's naming rule.
+// records it, else the state layout's naming rule.
 func logPath(runDir, task string) string {
-	if rec, err := engine.ReadRunRecord(filepath.Join(runDir, engine.RunRecordFile)); err == nil {
+	if rec, err := engine.ReadRunRecord(runstate.RecordPath(runDir)); err == nil {
 		if t := rec.Task(task); t != nil && t.Log != "" {
 			return t.Log
 		}
 	}
-	clean := strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-			return r
-		}
-		return '_'
-	}, task)
-	return filepath.Join("logs", clean+".log")
+	return runstate.TaskLog(task)
 }
 
 // printNew prints what was appended to t's file since the last call, under
@@ -563,7 +557,7 @@ func runRunsPrune(ctx context.Context, w io.Writer, g *globals, olderThan string
 		if _, err := st.GetRun(ctx, id); !errors.Is(err, store.ErrNotFound) {
 			continue // kept after all (resumed meanwhile)
 		}
-		if err := os.RemoveAll(runner.RunDir(g.stateDir, id)); err != nil {
+		if err := os.RemoveAll(runstate.New(g.stateDir).Run(id)); err != nil {
 			errs = append(errs, fmt.Errorf("remove run directory of %s: %w", id, err))
 		}
 	}

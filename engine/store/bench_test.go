@@ -8,13 +8,15 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/hotpass/hotpass/engine/status"
 )
 
 // BenchmarkRecordTasks measures task-run transitions written per second, in
 // batches as the engine's coalescing writer sends them. Each transition
 // rewrites the state of one of 1,000 tasks, so most are updates.
 func BenchmarkRecordTasks(b *testing.B) {
-	statuses := []string{"pending", "running", "succeeded"}
+	statuses := []status.Status{"pending", "running", "succeeded"}
 	for _, be := range backends() {
 		for _, batch := range []int{1, 100, 1000} {
 			b.Run(fmt.Sprintf("%s/batch=%d", be.name, batch), func(b *testing.B) {

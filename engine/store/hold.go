@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/hotpass/hotpass/internal/retry"
 )
 
 const (
@@ -23,15 +25,15 @@ const (
 // it renewed until the returned release function is called. A store error
 // is returned as is: callers decide whether to fall back to a local limit.
 // log receives warnings about lost or unreleased leases; nil discards them.
-func HoldSlot(ctx context.Context, st Store, key string, limit int, holder string, log *slog.Logger) (release func(), err error) {
+func HoldSlot(ctx context.Context, st LeaseStore, key string, limit int, holder string, log *slog.Logger) (release func(), err error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if limit < 1 {
 		limit = 1
 	}
-	wait := slotPollMin
-	for {
+	poll := retry.Backoff{Base: slotPollMin, Cap: slotPollMax}
+	for tries := 1; ; tries++ {
 		l, ok, err := st.AcquireSlot(ctx, key, limit, holder, SlotTTL)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -42,21 +44,16 @@ func HoldSlot(ctx context.Context, st Store, key string, limit int, holder strin
 		if ok {
 			return keepLease(st, l, log), nil
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
+		if err := retry.Sleep(ctx, poll.Delay(tries)); err != nil {
+			return nil, err
 		}
-		wait = min(2*wait, slotPollMax)
 	}
 }
 
 // keepLease renews l until the returned function is called, which releases
 // it. A lease lost to expiry (a stalled holder) is reported, not retaken:
 // the limit may be exceeded until its holder finishes.
-func keepLease(st Store, l Lease, log *slog.Logger) func() {
+func keepLease(st LeaseStore, l Lease, log *slog.Logger) func() {
 	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)

@@ -430,7 +430,7 @@ func (p *PostgresStore) RecordTask(ctx context.Context, t TaskRun) error {
 	if err := validateTask(&t); err != nil {
 		return err
 	}
-	_, err := p.pool.Exec(ctx, pgTaskUpsert, t.RunID, t.TaskID, t.Type, t.Status, t.Attempts, ts(t.StartedAt), ts(t.EndedAt),
+	_, err := p.pool.Exec(ctx, pgTaskUpsert, t.RunID, t.TaskID, t.Type, string(t.Status), t.Attempts, ts(t.StartedAt), ts(t.EndedAt),
 		t.Error, t.Output, t.DefinitionHash, t.RowsIn, t.RowsOut, t.Attrs)
 	return p.taskErr(fmt.Sprintf("record task %s of run %s", t.TaskID, t.RunID), t, err)
 }
@@ -463,7 +463,7 @@ func (p *PostgresStore) RecordTasks(ctx context.Context, tasks []TaskRun) error 
 	defer func() { _ = tx.Rollback(ctx) }() // a no-op after Commit
 	var b pgx.Batch
 	for _, t := range tasks {
-		b.Queue(pgTaskUpsert, t.RunID, t.TaskID, t.Type, t.Status, t.Attempts, ts(t.StartedAt), ts(t.EndedAt),
+		b.Queue(pgTaskUpsert, t.RunID, t.TaskID, t.Type, string(t.Status), t.Attempts, ts(t.StartedAt), ts(t.EndedAt),
 			t.Error, t.Output, t.DefinitionHash, t.RowsIn, t.RowsOut, t.Attrs)
 	}
 	br := tx.SendBatch(ctx, &b)
@@ -491,7 +491,7 @@ func (p *PostgresStore) ListTasks(ctx context.Context, runID string) ([]TaskRun,
 		var t TaskRun
 		var started, ended *time.Time
 		var attrs []byte
-		err := row.Scan(&t.RunID, &t.TaskID, &t.Type, &t.Status, &t.Attempts, &started, &ended, &t.Error, &t.Output,
+		err := row.Scan(&t.RunID, &t.TaskID, &t.Type, (*string)(&t.Status), &t.Attempts, &started, &ended, &t.Error, &t.Output,
 			&t.DefinitionHash, &t.RowsIn, &t.RowsOut, &attrs)
 		t.StartedAt, t.EndedAt, t.Attrs = fromTS(started), fromTS(ended), rawJSON(attrs)
 		return t, err

@@ -17,6 +17,8 @@ import (
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/hotpass/hotpass/internal/retry"
 )
 
 // DefaultBusyTimeout is how long a SQLite write waits for another process's
@@ -167,7 +169,8 @@ func (s *SQLiteStore) write(ctx context.Context, op string, fn func(tx *sql.Tx) 
 // it takes no lock.
 func (s *SQLiteStore) enableWAL(ctx context.Context) error {
 	deadline := time.Now().Add(s.busyTimeout)
-	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
+	poll := retry.Backoff{Base: time.Millisecond, Cap: 50 * time.Millisecond}
+	for tries := 1; ; tries++ {
 		var mode string
 		err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
 		switch c := sqliteCode(err) & 0xff; {
@@ -176,10 +179,8 @@ func (s *SQLiteStore) enableWAL(ctx context.Context) error {
 		case err == nil:
 			return fmt.Errorf("enable WAL mode on %s: the journal mode stayed %q; put the database on a local file system", s.path, mode)
 		case (c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED) && time.Now().Before(deadline):
-			select {
-			case <-ctx.Done():
-				return s.wrap("enable WAL mode on "+s.path, ctx.Err())
-			case <-time.After(wait):
+			if err := retry.Sleep(ctx, poll.Delay(tries)); err != nil {
+				return s.wrap("enable WAL mode on "+s.path, err)
 			}
 		default:
 			return s.wrap("enable WAL mode on "+s.path, err)
@@ -553,7 +554,7 @@ func (s *SQLiteStore) RecordTasks(ctx context.Context, ts []TaskRun) error {
 		}
 		defer stmt.Close()
 		for _, t := range ts {
-			_, err := stmt.ExecContext(ctx, t.RunID, t.TaskID, t.Type, t.Status, t.Attempts, micros(t.StartedAt), micros(t.EndedAt),
+			_, err := stmt.ExecContext(ctx, t.RunID, t.TaskID, t.Type, string(t.Status), t.Attempts, micros(t.StartedAt), micros(t.EndedAt),
 				t.Error, t.Output, t.DefinitionHash, t.RowsIn, t.RowsOut, textJSON(t.Attrs))
 			if sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
 				return fmt.Errorf("%w: task %s: no run with id %s; create the run first", ErrNotFound, t.TaskID, t.RunID)
@@ -580,7 +581,7 @@ func (s *SQLiteStore) ListTasks(ctx context.Context, runID string) ([]TaskRun, e
 		var t TaskRun
 		var started, ended sql.NullInt64
 		var attrs sql.NullString
-		if err := rows.Scan(&t.RunID, &t.TaskID, &t.Type, &t.Status, &t.Attempts, &started, &ended, &t.Error, &t.Output,
+		if err := rows.Scan(&t.RunID, &t.TaskID, &t.Type, (*string)(&t.Status), &t.Attempts, &started, &ended, &t.Error, &t.Output,
 			&t.DefinitionHash, &t.RowsIn, &t.RowsOut, &attrs); err != nil {
 			return nil, s.wrap(op, err)
 		}

@@ -3,25 +3,31 @@
 // points at it: a SQLite file by default (one machine), or PostgreSQL when
 // several machines must agree (HOTPASS_DATABASE_URL).
 //
-// Both implementations satisfy [Store] and pass the same test suite. Times
-// are stored with microsecond precision and returned in UTC.
+// The store is split by concern, so that each consumer asks for the least
+// it needs: the run history ([RunStore], [TaskStore], together
+// [HistoryStore]), deployments and their schedule ([DeploymentStore]) and
+// concurrency slots ([LeaseStore]). [Store] is their union. Both
+// implementations satisfy every one of them and pass the same test suite.
+// Times are stored with microsecond precision and returned in UTC.
 package store
 
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/hotpass/hotpass/internal/runstate"
 )
 
 // DefaultPath is the SQLite database used when no location is configured,
-// relative to the working directory.
-const DefaultPath = ".hotpass/hotpass.db"
+// relative to the working directory (see package runstate for the layout
+// of the state directory).
+const DefaultPath = runstate.DefaultDatabase
 
 // EnvDatabaseURL names the environment variable that points hotpass at a
 // PostgreSQL database instead of the default SQLite file.
-const EnvDatabaseURL = "HOTPASS_DATABASE_URL"
+const EnvDatabaseURL = runstate.EnvDatabaseURL
 
 // Sentinel errors. Every error the store returns for these conditions wraps
 // one of them, so callers test with errors.Is and show the message as is.
@@ -50,10 +56,9 @@ var (
 	ErrLeaseLost = errors.New("lease lost")
 )
 
-// Store is the state store. Implementations are safe for concurrent use by
-// many goroutines, and several Store values (in one process or many) may
-// share one database.
-type Store interface {
+// RunStore keeps the runs: their status transitions, the heartbeat of the
+// process running them, and their pruning.
+type RunStore interface {
 	// CreateRun inserts a new run and returns it as stored. An empty
 	// Status means pending; a zero CreatedAt means now. A run with the same
 	// id gives ErrExists.
@@ -76,7 +81,18 @@ type Store interface {
 	// returns them. A run started on this host is judged by its pid; any
 	// other run by its heartbeat, which must be younger than staleAfter.
 	MarkCrashed(ctx context.Context, staleAfter time.Duration) ([]Run, error)
+	// RequestCancel asks run id to stop. A pending run is cancelled at
+	// once (and returned so); a running run is asked, and its process,
+	// which polls CancelRequested, stops it. A finished run gives
+	// ErrInvalidTransition, an unknown one ErrNotFound.
+	RequestCancel(ctx context.Context, id string) (Run, error)
+	// CancelRequested reports whether run id, while running, was asked to
+	// stop since it last started.
+	CancelRequested(ctx context.Context, id string) (bool, error)
+}
 
+// TaskStore keeps the latest state of every task of a run.
+type TaskStore interface {
 	// RecordTask inserts or replaces the task run (t.RunID, t.TaskID).
 	RecordTask(ctx context.Context, t TaskRun) error
 	// RecordTasks records a batch of task runs in one transaction, in
@@ -85,7 +101,17 @@ type Store interface {
 	// ListTasks returns the task runs of runID in the order they were
 	// first recorded, or ErrNotFound if the run does not exist.
 	ListTasks(ctx context.Context, runID string) ([]TaskRun, error)
+}
 
+// HistoryStore is the run history: runs and their tasks.
+type HistoryStore interface {
+	RunStore
+	TaskStore
+}
+
+// DeploymentStore keeps the deployments and the claims of their scheduled
+// fires.
+type DeploymentStore interface {
 	// PutDeployment inserts or replaces the deployment named d.Name and
 	// returns it as stored; CreatedAt is kept across replacements.
 	PutDeployment(ctx context.Context, d Deployment) (Deployment, error)
@@ -106,7 +132,11 @@ type Store interface {
 	// LastFire returns the deployment's latest claimed fire; ok is false
 	// when it never fired.
 	LastFire(ctx context.Context, deployment string) (f Fire, ok bool, err error)
+}
 
+// LeaseStore hands out concurrency slots shared by every process using the
+// database.
+type LeaseStore interface {
 	// AcquireSlot takes one of limit slots for key, held by holder until
 	// ttl passes unless renewed. ok is false when limit unexpired leases
 	// already exist. Expired leases (of killed processes) are reclaimed.
@@ -119,24 +149,33 @@ type Store interface {
 	ReleaseLease(ctx context.Context, l Lease) error
 	// ListLeases returns the unexpired leases of key, oldest first.
 	ListLeases(ctx context.Context, key string) ([]Lease, error)
+}
 
-	// RequestCancel asks run id to stop. A pending run is cancelled at
-	// once (and returned so); a running run is asked, and its process,
-	// which polls CancelRequested, stops it. A finished run gives
-	// ErrInvalidTransition, an unknown one ErrNotFound.
-	RequestCancel(ctx context.Context, id string) (Run, error)
-	// CancelRequested reports whether run id, while running, was asked to
-	// stop since it last started.
-	CancelRequested(ctx context.Context, id string) (bool, error)
-
+// Store is the whole state store. Implementations are safe for concurrent
+// use by many goroutines, and several Store values (in one process or many)
+// may share one database.
+type Store interface {
+	RunStore
+	TaskStore
+	DeploymentStore
+	LeaseStore
 	// Close releases the store's connections.
 	Close() error
 }
 
-// Compile-time checks that both implementations are complete.
+// Compile-time checks that both implementations serve every concern.
 var (
-	_ Store = (*SQLiteStore)(nil)
-	_ Store = (*PostgresStore)(nil)
+	_ RunStore        = (*SQLiteStore)(nil)
+	_ TaskStore       = (*SQLiteStore)(nil)
+	_ DeploymentStore = (*SQLiteStore)(nil)
+	_ LeaseStore      = (*SQLiteStore)(nil)
+	_ Store           = (*SQLiteStore)(nil)
+
+	_ RunStore        = (*PostgresStore)(nil)
+	_ TaskStore       = (*PostgresStore)(nil)
+	_ DeploymentStore = (*PostgresStore)(nil)
+	_ LeaseStore      = (*PostgresStore)(nil)
+	_ Store           = (*PostgresStore)(nil)
 )
 
 // Open opens the store at target: a postgres:// or postgresql:// URL opens
@@ -155,10 +194,7 @@ func Open(ctx context.Context, target string) (Store, error) {
 // DefaultTarget is where hotpass keeps its state unless told otherwise:
 // $HOTPASS_DATABASE_URL when set, else DefaultPath.
 func DefaultTarget() string {
-	if u := os.Getenv(EnvDatabaseURL); u != "" {
-		return u
-	}
-	return DefaultPath
+	return runstate.DatabaseTarget("")
 }
 
 // IsPostgresURL reports whether target names a PostgreSQL database rather

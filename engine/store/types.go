@@ -4,58 +4,25 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/hotpass/hotpass/engine/status"
 )
 
-// RunStatus is the state of a run.
-type RunStatus string
+// RunStatus is the state of a run: the project's one status vocabulary
+// (package status), so that engine and store statuses need no mapping.
+type RunStatus = status.Status
 
 // Run statuses. Crashed is set by MarkCrashed, never by the run itself: the
-// process running it died without recording an outcome.
+// process running it died without recording an outcome. RunStatus.Valid
+// accepts these six; CanBecome checks a transition between them.
 const (
-	RunPending   RunStatus = "pending"
-	RunRunning   RunStatus = "running"
-	RunSucceeded RunStatus = "succeeded"
-	RunFailed    RunStatus = "failed"
-	RunCancelled RunStatus = "cancelled"
-	RunCrashed   RunStatus = "crashed"
+	RunPending   = status.Pending
+	RunRunning   = status.Running
+	RunSucceeded = status.Succeeded
+	RunFailed    = status.Failed
+	RunCancelled = status.Cancelled
+	RunCrashed   = status.Crashed
 )
-
-// runTransitions lists, for each status, the statuses a run may move to.
-// Failed, cancelled and crashed runs may start again so that a run can be
-// resumed under its own id; a succeeded run is final.
-var runTransitions = map[RunStatus][]RunStatus{
-	RunPending:   {RunPending, RunRunning, RunFailed, RunCancelled, RunCrashed},
-	RunRunning:   {RunRunning, RunSucceeded, RunFailed, RunCancelled, RunCrashed},
-	RunFailed:    {RunPending, RunRunning},
-	RunCancelled: {RunPending, RunRunning},
-	RunCrashed:   {RunPending, RunRunning},
-	RunSucceeded: nil,
-}
-
-// Valid reports whether s is one of the run statuses.
-func (s RunStatus) Valid() bool {
-	_, ok := runTransitions[s]
-	return ok
-}
-
-// Terminal reports whether a run in status s has finished.
-func (s RunStatus) Terminal() bool {
-	switch s {
-	case RunSucceeded, RunFailed, RunCancelled, RunCrashed:
-		return true
-	}
-	return false
-}
-
-// CanBecome reports whether a run in status s may move to status to.
-func (s RunStatus) CanBecome(to RunStatus) bool {
-	for _, t := range runTransitions[s] {
-		if t == to {
-			return true
-		}
-	}
-	return false
-}
 
 // Run is one execution of a pipeline.
 type Run struct {
@@ -140,8 +107,9 @@ type TaskRun struct {
 	TaskID string
 	Type   string
 	// Status is the engine's task status (pending, running, succeeded,
-	// failed, skipped, cancelled, ...); the store does not interpret it.
-	Status   string
+	// failed, skipped, cancelled) or retrying; the store does not
+	// interpret it.
+	Status   status.Status
 	Attempts int
 	// StartedAt is when the first attempt started, EndedAt when the task
 	// reached its final status.

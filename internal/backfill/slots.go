@@ -15,7 +15,7 @@ import (
 // falls back, once and with a warning, to the in-process limit that the
 // worker pool already enforces.
 type slots struct {
-	st     store.Store
+	st     store.LeaseStore
 	key    string
 	limit  int
 	holder string
@@ -25,7 +25,7 @@ type slots struct {
 	fallback bool
 }
 
-func newSlots(st store.Store, key string, limit int, log *slog.Logger) *slots {
+func newSlots(st store.LeaseStore, key string, limit int, log *slog.Logger) *slots {
 	host, _ := os.Hostname()
 	return &slots{st: st, key: key, limit: limit, holder: fmt.Sprintf("backfill@%s:%d", host, os.Getpid()), log: log}
 }

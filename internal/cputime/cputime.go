@@ -1,8 +1,10 @@
 //go:build unix
 
-// Package cputime reads the CPU time the process has used, which
-// benchmarks report next to wall time: on a shared machine wall time
-// mostly measures the neighbours.
+// Package cputime reads what the process has used of the machine: its CPU
+// time, the calling thread's CPU time and its peak resident memory.
+// Benchmarks report CPU time next to wall time because on a shared machine
+// wall time mostly measures the neighbours. It is the project's one caller
+// of getrusage(2).
 package cputime
 
 import (
@@ -13,9 +15,27 @@ import (
 // Process returns the user plus system CPU time of the whole process (all
 // threads) so far, or 0 when the system does not say.
 func Process() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+	ru, ok := usage(syscall.RUSAGE_SELF)
+	if !ok {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// PeakRSS returns the process's peak resident set size in bytes; ok is
+// false when the system does not say.
+func PeakRSS() (bytes int64, ok bool) {
+	ru, ok := usage(syscall.RUSAGE_SELF)
+	if !ok {
+		return 0, false
+	}
+	return int64(ru.Maxrss) * maxrssUnit, true
+}
+
+func usage(who int) (syscall.Rusage, bool) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(who, &ru); err != nil {
+		return ru, false
+	}
+	return ru, true
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/engine/status"
 	"github.com/hotpass/hotpass/engine/store"
 )
 
@@ -34,15 +35,12 @@ const (
 	// someone (`hotpass runs cancel`, the API) wants it stopped: one indexed
 	// read, often enough that a cancel takes effect within a few seconds.
 	CancelPollInterval = time.Second
-	// retryingStatus is recorded for a task waiting to retry after a
-	// failed attempt; the engine itself reports it as running.
-	retryingStatus = "retrying"
 )
 
 // MarkCrashed marks the runs whose process died as crashed. Every command
 // that reads or resumes runs calls it first, so a run killed with SIGKILL
 // or lost with its machine never shows as running for ever.
-func MarkCrashed(ctx context.Context, st store.Store) error {
+func MarkCrashed(ctx context.Context, st store.RunStore) error {
 	if _, err := st.MarkCrashed(ctx, StaleAfter); err != nil {
 		return fmt.Errorf("mark crashed runs: %w", err)
 	}
@@ -156,7 +154,7 @@ func (r *Recorder) Start(ctx context.Context) error {
 	pending := make([]store.TaskRun, len(r.opts.Tasks))
 	for i, t := range r.opts.Tasks {
 		pending[i] = store.TaskRun{RunID: r.opts.RunID, TaskID: t.ID, Type: t.Type,
-			Status: string(engine.StatusPending), DefinitionHash: t.DefinitionHash}
+			Status: engine.StatusPending, DefinitionHash: t.DefinitionHash}
 	}
 	if len(pending) > 0 {
 		if err := r.st.RecordTasks(ctx, pending); err != nil {
@@ -185,18 +183,18 @@ func (r *Recorder) Observe(e engine.Event) {
 	}
 	switch e.Kind {
 	case engine.EventTaskStarted:
-		t.Status = string(engine.StatusRunning)
+		t.Status = engine.StatusRunning
 		t.Attempts = e.Attempt
 		t.Error = ""
 		if t.StartedAt.IsZero() {
 			t.StartedAt = e.Time
 		}
 	case engine.EventTaskRetrying:
-		t.Status = retryingStatus
+		t.Status = status.Retrying
 		t.Attempts = e.Attempt
 		t.Error = e.Error
 	case engine.EventTaskFinished:
-		t.Status = string(e.Status)
+		t.Status = e.Status
 		if e.Attempt > 0 || t.Attempts == 0 {
 			t.Attempts = e.Attempt
 		}
@@ -305,7 +303,7 @@ func (r *Recorder) Finish(ctx context.Context, rec *engine.RunRecord, runErr err
 	u := store.RunUpdate{Status: store.RunFailed}
 	switch {
 	case rec != nil:
-		u.Status, u.Error = runStatus(rec.Status), rec.Error
+		u.Status, u.Error = rec.Status, rec.Error
 		u.EndedAt = rec.EndedAt
 		u.TraceID = rec.TraceID
 	case runErr != nil:
@@ -320,7 +318,7 @@ func (r *Recorder) Finish(ctx context.Context, rec *engine.RunRecord, runErr err
 // taskRun converts a task's final record.
 func (r *Recorder) taskRun(t *engine.TaskRecord) (store.TaskRun, error) {
 	tr := store.TaskRun{
-		RunID: r.opts.RunID, TaskID: t.ID, Type: t.Type, Status: string(t.Status), Attempts: t.Attempts,
+		RunID: r.opts.RunID, TaskID: t.ID, Type: t.Type, Status: t.Status, Attempts: t.Attempts,
 		StartedAt: t.StartedAt, EndedAt: t.EndedAt, Error: t.Error, DefinitionHash: r.hash[t.ID],
 		RowsIn: t.RowsIn, RowsOut: t.RowsOut,
 	}
@@ -338,15 +336,4 @@ func (r *Recorder) taskRun(t *engine.TaskRecord) (store.TaskRun, error) {
 		tr.Attrs = data
 	}
 	return tr, nil
-}
-
-// runStatus maps an engine run status to the store's.
-func runStatus(s engine.Status) store.RunStatus {
-	switch s {
-	case engine.StatusSucceeded:
-		return store.RunSucceeded
-	case engine.StatusCancelled:
-		return store.RunCancelled
-	}
-	return store.RunFailed
 }

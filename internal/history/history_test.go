@@ -111,7 +111,7 @@ func TestRecorderRecordsRunAndTasks(t *testing.T) {
 	}
 	hashes := prep.Plan.DefinitionHashes()
 	want := map[string]struct {
-		status   string
+		status   engine.Status
 		attempts int
 		errPart  string
 	}{

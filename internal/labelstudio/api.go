@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hotpass/hotpass/internal/retry"
 )
 
 // Project is the part of a Label Studio project this package uses.
@@ -257,8 +259,8 @@ const maxImportPoll = 5 * time.Second
 // is remembered, so the next push on this client waits for it first.
 func (c *Client) awaitImport(ctx context.Context, projectID, importID int64) (ImportStatus, error) {
 	path := fmt.Sprintf("/api/projects/%d/imports/%d/", projectID, importID)
-	wait := min(c.cfg.MinBackoff, maxImportPoll)
-	for {
+	poll := retry.Backoff{Base: min(c.cfg.MinBackoff, maxImportPoll), Cap: maxImportPoll}
+	for polls := 1; ; polls++ {
 		var st ImportStatus
 		err := c.do(ctx, http.MethodGet, path, nil, nil, &st)
 		if err == nil {
@@ -277,8 +279,7 @@ func (c *Client) awaitImport(ctx context.Context, projectID, importID int64) (Im
 			}
 		}
 		if err == nil && ctx.Err() == nil {
-			err = c.sleep(ctx, wait)
-			wait = min(wait*2, maxImportPoll)
+			err = c.sleep(ctx, poll.Delay(polls))
 		}
 		if err != nil {
 			c.stateMu.Lock()

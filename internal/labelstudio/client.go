@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -17,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hotpass/hotpass/internal/retry"
 	"github.com/hotpass/hotpass/internal/retryafter"
 )
 
@@ -78,7 +78,7 @@ type Client struct {
 	log  *slog.Logger
 	// sleep waits between retries; tests replace it to observe the waits
 	// without spending them.
-	sleep func(ctx context.Context, d time.Duration) error
+	sleep retry.Sleeper
 
 	// authMu serialises access token refreshes, so concurrent calls that
 	// find the same access token expired exchange the PAT once.
@@ -136,7 +136,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.ImportBatch = DefaultImportBatch
 	}
 	c := &Client{base: base, token: cfg.Token, pat: isPersonalAccessToken(cfg.Token), cfg: cfg, http: cfg.HTTPClient, log: cfg.Logger,
-		sleep: sleepCtx, secrets: []string{cfg.Token}, users: map[string]string{}, running: map[int64]int64{}}
+		sleep: retry.Sleep, secrets: []string{cfg.Token}, users: map[string]string{}, running: map[int64]int64{}}
 	if c.http == nil {
 		c.http = &http.Client{}
 	}
@@ -338,10 +338,7 @@ func (c *Client) send(ctx context.Context, r request) error {
 		if !retryable || attempt > c.cfg.MaxRetries {
 			return c.newError(kind, method, call, status, attempt, detail)
 		}
-		wait := c.backoff(attempt)
-		if res.retryAfter > 0 {
-			wait = res.retryAfter
-		}
+		wait := c.retryPolicy().Wait(attempt, res.retryAfter)
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 			return c.newError(kind, method, call, status, attempt, detail+fmt.Sprintf("; the next retry (in %s) would pass the overall timeout", wait))
 		}
@@ -448,23 +445,14 @@ func transportDetail(err error) string {
 // MinBackoff, capped at MaxBackoff, with jitter in its upper half so that
 // many clients do not retry in step.
 func (c *Client) backoff(attempt int) time.Duration {
-	d := c.cfg.MinBackoff
-	for i := 1; i < attempt && d < c.cfg.MaxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, c.cfg.MaxBackoff)
-	half := d / 2
-	return half + time.Duration(rand.Int64N(int64(half)+1))
+	return c.retryPolicy().Delay(attempt)
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
+// retryPolicy is the client's backoff; a Retry-After header replaces it.
+func (c *Client) retryPolicy() retry.Policy {
+	return retry.Policy{
+		Backoff:    retry.Backoff{Base: c.cfg.MinBackoff, Cap: c.cfg.MaxBackoff, Jitter: retry.UpperHalf},
+		ServerWait: retry.Replace,
 	}
 }
 

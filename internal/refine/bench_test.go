@@ -9,10 +9,10 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/hotpass/hotpass/internal/cputime"
 	"github.com/hotpass/hotpass/internal/refine"
 	"github.com/hotpass/hotpass/internal/synth"
 	"github.com/hotpass/hotpass/profiles"
@@ -51,7 +51,7 @@ func BenchmarkRefine100k(b *testing.B) {
 	// The peak is the refine's own: generating the workbooks above is not
 	// part of what is measured.
 	resetPeakRSS()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	b.ResetTimer()
 	for b.Loop() {
 		res, err := r.Refine(context.Background(), refine.IngestOptions{Dir: dir})
@@ -66,7 +66,7 @@ func BenchmarkRefine100k(b *testing.B) {
 		last = res
 	}
 	b.StopTimer()
-	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((cputime.Process()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 	rows := float64(last.Batch.Stats.Rows)
 	recs := float64(last.Batch.Stats.Records)
 	b.ReportMetric(rows/last.Timings.Ingest.Seconds(), "ingest-rows/s")
@@ -103,21 +103,10 @@ func peakRSSMB() (float64, bool) {
 			}
 		}
 	}
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, false
+	if b, ok := cputime.PeakRSS(); ok {
+		return float64(b) / (1 << 20), true
 	}
-	return float64(ru.Maxrss) / 1024, true
-}
-
-// cpuTime is the process's user plus system CPU time: on a shared
-// machine it varies less than wall time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return 0, false
 }
 
 // phoneInputs returns n distinct phone cells in the shapes the workbooks

@@ -16,7 +16,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -25,6 +24,7 @@ import (
 	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/history"
 	"github.com/hotpass/hotpass/internal/redact"
+	"github.com/hotpass/hotpass/internal/runstate"
 	"github.com/hotpass/hotpass/internal/telemetry"
 	"github.com/hotpass/hotpass/specs"
 	"github.com/hotpass/hotpass/specs/tmpl"
@@ -333,7 +333,7 @@ func loadResume(ctx context.Context, o Options, pipeline string) (*engine.Resume
 	}
 	for _, tr := range trs {
 		r.Prev[tr.TaskID] = engine.PrevTask{
-			Succeeded:      tr.Status == string(engine.StatusSucceeded),
+			Succeeded:      tr.Status == engine.StatusSucceeded,
 			DefinitionHash: tr.DefinitionHash,
 		}
 	}
@@ -403,10 +403,7 @@ func describe(err error) string {
 
 // RunDir is the directory of run id under stateDir.
 func RunDir(stateDir, id string) string {
-	if stateDir == "" {
-		stateDir = engine.DefaultStateDir
-	}
-	return filepath.Join(stateDir, "runs", id)
+	return runstate.New(stateDir).Run(id)
 }
 
 // CheckParams loads the spec of src and checks that params (JSON values

@@ -14,7 +14,7 @@ import (
 // per concurrency key, and at most Global tasks run at once (0: no global
 // limit).
 type StoreSlots struct {
-	Store  store.Store
+	Store  store.LeaseStore
 	Holder string
 	Global int
 	Logger *slog.Logger

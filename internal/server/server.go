@@ -422,7 +422,7 @@ type TaskJSON struct {
 }
 
 func taskJSON(t store.TaskRun) TaskJSON {
-	return TaskJSON{ID: t.TaskID, Type: t.Type, Status: t.Status, Attempts: t.Attempts, StartedAt: t.StartedAt,
+	return TaskJSON{ID: t.TaskID, Type: t.Type, Status: string(t.Status), Attempts: t.Attempts, StartedAt: t.StartedAt,
 		EndedAt: t.EndedAt, Error: t.Error, Output: t.Output, RowsIn: t.RowsIn, RowsOut: t.RowsOut, Attrs: t.Attrs}
 }
 

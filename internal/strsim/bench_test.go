@@ -3,6 +3,8 @@ package strsim
 import (
 	"runtime"
 	"testing"
+
+	"github.com/hotpass/hotpass/internal/cputime"
 )
 
 // benchPairs are typical linkage inputs: 8-character first names (the
@@ -25,9 +27,9 @@ func measure(b *testing.B, loop func()) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	b.ReportAllocs()
-	start, ok := threadCPUTime()
+	start, ok := cputime.Thread()
 	loop()
-	if end, ok2 := threadCPUTime(); ok && ok2 {
+	if end, ok2 := cputime.Thread(); ok && ok2 {
 		b.ReportMetric(float64((end-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cmp/s")

@@ -4,26 +4,16 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/internal/cputime"
 	"github.com/hotpass/hotpass/internal/specgen"
 	"github.com/hotpass/hotpass/internal/telemetry"
 	"github.com/hotpass/hotpass/internal/telemetry/otlptest"
 	"github.com/hotpass/hotpass/tasks/noop"
 )
-
-// cpuTime is the CPU time (user and system) the process has used so far.
-// On a shared machine wall time mostly measures the neighbours.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // bigRun returns the events of an n-task run as the scheduler emits them
 // with four tasks in flight: every 100th task fails once and is retried,
@@ -115,7 +105,7 @@ func BenchmarkRunObserver(b *testing.B) {
 			tel, recv := benchTelemetry(b, tc.recv)
 			b.ReportAllocs()
 			var observe time.Duration
-			cpu := cpuTime(b)
+			cpu := cputime.Process()
 			for b.Loop() {
 				obs := telemetry.NewRunObserver(tel, "bench")
 				start := time.Now()
@@ -133,7 +123,7 @@ func BenchmarkRunObserver(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/task")
-			b.ReportMetric(float64((cpuTime(b)-cpu).Nanoseconds())/float64(b.N*n), "cpu-ns/task")
+			b.ReportMetric(float64((cputime.Process()-cpu).Nanoseconds())/float64(b.N*n), "cpu-ns/task")
 			b.ReportMetric(float64(observe.Nanoseconds())/float64(b.N*n), "observe-ns/task")
 		})
 	}
@@ -181,13 +171,13 @@ func BenchmarkEngineRunObserved(b *testing.B) {
 					obs = telemetry.NewRunObserver(tel, "bench")
 				}
 				b.StartTimer()
-				start, cpuStart := time.Now(), cpuTime(b)
+				start, cpuStart := time.Now(), cputime.Process()
 				rec, err := prep.Plan.Run(context.Background(), engine.RunOptions{StateDir: dir, Observer: obs})
 				if err == nil {
 					err = tel.Flush(context.Background())
 				}
 				total += time.Since(start)
-				cpu += cpuTime(b) - cpuStart
+				cpu += cputime.Process() - cpuStart
 				if err != nil {
 					b.Fatal(err)
 				}

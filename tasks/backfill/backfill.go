@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
 	bf "github.com/hotpass/hotpass/internal/backfill"
+	"github.com/hotpass/hotpass/internal/runstate"
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/specs"
 	"github.com/hotpass/hotpass/tasks"
@@ -124,8 +124,8 @@ func (r *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 	}
 	// Child runs sit next to this one: <state>/runs/<backfill-run-id>,
 	// recorded in the same history as its children.
-	stateDir := filepath.Dir(filepath.Dir(env.RunDir))
-	st, err := store.Open(ctx, storeTarget(stateDir))
+	stateDir := runstate.OfRun(env.RunDir).Home()
+	st, err := store.Open(ctx, runstate.DatabaseTarget(stateDir))
 	if err != nil {
 		return nil, fmt.Errorf("open the run history to record the backfill's runs: %w", err)
 	}
@@ -165,15 +165,6 @@ func (r *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 	}
 	res.Attrs["succeeded"], res.Attrs["skipped"], res.Attrs["missing"], res.Attrs["records"] = sum.Succeeded, sum.Skipped, sum.Missing, sum.Records
 	return res, nil
-}
-
-// storeTarget is the state store the backfill shares slots through: the
-// configured database, else the SQLite file of the state directory.
-func storeTarget(stateDir string) string {
-	if u := os.Getenv(store.EnvDatabaseURL); u != "" {
-		return u
-	}
-	return filepath.Join(stateDir, "hotpass.db")
 }
 
 // failure names every run that failed or was cancelled.

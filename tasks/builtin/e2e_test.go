@@ -4,11 +4,11 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/internal/cputime"
 	"github.com/hotpass/hotpass/internal/specgen"
 	"github.com/hotpass/hotpass/tasks"
 )
@@ -62,14 +62,6 @@ func TestGeneratedSpecsRun(t *testing.T) {
 	}
 }
 
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // BenchmarkEndToEnd is `hotpass run` on a generated 10,000-task noop DAG
 // without the CLI: write the YAML, load, check, render, compile, run.
 func BenchmarkEndToEnd(b *testing.B) {
@@ -78,10 +70,10 @@ func BenchmarkEndToEnd(b *testing.B) {
 	b.ReportAllocs()
 	var cpu time.Duration
 	for b.Loop() {
-		c := cpuTime(b)
+		c := cputime.Process()
 		p := loadPlan(b, src)
 		rec, err := p.Run(context.Background(), engine.RunOptions{StateDir: b.TempDir()})
-		cpu += cpuTime(b) - c
+		cpu += cputime.Process() - c
 		if err != nil {
 			b.Fatal(err)
 		}

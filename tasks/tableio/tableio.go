@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/internal/runstate"
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/atomicfile"
 	"github.com/hotpass/hotpass/internal/table/parquetio"
@@ -32,7 +33,7 @@ func Input(env *engine.Env, id string) (*table.Table, error) {
 
 // OutputPath is where a task's output table is kept: <run dir>/<task>.parquet.
 func OutputPath(env *engine.Env) string {
-	return filepath.Join(env.RunDir, env.TaskID+".parquet")
+	return runstate.TaskOutput(env.RunDir, env.TaskID)
 }
 
 // Persist writes t to OutputPath atomically, so that a later resume can reuse
@@ -88,7 +89,7 @@ func keptResult(t *table.Table, rowsIn int64, path string) *engine.Result {
 // table a task kept in an earlier run's directory and keeps a copy in this
 // run's, so that a resumed run is itself resumable.
 func Reload(env *engine.Env, prevRunDir string) (*engine.Result, error) {
-	prev := filepath.Join(prevRunDir, env.TaskID+".parquet")
+	prev := runstate.TaskOutput(prevRunDir, env.TaskID)
 	r, err := parquetio.Open(prev)
 	if err != nil {
 		return nil, fmt.Errorf("reuse output of %s: %w", env.TaskID, err)
@@ -173,7 +174,7 @@ func PersistStream(ctx context.Context, env *engine.Env, r table.Reader) (*engin
 // Kept returns the path of the table an upstream task kept in this run
 // directory (see Persist), when there is one.
 func Kept(env *engine.Env, taskID string) (string, bool) {
-	p := filepath.Join(env.RunDir, taskID+".parquet")
+	p := runstate.TaskOutput(env.RunDir, taskID)
 	fi, err := os.Stat(p)
 	return p, err == nil && fi.Mode().IsRegular()
 }

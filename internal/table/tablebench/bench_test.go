@@ -7,10 +7,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/hotpass/hotpass/internal/cputime"
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/csvio"
 	"github.com/hotpass/hotpass/internal/table/parquetio"
@@ -187,12 +187,12 @@ func TestConvertReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		t.Fatal(err)
+	peak, ok := cputime.PeakRSS()
+	if !ok {
+		t.Fatal("this system does not report the peak resident set size")
 	}
 	in, _ := os.Stat(src)
 	pq, _ := os.Stat(out)
 	t.Logf("csv_to_parquet rows=%d csv_bytes=%d parquet_bytes=%d wall_ms=%d peak_rss_mb=%s",
-		n, in.Size(), pq.Size(), wall.Milliseconds(), strconv.FormatFloat(float64(ru.Maxrss)/1024, 'f', 1, 64))
+		n, in.Size(), pq.Size(), wall.Milliseconds(), strconv.FormatFloat(float64(peak)/(1<<20), 'f', 1, 64))
 }

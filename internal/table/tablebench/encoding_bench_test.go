@@ -6,11 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 
 	"golang.org/x/text/encoding/charmap"
 
+	"github.com/hotpass/hotpass/internal/cputime"
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/csvio"
 )
@@ -124,18 +124,6 @@ func TestAccentedEncodingsReadTheSame(t *testing.T) {
 	}
 }
 
-// cpuTime is the process's user and system CPU time in nanoseconds. On a
-// shared machine it varies far less than wall time, which makes small
-// differences between variants visible.
-func cpuTime(b *testing.B) int64 {
-	b.Helper()
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
-}
-
 // BenchmarkCSVToParquetDialect compares the default (detected encoding,
 // sniffed delimiter) with a declared dialect on the same file.
 func BenchmarkCSVToParquetDialect(b *testing.B) {
@@ -152,13 +140,13 @@ func BenchmarkCSVToParquetDialect(b *testing.B) {
 			out := filepath.Join(b.TempDir(), "out.parquet")
 			b.SetBytes(st.Size())
 			b.ReportAllocs()
-			cpu := cpuTime(b)
+			cpu := cputime.Process()
 			for b.Loop() {
 				if n, err := convertWith(path, out, c.opts); err != nil || n != benchRows {
 					b.Fatalf("converted %d rows: %v", n, err)
 				}
 			}
-			b.ReportMetric(float64(cpuTime(b)-cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }
@@ -181,13 +169,13 @@ func BenchmarkCSVToParquetEncoding(b *testing.B) {
 			_ = r.Close()
 			b.SetBytes(st.Size())
 			b.ReportAllocs()
-			cpu := cpuTime(b)
+			cpu := cputime.Process()
 			for b.Loop() {
 				if n, err := convertWith(path, out, csvio.ReadOptions{}); err != nil || n != benchRows {
 					b.Fatalf("converted %d rows: %v", n, err)
 				}
 			}
-			b.ReportMetric(float64(cpuTime(b)-cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -25,6 +24,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/hotpass/hotpass/internal/retry"
 	"github.com/hotpass/hotpass/internal/retryafter"
 )
 
@@ -47,7 +47,8 @@ var ErrShutdown = errors.New("otlpspan: exporter is shut down")
 type Retry struct {
 	Enabled bool
 	// InitialInterval is the wait after the first failure; each later wait
-	// is 1.5 times longer, with ±50 % jitter, up to MaxInterval.
+	// is 1.5 times longer, with ±50 % jitter, up to MaxInterval (zero:
+	// no bound but MaxElapsedTime).
 	InitialInterval time.Duration
 	MaxInterval     time.Duration
 	// MaxElapsedTime is how long after the first attempt no retry starts.
@@ -194,39 +195,26 @@ func (e *Exporter) compress(body []byte) ([]byte, error) {
 // retry budget or ctx runs out.
 func (e *Exporter) send(ctx context.Context, body []byte) error {
 	start := time.Now()
-	wait := e.cfg.Retry.InitialInterval
+	policy := retry.Policy{Backoff: retry.Backoff{
+		Base: e.cfg.Retry.InitialInterval, Cap: e.cfg.Retry.MaxInterval, Factor: 1.5, Jitter: retry.Spread,
+	}}
 	for attempt := 1; ; attempt++ {
 		err := e.post(ctx, body)
 		var te *transientError
 		if err == nil || !e.cfg.Retry.Enabled || !errors.As(err, &te) {
 			return err
 		}
-		delay := jitter(wait)
-		if te.retryAfter > delay {
-			delay = te.retryAfter
-		}
+		delay := policy.Wait(attempt, te.retryAfter)
 		if e.cfg.Retry.MaxElapsedTime > 0 && time.Since(start)+delay > e.cfg.Retry.MaxElapsedTime {
 			return fmt.Errorf("giving up after %d attempts: %w", attempt, err)
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Now().Add(delay).After(dl) {
 			return fmt.Errorf("giving up after %d attempts (the export timeout would pass before the next): %w", attempt, err)
 		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("after %d attempts: %w (last failure: %w)", attempt, ctx.Err(), err)
-		case <-t.C:
+		if serr := retry.Sleep(ctx, delay); serr != nil {
+			return fmt.Errorf("after %d attempts: %w (last failure: %w)", attempt, serr, err)
 		}
-		wait = min(wait*3/2, e.cfg.Retry.MaxInterval)
 	}
-}
-
-func jitter(d time.Duration) time.Duration {
-	if d <= 0 {
-		return 0
-	}
-	return d/2 + rand.N(d)
 }
 
 // transientError is a failure worth retrying.

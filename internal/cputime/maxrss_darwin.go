@@ -1,0 +1,4 @@
+package cputime
+
+// maxrssUnit is the unit of Rusage.Maxrss: bytes on Darwin.
+const maxrssUnit = 1
