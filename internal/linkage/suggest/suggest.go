@@ -569,7 +569,7 @@ func (g *generator) likelyMatches(ctx context.Context, pairs [][2]int32, opts Op
 	// The pass holds far more matches than random pairs do; start λ there.
 	start.Lambda = 0.01
 	em := model.EM(counters[0].Patterns(), start, model.EMConfig{
-		MaxIterations: s.Training.MaxIterations, Tolerance: s.Training.ConvergenceTolerance, FixU: true,
+		MaxIterations: s.Training.MaxIterations, Tolerance: s.Training.ConvergenceTolerance,
 	})
 	w := em.Params.Weights()
 	threshold := settings.MatchWeightThreshold(s.MatchThreshold)
