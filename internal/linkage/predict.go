@@ -316,7 +316,9 @@ func (l *Linker) Score(i, j int32) (float64, []uint8) {
 }
 
 // Cluster groups the records into entities from the prediction's match
-// pairs (probability ≥ match_threshold) and the constraints. Only kept
+// pairs (probability ≥ match_threshold) and the constraints, measures each
+// cluster's density and weakest edge and, with cluster_split, splits the
+// sparse ones. Only kept
 // pairs are seen, so MinProbability must not exceed the match threshold.
 func (l *Linker) Cluster(pred *Prediction, cons cluster.Constraints) (*cluster.Result, error) {
 	edges := make([]cluster.Edge, 0, pred.Matches)
@@ -330,5 +332,21 @@ func (l *Linker) Cluster(pred *Prediction, cons cluster.Constraints) (*cluster.R
 	}
 	// The edges are already filtered in weight space; a probability
 	// recomputed from a weight at the threshold may round just below it.
-	return cluster.Cluster(l.recs.Len(), edges, 0, cons)
+	res, err := cluster.Cluster(l.recs.Len(), edges, 0, cons)
+	if err != nil {
+		return nil, err
+	}
+	var sources []uint16
+	if l.settings.LinkType == settings.LinkOnly {
+		sources = l.recs.Sources()
+	}
+	res.Quality = cluster.Qualities(res, edges, 0, sources)
+	if cs := l.settings.ClusterSplit; cs != nil {
+		split, n := cluster.Split(res, edges, res.Quality, cs.Threshold, cs.MaxDensity, cons.MustLink)
+		split.Quality = cluster.Qualities(split, edges, 0, sources)
+		split.Split = n
+		l.log.Info("linkage: split sparse clusters", "split", n, "threshold", cs.Threshold, "max_density", cs.MaxDensity)
+		res = split
+	}
+	return res, nil
 }

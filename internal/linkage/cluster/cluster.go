@@ -34,6 +34,11 @@ type Result struct {
 	Merged int
 	// Blocked counts the edges skipped because of a cannot-link pair.
 	Blocked int
+	// Quality holds each cluster's density and weakest edge, when the
+	// caller computed them (Qualities).
+	Quality []Quality
+	// Split counts the clusters Split broke up.
+	Split int
 }
 
 // Members lists the records of each cluster, in record order.
