@@ -30,7 +30,7 @@ func newLinkageCmd() *cobra.Command {
 		Use:   "linkage",
 		Short: "Evaluate linkage results and check blocking rules",
 	}
-	cmd.AddCommand(newLinkageEvaluateCmd(), newBlockingStatsCmd())
+	cmd.AddCommand(newLinkageEvaluateCmd(), newBlockingStatsCmd(), newSuggestBlockingCmd())
 	return cmd
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/hotpass/hotpass/internal/benchdata"
@@ -15,7 +16,6 @@ import (
 	"github.com/hotpass/hotpass/internal/linkage/linktest"
 	"github.com/hotpass/hotpass/internal/linkage/records"
 	"github.com/hotpass/hotpass/internal/linkage/settings"
-	"github.com/hotpass/hotpass/internal/table"
 )
 
 const (
@@ -57,23 +57,17 @@ func persons(t testing.TB, rows int) dataset {
 		t.Skip("python3 and shared/linkage-benchmarks/gen_persons.py are needed to generate the persons data")
 	}
 	out := filepath.Join(t.TempDir(), "persons.csv")
-	cmd := exec.Command(py, filepath.Join(dir, "gen_persons.py"), "--rows", itoa(rows), "--seed", "7", "--out", out)
+	cmd := exec.Command(py, filepath.Join(dir, "gen_persons.py"), "--rows", strconv.Itoa(rows), "--seed", "7", "--out", out)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("gen_persons.py: %v: %s", err, msg)
 	}
-	tb := linktest.ReadCSV(t, out, ',', false)
+	return personsCSV(t, out)
+}
+
+// personsCSV reads a persons file from gen_persons.py.
+func personsCSV(t testing.TB, path string) dataset {
+	tb := linktest.ReadCSV(t, path, ',', false)
 	return dataset{[]records.Input{{Name: "persons", Table: tb}}, evaluate.Truth{Entity: linktest.Column(t, tb, "cluster")}}
-}
-
-func itoa(n int) string {
-	return string(appendInt(nil, n))
-}
-
-func appendInt(b []byte, n int) []byte {
-	if n >= 10 {
-		b = appendInt(b, n/10)
-	}
-	return append(b, byte('0'+n%10))
 }
 
 func loadSettings(t testing.TB, name string) settings.Settings {
@@ -165,5 +159,3 @@ func TestAutoBlockingPersons(t *testing.T) {
 	}
 	compareAuto(t, "persons.yaml", persons(t, rows))
 }
-
-var _ = table.String

@@ -44,13 +44,13 @@ import (
 // Defaults for zero Options.
 const (
 	DefaultTargetRecall = 0.99
-	DefaultBroadPairs   = 6_000_000
+	DefaultBroadPairs   = 4_000_000
 )
 
 // maxBroadBlock bounds the blocks the broad pass expands: a record's
 // partners under a key are paired with it only when they number at most
 // this many, so a key such as a birth year does not swamp the pass.
-const maxBroadBlock = 1000
+const maxBroadBlock = 100
 
 // Options tune Suggest.
 type Options struct {
@@ -464,16 +464,21 @@ func (g *generator) broadPass(cands []*candidate, opts Options) ([][2]int32, int
 		return out, n
 	}
 	// Anchors: enough that the pass stays near BroadPairs. A record takes
-	// part in 2·count/n pairs of a rule on average.
+	// part in 2·count/n pairs of a rule on average. Block sizes come from
+	// the codes alone, so only one candidate's record order is held at a
+	// time.
 	var perAnchor float64
-	sorted := make([][2][]int32, len(cands))
-	for k, c := range cands {
-		order, starts := groups(c.codes, c.card)
-		sorted[k] = [2][]int32{order, starts}
+	for _, c := range cands {
+		size := make([]int32, c.card)
+		for _, code := range c.codes {
+			if code >= 0 {
+				size[code]++
+			}
+		}
 		var small int64
-		for b := 0; b < c.card; b++ {
-			if sz := int64(starts[b+1] - starts[b]); sz <= maxBroadBlock {
-				small += sz * (sz - 1) / 2
+		for _, sz := range size {
+			if sz <= maxBroadBlock {
+				small += int64(sz) * int64(sz-1) / 2
 			}
 		}
 		perAnchor += 2 * float64(small) / float64(n)
@@ -491,9 +496,9 @@ func (g *generator) broadPass(cands []*candidate, opts Options) ([][2]int32, int
 	for r, a := range perm {
 		rank[a] = int32(r)
 	}
-	var keys []uint64
-	for k, c := range cands {
-		order, starts := sorted[k][0], sorted[k][1]
+	keys := make([]uint64, 0, int(min(float64(opts.BroadPairs), perAnchor*float64(anchors))*1.1))
+	for _, c := range cands {
+		order, starts := groups(c.codes, c.card)
 		for _, a := range perm {
 			code := c.codes[a]
 			if code < 0 {
@@ -511,7 +516,6 @@ func (g *generator) broadPass(cands []*candidate, opts Options) ([][2]int32, int
 				keys = append(keys, uint64(min(uint32(a), uint32(j)))<<32|uint64(max(uint32(a), uint32(j))))
 			}
 		}
-		sorted[k] = [2][]int32{}
 	}
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
