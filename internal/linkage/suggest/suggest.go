@@ -94,7 +94,7 @@ type Result struct {
 	MaxComparisons  int64   `json:"max_comparisons"`
 	TargetReached   bool    `json:"target_reached"`
 	// BudgetForTarget is the budget the same greedy choice needs to reach
-	// the target recall.
+	// the target recall; 0 when no rule set reaches it.
 	BudgetForTarget int64 `json:"budget_for_target"`
 	// Candidates is the number of candidate rules considered.
 	Candidates int `json:"candidates"`
@@ -129,7 +129,7 @@ type BudgetError struct {
 }
 
 func (e *BudgetError) Error() string {
-	return fmt.Sprintf("a budget of %d comparisons is smaller than the cheapest rule that finds any likely match (%s: %d comparisons): raise --max-comparisons (max_comparisons) to at least %d, or to %d to reach estimated recall %g",
+	return fmt.Sprintf("a budget of %d comparisons is smaller than the cheapest rule that finds any likely match (%s: %d comparisons): raise --max-comparisons (max_comparisons) to at least %d, or to %d to reach estimated recall %.3g",
 		e.Budget, e.Cheapest, e.CheapestCount, e.CheapestCount, e.Needed, e.Target)
 }
 
@@ -203,16 +203,24 @@ func Suggest(ctx context.Context, l *linkage.Linker, opts Options) (*Result, err
 // comparison first, within the budget, until the target is reached.
 func choose(res *Result, cands []*candidate, m int, opts Options) (*Result, error) {
 	picks, reached := greedy(cands, m, opts.TargetRecall, opts.MaxComparisons)
-	all, _ := greedy(cands, m, opts.TargetRecall, -1)
-	res.BudgetForTarget = all[len(all)-1].CumulativeComparisons
+	all, reachable := greedy(cands, m, opts.TargetRecall, -1)
+	best := all[len(all)-1]
+	if reachable {
+		res.BudgetForTarget = best.CumulativeComparisons
+	} else {
+		// Likely matches that share no candidate key (possible when the
+		// broad pass is every pair) cap what any rule set can keep.
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%.1f%% of the likely matches share no candidate key, so no rule set reaches estimated recall %g; the most any reaches is %.3f, with %d comparisons",
+			100*(1-best.Recall), opts.TargetRecall, best.Recall, best.CumulativeComparisons))
+	}
 	if len(picks) == 0 {
 		cheap := slices.MinFunc(usefulOnly(cands), func(a, b *candidate) int { return cmp.Compare(a.count, b.count) })
-		return nil, &BudgetError{Budget: opts.MaxComparisons, Cheapest: cheap.text, CheapestCount: cheap.count, Needed: res.BudgetForTarget, Target: opts.TargetRecall}
+		return nil, &BudgetError{Budget: opts.MaxComparisons, Cheapest: cheap.text, CheapestCount: cheap.count, Needed: best.CumulativeComparisons, Target: min(opts.TargetRecall, best.Recall)}
 	}
 	res.Rules = picks
 	last := picks[len(picks)-1]
 	res.EstimatedRecall, res.Comparisons, res.TargetReached = last.Recall, last.CumulativeComparisons, reached
-	if !reached {
+	if !reached && reachable {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("estimated recall %.3f is below the target %g within the budget of %d comparisons; a budget of %d reaches it",
 			last.Recall, opts.TargetRecall, opts.MaxComparisons, res.BudgetForTarget))
 	}
