@@ -166,6 +166,9 @@ func (l *Linker) SetBlockingRules(rules []string) error {
 }
 
 func (l *Linker) blocker(texts []string) (*blocking.Blocker, error) {
+	if settings.RuleList(texts).Auto() {
+		return nil, fmt.Errorf("blocking_rules: auto has not been resolved: choose the rules first (package suggest, `hotpass linkage suggest-blocking`, or a linkage job, which does it before training)")
+	}
 	rules, err := settings.Rules(texts)
 	if err != nil {
 		return nil, err

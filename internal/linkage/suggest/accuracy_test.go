@@ -116,6 +116,7 @@ func run(t testing.TB, s settings.Settings, d dataset, rules []string) outcome {
 // within 0.02 of the hand-written rules of the example config, with at
 // most twice its comparisons.
 func compareAuto(t *testing.T, config string, d dataset) {
+	t.Helper()
 	hand := loadSettings(t, config)
 	want := run(t, hand, d, nil)
 	auto := hand
@@ -143,19 +144,28 @@ func compareAuto(t *testing.T, config string, d dataset) {
 }
 
 func TestAutoBlockingFEBRL3(t *testing.T) {
+	skipUnderRace(t)
 	t.Parallel()
 	compareAuto(t, "febrl3.yaml", febrl3(t))
 }
 
 func TestAutoBlockingFake1000(t *testing.T) {
+	skipUnderRace(t)
 	t.Parallel()
 	compareAuto(t, "fake_1000.yaml", fake1000(t))
 }
 
 func TestAutoBlockingPersons(t *testing.T) {
+	skipUnderRace(t)
 	rows := 100_000
 	if testing.Short() {
 		rows = 20_000
 	}
 	compareAuto(t, "persons.yaml", persons(t, rows))
+}
+
+func skipUnderRace(t *testing.T) {
+	if raceEnabled {
+		t.Skip("accuracy runs take minutes under the race detector; run go test without -race")
+	}
 }
