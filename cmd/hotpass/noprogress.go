@@ -11,7 +11,7 @@ import (
 // (run, orchestrate, backfill, deployment run) define the flag themselves.
 var workCommands = []string{
 	"run", "orchestrate", "backfill", "deployment run",
-	"resolve", "archive", "linkage evaluate", "linkage blocking-stats",
+	"resolve", "archive", "linkage evaluate", "linkage blocking-stats", "linkage suggest-blocking",
 }
 
 // acceptNoProgress gives --no-progress to the work commands that print
