@@ -19,11 +19,6 @@ func readCSV(t testing.TB, path string, delim rune, trimAfterDelim bool) *table.
 	return linktest.ReadCSV(t, path, delim, trimAfterDelim)
 }
 
-func readCSVBytes(t testing.TB, name string, data []byte, delim rune, trimAfterDelim bool) *table.Table {
-	t.Helper()
-	return linktest.ReadCSVBytes(t, name, data, delim, trimAfterDelim)
-}
-
 func loadSettings(t testing.TB, path string) settings.Settings {
 	t.Helper()
 	s, err := settings.Load(path)

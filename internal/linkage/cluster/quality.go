@@ -108,24 +108,15 @@ func Split(res *Result, edges []Edge, quality []Quality, threshold, maxDensity f
 		}
 		join(first[c], int32(i))
 	}
-	out := &Result{Labels: make([]int32, n), Merged: res.Merged, Blocked: res.Blocked}
-	label := make([]int32, n)
-	for i := range label {
-		label[i] = -1
-	}
+	out := &Result{Merged: res.Merged, Blocked: res.Blocked}
+	out.Labels, out.NumClusters = u.labels()
 	pieces := make([]map[int32]bool, res.NumClusters)
-	for i := 0; i < n; i++ {
-		r := u.find(int32(i))
-		if label[r] < 0 {
-			label[r] = int32(out.NumClusters)
-			out.NumClusters++
-		}
-		out.Labels[i] = label[r]
-		if c := res.Labels[i]; sparse(c) {
+	for i, c := range res.Labels {
+		if sparse(c) {
 			if pieces[c] == nil {
 				pieces[c] = map[int32]bool{}
 			}
-			pieces[c][label[r]] = true
+			pieces[c][out.Labels[i]] = true
 		}
 	}
 	split := 0

@@ -52,4 +52,3 @@ func BenchmarkSuggestBlocking1M(b *testing.B) {
 	b.ReportMetric(res.EstimatedRecall, "est-recall")
 	b.ReportMetric(float64(res.Comparisons), "comparisons")
 }
-
