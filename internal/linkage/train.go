@@ -50,8 +50,8 @@ type RuleTraining struct {
 	MaxChange  float64
 	// Lambda is the share of matches EM found among the rule's pairs.
 	Lambda float64
-	// Collapsed says EM found less than one match among the pairs (λ driven
-	// towards 0); such a run's m is not averaged in.
+	// Collapsed says EM found less than one match among at least 100 pairs
+	// (λ driven towards 0); such a run's m is not averaged in.
 	Collapsed bool
 }
 
@@ -430,6 +430,11 @@ func (l *Linker) EstimateM(ctx context.Context, rules []string) ([]RuleTraining,
 	return out, warnings, nil
 }
 
+// minCollapsePairs is the fewest pairs on which an EM run that finds less
+// than one match counts as collapsed: on a handful of pairs finding none
+// is no sign of a fault.
+const minCollapsePairs = 100
+
 func (l *Linker) emRun(ctx context.Context, r rule.Rule) (RuleTraining, model.EMResult, error) {
 	rt := RuleTraining{Rule: r.String()}
 	b, err := blocking.New(l.recs, l.settings.LinkType, []rule.Rule{r}, l.blockCols)
@@ -466,7 +471,7 @@ func (l *Linker) emRun(ctx context.Context, r rule.Rule) (RuleTraining, model.EM
 		FixU: !tr.EstimateU, Inactive: inactive, TFWeight: l.TFWeights(),
 	})
 	rt.Iterations, rt.Converged, rt.MaxChange, rt.Lambda = res.Iterations, res.Converged, res.MaxChange, res.Params.Lambda
-	rt.Collapsed = rt.Lambda*float64(rt.Pairs) < 1
+	rt.Collapsed = rt.Pairs >= minCollapsePairs && rt.Lambda*float64(rt.Pairs) < 1
 	l.log.Info("linkage: EM run", "rule", rt.Rule, "pairs", rt.Pairs, "iterations", rt.Iterations, "converged", rt.Converged)
 	return rt, res, nil
 }
