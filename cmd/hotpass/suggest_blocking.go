@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -13,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hotpass/hotpass/exitcode"
-	"github.com/hotpass/hotpass/internal/linkage"
 	"github.com/hotpass/hotpass/internal/linkage/suggest"
 	"github.com/hotpass/hotpass/internal/table/atomicfile"
 	"github.com/hotpass/hotpass/tasks/linkage/linkjob"
@@ -67,17 +65,9 @@ func runSuggestBlocking(ctx context.Context, cmd *cobra.Command, stdout io.Write
 	if cmd.Flags().Changed("max-comparisons") && o.maxComparisons <= 0 {
 		return fmt.Errorf("%w: --max-comparisons %d must be a positive number of comparisons", errUsage, o.maxComparisons)
 	}
-	s, err := linkjob.LoadSettings(o.config, linkjob.Overrides{})
-	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	inputs, err := readLinkInputs(ctx, o.inputs)
+	_, _, l, err := linkerFromFlags(ctx, cmd, o.config, o.inputs, linkjob.Overrides{})
 	if err != nil {
 		return err
-	}
-	l, err := linkage.New(s, inputs, linkage.Options{Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))})
-	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	res, err := suggest.Suggest(ctx, l, suggest.Options{MaxComparisons: o.maxComparisons, TargetRecall: o.targetRecall})
 	var budget *suggest.BudgetError
