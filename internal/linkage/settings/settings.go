@@ -68,7 +68,8 @@ type Settings struct {
 	// generated. Default one billion.
 	MaxComparisons int64 `yaml:"max_comparisons" json:"max_comparisons"`
 	// OneToOne (link_only) matches each record at most once per other
-	// input, best pair first; the pairs that lose go to review.
+	// input, best pair first; the pairs that lose go to review (or are
+	// rejected when there is no review band).
 	OneToOne bool `yaml:"one_to_one" json:"one_to_one,omitempty"`
 	// Prior says where λ comes from when it is not given: deterministic
 	// (default) or em.
