@@ -19,6 +19,8 @@ import (
 	"github.com/hotpass/hotpass/internal/linkage"
 	"github.com/hotpass/hotpass/internal/linkage/blocking"
 	"github.com/hotpass/hotpass/internal/linkage/evaluate"
+	"github.com/hotpass/hotpass/internal/linkage/records"
+	"github.com/hotpass/hotpass/internal/linkage/settings"
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/parquetio"
 	"github.com/hotpass/hotpass/tasks/datasource"
@@ -28,9 +30,9 @@ import (
 func newLinkageCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "linkage",
-		Short: "Evaluate linkage results, check blocking rules and export models to Splink",
+		Short: "Evaluate linkage results, check or suggest blocking rules, export models to Splink",
 	}
-	cmd.AddCommand(newLinkageEvaluateCmd(), newBlockingStatsCmd(), newExportSplinkCmd())
+	cmd.AddCommand(newLinkageEvaluateCmd(), newBlockingStatsCmd(), newSuggestBlockingCmd(), newExportSplinkCmd())
 	return cmd
 }
 
@@ -428,6 +430,25 @@ type ruleCountJSON struct {
 	Comparisons int64  `json:"comparisons"`
 }
 
+// linkerFromFlags loads --config with the overrides and the --input files
+// and prepares a Linker that logs warnings to stderr; settings and data
+// problems are usage errors.
+func linkerFromFlags(ctx context.Context, cmd *cobra.Command, config string, paths []string, ov linkjob.Overrides) (settings.Settings, []records.Input, *linkage.Linker, error) {
+	s, err := linkjob.LoadSettings(config, ov)
+	if err != nil {
+		return s, nil, nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	inputs, err := readLinkInputs(ctx, paths)
+	if err != nil {
+		return s, nil, nil, err
+	}
+	l, err := linkage.New(s, inputs, linkage.Options{Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		return s, nil, nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return s, inputs, l, nil
+}
+
 func runBlockingStats(ctx context.Context, cmd *cobra.Command, stdout io.Writer, o *blockingStatsOptions) error {
 	if err := checkFormat(o.format); err != nil {
 		return err
@@ -436,17 +457,9 @@ func runBlockingStats(ctx context.Context, cmd *cobra.Command, stdout io.Writer,
 	if cmd.Flags().Changed("max-comparisons") {
 		ov.MaxComparisons = &o.maxComparisons
 	}
-	s, err := linkjob.LoadSettings(o.config, ov)
-	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	inputs, err := readLinkInputs(ctx, o.inputs)
+	s, inputs, l, err := linkerFromFlags(ctx, cmd, o.config, o.inputs, ov)
 	if err != nil {
 		return err
-	}
-	l, err := linkage.New(s, inputs, linkage.Options{Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))})
-	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	stats, err := l.BlockingStats(s.BlockingRules)
 	if err != nil {

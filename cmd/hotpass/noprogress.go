@@ -12,7 +12,7 @@ import (
 // themselves.
 var workCommands = []string{
 	"run", "orchestrate", "backfill", "deployment run",
-	"resolve", "archive", "linkage evaluate", "linkage blocking-stats",
+	"resolve", "archive", "linkage evaluate", "linkage blocking-stats", "linkage suggest-blocking",
 }
 
 // acceptNoProgress gives --no-progress to the work commands that print

@@ -2,35 +2,22 @@ package linkage
 
 import (
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/hotpass/hotpass/internal/benchdata"
 	"github.com/hotpass/hotpass/internal/linkage/evaluate"
+	"github.com/hotpass/hotpass/internal/linkage/linktest"
 	"github.com/hotpass/hotpass/internal/linkage/records"
 	"github.com/hotpass/hotpass/internal/table"
 )
 
 const examples = "../../examples/linkage/"
 
-// febrlEntity reads the entity from a FEBRL rec_id: rec-<entity>-org or
-// rec-<entity>-dup-<k>.
-func febrlEntity(id string) string {
-	parts := strings.SplitN(id, "-", 3)
-	return parts[0] + "-" + parts[1]
-}
+func febrlEntity(id string) string { return linktest.FebrlEntity(id) }
 
 func columnStrings(t *testing.T, tb *table.Table, name string) []string {
 	t.Helper()
-	c := tb.ColumnByName(name)
-	if c == nil {
-		t.Fatalf("no column %q", name)
-	}
-	out := make([]string, tb.NumRows())
-	for i := range out {
-		out[i] = c.Format(i)
-	}
-	return out
+	return linktest.Column(t, tb, name)
 }
 
 type accuracyCase struct {

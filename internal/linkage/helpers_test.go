@@ -1,54 +1,22 @@
 package linkage
 
 import (
-	"bytes"
 	"context"
-	"os"
-	"strings"
 	"testing"
 
 	"github.com/hotpass/hotpass/internal/linkage/cluster"
+	"github.com/hotpass/hotpass/internal/linkage/linktest"
 	"github.com/hotpass/hotpass/internal/linkage/records"
 	"github.com/hotpass/hotpass/internal/linkage/settings"
 	"github.com/hotpass/hotpass/internal/table"
-	"github.com/hotpass/hotpass/internal/table/csvio"
 )
 
 const testdata = "../../testdata/linkage/"
 
-// readCSV reads a CSV file with every column as text, so identifiers,
-// postcodes and dates keep their exact spelling.
+// readCSV reads a CSV file with every column as text.
 func readCSV(t testing.TB, path string, delim rune, trimAfterDelim bool) *table.Table {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return readCSVBytes(t, path, data, delim, trimAfterDelim)
-}
-
-func readCSVBytes(t testing.TB, name string, data []byte, delim rune, trimAfterDelim bool) *table.Table {
-	t.Helper()
-	if trimAfterDelim {
-		// FEBRL separates fields with ", ": drop the space after each
-		// delimiter (no FEBRL field contains the delimiter).
-		data = bytes.ReplaceAll(data, []byte(string(delim)+" "), []byte(string(delim)))
-	}
-	header, _, _ := bytes.Cut(data, []byte("\n"))
-	types := map[string]table.Type{}
-	for _, h := range strings.Split(strings.TrimSpace(string(header)), string(delim)) {
-		types[strings.TrimPrefix(h, "\ufeff")] = table.String
-	}
-	r, err := csvio.NewReader(bytes.NewReader(data), csvio.ReadOptions{Delimiter: delim, Types: types, Name: name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	tb, err := table.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tb
+	return linktest.ReadCSV(t, path, delim, trimAfterDelim)
 }
 
 func loadSettings(t testing.TB, path string) settings.Settings {

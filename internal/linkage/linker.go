@@ -146,7 +146,29 @@ func (l *Linker) BlockingStats(rules []string) ([]blocking.RuleCount, error) {
 	return b.Stats(), nil
 }
 
+// BlockColumns returns the coded columns blocking rules read, shared by
+// every rule set over these records.
+func (l *Linker) BlockColumns() *blocking.Columns { return l.blockCols }
+
+// SetBlockingRules replaces the prediction blocking rules, for example with
+// rules chosen from the data for `blocking_rules: auto`. When the training
+// rules are empty they become the same rules, so that m is trained on the
+// pairs that will be scored.
+func (l *Linker) SetBlockingRules(rules []string) error {
+	if _, err := l.blocker(rules); err != nil {
+		return err
+	}
+	l.settings.BlockingRules = append(settings.RuleList(nil), rules...)
+	if len(l.settings.Training.BlockingRules) == 0 {
+		l.settings.Training.BlockingRules = append([]string(nil), rules...)
+	}
+	return nil
+}
+
 func (l *Linker) blocker(texts []string) (*blocking.Blocker, error) {
+	if settings.RuleList(texts).Auto() {
+		return nil, fmt.Errorf("blocking_rules: auto has not been resolved: choose the rules first (package suggest, `hotpass linkage suggest-blocking`, or a linkage job, which does it before training)")
+	}
 	rules, err := settings.Rules(texts)
 	if err != nil {
 		return nil, err

@@ -43,6 +43,9 @@ type ScoredPair struct {
 	Rule int32
 	// Weight is the match weight, log2 of the posterior odds.
 	Weight float64
+	// Displaced marks a match pair one_to_one overruled: one of its
+	// records has a stronger match in the other's input.
+	Displaced bool
 }
 
 // Probability returns the pair's match probability.
@@ -74,6 +77,10 @@ type Prediction struct {
 	// Compared is the number of pairs scored; Matches and Reviews count
 	// those in each class (kept or not).
 	Compared, Matches, Reviews int64
+	// Displaced counts the match pairs one_to_one overruled (see
+	// ScoredPair.Displaced); they are counted as reviews when there is a
+	// review band and as rejects otherwise.
+	Displaced int64
 
 	matchW, reviewW float64
 }
@@ -87,7 +94,15 @@ func (p *Prediction) Vector(k int) []uint8 {
 }
 
 // Class classifies kept pair k.
-func (p *Prediction) Class(k int) Class { return p.classify(p.Pairs[k].Weight) }
+func (p *Prediction) Class(k int) Class {
+	if p.Pairs[k].Displaced {
+		if p.reviewW < p.matchW {
+			return Review
+		}
+		return Reject
+	}
+	return p.classify(p.Pairs[k].Weight)
+}
 
 func (p *Prediction) classify(w float64) Class {
 	switch {
@@ -104,7 +119,7 @@ func (p *Prediction) classify(w float64) Class {
 func (p *Prediction) MatchPairs() [][2]int32 {
 	var out [][2]int32
 	for _, sp := range p.Pairs {
-		if sp.Weight >= p.matchW {
+		if sp.Weight >= p.matchW && !sp.Displaced {
 			out = append(out, [2]int32{sp.I, sp.J})
 		}
 	}
@@ -221,7 +236,13 @@ func (l *Linker) Predict(ctx context.Context, opts PredictOptions) (*Prediction,
 		pred.Matches += r.matches
 		pred.Reviews += r.reviews
 	}
-	l.log.Info("linkage: predicted", "compared", pred.Compared, "matches", pred.Matches, "reviews", pred.Reviews)
+	if l.settings.OneToOne {
+		if keepW > pred.matchW {
+			return nil, fmt.Errorf("one_to_one needs every match pair: predict with min_probability at or below match_threshold")
+		}
+		l.oneToOne(pred)
+	}
+	l.log.Info("linkage: predicted", "displaced", pred.Displaced, "compared", pred.Compared, "matches", pred.Matches, "reviews", pred.Reviews)
 	return pred, nil
 }
 
@@ -299,12 +320,14 @@ func (l *Linker) Score(i, j int32) (float64, []uint8) {
 }
 
 // Cluster groups the records into entities from the prediction's match
-// pairs (probability ≥ match_threshold) and the constraints. Only kept
+// pairs (probability ≥ match_threshold) and the constraints, measures each
+// cluster's density and weakest edge and, with cluster_split, splits the
+// sparse ones. Only kept
 // pairs are seen, so MinProbability must not exceed the match threshold.
 func (l *Linker) Cluster(pred *Prediction, cons cluster.Constraints) (*cluster.Result, error) {
 	edges := make([]cluster.Edge, 0, pred.Matches)
 	for _, p := range pred.Pairs {
-		if p.Weight >= pred.matchW {
+		if p.Weight >= pred.matchW && !p.Displaced {
 			edges = append(edges, cluster.Edge{A: p.I, B: p.J, Probability: p.Probability()})
 		}
 	}
@@ -313,5 +336,21 @@ func (l *Linker) Cluster(pred *Prediction, cons cluster.Constraints) (*cluster.R
 	}
 	// The edges are already filtered in weight space; a probability
 	// recomputed from a weight at the threshold may round just below it.
-	return cluster.Cluster(l.recs.Len(), edges, 0, cons)
+	res, err := cluster.Cluster(l.recs.Len(), edges, 0, cons)
+	if err != nil {
+		return nil, err
+	}
+	var sources []uint16
+	if l.settings.LinkType == settings.LinkOnly {
+		sources = l.recs.Sources()
+	}
+	res.Quality = cluster.Qualities(res, edges, 0, sources)
+	if cs := l.settings.ClusterSplit; cs != nil {
+		split, n := cluster.Split(res, edges, res.Quality, cs.Threshold, cs.MaxDensity, cons.MustLink)
+		split.Quality = cluster.Qualities(split, edges, 0, sources)
+		split.Split = n
+		l.log.Info("linkage: split sparse clusters", "split", n, "threshold", cs.Threshold, "max_density", cs.MaxDensity)
+		res = split
+	}
+	return res, nil
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/hotpass/hotpass/internal/linkage/evaluate"
+	"github.com/hotpass/hotpass/internal/linkage/linktest"
 	"github.com/hotpass/hotpass/internal/linkage/model"
 	"github.com/hotpass/hotpass/internal/linkage/records"
 	"github.com/hotpass/hotpass/internal/linkage/settings"
@@ -320,7 +321,7 @@ func TestSplinkModelColumnsMissing(t *testing.T) {
 	t.Parallel()
 	in := fake1000(t)
 	s := importSplink(t, splinkModels+"saved_model_from_demo.json")
-	renamed := readCSVBytes(t, "renamed", []byte("unique_id,first_name,surname,dob,town,mail\n1,a,b,2000-01-01,c,d\n"), ',', false)
+	renamed := linktest.ReadCSVBytes(t, "renamed", []byte("unique_id,first_name,surname,dob,town,mail\n1,a,b,2000-01-01,c,d\n"), ',', false)
 	_, err := New(s, []records.Input{{Name: "renamed", Table: renamed}}, Options{Logger: discardLogger()})
 	if err == nil {
 		t.Fatal("a model comparing city and email ran on an input without them")

@@ -31,6 +31,8 @@ type TrainingResult struct {
 	Rules []RuleTraining
 	// Params are the trained parameters (also installed in the Linker).
 	Params model.Params
+	// Prior says where λ came from and how it compares with what EM found.
+	Prior PriorCheck
 	// Warnings lists non-converged EM runs, levels never observed and
 	// comparisons no rule could train.
 	Warnings []string
@@ -48,6 +50,9 @@ type RuleTraining struct {
 	MaxChange  float64
 	// Lambda is the share of matches EM found among the rule's pairs.
 	Lambda float64
+	// Collapsed says EM found less than one match among at least 100 pairs
+	// (λ driven towards 0); such a run's m is not averaged in.
+	Collapsed bool
 }
 
 // Train estimates the parameters as Splink does: λ from the deterministic
@@ -57,15 +62,9 @@ type RuleTraining struct {
 // m over the rules that do not block on its columns and flooring it at
 // training.min_m_probability.
 func (l *Linker) Train(ctx context.Context) (*TrainingResult, error) {
-	res := &TrainingResult{}
-	if l.settings.ProbabilityTwoRandomRecordsMatch == 0 {
-		lambda, pairs, warn, err := l.EstimateLambda(ctx)
-		if err != nil {
-			return nil, err
-		}
-		res.LambdaEstimated, res.DeterministicPairs = true, pairs
-		res.Warnings = append(res.Warnings, warn...)
-		l.params.Lambda = lambda
+	res := &TrainingResult{Prior: PriorCheck{Source: PriorGiven}}
+	if err := l.deterministicPrior(ctx, res); err != nil {
+		return nil, err
 	}
 	var exclude pairSet
 	if l.settings.Training.UExcludeDeterministic {
@@ -86,6 +85,9 @@ func (l *Linker) Train(ctx context.Context) (*TrainingResult, error) {
 	}
 	res.Rules = runs
 	res.Warnings = append(res.Warnings, warn...)
+	if err := l.checkPrior(ctx, res); err != nil {
+		return nil, err
+	}
 	res.Lambda = l.params.Lambda
 	res.Params = l.params.Clone()
 	for _, w := range res.Warnings {
@@ -388,6 +390,11 @@ func (l *Linker) EstimateM(ctx context.Context, rules []string) ([]RuleTraining,
 			warnings = append(warnings, fmt.Sprintf("training rule %q: no pairs; it estimates nothing", rt.Rule))
 			continue
 		}
+		if rt.Collapsed {
+			warnings = append(warnings, fmt.Sprintf("training rule %q: EM collapsed (λ %.3g, %.2g matches among %d pairs); its m is not averaged in: the rule's pairs hold almost no matches, or the starting m and u describe them badly",
+				rt.Rule, rt.Lambda, rt.Lambda*float64(rt.Pairs), rt.Pairs))
+			continue
+		}
 		if !rt.Converged {
 			warnings = append(warnings, fmt.Sprintf("training rule %q: EM did not converge in %d iterations (last change %.3g, tolerance %g); raise training.max_iterations or check the comparisons",
 				rt.Rule, rt.Iterations, rt.MaxChange, l.settings.Training.ConvergenceTolerance))
@@ -422,6 +429,11 @@ func (l *Linker) EstimateM(ctx context.Context, rules []string) ([]RuleTraining,
 	l.params.FloorM(l.settings.Training.MinMProbability)
 	return out, warnings, nil
 }
+
+// minCollapsePairs is the fewest pairs on which an EM run that finds less
+// than one match counts as collapsed: on a handful of pairs finding none
+// is no sign of a fault.
+const minCollapsePairs = 100
 
 func (l *Linker) emRun(ctx context.Context, r rule.Rule) (RuleTraining, model.EMResult, error) {
 	rt := RuleTraining{Rule: r.String()}
@@ -459,6 +471,7 @@ func (l *Linker) emRun(ctx context.Context, r rule.Rule) (RuleTraining, model.EM
 		FixU: !tr.EstimateU, Inactive: inactive, TFWeight: l.TFWeights(),
 	})
 	rt.Iterations, rt.Converged, rt.MaxChange, rt.Lambda = res.Iterations, res.Converged, res.MaxChange, res.Params.Lambda
+	rt.Collapsed = rt.Pairs >= minCollapsePairs && rt.Lambda*float64(rt.Pairs) < 1
 	l.log.Info("linkage: EM run", "rule", rt.Rule, "pairs", rt.Pairs, "iterations", rt.Iterations, "converged", rt.Converged)
 	return rt, res, nil
 }

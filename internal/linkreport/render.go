@@ -56,6 +56,21 @@ type view struct {
 	Histogram                                *chart
 	Comparisons                              []compView
 	Pairs                                    []pairView
+	PriorSource                              string
+	PriorWarnings                            []string
+	Displaced                                int64
+	Clusters                                 *clustersView
+}
+
+type clustersView struct {
+	Count, Sparse, Split int
+	SparseDensity        string
+	Weakest              []clusterRow
+}
+
+type clusterRow struct {
+	ID, Density, Weakest string
+	Size, Edges          int
 }
 
 type compView struct {
@@ -91,6 +106,13 @@ func newView(r *Report) *view {
 		ReviewP: prob(r.ReviewThreshold), ReviewW: weightText(WeightOf(r.ReviewThreshold)),
 		ReviewBand: r.ReviewThreshold < r.MatchThreshold,
 		Inputs:     r.Inputs, Rules: r.Rules,
+		PriorSource: r.PriorSource, PriorWarnings: r.PriorWarnings, Displaced: r.Displaced,
+	}
+	if c := r.Clusters; c != nil {
+		v.Clusters = &clustersView{Count: c.Count, Sparse: c.Sparse, Split: c.Split, SparseDensity: prob(c.SparseDensity)}
+		for _, q := range c.Weakest {
+			v.Clusters.Weakest = append(v.Clusters.Weakest, clusterRow{ID: q.ID, Size: q.Size, Edges: q.Edges, Density: prob(q.Density), Weakest: prob(q.WeakestEdge)})
+		}
 	}
 	if v.Title == "" {
 		v.Title = "Record linkage report"
@@ -236,12 +258,14 @@ svg .wf-final { fill: #1565c0; }
 <h2 id="summary">Summary</h2>
 <table>
 <tr><th>Link type</th><td>{{.LinkType}}</td></tr>
-<tr><th>Prior λ (two random records match)</th><td>{{.Lambda}} (prior weight {{.PriorWeight}})</td></tr>
+<tr><th>Prior λ (two random records match)</th><td>{{.Lambda}} (prior weight {{.PriorWeight}}){{if .PriorSource}}; from {{.PriorSource}}{{end}}</td></tr>
 <tr><th>Match threshold</th><td>probability ≥ {{.MatchP}} (weight ≥ {{.MatchW}})</td></tr>
 <tr><th>Review threshold</th><td>{{if .ReviewBand}}probability ≥ {{.ReviewP}} (weight ≥ {{.ReviewW}}){{else}}none: no review band{{end}}</td></tr>
 </table>
 
-<h3>Records</h3>
+{{range .PriorWarnings}}<p class="warning">{{.}}</p>
+{{end}}{{if .Displaced}}<p>one_to_one: {{.Displaced}} match pairs lost to a stronger pair of one of their records.</p>
+{{end}}<h3>Records</h3>
 <table>
 <tr><th>Input</th><th class="num">Records</th></tr>
 {{range .Inputs}}<tr><td>{{.Name}}</td><td class="num">{{.Records}}</td></tr>
@@ -255,7 +279,13 @@ svg .wf-final { fill: #1565c0; }
 {{end}}<tr class="total"><td>Total</td><td class="num">{{.TotalPairs}}</td><td class="num">{{.TotalMatch}}</td><td class="num">{{.TotalReview}}</td><td class="num">{{.Rej}}</td></tr>
 </table>
 
-<h2 id="weights">Match weights</h2>
+{{with .Clusters}}<h2 id="clusters">Cluster quality</h2>
+<p>{{.Count}} clusters; {{.Sparse}} of three or more records have density (match edges over possible pairs) below {{.SparseDensity}}{{if .Split}}; {{.Split}} sparse clusters were split{{end}}.</p>
+{{if .Weakest}}<table>
+<tr><th>Cluster</th><th class="num">Records</th><th class="num">Edges</th><th class="num">Density</th><th class="num">Weakest edge</th></tr>
+{{range .Weakest}}<tr><td>{{.ID}}</td><td class="num">{{.Size}}</td><td class="num">{{.Edges}}</td><td class="num">{{.Density}}</td><td class="num">{{.Weakest}}</td></tr>
+{{end}}</table>
+{{end}}{{end}}<h2 id="weights">Match weights</h2>
 {{with .Histogram}}{{template "chart" .}}{{else}}<p>No scored pairs.</p>{{end}}
 
 <h2 id="parameters">Comparisons: m and u</h2>

@@ -44,6 +44,34 @@ type Report struct {
 	Comparisons []Comparison
 	// Pairs are the sample pairs explained by waterfall charts.
 	Pairs []Explanation
+	// PriorSource says where λ came from (given, deterministic_rules or
+	// em); PriorWarnings are the cross-check's warnings. Empty shows
+	// nothing.
+	PriorSource   string
+	PriorWarnings []string
+	// Displaced counts the match pairs one_to_one overruled.
+	Displaced int64
+	// Clusters, when set, summarises cluster quality.
+	Clusters *Clusters
+}
+
+// Clusters summarises how tightly the clusters hold together.
+type Clusters struct {
+	Count int
+	// Sparse counts clusters of three or more records with density below
+	// SparseDensity; Split the clusters cluster_split broke up.
+	Sparse        int
+	SparseDensity float64
+	Split         int
+	// Weakest lists the clusters with the lowest density, weakest first.
+	Weakest []ClusterQuality
+}
+
+// ClusterQuality is one cluster's density and weakest edge.
+type ClusterQuality struct {
+	ID                   string
+	Size, Edges          int
+	Density, WeakestEdge float64
 }
 
 // Input is one input table.

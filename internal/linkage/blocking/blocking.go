@@ -144,9 +144,8 @@ func (cc *Columns) get(name string) (*column, error) {
 	return c, nil
 }
 
-// compile assigns each record its block code under r. Keys are derived
-// once per distinct column value, and multi-key rules combine the per-key
-// codes pairwise through integer maps, so no per-record strings are built.
+// compile assigns each record its block code under r. Multi-key rules
+// combine the per-key codes (KeyCodes) pairwise through integer maps.
 func (b *Blocker) compile(r rule.Rule, cache *Columns) (compiled, error) {
 	n := b.recs.Len()
 	c := compiled{text: r.String(), codes: make([]int32, n)}
@@ -154,49 +153,25 @@ func (b *Blocker) compile(r rule.Rule, cache *Columns) (compiled, error) {
 		c.text = "(all pairs)"
 	}
 	nb := 1 // the all-pairs rule puts every record in block 0
-	var buf []byte
 	for p, k := range r.Keys {
-		col, err := cache.get(k.Column)
+		kc, card, err := cache.KeyCodes(k)
 		if err != nil {
 			return c, err
 		}
-		// Derived key code of each distinct value.
-		derived := make([]int32, len(col.dict))
-		index := map[string]int32{}
-		for d, v := range col.dict {
-			var ok bool
-			buf, ok = k.Append(buf[:0], v)
-			if !ok {
-				derived[d] = -1
-				continue
-			}
-			code, seen := index[string(buf)]
-			if !seen {
-				code = int32(len(index))
-				index[string(buf)] = code
-			}
-			derived[d] = code
-		}
 		if p == 0 {
-			for i, v := range col.codes {
-				c.codes[i] = -1
-				if v >= 0 {
-					c.codes[i] = derived[v]
-				}
-			}
-			nb = len(index)
+			c.codes, nb = kc, card
 			continue
 		}
 		pairs := map[uint64]int32{}
-		for i, v := range col.codes {
+		for i, v := range kc {
 			if c.codes[i] < 0 {
 				continue
 			}
-			if v < 0 || derived[v] < 0 {
+			if v < 0 {
 				c.codes[i] = -1
 				continue
 			}
-			key := uint64(c.codes[i])<<32 | uint64(derived[v])
+			key := uint64(c.codes[i])<<32 | uint64(v)
 			code, seen := pairs[key]
 			if !seen {
 				code = int32(len(pairs))

@@ -34,6 +34,11 @@ type Result struct {
 	Merged int
 	// Blocked counts the edges skipped because of a cannot-link pair.
 	Blocked int
+	// Quality holds each cluster's density and weakest edge, when the
+	// caller computed them (Qualities).
+	Quality []Quality
+	// Split counts the clusters Split broke up.
+	Split int
 }
 
 // Members lists the records of each cluster, in record order.
@@ -163,18 +168,27 @@ func Cluster(n int, edges []Edge, threshold float64, cons Constraints) (*Result,
 		u.union(a, b)
 		res.Merged++
 	}
-	res.Labels = make([]int32, n)
+	res.Labels, res.NumClusters = u.labels()
+	return res, nil
+}
+
+// labels numbers the components 0..k-1 in order of each one's lowest
+// record number and returns every record's number and k.
+func (u *unionFind) labels() ([]int32, int) {
+	n := len(u.parent)
+	out := make([]int32, n)
 	label := make([]int32, n)
 	for i := range label {
 		label[i] = -1
 	}
+	k := 0
 	for i := 0; i < n; i++ {
 		r := u.find(int32(i))
 		if label[r] < 0 {
-			label[r] = int32(res.NumClusters)
-			res.NumClusters++
+			label[r] = int32(k)
+			k++
 		}
-		res.Labels[i] = label[r]
+		out[i] = label[r]
 	}
-	return res, nil
+	return out, k
 }

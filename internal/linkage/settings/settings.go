@@ -49,7 +49,8 @@ type Settings struct {
 	Comparisons []Comparison `yaml:"comparisons" json:"comparisons"`
 	// BlockingRules generate the candidate pairs scored by prediction. A
 	// pair that satisfies several rules is produced once, by the first.
-	BlockingRules []string `yaml:"blocking_rules" json:"blocking_rules"`
+	// `auto` has them chosen from the data before training.
+	BlockingRules RuleList `yaml:"blocking_rules" json:"blocking_rules"`
 	// ProbabilityTwoRandomRecordsMatch is the prior λ. Zero means estimate
 	// it from Training.DeterministicRules and Training.Recall.
 	ProbabilityTwoRandomRecordsMatch float64 `yaml:"probability_two_random_records_match" json:"probability_two_random_records_match"`
@@ -66,6 +67,15 @@ type Settings struct {
 	// produce; rules that would exceed it are refused before any pair is
 	// generated. Default one billion.
 	MaxComparisons int64 `yaml:"max_comparisons" json:"max_comparisons"`
+	// OneToOne (link_only) matches each record at most once per other
+	// input, best pair first; the pairs that lose go to review (or are
+	// rejected when there is no review band).
+	OneToOne bool `yaml:"one_to_one" json:"one_to_one,omitempty"`
+	// Prior says where λ comes from when it is not given: deterministic
+	// (default) or em.
+	Prior Prior `yaml:"prior" json:"prior,omitempty"`
+	// ClusterSplit, when set, splits sparse clusters at a higher threshold.
+	ClusterSplit *ClusterSplit `yaml:"cluster_split" json:"cluster_split,omitempty"`
 }
 
 // Training configures how λ, u and m are estimated.

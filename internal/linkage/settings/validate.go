@@ -45,6 +45,9 @@ func (s *Settings) Validate() error {
 		errs = append(errs, c.validate(path)...)
 	}
 	for i, r := range s.BlockingRules {
+		if s.BlockingRules.Auto() {
+			break
+		}
 		if _, err := rule.Parse(r); err != nil {
 			add("blocking_rules[%d]: %w", i, err)
 		}
@@ -74,8 +77,9 @@ func (s *Settings) Validate() error {
 	if s.ProbabilityTwoRandomRecordsMatch < 0 || s.ProbabilityTwoRandomRecordsMatch >= 1 {
 		add("probability_two_random_records_match %g: must be in (0, 1), or 0 to estimate it", s.ProbabilityTwoRandomRecordsMatch)
 	}
-	if s.ProbabilityTwoRandomRecordsMatch == 0 && len(s.Training.DeterministicRules) == 0 {
-		add("probability_two_random_records_match is not set and training.deterministic_rules is empty: set one of them")
+	errs = append(errs, s.validateResolution()...)
+	if s.ProbabilityTwoRandomRecordsMatch == 0 && len(s.Training.DeterministicRules) == 0 && s.Prior != PriorEM {
+		add("probability_two_random_records_match is not set and training.deterministic_rules is empty: set one of them, or prior: em")
 	}
 	if s.MatchThreshold == 0 {
 		s.MatchThreshold = DefaultMatchThreshold
@@ -92,6 +96,9 @@ func (s *Settings) Validate() error {
 	if s.ReviewThreshold > s.MatchThreshold {
 		add("review_threshold %g is above match_threshold %g: the review band lies below the match threshold; lower review_threshold or raise match_threshold",
 			s.ReviewThreshold, s.MatchThreshold)
+	}
+	if err := s.checkSplitThreshold(); err != nil {
+		errs = append(errs, err)
 	}
 	if s.MaxComparisons == 0 {
 		s.MaxComparisons = DefaultMaxComparisons

@@ -31,6 +31,7 @@ import (
 	"github.com/hotpass/hotpass/internal/linkage/model"
 	"github.com/hotpass/hotpass/internal/linkage/records"
 	"github.com/hotpass/hotpass/internal/linkage/settings"
+	"github.com/hotpass/hotpass/internal/linkage/suggest"
 	"github.com/hotpass/hotpass/internal/telemetry"
 )
 
@@ -155,6 +156,11 @@ func Run(ctx context.Context, cfg Config, inputs []records.Input) (*Result, erro
 		return nil, err
 	}
 	res.Linker = l
+	if l.Settings().BlockingRules.Auto() {
+		if err := autoBlocking(ctx, cfg, l, meta, warn); err != nil {
+			return nil, err
+		}
+	}
 	s := l.Settings()
 	meta.setInputs(l)
 	if err := preflight(l); err != nil {
@@ -311,6 +317,23 @@ func newLinker(cfg Config, inputs []records.Input, log *slog.Logger) (*linkage.L
 	}
 	l, err := linkage.New(cfg.Settings, inputs, opts)
 	return l, false, err
+}
+
+// autoBlocking chooses the prediction blocking rules from the data for
+// `blocking_rules: auto` and records the choice in the metadata.
+func autoBlocking(ctx context.Context, cfg Config, l *linkage.Linker, meta *Metadata, warn func(string, ...any)) error {
+	sr, err := suggest.Suggest(ctx, l, suggest.Options{Workers: cfg.Workers})
+	if err != nil {
+		return fmt.Errorf("linkage blocking_rules: auto: %w", err)
+	}
+	if err := l.SetBlockingRules(sr.RuleTexts()); err != nil {
+		return fmt.Errorf("linkage blocking_rules: auto: %w", err)
+	}
+	meta.AutoBlocking = sr
+	for _, w := range sr.Warnings {
+		warn("blocking_rules: auto: %s", w)
+	}
+	return nil
 }
 
 // preflight refuses, before any training scan, every rule set that would

@@ -1,15 +1,18 @@
 package linkjob
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/hotpass/hotpass/internal/linkage"
 	"github.com/hotpass/hotpass/internal/linkage/blocking"
 	"github.com/hotpass/hotpass/internal/linkage/cluster"
 	"github.com/hotpass/hotpass/internal/linkage/model"
 	"github.com/hotpass/hotpass/internal/linkage/settings"
+	"github.com/hotpass/hotpass/internal/linkage/suggest"
 	"github.com/hotpass/hotpass/internal/table/atomicfile"
 )
 
@@ -19,23 +22,25 @@ const MetadataVersion = 1
 // Metadata is linkage_metadata.json: what ran, on what, with which
 // parameters and how long it took — with the settings, enough to retrain.
 type Metadata struct {
-	Version        int               `json:"version"`
-	LinkType       string            `json:"link_type"`
-	UniqueIDColumn string            `json:"unique_id_column"`
-	Inputs         []InputInfo       `json:"inputs"`
-	Thresholds     Thresholds        `json:"thresholds"`
-	MaxComparisons int64             `json:"max_comparisons"`
-	Model          ModelInfo         `json:"model"`
-	Blocking       []RuleInfo        `json:"blocking"`
-	Pairs          PairCounts        `json:"pairs"`
-	Clusters       ClusterInfo       `json:"clusters"`
-	Decisions      DecisionInfo      `json:"reviewer_decisions"`
-	LabelStudio    *LabelStudioInfo  `json:"label_studio,omitempty"`
-	Training       *TrainingInfo     `json:"training,omitempty"`
-	Parameters     model.Params      `json:"parameters"`
-	Settings       settings.Settings `json:"settings"`
-	Timings        Timings           `json:"timings_ms"`
-	Warnings       []string          `json:"warnings"`
+	Version        int         `json:"version"`
+	LinkType       string      `json:"link_type"`
+	UniqueIDColumn string      `json:"unique_id_column"`
+	Inputs         []InputInfo `json:"inputs"`
+	Thresholds     Thresholds  `json:"thresholds"`
+	MaxComparisons int64       `json:"max_comparisons"`
+	Model          ModelInfo   `json:"model"`
+	Blocking       []RuleInfo  `json:"blocking"`
+	// AutoBlocking is how `blocking_rules: auto` chose the rules.
+	AutoBlocking *suggest.Result   `json:"auto_blocking,omitempty"`
+	Pairs        PairCounts        `json:"pairs"`
+	Clusters     ClusterInfo       `json:"clusters"`
+	Decisions    DecisionInfo      `json:"reviewer_decisions"`
+	LabelStudio  *LabelStudioInfo  `json:"label_studio,omitempty"`
+	Training     *TrainingInfo     `json:"training,omitempty"`
+	Parameters   model.Params      `json:"parameters"`
+	Settings     settings.Settings `json:"settings"`
+	Timings      Timings           `json:"timings_ms"`
+	Warnings     []string          `json:"warnings"`
 }
 
 // InputInfo is one input table.
@@ -81,6 +86,8 @@ type PairCounts struct {
 	Match    int64 `json:"match"`
 	Review   int64 `json:"review"`
 	Reject   int64 `json:"reject"`
+	// Displaced counts the match pairs one_to_one overruled.
+	Displaced int64 `json:"displaced_by_one_to_one,omitempty"`
 }
 
 // ClusterInfo summarises the clusters.
@@ -90,7 +97,23 @@ type ClusterInfo struct {
 	Largest    int `json:"largest"`
 	Merged     int `json:"merged_edges"`
 	Blocked    int `json:"edges_blocked_by_cannot_link"`
+	// Sparse counts clusters of three or more records whose density
+	// (match edges over possible pairs) is below SparseDensity; Split the
+	// clusters cluster_split broke up; Weakest the least dense clusters.
+	Sparse        int            `json:"sparse"`
+	SparseDensity float64        `json:"sparse_density"`
+	Split         int            `json:"split"`
+	Weakest       []ClusterShape `json:"least_dense,omitempty"`
 }
+
+// ClusterShape is one cluster's density and weakest edge.
+type ClusterShape struct {
+	Cluster int32 `json:"cluster_id"`
+	cluster.Quality
+}
+
+// weakestShown is the number of least dense clusters the metadata lists.
+const weakestShown = 10
 
 // DecisionInfo counts the reviewer decisions applied.
 type DecisionInfo struct {
@@ -121,6 +144,8 @@ type TrainingInfo struct {
 	EM                 []EMRun  `json:"em_runs"`
 	Warnings           []string `json:"warnings"`
 	Converged          bool     `json:"converged"`
+	// Prior says where λ came from and what it was checked against.
+	Prior linkage.PriorCheck `json:"prior"`
 }
 
 // EMRun is one EM run, on the pairs of one training rule.
@@ -132,6 +157,7 @@ type EMRun struct {
 	Converged  bool     `json:"converged"`
 	MaxChange  float64  `json:"last_max_change"`
 	Lambda     float64  `json:"lambda"`
+	Collapsed  bool     `json:"collapsed"`
 }
 
 // Timings are the stages' wall-clock durations in milliseconds.
@@ -175,10 +201,11 @@ func (m *Metadata) setInputs(l *linkage.Linker) {
 
 func (m *Metadata) setTraining(tr *linkage.TrainingResult) {
 	ti := &TrainingInfo{Lambda: tr.Lambda, LambdaEstimated: tr.LambdaEstimated, DeterministicPairs: tr.DeterministicPairs,
-		USampledPairs: tr.USampledPairs, UExcludedPairs: tr.UExcludedPairs, Warnings: append([]string{}, tr.Warnings...), Converged: true, EM: []EMRun{}}
+		USampledPairs: tr.USampledPairs, UExcludedPairs: tr.UExcludedPairs, Warnings: append([]string{}, tr.Warnings...), Converged: true, EM: []EMRun{},
+		Prior: tr.Prior}
 	for _, r := range tr.Rules {
 		ti.EM = append(ti.EM, EMRun{Rule: r.Rule, Pairs: r.Pairs, Inactive: append([]string{}, r.Inactive...),
-			Iterations: r.Iterations, Converged: r.Converged, MaxChange: r.MaxChange, Lambda: r.Lambda})
+			Iterations: r.Iterations, Converged: r.Converged, MaxChange: r.MaxChange, Lambda: r.Lambda, Collapsed: r.Collapsed})
 		ti.Converged = ti.Converged && (r.Converged || r.Pairs == 0)
 	}
 	m.Training = ti
@@ -186,7 +213,7 @@ func (m *Metadata) setTraining(tr *linkage.TrainingResult) {
 
 func (m *Metadata) setPairs(pred *linkage.Prediction, stats []blocking.RuleCount, keptAll bool) {
 	m.Pairs = PairCounts{Compared: pred.Compared, Match: pred.Matches, Review: pred.Reviews,
-		Reject: pred.Compared - pred.Matches - pred.Reviews}
+		Reject: pred.Compared - pred.Matches - pred.Reviews, Displaced: pred.Displaced}
 	m.Blocking = make([]RuleInfo, len(pred.Rules))
 	for r, text := range pred.Rules {
 		m.Blocking[r] = RuleInfo{Rule: text, AllPairsKept: keptAll}
@@ -222,7 +249,29 @@ func (m *Metadata) setClusters(cl *cluster.Result) {
 	for _, l := range cl.Labels {
 		size[l]++
 	}
-	ci := ClusterInfo{Count: cl.NumClusters, Merged: cl.Merged, Blocked: cl.Blocked}
+	ci := ClusterInfo{Count: cl.NumClusters, Merged: cl.Merged, Blocked: cl.Blocked, Split: cl.Split, SparseDensity: settings.DefaultSplitDensity}
+	if cs := m.Settings.ClusterSplit; cs != nil {
+		ci.SparseDensity = cs.MaxDensity
+	}
+	var shapes []ClusterShape
+	for c, q := range cl.Quality {
+		if q.Size >= 3 && q.Density < ci.SparseDensity {
+			ci.Sparse++
+		}
+		if q.Size >= 3 {
+			shapes = append(shapes, ClusterShape{Cluster: int32(c), Quality: q})
+		}
+	}
+	slices.SortFunc(shapes, func(a, b ClusterShape) int {
+		if c := cmp.Compare(a.Density, b.Density); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Weakest, b.Weakest); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Cluster, b.Cluster)
+	})
+	ci.Weakest = shapes[:min(len(shapes), weakestShown)]
 	for _, n := range size {
 		if n == 1 {
 			ci.Singletons++

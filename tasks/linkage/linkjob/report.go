@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/hotpass/hotpass/internal/labelstudio"
@@ -26,6 +27,16 @@ func writeReport(path string, cfg Config, v *pairView, meta *Metadata) error {
 		now = time.Now
 	}
 	r.GeneratedAt = now().UTC().Truncate(time.Second)
+	r.PriorSource, r.Displaced = "model file", meta.Pairs.Displaced
+	if meta.Training != nil {
+		r.PriorSource, r.PriorWarnings = meta.Training.Prior.Source, meta.Training.Prior.Warnings
+	}
+	ci := meta.Clusters
+	r.Clusters = &linkreport.Clusters{Count: ci.Count, Sparse: ci.Sparse, SparseDensity: ci.SparseDensity, Split: ci.Split}
+	for _, q := range ci.Weakest {
+		r.Clusters.Weakest = append(r.Clusters.Weakest, linkreport.ClusterQuality{ID: strconv.Itoa(int(q.Cluster)), Size: q.Size, Edges: q.Edges,
+			Density: q.Density, WeakestEdge: q.Weakest})
+	}
 	for _, in := range meta.Inputs {
 		r.Inputs = append(r.Inputs, linkreport.Input{Name: in.Name, Records: int64(in.Records)})
 	}
