@@ -13,6 +13,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"gopkg.in/yaml.v3"
+
+	"github.com/hotpass/hotpass/specs/tmpl"
 )
 
 // SchemaURL is the $id of the composed pipeline schema.
@@ -190,12 +192,23 @@ func (v *Validator) collect(file string, root *yaml.Node, e *jsonschema.Validati
 		}
 	}
 	if len(e.Causes) == 0 {
+		if _, val := nodeAt(root, e.InstanceLocation); isTemplate(val) {
+			// Its rendered text is what counts: the task's decoder
+			// checks it (a "{{ params.n }}" may well become 4).
+			return
+		}
 		*out = append(*out, v.describe(file, root, e))
 		return
 	}
 	for _, c := range e.Causes {
 		v.collect(file, root, c, out)
 	}
+}
+
+// isTemplate reports whether n is a string holding a template.
+func isTemplate(n *yaml.Node) bool {
+	n = deref(n)
+	return n != nil && n.Kind == yaml.ScalarNode && n.Tag == "!!str" && tmpl.HasTemplate(n.Value)
 }
 
 func allRequired(e *jsonschema.ValidationError) bool {
