@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -87,6 +88,21 @@ func Decode(spec *specs.Spec, task *specs.Task, dst any) (*Options, error) {
 		diags = append(diags, o.problem(p))
 	}
 	return o, diags
+}
+
+// Problems words the error of decoding a part of an option (at path, such
+// as "expectations[2]") with package decode as the task's diagnostics.
+func (o *Options) Problems(path string, err error) specs.Diagnostics {
+	var ps decode.Problems
+	if !errors.As(err, &ps) {
+		return specs.Diagnostics{o.Errorf(path, "%v", err)}
+	}
+	out := make(specs.Diagnostics, 0, len(ps))
+	for _, p := range ps {
+		p.Key = strings.TrimSuffix(path+"."+p.Key, ".")
+		out = append(out, o.problem(p))
+	}
+	return out
 }
 
 // problem words a decoding problem as a diagnostic of the task.

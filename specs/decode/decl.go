@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -15,6 +14,7 @@ type field struct {
 	index    []int
 	typ      reflect.Type
 	doc      string
+	hint     string
 	enum     []string
 	min, max *float64
 	gt       *float64
@@ -71,7 +71,7 @@ func collect(t reflect.Type, index []int, d *decl) {
 		if name == "" {
 			name = strings.ToLower(sf.Name)
 		}
-		f := &field{name: name, index: idx, typ: sf.Type, doc: sf.Tag.Get("doc"), noSchema: sf.Tag.Get("schema") == "-"}
+		f := &field{name: name, index: idx, typ: sf.Type, doc: sf.Tag.Get("doc"), hint: sf.Tag.Get("hint"), noSchema: sf.Tag.Get("schema") == "-"}
 		if s := sf.Tag.Get("enum"); s != "" {
 			f.enum = strings.Split(s, ",")
 		}
@@ -200,7 +200,8 @@ func contains(list []string, s string) bool {
 }
 
 // Rule is a rule between the options of one struct. It shapes the schema
-// (oneOf or anyOf of required options). A rule given Messages is checked
+// (oneOf or anyOf of required options). A rule given its wording
+// (WhenNone, WhenSeveral) is checked
 // by Into too; one without is left to the schema, which sees every spec
 // before it is rendered and so before any task is prepared (rendering
 // changes values, never which options are written).
@@ -208,9 +209,10 @@ type Rule struct {
 	names []string
 	// exactly one (OneOf) or at least one (AnyOf)
 	exactly bool
-	none    string
-	both    string
-	hint    string
+	// none and several word the problems (with their hints) when no
+	// option, or more than one, is written.
+	none, noneHint       string
+	several, severalHint string
 }
 
 // OneOf is the rule that exactly one of the options is written.
@@ -219,17 +221,24 @@ func OneOf(names ...string) Rule { return Rule{names: names, exactly: true} }
 // AnyOf is the rule that at least one of the options is written.
 func AnyOf(names ...string) Rule { return Rule{names: names} }
 
-// Messages words the problems: none when no option is written, both when
-// more than one is (OneOf only), with a hint for both.
-func (r Rule) Messages(none, both, hint string) Rule {
-	r.none, r.both, r.hint = none, both, hint
+// WhenNone words the problem of no option written, and makes Into check
+// the rule.
+func (r Rule) WhenNone(msg, hint string) Rule {
+	r.none, r.noneHint = msg, hint
+	return r
+}
+
+// WhenSeveral words the problem of more than one option written (OneOf),
+// and makes Into check the rule.
+func (r Rule) WhenSeveral(msg, hint string) Rule {
+	r.several, r.severalHint = msg, hint
 	return r
 }
 
 // check reports a broken rule. A problem for several options written is
 // at the key of the second of them.
 func (r Rule) check(b *Block) (Problem, bool) {
-	if r.none == "" && r.both == "" {
+	if r.none == "" && r.several == "" {
 		return Problem{}, false
 	}
 	var given []string
@@ -244,13 +253,13 @@ func (r Rule) check(b *Block) (Problem, bool) {
 		if msg == "" {
 			msg = "needs " + orList(r.names)
 		}
-		return Problem{Kind: Broken, Msg: msg, Hint: r.hint}, true
+		return Problem{Kind: Broken, Msg: msg, Hint: r.noneHint}, true
 	case r.exactly && len(given) > 1:
-		msg := r.both
+		msg := r.several
 		if msg == "" {
 			msg = "give only one of " + orList(r.names)
 		}
-		return Problem{Kind: Broken, Msg: msg, Hint: r.hint, Node: b.Key(given[1])}, true
+		return Problem{Kind: Broken, Msg: msg, Hint: r.severalHint, Node: b.Key(given[1])}, true
 	}
 	return Problem{}, false
 }
@@ -265,11 +274,4 @@ func (r Rule) schema() (string, []any) {
 		return "oneOf", alts
 	}
 	return "anyOf", alts
-}
-
-// sortedFields returns the fields by name.
-func (d *decl) sortedFields() []*field {
-	out := append([]*field(nil), d.fields...)
-	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
-	return out
 }

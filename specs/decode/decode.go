@@ -13,7 +13,9 @@
 //	enum:"a,b"           the values a string option accepts
 //	min:"0" max:"1"      bounds of a number, both included
 //	gt:"0"               a bound the number must exceed
-//	minlen:"1"           least length of a string, or items of a list
+//	minlen:"1"           least length of a string (blanks aside), or items
+//	                     of a list
+//	hint:"..."           what to do, added to the option's problems
 //	examples:"a|b"       examples for editors, each JSON or else a string
 //	type:"string,integer" the JSON types, overriding those of the Go type
 //	hotpass:"required"   the option must be written (checked by the schema,
@@ -204,15 +206,29 @@ func join(prefix, name string) string {
 func (d *decoder) object(path string, n *yaml.Node, v reflect.Value) *Block {
 	n = Deref(n)
 	b := &Block{keys: map[string]*yaml.Node{}, values: map[string]*yaml.Node{}}
-	if IsNull(n) {
-		return b
-	}
-	b.Node = n
-	if n.Kind != yaml.MappingNode {
+	decl := declOf(v.Type())
+	if !IsNull(n) && n.Kind != yaml.MappingNode {
 		d.add(Problem{Kind: Type, Key: path, Node: n, Want: "mapping", Msg: "must be a mapping of options"})
 		return b
 	}
-	decl := declOf(v.Type())
+	if !IsNull(n) {
+		b.Node = n
+		d.fields(path, n, v, decl, b)
+	}
+	for _, r := range decl.rules {
+		if p, bad := r.check(b); bad {
+			p.Key = path
+			if p.Node == nil {
+				p.Node = b.Node
+			}
+			d.add(p)
+		}
+	}
+	return b
+}
+
+// fields decodes each key of the mapping n into its field of v.
+func (d *decoder) fields(path string, n *yaml.Node, v reflect.Value, decl *decl, b *Block) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		f, ok := decl.byName[k.Value]
@@ -224,16 +240,6 @@ func (d *decoder) object(path string, n *yaml.Node, v reflect.Value) *Block {
 		b.keys[k.Value], b.values[k.Value] = k, val
 		d.value(join(path, k.Value), val, v.FieldByIndex(f.index), f)
 	}
-	for _, r := range decl.rules {
-		if p, bad := r.check(b); bad {
-			p.Key = path
-			if p.Node == nil {
-				p.Node = n
-			}
-			d.add(p)
-		}
-	}
-	return b
 }
 
 var (
@@ -279,17 +285,21 @@ func (d *decoder) value(path string, n *yaml.Node, v reflect.Value, f *field) {
 	case t.Kind() == reflect.Struct:
 		d.object(path, n, v)
 		return
-	case t.Kind() == reflect.Slice && !opaque(t.Elem()) && (t.Elem().Kind() == reflect.Struct || isScalarType(t.Elem())):
+	case t.Kind() == reflect.Slice && !opaque(t.Elem()) && t.Elem().Kind() != reflect.String &&
+		(t.Elem().Kind() == reflect.Struct || isScalarType(t.Elem())):
 		if IsNull(n) {
 			return
 		}
 		if n.Kind != yaml.SequenceNode {
-			d.add(Problem{Kind: Type, Key: path, Node: n, Want: "list", Msg: "must be a list"})
+			p := yamlProblem(path, n, n.Decode(v.Addr().Interface()))
+			p.Kind, p.Want = Type, "list"
+			d.add(p)
 			return
 		}
 		s := reflect.MakeSlice(t, len(n.Content), len(n.Content))
 		for i, c := range n.Content {
-			d.value(fmt.Sprintf("%s[%d]", path, i), c, s.Index(i), f)
+			// The field's constraints are the list's, not its items'.
+			d.value(fmt.Sprintf("%s[%d]", path, i), c, s.Index(i), nil)
 		}
 		v.Set(s)
 	default:
@@ -399,7 +409,7 @@ func (d *decoder) checkRange(path string, n *yaml.Node, x float64, f *field) {
 		return
 	}
 	fail := func(op string, bound float64, msg string) {
-		d.add(Problem{Kind: Range, Key: path, Node: n, Op: op, Bound: formatFloat(bound), Msg: msg})
+		d.add(Problem{Kind: Range, Key: path, Node: n, Op: op, Bound: formatFloat(bound), Msg: msg, Hint: f.hint})
 	}
 	switch {
 	case f.min != nil && x < *f.min:
@@ -420,19 +430,29 @@ func (d *decoder) checkEnum(path string, n *yaml.Node, s string, f *field) {
 			return
 		}
 	}
-	d.add(Problem{Kind: Invalid, Key: path, Node: n, Msg: fmt.Sprintf("must be %s, got %q", orList(f.enum), s)})
+	d.add(Problem{Kind: Invalid, Key: path, Node: n, Msg: fmt.Sprintf("must be %s, got %q", orList(f.enum), s), Hint: f.hint})
 }
 
 func (d *decoder) checkLen(path string, n *yaml.Node, v reflect.Value, f *field) {
-	if f == nil || f.minLen == 0 || (v.Kind() != reflect.String && v.Kind() != reflect.Slice) || IsNull(n) {
+	if f == nil || f.minLen == 0 || IsNull(n) {
 		return
 	}
-	if v.Len() < f.minLen {
-		msg := "must not be empty"
+	var l int
+	switch v.Kind() {
+	case reflect.String:
+		// Blanks alone are no more a value than nothing.
+		l = len(strings.TrimSpace(v.String()))
+	case reflect.Slice:
+		l = v.Len()
+	default:
+		return
+	}
+	if l < f.minLen {
+		msg := "is empty"
 		if f.minLen > 1 {
-			msg = fmt.Sprintf("needs at least %d", f.minLen)
+			msg = fmt.Sprintf("needs at least %d, got %d", f.minLen, l)
 		}
-		d.add(Problem{Kind: Invalid, Key: path, Node: n, Msg: msg})
+		d.add(Problem{Kind: Invalid, Key: path, Node: n, Msg: msg, Hint: f.hint})
 	}
 }
 

@@ -26,7 +26,7 @@ func Schema(t reflect.Type) map[string]any {
 	d := declOf(t)
 	props := map[string]any{}
 	var required []any
-	for _, f := range d.sortedFields() {
+	for _, f := range d.fields {
 		if f.noSchema {
 			continue
 		}
@@ -81,7 +81,11 @@ func fieldSchema(f *field) map[string]any {
 	if len(f.examples) > 0 {
 		s["examples"] = f.examples
 	}
-	if len(f.types) > 0 {
+	switch len(f.types) {
+	case 0:
+	case 1:
+		s["type"] = f.types[0]
+	default:
 		s["type"] = f.types
 	}
 	return s
