@@ -40,7 +40,7 @@ var Kinds = []string{NotNull, Unique, Regex, InSet, Between, MaxLength}
 type Expectation struct {
 	// Name labels the expectation in reports; default "<expect>(<column>)".
 	Name   string   `yaml:"name,omitempty" json:"name,omitempty"`
-	Expect string   `yaml:"expect" json:"expect" hotpass:"required" enum:"not_null,unique,regex,in_set,between,max_length"`
+	Expect string   `yaml:"expect" json:"expect" hotpass:"required" enum:"not_null|unique|regex|in_set|between|max_length"`
 	Column string   `yaml:"column" json:"column" hotpass:"required"`
 	Mostly *float64 `yaml:"mostly,omitempty" json:"mostly,omitempty" min:"0" max:"1" doc:"Share of rows that must pass; default 1."`
 

@@ -73,7 +73,7 @@ func collect(t reflect.Type, index []int, d *decl) {
 		}
 		f := &field{name: name, index: idx, typ: sf.Type, doc: sf.Tag.Get("doc"), hint: sf.Tag.Get("hint"), noSchema: sf.Tag.Get("schema") == "-"}
 		if s := sf.Tag.Get("enum"); s != "" {
-			f.enum = strings.Split(s, ",")
+			f.enum = strings.Split(s, "|")
 		}
 		f.min = floatTag(sf, "min")
 		f.max = floatTag(sf, "max")

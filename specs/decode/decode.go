@@ -10,7 +10,7 @@
 //
 //	yaml:"name"          the option's name (as yaml.v3 reads it)
 //	doc:"..."            its description
-//	enum:"a,b"           the values a string option accepts
+//	enum:"a|b"           the values a string option accepts
 //	min:"0" max:"1"      bounds of a number, both included
 //	gt:"0"               a bound the number must exceed
 //	minlen:"1"           least length of a string (blanks aside), or items
@@ -430,7 +430,14 @@ func (d *decoder) checkEnum(path string, n *yaml.Node, s string, f *field) {
 			return
 		}
 	}
-	d.add(Problem{Kind: Invalid, Key: path, Node: n, Msg: fmt.Sprintf("must be %s, got %q", orList(f.enum), s), Hint: f.hint})
+	words := make([]string, len(f.enum))
+	for i, e := range f.enum {
+		words[i] = e
+		if strings.Trim(e, "abcdefghijklmnopqrstuvwxyz0123456789_-") != "" {
+			words[i] = strconv.Quote(e) // punctuation or blanks would be lost in the sentence
+		}
+	}
+	d.add(Problem{Kind: Invalid, Key: path, Node: n, Msg: fmt.Sprintf("must be %s, got %q", orList(words), s), Hint: f.hint})
 }
 
 func (d *decoder) checkLen(path string, n *yaml.Node, v reflect.Value, f *field) {

@@ -14,6 +14,15 @@ type Schemer interface {
 
 var schemerType = reflect.TypeFor[Schemer]()
 
+// FieldSchemer is implemented by option structs some of whose options are
+// described by what only the program knows (an enum of the encodings a
+// reader supports): FieldSchema returns the schema of option name, or
+// nil for the one its field's type and tags give. The description comes
+// from the doc tag all the same.
+type FieldSchemer interface {
+	FieldSchema(name string) map[string]any
+}
+
 // Schema returns the JSON Schema (draft 2020-12) of the options struct
 // type t (or a pointer to one): an object with no other properties, each
 // property from its field's type and tags, and the struct's rules. A
@@ -24,13 +33,14 @@ func Schema(t reflect.Type) map[string]any {
 		t = t.Elem()
 	}
 	d := declOf(t)
+	fs, _ := reflect.New(t).Interface().(FieldSchemer)
 	props := map[string]any{}
 	var required []any
 	for _, f := range d.fields {
 		if f.noSchema {
 			continue
 		}
-		props[f.name] = fieldSchema(f)
+		props[f.name] = fieldSchema(f, fs)
 		if f.required {
 			required = append(required, f.name)
 		}
@@ -73,8 +83,14 @@ func TypeSchema(title, description string, options any) json.RawMessage {
 	return out
 }
 
-func fieldSchema(f *field) map[string]any {
-	s := typeSchema(f.typ, f)
+func fieldSchema(f *field, fs FieldSchemer) map[string]any {
+	var s map[string]any
+	if fs != nil {
+		s = maps.Clone(fs.FieldSchema(f.name))
+	}
+	if s == nil {
+		s = typeSchema(f.typ, f)
+	}
 	if f.doc != "" {
 		s["description"] = f.doc
 	}
