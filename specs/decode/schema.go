@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"maps"
 	"reflect"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Schemer is implemented by option types that decode themselves
@@ -110,6 +112,9 @@ func fieldSchema(f *field, fs FieldSchemer) map[string]any {
 // typeSchema describes values of t; f (nil for list items and map
 // values) adds the field's constraints.
 func typeSchema(t reflect.Type, f *field) map[string]any {
+	if t.Kind() == reflect.Pointer {
+		return typeSchema(t.Elem(), f)
+	}
 	if t.Implements(schemerType) {
 		return maps.Clone(reflect.Zero(t).Interface().(Schemer).JSONSchema())
 	}
@@ -118,8 +123,6 @@ func typeSchema(t reflect.Type, f *field) map[string]any {
 	}
 	var s map[string]any
 	switch t.Kind() {
-	case reflect.Pointer:
-		return typeSchema(t.Elem(), f)
 	case reflect.String:
 		s = map[string]any{"type": "string"}
 		if f != nil && len(f.enum) > 0 {
@@ -175,3 +178,17 @@ func typeSchema(t reflect.Type, f *field) map[string]any {
 	}
 	return s
 }
+
+// Node keeps a value's node, to be decoded later by its owner with the
+// node's position at hand (a list item whose problems need their index,
+// a date checked against another). Its schema is T's.
+type Node[T any] struct{ *yaml.Node }
+
+// UnmarshalYAML keeps the node.
+func (n *Node[T]) UnmarshalYAML(v *yaml.Node) error {
+	n.Node = v
+	return nil
+}
+
+// JSONSchema describes T.
+func (Node[T]) JSONSchema() map[string]any { return typeSchema(reflect.TypeFor[T](), nil) }

@@ -9,10 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/internal/quality"
@@ -47,33 +44,18 @@ func (Type) Schema() json.RawMessage {
 }
 
 type options struct {
-	Input        string            `yaml:"input" hotpass:"required" doc:"The task whose output table is checked."`
-	Profile      string            `yaml:"profile" doc:"Use this profile's quality expectations (built-in name or path)."`
-	Expectations []expectationNode `yaml:"expectations" doc:"Expectations in addition to the profile's."`
-	Policy       string            `yaml:"policy" examples:"fail|warn|drop" doc:"What failed expectations do: fail (default; the task fails and hotpass exits with code 3), warn, or drop."`
-	Rejects      string            `yaml:"rejects" doc:"CSV file for rows dropped under policy drop, with a reject_reason column (default: <run dir>/<task>.rejects.csv)."`
-	Report       string            `yaml:"report" examples:"dist/quality-report" doc:"Quality report path without extension: <report>.json and <report>.html are written."`
-	Title        string            `yaml:"title" doc:"Title of the quality report."`
+	Input        string                             `yaml:"input" hotpass:"required" doc:"The task whose output table is checked."`
+	Profile      string                             `yaml:"profile" doc:"Use this profile's quality expectations (built-in name or path)."`
+	Expectations []decode.Node[quality.Expectation] `yaml:"expectations" doc:"Expectations in addition to the profile's."`
+	Policy       string                             `yaml:"policy" examples:"fail|warn|drop" doc:"What failed expectations do: fail (default; the task fails and hotpass exits with code 3), warn, or drop."`
+	Rejects      string                             `yaml:"rejects" doc:"CSV file for rows dropped under policy drop, with a reject_reason column (default: <run dir>/<task>.rejects.csv)."`
+	Report       string                             `yaml:"report" examples:"dist/quality-report" doc:"Quality report path without extension: <report>.json and <report>.html are written."`
+	Title        string                             `yaml:"title" doc:"Title of the quality report."`
 }
 
 // OptionRules: expectations come from a profile, the list, or both.
 func (options) OptionRules() []decode.Rule {
 	return []decode.Rule{decode.AnyOf("profile", "expectations")}
-}
-
-// expectationNode keeps an expectation's node, decoded later with its
-// position; it is described by quality.Expectation's declaration.
-type expectationNode struct{ node *yaml.Node }
-
-// UnmarshalYAML keeps the node.
-func (e *expectationNode) UnmarshalYAML(n *yaml.Node) error {
-	e.node = n
-	return nil
-}
-
-// JSONSchema is the schema of quality.Expectation.
-func (expectationNode) JSONSchema() map[string]any {
-	return decode.Schema(reflect.TypeFor[quality.Expectation]())
 }
 
 // Prepare collects the expectations and checks each one.
@@ -101,7 +83,7 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 		}
 	}
 	for i := range o.Expectations {
-		n := o.Expectations[i].node
+		n := o.Expectations[i].Node
 		var e quality.Expectation
 		if _, err := decode.Into(n, &e); err != nil {
 			diags = append(diags, opts.Problems(fmt.Sprintf("expectations[%d]", i), err)...)
