@@ -14,6 +14,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"gopkg.in/yaml.v3"
 
+	"github.com/hotpass/hotpass/specs/decode"
 	"github.com/hotpass/hotpass/specs/tmpl"
 )
 
@@ -503,12 +504,7 @@ func nodeAt(root *yaml.Node, loc []string) (key, val *yaml.Node) {
 	return key, deref(val)
 }
 
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
-		n = n.Alias
-	}
-	return n
-}
+func deref(n *yaml.Node) *yaml.Node { return decode.Deref(n) }
 
 // maxJSONNodes bounds the expansion of YAML aliases ("billion laughs").
 const maxJSONNodes = 1_000_000

@@ -141,14 +141,14 @@ func (b *Block) Names() []string {
 	return out
 }
 
-// Deref follows aliases, and a document node to its content.
+// maxAliasChain bounds how many aliases Deref follows: yaml.v3 refuses
+// cycles, but a hand-built node need not.
+const maxAliasChain = 100
+
+// Deref follows aliases to the node they name.
 func Deref(n *yaml.Node) *yaml.Node {
-	for n != nil && (n.Kind == yaml.AliasNode || (n.Kind == yaml.DocumentNode && len(n.Content) > 0)) {
-		if n.Kind == yaml.AliasNode {
-			n = n.Alias
-		} else {
-			n = n.Content[0]
-		}
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && n.Alias != nil && i < maxAliasChain; i++ {
+		n = n.Alias
 	}
 	return n
 }
@@ -180,6 +180,9 @@ func Into(n *yaml.Node, dst any) (*Block, error) {
 	rv := reflect.ValueOf(dst)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
 		return nil, fmt.Errorf("decode: destination must be a pointer to a struct, got %T", dst)
+	}
+	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
 	}
 	var d decoder
 	b := d.object("", n, rv.Elem())
@@ -354,6 +357,26 @@ func (d *decoder) scalar(path string, n *yaml.Node, v reflect.Value, f *field) {
 		d.add(p)
 		return
 	}
+	if n.ShortTag() != "!!str" && t != durationType {
+		// YAML typed the value itself (3, 0x10, true): yaml.v3 decodes
+		// it as it would anywhere.
+		if err := n.Decode(v.Addr().Interface()); err != nil {
+			p := yamlProblem(path, n, err)
+			p.Kind, p.Want = Type, jsonType(t)
+			d.add(p)
+			return
+		}
+		switch {
+		case v.CanInt():
+			d.checkRange(path, n, float64(v.Int()), f)
+		case v.CanUint():
+			d.checkRange(path, n, float64(v.Uint()), f)
+		case v.CanFloat():
+			d.checkRange(path, n, v.Float(), f)
+		}
+		return
+	}
+	// A string, such as a rendered template holds.
 	var err error
 	switch {
 	case t == durationType:
@@ -526,18 +549,18 @@ func Duration(s string) (time.Duration, error) {
 	return v, nil
 }
 
-// Int parses a whole number as YAML or a template writes it (3, 1_000,
-// +3, 0x10).
+// Int parses a whole number as a template writes it (3, -3, 1_000), in
+// base 10: a rendered "010" is ten.
 func Int(s string) (int64, error) {
 	t := strings.ReplaceAll(strings.TrimSpace(s), "_", "")
-	i, err := strconv.ParseInt(t, 0, 64)
+	i, err := strconv.ParseInt(t, 10, 64)
 	if err != nil {
 		return 0, fmt.Errorf("%q is not a whole number", s)
 	}
 	return i, nil
 }
 
-// Float parses a number as YAML or a template writes it (0.9, 1e3, .5).
+// Float parses a number as a template writes it (0.9, 1e3, .5).
 func Float(s string) (float64, error) {
 	t := strings.ReplaceAll(strings.TrimSpace(s), "_", "")
 	f, err := strconv.ParseFloat(t, 64)
