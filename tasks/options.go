@@ -129,6 +129,14 @@ func (o *Options) problem(p decode.Problem) specs.Diagnostic {
 	return d
 }
 
+// Declarer is implemented by task and datasource types whose options are
+// declared as a struct (see Decode and Schema): Options returns a pointer
+// to a zero value of the struct their options decode into. Tests walk it
+// to check every option of every registered type.
+type Declarer interface {
+	Options() any
+}
+
 // Schema is the JSON Schema of a task type's `with:` block, made from the
 // declaration of its options (a pointer to the struct Prepare decodes
 // into): title is the type's name, description what it does.

@@ -192,3 +192,6 @@ func (n *Node[T]) UnmarshalYAML(v *yaml.Node) error {
 
 // JSONSchema describes T.
 func (Node[T]) JSONSchema() map[string]any { return typeSchema(reflect.TypeFor[T](), nil) }
+
+// Type is T, for code that walks declarations.
+func (Node[T]) Type() reflect.Type { return reflect.TypeFor[T]() }

@@ -31,6 +31,10 @@ type Type struct{}
 // Name returns "backfill".
 func (Type) Name() string { return "backfill" }
 
+// Options returns the declaration of the `with:` block, for tests that
+// walk every type's options.
+func (Type) Options() any { return &options{} }
+
 // Schema returns the JSON Schema of the `with:` block: the backfill block's
 // options plus config and force.
 func (Type) Schema() json.RawMessage {

@@ -57,6 +57,9 @@ type kind string
 func (k kind) Name() string            { return string(k) }
 func (k kind) Schema() json.RawMessage { return formatSchema(string(k), true) }
 
+// Options returns the declaration of a datasource block.
+func (kind) Options() any { return &Config{} }
+
 func init() {
 	for _, f := range Formats {
 		tasks.RegisterDatasource(kind(f))

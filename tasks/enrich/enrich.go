@@ -30,6 +30,10 @@ type Type struct{}
 // Name returns "enrich".
 func (Type) Name() string { return "enrich" }
 
+// Options returns the declaration of the `with:` block, for tests that
+// walk every type's options.
+func (Type) Options() any { return &options{} }
+
 // Schema returns the JSON Schema of the `with:` block.
 func (Type) Schema() json.RawMessage {
 	return tasks.Schema("enrich", "Fills empty SSOT columns without network access: from lookup tables joined by organisation, the website from a contact email's domain (not free-mail), and the organisation type from name keywords. Adds provenance_source and provenance_confidence, and reports coverage per field before and after.", &options{})

@@ -37,6 +37,10 @@ func (Type) Name() string { return "exec" }
 // every template expression in it is quoted as one shell word.
 func (Type) ShellOptions() []string { return []string{"command"} }
 
+// Options returns the declaration of the `with:` block, for tests that
+// walk every type's options.
+func (Type) Options() any { return &options{} }
+
 // Schema returns the JSON Schema of the `with:` block.
 func (Type) Schema() json.RawMessage {
 	return tasks.Schema("exec", "Runs a command. Its stdout and stderr go to the task log; a non-zero exit status fails the task.", &options{})

@@ -39,6 +39,10 @@ func (Type) Name() string { return "linkage" }
 // relative to the spec.
 const DefaultOutputDir = "dist/linkage"
 
+// Options returns the declaration of the `with:` block, for tests that
+// walk every type's options.
+func (Type) Options() any { return &options{} }
+
 // Schema returns the JSON Schema of the `with:` block.
 func (Type) Schema() json.RawMessage {
 	return tasks.Schema("linkage", "Probabilistic record linkage (Fellegi–Sunter, as Splink does it) of upstream tables: trains a model (or loads one), scores candidate pairs, sends pairs in the review band to Label Studio, clusters the matches under reviewers' decisions and writes linkage_matches.parquet, linkage_review_queue.parquet, linkage_clusters.parquet, linkage_metadata.json, linkage_reviewer_decisions.jsonl and linkage_report.html into output_dir. The output table is the input with a cluster_id column (with several inputs: source_dataset, id and cluster_id of every record).", &options{})

@@ -23,6 +23,10 @@ type Type struct{}
 // Name returns "noop".
 func (Type) Name() string { return "noop" }
 
+// Options returns the declaration of the `with:` block, for tests that
+// walk every type's options.
+func (Type) Options() any { return &options{} }
+
 // Schema returns the JSON Schema of the `with:` block.
 func (Type) Schema() json.RawMessage {
 	return tasks.Schema("noop", "Does nothing, optionally after a pause or by failing on purpose. A placeholder or join point, and a tool for testing retries and failure handling.", &options{})

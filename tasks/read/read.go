@@ -22,6 +22,10 @@ type Type struct{}
 // Name returns "read".
 func (Type) Name() string { return "read" }
 
+// Options returns the declaration of the `with:` block, for tests that
+// walk every type's options.
+func (Type) Options() any { return &options{} }
+
 // Schema returns the JSON Schema of the `with:` block: the options of
 // every format, less those only a write has.
 func (Type) Schema() json.RawMessage {

@@ -29,6 +29,10 @@ type Type struct{}
 // Name returns "refine".
 func (Type) Name() string { return "refine" }
 
+// Options returns the declaration of the `with:` block, for tests that
+// walk every type's options.
+func (Type) Options() any { return &options{} }
+
 // Schema returns the JSON Schema of the `with:` block.
 func (Type) Schema() json.RawMessage {
 	return tasks.Schema("refine", "Reads the source files of a profile (and optionally upstream tables), normalises, deduplicates and scores them into the SSOT table. Writes the SSOT workbook (Data and Summary sheets) and a Parquet copy when output is given.", &options{})

@@ -38,6 +38,10 @@ const (
 	PolicyDrop = "drop"
 )
 
+// Options returns the declaration of the `with:` block, for tests that
+// walk every type's options.
+func (Type) Options() any { return &options{} }
+
 // Schema returns the JSON Schema of the `with:` block.
 func (Type) Schema() json.RawMessage {
 	return tasks.Schema("validate", "Checks the table of input against expectations (from a profile's quality section and/or listed here) and writes a quality report. Under policy fail a failed expectation fails the task (exit code 3); under warn it is logged; under drop failing rows are removed and written to a rejects file with their reasons.", &options{})

@@ -27,6 +27,10 @@ type Type struct{}
 // Name returns "write".
 func (Type) Name() string { return "write" }
 
+// Options returns the declaration of the `with:` block, for tests that
+// walk every type's options.
+func (Type) Options() any { return &options{} }
+
 // Schema returns the JSON Schema of the `with:` block.
 func (Type) Schema() json.RawMessage {
 	return tasks.Schema("write", "Writes the output table of `input` to a file (format from the extension unless format: is given) or to a datasource (sink:).", &options{})
