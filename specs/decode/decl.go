@@ -40,10 +40,50 @@ type Ruler interface {
 	OptionRules() []Rule
 }
 
-// declOf reads the declaration of struct type t. A malformed tag is a
+// declared holds the declarations read by Declare. It is filled from init
+// functions only and read-only afterwards, so it needs no lock.
+var declared = map[reflect.Type]*decl{}
+
+// Declare reads the declaration of options, a pointer to an options
+// struct, and of every options struct it holds, once, so that decoding
+// them does not read their tags again for every block. It must be called
+// from an init function (tasks.Register does it for task types); a
+// struct not declared is read each time it is decoded, with the same
+// result.
+func Declare(options any) {
+	declare(reflect.TypeOf(options))
+}
+
+func declare(t reflect.Type) {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	if n, ok := reflect.Zero(t).Interface().(interface{ Type() reflect.Type }); ok && t.Kind() == reflect.Struct && t.NumField() == 1 {
+		declare(n.Type()) // a Node[T]: T is decoded later
+		return
+	}
+	if t.Kind() != reflect.Struct || opaque(t) || declared[t] != nil {
+		return
+	}
+	d := readDecl(t)
+	declared[t] = d
+	for _, f := range d.fields {
+		declare(f.typ)
+	}
+}
+
+// declOf returns the declaration of struct type t.
+func declOf(t reflect.Type) *decl {
+	if d, ok := declared[t]; ok {
+		return d
+	}
+	return readDecl(t)
+}
+
+// readDecl reads the declaration of struct type t. A malformed tag is a
 // programming error and panics, which every test that decodes the struct
 // finds.
-func declOf(t reflect.Type) *decl {
+func readDecl(t reflect.Type) *decl {
 	d := &decl{byName: map[string]*field{}}
 	collect(t, nil, d)
 	d.names = sortedNames(d.byName)

@@ -335,7 +335,9 @@ func emptyScalar(n *yaml.Node) bool {
 func (d *decoder) scalar(path string, n *yaml.Node, v reflect.Value, f *field) {
 	t := v.Type()
 	if t.Kind() == reflect.String {
-		if err := n.Decode(v.Addr().Interface()); err != nil {
+		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" {
+			v.SetString(n.Value) // what yaml.v3 would do, without its decoder
+		} else if err := n.Decode(v.Addr().Interface()); err != nil {
 			d.add(yamlProblem(path, n, err))
 			return
 		}

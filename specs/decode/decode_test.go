@@ -19,6 +19,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
+// Declared as a task type's options are, so that the tests decode with a
+// declaration read once (BenchmarkInto measures that path).
+func init() { decode.Declare(&sample{}) }
+
 type item struct {
 	Name   string  `yaml:"name" hotpass:"required"`
 	Weight float64 `yaml:"weight" min:"0" max:"1"`
@@ -278,4 +282,17 @@ func FuzzInto(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkInto decodes a small options block, as every task of a spec
+// has one decoded when the spec is validated.
+func BenchmarkInto(b *testing.B) {
+	node := parse(b, "{name: a, count: '3', items: [{name: i}], inner: {depth: 1}}")
+	b.ReportAllocs()
+	for b.Loop() {
+		var s sample
+		if _, err := decode.Into(node, &s); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
