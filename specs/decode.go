@@ -280,13 +280,11 @@ func ConvertParam(t ParamType, s string) (any, error) {
 		}
 		return f, nil
 	case ParamBoolean:
-		switch strings.ToLower(strings.TrimSpace(s)) {
-		case "true", "yes", "1", "on":
-			return true, nil
-		case "false", "no", "0", "off":
-			return false, nil
+		b, err := decode.Bool(s)
+		if err != nil {
+			return nil, fmt.Errorf("must be true or false, got %q", s)
 		}
-		return nil, fmt.Errorf("must be true or false, got %q", s)
+		return b, nil
 	case ParamDate:
 		if _, err := time.Parse(time.DateOnly, strings.TrimSpace(s)); err != nil {
 			return nil, fmt.Errorf("must be a date YYYY-MM-DD, got %q", s)

@@ -3,7 +3,9 @@ package decode
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -86,7 +88,7 @@ func declOf(t reflect.Type) *decl {
 func readDecl(t reflect.Type) *decl {
 	d := &decl{byName: map[string]*field{}}
 	collect(t, nil, d)
-	d.names = sortedNames(d.byName)
+	d.names = slices.Sorted(maps.Keys(d.byName))
 	if r, ok := reflect.New(t).Interface().(Ruler); ok {
 		d.rules = r.OptionRules()
 	}
