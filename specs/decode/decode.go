@@ -207,7 +207,7 @@ func join(prefix, name string) string {
 // object decodes a mapping into the struct v.
 func (d *decoder) object(path string, n *yaml.Node, v reflect.Value) *Block {
 	n = Deref(n)
-	b := &Block{keys: map[string]*yaml.Node{}, values: map[string]*yaml.Node{}}
+	b := &Block{}
 	decl := declOf(v.Type())
 	if !IsNull(n) && n.Kind != yaml.MappingNode {
 		d.add(Problem{Kind: Type, Key: path, Node: n, Want: "mapping", Msg: "must be a mapping of options"})
@@ -231,6 +231,11 @@ func (d *decoder) object(path string, n *yaml.Node, v reflect.Value) *Block {
 
 // fields decodes each key of the mapping n into its field of v.
 func (d *decoder) fields(path string, n *yaml.Node, v reflect.Value, decl *decl, b *Block) {
+	if len(n.Content) == 0 {
+		return // {}: nothing to record
+	}
+	b.keys = make(map[string]*yaml.Node, len(n.Content)/2)
+	b.values = make(map[string]*yaml.Node, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		f, ok := decl.byName[k.Value]
