@@ -193,7 +193,7 @@ func (v *Validator) collect(file string, root *yaml.Node, e *jsonschema.Validati
 		}
 	}
 	if len(e.Causes) == 0 {
-		if _, val := nodeAt(root, e.InstanceLocation); isTemplate(val) {
+		if _, val := nodeAt(root, e.InstanceLocation); isTemplate(val) && rendered(e.InstanceLocation) {
 			// Its rendered text is what counts: the task's decoder
 			// checks it (a "{{ params.n }}" may well become 4).
 			return
@@ -204,6 +204,19 @@ func (v *Validator) collect(file string, root *yaml.Node, e *jsonschema.Validati
 	for _, c := range e.Causes {
 		v.collect(file, root, c, out)
 	}
+}
+
+// rendered reports whether the value at loc is rendered before it is
+// used: task options and datasource options (but a datasource's type,
+// like a task's, must be known before anything is rendered).
+func rendered(loc []string) bool {
+	switch {
+	case len(loc) >= 4 && loc[0] == "tasks" && loc[2] == "with":
+		return true
+	case len(loc) >= 3 && loc[0] == "datasources" && loc[2] != "type":
+		return true
+	}
+	return false
 }
 
 // isTemplate reports whether n is a string holding a template.

@@ -15,7 +15,7 @@ func TestSchemaLeavesTemplatesToTheDecoder(t *testing.T) {
 	t.Parallel()
 	typ := specs.TypeSchema{Name: "t", Schema: []byte(`{"type": "object", "additionalProperties": false,
 		"properties": {"n": {"type": "integer", "minimum": 0}, "b": {"type": "boolean"}, "m": {"enum": ["x", "y"]}}}`)}
-	v, err := specs.NewValidator(schemas.PipelineBase, []specs.TypeSchema{typ}, nil)
+	v, err := specs.NewValidator(schemas.PipelineBase, []specs.TypeSchema{typ}, []specs.TypeSchema{{Name: "csv", Schema: []byte(`{"type": "object"}`)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,6 +35,17 @@ func TestSchemaLeavesTemplatesToTheDecoder(t *testing.T) {
 			t.Errorf("%s: %v", tc.with, err)
 		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
 			t.Errorf("%s: error %v, want one about %s", tc.with, err, tc.want)
+		}
+	}
+	// Values outside task and datasource options are never rendered, so
+	// a template there is checked as the text it is.
+	for _, src := range []string{
+		"version: 1\nname: x\ntasks:\n  a:\n    type: \"{{ params.t }}\"\n",
+		"version: 1\nname: x\ntasks:\n  a:\n    type: t\n    retries: \"{{ params.r }}\"\n",
+		"version: 1\nname: x\ndatasources:\n  d: {type: \"{{ params.f }}\"}\ntasks:\n  a: {type: t}\n",
+	} {
+		if _, err := specs.Parse("s.yaml", []byte(src), v); err == nil {
+			t.Errorf("a template outside the options passed the schema:\n%s", src)
 		}
 	}
 }
