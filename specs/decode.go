@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hotpass/hotpass/internal/suggest"
+	"github.com/hotpass/hotpass/specs/decode"
 	"github.com/hotpass/hotpass/specs/tmpl"
 	"gopkg.in/yaml.v3"
 )
@@ -27,15 +28,7 @@ func (d *decoder) errorf(n *yaml.Node, format string, args ...any) *Diagnostic {
 }
 
 // pairs iterates a mapping node's key/value pairs in file order.
-func pairs(n *yaml.Node, fn func(k, v *yaml.Node)) {
-	n = deref(n)
-	if n == nil || n.Kind != yaml.MappingNode {
-		return
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		fn(n.Content[i], deref(n.Content[i+1]))
-	}
-}
+func pairs(n *yaml.Node, fn func(k, v *yaml.Node)) { decode.Pairs(n, fn) }
 
 func (d *decoder) decode(root *yaml.Node) {
 	s := d.spec
@@ -238,32 +231,13 @@ func (d *decoder) bool(n *yaml.Node) bool {
 func (d *decoder) duration(n *yaml.Node) time.Duration {
 	v, err := ParseDuration(n.Value)
 	if err != nil {
-		d.errorf(n, "%v", err).Hint = "write a duration like 500ms, 30s, 5m or 1h30m"
+		d.errorf(n, "%v", err).Hint = decode.DurationHint
 	}
 	return v
 }
 
 // ParseDuration parses a spec duration: Go syntax (500ms, 1h30m) with "d" for days.
-func ParseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, fmt.Errorf("empty duration")
-	}
-	if strings.HasSuffix(s, "d") {
-		n, err := strconv.ParseFloat(strings.TrimSuffix(s, "d"), 64)
-		if err == nil && n >= 0 {
-			return time.Duration(n * float64(24*time.Hour)), nil
-		}
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("invalid duration %q", s)
-	}
-	if v < 0 {
-		return 0, fmt.Errorf("duration %q is negative", s)
-	}
-	return v, nil
-}
+func ParseDuration(s string) (time.Duration, error) { return decode.Duration(s) }
 
 // ConvertParamNode converts a YAML value to a parameter's Go type.
 func ConvertParamNode(t ParamType, n *yaml.Node) (any, error) {
@@ -306,13 +280,11 @@ func ConvertParam(t ParamType, s string) (any, error) {
 		}
 		return f, nil
 	case ParamBoolean:
-		switch strings.ToLower(strings.TrimSpace(s)) {
-		case "true", "yes", "1", "on":
-			return true, nil
-		case "false", "no", "0", "off":
-			return false, nil
+		b, err := decode.Bool(s)
+		if err != nil {
+			return nil, fmt.Errorf("must be true or false, got %q", s)
 		}
-		return nil, fmt.Errorf("must be true or false, got %q", s)
+		return b, nil
 	case ParamDate:
 		if _, err := time.Parse(time.DateOnly, strings.TrimSpace(s)); err != nil {
 			return nil, fmt.Errorf("must be a date YYYY-MM-DD, got %q", s)

@@ -13,6 +13,9 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"gopkg.in/yaml.v3"
+
+	"github.com/hotpass/hotpass/specs/decode"
+	"github.com/hotpass/hotpass/specs/tmpl"
 )
 
 // SchemaURL is the $id of the composed pipeline schema.
@@ -190,12 +193,36 @@ func (v *Validator) collect(file string, root *yaml.Node, e *jsonschema.Validati
 		}
 	}
 	if len(e.Causes) == 0 {
+		if _, val := nodeAt(root, e.InstanceLocation); isTemplate(val) && rendered(e.InstanceLocation) {
+			// Its rendered text is what counts: the task's decoder
+			// checks it (a "{{ params.n }}" may well become 4).
+			return
+		}
 		*out = append(*out, v.describe(file, root, e))
 		return
 	}
 	for _, c := range e.Causes {
 		v.collect(file, root, c, out)
 	}
+}
+
+// rendered reports whether the value at loc is rendered before it is
+// used: task options and datasource options (but a datasource's type,
+// like a task's, must be known before anything is rendered).
+func rendered(loc []string) bool {
+	switch {
+	case len(loc) >= 4 && loc[0] == "tasks" && loc[2] == "with":
+		return true
+	case len(loc) >= 3 && loc[0] == "datasources" && loc[2] != "type":
+		return true
+	}
+	return false
+}
+
+// isTemplate reports whether n is a string holding a template.
+func isTemplate(n *yaml.Node) bool {
+	n = deref(n)
+	return n != nil && n.Kind == yaml.ScalarNode && n.Tag == "!!str" && tmpl.HasTemplate(n.Value)
 }
 
 func allRequired(e *jsonschema.ValidationError) bool {
@@ -490,12 +517,7 @@ func nodeAt(root *yaml.Node, loc []string) (key, val *yaml.Node) {
 	return key, deref(val)
 }
 
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
-		n = n.Alias
-	}
-	return n
-}
+func deref(n *yaml.Node) *yaml.Node { return decode.Deref(n) }
 
 // maxJSONNodes bounds the expansion of YAML aliases ("billion laughs").
 const maxJSONNodes = 1_000_000

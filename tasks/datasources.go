@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/specs/decode"
 )
 
 // datasourceTypes is filled by RegisterDatasource from init functions only.
@@ -22,6 +23,9 @@ func RegisterDatasource(t engine.DatasourceType) {
 		panic(fmt.Sprintf("tasks: datasource type %q registered twice", name))
 	}
 	datasourceTypes[name] = t
+	if d, ok := t.(Declarer); ok {
+		decode.Declare(d.Options())
+	}
 }
 
 // DatasourceTypes returns every registered datasource type, sorted by name.

@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/specs/decode"
 )
 
 // registry is filled by Register from init functions only, and read-only
@@ -26,6 +27,9 @@ func Register(t engine.Type) {
 		panic(fmt.Sprintf("tasks: type %q registered twice (%T and %T)", name, prev, t))
 	}
 	registry[name] = t
+	if d, ok := t.(Declarer); ok {
+		decode.Declare(d.Options())
+	}
 }
 
 // Default returns the registry of every type registered so far.

@@ -1,18 +1,18 @@
 package backfill
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/hotpass/hotpass/internal/archive"
-	"github.com/hotpass/hotpass/internal/suggest"
 	"github.com/hotpass/hotpass/specs"
+	optdecode "github.com/hotpass/hotpass/specs/decode"
 )
 
 // Defaults of the orchestrator.backfill block.
@@ -83,22 +83,58 @@ func (r PipelineRef) String() string {
 	return "profile " + r.Profile
 }
 
-// blockKeys are the options of an orchestrator.backfill block; a backfill
-// task accepts them too.
-var blockKeys = []string{
-	"archive_root", "restore_root", "archive_pattern", "windows", "concurrency_limit", "concurrency_key",
-	"parameters", "pipeline", "on_missing", "max_uncompressed_bytes", "max_files", "max_ratio",
+// BlockOptions declares the options of an orchestrator.backfill block; a
+// backfill task accepts them too, inlined in its own. OptionsSchema comes
+// from the same declaration.
+type BlockOptions struct {
+	ArchiveRoot          string                           `yaml:"archive_root" minlen:"1" doc:"Directory holding the input archives, relative to this file. Default dist/input-archives."`
+	RestoreRoot          string                           `yaml:"restore_root" minlen:"1" doc:"Directory archives are extracted under (<date>--<version>/), with outputs/, the state file and the summary. Default dist/backfill."`
+	ArchivePattern       string                           `yaml:"archive_pattern" minlen:"1" examples:"hotpass-inputs-{date:%Y%m%d}-v{version}.zip|{date:%Y}/{date:%b}/inputs-{date:%d}-{version}.zip" doc:"Archive file name under archive_root, with {date:<strftime>} (%Y %m %d %j %y %b %%) and {version} placeholders. Default hotpass-inputs-{date:%Y%m%d}-v{version}.zip."`
+	Windows              []optdecode.Node[windowOptions]  `yaml:"windows" doc:"Ranges of logical dates to replay, both ends included, each with its versions (default: latest)."`
+	ConcurrencyLimit     *int                             `yaml:"concurrency_limit" min:"0" doc:"Runs at once across every process sharing the state store (slot leases). 0 runs them one after another in this process. Default 1."`
+	ConcurrencyKey       string                           `yaml:"concurrency_key" minlen:"1" doc:"Name of the slot pool the limit applies to. Default hotpass/backfill."`
+	Parameters           map[string]any                   `yaml:"parameters" doc:"Params given to every run, besides input_dir and output_path which the backfill sets."`
+	Pipeline             *optdecode.Node[pipelineOptions] `yaml:"pipeline" doc:"What each archive runs: a spec file ({spec: FILE}, relative to this file) or a built-in profile ({profile: NAME}). Default {profile: aviation}."`
+	OnMissing            OnMissing                        `yaml:"on_missing" enum:"fail|skip" doc:"What to do when a date's archive does not exist: fail the run (default) or skip it."`
+	MaxUncompressedBytes *int64                           `yaml:"max_uncompressed_bytes" min:"1" doc:"Most bytes one archive may extract to, counted while decompressing. Default 4 GiB."`
+	MaxFiles             *int                             `yaml:"max_files" min:"1" doc:"Most members one archive may hold. Default 10000."`
+	MaxRatio             *float64                         `yaml:"max_ratio" gt:"0" doc:"Most a member may expand relative to its compressed size (zip bomb guard). Default 200."`
 }
 
-// decoder decodes a mapping node with positions, collecting diagnostics.
-type decoder struct {
+// windowOptions declares one entry of windows:.
+type windowOptions struct {
+	StartDate optdecode.Node[string]    `yaml:"start_date" hotpass:"required" doc:"First logical date, YYYY-MM-DD."`
+	EndDate   optdecode.Node[string]    `yaml:"end_date" hotpass:"required" doc:"Last logical date, YYYY-MM-DD."`
+	Versions  []optdecode.Node[version] `yaml:"versions" minlen:"1" doc:"Versions to run for each date."`
+}
+
+// version is a version name, which YAML may read as a number.
+type version string
+
+// JSONSchema accepts a name or a number.
+func (version) JSONSchema() map[string]any { return map[string]any{"type": []any{"string", "integer"}} }
+
+// pipelineOptions declares pipeline:.
+type pipelineOptions struct {
+	Spec    string `yaml:"spec" minlen:"1"`
+	Profile string `yaml:"profile" minlen:"1"`
+}
+
+// OptionRules: a spec file or a profile. The decoder leaves the check to
+// Configure, which words it for the block.
+func (pipelineOptions) OptionRules() []optdecode.Rule {
+	return []optdecode.Rule{optdecode.OneOf("spec", "profile")}
+}
+
+// problems collects diagnostics about a block, each prefixed with where
+// the block is ("orchestrator.backfill" or `task "x": with`).
+type problems struct {
 	file  string
-	dir   string
-	where string // message prefix, e.g. "orchestrator.backfill"
+	where string
 	diags specs.Diagnostics
 }
 
-func (d *decoder) errorf(n *yaml.Node, key, format string, args ...any) *specs.Diagnostic {
+func (d *problems) errorf(n *yaml.Node, key, format string, args ...any) *specs.Diagnostic {
 	msg := fmt.Sprintf(format, args...)
 	if key != "" {
 		msg = d.where + "." + key + ": " + msg
@@ -109,12 +145,66 @@ func (d *decoder) errorf(n *yaml.Node, key, format string, args ...any) *specs.D
 	return &d.diags[len(d.diags)-1]
 }
 
+// decoded adds the problems of a decode of the block's part at prefix
+// ("" for the block itself); it reports whether there were none.
+func (d *problems) decoded(prefix string, err error) bool {
+	if err == nil {
+		return true
+	}
+	var ps optdecode.Problems
+	if !errors.As(err, &ps) {
+		d.errorf(nil, prefix, "%v", err)
+		return false
+	}
+	for _, p := range ps {
+		key := strings.TrimPrefix(prefix+"."+p.Key, ".")
+		key = strings.TrimSuffix(key, ".")
+		switch {
+		case p.Kind == optdecode.Unknown:
+			// The unknown key names itself; the message names its block.
+			parent := key[:max(0, len(key)-len(p.Node.Value)-1)]
+			d.errorf(p.Node, parent, "unknown option %s", p.Node.Value).Hint = p.UnknownHint("options: ")
+		case p.Kind == optdecode.Type && p.Want == "whole number":
+			d.errorf(p.Node, key, "must be a whole number, got %q", p.Node.Value)
+		case p.Kind == optdecode.Range && p.Op == ">":
+			d.errorf(p.Node, key, "must be a number greater than %s, got %q", p.Bound, p.Node.Value)
+		default:
+			d.errorf(p.Node, key, "%s", p.Msg).Hint = p.Hint
+		}
+	}
+	return false
+}
+
 // DecodeConfig decodes a backfill block. file and dir are the spec file and
 // the directory relative paths are resolved against; where prefixes every
-// message (e.g. "orchestrator.backfill" or `task "x": with`). Keys listed
-// in extra are accepted and returned by node for the caller to decode.
-func DecodeConfig(file, dir string, n *yaml.Node, where string, extra ...string) (*Config, map[string]*yaml.Node, error) {
-	d := &decoder{file: file, dir: dir, where: where}
+// message (e.g. "orchestrator.backfill"). It returns where each option was
+// written too.
+func DecodeConfig(file, dir string, n *yaml.Node, where string) (*Config, *optdecode.Block, error) {
+	var o BlockOptions
+	b, err := optdecode.Into(n, &o)
+	d := &problems{file: file, where: where}
+	if !d.decoded("", err) {
+		return nil, b, d.diags
+	}
+	c, err := Configure(file, dir, where, &o, b)
+	return c, b, err
+}
+
+// Problems words the error of decoding (a part of) a backfill block as
+// diagnostics, for a caller that decodes the options itself (the backfill
+// task, whose options include these).
+func Problems(file, where string, err error) specs.Diagnostics {
+	d := &problems{file: file, where: where}
+	d.decoded("", err)
+	return d.diags
+}
+
+// Configure checks decoded options and fills in the defaults: file and
+// dir are the spec file and the directory relative paths are resolved
+// against; where prefixes every message; b is where the options were
+// written.
+func Configure(file, dir, where string, o *BlockOptions, b *optdecode.Block) (*Config, error) {
+	d := &problems{file: file, where: where}
 	c := &Config{
 		File:             file,
 		ArchiveRoot:      resolve(dir, DefaultArchiveRoot),
@@ -123,154 +213,94 @@ func DecodeConfig(file, dir string, n *yaml.Node, where string, extra ...string)
 		ConcurrencyKey:   DefaultConcurrencyKey,
 		Pipeline:         PipelineRef{Profile: DefaultProfile},
 		OnMissing:        MissingFail,
+		Parameters:       o.Parameters,
 	}
 	c.ArchivePattern, _ = ParsePattern(DefaultArchivePattern)
-	extras := map[string]*yaml.Node{}
-	n = deref(n)
-	if n == nil || n.ShortTag() == "!!null" {
-		return c, extras, nil
+	if o.ArchiveRoot != "" {
+		c.ArchiveRoot = resolve(dir, o.ArchiveRoot)
 	}
-	if n.Kind != yaml.MappingNode {
-		d.errorf(n, "", "must be a mapping of backfill options")
-		return nil, nil, d.diags
+	if o.RestoreRoot != "" {
+		c.RestoreRoot = resolve(dir, o.RestoreRoot)
 	}
-	known := append(append([]string{}, blockKeys...), extra...)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], deref(n.Content[i+1])
-		switch k.Value {
-		case "archive_root":
-			c.ArchiveRoot = resolve(dir, d.str(k.Value, v, false))
-		case "restore_root":
-			c.RestoreRoot = resolve(dir, d.str(k.Value, v, false))
-		case "archive_pattern":
-			if s := d.str(k.Value, v, false); s != "" {
-				p, err := ParsePattern(s)
-				if err != nil {
-					d.errorf(v, k.Value, "%v", err).Hint = "placeholders: {date:<format>} with " + supportedVerbs + ", and {version}"
-				}
-				c.ArchivePattern = p
-			}
-		case "windows":
-			c.Windows = d.windows(v)
-		case "concurrency_limit":
-			c.ConcurrencyLimit = d.int(k.Value, v, 0)
-		case "concurrency_key":
-			c.ConcurrencyKey = d.str(k.Value, v, false)
-		case "parameters":
-			c.Parameters = d.params(v)
-		case "pipeline":
-			c.Pipeline = d.pipeline(v)
-		case "on_missing":
-			switch s := d.str(k.Value, v, false); OnMissing(s) {
-			case MissingFail, MissingSkip:
-				c.OnMissing = OnMissing(s)
-			default:
-				if s != "" {
-					d.errorf(v, k.Value, "must be fail or skip, got %q", s)
-				}
-			}
-		case "max_uncompressed_bytes":
-			c.Limits.MaxUncompressedBytes = int64(d.int(k.Value, v, 1))
-		case "max_files":
-			c.Limits.MaxFiles = d.int(k.Value, v, 1)
-		case "max_ratio":
-			f, err := strconv.ParseFloat(v.Value, 64)
-			if v.Kind != yaml.ScalarNode || err != nil || f <= 0 {
-				d.errorf(v, k.Value, "must be a number greater than 0, got %q", v.Value)
-			}
-			c.Limits.MaxRatio = f
-		default:
-			if contains(extra, k.Value) {
-				extras[k.Value] = v
-				continue
-			}
-			diag := d.errorf(k, "", "unknown option %s", k.Value)
-			if s := suggest.Closest(k.Value, known); s != "" {
-				diag.Hint = fmt.Sprintf("did you mean %q?", s)
-			} else {
-				diag.Hint = "options: " + strings.Join(known, ", ")
-			}
+	if o.ArchivePattern != "" {
+		p, err := ParsePattern(o.ArchivePattern)
+		if err != nil {
+			d.errorf(b.Value("archive_pattern"), "archive_pattern", "%v", err).Hint = "placeholders: {date:<format>} with " + supportedVerbs + ", and {version}"
 		}
+		c.ArchivePattern = p
+	}
+	if o.ConcurrencyLimit != nil {
+		c.ConcurrencyLimit = *o.ConcurrencyLimit
+	}
+	if o.ConcurrencyKey != "" {
+		c.ConcurrencyKey = o.ConcurrencyKey
+	}
+	if o.OnMissing != "" {
+		c.OnMissing = o.OnMissing
+	}
+	if o.MaxUncompressedBytes != nil {
+		c.Limits.MaxUncompressedBytes = *o.MaxUncompressedBytes
+	}
+	if o.MaxFiles != nil {
+		c.Limits.MaxFiles = *o.MaxFiles
+	}
+	if o.MaxRatio != nil {
+		c.Limits.MaxRatio = *o.MaxRatio
+	}
+	for i, w := range o.Windows {
+		if win, ok := d.window(fmt.Sprintf("windows[%d]", i), w.Node); ok {
+			c.Windows = append(c.Windows, win)
+		}
+	}
+	d.params(b.Value("parameters"), o.Parameters)
+	if o.Pipeline != nil {
+		c.Pipeline = d.pipeline(dir, o.Pipeline.Node)
 	}
 	if len(d.diags) > 0 {
-		return nil, nil, d.diags
+		return nil, d.diags
 	}
 	c.Limits = c.Limits.WithDefaults()
-	return c, extras, nil
+	return c, nil
 }
 
-// str decodes a string scalar; empty is an error unless allowEmpty.
-func (d *decoder) str(key string, v *yaml.Node, allowEmpty bool) string {
-	if v == nil || v.Kind != yaml.ScalarNode || v.ShortTag() == "!!null" {
-		d.errorf(v, key, "must be a string")
-		return ""
+func (d *problems) window(key string, n *yaml.Node) (Window, bool) {
+	var o windowOptions
+	if _, err := optdecode.Into(n, &o); !d.decoded(key, err) {
+		return Window{}, false
 	}
-	if v.Value == "" && !allowEmpty {
-		d.errorf(v, key, "must not be empty")
+	n = optdecode.Deref(n)
+	w := Window{Pos: specs.PosOf(d.file, n)}
+	if o.StartDate.Node == nil || o.EndDate.Node == nil {
+		d.errorf(n, key, "needs both start_date and end_date (YYYY-MM-DD)")
+		return Window{}, false
 	}
-	return v.Value
+	w.Start = d.date(key+".start_date", o.StartDate.Node)
+	w.End = d.date(key+".end_date", o.EndDate.Node)
+	for i, v := range o.Versions {
+		vn := optdecode.Deref(v.Node)
+		vkey := fmt.Sprintf("%s.versions[%d]", key, i)
+		if vn.Kind != yaml.ScalarNode {
+			d.errorf(vn, vkey, "must be a version name")
+			continue
+		}
+		if err := CheckVersion(vn.Value); err != nil {
+			d.errorf(vn, vkey, "%v", err)
+			continue
+		}
+		w.Versions = append(w.Versions, vn.Value)
+	}
+	if w.Start.IsZero() || w.End.IsZero() {
+		return Window{}, false
+	}
+	if err := checkRange(w.Start, w.End); err != nil {
+		d.errorf(o.EndDate.Node, key+".end_date", "%v", err)
+		return Window{}, false
+	}
+	return w, true
 }
 
-func (d *decoder) int(key string, v *yaml.Node, min int) int {
-	n, err := strconv.Atoi(v.Value)
-	if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!int" || err != nil {
-		d.errorf(v, key, "must be a whole number, got %q", v.Value)
-		return 0
-	}
-	if n < min {
-		d.errorf(v, key, "must be at least %d, got %d", min, n)
-	}
-	return n
-}
-
-func (d *decoder) windows(v *yaml.Node) []Window {
-	if v.Kind != yaml.SequenceNode {
-		d.errorf(v, "windows", "must be a list of {start_date, end_date, versions}")
-		return nil
-	}
-	var out []Window
-	for i, wn := range v.Content {
-		wn = deref(wn)
-		key := fmt.Sprintf("windows[%d]", i)
-		if wn.Kind != yaml.MappingNode {
-			d.errorf(wn, key, "must be a mapping {start_date, end_date, versions}")
-			continue
-		}
-		w := Window{Pos: specs.PosOf(d.file, wn)}
-		var startNode, endNode *yaml.Node
-		for j := 0; j+1 < len(wn.Content); j += 2 {
-			k, val := wn.Content[j], deref(wn.Content[j+1])
-			switch k.Value {
-			case "start_date":
-				startNode, w.Start = val, d.date(key+".start_date", val)
-			case "end_date":
-				endNode, w.End = val, d.date(key+".end_date", val)
-			case "versions":
-				w.Versions = d.versions(key+".versions", val)
-			default:
-				diag := d.errorf(k, key, "unknown option %s", k.Value)
-				if s := suggest.Closest(k.Value, []string{"start_date", "end_date", "versions"}); s != "" {
-					diag.Hint = fmt.Sprintf("did you mean %q?", s)
-				}
-			}
-		}
-		switch {
-		case startNode == nil || endNode == nil:
-			d.errorf(wn, key, "needs both start_date and end_date (YYYY-MM-DD)")
-			continue
-		case w.Start.IsZero() || w.End.IsZero():
-			continue
-		}
-		if err := checkRange(w.Start, w.End); err != nil {
-			d.errorf(endNode, key+".end_date", "%v", err)
-			continue
-		}
-		out = append(out, w)
-	}
-	return out
-}
-
-func (d *decoder) date(key string, v *yaml.Node) time.Time {
+func (d *problems) date(key string, v *yaml.Node) time.Time {
+	v = optdecode.Deref(v)
 	t, err := ParseDate(v.Value)
 	if v.Kind != yaml.ScalarNode || err != nil {
 		d.errorf(v, key, "%q is not a date; write YYYY-MM-DD", v.Value)
@@ -279,66 +309,22 @@ func (d *decoder) date(key string, v *yaml.Node) time.Time {
 	return t
 }
 
-func (d *decoder) versions(key string, v *yaml.Node) []string {
-	if v.Kind != yaml.SequenceNode {
-		d.errorf(v, key, "must be a list of version names")
-		return nil
-	}
-	var out []string
-	for i, vn := range v.Content {
-		vn = deref(vn)
-		if vn.Kind != yaml.ScalarNode {
-			d.errorf(vn, fmt.Sprintf("%s[%d]", key, i), "must be a version name")
-			continue
-		}
-		if err := CheckVersion(vn.Value); err != nil {
-			d.errorf(vn, fmt.Sprintf("%s[%d]", key, i), "%v", err)
-			continue
-		}
-		out = append(out, vn.Value)
-	}
-	return out
-}
-
-func (d *decoder) params(v *yaml.Node) map[string]any {
-	if v.Kind != yaml.MappingNode {
-		d.errorf(v, "parameters", "must be a mapping of parameter names to values")
-		return nil
-	}
-	var m map[string]any
-	if err := v.Decode(&m); err != nil {
-		d.errorf(v, "parameters", "%v", err)
-		return nil
-	}
+func (d *problems) params(n *yaml.Node, m map[string]any) {
 	for _, reserved := range []string{ParamInputDir, ParamOutputPath} {
 		if _, ok := m[reserved]; ok {
-			d.errorf(v, "parameters", "%s is set by the backfill for each run", reserved).Hint = "remove it from parameters"
+			d.errorf(n, "parameters", "%s is set by the backfill for each run", reserved).Hint = "remove it from parameters"
 		}
 	}
-	return m
 }
 
-func (d *decoder) pipeline(v *yaml.Node) PipelineRef {
-	if v.Kind != yaml.MappingNode {
-		d.errorf(v, "pipeline", "must be {spec: FILE} or {profile: NAME}")
+func (d *problems) pipeline(dir string, v *yaml.Node) PipelineRef {
+	var o pipelineOptions
+	if _, err := optdecode.Into(v, &o); !d.decoded("pipeline", err) {
 		return PipelineRef{}
 	}
-	var r PipelineRef
-	for i := 0; i+1 < len(v.Content); i += 2 {
-		k, val := v.Content[i], deref(v.Content[i+1])
-		switch k.Value {
-		case "spec":
-			if s := d.str("pipeline.spec", val, false); s != "" {
-				r.Spec = resolve(d.dir, s)
-			}
-		case "profile":
-			r.Profile = d.str("pipeline.profile", val, false)
-		default:
-			d.errorf(k, "pipeline", "unknown option %s", k.Value).Hint = "write {spec: FILE} or {profile: NAME}"
-		}
-	}
+	r := PipelineRef{Spec: resolve(dir, o.Spec), Profile: o.Profile}
 	if (r.Spec == "") == (r.Profile == "") {
-		d.errorf(v, "pipeline", "give exactly one of spec and profile")
+		d.errorf(optdecode.Deref(v), "pipeline", "give exactly one of spec and profile")
 	}
 	return r
 }
@@ -387,23 +373,4 @@ func resolve(dir, p string) string {
 		return p
 	}
 	return filepath.Join(dir, p)
-}
-
-func deref(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		return deref(n.Content[0])
-	}
-	return n
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/specs"
+	optdecode "github.com/hotpass/hotpass/specs/decode"
 )
 
 // BlockPath is where a spec holds its backfill settings.
@@ -48,7 +49,7 @@ func ConfigFromSpec(spec *specs.Spec) (*Config, error) {
 
 // findKey returns the value of key in mapping n, or nil.
 func findKey(n *yaml.Node, key string) *yaml.Node {
-	n = deref(n)
+	n = optdecode.Deref(n)
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}

@@ -40,9 +40,9 @@ var Kinds = []string{NotNull, Unique, Regex, InSet, Between, MaxLength}
 type Expectation struct {
 	// Name labels the expectation in reports; default "<expect>(<column>)".
 	Name   string   `yaml:"name,omitempty" json:"name,omitempty"`
-	Expect string   `yaml:"expect" json:"expect"`
-	Column string   `yaml:"column" json:"column"`
-	Mostly *float64 `yaml:"mostly,omitempty" json:"mostly,omitempty"`
+	Expect string   `yaml:"expect" json:"expect" hotpass:"required" enum:"not_null|unique|regex|in_set|between|max_length"`
+	Column string   `yaml:"column" json:"column" hotpass:"required"`
+	Mostly *float64 `yaml:"mostly,omitempty" json:"mostly,omitempty" min:"0" max:"1" doc:"Share of rows that must pass; default 1."`
 
 	Pattern string   `yaml:"pattern,omitempty" json:"pattern,omitempty"`
 	Values  []string `yaml:"values,omitempty" json:"values,omitempty"`

@@ -19,6 +19,7 @@ import (
 	"github.com/hotpass/hotpass/internal/runstate"
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/specs"
+	"github.com/hotpass/hotpass/specs/decode"
 	"github.com/hotpass/hotpass/tasks"
 	"github.com/hotpass/hotpass/tasks/tableio"
 )
@@ -31,73 +32,54 @@ type Type struct{}
 // Name returns "backfill".
 func (Type) Name() string { return "backfill" }
 
+// Options returns the declaration of the `with:` block, for tests that
+// walk every type's options.
+func (Type) Options() any { return &options{} }
+
 // Schema returns the JSON Schema of the `with:` block: the backfill block's
 // options plus config and force.
 func (Type) Schema() json.RawMessage {
-	var s map[string]any
-	if err := json.Unmarshal(bf.OptionsSchema, &s); err != nil {
-		panic(fmt.Sprintf("backfill: options schema: %v", err))
-	}
-	props := s["properties"].(map[string]any)
-	props["config"] = map[string]any{"type": "string", "minLength": 1,
-		"description": "A spec or JSON file whose orchestrator.backfill block to use, relative to this spec. Excludes the other block options."}
-	props["force"] = map[string]any{"type": "boolean",
-		"description": "Rerun dates and versions that already succeeded for the same archive."}
-	s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-	s["title"] = "backfill"
-	s["description"] = "Replays archived inputs for a range of dates and versions, running a pipeline on each; outputs the summary table (date, version, archive, status, records, duration_ms, error). Fails when any run fails."
-	out, _ := json.Marshal(s)
-	return out
+	return tasks.Schema("backfill", "Replays archived inputs for a range of dates and versions, running a pipeline on each; outputs the summary table (date, version, archive, status, records, duration_ms, error). Fails when any run fails.", &options{})
+}
+
+type options struct {
+	bf.BlockOptions `yaml:",inline"`
+	Config          string `yaml:"config" minlen:"1" doc:"A spec or JSON file whose orchestrator.backfill block to use, relative to this spec. Excludes the other block options."`
+	Force           bool   `yaml:"force" doc:"Rerun dates and versions that already succeeded for the same archive."`
 }
 
 // Prepare checks the options. A config file is read when the task runs, so
 // that it may be produced upstream.
 func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 	where := fmt.Sprintf("task %q: with", task.ID)
-	cfg, extra, err := bf.DecodeConfig(spec.Path, spec.Dir, task.With, where, "config", "force")
+	var o options
+	b, err := decode.Into(task.With, &o)
 	if err != nil {
-		return nil, err
+		return nil, bf.Problems(spec.Path, where, err)
 	}
-	r := &runner{cfg: cfg}
-	if n := extra["force"]; n != nil {
-		if n.ShortTag() != "!!bool" {
-			return nil, specs.Diagnostics{specs.Errorf(specs.PosOf(spec.Path, n), "%s.force: must be true or false, got %q", where, n.Value)}
+	r := &runner{force: o.Force}
+	if !b.Has("config") {
+		if r.cfg, err = bf.Configure(spec.Path, spec.Dir, where, &o.BlockOptions, b); err != nil {
+			return nil, err
 		}
-		r.force = n.Value == "true"
+		return r, nil
 	}
-	if n := extra["config"]; n != nil {
-		if n.Value == "" || n.ShortTag() != "!!str" {
-			return nil, specs.Diagnostics{specs.Errorf(specs.PosOf(spec.Path, n), "%s.config: must be a file path", where)}
+	n := b.Value("config")
+	var others []string
+	for _, name := range b.Names() {
+		if name != "config" && name != "force" {
+			others = append(others, name)
 		}
-		if others := otherKeys(task, "config", "force"); len(others) > 0 {
-			return nil, specs.Diagnostics{specs.Errorf(specs.PosOf(spec.Path, n), "%s.config: cannot be combined with %s", where, strings.Join(others, ", ")).
-				WithHint("put every backfill option in the config file, or none")}
-		}
-		r.cfg, r.configPath = nil, filepath.Join(spec.Dir, n.Value)
-		if filepath.IsAbs(n.Value) {
-			r.configPath = n.Value
-		}
+	}
+	if len(others) > 0 {
+		return nil, specs.Diagnostics{specs.Errorf(specs.PosOf(spec.Path, n), "%s.config: cannot be combined with %s", where, strings.Join(others, ", ")).
+			WithHint("put every backfill option in the config file, or none")}
+	}
+	r.configPath = filepath.Join(spec.Dir, o.Config)
+	if filepath.IsAbs(o.Config) {
+		r.configPath = o.Config
 	}
 	return r, nil
-}
-
-// otherKeys lists the keys of the task's with: block not in allowed.
-func otherKeys(task *specs.Task, allowed ...string) []string {
-	var out []string
-	if task.With == nil {
-		return nil
-	}
-	for i := 0; i+1 < len(task.With.Content); i += 2 {
-		k := task.With.Content[i].Value
-		ok := false
-		for _, a := range allowed {
-			ok = ok || a == k
-		}
-		if !ok {
-			out = append(out, k)
-		}
-	}
-	return out
 }
 
 type runner struct {

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"github.com/hotpass/hotpass/internal/table/jsonlio"
 	"github.com/hotpass/hotpass/internal/table/parquetio"
 	"github.com/hotpass/hotpass/internal/table/xlsxio"
+	"github.com/hotpass/hotpass/specs/decode"
 )
 
 // Formats lists the supported formats, in the order documentation shows them.
@@ -35,96 +37,67 @@ const SourceFileColumn = "_source_file"
 // Config holds every option a datasource or a read/write task may set. Which
 // options apply depends on the format; Check reports those that do not.
 type Config struct {
-	Type   string `yaml:"type"`
-	Format string `yaml:"format"`
-	Path   string `yaml:"path"`
+	Type   string `yaml:"type" schema:"-"`
+	Format string `yaml:"format" enum:"csv|xlsx|parquet|jsonl|postgres" doc:"Format; by default the datasource type, else the path's extension."`
+	Path   string `yaml:"path" examples:"data/contacts.csv|data/*.xlsx" doc:"File path, relative to the spec file. For reads it may be a glob (data/*contact*.xlsx): the files are read into one table with a _source_file column."`
 
-	// csv
-	Delimiter   string   `yaml:"delimiter"`
-	Quote       string   `yaml:"quote"`
-	Header      Header   `yaml:"header"`
-	Encoding    string   `yaml:"encoding"`
-	OnBadRow    string   `yaml:"on_bad_row"`
-	RejectsPath string   `yaml:"rejects_path"`
-	NullValues  []string `yaml:"null_values"`
+	Delimiter   string   `yaml:"delimiter" only:"csv" doc:"Field separator, one character; \"\\t\" for tab. Default \",\"."`
+	Quote       string   `yaml:"quote" only:"csv" doc:"Quote character. Default '\"'."`
+	Header      Header   `yaml:"header" only:"csv" doc:"Whether the first line holds column names: true (default), false, or auto to decide from whether its values fit the column types below (an all-text file is an error asking for true or false)."`
+	Encoding    string   `yaml:"encoding" only:"csv"`
+	OnBadRow    string   `yaml:"on_bad_row" only:"csv" enum:"error|skip|collect" doc:"What to do with a row that has too many or too few fields or a value of the wrong type: stop with an error naming the line (default), skip it, or collect it into rejects_path."`
+	RejectsPath string   `yaml:"rejects_path" only:"csv" doc:"With on_bad_row: collect, the CSV file that receives rejected rows with their line number and reason."`
+	NullValues  []string `yaml:"null_values" only:"csv,xlsx" doc:"Cell texts read as null. Default [\"\"]."`
 
-	// csv, xlsx, jsonl
-	Types     map[string]string `yaml:"types"`
-	InferRows int               `yaml:"infer_rows"`
-	Limits    *Limits           `yaml:"limits"`
+	Types     map[string]string `yaml:"types" only:"csv,xlsx,jsonl" doc:"Column types that override inference, e.g. {phone: string}."`
+	InferRows int               `yaml:"infer_rows" only:"csv,xlsx,jsonl" min:"1" doc:"Rows sampled to infer column types. Default 1000."`
+	Limits    *Limits           `yaml:"limits" only:"csv,xlsx,jsonl"`
 
-	// csv, xlsx: numbers and dates written as text
-	Locale     string     `yaml:"locale"`
-	Decimal    string     `yaml:"decimal"`
-	Thousands  string     `yaml:"thousands"`
-	DayFirst   *bool      `yaml:"day_first"`
-	DateFormat DateFormat `yaml:"date_format"`
+	// Numbers and dates written as text.
+	Locale     string     `yaml:"locale" only:"csv,xlsx" doc:"Sets decimal, thousands and day_first as the locale writes them (en-ZA: 1 234,5 and day-first dates); options given alongside win."`
+	Decimal    string     `yaml:"decimal" only:"csv,xlsx" enum:".|," doc:"Decimal separator of numbers written as text. Default \".\"."`
+	Thousands  string     `yaml:"thousands" only:"csv,xlsx" enum:" |,|.|'" doc:"Digit-group separator of numbers written as text (\"1 234,5\"); \" \" also matches no-break spaces. Default none."`
+	DayFirst   *bool      `yaml:"day_first" only:"csv,xlsx" doc:"Order of numeric dates such as 03/04/2024: true reads day/month/year, false month/day/year. Unset, such columns stay text with a warning."`
+	DateFormat DateFormat `yaml:"date_format" only:"csv,xlsx" examples:"%d/%m/%Y|02/01/2006 15:04" doc:"Layout of dates written as text, for every column or per column ({founded: \"%d/%m/%Y\"}): a Go layout (\"02/01/2006\") or strftime (\"%d/%m/%Y\"); a time of day makes timestamps."`
 
-	// xlsx
-	Sheet     string `yaml:"sheet"`
-	HeaderRow int    `yaml:"header_row"`
-	Password  string `yaml:"password"`
+	Sheet     string `yaml:"sheet" only:"xlsx" examples:"Cleaned|2" doc:"Sheet name, or its 1-based position (sheet: 2). Default the first sheet."`
+	HeaderRow int    `yaml:"header_row" only:"xlsx" min:"1" doc:"Row holding the column names (1-based). Default 1."`
+	Password  string `yaml:"password" only:"xlsx" doc:"Password of a protected workbook; use {{ env_var('...') }}."`
 
-	// parquet
-	Compression string `yaml:"compression"`
+	Compression string `yaml:"compression" only:"parquet" enum:"zstd|snappy|gzip|none" doc:"Parquet compression. Default zstd."`
 
-	// postgres
-	DSN   string   `yaml:"dsn"`
-	Query string   `yaml:"query"`
-	Table string   `yaml:"table"`
-	Mode  string   `yaml:"mode"`
-	Key   []string `yaml:"key"`
+	DSN   string   `yaml:"dsn" only:"postgres" examples:"{{ env_var('CRM_DSN') }}" doc:"PostgreSQL connection URL; keep the password out of the spec with {{ env_var('CRM_DSN') }}."`
+	Query string   `yaml:"query" only:"postgres" examples:"select * from contacts" doc:"SQL query to read."`
+	Table string   `yaml:"table" only:"postgres" examples:"crm.contacts" doc:"Table to read from or write to, optionally schema-qualified."`
+	Mode  string   `yaml:"mode" only:"postgres" enum:"append|replace|upsert" doc:"How a write treats existing rows: append (default), replace the contents, or upsert on key. Always one transaction."`
+	Key   []string `yaml:"key" only:"postgres" minlen:"1" doc:"Columns identifying a row, for mode: upsert."`
 
 	// Log, when set, receives what a reader detected (a CSV file's
 	// encoding, delimiter and header) and its warnings.
 	Log *slog.Logger `yaml:"-"`
 }
 
-// optionFormats says which formats each format-specific option applies to.
-var optionFormats = map[string][]string{
-	"delimiter": {"csv"}, "quote": {"csv"}, "header": {"csv"}, "encoding": {"csv"},
-	"on_bad_row": {"csv"}, "rejects_path": {"csv"}, "null_values": {"csv", "xlsx"},
-	"types": {"csv", "xlsx", "jsonl"}, "infer_rows": {"csv", "xlsx", "jsonl"}, "limits": {"csv", "xlsx", "jsonl"},
-	"locale": {"csv", "xlsx"}, "decimal": {"csv", "xlsx"}, "thousands": {"csv", "xlsx"},
-	"day_first": {"csv", "xlsx"}, "date_format": {"csv", "xlsx"},
-	"sheet": {"xlsx"}, "header_row": {"xlsx"}, "password": {"xlsx"},
-	"compression": {"parquet"},
-	"dsn":         {"postgres"}, "query": {"postgres"}, "table": {"postgres"}, "mode": {"postgres"}, "key": {"postgres"},
-}
-
-// set lists the options of c that were given, by yaml name.
-func (c *Config) set() []string {
-	var out []string
-	add := func(name string, ok bool) {
-		if ok {
-			out = append(out, name)
-		}
+// FieldSchema describes the options whose values only the readers know:
+// the encodings and locales they support, the column types, sheets by
+// name or number, and every format's limits (see formatSchema for one
+// format's).
+func (*Config) FieldSchema(name string) map[string]any {
+	switch name {
+	case "encoding":
+		return encodingSchema()
+	case "locale":
+		return map[string]any{"enum": localeNames()}
+	case "types":
+		return map[string]any{"type": "object", "additionalProperties": map[string]any{"enum": []any{"string", "int64", "float64", "bool", "date", "timestamp"}}}
+	case "sheet":
+		// minimum applies to the integer form only; a string is a sheet name.
+		return map[string]any{"type": []any{"string", "integer"}, "minimum": 1}
+	case "limits":
+		return limitsSchema("")
+	case "date_format":
+		return map[string]any{"anyOf": []any{map[string]any{"type": "string"}, map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}}}}
 	}
-	add("delimiter", c.Delimiter != "")
-	add("quote", c.Quote != "")
-	add("header", c.Header != "")
-	add("encoding", c.Encoding != "")
-	add("on_bad_row", c.OnBadRow != "")
-	add("rejects_path", c.RejectsPath != "")
-	add("null_values", c.NullValues != nil)
-	add("types", len(c.Types) > 0)
-	add("infer_rows", c.InferRows != 0)
-	add("locale", c.Locale != "")
-	add("decimal", c.Decimal != "")
-	add("thousands", c.Thousands != "")
-	add("day_first", c.DayFirst != nil)
-	add("date_format", !c.DateFormat.IsZero())
-	add("limits", c.Limits != nil)
-	add("sheet", c.Sheet != "")
-	add("header_row", c.HeaderRow != 0)
-	add("password", c.Password != "")
-	add("compression", c.Compression != "")
-	add("dsn", c.DSN != "")
-	add("query", c.Query != "")
-	add("table", c.Table != "")
-	add("mode", c.Mode != "")
-	add("key", len(c.Key) > 0)
-	return out
+	return nil
 }
 
 // Override returns c with every option set in o taking precedence.
@@ -243,11 +216,8 @@ func (c *Config) Check(forWrite bool) []Problem {
 	if !contains(Formats, format) {
 		return []Problem{{Option: "format", Msg: fmt.Sprintf("unknown format %q", format), Hint: "use one of " + strings.Join(Formats, ", ")}}
 	}
-	for _, opt := range c.set() {
-		if fs := optionFormats[opt]; !contains(fs, format) {
-			ps = append(ps, Problem{Option: opt, Msg: fmt.Sprintf("does not apply to %s", format),
-				Hint: fmt.Sprintf("%s is an option of %s", opt, strings.Join(fs, ", "))})
-		}
+	for _, p := range decode.Applies(c, format) {
+		ps = append(ps, Problem{Option: p.Key, Msg: p.Msg, Hint: p.Hint})
 	}
 	if format == "postgres" {
 		switch {
@@ -276,7 +246,7 @@ func (c *Config) Check(forWrite bool) []Problem {
 	switch {
 	case forWrite && c.Limits != nil:
 		ps = append(ps, Problem{Option: "limits", Msg: "limits bound reading a file; a write has none"})
-	case contains(optionFormats["limits"], format):
+	case decode.OnlyFor(reflect.TypeFor[Config](), format)["limits"]:
 		ps = append(ps, c.Limits.problems(format)...)
 	}
 	if c.OnBadRow != "" && !contains([]string{"error", "skip", "collect"}, c.OnBadRow) {

@@ -1,11 +1,13 @@
 package datasource
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/hotpass/hotpass/internal/suggest"
 	"github.com/hotpass/hotpass/specs"
+	"github.com/hotpass/hotpass/specs/decode"
 	"github.com/hotpass/hotpass/tasks"
 )
 
@@ -35,8 +37,8 @@ func Resolve(spec *specs.Spec, task *specs.Task, opts *tasks.Options, nameOpt, n
 			return Config{}, specs.Diagnostics{d}
 		}
 		var base Config
-		if err := ds.Options.Decode(&base); err != nil {
-			return Config{}, specs.Diagnostics{specs.Errorf(ds.Pos, "datasource %q: %v", ds.Name, err)}
+		if _, err := decode.Into(ds.Options, &base); err != nil {
+			return Config{}, datasourceProblems(spec, ds, err)
 		}
 		cfg = base.Override(own)
 	}
@@ -57,6 +59,32 @@ func Resolve(spec *specs.Spec, task *specs.Task, opts *tasks.Options, nameOpt, n
 		return Config{}, diags
 	}
 	return cfg, nil
+}
+
+// datasourceProblems words the problems of decoding a datasource's options.
+func datasourceProblems(spec *specs.Spec, ds *specs.Datasource, err error) specs.Diagnostics {
+	var ps decode.Problems
+	if !errors.As(err, &ps) {
+		return specs.Diagnostics{specs.Errorf(ds.Pos, "datasource %q: %v", ds.Name, err)}
+	}
+	out := make(specs.Diagnostics, 0, len(ps))
+	for _, p := range ps {
+		pos := ds.Pos
+		if p.Node != nil {
+			pos = specs.PosOf(spec.Path, p.Node)
+		}
+		d := specs.Errorf(pos, "datasource %q: %s: %s", ds.Name, p.Key, p.Msg)
+		hint := p.Hint
+		if p.Kind == decode.Unknown {
+			d = specs.Errorf(pos, "datasource %q: unknown option %s", ds.Name, p.Key)
+			hint = p.UnknownHint("options: ")
+		}
+		if hint != "" {
+			d = d.WithHint("%s", hint)
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // Describe names what a config reads or writes, for logs; DSNs are left out.

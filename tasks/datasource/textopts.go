@@ -37,6 +37,9 @@ func (h *Header) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// JSONSchema offers the booleans and auto.
+func (Header) JSONSchema() map[string]any { return map[string]any{"enum": []any{true, false, "auto"}} }
+
 // DateFormat is the `date_format` option: one layout for every column, or a
 // map from column name to layout.
 type DateFormat = locale.DateFormat

@@ -30,59 +30,32 @@ type Type struct{}
 // Name returns "enrich".
 func (Type) Name() string { return "enrich" }
 
-var schema = json.RawMessage(`{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "enrich",
-  "description": "Fills empty SSOT columns without network access: from lookup tables joined by organisation, the website from a contact email's domain (not free-mail), and the organisation type from name keywords. Adds provenance_source and provenance_confidence, and reports coverage per field before and after.",
-  "type": "object",
-  "additionalProperties": false,
-  "required": ["input"],
-  "properties": {
-    "input": {"type": "string", "description": "The task whose output table (a refine SSOT table) is enriched."},
-    "profile": {"type": "string", "description": "Profile whose type keywords, free-mail list, expectations and colour thresholds are used (built-in name or path)."},
-    "lookups": {
-      "type": "array",
-      "items": {
-        "type": "object",
-        "additionalProperties": false,
-        "required": ["path", "fields"],
-        "properties": {
-          "path": {"type": "string", "description": "CSV, Parquet or xlsx file, relative to the spec."},
-          "sheet": {"type": "string", "description": "Sheet of an xlsx lookup (default the first)."},
-          "key": {"type": "string", "description": "Lookup column naming the organisation, compared by slug (default organization_slug, else organization_name)."},
-          "fields": {"type": "object", "additionalProperties": {"type": "string"}, "description": "SSOT column → lookup column that fills it."},
-          "confidence": {"type": "number", "minimum": 0, "maximum": 1, "description": "Confidence recorded for these values (default 0.9)."},
-          "overwrite": {"type": "boolean", "description": "Replace values that are already set (default false)."}
-        }
-      }
-    },
-    "website_from_email": {"type": "boolean", "description": "Fill an empty website from a contact email's domain unless it is free-mail (default true)."},
-    "type_from_name": {"type": "boolean", "description": "Fill an empty organization_type from the profile's type keywords (default true when a profile is given)."},
-    "output": {"type": "string", "description": "SSOT workbook to write (Data and Summary sheets) with a .parquet copy next to it. The Summary lists what became of every source sheet's rows when a refine task of the run read them."},
-    "report": {"type": "string", "description": "Quality report of the enriched table, checked against the profile's expectations, as <report>.json and <report>.html.", "examples": ["dist/quality-report"]}
-  }
-}`)
+// Options returns the declaration of the `with:` block, for tests that
+// walk every type's options.
+func (Type) Options() any { return &options{} }
 
 // Schema returns the JSON Schema of the `with:` block.
-func (Type) Schema() json.RawMessage { return schema }
+func (Type) Schema() json.RawMessage {
+	return tasks.Schema("enrich", "Fills empty SSOT columns without network access: from lookup tables joined by organisation, the website from a contact email's domain (not free-mail), and the organisation type from name keywords. Adds provenance_source and provenance_confidence, and reports coverage per field before and after.", &options{})
+}
 
 type lookupOption struct {
-	Path       string            `yaml:"path"`
-	Sheet      string            `yaml:"sheet"`
-	Key        string            `yaml:"key"`
-	Fields     map[string]string `yaml:"fields"`
-	Confidence float64           `yaml:"confidence"`
-	Overwrite  bool              `yaml:"overwrite"`
+	Path       string            `yaml:"path" hotpass:"required" doc:"CSV, Parquet or xlsx file, relative to the spec."`
+	Sheet      string            `yaml:"sheet" doc:"Sheet of an xlsx lookup (default the first)."`
+	Key        string            `yaml:"key" doc:"Lookup column naming the organisation, compared by slug (default organization_slug, else organization_name)."`
+	Fields     map[string]string `yaml:"fields" hotpass:"required" doc:"SSOT column → lookup column that fills it."`
+	Confidence float64           `yaml:"confidence" min:"0" max:"1" doc:"Confidence recorded for these values (default 0.9)."`
+	Overwrite  bool              `yaml:"overwrite" doc:"Replace values that are already set (default false)."`
 }
 
 type options struct {
-	Input            string         `yaml:"input"`
-	Profile          string         `yaml:"profile"`
+	Input            string         `yaml:"input" hotpass:"required" doc:"The task whose output table (a refine SSOT table) is enriched."`
+	Profile          string         `yaml:"profile" doc:"Profile whose type keywords, free-mail list, expectations and colour thresholds are used (built-in name or path)."`
 	Lookups          []lookupOption `yaml:"lookups"`
-	WebsiteFromEmail *bool          `yaml:"website_from_email"`
-	TypeFromName     *bool          `yaml:"type_from_name"`
-	Output           string         `yaml:"output"`
-	Report           string         `yaml:"report"`
+	WebsiteFromEmail *bool          `yaml:"website_from_email" doc:"Fill an empty website from a contact email's domain unless it is free-mail (default true)."`
+	TypeFromName     *bool          `yaml:"type_from_name" doc:"Fill an empty organization_type from the profile's type keywords (default true when a profile is given)."`
+	Output           string         `yaml:"output" doc:"SSOT workbook to write (Data and Summary sheets) with a .parquet copy next to it. The Summary lists what became of every source sheet's rows when a refine task of the run read them."`
+	Report           string         `yaml:"report" examples:"dist/quality-report" doc:"Quality report of the enriched table, checked against the profile's expectations, as <report>.json and <report>.html."`
 }
 
 // Prepare checks the options and loads the profile.
@@ -106,9 +79,6 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 	for i, lk := range o.Lookups {
 		if lk.Path == "" || len(lk.Fields) == 0 {
 			diags = append(diags, opts.Errorf("lookups", "lookup %d needs path and fields", i+1))
-		}
-		if lk.Confidence < 0 || lk.Confidence > 1 {
-			diags = append(diags, opts.Errorf("lookups", "lookup %d: confidence %v is not between 0 and 1", i+1, lk.Confidence))
 		}
 	}
 	if o.Output != "" && !strings.EqualFold(filepath.Ext(o.Output), ".xlsx") {

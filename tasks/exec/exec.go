@@ -17,6 +17,7 @@ import (
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/specs"
+	"github.com/hotpass/hotpass/specs/decode"
 	"github.com/hotpass/hotpass/tasks"
 )
 
@@ -32,60 +33,32 @@ type Type struct{}
 // Name returns "exec".
 func (Type) Name() string { return "exec" }
 
-var schema = json.RawMessage(`{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "exec",
-  "description": "Runs a command. Its stdout and stderr go to the task log; a non-zero exit status fails the task.",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "command": {
-      "type": "string",
-      "minLength": 1,
-      "description": "A shell command line, run with /bin/sh -c. The value of each {{ }} in it becomes one shell word, quoted for where it stands; to use a value as shell code, pass it through env and write \"$NAME\". Give either command or argv.",
-      "examples": ["python scripts/fetch.py --date {{ run.date }}"]
-    },
-    "argv": {
-      "type": "array",
-      "minItems": 1,
-      "items": {"type": "string"},
-      "description": "The program and its arguments, run without a shell (no quoting or globbing). Give either command or argv.",
-      "examples": [["python", "scripts/fetch.py"]]
-    },
-    "env": {
-      "type": "object",
-      "additionalProperties": {"type": "string"},
-      "description": "Environment variables added to (or overriding) the environment hotpass runs in."
-    },
-    "dir": {
-      "type": "string",
-      "description": "Working directory, relative to the spec file's directory. Defaults to the spec file's directory."
-    },
-    "timeout": {
-      "type": "string",
-      "description": "Kill the command (and every process it started) after this long, as a duration such as 30s or 5m. Applies to each attempt, within the task's own timeout.",
-      "examples": ["30s", "10m"]
-    }
-  },
-  "oneOf": [
-    {"required": ["command"]},
-    {"required": ["argv"]}
-  ]
-}`)
-
 // ShellOptions names command, which runs with /bin/sh -c: the value of
 // every template expression in it is quoted as one shell word.
 func (Type) ShellOptions() []string { return []string{"command"} }
 
+// Options returns the declaration of the `with:` block, for tests that
+// walk every type's options.
+func (Type) Options() any { return &options{} }
+
 // Schema returns the JSON Schema of the `with:` block.
-func (Type) Schema() json.RawMessage { return schema }
+func (Type) Schema() json.RawMessage {
+	return tasks.Schema("exec", "Runs a command. Its stdout and stderr go to the task log; a non-zero exit status fails the task.", &options{})
+}
 
 type options struct {
-	Command string            `yaml:"command"`
-	Argv    []string          `yaml:"argv"`
-	Env     map[string]string `yaml:"env"`
-	Dir     string            `yaml:"dir"`
-	Timeout tasks.Duration    `yaml:"timeout"`
+	Command string            `yaml:"command" minlen:"1" hint:"write the shell command to run" examples:"python scripts/fetch.py --date {{ run.date }}" doc:"A shell command line, run with /bin/sh -c. The value of each {{ }} in it becomes one shell word, quoted for where it stands; to use a value as shell code, pass it through env and write \"$NAME\". Give either command or argv."`
+	Argv    []string          `yaml:"argv" minlen:"1" hint:"give the program first, then its arguments" examples:"[\"python\", \"scripts/fetch.py\"]" doc:"The program and its arguments, run without a shell (no quoting or globbing). Give either command or argv."`
+	Env     map[string]string `yaml:"env" doc:"Environment variables added to (or overriding) the environment hotpass runs in."`
+	Dir     string            `yaml:"dir" doc:"Working directory, relative to the spec file's directory. Defaults to the spec file's directory."`
+	Timeout tasks.Duration    `yaml:"timeout" examples:"30s|10m" doc:"Kill the command (and every process it started) after this long, as a duration such as 30s or 5m. Applies to each attempt, within the task's own timeout."`
+}
+
+// OptionRules: a command line or an argument vector, never both.
+func (options) OptionRules() []decode.Rule {
+	return []decode.Rule{decode.OneOf("command", "argv").
+		WhenNone("exec needs with.command or with.argv", `for example with: {command: "make data"} or with: {argv: [make, data]}`).
+		WhenSeveral("with.command and with.argv cannot both be given", "use command for a shell line, or argv to run a program without a shell")}
 }
 
 // Prepare checks the options: exactly one of command and argv, a non-empty
@@ -97,19 +70,8 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 		return nil, err
 	}
 	var diags specs.Diagnostics
-	hasCmd, hasArgv := opts.Has("command"), opts.Has("argv")
-	switch {
-	case hasCmd && hasArgv:
-		diags = append(diags, specs.Errorf(opts.KeyPos("argv"), "task %q: with.command and with.argv cannot both be given", task.ID).
-			WithHint("use command for a shell line, or argv to run a program without a shell"))
-	case !hasCmd && !hasArgv:
-		diags = append(diags, specs.Errorf(opts.Pos("command"), "task %q: exec needs with.command or with.argv", task.ID).
-			WithHint(`for example with: {command: "make data"} or with: {argv: [make, data]}`))
-	case hasCmd && strings.TrimSpace(o.Command) == "":
-		diags = append(diags, opts.Errorf("command", "is empty").WithHint("write the shell command to run"))
-	case hasArgv && len(o.Argv) == 0:
-		diags = append(diags, opts.Errorf("argv", "is empty").WithHint("give the program first, then its arguments"))
-	case hasArgv && o.Argv[0] == "":
+	hasCmd := opts.Has("command")
+	if !hasCmd && len(o.Argv) > 0 && o.Argv[0] == "" {
 		diags = append(diags, opts.Errorf("argv", "the program (first element) is empty"))
 	}
 	keys := make([]string, 0, len(o.Env))

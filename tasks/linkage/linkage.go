@@ -21,6 +21,7 @@ import (
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/telemetry"
 	"github.com/hotpass/hotpass/specs"
+	"github.com/hotpass/hotpass/specs/decode"
 	"github.com/hotpass/hotpass/tasks"
 	"github.com/hotpass/hotpass/tasks/linkage/linkjob"
 	"github.com/hotpass/hotpass/tasks/tableio"
@@ -38,54 +39,34 @@ func (Type) Name() string { return "linkage" }
 // relative to the spec.
 const DefaultOutputDir = "dist/linkage"
 
-var schema = json.RawMessage(`{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "linkage",
-  "description": "Probabilistic record linkage (Fellegi–Sunter, as Splink does it) of upstream tables: trains a model (or loads one), scores candidate pairs, sends pairs in the review band to Label Studio, clusters the matches under reviewers' decisions and writes linkage_matches.parquet, linkage_review_queue.parquet, linkage_clusters.parquet, linkage_metadata.json, linkage_reviewer_decisions.jsonl and linkage_report.html into output_dir. The output table is the input with a cluster_id column (with several inputs: source_dataset, id and cluster_id of every record).",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "input": {"type": "string", "description": "The task whose table is deduplicated; its task id is the records' source_dataset."},
-    "inputs": {"type": "array", "items": {"type": "string"}, "minItems": 1, "description": "Tasks whose tables are linked (link_only or link_and_dedupe); each task id is its records' source_dataset."},
-    "settings": {"type": "object", "description": "Linkage settings inline: link_type, unique_id_column, comparisons, blocking_rules, training, thresholds (see examples/linkage/*.yaml)."},
-    "config": {"type": "string", "description": "A linkage settings file (YAML or JSON), relative to the spec.", "examples": ["linkage.yaml"]},
-    "model_path": {"type": "string", "description": "Model file, relative to the spec: loaded when it exists (training is skipped), otherwise the trained model is saved there."},
-    "match_threshold": {"type": ["number", "string"], "description": "Match probability at or above which a pair is a match; overrides the settings."},
-    "review_threshold": {"type": ["number", "string"], "description": "Match probability at or above which a non-match pair goes to clerical review; must not exceed match_threshold."},
-    "output_dir": {"type": "string", "description": "Directory for the artefacts, relative to the spec; default dist/linkage."},
-    "max_comparisons": {"type": ["integer", "string"], "description": "Cap on the candidate pairs any set of blocking rules may produce; rules over it are refused before any pair is generated."},
-    "workers": {"type": "integer", "minimum": 0, "description": "Parallel workers for pair scans (default: the number of CPUs)."},
-    "label_studio": {
-      "type": "object",
-      "additionalProperties": false,
-      "description": "Clerical review in Label Studio: review pairs are pushed (once each), decisions pulled into linkage_reviewer_decisions.jsonl and applied as must-link/cannot-link constraints. Review is off when url is empty. Failures are warnings unless required is true.",
-      "properties": {
-        "url": {"type": "string", "examples": ["http://localhost:8080"]},
-        "token": {"type": "string", "description": "API token; take it from the environment: \"{{ env_var('HOTPASS_LABEL_STUDIO_TOKEN') }}\"."},
-        "project": {"type": ["integer", "string"], "description": "Id of the review project."},
-        "required": {"type": ["boolean", "string"], "description": "Fail the task when Label Studio fails (default false: warn and keep the linkage result)."},
-        "timeout": {"type": "string", "description": "Bound on each Label Studio operation, such as 2m."}
-      }
-    }
-  },
-  "oneOf": [{"required": ["input"]}, {"required": ["inputs"]}]
-}`)
+// Options returns the declaration of the `with:` block, for tests that
+// walk every type's options.
+func (Type) Options() any { return &options{} }
 
 // Schema returns the JSON Schema of the `with:` block.
-func (Type) Schema() json.RawMessage { return schema }
+func (Type) Schema() json.RawMessage {
+	return tasks.Schema("linkage", "Probabilistic record linkage (Fellegi–Sunter, as Splink does it) of upstream tables: trains a model (or loads one), scores candidate pairs, sends pairs in the review band to Label Studio, clusters the matches under reviewers' decisions and writes linkage_matches.parquet, linkage_review_queue.parquet, linkage_clusters.parquet, linkage_metadata.json, linkage_reviewer_decisions.jsonl and linkage_report.html into output_dir. The output table is the input with a cluster_id column (with several inputs: source_dataset, id and cluster_id of every record).", &options{})
+}
 
 type options struct {
-	Input           string              `yaml:"input"`
-	Inputs          []string            `yaml:"inputs"`
-	Settings        yaml.Node           `yaml:"settings"`
-	Config          string              `yaml:"config"`
-	ModelPath       string              `yaml:"model_path"`
-	MatchThreshold  OptFloat            `yaml:"match_threshold"`
-	ReviewThreshold OptFloat            `yaml:"review_threshold"`
-	OutputDir       string              `yaml:"output_dir"`
-	MaxComparisons  OptInt              `yaml:"max_comparisons"`
-	Workers         int                 `yaml:"workers"`
-	LabelStudio     *LabelStudioOptions `yaml:"label_studio"`
+	Input           string              `yaml:"input" doc:"The task whose table is deduplicated; its task id is the records' source_dataset."`
+	Inputs          []string            `yaml:"inputs" minlen:"1" doc:"Tasks whose tables are linked (link_only or link_and_dedupe); each task id is its records' source_dataset."`
+	Settings        yaml.Node           `yaml:"settings" type:"object" doc:"Linkage settings inline: link_type, unique_id_column, comparisons, blocking_rules, training, thresholds (see examples/linkage/*.yaml)."`
+	Config          string              `yaml:"config" examples:"linkage.yaml" doc:"A linkage settings file (YAML or JSON), relative to the spec."`
+	ModelPath       string              `yaml:"model_path" doc:"Model file, relative to the spec: loaded when it exists (training is skipped), otherwise the trained model is saved there."`
+	MatchThreshold  OptFloat            `yaml:"match_threshold" doc:"Match probability at or above which a pair is a match; overrides the settings."`
+	ReviewThreshold OptFloat            `yaml:"review_threshold" doc:"Match probability at or above which a non-match pair goes to clerical review; must not exceed match_threshold."`
+	OutputDir       string              `yaml:"output_dir" doc:"Directory for the artefacts, relative to the spec; default dist/linkage."`
+	MaxComparisons  OptInt              `yaml:"max_comparisons" doc:"Cap on the candidate pairs any set of blocking rules may produce; rules over it are refused before any pair is generated."`
+	Workers         int                 `yaml:"workers" min:"0" doc:"Parallel workers for pair scans (default: the number of CPUs)."`
+	LabelStudio     *LabelStudioOptions `yaml:"label_studio" doc:"Clerical review in Label Studio: review pairs are pushed (once each), decisions pulled into linkage_reviewer_decisions.jsonl and applied as must-link/cannot-link constraints. Review is off when url is empty. Failures are warnings unless required is true."`
+}
+
+// OptionRules: one table to deduplicate, or several to link.
+func (options) OptionRules() []decode.Rule {
+	return []decode.Rule{decode.OneOf("input", "inputs").
+		WhenNone("linkage needs with.input (one table) or with.inputs (tables to link)", "for example input: refine").
+		WhenSeveral("give with.input or with.inputs, not both", "")}
 }
 
 // Prepare loads and validates the settings with the threshold overrides,
@@ -97,20 +78,10 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 		return nil, err
 	}
 	var diags specs.Diagnostics
-	switch {
-	case o.Input == "" && len(o.Inputs) == 0:
-		diags = append(diags, opts.Errorf("input", "linkage needs with.input (one table) or with.inputs (tables to link)").
-			WithHint("for example input: refine"))
-	case o.Input != "" && len(o.Inputs) > 0:
-		diags = append(diags, opts.Errorf("inputs", "give with.input or with.inputs, not both"))
-	}
 	hasSettings := opts.Has("settings")
 	if hasSettings == (o.Config != "") {
 		diags = append(diags, opts.Errorf("config", "give the linkage settings inline (with.settings) or as a file (with.config), exactly one of them").
 			WithHint("see examples/linkage/*.yaml for settings files"))
-	}
-	if o.Workers < 0 {
-		diags = append(diags, opts.Errorf("workers", "must not be negative"))
 	}
 	if p := o.LabelStudio.Check(); p != "" {
 		diags = append(diags, opts.Errorf("label_studio", "%s", p))

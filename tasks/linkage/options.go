@@ -1,13 +1,12 @@
 package linkage
 
 import (
-	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hotpass/hotpass/specs/decode"
 	"github.com/hotpass/hotpass/tasks"
 	"github.com/hotpass/hotpass/tasks/linkage/linkjob"
 )
@@ -29,9 +28,9 @@ func (o *OptFloat) UnmarshalYAML(n *yaml.Node) error {
 	if err != nil || !ok {
 		return err
 	}
-	f, err := strconv.ParseFloat(v, 64)
+	f, err := decode.Float(v)
 	if err != nil {
-		return optError{msg: fmt.Sprintf("%q is not a number", v), hint: "write a number such as 0.9"}
+		return optError{msg: err.Error(), hint: "write a number such as 0.9"}
 	}
 	*o = OptFloat{Set: true, Value: f}
 	return nil
@@ -58,9 +57,9 @@ func (o *OptInt) UnmarshalYAML(n *yaml.Node) error {
 	if err != nil || !ok {
 		return err
 	}
-	i, err := strconv.ParseInt(strings.ReplaceAll(v, "_", ""), 10, 64)
+	i, err := decode.Int(v)
 	if err != nil {
-		return optError{msg: fmt.Sprintf("%q is not a whole number", v), hint: "write a whole number such as 3"}
+		return optError{msg: err.Error(), hint: "write a whole number such as 3"}
 	}
 	*o = OptInt{Set: true, Value: i}
 	return nil
@@ -88,16 +87,25 @@ func (o *OptBool) UnmarshalYAML(n *yaml.Node) error {
 	if err != nil || !ok {
 		return err
 	}
-	switch strings.ToLower(v) {
-	case "true", "yes", "on", "1":
-		*o = OptBool{Set: true, Value: true}
-	case "false", "no", "off", "0":
-		*o = OptBool{Set: true, Value: false}
-	default:
-		return optError{msg: fmt.Sprintf("%q is not a boolean", v), hint: "write true or false"}
+	b, err := decode.Bool(v)
+	if err != nil {
+		return optError{msg: err.Error(), hint: "write true or false"}
 	}
+	*o = OptBool{Set: true, Value: b}
 	return nil
 }
+
+// JSONSchema describes the option: a number, or the string a template
+// renders to.
+func (OptFloat) JSONSchema() map[string]any { return map[string]any{"type": []any{"number", "string"}} }
+
+// JSONSchema describes the option: a whole number, or the string a
+// template renders to.
+func (OptInt) JSONSchema() map[string]any { return map[string]any{"type": []any{"integer", "string"}} }
+
+// JSONSchema describes the option: a boolean, or the string a template
+// renders to.
+func (OptBool) JSONSchema() map[string]any { return map[string]any{"type": []any{"boolean", "string"}} }
 
 func scalar(n *yaml.Node) (string, bool, error) {
 	for n != nil && n.Kind == yaml.AliasNode {
@@ -122,33 +130,14 @@ func (e optError) Hint() string  { return e.hint }
 // LabelStudioOptions are the `label_studio:` options. Review is off when
 // url is empty, so a pipeline can template every field from params.
 type LabelStudioOptions struct {
-	URL string `yaml:"url"`
-	// Token should come from the environment: token: "{{ env_var('HOTPASS_LABEL_STUDIO_TOKEN') }}",
-	// which keeps it out of specs and run records (values read from the
-	// environment are redacted from logs).
-	Token    string         `yaml:"token"`
-	Project  OptInt         `yaml:"project"`
-	Required OptBool        `yaml:"required"`
-	Timeout  tasks.Duration `yaml:"timeout"`
-}
-
-// UnmarshalYAML decodes the options, rejecting unknown keys: a misspelt
-// "projet" must not silently turn review off.
-func (o *LabelStudioOptions) UnmarshalYAML(n *yaml.Node) error {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	if n.Kind != yaml.MappingNode {
-		return optError{msg: "label_studio must be a mapping", hint: "write label_studio: {url: ..., token: ..., project: ...}"}
-	}
-	known := map[string]bool{"url": true, "token": true, "project": true, "required": true, "timeout": true}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k := n.Content[i].Value; !known[k] {
-			return optError{msg: fmt.Sprintf("unknown option label_studio.%s", k), hint: "label_studio takes url, token, project, required and timeout"}
-		}
-	}
-	type plain LabelStudioOptions
-	return n.Decode((*plain)(o))
+	URL string `yaml:"url" examples:"http://localhost:8080"`
+	// Token should come from the environment, which keeps it out of specs
+	// and run records (values read from the environment are redacted from
+	// logs).
+	Token    string         `yaml:"token" doc:"API token; take it from the environment: \"{{ env_var('HOTPASS_LABEL_STUDIO_TOKEN') }}\"."`
+	Project  OptInt         `yaml:"project" doc:"Id of the review project."`
+	Required OptBool        `yaml:"required" doc:"Fail the task when Label Studio fails (default false: warn and keep the linkage result)."`
+	Timeout  tasks.Duration `yaml:"timeout" doc:"Bound on each Label Studio operation, such as 2m."`
 }
 
 // Enabled reports whether review is configured.

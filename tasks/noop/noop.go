@@ -23,37 +23,19 @@ type Type struct{}
 // Name returns "noop".
 func (Type) Name() string { return "noop" }
 
-var schema = json.RawMessage(`{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "noop",
-  "description": "Does nothing, optionally after a pause or by failing on purpose. A placeholder or join point, and a tool for testing retries and failure handling.",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "sleep": {
-      "type": "string",
-      "description": "How long to wait before finishing, as a duration such as 500ms or 2s. Cancellation and timeouts interrupt the wait.",
-      "examples": ["100ms", "2s"]
-    },
-    "fail": {
-      "type": "boolean",
-      "description": "Fail every attempt (after the sleep), to test failure handling."
-    },
-    "fail_times": {
-      "type": "integer",
-      "minimum": 0,
-      "description": "Fail the first N attempts and succeed afterwards, to test retries."
-    }
-  }
-}`)
+// Options returns the declaration of the `with:` block, for tests that
+// walk every type's options.
+func (Type) Options() any { return &options{} }
 
 // Schema returns the JSON Schema of the `with:` block.
-func (Type) Schema() json.RawMessage { return schema }
+func (Type) Schema() json.RawMessage {
+	return tasks.Schema("noop", "Does nothing, optionally after a pause or by failing on purpose. A placeholder or join point, and a tool for testing retries and failure handling.", &options{})
+}
 
 type options struct {
-	Sleep     tasks.Duration `yaml:"sleep"`
-	Fail      bool           `yaml:"fail"`
-	FailTimes int            `yaml:"fail_times"`
+	Sleep     tasks.Duration `yaml:"sleep" doc:"How long to wait before finishing, as a duration such as 500ms or 2s. Cancellation and timeouts interrupt the wait." examples:"100ms|2s"`
+	Fail      bool           `yaml:"fail" doc:"Fail every attempt (after the sleep), to test failure handling."`
+	FailTimes int            `yaml:"fail_times" min:"0" doc:"Fail the first N attempts and succeed afterwards, to test retries."`
 }
 
 // Prepare checks the options.
@@ -64,9 +46,6 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 		return nil, err
 	}
 	var diags specs.Diagnostics
-	if o.FailTimes < 0 {
-		diags = append(diags, opts.Errorf("fail_times", "must not be negative, got %d", o.FailTimes))
-	}
 	if o.Fail && opts.Has("fail_times") {
 		diags = append(diags, opts.Errorf("fail_times", "cannot be combined with fail: true").
 			WithHint("fail: true fails every attempt; remove one of the two"))

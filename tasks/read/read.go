@@ -5,10 +5,10 @@ package read
 import (
 	"context"
 	"encoding/json"
-	"maps"
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/specs"
+	"github.com/hotpass/hotpass/specs/decode"
 	"github.com/hotpass/hotpass/tasks"
 	"github.com/hotpass/hotpass/tasks/datasource"
 	"github.com/hotpass/hotpass/tasks/tableio"
@@ -22,30 +22,30 @@ type Type struct{}
 // Name returns "read".
 func (Type) Name() string { return "read" }
 
-// Schema returns the JSON Schema of the `with:` block.
+// Options returns the declaration of the `with:` block, for tests that
+// walk every type's options.
+func (Type) Options() any { return &options{} }
+
+// Schema returns the JSON Schema of the `with:` block: the options of
+// every format, less those only a write has.
 func (Type) Schema() json.RawMessage {
-	props := datasource.TaskOptionsSchema()
-	props["source"] = map[string]any{"type": "string",
-		"description": "Name of a datasource declared under the spec's datasources:. Options given here override its options."}
-	props = maps.Clone(props)
+	var s map[string]any
+	_ = json.Unmarshal(tasks.Schema("read", "Reads a table from a datasource (source:) or a file (path:). The table is passed to downstream tasks and kept as <run dir>/<task>.parquet.", &options{}), &s)
+	props := s["properties"].(map[string]any)
 	delete(props, "mode")
 	delete(props, "key")
-	s, _ := json.Marshal(map[string]any{
-		"$schema":              "https://json-schema.org/draft/2020-12/schema",
-		"title":                "read",
-		"description":          "Reads a table from a datasource (source:) or a file (path:). The table is passed to downstream tasks and kept as <run dir>/<task>.parquet.",
-		"type":                 "object",
-		"additionalProperties": false,
-		"properties":           props,
-		"anyOf": []any{map[string]any{"required": []any{"source"}}, map[string]any{"required": []any{"path"}},
-			map[string]any{"required": []any{"dsn"}}},
-	})
-	return s
+	out, _ := json.Marshal(s)
+	return out
 }
 
 type options struct {
-	Source            string `yaml:"source"`
+	Source            string `yaml:"source" doc:"Name of a datasource declared under the spec's datasources:. Options given here override its options."`
 	datasource.Config `yaml:",inline"`
+}
+
+// OptionRules: a datasource, a file or a database.
+func (options) OptionRules() []decode.Rule {
+	return []decode.Rule{decode.AnyOf("source", "path", "dsn")}
 }
 
 // Prepare resolves the datasource and checks that every option applies to its format.

@@ -16,6 +16,7 @@ import (
 	"github.com/hotpass/hotpass/internal/refine"
 	"github.com/hotpass/hotpass/profiles"
 	"github.com/hotpass/hotpass/specs"
+	"github.com/hotpass/hotpass/specs/decode"
 	"github.com/hotpass/hotpass/tasks"
 	"github.com/hotpass/hotpass/tasks/tableio"
 )
@@ -28,85 +29,30 @@ type Type struct{}
 // Name returns "refine".
 func (Type) Name() string { return "refine" }
 
-var schema = json.RawMessage(`{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "refine",
-  "description": "Reads the source files of a profile (and optionally upstream tables), normalises, deduplicates and scores them into the SSOT table. Writes the SSOT workbook (Data and Summary sheets) and a Parquet copy when output is given.",
-  "type": "object",
-  "additionalProperties": false,
-  "required": ["profile"],
-  "properties": {
-    "profile": {
-      "type": "string",
-      "minLength": 1,
-      "description": "A built-in profile (aviation, generic), a profile in profiles/<name>.yaml next to the spec, or a path to a profile file.",
-      "examples": ["aviation", "profiles/my-industry.yaml"]
-    },
-    "input_dir": {
-      "type": "string",
-      "description": "Directory holding the source files, relative to the spec. The profile's file patterns are matched in it.",
-      "examples": ["data"]
-    },
-    "inputs": {
-      "type": "array",
-      "items": {"type": "string"},
-      "description": "Upstream tasks whose tables are refined too, their columns matched by the profile's default synonyms."
-    },
-    "input_priority": {
-      "type": "integer",
-      "description": "Survivorship priority of the inputs tables (default 1)."
-    },
-    "output": {
-      "type": "string",
-      "description": "SSOT workbook to write (relative to the spec); a .parquet file of the same name is written next to it.",
-      "examples": ["dist/refined.xlsx"]
-    },
-    "workers": {
-      "type": "integer",
-      "minimum": 0,
-      "description": "Parallel workers for reading and normalising (default: the number of CPUs)."
-    },
-    "entity_resolution": {
-      "type": "object",
-      "additionalProperties": false,
-      "description": "Entity resolution: link the normalised records with the profile's linkage settings and merge them by linkage cluster instead of by name key, writing the linkage artefacts to output_dir. Every option may be a template; an empty value means not set.",
-      "properties": {
-        "enabled": {"type": ["boolean", "string"], "description": "Turn entity resolution on (true/false)."},
-        "match_threshold": {"type": ["number", "string"], "description": "Override the profile's linkage match_threshold."},
-        "review_threshold": {"type": ["number", "string"], "description": "Override the profile's linkage review_threshold (must not exceed the match threshold)."},
-        "max_comparisons": {"type": ["integer", "string"], "description": "Override the cap on candidate pairs."},
-        "output_dir": {"type": "string", "description": "Directory for the linkage artefacts, relative to the spec; default dist/<profile>/linkage."},
-        "model_path": {"type": "string", "description": "Linkage model file: loaded when it exists, else the trained model is saved there."},
-        "label_studio": {
-          "type": "object",
-          "additionalProperties": false,
-          "description": "Clerical review of the review band in Label Studio (off when url is empty). Take the token from the environment: \"{{ env_var('HOTPASS_LABEL_STUDIO_TOKEN', '') }}\".",
-          "properties": {
-            "url": {"type": "string"},
-            "token": {"type": "string"},
-            "project": {"type": ["integer", "string"]},
-            "required": {"type": ["boolean", "string"]},
-            "timeout": {"type": "string"}
-          }
-        }
-      }
-    }
-  },
-  "anyOf": [{"required": ["input_dir"]}, {"required": ["inputs"]}]
-}`)
+// Options returns the declaration of the `with:` block, for tests that
+// walk every type's options.
+func (Type) Options() any { return &options{} }
 
 // Schema returns the JSON Schema of the `with:` block.
-func (Type) Schema() json.RawMessage { return schema }
+func (Type) Schema() json.RawMessage {
+	return tasks.Schema("refine", "Reads the source files of a profile (and optionally upstream tables), normalises, deduplicates and scores them into the SSOT table. Writes the SSOT workbook (Data and Summary sheets) and a Parquet copy when output is given.", &options{})
+}
 
 type options struct {
-	Profile       string   `yaml:"profile"`
-	InputDir      string   `yaml:"input_dir"`
-	Inputs        []string `yaml:"inputs"`
-	InputPriority *int     `yaml:"input_priority"`
-	Output        string   `yaml:"output"`
-	Workers       int      `yaml:"workers"`
+	Profile       string   `yaml:"profile" hotpass:"required" minlen:"1" examples:"aviation|profiles/my-industry.yaml" doc:"A built-in profile (aviation, generic), a profile in profiles/<name>.yaml next to the spec, or a path to a profile file."`
+	InputDir      string   `yaml:"input_dir" examples:"data" doc:"Directory holding the source files, relative to the spec. The profile's file patterns are matched in it."`
+	Inputs        []string `yaml:"inputs" doc:"Upstream tasks whose tables are refined too, their columns matched by the profile's default synonyms."`
+	InputPriority *int     `yaml:"input_priority" doc:"Survivorship priority of the inputs tables (default 1)."`
+	Output        string   `yaml:"output" examples:"dist/refined.xlsx" doc:"SSOT workbook to write (relative to the spec); a .parquet file of the same name is written next to it."`
+	Workers       int      `yaml:"workers" min:"0" doc:"Parallel workers for reading and normalising (default: the number of CPUs)."`
 	// EntityResolution configures the linkage step (see resolve.go).
-	EntityResolution *erOptions `yaml:"entity_resolution"`
+	EntityResolution *erOptions `yaml:"entity_resolution" doc:"Entity resolution: link the normalised records with the profile's linkage settings and merge them by linkage cluster instead of by name key, writing the linkage artefacts to output_dir. Every option may be a template; an empty value means not set."`
+}
+
+// OptionRules: source files, upstream tables or both.
+func (options) OptionRules() []decode.Rule {
+	return []decode.Rule{decode.AnyOf("input_dir", "inputs").
+		WhenNone("refine needs with.input_dir or with.inputs", "for example input_dir: data")}
 }
 
 // Prepare loads and compiles the profile, so that a broken profile fails
@@ -118,16 +64,9 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 		return nil, err
 	}
 	var diags specs.Diagnostics
-	if !opts.Has("input_dir") && !opts.Has("inputs") {
-		diags = append(diags, specs.Errorf(opts.Pos("profile"), "task %q: refine needs with.input_dir or with.inputs", task.ID).
-			WithHint("for example input_dir: data"))
-	}
 	if o.Output != "" && !strings.EqualFold(filepath.Ext(o.Output), ".xlsx") {
 		diags = append(diags, opts.Errorf("output", "%q is not an .xlsx path", o.Output).
 			WithHint("the SSOT workbook is an .xlsx file; a .parquet copy is written next to it"))
-	}
-	if o.Workers < 0 {
-		diags = append(diags, opts.Errorf("workers", "must not be negative"))
 	}
 	rf, pdiags := LoadProfile(spec, opts, o.Profile)
 	diags = append(diags, pdiags...)

@@ -2,10 +2,7 @@ package refine
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/internal/linkage/records"
@@ -26,29 +23,13 @@ const LinkageSource = "organisations"
 // template; an empty value means "not set", so a pipeline can pass its
 // params through unconditionally.
 type erOptions struct {
-	Enabled         linktask.OptBool             `yaml:"enabled"`
-	MatchThreshold  linktask.OptFloat            `yaml:"match_threshold"`
-	ReviewThreshold linktask.OptFloat            `yaml:"review_threshold"`
-	MaxComparisons  linktask.OptInt              `yaml:"max_comparisons"`
-	OutputDir       string                       `yaml:"output_dir"`
-	ModelPath       string                       `yaml:"model_path"`
-	LabelStudio     *linktask.LabelStudioOptions `yaml:"label_studio"`
-}
-
-// UnmarshalYAML decodes the options, rejecting unknown keys.
-func (o *erOptions) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind != yaml.MappingNode {
-		return fmt.Errorf("entity_resolution must be a mapping such as {enabled: true}")
-	}
-	known := map[string]bool{"enabled": true, "match_threshold": true, "review_threshold": true, "max_comparisons": true,
-		"output_dir": true, "model_path": true, "label_studio": true}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k := n.Content[i].Value; !known[k] {
-			return fmt.Errorf("unknown option entity_resolution.%s (options: enabled, match_threshold, review_threshold, max_comparisons, output_dir, model_path, label_studio)", k)
-		}
-	}
-	type plain erOptions
-	return n.Decode((*plain)(o))
+	Enabled         linktask.OptBool             `yaml:"enabled" doc:"Turn entity resolution on (true/false)."`
+	MatchThreshold  linktask.OptFloat            `yaml:"match_threshold" doc:"Override the profile's linkage match_threshold."`
+	ReviewThreshold linktask.OptFloat            `yaml:"review_threshold" doc:"Override the profile's linkage review_threshold (must not exceed the match threshold)."`
+	MaxComparisons  linktask.OptInt              `yaml:"max_comparisons" doc:"Override the cap on candidate pairs."`
+	OutputDir       string                       `yaml:"output_dir" doc:"Directory for the linkage artefacts, relative to the spec; default dist/<profile>/linkage."`
+	ModelPath       string                       `yaml:"model_path" doc:"Linkage model file: loaded when it exists, else the trained model is saved there."`
+	LabelStudio     *linktask.LabelStudioOptions `yaml:"label_studio" doc:"Clerical review of the review band in Label Studio (off when url is empty). Take the token from the environment: \"{{ env_var('HOTPASS_LABEL_STUDIO_TOKEN', '') }}\"."`
 }
 
 // resolution is a prepared entity-resolution step.

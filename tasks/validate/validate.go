@@ -11,14 +11,13 @@ import (
 	"path/filepath"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/internal/quality"
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/csvio"
 	"github.com/hotpass/hotpass/internal/telemetry"
 	"github.com/hotpass/hotpass/specs"
+	"github.com/hotpass/hotpass/specs/decode"
 	"github.com/hotpass/hotpass/tasks"
 	refinetask "github.com/hotpass/hotpass/tasks/refine"
 	"github.com/hotpass/hotpass/tasks/tableio"
@@ -39,55 +38,28 @@ const (
 	PolicyDrop = "drop"
 )
 
-var schema = json.RawMessage(`{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "validate",
-  "description": "Checks the table of input against expectations (from a profile's quality section and/or listed here) and writes a quality report. Under policy fail a failed expectation fails the task (exit code 3); under warn it is logged; under drop failing rows are removed and written to a rejects file with their reasons.",
-  "type": "object",
-  "additionalProperties": false,
-  "required": ["input"],
-  "properties": {
-    "input": {"type": "string", "description": "The task whose output table is checked."},
-    "profile": {"type": "string", "description": "Use this profile's quality expectations (built-in name or path)."},
-    "expectations": {
-      "type": "array",
-      "description": "Expectations in addition to the profile's.",
-      "items": {
-        "type": "object",
-        "additionalProperties": false,
-        "required": ["expect", "column"],
-        "properties": {
-          "name": {"type": "string"},
-          "expect": {"enum": ["not_null", "unique", "regex", "in_set", "between", "max_length"]},
-          "column": {"type": "string"},
-          "mostly": {"type": "number", "minimum": 0, "maximum": 1, "description": "Share of rows that must pass; default 1."},
-          "pattern": {"type": "string"},
-          "values": {"type": "array", "items": {"type": "string"}},
-          "min": {"type": "number"},
-          "max": {"type": "number"},
-          "ignore_case": {"type": "boolean"}
-        }
-      }
-    },
-    "policy": {"type": "string", "examples": ["fail", "warn", "drop"], "description": "What failed expectations do: fail (default; the task fails and hotpass exits with code 3), warn, or drop."},
-    "rejects": {"type": "string", "description": "CSV file for rows dropped under policy drop, with a reject_reason column (default: <run dir>/<task>.rejects.csv)."},
-    "report": {"type": "string", "description": "Quality report path without extension: <report>.json and <report>.html are written.", "examples": ["dist/quality-report"]},
-    "title": {"type": "string", "description": "Title of the quality report."}
-  },
-  "anyOf": [{"required": ["profile"]}, {"required": ["expectations"]}]
-}`)
+// Options returns the declaration of the `with:` block, for tests that
+// walk every type's options.
+func (Type) Options() any { return &options{} }
 
 // Schema returns the JSON Schema of the `with:` block.
-func (Type) Schema() json.RawMessage { return schema }
+func (Type) Schema() json.RawMessage {
+	return tasks.Schema("validate", "Checks the table of input against expectations (from a profile's quality section and/or listed here) and writes a quality report. Under policy fail a failed expectation fails the task (exit code 3); under warn it is logged; under drop failing rows are removed and written to a rejects file with their reasons.", &options{})
+}
 
 type options struct {
-	Input        string      `yaml:"input"`
-	Profile      string      `yaml:"profile"`
-	Expectations []yaml.Node `yaml:"expectations"`
-	Policy       string      `yaml:"policy"`
-	Rejects      string      `yaml:"rejects"`
-	Report       string      `yaml:"report"`
-	Title        string      `yaml:"title"`
+	Input        string                             `yaml:"input" hotpass:"required" doc:"The task whose output table is checked."`
+	Profile      string                             `yaml:"profile" doc:"Use this profile's quality expectations (built-in name or path)."`
+	Expectations []decode.Node[quality.Expectation] `yaml:"expectations" doc:"Expectations in addition to the profile's."`
+	Policy       string                             `yaml:"policy" examples:"fail|warn|drop" doc:"What failed expectations do: fail (default; the task fails and hotpass exits with code 3), warn, or drop."`
+	Rejects      string                             `yaml:"rejects" doc:"CSV file for rows dropped under policy drop, with a reject_reason column (default: <run dir>/<task>.rejects.csv)."`
+	Report       string                             `yaml:"report" examples:"dist/quality-report" doc:"Quality report path without extension: <report>.json and <report>.html are written."`
+	Title        string                             `yaml:"title" doc:"Title of the quality report."`
+}
+
+// OptionRules: expectations come from a profile, the list, or both.
+func (options) OptionRules() []decode.Rule {
+	return []decode.Rule{decode.AnyOf("profile", "expectations")}
 }
 
 // Prepare collects the expectations and checks each one.
@@ -115,10 +87,10 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 		}
 	}
 	for i := range o.Expectations {
-		n := &o.Expectations[i]
+		n := o.Expectations[i].Node
 		var e quality.Expectation
-		if err := n.Decode(&e); err != nil {
-			diags = append(diags, specs.Errorf(specs.PosOf(spec.Path, n), "task %q: with.expectations[%d]: %v", task.ID, i, err))
+		if _, err := decode.Into(n, &e); err != nil {
+			diags = append(diags, opts.Problems(fmt.Sprintf("expectations[%d]", i), err)...)
 			continue
 		}
 		e.Where = specs.PosOf(spec.Path, n).String()

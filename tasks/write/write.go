@@ -13,6 +13,7 @@ import (
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/internal/table/atomicfile"
 	"github.com/hotpass/hotpass/specs"
+	"github.com/hotpass/hotpass/specs/decode"
 	"github.com/hotpass/hotpass/tasks"
 	"github.com/hotpass/hotpass/tasks/datasource"
 	"github.com/hotpass/hotpass/tasks/tableio"
@@ -26,33 +27,25 @@ type Type struct{}
 // Name returns "write".
 func (Type) Name() string { return "write" }
 
+// Options returns the declaration of the `with:` block, for tests that
+// walk every type's options.
+func (Type) Options() any { return &options{} }
+
 // Schema returns the JSON Schema of the `with:` block.
 func (Type) Schema() json.RawMessage {
-	props := datasource.TaskOptionsSchema()
-	props["input"] = map[string]any{"type": "string", "description": "The task whose output table is written."}
-	props["sink"] = map[string]any{"type": "string",
-		"description": "Name of a datasource to write to (e.g. a postgres table). Options given here override its options."}
-	props["overwrite"] = map[string]any{"type": "boolean",
-		"description": "Replace an existing file (default true). Files are always written to a temporary file and renamed."}
-	s, _ := json.Marshal(map[string]any{
-		"$schema":              "https://json-schema.org/draft/2020-12/schema",
-		"title":                "write",
-		"description":          "Writes the output table of `input` to a file (format from the extension unless format: is given) or to a datasource (sink:).",
-		"type":                 "object",
-		"additionalProperties": false,
-		"required":             []any{"input"},
-		"properties":           props,
-		"anyOf": []any{map[string]any{"required": []any{"sink"}}, map[string]any{"required": []any{"path"}},
-			map[string]any{"required": []any{"dsn"}}},
-	})
-	return s
+	return tasks.Schema("write", "Writes the output table of `input` to a file (format from the extension unless format: is given) or to a datasource (sink:).", &options{})
 }
 
 type options struct {
-	Input             string `yaml:"input"`
-	Sink              string `yaml:"sink"`
-	Overwrite         *bool  `yaml:"overwrite"`
+	Input             string `yaml:"input" hotpass:"required" doc:"The task whose output table is written."`
+	Sink              string `yaml:"sink" doc:"Name of a datasource to write to (e.g. a postgres table). Options given here override its options."`
+	Overwrite         *bool  `yaml:"overwrite" doc:"Replace an existing file (default true). Files are always written to a temporary file and renamed."`
 	datasource.Config `yaml:",inline"`
+}
+
+// OptionRules: a datasource, a file or a database.
+func (options) OptionRules() []decode.Rule {
+	return []decode.Rule{decode.AnyOf("sink", "path", "dsn")}
 }
 
 // Prepare resolves the sink and checks the options against its format.
