@@ -146,3 +146,20 @@ func TestDocument(t *testing.T) {
 		t.Errorf("bad YAML: error %v does not name the file", err)
 	}
 }
+
+// TestLinkageOptionsInSchema parses a profile using every linkage option the
+// settings take, so that the profile schema cannot fall behind them.
+func TestLinkageOptionsInSchema(t *testing.T) {
+	t.Parallel()
+	base := "name: x\nsources:\n  - name: s\n    files: ['*.xlsx']\n    sheets:\n      - sheet: S\n"
+	ok := base + "linkage:\n  link_type: link_only\n  comparisons: [{column: name, levels: [{type: exact}, {type: else}]}]\n  blocking_rules: auto\n  one_to_one: true\n  prior: em\n" +
+		"  cluster_split: {threshold: 0.99, max_density: 0.5}\n"
+	if _, err := Parse("p.yaml", []byte(ok)); err != nil {
+		t.Errorf("a profile with auto blocking, one_to_one, prior and cluster_split: %v", err)
+	}
+	for _, bad := range []string{"  prior: guess\n", "  blocking_rules: some\n", "  cluster_split: {max_density: 0.5}\n"} {
+		if _, err := Parse("p.yaml", []byte(base+"linkage:\n"+bad)); err == nil {
+			t.Errorf("linkage %q was accepted", strings.TrimSpace(bad))
+		}
+	}
+}

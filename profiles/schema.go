@@ -1,6 +1,9 @@
 package profiles
 
 import (
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -139,8 +142,12 @@ func describe(file string, root *yaml.Node, e *jsonschema.ValidationError) specs
 		return specs.Errorf(pos, "%s must be at most %s", w, ratString(k.Want))
 	case *kind.UniqueItems:
 		return specs.Errorf(pos, "%s lists the same item twice (items %d and %d)", w, k.Duplicates[0]+1, k.Duplicates[1]+1)
+	case *kind.Const:
+		return specs.Errorf(pos, "%s must be %s", w, quoteAll([]any{k.Want}))
 	}
-	return specs.Errorf(pos, "%s: %s", w, strings.TrimSpace(e.ErrorKind.LocalizedString(nil)))
+	// The library formats its other messages through a printer; a nil one
+	// panics.
+	return specs.Errorf(pos, "%s: %s", w, strings.TrimSpace(e.ErrorKind.LocalizedString(message.NewPrinter(language.English))))
 }
 
 func ratString(r *big.Rat) string {
