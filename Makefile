@@ -32,7 +32,7 @@ build:
 ## demo: refine the bundled aviation workbooks into the SSOT workbook and quality report
 demo: build
 	./$(BIN) orchestrate --profile aviation --input-dir examples/aviation/data \
-		--output-path dist/demo/refined.xlsx --report-path dist/demo/quality-report
+		--output dist/demo/refined.xlsx --report-path dist/demo/quality-report
 
 ## test: vet, staticcheck, gofmt and the race-enabled test suite (with a throwaway PostgreSQL
 ## and a real OpenTelemetry Collector)

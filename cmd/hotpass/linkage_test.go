@@ -107,7 +107,7 @@ func TestOrchestrateEntityResolutionUsage(t *testing.T) {
 		want string
 	}{
 		{[]string{"--linkage-match-threshold", "0.8"}, "need --enable-entity-resolution"},
-		{[]string{"--enable-entity-resolution", "--linkage-match-threshold", "0.5", "--linkage-review-threshold", "0.7"}, "is above --linkage-match-threshold"},
+		{[]string{"--enable-entity-resolution", "--linkage-match-threshold", "0.5", "--linkage-review-threshold", "0.7"}, "is above --match-threshold"},
 		{[]string{"--enable-entity-resolution", "--label-studio-url", "http://ls:8080"}, "needs --label-studio-project"},
 	} {
 		args := append([]string{"orchestrate", "--profile", "aviation", "--input-dir", dir, "--state-dir", filepath.Join(dir, ".hotpass")}, tc.args...)

@@ -26,6 +26,8 @@ type orchestrateOptions struct {
 	noProgress    bool
 	observability bool
 	date          string
+	params        paramOptions
+	maxConc       int
 
 	// Entity resolution (see the profile's linkage: block).
 	entityResolution bool
@@ -47,7 +49,7 @@ const labelStudioTokenEnv = "HOTPASS_LABEL_STUDIO_TOKEN"
 func newOrchestrateCmd(g *globals) *cobra.Command {
 	o := &orchestrateOptions{}
 	cmd := &cobra.Command{
-		Use:   "orchestrate --profile P [--input-dir DIR] [--output-path F]",
+		Use:   "orchestrate --profile P [--input-dir DIR] [--output F]",
 		Short: "Refine a folder of spreadsheets into the SSOT workbook with a profile's built-in pipeline",
 		Long: "Run a profile's built-in pipeline: refine the workbooks in --input-dir, check the profile's\n" +
 			"expectations, enrich, and write the SSOT workbook (Data and Summary sheets), a Parquet copy and\n" +
@@ -67,20 +69,29 @@ func newOrchestrateCmd(g *globals) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&o.profile, "profile", "aviation", "built-in profile whose pipeline to run ("+strings.Join(profiles.Names(), ", ")+")")
 	f.StringVar(&o.inputDir, "input-dir", "data", "directory holding the source workbooks")
-	f.StringVar(&o.outputPath, "output-path", "", "SSOT workbook to write (default dist/<profile>/refined.xlsx)")
-	f.StringVar(&o.reportPath, "report-path", "", "quality report to write as <path>.json and <path>.html (default quality-report next to --output-path)")
+	f.StringVar(&o.outputPath, "output", "", "SSOT workbook to write (default dist/<profile>/refined.xlsx)")
+	f.StringVar(&o.reportPath, "report-path", "", "quality report to write as <path>.json and <path>.html (default quality-report next to --output)")
 	f.StringVar(&o.policy, "policy", "warn", "what failed expectations do: fail (exit 3), warn, or drop the rows")
 	f.BoolVar(&o.printSpec, "print-spec", false, "print the profile's pipeline spec instead of running it")
 	f.BoolVar(&o.noProgress, "no-progress", false, "print plain log lines instead of live progress")
 	f.BoolVar(&o.observability, "enable-observability", false, "export traces, metrics and logs with OpenTelemetry (configured by OTEL_* variables)")
 	f.StringVar(&o.date, "date", "", "logical date of the run (run.date), YYYY-MM-DD; default today (UTC)")
 	f.BoolVar(&o.entityResolution, "enable-entity-resolution", false, "merge organisations by probabilistic linkage instead of by name key")
-	f.Float64Var(&o.linkMatch, "linkage-match-threshold", 0, "match probability threshold of entity resolution (default: the profile's)")
-	f.Float64Var(&o.linkReview, "linkage-review-threshold", 0, "review probability threshold of entity resolution (default: the profile's)")
+	f.Float64Var(&o.linkMatch, "match-threshold", 0, "match probability threshold of entity resolution (default: the profile's)")
+	f.Float64Var(&o.linkReview, "review-threshold", 0, "review probability threshold of entity resolution (default: the profile's)")
 	f.StringVar(&o.linkOutputDir, "linkage-output-dir", "", "directory for the linkage artefacts (default dist/<profile>/linkage)")
 	f.StringVar(&o.lsURL, "label-studio-url", "", "Label Studio base URL for clerical review of uncertain pairs")
 	f.StringVar(&o.lsToken, "label-studio-token", "", "Label Studio API token (prefer setting $"+labelStudioTokenEnv+")")
 	f.Int64Var(&o.lsProject, "label-studio-project", 0, "id of the Label Studio review project")
+	f.IntVar(&o.maxConc, "max-concurrency", 0, "override the pipeline's global concurrency limit")
+	addParamFlags(cmd, &o.params, "the profile's pipeline (see --print-spec), over what the other flags set")
+	// The names these flags had before every command used one name per
+	// concept (the operator how-to still uses them).
+	aliasFlags(cmd, map[string]string{
+		"output-path":              "output",
+		"linkage-match-threshold":  "match-threshold",
+		"linkage-review-threshold": "review-threshold",
+	})
 	return cmd
 }
 
@@ -91,6 +102,13 @@ func runOrchestrate(ctx context.Context, stdout, stderr io.Writer, g *globals, o
 			return fmt.Errorf("%w: %v", errUsage, err)
 		}
 		_, err = stdout.Write(src)
+		return err
+	}
+	if o.maxConc < 0 {
+		return fmt.Errorf("%w: --max-concurrency must be at least 1, got %d", errUsage, o.maxConc)
+	}
+	fromJSON, flags, err := o.params.parse()
+	if err != nil {
 		return err
 	}
 	switch o.policy {
@@ -122,6 +140,9 @@ func runOrchestrate(ctx context.Context, stdout, stderr io.Writer, g *globals, o
 		}
 		params[name] = abs
 	}
+	for k, v := range flags {
+		params[k] = v // --param is the last word
+	}
 	st, err := openStore(ctx, g)
 	if err != nil {
 		return err
@@ -136,7 +157,8 @@ func runOrchestrate(ctx context.Context, stdout, stderr io.Writer, g *globals, o
 	if err != nil {
 		return err
 	}
-	res, runErr := r.Run(ctx, hotpass.Profile(o.profile), hotpass.ParamText(params), hotpass.Date(o.date))
+	res, runErr := r.Run(ctx, hotpass.Profile(o.profile), hotpass.Params(fromJSON), hotpass.ParamText(params), hotpass.Date(o.date),
+		hotpass.MaxConcurrency(o.maxConc))
 	display.Close()
 	rec := record(res)
 	err = runOutcome(stdout, g, rec, runErr)
@@ -156,22 +178,25 @@ func runOrchestrate(ctx context.Context, stdout, stderr io.Writer, g *globals, o
 func entityResolutionParams(o *orchestrateOptions, params map[string]string) (err error) {
 	if !o.entityResolution {
 		if o.linkMatch != 0 || o.linkReview != 0 || o.linkOutputDir != "" || o.lsURL != "" || o.lsToken != "" || o.lsProject != 0 {
-			return fmt.Errorf("%w: the --linkage-* and --label-studio-* flags need --enable-entity-resolution", errUsage)
+			return fmt.Errorf("%w: the --match-threshold, --review-threshold, --linkage-output-dir and --label-studio-* flags need --enable-entity-resolution", errUsage)
 		}
 		return nil
 	}
 	params["entity_resolution"] = "true"
-	for name, v := range map[string]float64{"linkage_match_threshold": o.linkMatch, "linkage_review_threshold": o.linkReview} {
-		if v == 0 {
+	for _, th := range []struct {
+		flag, param string
+		v           float64
+	}{{"match-threshold", "linkage_match_threshold", o.linkMatch}, {"review-threshold", "linkage_review_threshold", o.linkReview}} {
+		if th.v == 0 {
 			continue
 		}
-		if v < 0 || v > 1 {
-			return fmt.Errorf("%w: --%s must be a probability in (0, 1], got %g", errUsage, strings.ReplaceAll(name, "_", "-"), v)
+		if th.v < 0 || th.v > 1 {
+			return fmt.Errorf("%w: --%s must be a probability in (0, 1], got %g", errUsage, th.flag, th.v)
 		}
-		params[name] = strconv.FormatFloat(v, 'g', -1, 64)
+		params[th.param] = strconv.FormatFloat(th.v, 'g', -1, 64)
 	}
 	if o.linkMatch != 0 && o.linkReview > o.linkMatch {
-		return fmt.Errorf("%w: --linkage-review-threshold %g is above --linkage-match-threshold %g; pairs between them go to review, so review must not exceed match",
+		return fmt.Errorf("%w: --review-threshold %g is above --match-threshold %g; pairs between them go to review, so review must not exceed match",
 			errUsage, o.linkReview, o.linkMatch)
 	}
 	dir := o.linkOutputDir

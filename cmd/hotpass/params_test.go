@@ -69,6 +69,8 @@ func TestParamConstraintsRefuseRun(t *testing.T) {
 		{"deploy --param type", []string{"deploy", "--name", "c", "--spec", spec, "--param", "n=many"}, `--param n: param "n":`},
 		{"deploy --param unknown", []string{"deploy", "--name", "c", "--spec", spec, "--param", "regoin=za"}, `unknown param "regoin" (did you mean "region"?)`},
 		{"deploy --param form", []string{"deploy", "--name", "c", "--spec", spec, "--param", "region"}, `--param takes name=value, got "region"`},
+		{"orchestrate --param unknown", []string{"orchestrate", "--input-dir", "../../examples/aviation/data", "--param", "polcy=fail"}, `unknown param "polcy" (did you mean "policy"?)`},
+		{"orchestrate --params type", []string{"orchestrate", "--input-dir", "../../examples/aviation/data", "--params", `{"entity_resolution": 3}`}, `param "entity_resolution"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -164,8 +166,11 @@ func TestParamFlagsOnEveryRunCommand(t *testing.T) {
 // into the flag of the one name, and stay out of help.
 func TestFlagAliases(t *testing.T) {
 	t.Parallel()
-	tests := []struct{ cmd, alias, name string }{
-		{"resolve", "workers", "max-concurrency"},
+	tests := []struct{ cmd, alias, name, value string }{
+		{"resolve", "workers", "max-concurrency", "3"},
+		{"orchestrate", "output-path", "output", "dist/x.xlsx"},
+		{"orchestrate", "linkage-match-threshold", "match-threshold", "0.92"},
+		{"orchestrate", "linkage-review-threshold", "review-threshold", "0.7"},
 	}
 	for _, tt := range tests {
 		root := newRootCmd()
@@ -173,12 +178,12 @@ func TestFlagAliases(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := cmd.ParseFlags([]string{"--" + tt.alias, "3"}); err != nil {
+		if err := cmd.ParseFlags([]string{"--" + tt.alias, tt.value}); err != nil {
 			t.Errorf("%s --%s: %v", tt.cmd, tt.alias, err)
 			continue
 		}
-		if f := cmd.Flags().Lookup(tt.name); f == nil || f.Value.String() != "3" || !f.Changed {
-			t.Errorf("%s --%s did not set --%s", tt.cmd, tt.alias, tt.name)
+		if f := cmd.Flags().Lookup(tt.name); f == nil || f.Value.String() != tt.value || !f.Changed {
+			t.Errorf("%s --%s %s did not set --%s", tt.cmd, tt.alias, tt.value, tt.name)
 		}
 		if strings.Contains(cmd.UsageString(), "--"+tt.alias+" ") {
 			t.Errorf("%s help shows the alias --%s", tt.cmd, tt.alias)
