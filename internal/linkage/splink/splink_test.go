@@ -189,7 +189,7 @@ func TestImportDemoModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := s.BlockingRules, []string{"first_name + city", "surname", "dob"}; !reflect.DeepEqual(got, want) {
+	if got, want := s.BlockingRules, (settings.RuleList{"first_name + city", "surname", "dob"}); !reflect.DeepEqual(got, want) {
 		t.Errorf("blocking rules %q, want %q", got, want)
 	}
 	if s.ProbabilityTwoRandomRecordsMatch != 0.00298012298012298 || !s.Training.Skip || s.LinkType != settings.DedupeOnly {
