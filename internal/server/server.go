@@ -57,6 +57,9 @@ type Config struct {
 	Queued func(store.Run)
 	// Logger receives request errors; nil discards them.
 	Logger *slog.Logger
+	// UI, when set, serves every path outside /api/ (the web interface,
+	// which does its own authentication).
+	UI http.Handler
 }
 
 // New returns the API handler.
@@ -71,9 +74,15 @@ func New(c Config) http.Handler {
 	mux.Handle("GET /api/runs/{id}", a.auth(a.getRun))
 	mux.Handle("GET /api/deployments", a.auth(a.listDeployments))
 	mux.Handle("POST /api/deployments/{name}/runs", a.auth(a.trigger))
-	mux.Handle("/", a.auth(func(w http.ResponseWriter, r *http.Request) {
+	notFound := a.auth(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
-	}))
+	})
+	if c.UI != nil {
+		mux.Handle("/api/", notFound)
+		mux.Handle("/", c.UI)
+	} else {
+		mux.Handle("/", notFound)
+	}
 	return mux
 }
 
