@@ -293,9 +293,20 @@ func (u *UI) runDeployment(w http.ResponseWriter, r *http.Request, s *session) {
 		u.renderDeployment(w, r, s, http.StatusUnprocessableEntity, d, form, err)
 		return
 	}
-	params := make(map[string]any, len(form))
+	given := make(map[string]any, len(form))
 	for k := range form {
-		params[k] = resolved[k]
+		given[k] = resolved[k]
+	}
+	// Queued params are JSON values, as the API receives them; a round
+	// trip turns the typed values into those.
+	var params map[string]any
+	b, err := json.Marshal(given)
+	if err == nil {
+		err = json.Unmarshal(b, &params)
+	}
+	if err != nil {
+		u.fail(w, r, s, fmt.Errorf("deployment %s: encode params: %w", d.Name, err))
+		return
 	}
 	u.enqueue(w, r, s, d, params, form)
 }
