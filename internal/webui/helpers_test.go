@@ -99,7 +99,9 @@ func newFixture(t *testing.T, token string) *fixture {
 	ui := webui.New(webui.Config{
 		Runs: st, Deployments: st, Loader: l, StateDir: f.state, Token: token,
 		TraceURL: "http://tempo.example/trace/{trace_id}", Poll: 10 * time.Millisecond,
-		Enqueue: func(ctx context.Context, q runner.QueueRequest) (store.Run, error) { return runner.Enqueue(ctx, st, l, q) },
+		Enqueue: func(ctx context.Context, q runner.QueueRequest) (store.Run, error) {
+			return runner.Enqueue(ctx, st, l, q)
+		},
 		Cancel: func(id string) bool {
 			f.mu.Lock()
 			defer f.mu.Unlock()

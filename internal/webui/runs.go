@@ -197,30 +197,17 @@ func (u *UI) listRuns(ctx context.Context, q runsQuery) (runs []store.Run, next 
 			f.Before = end
 		}
 	}
-	keep := func(store.Run) bool { return true }
-	if q.Tag != "" || q.Trigger != "" {
-		deps, err := u.taggedDeployments(ctx, q.Tag)
-		if err != nil {
-			return nil, store.RunCursor{}, 0, false, err
-		}
-		if q.Tag != "" && len(deps) == 0 {
-			return nil, store.RunCursor{}, 0, false, nil
-		}
-		if q.Tag != "" && len(deps) == 1 && f.Deployment == "" {
-			f.Deployment = deps[0]
-		}
-		trigger, tag := q.Trigger, q.Tag
-		keep = func(r store.Run) bool {
-			switch {
-			case trigger == triggerDirect && r.Deployment != "",
-				trigger == triggerDeployment && r.Deployment == "",
-				tag != "" && !slices.Contains(deps, r.Deployment):
-				return false
-			}
-			return true
-		}
+	if q.Tag != "" {
+		return u.listTagged(ctx, q, f)
 	}
-	postFilter := q.Tag != "" || q.Trigger != "" || !q.from.IsZero()
+	keep := func(store.Run) bool { return true }
+	switch q.Trigger {
+	case triggerDirect:
+		keep = func(r store.Run) bool { return r.Deployment == "" }
+	case triggerDeployment:
+		keep = func(r store.Run) bool { return r.Deployment != "" }
+	}
+	postFilter := q.Trigger != "" || !q.from.IsZero()
 	if !postFilter {
 		f.Limit = pageSize + 1
 		runs, err = u.c.Runs.ListRuns(ctx, f)
@@ -258,6 +245,55 @@ func (u *UI) listRuns(ctx context.Context, q runsQuery) (runs []store.Run, next 
 		f.Before = batch[len(batch)-1].Cursor()
 	}
 	return runs, f.Before, scanned, true, nil
+}
+
+// listTagged lists the runs of the deployments carrying q.Tag: one keyset
+// query per deployment, each using the store's deployment index, merged
+// newest first. A tag is on a few deployments, so this stays a few small
+// queries however long the history.
+func (u *UI) listTagged(ctx context.Context, q runsQuery, f store.RunFilter) ([]store.Run, store.RunCursor, int, bool, error) {
+	deps, err := u.taggedDeployments(ctx, q.Tag)
+	if err != nil {
+		return nil, store.RunCursor{}, 0, false, err
+	}
+	if f.Deployment != "" {
+		if !slices.Contains(deps, f.Deployment) {
+			deps = nil
+		} else {
+			deps = []string{f.Deployment}
+		}
+	}
+	if q.Trigger == triggerDirect {
+		deps = nil // a tagged run is a deployment's run
+	}
+	var runs []store.Run
+	f.Limit = pageSize + 1
+	for _, d := range deps {
+		f.Deployment = d
+		rs, err := u.c.Runs.ListRuns(ctx, f)
+		if err != nil {
+			return nil, store.RunCursor{}, 0, false, err
+		}
+		runs = append(runs, rs...)
+	}
+	slices.SortFunc(runs, func(a, b store.Run) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	scanned := len(runs)
+	if !q.from.IsZero() {
+		if i := slices.IndexFunc(runs, func(r store.Run) bool { return r.CreatedAt.Before(q.from) }); i >= 0 {
+			runs = runs[:i]
+		}
+	}
+	var next store.RunCursor
+	if len(runs) > pageSize {
+		runs = runs[:pageSize]
+		next = runs[pageSize-1].Cursor()
+	}
+	return runs, next, scanned, false, nil
 }
 
 // taggedDeployments names the deployments carrying tag; every deployment

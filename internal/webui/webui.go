@@ -93,6 +93,8 @@ type UI struct {
 	mux  *http.ServeMux
 	tmpl *templates
 	sess *sessions
+	// specs caches the task dependencies of spec files for the DAG.
+	specs specDepsCache
 }
 
 // New returns the interface's handler. It panics only when the embedded
