@@ -23,14 +23,15 @@ import (
 )
 
 type serveOptions struct {
-	addr     string
-	workers  int
-	maxTasks int
-	grace    time.Duration
-	tick     time.Duration
-	limits   server.Limits
-	traceURL string
-	noUI     bool
+	addr       string
+	workers    int
+	maxTasks   int
+	grace      time.Duration
+	tick       time.Duration
+	limits     server.Limits
+	traceURL   string
+	noUI       bool
+	reviewDirs []string
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -60,6 +61,7 @@ func newServeCmd(g *globals) *cobra.Command {
 	f.DurationVar(&o.grace, "grace", 30*time.Second, "on shutdown, how long running runs may go on before they are cancelled")
 	f.DurationVar(&o.tick, "tick", time.Second, "how often to look for due schedules")
 	f.StringVar(&o.traceURL, "trace-url", "", "link template for a run's trace id in the web UI, such as http://localhost:16686/trace/{trace_id}")
+	f.StringArrayVar(&o.reviewDirs, "review-dir", nil, "linkage output directory to offer on the web UI's review desk besides those runs wrote (repeatable)")
 	f.BoolVar(&o.noUI, "no-ui", false, "serve the JSON API only, without the web UI at /")
 	def := server.DefaultLimits()
 	f.DurationVar(&o.limits.ReadHeaderTimeout, "read-header-timeout", def.ReadHeaderTimeout, "time a client has to send a request's headers; all a request without the token gets")
@@ -116,7 +118,7 @@ func runServe(ctx context.Context, stderr io.Writer, g *globals, o *serveOptions
 	var ui http.Handler
 	if !o.noUI {
 		ui = webui.New(webui.Config{
-			Runs: st, Deployments: st, Loader: l, StateDir: g.stateDir, Token: token, TraceURL: o.traceURL,
+			Runs: st, Deployments: st, Loader: l, StateDir: g.stateDir, Token: token, TraceURL: o.traceURL, ReviewDirs: o.reviewDirs,
 			Enqueue: func(ctx context.Context, q runner.QueueRequest) (store.Run, error) {
 				return runner.Enqueue(ctx, st, l, q)
 			},

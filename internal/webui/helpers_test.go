@@ -57,7 +57,7 @@ tasks:
   publish: {type: noop, needs: [dedupe]}
 `
 
-func newFixture(t *testing.T, token string) *fixture {
+func newFixture(t *testing.T, token string, opts ...func(*webui.Config)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -96,7 +96,7 @@ func newFixture(t *testing.T, token string) *fixture {
 		Status: store.RunPending, CreatedAt: f.t0.Add(2 * time.Hour)}, nil)
 	f.addRun(t, store.Run{ID: "20260301T100000Z-running", Pipeline: "customers", SpecPath: f.spec, Deployment: "nightly",
 		Status: store.RunRunning, CreatedAt: f.t0.Add(3 * time.Hour)}, map[string]string{"extract": "running"})
-	ui := webui.New(webui.Config{
+	cfg := webui.Config{
 		Runs: st, Deployments: st, Loader: l, StateDir: f.state, Token: token,
 		TraceURL: "http://tempo.example/trace/{trace_id}", Poll: 10 * time.Millisecond,
 		Enqueue: func(ctx context.Context, q runner.QueueRequest) (store.Run, error) {
@@ -108,8 +108,11 @@ func newFixture(t *testing.T, token string) *fixture {
 			f.cancels = append(f.cancels, id)
 			return id == "20260301T100000Z-running"
 		},
-	})
-	f.srv = httptest.NewServer(ui)
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	f.srv = httptest.NewServer(webui.New(cfg))
 	t.Cleanup(f.srv.Close)
 	return f
 }
@@ -157,7 +160,7 @@ func (f *fixture) addRun(t *testing.T, r store.Run, taskStatus map[string]string
 	}
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

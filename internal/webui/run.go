@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hotpass/hotpass/engine"
@@ -198,8 +197,10 @@ func (u *UI) specDeps(run store.Run) (map[string][]string, string) {
 	if err != nil {
 		return nil, "The spec could not be found (" + err.Error() + "), so the tasks are drawn without their dependencies."
 	}
-	deps, ok := u.specs.load(u.c.Loader, file)
-	if !ok {
+	// Loading and validating a spec of 1,000 tasks costs more than
+	// drawing its run, hence the cache.
+	deps, err := u.specs.get(file, loadSpecDeps(u.c.Loader))
+	if err != nil {
 		return nil, "The spec " + file + " no longer loads, so the tasks are drawn without their dependencies."
 	}
 	if run.SpecHash != "" && deps.hash != run.SpecHash {
@@ -208,52 +209,28 @@ func (u *UI) specDeps(run store.Run) (map[string][]string, string) {
 	return deps.deps, ""
 }
 
-// specDepsCache keeps the dependencies of the specs runs name, keyed by
-// file, size and modification time: loading and validating a spec of
-// 1,000 tasks costs more than drawing its run, and a file only changes
-// when someone edits it.
-type specDepsCache struct {
-	mu sync.Mutex
-	m  map[string]specDepsEntry
-}
-
+// specDepsEntry is what the DAG needs of a spec: each task's dependencies
+// and the file's hash, to tell whether it changed since the run.
 type specDepsEntry struct {
 	deps map[string][]string
 	hash string
 }
 
-// maxCachedSpecs bounds the cache; past it the cache starts again.
-const maxCachedSpecs = 64
-
-func (c *specDepsCache) load(l *engine.Loader, file string) (specDepsEntry, bool) {
-	info, err := os.Stat(file)
-	if err != nil {
-		return specDepsEntry{}, false
-	}
-	key := file + "|" + strconv.FormatInt(info.Size(), 10) + "|" + strconv.FormatInt(info.ModTime().UnixNano(), 10)
-	c.mu.Lock()
-	e, ok := c.m[key]
-	c.mu.Unlock()
-	if ok {
-		return e, true
-	}
-	spec, _, err := l.Load(file, false, nil)
-	if err != nil || spec == nil {
-		return specDepsEntry{}, false
-	}
-	e = specDepsEntry{deps: make(map[string][]string, len(spec.Tasks)), hash: spec.Hash}
-	for _, t := range spec.Tasks {
-		for _, ref := range t.Deps() {
-			e.deps[t.ID] = append(e.deps[t.ID], ref.ID)
+// loadSpecDeps loads a spec and keeps its dependencies.
+func loadSpecDeps(l *engine.Loader) func(string) (specDepsEntry, error) {
+	return func(file string) (specDepsEntry, error) {
+		spec, _, err := l.Load(file, false, nil)
+		if err != nil {
+			return specDepsEntry{}, err
 		}
+		e := specDepsEntry{deps: make(map[string][]string, len(spec.Tasks)), hash: spec.Hash}
+		for _, t := range spec.Tasks {
+			for _, ref := range t.Deps() {
+				e.deps[t.ID] = append(e.deps[t.ID], ref.ID)
+			}
+		}
+		return e, nil
 	}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= maxCachedSpecs {
-		c.m = map[string]specDepsEntry{}
-	}
-	c.m[key] = e
-	c.mu.Unlock()
-	return e, true
 }
 
 // gantt draws when each task ran, on a common time axis.

@@ -19,6 +19,7 @@ import (
 	"embed"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/hotpass/hotpass/engine"
@@ -94,7 +95,12 @@ type UI struct {
 	tmpl *templates
 	sess *sessions
 	// specs caches the task dependencies of spec files for the DAG.
-	specs specDepsCache
+	specs fileCache[specDepsEntry]
+	// queues caches the review queues of the review desk.
+	queues fileCache[*reviewQueue]
+	// decideMu serialises appends to decisions files: each append rewrites
+	// the file, so two at once could lose one.
+	decideMu sync.Mutex
 }
 
 // New returns the interface's handler. It panics only when the embedded
@@ -157,6 +163,10 @@ func (u *UI) routes() {
 	m.Handle("POST /deployments/{name}/resume", u.action(u.pauseDeployment(false)))
 	m.Handle("POST /deployments/{name}/delete", u.action(u.deleteDeployment))
 	m.Handle("POST /deployments/{name}/run", u.action(u.runDeployment))
+
+	m.Handle("GET /review", u.page(u.reviewPage))
+	m.Handle("GET /review/queue", u.page(u.queuePage))
+	m.Handle("POST /review/decide", u.action(u.decide))
 
 	m.Handle("/", u.page(func(w http.ResponseWriter, r *http.Request, s *session) {
 		u.notFound(w, r, s, "There is no page at "+r.URL.Path+".")

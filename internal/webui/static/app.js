@@ -100,7 +100,7 @@
       var k = e.key;
       if (pending === "g") {
         pending = "";
-        if (k === "r") { window.location.href = "/"; } else if (k === "d") { window.location.href = "/deployments"; }
+        if (k === "r") { window.location.href = "/"; } else if (k === "d") { window.location.href = "/deployments"; } else if (k === "v") { window.location.href = "/review"; }
         return;
       }
       if (k === "g") { pending = "g"; return; }
