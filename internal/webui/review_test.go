@@ -255,4 +255,3 @@ func TestReviewBadInput(t *testing.T) {
 		t.Errorf("read-only decisions file changed: %q", data)
 	}
 }
-

@@ -118,5 +118,7 @@
     localTimes();
     live();
     keys();
+    // Tells automated tests the page listens to keys now.
+    document.documentElement.setAttribute("data-ready", "1");
   });
 })();
