@@ -118,8 +118,10 @@ tasks:
 	w := &scheduler.Worker{Base: runner.Options{Store: st, Loader: l, StateDir: filepath.Join(dir, "state")}, Poll: 50 * time.Millisecond}
 	ui := webui.New(webui.Config{
 		Runs: st, Deployments: st, Loader: l, StateDir: filepath.Join(dir, "state"), Token: testToken,
-		Enqueue: func(ctx context.Context, q runner.QueueRequest) (store.Run, error) { return runner.Enqueue(ctx, st, l, q) },
-		Queued:  func(store.Run) { w.Wake() }, Cancel: w.Cancel, ReviewDirs: []string{e.review}, Poll: 200 * time.Millisecond,
+		Enqueue: func(ctx context.Context, q runner.QueueRequest) (store.Run, error) {
+			return runner.Enqueue(ctx, st, l, q)
+		},
+		Queued: func(store.Run) { w.Wake() }, Cancel: w.Cancel, ReviewDirs: []string{e.review}, Poll: 200 * time.Millisecond,
 	})
 	e.srv = httptest.NewServer(ui)
 	t.Cleanup(e.srv.Close)
