@@ -288,6 +288,8 @@ func TestBrowserScenario(t *testing.T) {
 		waitText(t, ctx, fmt.Sprintf("%d of 4 decided", i+1))
 	}
 	e.shot(t, ctx, "11-reviewed")
+	step(t, ctx, "overview", chromedp.Navigate(base+"/overview"), chromedp.WaitVisible(chromedp.CSS(`svg.days rect.bar`)))
+	e.shot(t, ctx, "12-overview")
 	ds, err := labelstudio.ReadDecisions(filepath.Join(e.review, linkjob.DecisionsFile), nil)
 	must(t, err)
 	var got []string

@@ -38,7 +38,8 @@ var funcs = template.FuncMap{
 	"count": func(n int64) string { return groupDigits(n) },
 	// path escapes an id for one segment of a URL path, so that an id
 	// holding "/" or "?" cannot point a link elsewhere.
-	"path": url.PathEscape,
+	"path":  url.PathEscape,
+	"short": short,
 }
 
 func mustParseTemplates() *templates {

@@ -164,6 +164,7 @@ func (u *UI) routes() {
 	m.Handle("POST /deployments/{name}/delete", u.action(u.deleteDeployment))
 	m.Handle("POST /deployments/{name}/run", u.action(u.runDeployment))
 
+	m.Handle("GET /overview", u.page(u.overviewPage))
 	m.Handle("GET /review", u.page(u.reviewPage))
 	m.Handle("GET /review/queue", u.page(u.queuePage))
 	m.Handle("POST /review/decide", u.action(u.decide))
