@@ -118,15 +118,7 @@ func (u *UI) deploymentsPage(w http.ResponseWriter, r *http.Request, s *session)
 func (u *UI) getDeployment(w http.ResponseWriter, r *http.Request, s *session) (store.Deployment, bool) {
 	name := r.PathValue("name")
 	d, err := u.c.Deployments.GetDeployment(r.Context(), name)
-	if errors.Is(err, store.ErrNotFound) {
-		u.notFound(w, r, s, "There is no deployment "+strconv.Quote(name)+". Deployments are created with `hotpass deploy`.")
-		return d, false
-	}
-	if err != nil {
-		u.fail(w, r, s, err)
-		return d, false
-	}
-	return d, true
+	return d, u.found(w, r, s, err, "There is no deployment "+strconv.Quote(name)+". Deployments are created with `hotpass deploy`.")
 }
 
 func (u *UI) deploymentPage(w http.ResponseWriter, r *http.Request, s *session) {

@@ -81,7 +81,7 @@ func (u *UI) logPage(w http.ResponseWriter, r *http.Request, s *session) {
 	d := logData{RunID: run.ID, TaskID: t.TaskID, Status: t.Status, Run: "/runs/" + url.PathEscape(run.ID),
 		Running: t.Status == "running" || t.Status == "retrying" || t.Status == "pending",
 		Head:    base + "/log?offset=0", Tail: base + "/log", Download: base + "/log.txt"}
-	f, err := os.Open(path)
+	f, info, err := openLog(path)
 	if errors.Is(err, os.ErrNotExist) {
 		d.Missing = missingLog(run, t, u.runDir(run.ID))
 		d.AtEnd = true
@@ -89,15 +89,10 @@ func (u *UI) logPage(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	if err != nil {
-		u.fail(w, r, s, fmt.Errorf("open the log of task %s: %w", t.TaskID, err))
+		u.fail(w, r, s, fmt.Errorf("the log of task %s: %w", t.TaskID, err))
 		return
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		u.fail(w, r, s, err)
-		return
-	}
 	d.Size = info.Size()
 	start := max(d.Size-logChunk, 0)
 	if o := r.URL.Query().Get("offset"); o != "" {
@@ -121,6 +116,21 @@ func (u *UI) logPage(w http.ResponseWriter, r *http.Request, s *session) {
 		d.Newer = base + "/log?offset=" + strconv.FormatInt(end, 10)
 	}
 	u.render(w, r, http.StatusOK, "log", s, d)
+}
+
+// openLog opens a log file and reports its size and time; the caller
+// closes it.
+func openLog(path string) (*os.File, os.FileInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, info, nil
 }
 
 // readLines reads up to logChunk bytes of f from start, widened or cut to
@@ -174,21 +184,16 @@ func (u *UI) logDownload(w http.ResponseWriter, r *http.Request, s *session) {
 	if !ok {
 		return
 	}
-	f, err := os.Open(path)
+	f, info, err := openLog(path)
 	if errors.Is(err, os.ErrNotExist) {
 		u.notFound(w, r, s, missingLog(run, t, u.runDir(run.ID)))
 		return
 	}
 	if err != nil {
-		u.fail(w, r, s, err)
+		u.fail(w, r, s, fmt.Errorf("the log of task %s: %w", t.TaskID, err))
 		return
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		u.fail(w, r, s, err)
-		return
-	}
 	name := filepath.Base(engine.TaskLogPath("", run.ID+"-"+t.TaskID))
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)

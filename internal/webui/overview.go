@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hotpass/hotpass/engine/store"
+	"github.com/hotpass/hotpass/internal/backfill"
 )
 
 // Bounds of the overview: the days charted, the window of the duration
@@ -142,7 +143,7 @@ scan:
 	for p, ds := range durations {
 		slices.Sort(ds)
 		d.Pipelines = append(d.Pipelines, pipelineStat{Pipeline: p, Runs: len(ds), Failed: failed[p],
-			P50: humanDuration(percentile(ds, 50)), P95: humanDuration(percentile(ds, 95))})
+			P50: backfill.FormatDuration(percentile(ds, 50)), P95: backfill.FormatDuration(percentile(ds, 95))})
 	}
 	slices.SortFunc(d.Pipelines, func(a, b pipelineStat) int { return cmp.Compare(a.Pipeline, b.Pipeline) })
 
@@ -173,7 +174,7 @@ scan:
 		}
 	}
 	for _, ts := range tasks {
-		ts.SlowestText = humanDuration(ts.Slowest)
+		ts.SlowestText = backfill.FormatDuration(ts.Slowest)
 		if ts.Slowest > 0 {
 			d.Slowest = append(d.Slowest, *ts)
 		}

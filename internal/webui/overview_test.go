@@ -44,9 +44,9 @@ func TestOverview(t *testing.T) {
 	// All ten runs (12 hours apart) fall in the 7-day window; the fixture's
 	// runs are months old and do not. p50 is the 5th shortest (5m), p95
 	// the 10th (10m); load took at most 500s, and failed in runs 0, 3, 6, 9.
-	contains(t, "overview", r.body, `<a href="/?pipeline=orders">orders</a></td><td class="num">10</td><td class="num">4</td><td class="num">5m 00s</td><td class="num">10m 00s</td>`,
+	contains(t, "overview", r.body, `<a href="/?pipeline=orders">orders</a></td><td class="num">10</td><td class="num">4</td><td class="num">5m0s</td><td class="num">10m0s</td>`,
 		`<td class="mono">load</td><td>orders</td><td class="num">4</td><td class="num">10</td>`,
-		`<td class="mono">load</td><td>orders</td><td class="num">8m 20s</td>`, `class="bar st-failed"`, "Runs per day")
+		`<td class="mono">load</td><td>orders</td><td class="num">8m20s</td>`, `class="bar st-failed"`, "Runs per day")
 	if strings.Contains(r.body, "customers</a>") {
 		t.Error("runs older than the window are counted")
 	}

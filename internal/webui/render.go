@@ -10,6 +10,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/hotpass/hotpass/internal/backfill"
 )
 
 // templates holds one parsed template set per page: the shared layout and
@@ -31,11 +33,10 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05") + " UTC"
 	},
-	"dur":   humanDuration,
 	"since": func(a, b time.Time) string { return spanText(a, b) },
 	"lower": strings.ToLower,
 	"add":   func(a, b int) int { return a + b },
-	"count": func(n int64) string { return groupDigits(n) },
+	"count": backfill.Thousands,
 	// path escapes an id for one segment of a URL path, so that an id
 	// holding "/" or "?" cannot point a link elsewhere.
 	"path":  url.PathEscape,
@@ -125,22 +126,6 @@ func (u *UI) fail(w http.ResponseWriter, r *http.Request, s *session, err error)
 	u.errorPage(w, r, s, http.StatusInternalServerError, "Something went wrong", err.Error())
 }
 
-// humanDuration shows a duration to the precision a reader needs.
-func humanDuration(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return "—"
-	case d < time.Second:
-		return fmt.Sprintf("%dms", d.Milliseconds())
-	case d < time.Minute:
-		return fmt.Sprintf("%.1fs", d.Seconds())
-	case d < time.Hour:
-		return fmt.Sprintf("%dm %02ds", int(d.Minutes()), int(d.Seconds())%60)
-	default:
-		return fmt.Sprintf("%dh %02dm", int(d.Hours()), int(d.Minutes())%60)
-	}
-}
-
 // spanText is the duration from a to b, or to now when b is zero (still
 // running); "—" when a is zero.
 func spanText(a, b time.Time) string {
@@ -150,23 +135,5 @@ func spanText(a, b time.Time) string {
 	if b.IsZero() {
 		b = time.Now()
 	}
-	return humanDuration(b.Sub(a))
-}
-
-// groupDigits writes n with thin separators every three digits.
-func groupDigits(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
+	return backfill.FormatDuration(b.Sub(a))
 }

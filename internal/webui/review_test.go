@@ -87,7 +87,6 @@ func reviewFixture(t *testing.T) (*fixture, string, string) {
 
 var (
 	pairIDRE = regexp.MustCompile(`name="pair" value="([^"]+)"`)
-	posRE    = regexp.MustCompile(`Pair (\d+) of (\d+)`)
 )
 
 func decisions(t *testing.T, dir string) []labelstudio.Decision {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
+	"github.com/hotpass/hotpass/internal/backfill"
 	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/specs"
 )
@@ -92,15 +93,19 @@ func (u *UI) runDir(id string) string { return runner.RunDir(u.c.StateDir, id) }
 func (u *UI) getRun(ctx context.Context, w http.ResponseWriter, r *http.Request, s *session) (store.Run, bool) {
 	id := r.PathValue("id")
 	run, err := u.c.Runs.GetRun(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		u.notFound(w, r, s, "There is no run "+strconv.Quote(id)+" in the history; it may have been pruned.")
-		return run, false
-	}
-	if err != nil {
+	return run, u.found(w, r, s, err, "There is no run "+strconv.Quote(id)+" in the history; it may have been pruned.")
+}
+
+// found answers a store lookup's error: 404 with missing for
+// store.ErrNotFound, 500 for any other. It reports whether err was nil.
+func (u *UI) found(w http.ResponseWriter, r *http.Request, s *session, err error, missing string) bool {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		u.notFound(w, r, s, missing)
+	case err != nil:
 		u.fail(w, r, s, err)
-		return run, false
 	}
-	return run, true
+	return err == nil
 }
 
 func (u *UI) runPage(w http.ResponseWriter, r *http.Request, s *session) {
@@ -257,7 +262,7 @@ func gantt(trs []store.TaskRun) *ganttView {
 		return nil
 	}
 	slices.SortStableFunc(started, func(a, b store.TaskRun) int { return a.StartedAt.Compare(b.StartedAt) })
-	g := &ganttView{Total: humanDuration(t1.Sub(t0)), W: ganttW}
+	g := &ganttView{Total: backfill.FormatDuration(t1.Sub(t0)), W: ganttW}
 	if len(started) > maxGanttRows {
 		g.Omitted = len(started) - maxGanttRows
 		started = started[:maxGanttRows]
@@ -274,7 +279,7 @@ func gantt(trs []store.TaskRun) *ganttView {
 		if t.Attempts > 1 {
 			label += " (" + strconv.Itoa(t.Attempts) + " attempts)"
 		}
-		g.Bars = append(g.Bars, ganttBar{ID: t.TaskID, Status: t.Status, Label: label + " · " + humanDuration(end.Sub(t.StartedAt)),
+		g.Bars = append(g.Bars, ganttBar{ID: t.TaskID, Status: t.Status, Label: label + " · " + backfill.FormatDuration(end.Sub(t.StartedAt)),
 			X: x, W: min(wd, ganttW-x+2), Y: i * 20})
 	}
 	g.H = len(g.Bars) * 20
