@@ -39,6 +39,7 @@ type taskRow struct {
 	SkipReason string
 	HasLog     bool
 	LogHref    string
+	OutputHref string
 	Anchor     string
 }
 
@@ -161,7 +162,8 @@ func (u *UI) runPage(w http.ResponseWriter, r *http.Request, s *session) {
 		d.NextPage = base + "?tasks=" + strconv.Itoa(d.Page+1) + "#tasks"
 	}
 	for _, t := range trs[(d.Page-1)*taskPage : min(d.Page*taskPage, len(trs))] {
-		row := taskRow{TaskRun: t, LogHref: taskHref(t.TaskID), Anchor: "task-" + t.TaskID}
+		row := taskRow{TaskRun: t, LogHref: taskHref(t.TaskID), Anchor: "task-" + t.TaskID,
+			OutputHref: base + "/tasks/" + url.PathEscape(t.TaskID) + "/output"}
 		if rec != nil {
 			if tr := rec.Task(t.TaskID); tr != nil {
 				row.SkipReason = tr.SkipReason

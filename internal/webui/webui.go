@@ -153,6 +153,8 @@ func (u *UI) routes() {
 	m.Handle("GET /runs/{id}/tasks/{task}/log", u.page(u.logPage))
 	m.Handle("GET /runs/{id}/tasks/{task}/log.txt", u.page(u.logDownload))
 	m.Handle("GET /runs/{id}/tasks/{task}/log/events", u.page(u.logEvents))
+	m.Handle("GET /runs/{id}/tasks/{task}/output", u.page(u.outputPage))
+	m.Handle("GET /runs/{id}/tasks/{task}/output/download", u.page(u.outputDownload))
 	m.Handle("POST /runs/{id}/cancel", u.action(u.cancelRun))
 	m.Handle("POST /runs/{id}/rerun", u.action(u.rerun))
 
