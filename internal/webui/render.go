@@ -41,6 +41,7 @@ var funcs = template.FuncMap{
 	// holding "/" or "?" cannot point a link elsewhere.
 	"path":  url.PathEscape,
 	"short": short,
+	"pct":   func(f float64) float64 { return f * 100 },
 }
 
 func mustParseTemplates() *templates {

@@ -167,6 +167,7 @@ func (u *UI) routes() {
 	m.Handle("POST /deployments/{name}/run", u.action(u.runDeployment))
 
 	m.Handle("GET /overview", u.page(u.overviewPage))
+	m.Handle("GET /quality", u.page(u.qualityPage))
 	m.Handle("GET /review", u.page(u.reviewPage))
 	m.Handle("GET /review/queue", u.page(u.queuePage))
 	m.Handle("POST /review/decide", u.action(u.decide))
