@@ -60,6 +60,20 @@ func writeReviewQueue(t testing.TB, dir string, pairs []queuePair) {
 	tb, err := b.Build()
 	must(t, err)
 	must(t, linkjob.WriteParquet(filepath.Join(dir, linkjob.ReviewFile), tb))
+	// The kept pairs are the review pairs here; the clusters put each
+	// pair's records together.
+	must(t, linkjob.WriteParquet(filepath.Join(dir, linkjob.MatchesFile), tb))
+	cs, err := table.NewSchema(table.Field{Name: "id", Type: table.String}, table.Field{Name: linkjob.SourceColumn, Type: table.String},
+		table.Field{Name: linkjob.ClusterColumn, Type: table.Int64})
+	must(t, err)
+	cb := table.NewBuilder(cs, 2*len(pairs))
+	for i, p := range pairs {
+		must(t, cb.AppendRow(p.left, "crm", int64(i)))
+		must(t, cb.AppendRow(p.right, "erp", int64(i)))
+	}
+	ct, err := cb.Build()
+	must(t, err)
+	must(t, linkjob.WriteParquet(filepath.Join(dir, linkjob.ClustersFile), ct))
 	must(t, os.WriteFile(filepath.Join(dir, linkjob.MetadataFile), []byte(`{"version":1,"thresholds":{"match_threshold":0.8,"review_threshold":0.3}}`), 0o644))
 }
 
@@ -253,4 +267,26 @@ func TestReviewBadInput(t *testing.T) {
 	if data, _ := os.ReadFile(path); len(data) != 0 {
 		t.Errorf("read-only decisions file changed: %q", data)
 	}
+}
+
+func TestClusterView(t *testing.T) {
+	t.Parallel()
+	f, given, _ := reviewFixture(t)
+	c := f.client(t)
+	base := "/review/cluster?dir=" + url.QueryEscape(given)
+	r := f.get(t, c, base+"&source=crm&id=c3")
+	if r.code != http.StatusOK {
+		t.Fatalf("%d %s", r.code, r.body)
+	}
+	contains(t, "cluster", r.body, "Cluster 2", "2 records", "1 scored pairs", `<td class="mono">crm/c3</td><td class="mono">erp/e3</td><td class="num">0.600</td>`,
+		`class="rec rec-open"`, "link-weak")
+	for _, path := range []string{base + "&source=crm&id=nobody", "/review/cluster?dir=" + url.QueryEscape(t.TempDir()) + "&source=crm&id=c1"} {
+		if r := f.get(t, c, path); r.code != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", path, r.code)
+		}
+	}
+	// The pair page links both records to their cluster.
+	r = f.get(t, c, "/review/queue?dir="+url.QueryEscape(given))
+	// html/template writes percent escapes in lower case.
+	contains(t, "pair page", r.body, `href="/review/cluster?dir=`+strings.ReplaceAll(url.QueryEscape(given), "%2F", "%2f")+`&amp;source=crm&amp;id=c2"`)
 }

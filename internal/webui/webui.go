@@ -98,6 +98,8 @@ type UI struct {
 	specs fileCache[specDepsEntry]
 	// queues caches the review queues of the review desk.
 	queues fileCache[*reviewQueue]
+	// clusters caches the clusters files of the cluster view.
+	clusters fileCache[*clusterIndex]
 	// decideMu serialises appends to decisions files: each append rewrites
 	// the file, so two at once could lose one.
 	decideMu sync.Mutex
@@ -170,6 +172,7 @@ func (u *UI) routes() {
 	m.Handle("GET /quality", u.page(u.qualityPage))
 	m.Handle("GET /review", u.page(u.reviewPage))
 	m.Handle("GET /review/queue", u.page(u.queuePage))
+	m.Handle("GET /review/cluster", u.page(u.clusterPage))
 	m.Handle("POST /review/decide", u.action(u.decide))
 
 	m.Handle("/", u.page(func(w http.ResponseWriter, r *http.Request, s *session) {
