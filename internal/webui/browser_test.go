@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -288,6 +289,9 @@ func TestBrowserScenario(t *testing.T) {
 		waitText(t, ctx, fmt.Sprintf("%d of 4 decided", i+1))
 	}
 	e.shot(t, ctx, "11-reviewed")
+	step(t, ctx, "cluster view", chromedp.Navigate(base+"/review/cluster?dir="+url.QueryEscape(e.review)+"&source=crm&id=c3"),
+		chromedp.WaitVisible(chromedp.CSS(`svg.cluster circle.rec-open`)))
+	e.shot(t, ctx, "13-cluster")
 	step(t, ctx, "overview", chromedp.Navigate(base+"/overview"), chromedp.WaitVisible(chromedp.CSS(`svg.days rect.bar`)))
 	e.shot(t, ctx, "12-overview")
 	ds, err := labelstudio.ReadDecisions(filepath.Join(e.review, linkjob.DecisionsFile), nil)
