@@ -328,11 +328,11 @@ func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
 		var pe *specs.ParamError
 		if errors.As(err, &pe) {
 			// The field lets a client point at the input at fault.
-			writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": describe(err), "field": "params." + pe.Name})
+			writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": Describe(err), "field": "params." + pe.Name})
 			return
 		}
 		if errors.Is(err, specs.ErrInvalid) || errors.Is(err, runner.ErrNoProfile) {
-			writeError(w, http.StatusUnprocessableEntity, describe(err))
+			writeError(w, http.StatusUnprocessableEntity, Describe(err))
 			return
 		}
 		a.fail(w, r, err)
@@ -349,7 +349,9 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, http.StatusInternalServerError, err.Error())
 }
 
-func describe(err error) string {
+// Describe renders an error for a person: spec diagnostics with their
+// positions, quoted lines and hints, one per line, as the CLI prints them.
+func Describe(err error) string {
 	var ds specs.Diagnostics
 	if errors.As(err, &ds) {
 		var b strings.Builder

@@ -15,6 +15,7 @@ import (
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/internal/scheduler"
+	"github.com/hotpass/hotpass/internal/server"
 	"github.com/hotpass/hotpass/specs"
 )
 
@@ -153,12 +154,12 @@ func (u *UI) renderDeployment(w http.ResponseWriter, r *http.Request, s *session
 	data := deploymentData{D: row, Notice: notices[r.URL.Query().Get("notice")]}
 	spec, err := u.deploymentSpec(d)
 	if err != nil {
-		data.SpecErr = describe(err)
+		data.SpecErr = server.Describe(err)
 	}
 	var pe *specs.ParamError
 	errors.As(failure, &pe)
 	if failure != nil && (pe == nil || pe.Unknown) {
-		data.FormErr = describe(failure)
+		data.FormErr = server.Describe(failure)
 	}
 	var stored map[string]any
 	if len(d.Params) > 0 {
@@ -236,18 +237,6 @@ func paramText(v any) string {
 		return ""
 	}
 	return fmt.Sprint(v)
-}
-
-// describe renders an error with its positioned diagnostics, one per line,
-// as the CLI prints them.
-func describe(err error) string {
-	var ds specs.Diagnostics
-	if errors.As(err, &ds) {
-		var b strings.Builder
-		_ = ds.Print(&b)
-		return strings.TrimSpace(b.String())
-	}
-	return err.Error()
 }
 
 // runDeployment queues a run with the form's params. Empty inputs keep
