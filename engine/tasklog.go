@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/hotpass/hotpass/internal/runstate"
@@ -167,3 +168,8 @@ func (s *logStream) flushLocked() {
 
 // logRelPath is the log's path relative to the run directory.
 func logRelPath(id string) string { return runstate.TaskLog(id) }
+
+// TaskLogPath is the file the engine writes task id's log to inside runDir,
+// so that readers (the web UI) find a running task's log before run.json
+// names it.
+func TaskLogPath(runDir, id string) string { return filepath.Join(runDir, logRelPath(id)) }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"github.com/hotpass/hotpass/internal/runstate"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,5 +119,30 @@ func TestTaskLogConcurrentWriters(t *testing.T) {
 		if line != "0123456789" {
 			t.Fatalf("torn line %q", line)
 		}
+	}
+}
+
+// TaskLogPath is where a task's log is written, so readers find a running
+// task's log before run.json names it.
+func TestTaskLogPathIsWhereTheLogIsWritten(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	id := "load/crm"
+	l := newTaskLog(filepath.Join(dir, logRelPath(id)), &redact.Redactor{})
+	if err := os.MkdirAll(runstate.LogsPath(dir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	l.forceFile()
+	if _, err := l.engine.Write([]byte("line\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(TaskLogPath(dir, id)); err != nil {
+		t.Errorf("TaskLogPath(%q) = %s: %v", id, TaskLogPath(dir, id), err)
+	}
+	if got := TaskLogPath(dir, id); !strings.HasPrefix(got, dir) || strings.Contains(strings.TrimPrefix(got, dir), "crm/") {
+		t.Errorf("TaskLogPath(%q) = %s escapes or nests", id, got)
 	}
 }

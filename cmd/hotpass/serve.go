@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"sync"
 	"time"
@@ -17,15 +18,19 @@ import (
 	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/internal/scheduler"
 	"github.com/hotpass/hotpass/internal/server"
+	"github.com/hotpass/hotpass/internal/webui"
 )
 
 type serveOptions struct {
-	addr     string
-	workers  int
-	maxTasks int
-	grace    time.Duration
-	tick     time.Duration
-	limits   server.Limits
+	addr       string
+	workers    int
+	maxTasks   int
+	grace      time.Duration
+	tick       time.Duration
+	limits     server.Limits
+	traceURL   string
+	noUI       bool
+	reviewDirs []string
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -35,7 +40,8 @@ func newServeCmd(g *globals) *cobra.Command {
 		Short: "Run deployments on their schedules and serve the HTTP API",
 		Long: "Fire due deployments (in their time zones, catching up missed fires within each deployment's\n" +
 			"catch-up window), run queued runs (scheduled, `hotpass deployment run`, or POST\n" +
-			"/api/deployments/NAME/runs), and serve the JSON API. Several serve processes may share one store:\n" +
+			"/api/deployments/NAME/runs), and serve the JSON API under /api/ and the web UI at / (runs, DAGs,\n" +
+			"live logs, deployments). Several serve processes may share one store:\n" +
 			"each fire is started once, and concurrency keys are shared across every run.\n" +
 			"The API requires `Authorization: Bearer $HOTPASS_API_TOKEN` when that variable is set; serve\n" +
 			"refuses to listen beyond loopback without it, or with a token shorter than 32 random characters\n" +
@@ -53,6 +59,9 @@ func newServeCmd(g *globals) *cobra.Command {
 	f.IntVar(&o.maxTasks, "max-tasks", 0, "tasks to run at once across every serve sharing the store (0: no shared limit)")
 	f.DurationVar(&o.grace, "grace", 30*time.Second, "on shutdown, how long running runs may go on before they are cancelled")
 	f.DurationVar(&o.tick, "tick", time.Second, "how often to look for due schedules")
+	f.StringVar(&o.traceURL, "trace-url", "", "link template for a run's trace id in the web UI, such as http://localhost:16686/trace/{trace_id}")
+	f.StringArrayVar(&o.reviewDirs, "review-dir", nil, "linkage output directory to offer on the web UI's review desk besides those runs wrote (repeatable)")
+	f.BoolVar(&o.noUI, "no-ui", false, "serve the JSON API only, without the web UI at /")
 	def := server.DefaultLimits()
 	f.DurationVar(&o.limits.ReadHeaderTimeout, "read-header-timeout", def.ReadHeaderTimeout, "time a client has to send a request's headers; all a request without the token gets")
 	f.DurationVar(&o.limits.ReadTimeout, "read-timeout", def.ReadTimeout, "time a client has to send a whole request, body included")
@@ -108,7 +117,17 @@ func runServe(ctx context.Context, stderr io.Writer, g *globals, o *serveOptions
 	}
 	wake := func(store.Run) { w.Wake() }
 	s := &scheduler.Scheduler{Store: st, Loader: l, Logger: logger, Queued: wake}
-	api := server.New(server.Config{Store: st, Loader: l, Token: token, Queued: wake, Logger: logger})
+	var ui http.Handler
+	if !o.noUI {
+		ui = webui.New(webui.Config{
+			Runs: st, Deployments: st, Loader: l, StateDir: g.stateDir, Token: token, TraceURL: o.traceURL, ReviewDirs: o.reviewDirs,
+			Enqueue: func(ctx context.Context, q runner.QueueRequest) (store.Run, error) {
+				return runner.Enqueue(ctx, st, l, q)
+			},
+			Queued: wake, Cancel: w.Cancel, Logger: logger,
+		})
+	}
+	api := server.New(server.Config{Store: st, Loader: l, Token: token, Queued: wake, Logger: logger, UI: ui})
 
 	// Runs outlive the stop signal by the grace period.
 	runCtx, cancelRuns := context.WithCancel(context.WithoutCancel(ctx))

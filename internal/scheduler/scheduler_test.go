@@ -474,3 +474,67 @@ func BenchmarkFire500(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// Cancel stops one run the worker executes, and only that run.
+func TestWorkerCancelsOneRun(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := openStore(t)
+	l := loader(t)
+	spec := filepath.Join(t.TempDir(), "slow.yaml")
+	src := "version: 1\nname: slow\ntasks:\n  wait: {type: exec, with: {command: \"sleep 30\"}}\n"
+	if err := os.WriteFile(spec, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := deploy(t, st, store.Deployment{Name: "slow", SpecPath: spec, Overlap: store.OverlapAllow})
+	done := make(chan string, 1)
+	run, err := hotpass.New(hotpass.WithStore(st), hotpass.WithLoader(l), hotpass.WithStateDir(t.TempDir()), hotpass.WithCancelGrace(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &scheduler.Worker{
+		Store:    st,
+		Runner:   run,
+		Poll:     10 * time.Millisecond,
+		Finished: func(id string, _ *engine.RunRecord, _ error) { done <- id },
+	}
+	if w.Cancel("not-running") {
+		t.Error("Cancel of a run the worker does not run reported true")
+	}
+	r, err := runner.Enqueue(ctx, st, l, runner.QueueRequest{Deployment: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop, cancel := context.WithCancel(ctx)
+	finished := make(chan struct{})
+	go func() { w.Run(stop, ctx); close(finished) }()
+	defer func() { cancel(); <-finished }()
+	// Wait for the task to run: a run cancelled while its spec loads
+	// fails instead, as a run that could not start.
+	for {
+		trs, _ := st.ListTasks(ctx, r.ID)
+		if len(trs) == 1 && trs[0].Status == "running" {
+			break
+		}
+		select {
+		case <-done:
+			t.Fatal("the run ended before it could be cancelled")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if !w.Cancel(r.ID) {
+		t.Fatal("Cancel of a running run reported false")
+	}
+	select {
+	case id := <-done:
+		if id != r.ID {
+			t.Fatalf("finished %s", id)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the cancelled run did not end")
+	}
+	got, err := st.GetRun(ctx, r.ID)
+	if err != nil || got.Status != store.RunCancelled {
+		t.Errorf("cancelled run is %s (%v)", got.Status, err)
+	}
+}

@@ -42,6 +42,17 @@ type Worker struct {
 
 	wakeOnce sync.Once
 	wakeCh   chan struct{}
+	cancels  sync.Map // run id -> context.CancelFunc of the runs in flight
+}
+
+// Cancel cancels run id if this worker is running it, and reports whether
+// it was. The run ends cancelled as if its process had been interrupted.
+func (w *Worker) Cancel(id string) bool {
+	c, ok := w.cancels.Load(id)
+	if ok {
+		c.(context.CancelFunc)()
+	}
+	return ok
 }
 
 // Wake makes the worker look for queued runs now.
@@ -163,7 +174,11 @@ func (w *Worker) startDue(stop, runCtx context.Context, holder string, conc int,
 			defer wg.Done()
 			defer func() { ended <- run.ID }()
 			defer release()
-			w.execute(runCtx, run)
+			ctx, cancel := context.WithCancel(runCtx)
+			defer cancel()
+			w.cancels.Store(run.ID, cancel)
+			defer w.cancels.Delete(run.ID)
+			w.execute(ctx, run)
 		}()
 	}
 }

@@ -57,6 +57,9 @@ type Config struct {
 	Queued func(store.Run)
 	// Logger receives request errors; nil discards them.
 	Logger *slog.Logger
+	// UI, when set, serves every path outside /api/ (the web interface,
+	// which does its own authentication).
+	UI http.Handler
 }
 
 // New returns the API handler.
@@ -72,9 +75,15 @@ func New(c Config) http.Handler {
 	mux.Handle("POST /api/runs/{id}/cancel", a.auth(a.cancelRun))
 	mux.Handle("GET /api/deployments", a.auth(a.listDeployments))
 	mux.Handle("POST /api/deployments/{name}/runs", a.auth(a.trigger))
-	mux.Handle("/", a.auth(func(w http.ResponseWriter, r *http.Request) {
+	notFound := a.auth(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
-	}))
+	})
+	if c.UI != nil {
+		mux.Handle("/api/", notFound)
+		mux.Handle("/", c.UI)
+	} else {
+		mux.Handle("/", notFound)
+	}
 	return mux
 }
 
@@ -341,11 +350,11 @@ func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
 		var pe *specs.ParamError
 		if errors.As(err, &pe) {
 			// The field lets a client point at the input at fault.
-			writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": describe(err), "field": "params." + pe.Name})
+			writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": Describe(err), "field": "params." + pe.Name})
 			return
 		}
 		if errors.Is(err, specs.ErrInvalid) || errors.Is(err, runner.ErrNoProfile) {
-			writeError(w, http.StatusUnprocessableEntity, describe(err))
+			writeError(w, http.StatusUnprocessableEntity, Describe(err))
 			return
 		}
 		a.fail(w, r, err)
@@ -362,7 +371,9 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, http.StatusInternalServerError, err.Error())
 }
 
-func describe(err error) string {
+// Describe renders an error for a person: spec diagnostics with their
+// positions, quoted lines and hints, one per line, as the CLI prints them.
+func Describe(err error) string {
 	var ds specs.Diagnostics
 	if errors.As(err, &ds) {
 		var b strings.Builder

@@ -263,3 +263,32 @@ func TestInvalidSpecHidesDSNPassword(t *testing.T) {
 		t.Errorf("422 body shows a DSN password:\n%s", body)
 	}
 }
+
+// With a UI handler, every path outside /api/ is the UI's, and /api/ keeps
+// its bearer token and JSON errors.
+func TestUIHandlerServesOutsideAPI(t *testing.T) {
+	t.Parallel()
+	ui := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "ui:"+r.URL.Path)
+	})
+	srv := httptest.NewServer(server.New(server.Config{Token: token, UI: ui}))
+	t.Cleanup(srv.Close)
+	for _, tc := range []struct {
+		path string
+		code int
+		want string
+	}{
+		{"/", http.StatusOK, "ui:/"},
+		{"/runs/r1", http.StatusOK, "ui:/runs/r1"},
+		{"/api/nothing-here", http.StatusUnauthorized, "bearer token"},
+		{"/api/health", http.StatusOK, `"ok"`},
+	} {
+		code, body := call(t, srv, "GET", tc.path, "", "")
+		if code != tc.code || !strings.Contains(body, tc.want) {
+			t.Errorf("GET %s: %d %s, want %d %q", tc.path, code, body, tc.code, tc.want)
+		}
+	}
+	if code, body := call(t, srv, "GET", "/api/nothing-here", "Bearer "+token, ""); code != http.StatusNotFound || !strings.Contains(body, "no such endpoint") {
+		t.Errorf("unknown API path with the token: %d %s", code, body)
+	}
+}
