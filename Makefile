@@ -14,6 +14,8 @@ BENCH_PKGS  ?= ./...
 # its build info.
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 LDFLAGS     := -X main.version=$(VERSION)
+# Where `make demo` writes the workbook and report.
+DEMO_DIR    ?= dist/demo
 
 .PHONY: all build demo test vet staticcheck lint fmt-check bench schema clean
 
@@ -24,8 +26,8 @@ build:
 
 ## demo: refine the bundled aviation workbooks into the SSOT workbook and quality report
 demo: build
-	./$(BIN) orchestrate --profile aviation --input-dir examples/aviation/data \
-		--output-path dist/demo/refined.xlsx --report-path dist/demo/quality-report
+	$(BIN) orchestrate --profile aviation --input-dir examples/aviation/data \
+		--output-path $(DEMO_DIR)/refined.xlsx --report-path $(DEMO_DIR)/quality-report
 
 ## test: vet, staticcheck, gofmt and the race-enabled test suite (with a throwaway PostgreSQL)
 test: vet staticcheck fmt-check

@@ -88,12 +88,7 @@ func newOrchestrateCmd(g *globals) *cobra.Command {
 
 func runOrchestrate(ctx context.Context, stdout, stderr io.Writer, g *globals, o *orchestrateOptions) error {
 	if o.printSpec {
-		src, err := profiles.PipelineSpec(o.profile)
-		if err != nil {
-			return fmt.Errorf("%w: %v", errUsage, err)
-		}
-		_, err = stdout.Write(src)
-		return err
+		return printProfileSpec(stdout, o)
 	}
 	switch o.policy {
 	case "fail", "warn", "drop":
