@@ -255,8 +255,9 @@ func (w *readmeWorkspace) runShell(t *testing.T, where, text string, env []strin
 var topKey = regexp.MustCompile(`(?m)^([A-Za-z_][A-Za-z0-9_-]*):`)
 
 // checkYAML checks a yaml block for what it is: a pre-commit configuration
-// against the hooks this repository ships, anything else with `hotpass
-// validate`, a part of a spec (no version:) completed into a spec first.
+// against the hooks this repository ships, anything else (specs and
+// profiles) with `hotpass validate`, a part of a spec (no version:)
+// completed into a spec first.
 // With file:, the block is also written where later blocks find it.
 func (w *readmeWorkspace) checkYAML(t *testing.T, where string, b docblocks.Block, text string, env []string) {
 	t.Helper()
@@ -276,7 +277,8 @@ func (w *readmeWorkspace) checkYAML(t *testing.T, where string, b docblocks.Bloc
 		path = filepath.Join(".readme", fmt.Sprintf("line%d.yaml", b.Line))
 	}
 	spec := text
-	if !slices.Contains(keys, "version") {
+	profile := slices.Contains(keys, "sources") || slices.Contains(keys, "fields")
+	if !profile && !slices.Contains(keys, "version") {
 		spec = fmt.Sprintf("version: 1\nname: readme-line-%d\n%s", b.Line, spec)
 		if !slices.Contains(keys, "tasks") && !slices.Contains(keys, "orchestrator") {
 			spec += "tasks:\n  readme: {type: noop}\n"
