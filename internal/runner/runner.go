@@ -128,6 +128,19 @@ func Run(ctx context.Context, o Options) (*engine.RunRecord, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Set up before the run is recorded: invalid settings refuse the run,
+	// which must not leave a record of one that never started.
+	tel, err := telemetry.Setup(ctx, telemetry.Config{
+		Enabled: o.Telemetry.Enabled || spec.Observability.Enabled, ServiceVersion: o.Telemetry.ServiceVersion,
+		Pipeline: spec.Name, Profile: o.Telemetry.Profile, RunID: o.RunID, Stderr: o.Telemetry.Stderr,
+	})
+	if err != nil {
+		if o.Queued {
+			failQueued(ctx, o.Store, o.RunID, err)
+		}
+		return nil, fmt.Errorf("%w: %w", ErrTelemetryConfig, err)
+	}
+	defer shutdownTelemetry(tel, o.Telemetry.Stderr)
 	if !o.Queued {
 		// Created running, not pending: a pending run of a deployment is
 		// queued work that a serve worker would pick up.
@@ -145,17 +158,6 @@ func Run(ctx context.Context, o Options) (*engine.RunRecord, error) {
 	for _, t := range spec.Tasks {
 		tasks = append(tasks, history.Task{ID: t.ID, Type: t.Type, DefinitionHash: hashes[t.ID]})
 	}
-	tel, err := telemetry.Setup(ctx, telemetry.Config{
-		Enabled: o.Telemetry.Enabled || spec.Observability.Enabled, ServiceVersion: o.Telemetry.ServiceVersion,
-		Pipeline: spec.Name, Profile: o.Telemetry.Profile, RunID: o.RunID, Stderr: o.Telemetry.Stderr,
-	})
-	if err != nil {
-		if o.Queued {
-			failQueued(ctx, o.Store, o.RunID, err)
-		}
-		return nil, fmt.Errorf("%w: %w", ErrTelemetryConfig, err)
-	}
-	defer shutdownTelemetry(tel, o.Telemetry.Stderr)
 	traced := telemetry.NewRunObserver(tel, spec.Name, telemetry.Masking(red))
 	ctx = traced.Context(ctx)
 	logger := slog.New(slog.DiscardHandler)
@@ -213,7 +215,7 @@ func shutdownTelemetry(tel *telemetry.Telemetry, stderr io.Writer) {
 		if stderr == nil {
 			stderr = os.Stderr
 		}
-		fmt.Fprintf(stderr, "warning: telemetry: %v\n", err)
+		fmt.Fprintln(stderr, telemetry.Warning(err))
 	}
 }
 
