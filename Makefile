@@ -28,6 +28,15 @@ build:
 demo: build
 	$(BIN) orchestrate --profile aviation --input-dir examples/aviation/data \
 		--output-path $(DEMO_DIR)/refined.xlsx --report-path $(DEMO_DIR)/quality-report
+	@echo
+	@echo "Next, try:"
+	@echo "  1. Open $(DEMO_DIR)/refined.xlsx (Data and Summary sheets) and $(DEMO_DIR)/quality-report.html."
+	@echo "  2. Keep the pipeline as a spec to edit, and run it:"
+	@echo "       mkdir -p pipelines && $(BIN) orchestrate --profile aviation --input-dir examples/aviation/data --print-spec > pipelines/aviation.yaml"
+	@echo "       $(BIN) run pipelines/aviation.yaml"
+	@echo "  3. Deduplicate people probabilistically and score the result:"
+	@echo "       $(BIN) resolve --input testdata/linkage/fake_1000/fake_1000.csv --output dist/people --config examples/linkage/fake_1000.yaml"
+	@echo "       $(BIN) linkage evaluate --predictions dist/people --truth-column cluster --input testdata/linkage/fake_1000/fake_1000.csv"
 
 ## test: vet, staticcheck, gofmt and the race-enabled test suite (with a throwaway PostgreSQL)
 test: vet staticcheck fmt-check
