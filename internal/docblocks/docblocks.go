@@ -169,7 +169,7 @@ func (b *Block) addMarkers(s string) error {
 		key, value, ok := strings.Cut(m, ":")
 		value = strings.TrimSpace(value)
 		if !ok || value == "" {
-			return fmt.Errorf("marker %q is not key: value (needs:, skip: or file:)", m)
+			return fmt.Errorf("marker %q is not key: value (use needs:, skip: or file:)", m)
 		}
 		switch strings.TrimSpace(key) {
 		case "needs":
@@ -181,7 +181,7 @@ func (b *Block) addMarkers(s string) error {
 		case "file":
 			b.File = value
 		default:
-			return fmt.Errorf("unknown marker %q: the markers are needs:, skip: and file:", m)
+			return fmt.Errorf("unknown marker %q (the markers are needs, skip and file)", m)
 		}
 	}
 	return nil
