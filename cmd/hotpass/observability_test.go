@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -183,5 +185,29 @@ func TestBackfillObservability(t *testing.T) {
 	}
 	if total != 4 {
 		t.Errorf("hotpass.backfill.runs total = %v, want 4 (one per planned run)", total)
+	}
+}
+
+// TestRunObservabilityGRPCQuiet: exporting over gRPC without compression
+// prints nothing of the exporters' own on stderr (they once complained of
+// an "invalid compression type" for the absent compressor).
+func TestRunObservabilityGRPCQuiet(t *testing.T) {
+	bin := hotpassBinary(t)
+	r := otlptest.NewGRPC(t)
+	cmd := exec.Command(bin, "run", "--no-progress", "--enable-observability", "--state-dir", t.TempDir(), "testdata/good/diamond.yaml")
+	cmd.Env = os.Environ()
+	for k, v := range r.Env() {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	if len(r.SpansNamed("hotpass.run")) != 1 {
+		t.Error("the run span did not arrive over gRPC")
+	}
+	if strings.Contains(stderr.String(), "compression") {
+		t.Errorf("stderr speaks of compression:\n%s", stderr.String())
 	}
 }
