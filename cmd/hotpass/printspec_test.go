@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,5 +78,32 @@ func TestPrintedSpecRunsWhereItIsWritten(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "dist", "aviation", "refined.xlsx")); err != nil {
 		t.Errorf("the printed spec did not write where orchestrate would: %v", err)
+	}
+}
+
+// TestSchemaProfile: `hotpass schema --profile` prints the committed
+// profile schema, under the URL printed profiles point at.
+func TestSchemaProfile(t *testing.T) {
+	t.Parallel()
+	stdout, stderr, code := cli(t, "schema", "--profile")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	committed, err := os.ReadFile("../../schemas/profile.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stdout != string(committed) {
+		t.Error("schema --profile differs from schemas/profile.schema.json")
+	}
+	var doc struct {
+		ID string `json:"$id"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil || doc.ID != profiles.SchemaURL {
+		t.Errorf("$id = %q (%v), want %q", doc.ID, err, profiles.SchemaURL)
+	}
+	shown, _, _ := cli(t, "profiles", "show", "aviation")
+	if first, _, _ := strings.Cut(shown, "\n"); first != "# yaml-language-server: $schema="+profiles.SchemaURL {
+		t.Errorf("profiles show starts %q, not with the published schema", first)
 	}
 }
