@@ -35,9 +35,10 @@ import (
 // What a block needs is marked on it (see internal/docblocks): the test
 // gives a block a PostgreSQL store (needs: postgres, through pgtest), a
 // running `hotpass serve` (needs: server; 127.0.0.1:4200 in the block is
-// replaced by its address) or a secret (needs: secret NAME: the variable
-// from the test's environment, else a placeholder, for blocks that work
-// with any value). A block marked skip: is not run and the reason printed.
+// replaced by its address, HOTPASS_API_TOKEN is its token) or a secret
+// (needs: secret NAME: a placeholder, so such a block must work with any
+// value, as one showing an unreachable service's warning does). A block
+// marked skip: is not run and the reason printed.
 //
 // Inside sh blocks, `hotpass serve` starts the server, waits until it
 // answers /api/health, and stops it with SIGTERM, expecting exit 0; `make
@@ -162,12 +163,10 @@ func (w *readmeWorkspace) check(t *testing.T, doc string, b docblocks.Block) {
 	}
 	env := w.env(t)
 	for _, name := range b.Secrets() {
-		v := os.Getenv(name)
-		if v == "" {
-			v = "readme-placeholder-" + strings.ToLower(name)
-			t.Logf("%s: %s is not set; the block gets a placeholder", where, name)
-		}
-		env = append(env, name+"="+v)
+		// Never the developer's own value: with it, a block could reach a
+		// real service (a Label Studio project) from a test.
+		env = append(env, name+"=readme-placeholder-"+strings.ToLower(name))
+		t.Logf("%s: %s is a placeholder", where, name)
 	}
 	if b.Has("postgres") {
 		env = append(env, "HOTPASS_DATABASE_URL="+pgtest.URL(t))
