@@ -6,6 +6,13 @@ BIN         := bin/hotpass
 TOOLS       := $(CURDIR)/.tools
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := $(TOOLS)/staticcheck-$(STATICCHECK_VERSION)
+# The OpenTelemetry Collector the telemetry tests export to, built from the
+# Go module proxy with the collector's builder; cached under a name keyed by
+# its configuration, so a changed configuration builds anew.
+OTELCOL_VERSION := v0.165.0
+OTELCOL_CONFIG  := tools/otelcol/builder-config.yaml
+OTELCOL_BUILDER := $(TOOLS)/builder-$(OTELCOL_VERSION)
+OTELCOL         := $(TOOLS)/otelcol-$(shell sha256sum $(OTELCOL_CONFIG) 2>/dev/null | cut -c1-12)
 # -race needs cgo; the release binary does not.
 TEST_FLAGS  ?= -race -timeout 15m
 BENCH       ?= .
@@ -17,7 +24,7 @@ LDFLAGS     := -X main.version=$(VERSION)
 # Where `make demo` writes the workbook and report.
 DEMO_DIR    ?= dist/demo
 
-.PHONY: all build demo test vet staticcheck lint fmt-check bench schema clean
+.PHONY: all build demo test vet staticcheck otelcol lint fmt-check bench schema clean
 
 all: build
 
@@ -38,9 +45,10 @@ demo: build
 	@echo "       $(BIN) resolve --input testdata/linkage/fake_1000/fake_1000.csv --output dist/people --config examples/linkage/fake_1000.yaml"
 	@echo "       $(BIN) linkage evaluate --predictions dist/people --truth-column cluster --input testdata/linkage/fake_1000/fake_1000.csv"
 
-## test: vet, staticcheck, gofmt and the race-enabled test suite (with a throwaway PostgreSQL)
-test: vet staticcheck fmt-check
-	scripts/with-postgres.sh $(GO) test $(TEST_FLAGS) ./...
+## test: vet, staticcheck, gofmt and the race-enabled test suite (with a throwaway PostgreSQL
+## and a real OpenTelemetry Collector)
+test: vet staticcheck fmt-check otelcol
+	HOTPASS_OTELCOL=$(OTELCOL) scripts/with-postgres.sh $(GO) test $(TEST_FLAGS) ./...
 
 vet:
 	$(GO) vet ./...
@@ -52,6 +60,20 @@ $(STATICCHECK):
 
 staticcheck: $(STATICCHECK)
 	$(STATICCHECK) ./...
+
+$(OTELCOL_BUILDER):
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OTELCOL_VERSION)
+	mv $(TOOLS)/builder $(OTELCOL_BUILDER)
+
+## otelcol: build the OpenTelemetry Collector the telemetry tests run (a few minutes, once)
+$(OTELCOL): $(OTELCOL_CONFIG) | $(OTELCOL_BUILDER)
+	rm -rf $(TOOLS)/otelcol-build
+	$(OTELCOL_BUILDER) --config $(OTELCOL_CONFIG)
+	mv $(TOOLS)/otelcol-build/hotpass-otelcol $@
+	rm -rf $(TOOLS)/otelcol-build
+
+otelcol: $(OTELCOL)
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -72,6 +72,19 @@ func (l *Loader) Load(path string, strict bool, lookupEnv func(string) (string, 
 // ctx.Err() and there are no diagnostics.
 func (l *Loader) LoadContext(ctx context.Context, path string, strict bool, lookupEnv func(string) (string, bool)) (*specs.Spec, specs.Diagnostics, error) {
 	spec, err := specs.LoadContext(ctx, path, l.validator)
+	return l.check(ctx, spec, err, strict, lookupEnv)
+}
+
+// ParseContext is LoadContext for spec source held in memory: path names
+// it in positions and is the base of relative paths; it need not exist.
+func (l *Loader) ParseContext(ctx context.Context, path string, src []byte, strict bool, lookupEnv func(string) (string, bool)) (*specs.Spec, specs.Diagnostics, error) {
+	spec, err := specs.ParseContext(ctx, path, src, l.validator)
+	return l.check(ctx, spec, err, strict, lookupEnv)
+}
+
+// check runs the static checks on a parsed spec, or turns the parse error
+// into diagnostics.
+func (l *Loader) check(ctx context.Context, spec *specs.Spec, err error, strict bool, lookupEnv func(string) (string, bool)) (*specs.Spec, specs.Diagnostics, error) {
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil && errors.Is(err, cerr) {
 			return nil, nil, err

@@ -20,7 +20,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hotpass/hotpass/exitcode"
-	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/suggest"
 )
 
@@ -67,7 +66,7 @@ type RunOptions struct {
 	Params map[string]any
 	// Redactor masks secrets in everything the run writes to disk or hands
 	// to observers: task logs, errors, params, attrs. Nil masks nothing.
-	Redactor *redact.Redactor
+	Redactor Redactor
 	// Logger receives engine-level logs (run and task lifecycle); nil
 	// discards them. Messages are redacted.
 	Logger *slog.Logger
@@ -182,7 +181,7 @@ func (q *fifo) pop() int {
 type run struct {
 	plan   *Plan
 	opts   RunOptions
-	red    *redact.Redactor
+	red    Redactor
 	log    *slog.Logger
 	obs    Observer
 	now    func() time.Time
@@ -224,6 +223,9 @@ type run struct {
 // newRun checks options, selects tasks and creates the run directory.
 func (p *Plan) newRun(opts RunOptions) (*run, error) {
 	r := &run{plan: p, opts: opts, red: opts.Redactor, obs: opts.Observer, now: opts.Clock}
+	if r.red == nil {
+		r.red = noSecrets{}
+	}
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -876,7 +878,7 @@ func (r *run) emit(e Event) {
 // redactParams copies params with every string masked, keys included (a
 // task may key its attributes by a column name that came from a secret).
 // Values of other kinds are kept as they are: a secret is always a string.
-func redactParams(red *redact.Redactor, params map[string]any) map[string]any {
+func redactParams(red Redactor, params map[string]any) map[string]any {
 	if len(params) == 0 {
 		return nil
 	}
@@ -900,7 +902,7 @@ func redactParams(red *redact.Redactor, params map[string]any) map[string]any {
 	return out
 }
 
-func redactAttrs(red *redact.Redactor, attrs map[string]any) map[string]any {
+func redactAttrs(red Redactor, attrs map[string]any) map[string]any {
 	if len(attrs) == 0 {
 		return nil
 	}
@@ -910,7 +912,7 @@ func redactAttrs(red *redact.Redactor, attrs map[string]any) map[string]any {
 	return redactParams(red, attrs)
 }
 
-func redactValue(red *redact.Redactor, v any) any {
+func redactValue(red Redactor, v any) any {
 	switch x := v.(type) {
 	case string:
 		return red.String(x)
@@ -947,7 +949,7 @@ func redactValue(red *redact.Redactor, v any) any {
 // redactJSON masks v in the form its record takes: decoded from JSON into
 // maps, lists, strings and exact numbers, then redacted. A value that does
 // not encode is recorded as its masked text.
-func redactJSON(red *redact.Redactor, v any) any {
+func redactJSON(red Redactor, v any) any {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return red.String(fmt.Sprint(v))

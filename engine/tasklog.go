@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-
-	"github.com/hotpass/hotpass/internal/redact"
 )
 
 // logsDir is the directory of task logs inside a run directory.
@@ -54,7 +52,7 @@ type taskLog struct {
 	mu     sync.Mutex
 	path   string
 	f      *os.File
-	red    *redact.Redactor
+	red    Redactor
 	err    error
 	closed bool
 	held   []byte // engine lines waiting for the file
@@ -66,7 +64,10 @@ type taskLog struct {
 
 // newTaskLog prepares the log at path; nothing touches the disk until a
 // line is written. The file is opened for appending, so retries add to it.
-func newTaskLog(path string, red *redact.Redactor) *taskLog {
+func newTaskLog(path string, red Redactor) *taskLog {
+	if red == nil {
+		red = noSecrets{}
+	}
 	l := &taskLog{path: path, red: red}
 	l.engine = &logStream{log: l}
 	l.records = &logStream{log: l, fromTask: true}

@@ -22,7 +22,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/hotpass/hotpass/internal/refine"
-	"github.com/hotpass/hotpass/internal/table/atomicfile"
 	"github.com/hotpass/hotpass/specs"
 )
 
@@ -280,36 +279,6 @@ func yamlDiag(path string, err error) specs.Diagnostic {
 		}
 	}
 	return specs.Errorf(specs.Pos{File: path, Line: line}, "%s", msg)
-}
-
-// PipelineFile writes a profile's built-in pipeline spec to a file in the
-// system's temporary directory and returns its path, so that the spec loader
-// (which reads files, for positions in errors) can load it. The content comes
-// from the binary, so rewriting it on every call is always correct. Relative
-// paths in that spec are meant relative to the current directory: callers set
-// the loaded spec's Dir accordingly.
-func PipelineFile(name string) (string, error) {
-	src, err := PipelineSpec(name)
-	if err != nil {
-		return "", err
-	}
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("hotpass-profiles-%d", os.Getuid()))
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("profile %s: %w", name, err)
-	}
-	path := filepath.Join(dir, name+".pipeline.yaml")
-	f, err := atomicfile.Create(path)
-	if err != nil {
-		return "", fmt.Errorf("profile %s: %w", name, err)
-	}
-	if _, err := f.Write(src); err != nil {
-		_ = f.Abort()
-		return "", fmt.Errorf("profile %s: %w", name, err)
-	}
-	if err := f.Commit(); err != nil {
-		return "", fmt.Errorf("profile %s: %w", name, err)
-	}
-	return path, nil
 }
 
 // Document returns profile source as JSON values (objects, lists, strings,

@@ -5,16 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
+	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hotpass/hotpass"
+	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/backfill"
 	"github.com/hotpass/hotpass/internal/progress"
-	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/telemetry"
 )
 
@@ -114,16 +116,12 @@ func runBackfill(cmd *cobra.Command, g *globals, o *backfillOptions) error {
 	// the display serialises them and keeps its status line below them.
 	printer := progress.NewBackfill(stderr, live)
 	stderr = printer
-	logger := newLogger(stderr, g.logLevel, &redact.Redactor{})
-	var st store.Store
-	if cfg.ConcurrencyLimit > 0 {
-		if st, err = openStore(ctx, g); err != nil {
-			logger.Warn("state store unavailable; the concurrency limit holds in this process only", "error", err)
-			st = nil
-		} else {
-			defer st.Close()
-		}
+	logger := newLogger(stderr, g.logLevel)
+	st, err := openStore(ctx, g)
+	if err != nil {
+		return err
 	}
+	defer st.Close()
 	tel, err := telemetry.Setup(ctx, telemetry.Config{Enabled: o.observability, ServiceVersion: buildVersion(),
 		Pipeline: "backfill", Profile: cfg.Pipeline.Profile, Stderr: stderr})
 	if err != nil {
@@ -139,22 +137,69 @@ func runBackfill(cmd *cobra.Command, g *globals, o *backfillOptions) error {
 	defer span.End()
 	// Each run's own log is in its run directory; the engine's lines would
 	// repeat what the progress lines say, so they show only when asked for.
-	var runLogger *slog.Logger
+	opts := []hotpass.Option{hotpass.WithStore(st), hotpass.WithLoader(l), hotpass.WithStateDir(g.stateDir)}
 	if g.logLevel == "debug" || g.logLevel == "info" {
-		runLogger = logger
+		opts = append(opts, hotpass.WithLogHandler(logger.Handler()))
 	}
-	sum, err := backfill.Run(ctx, cfg, jobs, backfill.Options{
-		Pipeline: &backfill.LoaderPipeline{Loader: l, StateDir: g.stateDir, Logger: runLogger},
-		Store:    st,
+	runs, err := hotpass.New(opts...)
+	if err != nil {
+		return err
+	}
+	parent, err := startBackfillRun(ctx, st, o.config)
+	if err != nil {
+		return err
+	}
+	bo := backfill.Options{
+		Pipeline: &backfill.RunnerPipeline{Runner: runs, ParentID: parent},
 		Force:    o.force,
 		Logger:   logger,
 		Progress: printer.Observe,
-	})
+	}
+	if cfg.ConcurrencyLimit > 0 {
+		bo.Store = st
+	}
+	sum, err := backfill.Run(ctx, cfg, jobs, bo)
+	finishBackfillRun(ctx, st, parent, sum, err)
 	printer.Close()
 	if sum == nil {
 		return err
 	}
 	return backfillOutcome(ctx, stdout, cfg, sum, err)
+}
+
+// startBackfillRun records the backfill itself in the run history, so
+// that its child runs, each recorded with it as parent, can be listed
+// together (`hotpass runs ls --parent ID`). It returns the run's id.
+func startBackfillRun(ctx context.Context, st store.Store, config string) (string, error) {
+	now := time.Now()
+	id := engine.NewRunID(now)
+	host, _ := os.Hostname()
+	if _, err := st.CreateRun(ctx, store.Run{ID: id, Pipeline: "backfill", SpecPath: config, Status: store.RunRunning,
+		CreatedAt: now, StartedAt: now, HeartbeatAt: now, PID: os.Getpid(), Hostname: host}); err != nil {
+		return "", fmt.Errorf("record the backfill run: %w", err)
+	}
+	return id, nil
+}
+
+// finishBackfillRun records how the backfill ended: succeeded when every
+// child run succeeded or was skipped, cancelled when interrupted, failed
+// otherwise.
+func finishBackfillRun(ctx context.Context, st store.Store, id string, sum *backfill.Summary, runErr error) {
+	u := store.RunUpdate{Status: store.RunSucceeded}
+	switch {
+	case ctx.Err() != nil:
+		u = store.RunUpdate{Status: store.RunCancelled, Error: "backfill interrupted"}
+	case runErr != nil:
+		u = store.RunUpdate{Status: store.RunFailed, Error: runErr.Error()}
+	case sum == nil || !sum.OK():
+		u = store.RunUpdate{Status: store.RunFailed}
+		if sum != nil {
+			u.Error = fmt.Sprintf("%d of %d backfill runs failed", sum.Failed+sum.Cancelled, sum.Total)
+		}
+	}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	_, _ = st.UpdateRun(fctx, id, u)
 }
 
 // backfillOutcome prints the summary and maps it to the exit status.

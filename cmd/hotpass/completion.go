@@ -50,7 +50,7 @@ func registerCompletions(root *cobra.Command, g *globals) {
 	deployments := func(cmd *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		return completeDeployments(cmd.Context(), g, toComplete)
 	}
-	args(runIDs, "runs show", "runs logs")
+	args(runIDs, "runs show", "runs logs", "runs cancel")
 	args(deployments, "deployment show", "deployment pause", "deployment resume", "deployment rm", "deployment run")
 	args(completeProfiles, "profiles show")
 	flag("orchestrate", "profile", completeProfiles)

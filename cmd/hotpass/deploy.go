@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -14,11 +13,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hotpass/hotpass"
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/progress"
-	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/internal/scheduler"
 	"github.com/hotpass/hotpass/internal/suggest"
@@ -27,9 +26,10 @@ import (
 )
 
 type deployOptions struct {
-	name, spec, profile, schedule, timezone, params, catchup, overlap string
-	tags                                                              []string
-	paused                                                            bool
+	name, spec, profile, schedule, timezone, catchup, overlap string
+	params                                                    paramOptions
+	tags                                                      []string
+	paused                                                    bool
 }
 
 func newDeployCmd(g *globals) *cobra.Command {
@@ -53,7 +53,7 @@ func newDeployCmd(g *globals) *cobra.Command {
 	f.StringVar(&o.schedule, "schedule", "", `cron expression, e.g. "0 6 * * 1-5" or @daily; none: run only on demand`)
 	f.StringVar(&o.timezone, "timezone", "", "IANA time zone of the schedule, e.g. Africa/Johannesburg (default UTC)")
 	f.StringArrayVar(&o.tags, "tag", nil, "label the deployment (repeatable)")
-	f.StringVar(&o.params, "params", "", `params for every run, as a JSON object`)
+	addParamFlags(cmd, &o.params, "every run")
 	f.BoolVar(&o.paused, "paused", false, "save the deployment with its schedule paused")
 	f.StringVar(&o.catchup, "catchup-window", "", "start fires missed while serve was down if at most this old (e.g. 6h, 2d); default none: a fire starts only up to "+engine.FormatDuration(scheduler.MisfireGrace)+" late")
 	f.StringVar(&o.overlap, "overlap", "skip", "when a fire comes while the previous run still goes: skip, queue or allow")
@@ -69,17 +69,29 @@ func runDeploy(ctx context.Context, w io.Writer, g *globals, o *deployOptions) e
 	if err != nil {
 		return err
 	}
-	var params map[string]any
-	if len(d.Params) > 0 {
-		_ = json.Unmarshal(d.Params, &params) // checked by deployment()
+	src := runner.File(d.SpecPath)
+	if d.SpecPath == "" {
+		src = runner.Profile(d.Profile)
+	}
+	params, err := o.params.typed(ctx, l, src)
+	if err != nil && d.SpecPath == "" && errors.Is(err, runner.ErrNoProfile) {
+		err = checkProfileDeployment(ctx, l, d.Profile, nil) // names the known profiles
+	}
+	if err != nil {
+		return err
+	}
+	if len(params) > 0 {
+		if d.Params, err = json.Marshal(params); err != nil {
+			return fmt.Errorf("encode params: %w", err)
+		}
 	}
 	if d.SpecPath != "" {
-		_, spec, err := runner.CheckParams(l, d.SpecPath, params)
+		_, spec, err := runner.CheckParams(ctx, l, runner.File(d.SpecPath), params)
 		if err != nil {
 			return err
 		}
 		d.SpecHash = spec.Hash
-	} else if err := checkProfileDeployment(l, d.Profile, params); err != nil {
+	} else if err := checkProfileDeployment(ctx, l, d.Profile, params); err != nil {
 		return err
 	}
 	st, err := openStore(ctx, g)
@@ -114,8 +126,8 @@ func runDeploy(ctx context.Context, w io.Writer, g *globals, o *deployOptions) e
 // checkProfileDeployment checks a profile deployment as a spec deployment is
 // checked, before anything is saved: the profile exists (else the known
 // ones are listed) and the params fit its pipeline's declared params.
-func checkProfileDeployment(l *engine.Loader, profile string, params map[string]any) error {
-	_, _, err := runner.CheckParams(l, runner.ProfilePrefix+profile, params)
+func checkProfileDeployment(ctx context.Context, l *engine.Loader, profile string, params map[string]any) error {
+	_, _, err := runner.CheckParams(ctx, l, runner.Profile(profile), params)
 	switch {
 	case err == nil:
 		return nil
@@ -169,12 +181,8 @@ func (o *deployOptions) deployment() (store.Deployment, error) {
 		}
 		d.Catchup = c
 	}
-	params, err := parseParamsJSON(o.params)
-	if err != nil {
+	if _, _, err := o.params.parse(); err != nil {
 		return d, err
-	}
-	if len(params) > 0 {
-		d.Params, _ = json.Marshal(params) // values decoded from JSON always encode
 	}
 	return d, nil
 }
@@ -459,7 +467,7 @@ func runDeploymentRm(ctx context.Context, w io.Writer, g *globals, name string) 
 }
 
 type deploymentRunOptions struct {
-	params     string
+	params     paramOptions
 	wait       bool
 	noProgress bool
 }
@@ -470,22 +478,21 @@ func newDeploymentRunCmd(g *globals) *cobra.Command {
 		Use:   "run NAME",
 		Short: "Start a run of a deployment now",
 		Long: "Queue a run of the deployment for `hotpass serve` to start, and print its id; with --wait, run it\n" +
-			"here and now instead (no server needed) and exit as `hotpass run` does. --params are merged over\n" +
-			"the deployment's params and checked against the spec's param types first.",
+			"here and now instead (no server needed) and exit as `hotpass run` does. --params and --param are\n" +
+			"merged over the deployment's params and checked against the spec's param types first.",
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDeploymentRun(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), g, o, args[0])
 		},
 	}
-	cmd.Flags().StringVar(&o.params, "params", "", "params for this run, as a JSON object, over the deployment's")
+	addParamFlags(cmd, &o.params, "this run, over the deployment's")
 	cmd.Flags().BoolVar(&o.wait, "wait", false, "run in this process and wait for the outcome instead of queueing")
 	cmd.Flags().BoolVar(&o.noProgress, "no-progress", false, "with --wait: print plain log lines instead of live progress")
 	return cmd
 }
 
 func runDeploymentRun(ctx context.Context, stdout, stderr io.Writer, g *globals, o *deploymentRunOptions, name string) error {
-	over, err := parseParamsJSON(o.params)
-	if err != nil {
+	if _, _, err := o.params.parse(); err != nil {
 		return err
 	}
 	l, err := newLoader()
@@ -498,6 +505,10 @@ func runDeploymentRun(ctx context.Context, stdout, stderr io.Writer, g *globals,
 	}
 	defer st.Close()
 	d, err := getDeployment(ctx, st, name)
+	if err != nil {
+		return err
+	}
+	over, err := o.params.typed(ctx, l, runner.DeploymentSource(d))
 	if err != nil {
 		return err
 	}
@@ -532,18 +543,12 @@ func runDeploymentRun(ctx context.Context, stdout, stderr io.Writer, g *globals,
 		}
 	}
 	display := progress.New(stderr, isTerminal(stderr) && !o.noProgress)
-	rec, runErr := runner.Run(ctx, runner.Options{
-		Store:      st,
-		Loader:     l,
-		StateDir:   g.stateDir,
-		SpecPath:   runner.DeploymentSpec(d),
-		ParamsJSON: params,
-		Date:       time.Now().In(loc).Format(time.DateOnly),
-		Deployment: d.Name,
-		Display:    display,
-		Logger:     func(red *redact.Redactor) *slog.Logger { return newLogger(display, g.logLevel, red) },
-		Warnings:   stderr,
-	})
+	r, err := newRunner(st, g, display, stderr, hotpass.WithLoader(l))
+	if err != nil {
+		return err
+	}
+	res, runErr := r.Run(ctx, specSource(runner.DeploymentSpec(d)), hotpass.Params(params),
+		hotpass.Date(time.Now().In(loc).Format(time.DateOnly)), hotpass.Deployment(d.Name))
 	display.Close()
-	return runOutcome(stdout, g, rec, runErr)
+	return runOutcome(stdout, g, record(res), runErr)
 }

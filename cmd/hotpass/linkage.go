@@ -28,9 +28,9 @@ import (
 func newLinkageCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "linkage",
-		Short: "Evaluate linkage results and check blocking rules",
+		Short: "Evaluate linkage results, check blocking rules and export models to Splink",
 	}
-	cmd.AddCommand(newLinkageEvaluateCmd(), newBlockingStatsCmd())
+	cmd.AddCommand(newLinkageEvaluateCmd(), newBlockingStatsCmd(), newExportSplinkCmd())
 	return cmd
 }
 

@@ -8,7 +8,8 @@ import (
 
 // workCommands are the commands that do work: each takes --no-progress, so
 // that a script can pass it to all of them. Those that show live progress
-// (run, orchestrate, backfill, deployment run) define the flag themselves.
+// (run, orchestrate, backfill, deployment run, resolve) define the flag
+// themselves.
 var workCommands = []string{
 	"run", "orchestrate", "backfill", "deployment run",
 	"resolve", "archive", "linkage evaluate", "linkage blocking-stats",

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,9 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hotpass/hotpass"
 	"github.com/hotpass/hotpass/internal/progress"
-	"github.com/hotpass/hotpass/internal/redact"
-	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/profiles"
 )
 
@@ -40,10 +38,10 @@ type orchestrateOptions struct {
 }
 
 // labelStudioTokenEnv is the environment variable the built-in pipelines
-// read the Label Studio API token from; --label-studio-token sets it for
-// the run so that the token is never a param (params are kept in run
-// records) and is redacted from logs like every value read from the
-// environment.
+// read the Label Studio API token from; --label-studio-token answers it
+// for the run (the process environment is left alone) so that the token
+// is never a param (params are kept in run records) and is redacted from
+// logs like every value read from the environment.
 const labelStudioTokenEnv = "HOTPASS_LABEL_STUDIO_TOKEN"
 
 func newOrchestrateCmd(g *globals) *cobra.Command {
@@ -109,11 +107,9 @@ func runOrchestrate(ctx context.Context, stdout, stderr io.Writer, g *globals, o
 	// the same thing.
 	o.reportPath = strings.TrimSuffix(strings.TrimSuffix(o.reportPath, ".html"), ".json")
 	params := map[string]string{"policy": o.policy}
-	restore, err := entityResolutionParams(o, params)
-	if err != nil {
+	if err := entityResolutionParams(o, params); err != nil {
 		return err
 	}
-	defer restore()
 	for name, p := range map[string]string{"input_dir": o.inputDir, "output_path": o.outputPath, "report_path": o.reportPath} {
 		abs, err := filepath.Abs(p)
 		if err != nil {
@@ -121,29 +117,23 @@ func runOrchestrate(ctx context.Context, stdout, stderr io.Writer, g *globals, o
 		}
 		params[name] = abs
 	}
-	l, err := newLoader()
-	if err != nil {
-		return err
-	}
 	st, err := openStore(ctx, g)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	display := progress.New(stderr, isTerminal(stderr) && !o.noProgress)
-	rec, runErr := runner.Run(ctx, runner.Options{
-		Store:      st,
-		Loader:     l,
-		StateDir:   g.stateDir,
-		SpecPath:   runner.ProfilePrefix + o.profile,
-		ParamFlags: params,
-		Date:       o.date,
-		Display:    display,
-		Logger:     func(red *redact.Redactor) *slog.Logger { return newLogger(display, g.logLevel, red) },
-		Warnings:   stderr,
-		Telemetry:  runner.TelemetryOptions{Enabled: o.observability, ServiceVersion: buildVersion(), Profile: o.profile, Stderr: display},
-	})
+	opts := []hotpass.Option{hotpass.WithEnvTelemetry(hotpass.EnvTelemetry{Enabled: o.observability, ServiceVersion: buildVersion(), Stderr: display})}
+	if o.lsToken != "" {
+		opts = append(opts, hotpass.WithEnv(hotpass.Env(os.LookupEnv, hotpass.Secret{Name: labelStudioTokenEnv, Value: o.lsToken})))
+	}
+	r, err := newRunner(st, g, display, stderr, opts...)
+	if err != nil {
+		return err
+	}
+	res, runErr := r.Run(ctx, hotpass.Profile(o.profile), hotpass.ParamText(params), hotpass.Date(o.date))
 	display.Close()
+	rec := record(res)
 	err = runOutcome(stdout, g, rec, runErr)
 	if rec != nil && (err == nil || rec.Task("enrich") != nil && rec.Task("enrich").Status == "succeeded") {
 		fmt.Fprintf(stdout, "workbook: %s\n", params["output_path"])
@@ -157,15 +147,13 @@ func runOrchestrate(ctx context.Context, stdout, stderr io.Writer, g *globals, o
 }
 
 // entityResolutionParams sets the pipeline params of the entity-resolution
-// flags, and the token variable for the run; restore puts the environment
-// back. Thresholds of 0 are not set (0 is no valid threshold).
-func entityResolutionParams(o *orchestrateOptions, params map[string]string) (restore func(), err error) {
-	restore = func() {}
+// flags. Thresholds of 0 are not set (0 is no valid threshold).
+func entityResolutionParams(o *orchestrateOptions, params map[string]string) (err error) {
 	if !o.entityResolution {
 		if o.linkMatch != 0 || o.linkReview != 0 || o.linkOutputDir != "" || o.lsURL != "" || o.lsToken != "" || o.lsProject != 0 {
-			return restore, fmt.Errorf("%w: the --linkage-* and --label-studio-* flags need --enable-entity-resolution", errUsage)
+			return fmt.Errorf("%w: the --linkage-* and --label-studio-* flags need --enable-entity-resolution", errUsage)
 		}
-		return restore, nil
+		return nil
 	}
 	params["entity_resolution"] = "true"
 	for name, v := range map[string]float64{"linkage_match_threshold": o.linkMatch, "linkage_review_threshold": o.linkReview} {
@@ -173,12 +161,12 @@ func entityResolutionParams(o *orchestrateOptions, params map[string]string) (re
 			continue
 		}
 		if v < 0 || v > 1 {
-			return restore, fmt.Errorf("%w: --%s must be a probability in (0, 1], got %g", errUsage, strings.ReplaceAll(name, "_", "-"), v)
+			return fmt.Errorf("%w: --%s must be a probability in (0, 1], got %g", errUsage, strings.ReplaceAll(name, "_", "-"), v)
 		}
 		params[name] = strconv.FormatFloat(v, 'g', -1, 64)
 	}
 	if o.linkMatch != 0 && o.linkReview > o.linkMatch {
-		return restore, fmt.Errorf("%w: --linkage-review-threshold %g is above --linkage-match-threshold %g; pairs between them go to review, so review must not exceed match",
+		return fmt.Errorf("%w: --linkage-review-threshold %g is above --linkage-match-threshold %g; pairs between them go to review, so review must not exceed match",
 			errUsage, o.linkReview, o.linkMatch)
 	}
 	dir := o.linkOutputDir
@@ -186,27 +174,14 @@ func entityResolutionParams(o *orchestrateOptions, params map[string]string) (re
 		dir = filepath.Join("dist", o.profile, "linkage")
 	}
 	if params["linkage_output_dir"], err = filepath.Abs(dir); err != nil {
-		return restore, err
+		return err
 	}
 	if o.lsURL != "" {
 		if o.lsProject <= 0 {
-			return restore, fmt.Errorf("%w: --label-studio-url needs --label-studio-project (the review project's id)", errUsage)
+			return fmt.Errorf("%w: --label-studio-url needs --label-studio-project (the review project's id)", errUsage)
 		}
 		params["label_studio_url"] = o.lsURL
 		params["label_studio_project"] = strconv.FormatInt(o.lsProject, 10)
 	}
-	if o.lsToken != "" {
-		prev, had := os.LookupEnv(labelStudioTokenEnv)
-		if err := os.Setenv(labelStudioTokenEnv, o.lsToken); err != nil {
-			return restore, err
-		}
-		restore = func() {
-			if had {
-				_ = os.Setenv(labelStudioTokenEnv, prev)
-			} else {
-				_ = os.Unsetenv(labelStudioTokenEnv)
-			}
-		}
-	}
-	return restore, nil
+	return nil
 }

@@ -65,6 +65,10 @@ func TestParamConstraintsRefuseRun(t *testing.T) {
 		{"run --param enum", []string{"run", "--param", "region=uk", spec}, `param "region": must be one of "za", "us"; got "uk"`},
 		{"run --params max", []string{"run", "--params", `{"n": 12}`, spec}, `param "n": must be at most 9; got 12`},
 		{"deploy --params", []string{"deploy", "--name", "c", "--spec", spec, "--params", `{"region": "x; id"}`}, `param "region": must be one of`},
+		{"deploy --param", []string{"deploy", "--name", "c", "--spec", spec, "--param", "n=12"}, `param "n": must be at most 9; got 12`},
+		{"deploy --param type", []string{"deploy", "--name", "c", "--spec", spec, "--param", "n=many"}, `--param n: param "n":`},
+		{"deploy --param unknown", []string{"deploy", "--name", "c", "--spec", spec, "--param", "regoin=za"}, `unknown param "regoin" (did you mean "region"?)`},
+		{"deploy --param form", []string{"deploy", "--name", "c", "--spec", spec, "--param", "region"}, `--param takes name=value, got "region"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -121,5 +125,63 @@ func TestValidateRequiredConstrainedParams(t *testing.T) {
 	_, stderr, code := cli(t, "run", "--no-progress", "--state-dir", t.TempDir(), "--param", "v=ab", "--param", "n=4", spec)
 	if code != exitInvalid || !strings.Contains(stderr, `param "n": must be at least 5; got 4`) {
 		t.Errorf("run: exit %d\n%s", code, stderr)
+	}
+}
+
+// TestParamFlagsOnEveryRunCommand gives --param and --params to each command
+// that starts or schedules a run: deploy stores --param values typed as the
+// spec declares them, deployment run merges both over the deployment's.
+func TestParamFlagsOnEveryRunCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "spec.yaml")
+	src := "version: 1\nname: p\nparams:\n  region: {type: string, default: za}\n  n: {type: integer, default: 1}\n" +
+		"  full: {type: boolean, default: false}\n" +
+		"tasks:\n  say: {type: exec, with: {argv: [sh, -c, 'echo \"$0 $1 $2\" > out.txt', \"{{ params.region }}\", \"{{ params.n }}\", \"{{ params.full }}\"]}}\n"
+	if err := os.WriteFile(spec, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	state := t.TempDir()
+	if stdout, stderr, code := cli(t, "deploy", "--state-dir", state, "--name", "p", "--spec", spec,
+		"--params", `{"region": "us", "n": 2}`, "--param", "n=3", "--param", "full=true"); code != exitOK {
+		t.Fatalf("deploy: exit %d\n%s%s", code, stdout, stderr)
+	}
+	stdout, stderr, code := cli(t, "deployment", "show", "p", "--format", "json", "--state-dir", state)
+	if code != exitOK || !strings.Contains(stdout, `"full": true`) || !strings.Contains(stdout, `"n": 3`) || !strings.Contains(stdout, `"region": "us"`) {
+		t.Fatalf("stored params: exit %d, want full true, n 3 (typed, --param winning), region us\n%s%s", code, stdout, stderr)
+	}
+	if stdout, stderr, code := cli(t, "deployment", "run", "p", "--wait", "--no-progress", "--state-dir", state,
+		"--params", `{"region": "eu"}`, "--param", "n=4"); code != exitOK {
+		t.Fatalf("deployment run: exit %d\n%s%s", code, stdout, stderr)
+	}
+	out, err := os.ReadFile(filepath.Join(dir, "out.txt"))
+	if err != nil || string(out) != "eu 4 True\n" && string(out) != "eu 4 true\n" {
+		t.Errorf("the run saw params %q (%v), want eu 4 true", out, err)
+	}
+}
+
+// TestFlagAliases checks that the older names of renamed flags still parse,
+// into the flag of the one name, and stay out of help.
+func TestFlagAliases(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ cmd, alias, name string }{
+		{"resolve", "workers", "max-concurrency"},
+	}
+	for _, tt := range tests {
+		root := newRootCmd()
+		cmd, _, err := root.Find(strings.Fields(tt.cmd))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.ParseFlags([]string{"--" + tt.alias, "3"}); err != nil {
+			t.Errorf("%s --%s: %v", tt.cmd, tt.alias, err)
+			continue
+		}
+		if f := cmd.Flags().Lookup(tt.name); f == nil || f.Value.String() != "3" || !f.Changed {
+			t.Errorf("%s --%s did not set --%s", tt.cmd, tt.alias, tt.name)
+		}
+		if strings.Contains(cmd.UsageString(), "--"+tt.alias+" ") {
+			t.Errorf("%s help shows the alias --%s", tt.cmd, tt.alias)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hotpass/hotpass/internal/linkage/records"
 	"github.com/hotpass/hotpass/internal/linkage/settings"
+	"github.com/hotpass/hotpass/internal/progress"
 	"github.com/hotpass/hotpass/tasks/datasource"
 	"github.com/hotpass/hotpass/tasks/linkage/linkjob"
 )
@@ -30,6 +31,7 @@ type resolveOptions struct {
 	reviewThreshold float64
 	maxComparisons  int64
 	workers         int
+	noProgress      bool
 }
 
 func newResolveCmd(g *globals) *cobra.Command {
@@ -60,12 +62,17 @@ func newResolveCmd(g *globals) *cobra.Command {
 	f.Float64Var(&o.matchThreshold, "match-threshold", 0, "match probability at or above which a pair is a match (overrides the settings)")
 	f.Float64Var(&o.reviewThreshold, "review-threshold", 0, "match probability at or above which a pair goes to clerical review (overrides the settings)")
 	f.Int64Var(&o.maxComparisons, "max-comparisons", 0, "cap on the candidate pairs of the blocking rules (overrides the settings)")
-	f.IntVar(&o.workers, "workers", 0, "parallel workers (default: the number of CPUs)")
+	f.IntVar(&o.workers, "max-concurrency", 0, "pairs scored in parallel by this many workers (default: the number of CPUs)")
+	f.BoolVar(&o.noProgress, "no-progress", false, "no live progress display (stages, pairs scored, ETA) on a terminal")
+	aliasFlags(cmd, map[string]string{"workers": "max-concurrency"})
 	requireFlags(cmd, "input", "output")
 	return cmd
 }
 
 func runResolve(ctx context.Context, cmd *cobra.Command, stdout, stderr io.Writer, g *globals, o *resolveOptions) error {
+	if o.workers < 0 {
+		return fmt.Errorf("%w: --max-concurrency must be at least 1, got %d", errUsage, o.workers)
+	}
 	ov := linkjob.Overrides{}
 	if cmd.Flags().Changed("match-threshold") {
 		ov.MatchThreshold = &o.matchThreshold
@@ -84,9 +91,13 @@ func runResolve(ctx context.Context, cmd *cobra.Command, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: parseLevel(g.logLevel)}))
+	display := progress.NewStages(stderr, isTerminal(stderr) && !o.noProgress, "pairs")
+	defer display.Close()
+	log := slog.New(slog.NewTextHandler(display, &slog.HandlerOptions{Level: parseLevel(g.logLevel)}))
 	res, err := linkjob.Run(ctx, linkjob.Config{Settings: s, ModelPath: o.modelPath, OutputDir: o.output, Workers: o.workers,
-		Logger: log, Title: "Record linkage: " + strings.Join(inputNames(inputs), ", ")}, inputs)
+		Logger: log, Title: "Record linkage: " + strings.Join(inputNames(inputs), ", "),
+		Progress: func(st linkjob.Stage) { display.Begin(st.Name, st.Done, st.Total) }}, inputs)
+	display.Close()
 	if err != nil {
 		return err
 	}

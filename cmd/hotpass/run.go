@@ -15,15 +15,15 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/hotpass/hotpass"
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/internal/progress"
-	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/runner"
 )
 
 type runOptions struct {
-	params         []string
-	paramsJSON     string
+	params         paramOptions
 	only           []string
 	maxConcurrency int
 	noProgress     bool
@@ -51,8 +51,7 @@ func newRunCmd(g *globals) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&o.params, "param", nil, "set a param: --param name=value (repeatable)")
-	f.StringVar(&o.paramsJSON, "params", "", `set params from a JSON object, e.g. --params '{"region":"za"}'`)
+	addParamFlags(cmd, &o.params, "this run")
 	f.StringArrayVar(&o.only, "only", nil, "run only this task and what it depends on (repeatable)")
 	f.IntVar(&o.maxConcurrency, "max-concurrency", 0, "override the spec's global concurrency limit")
 	f.BoolVar(&o.noProgress, "no-progress", false, "print plain log lines instead of live progress")
@@ -67,11 +66,7 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, g *globals, o *runOpt
 	if o.maxConcurrency < 0 {
 		return fmt.Errorf("%w: --max-concurrency must be at least 1, got %d", errUsage, o.maxConcurrency)
 	}
-	flags, err := parseParamFlags(o.params)
-	if err != nil {
-		return err
-	}
-	fromJSON, err := parseParamsJSON(o.paramsJSON)
+	fromJSON, flags, err := o.params.parse()
 	if err != nil {
 		return err
 	}
@@ -80,37 +75,50 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, g *globals, o *runOpt
 			return fmt.Errorf("%w: --date must be YYYY-MM-DD, got %q", errUsage, o.date)
 		}
 	}
-	l, err := newLoader()
-	if err != nil {
-		return err
-	}
 	st, err := openStore(ctx, g)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	display := progress.New(stderr, isTerminal(stderr) && !o.noProgress)
-	rec, runErr := runner.Run(ctx, runner.Options{
-		Store:          st,
-		Loader:         l,
-		StateDir:       g.stateDir,
-		SpecPath:       path,
-		ParamsJSON:     fromJSON,
-		ParamFlags:     flags,
-		Date:           o.date,
-		RunID:          o.runID,
-		Only:           o.only,
-		MaxConcurrency: o.maxConcurrency,
-		ResumeFrom:     o.resume,
-		Display:        display,
-		// Log records go through the display so they never tear its live lines.
-		Logger:   func(red *redact.Redactor) *slog.Logger { return newLogger(display, g.logLevel, red) },
-		Warnings: stderr,
+	r, err := newRunner(st, g, display, stderr,
 		// Export warnings share the terminal with the display, through it.
-		Telemetry: runner.TelemetryOptions{Enabled: o.observability, ServiceVersion: buildVersion(), Stderr: display},
-	})
+		hotpass.WithEnvTelemetry(hotpass.EnvTelemetry{Enabled: o.observability, ServiceVersion: buildVersion(), Stderr: display}))
+	if err != nil {
+		return err
+	}
+	res, runErr := r.Run(ctx, specSource(path), hotpass.Params(fromJSON), hotpass.ParamText(flags), hotpass.Date(o.date),
+		hotpass.RunID(o.runID), hotpass.Only(o.only...), hotpass.MaxConcurrency(o.maxConcurrency), hotpass.ResumeFrom(o.resume))
 	display.Close()
-	return runOutcome(stdout, g, rec, runErr)
+	return runOutcome(stdout, g, record(res), runErr)
+}
+
+// newRunner returns the Runner a command runs specs with: runs recorded in
+// st and kept under the state directory, their progress shown on display,
+// their log records written through it (so they never tear its live
+// lines) and the specs' warnings written to warnings.
+func newRunner(st store.Store, g *globals, display *progress.Display, warnings io.Writer, opts ...hotpass.Option) (*hotpass.Runner, error) {
+	return hotpass.New(append([]hotpass.Option{
+		hotpass.WithStore(st), hotpass.WithStateDir(g.stateDir), hotpass.WithObserver(display),
+		hotpass.WithLogHandler(newLogHandler(display, g.logLevel)), hotpass.WithWarnings(warnings),
+	}, opts...)...)
+}
+
+// specSource is what a SPEC argument names: a spec file, or a built-in
+// profile's pipeline written as profile:NAME.
+func specSource(arg string) hotpass.Source {
+	if name, ok := strings.CutPrefix(arg, runner.ProfilePrefix); ok {
+		return hotpass.Profile(name)
+	}
+	return hotpass.File(arg)
+}
+
+// record is the record of a run that started, or nil.
+func record(res *hotpass.Result) *engine.RunRecord {
+	if res == nil {
+		return nil
+	}
+	return res.Record
 }
 
 // runOutcome prints a finished run's summary and returns the run's error,
@@ -163,27 +171,17 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// newLogger builds the process logger: text lines on stderr with secrets masked.
-func newLogger(w io.Writer, level string, red *redact.Redactor) *slog.Logger {
+// newLogger builds the process logger: text lines on w.
+func newLogger(w io.Writer, level string) *slog.Logger {
+	return slog.New(newLogHandler(w, level))
+}
+
+// newLogHandler writes text lines on w from level up (info when level is
+// not a level name). A run masks its secrets before records reach it.
+func newLogHandler(w io.Writer, level string) slog.Handler {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
 		lv = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(redactWriter{w: w, r: red}, &slog.HandlerOptions{Level: lv}))
-}
-
-// redactWriter masks secrets in whatever passes through it.
-type redactWriter struct {
-	w io.Writer
-	r *redact.Redactor
-}
-
-func (rw redactWriter) Write(p []byte) (int, error) {
-	if rw.r.Empty() {
-		return rw.w.Write(p)
-	}
-	if _, err := io.WriteString(rw.w, rw.r.String(string(p))); err != nil {
-		return 0, err
-	}
-	return len(p), nil
+	return slog.NewTextHandler(w, &slog.HandlerOptions{Level: lv})
 }

@@ -51,18 +51,18 @@ func openStore(ctx context.Context, g *globals) (store.Store, error) {
 func newRunsCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "runs",
-		Short: "Show run history: list runs, show one, print its logs, prune old ones",
+		Short: "Show run history: list runs, show one, print its logs, cancel one, prune old ones",
 		Args:  exactArgs(0),
 	}
-	cmd.AddCommand(newRunsLsCmd(g), newRunsShowCmd(g), newRunsLogsCmd(g), newRunsPruneCmd(g))
+	cmd.AddCommand(newRunsLsCmd(g), newRunsShowCmd(g), newRunsLogsCmd(g), newRunsPruneCmd(g), newRunsCancelCmd(g))
 	return cmd
 }
 
 type runsLsOptions struct {
-	status, deployment, pipeline string
-	tags                         []string
-	limit                        int
-	format                       string
+	status, deployment, pipeline, parent string
+	tags                                 []string
+	limit                                int
+	format                               string
 }
 
 func newRunsLsCmd(g *globals) *cobra.Command {
@@ -79,6 +79,7 @@ func newRunsLsCmd(g *globals) *cobra.Command {
 	f.StringVar(&o.status, "status", "", "only runs in this status: pending, running, succeeded, failed, cancelled, crashed")
 	f.StringVar(&o.deployment, "deployment", "", "only runs of this deployment")
 	f.StringVar(&o.pipeline, "pipeline", "", "only runs of this pipeline")
+	f.StringVar(&o.parent, "parent", "", "only the runs this run started (a backfill's child runs)")
 	f.StringArrayVar(&o.tags, "tag", nil, "only runs of deployments with this tag (repeatable: all of them)")
 	f.IntVar(&o.limit, "limit", 20, "show at most this many runs (0: all)")
 	addFormatFlag(cmd, &o.format)
@@ -104,7 +105,7 @@ func runRunsLs(ctx context.Context, w io.Writer, g *globals, o *runsLsOptions) e
 		return err
 	}
 	defer st.Close()
-	filter := store.RunFilter{Status: status, Deployment: o.deployment, Pipeline: o.pipeline, Limit: o.limit}
+	filter := store.RunFilter{Status: status, Deployment: o.deployment, Pipeline: o.pipeline, Parent: o.parent, Limit: o.limit}
 	var runs []store.Run
 	if len(o.tags) > 0 {
 		runs, err = listTaggedRuns(ctx, st, filter, o.tags)
@@ -146,6 +147,7 @@ type runJSON struct {
 	Pipeline        string          `json:"pipeline"`
 	Status          string          `json:"status"`
 	Deployment      *string         `json:"deployment"`
+	ParentID        *string         `json:"parent_id"`
 	SpecPath        *string         `json:"spec_path"`
 	Params          json.RawMessage `json:"params"`
 	Error           *string         `json:"error"`
@@ -158,7 +160,7 @@ type runJSON struct {
 
 func newRunJSON(r store.Run, now time.Time) runJSON {
 	return runJSON{ID: r.ID, Pipeline: r.Pipeline, Status: string(r.Status), Deployment: jsonString(r.Deployment),
-		SpecPath: jsonString(r.SpecPath), Params: jsonRaw(r.Params), Error: jsonString(r.Error), TraceID: jsonString(r.TraceID),
+		ParentID: jsonString(r.ParentID), SpecPath: jsonString(r.SpecPath), Params: jsonRaw(r.Params), Error: jsonString(r.Error), TraceID: jsonString(r.TraceID),
 		CreatedAt: jsonTime(r.CreatedAt), StartedAt: jsonTime(r.StartedAt), EndedAt: jsonTime(r.EndedAt),
 		DurationSeconds: jsonSeconds(runDuration(r, now))}
 }

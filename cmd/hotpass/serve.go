@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"sync"
@@ -12,9 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hotpass/hotpass"
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/exitcode"
-	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/internal/scheduler"
 	"github.com/hotpass/hotpass/internal/server"
@@ -92,14 +91,17 @@ func runServe(ctx context.Context, stderr io.Writer, g *globals, o *serveOptions
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.addr, err)
 	}
-	logger := newLogger(stderr, g.logLevel, &redact.Redactor{})
+	logger := newLogger(stderr, g.logLevel)
 	holder := runner.Holder("serve")
+	runs, err := hotpass.New(hotpass.WithStore(st), hotpass.WithLoader(l), hotpass.WithStateDir(g.stateDir),
+		hotpass.WithCancelGrace(10*time.Second), hotpass.WithLogHandler(newLogHandler(stderr, g.logLevel)),
+		hotpass.WithSlots(&scheduler.StoreSlots{Store: st, Holder: holder, Global: o.maxTasks, Logger: logger}))
+	if err != nil {
+		return err
+	}
 	w := &scheduler.Worker{
-		Base: runner.Options{
-			Store: st, Loader: l, StateDir: g.stateDir, CancelGrace: 10 * time.Second,
-			Slots:  &scheduler.StoreSlots{Store: st, Holder: holder, Global: o.maxTasks, Logger: logger},
-			Logger: func(red *redact.Redactor) *slog.Logger { return newLogger(stderr, g.logLevel, red) },
-		},
+		Store:       st,
+		Runner:      runs,
 		Concurrency: o.workers,
 		Holder:      holder,
 		Logger:      logger,

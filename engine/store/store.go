@@ -120,6 +120,15 @@ type Store interface {
 	// ListLeases returns the unexpired leases of key, oldest first.
 	ListLeases(ctx context.Context, key string) ([]Lease, error)
 
+	// RequestCancel asks run id to stop. A pending run is cancelled at
+	// once (and returned so); a running run is asked, and its process,
+	// which polls CancelRequested, stops it. A finished run gives
+	// ErrInvalidTransition, an unknown one ErrNotFound.
+	RequestCancel(ctx context.Context, id string) (Run, error)
+	// CancelRequested reports whether run id, while running, was asked to
+	// stop since it last started.
+	CancelRequested(ctx context.Context, id string) (bool, error)
+
 	// Close releases the store's connections.
 	Close() error
 }

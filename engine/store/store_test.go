@@ -299,6 +299,7 @@ func TestListRuns(t *testing.T) {
 			CreatedAt:  t0.Add(time.Duration(i/2) * time.Second),
 			Status:     statuses[i%3],
 			Deployment: deployments[(i/3)%3],
+			ParentID:   []string{"", "bf-1", "bf-2"}[(i/5)%3],
 		})
 	}
 	newestFirst := func(keep func(Run) bool) []string {
@@ -322,6 +323,9 @@ func TestListRuns(t *testing.T) {
 		{"combined", RunFilter{Status: RunRunning, Pipeline: "p1", Deployment: "hourly"},
 			func(r Run) bool { return r.Status == RunRunning && r.Pipeline == "p1" && r.Deployment == "hourly" }},
 		{"none", RunFilter{Pipeline: "missing"}, func(Run) bool { return false }},
+		{"parent", RunFilter{Parent: "bf-1"}, func(r Run) bool { return r.ParentID == "bf-1" }},
+		{"parent and status", RunFilter{Parent: "bf-2", Status: RunFailed},
+			func(r Run) bool { return r.ParentID == "bf-2" && r.Status == RunFailed }},
 	}
 	forEachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
@@ -349,6 +353,11 @@ func TestListRuns(t *testing.T) {
 			}
 			if !slices.Equal(ids(got), want) {
 				t.Errorf("%s: got %v, want %v", tt.name, ids(got), want)
+			}
+			for _, r := range got {
+				if r.ParentID != runs[slices.IndexFunc(runs, func(x Run) bool { return x.ID == r.ID })].ParentID {
+					t.Errorf("%s: run %s read back with parent %q", tt.name, r.ID, r.ParentID)
+				}
 			}
 			for _, limit := range []int{1, 4, 7} {
 				var paged []string

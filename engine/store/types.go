@@ -67,7 +67,10 @@ type Run struct {
 	// Deployment is the deployment that started the run; empty for runs
 	// started by hand.
 	Deployment string
-	Status     RunStatus
+	// ParentID is the run that started this one (a backfill run, for its
+	// child runs); empty for runs started on their own.
+	ParentID string
+	Status   RunStatus
 	// Params is a JSON object of the run's parameters; nil when none.
 	Params  json.RawMessage
 	Error   string
@@ -105,6 +108,8 @@ type RunFilter struct {
 	Status     RunStatus
 	Deployment string
 	Pipeline   string
+	// Parent selects the child runs of this run.
+	Parent string
 	// Limit caps the number of runs returned; 0 means no cap.
 	Limit int
 	// Before returns only runs after this position, that is older than

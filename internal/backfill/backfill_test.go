@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotpass/hotpass"
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/internal/archive"
@@ -103,6 +104,18 @@ func (f *fixture) addArchive(t *testing.T, date, version string, files map[strin
 	return dest
 }
 
+// runnerPipeline runs backfill pipelines through a Runner keeping runs
+// under stateDir, recorded in its own history there.
+func runnerPipeline(t testing.TB, l *engine.Loader, stateDir string) *RunnerPipeline {
+	t.Helper()
+	r, err := hotpass.New(hotpass.WithLoader(l), hotpass.WithStateDir(stateDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Close() })
+	return &RunnerPipeline{Runner: r, ParentID: "backfill-parent"}
+}
+
 func (f *fixture) run(t *testing.T, ctx context.Context, sel Selection, o Options) *Summary {
 	t.Helper()
 	jobs, err := f.cfg.Jobs(sel)
@@ -110,7 +123,7 @@ func (f *fixture) run(t *testing.T, ctx context.Context, sel Selection, o Option
 		t.Fatal(err)
 	}
 	if o.Pipeline == nil {
-		o.Pipeline = &LoaderPipeline{Loader: f.loader, StateDir: f.state}
+		o.Pipeline = runnerPipeline(t, f.loader, f.state)
 	}
 	s, err := Run(ctx, f.cfg, jobs, o)
 	if err != nil {
@@ -279,7 +292,7 @@ func TestRunRestoreRootNotWritable(t *testing.T) {
 	}
 	f.cfg.RestoreRoot = filepath.Join(blocker, "restore") // a path under a file
 	jobs, _ := f.cfg.Jobs(Selection{Start: "2024-01-01", End: "2024-01-01"})
-	_, err := Run(context.Background(), f.cfg, jobs, Options{Pipeline: &LoaderPipeline{Loader: f.loader}})
+	_, err := Run(context.Background(), f.cfg, jobs, Options{Pipeline: runnerPipeline(t, f.loader, f.state)})
 	if !errors.Is(err, ErrRestoreRoot) {
 		t.Fatalf("err = %v, want ErrRestoreRoot", err)
 	}
@@ -294,12 +307,12 @@ func TestRunPipelineWithoutParams(t *testing.T) {
 	}
 	f.cfg.Pipeline = PipelineRef{Spec: spec}
 	jobs, _ := f.cfg.Jobs(Selection{Start: "2024-01-01", End: "2024-01-01"})
-	_, err := Run(context.Background(), f.cfg, jobs, Options{Pipeline: &LoaderPipeline{Loader: f.loader}})
+	_, err := Run(context.Background(), f.cfg, jobs, Options{Pipeline: runnerPipeline(t, f.loader, f.state)})
 	if err == nil || !strings.Contains(err.Error(), "does not declare the param input_dir") {
 		t.Fatalf("err = %v", err)
 	}
 	f.cfg.Pipeline = PipelineRef{Profile: "no-such-profile"}
-	_, err = Run(context.Background(), f.cfg, jobs, Options{Pipeline: &LoaderPipeline{Loader: f.loader, StateDir: f.state}})
+	_, err = Run(context.Background(), f.cfg, jobs, Options{Pipeline: runnerPipeline(t, f.loader, f.state)})
 	if !errors.Is(err, ErrNoProfile) {
 		t.Fatalf("profile: err = %v, want ErrNoProfile", err)
 	}

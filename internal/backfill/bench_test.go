@@ -90,7 +90,7 @@ func BenchmarkReplay(b *testing.B) {
 				}
 				t0 := time.Now()
 				sum, err := Run(context.Background(), cfg, jobs, Options{
-					Pipeline: &LoaderPipeline{Loader: l, StateDir: filepath.Join(root, "state")},
+					Pipeline: runnerPipeline(b, l, filepath.Join(root, "state")),
 				})
 				if err != nil {
 					b.Fatal(err)

@@ -4,23 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
-	"path/filepath"
 	"strconv"
-	"time"
 
+	"github.com/hotpass/hotpass"
 	"github.com/hotpass/hotpass/engine"
-	"github.com/hotpass/hotpass/exitcode"
-	"github.com/hotpass/hotpass/internal/telemetry"
-	"github.com/hotpass/hotpass/profiles"
-	"github.com/hotpass/hotpass/specs/tmpl"
 )
 
-// Pipeline runs the pipeline of one backfill run. It is the one place that
-// knows how a spec or profile is run, so that the backfill can move to
-// another runner (one that records runs in the store, or knows built-in
-// profiles) by swapping the implementation.
+// Pipeline runs the pipeline of one backfill run: RunnerPipeline, or a
+// stand-in in tests.
 type Pipeline interface {
 	// Check loads the pipeline once before any run, so that a broken spec
 	// fails the backfill as a configuration error instead of failing every
@@ -46,42 +38,31 @@ type Request struct {
 
 // ErrNoProfile is wrapped when a backfill names a profile this build does
 // not have; it carries exit status 2 (exitcode.Invalid).
-var ErrNoProfile = exitcode.New(exitcode.Invalid, "no such profile")
+var ErrNoProfile = hotpass.ErrNoProfile
 
-// LoaderPipeline runs spec files and built-in profiles' pipelines with an
-// engine.Loader, keeping run directories under StateDir. A profile's
-// pipeline spec is written once to <StateDir>/profiles/<name>.pipeline.yaml
-// and loaded from there (the backfill passes absolute paths, so the spec's
-// directory does not matter).
-type LoaderPipeline struct {
-	Loader *engine.Loader
-	// StateDir holds runs/<run-id>/; empty means engine.DefaultStateDir.
-	StateDir string
-	// Logger receives the engine's logs; nil discards them.
-	Logger *slog.Logger
+// RunnerPipeline runs the backfill's pipeline (a spec file, or a built-in
+// profile's pipeline) through a hotpass.Runner: each child run is recorded
+// in the run history under the backfill's run, keeps its directory under
+// the Runner's state directory, and is traced, when the backfill is, in a
+// trace of its own linked to the backfill's span.
+type RunnerPipeline struct {
+	Runner *hotpass.Runner
+	// ParentID is the backfill's own run, recorded with every child run.
+	ParentID string
 }
 
-// specPath returns the spec file to load for ref: the spec as given, or the
-// profile's built-in pipeline written out by profiles.PipelineFile.
-func (p *LoaderPipeline) specPath(ref PipelineRef) (string, error) {
+// source is the spec ref names.
+func (p *RunnerPipeline) source(ref PipelineRef) hotpass.Source {
 	if ref.Spec != "" {
-		return ref.Spec, nil
+		return hotpass.File(ref.Spec)
 	}
-	path, err := profiles.PipelineFile(ref.Profile)
-	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrNoProfile, err)
-	}
-	return path, nil
+	return hotpass.Profile(ref.Profile)
 }
 
 // Check loads the spec and makes sure it declares the params the backfill
 // sets.
-func (p *LoaderPipeline) Check(_ context.Context, ref PipelineRef) error {
-	path, err := p.specPath(ref)
-	if err != nil {
-		return err
-	}
-	spec, _, err := p.Loader.Load(path, false, nil)
+func (p *RunnerPipeline) Check(ctx context.Context, ref PipelineRef) error {
+	spec, _, err := p.Runner.Load(ctx, p.source(ref))
 	if err != nil {
 		return err
 	}
@@ -94,50 +75,24 @@ func (p *LoaderPipeline) Check(_ context.Context, ref PipelineRef) error {
 	return nil
 }
 
-// Run loads, renders and runs the spec. A run id whose directory already
-// exists (the same date and version run before) gets a ".N" suffix.
-func (p *LoaderPipeline) Run(ctx context.Context, req Request) (*engine.RunRecord, error) {
-	path, err := p.specPath(req.Pipeline)
-	if err != nil {
+// Run runs the pipeline as a child of the backfill's run. A run id whose
+// directory already exists (the same date and version run before) gets a
+// ".N" suffix.
+func (p *RunnerPipeline) Run(ctx context.Context, req Request) (*engine.RunRecord, error) {
+	res, err := p.Runner.Run(ctx, p.source(req.Pipeline), hotpass.RunID(p.freeRunID(req.RunID)),
+		hotpass.Params(req.Params), hotpass.Date(req.Date), hotpass.ChildOf(p.ParentID))
+	if res == nil {
 		return nil, err
 	}
-	spec, _, err := p.Loader.Load(path, false, nil)
-	if err != nil {
-		return nil, err
-	}
-	runID := p.freeRunID(req.RunID)
-	prep, err := p.Loader.Prepare(spec, engine.PrepareOptions{
-		ParamsJSON: req.Params,
-		Run:        tmpl.Run{ID: runID, Date: req.Date, TS: time.Now().UTC()},
-	})
-	if err != nil {
-		return nil, err
-	}
-	opts := engine.RunOptions{
-		RunID:    runID,
-		StateDir: p.StateDir,
-		Params:   prep.Params,
-		Logger:   p.Logger,
-	}
-	if telemetry.FromContext(ctx).Enabled() {
-		// Each replayed run is its own trace, linked to the backfill's span.
-		obs := telemetry.ChildRunObserver(ctx, spec.Name)
-		opts.Observer, opts.TraceID = obs, obs.TraceID
-		ctx = obs.Context(ctx)
-	}
-	return prep.Plan.Run(ctx, opts)
+	return res.Record, err
 }
 
 // freeRunID returns id, or id.N for the first N whose run directory does
 // not exist yet.
-func (p *LoaderPipeline) freeRunID(id string) string {
-	dir := p.StateDir
-	if dir == "" {
-		dir = engine.DefaultStateDir
-	}
+func (p *RunnerPipeline) freeRunID(id string) string {
 	candidate := id
 	for n := 2; ; n++ {
-		if _, err := os.Lstat(filepath.Join(dir, "runs", candidate)); errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Lstat(p.Runner.RunDir(candidate)); errors.Is(err, os.ErrNotExist) {
 			return candidate
 		}
 		candidate = id + "." + strconv.Itoa(n)

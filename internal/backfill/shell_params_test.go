@@ -28,7 +28,7 @@ func TestBackfillParamsAreOneShellWord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &LoaderPipeline{Loader: l, StateDir: filepath.Join(dir, "state")}
+	p := runnerPipeline(t, l, filepath.Join(dir, "state"))
 	input := "restore/2024-03-01--1; touch injected"
 	rec, err := p.Run(context.Background(), Request{
 		Pipeline: PipelineRef{Spec: spec}, Date: "2024-03-01", RunID: "backfill-x",

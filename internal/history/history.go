@@ -30,6 +30,10 @@ const (
 	// heartbeat before MarkCrashed declares it crashed: several missed
 	// heartbeats, so that a slow store does not kill live runs.
 	StaleAfter = 6 * HeartbeatInterval
+	// CancelPollInterval is how often a running run asks the store whether
+	// someone (`hotpass runs cancel`, the API) wants it stopped: one indexed
+	// read, often enough that a cancel takes effect within a few seconds.
+	CancelPollInterval = time.Second
 	// retryingStatus is recorded for a task waiting to retry after a
 	// failed attempt; the engine itself reports it as running.
 	retryingStatus = "retrying"
@@ -65,6 +69,12 @@ type Options struct {
 	TraceID string
 	// Heartbeat overrides HeartbeatInterval when > 0.
 	Heartbeat time.Duration
+	// OnCancel is called once when the store holds a cancel request for
+	// the run; it should cancel the run's context. With OnCancel nil, or a
+	// Store that is no CancelReader, nothing is polled.
+	OnCancel func()
+	// CancelPoll overrides CancelPollInterval when > 0.
+	CancelPoll time.Duration
 	// Logger receives store errors; nil discards them. A store that fails
 	// does not stop the run: its history lags, and Finish, which writes
 	// every task again, reports the error if the store still fails then.
@@ -74,7 +84,7 @@ type Options struct {
 // Recorder writes a run's history to the store. Use New, then Start before
 // the run, Observe (as the run's observer) during it, and Finish after.
 type Recorder struct {
-	st    store.Store
+	st    Store
 	opts  Options
 	log   *slog.Logger
 	hash  map[string]string
@@ -90,8 +100,23 @@ type Recorder struct {
 	done chan struct{}
 }
 
+// Store is what a Recorder writes through: the run-history part of
+// store.Store, so that a program embedding Hotpass can bring its own.
+type Store interface {
+	UpdateRun(ctx context.Context, id string, u store.RunUpdate) (store.Run, error)
+	RecordTasks(ctx context.Context, ts []store.TaskRun) error
+	Heartbeat(ctx context.Context, runID string) error
+}
+
+// CancelReader is the optional part of a Store that knows whether someone
+// asked a run to stop (`hotpass runs cancel`, the API). A Store without it
+// (an embedder's own) runs its runs to the end or until their context ends.
+type CancelReader interface {
+	CancelRequested(ctx context.Context, runID string) (bool, error)
+}
+
 // New returns a recorder for o.RunID.
-func New(st store.Store, o Options) *Recorder {
+func New(st Store, o Options) *Recorder {
 	r := &Recorder{
 		st: st, opts: o, log: o.Logger,
 		hash:  make(map[string]string, len(o.Tasks)),
@@ -107,6 +132,9 @@ func New(st store.Store, o Options) *Recorder {
 	}
 	if r.opts.Heartbeat <= 0 {
 		r.opts.Heartbeat = HeartbeatInterval
+	}
+	if r.opts.CancelPoll <= 0 {
+		r.opts.CancelPoll = CancelPollInterval
 	}
 	for _, t := range o.Tasks {
 		r.hash[t.ID] = t.DefinitionHash
@@ -198,6 +226,13 @@ func (r *Recorder) loop(ctx context.Context) {
 	defer close(r.done)
 	hb := time.NewTicker(r.opts.Heartbeat)
 	defer hb.Stop()
+	var poll <-chan time.Time
+	cancels, canPoll := r.st.(CancelReader)
+	if r.opts.OnCancel != nil && canPoll {
+		t := time.NewTicker(r.opts.CancelPoll)
+		defer t.Stop()
+		poll = t.C
+	}
 	for {
 		select {
 		case <-r.wake:
@@ -205,6 +240,17 @@ func (r *Recorder) loop(ctx context.Context) {
 		case <-hb.C:
 			if err := r.st.Heartbeat(ctx, r.opts.RunID); err != nil {
 				r.log.Warn("run heartbeat not recorded", "run_id", r.opts.RunID, "error", err)
+			}
+		case <-poll:
+			ok, err := cancels.CancelRequested(ctx, r.opts.RunID)
+			if err != nil {
+				r.log.Warn("cancel request not read", "run_id", r.opts.RunID, "error", err)
+				continue
+			}
+			if ok {
+				r.log.Info("run cancelled by request", "run_id", r.opts.RunID)
+				r.opts.OnCancel()
+				poll = nil // asked once; the run is stopping
 			}
 		case <-r.stop:
 			r.flush(ctx)

@@ -13,8 +13,9 @@
 // The sub-packages hold the parts: rule (blocking rule syntax and keys),
 // records (inputs as one numbered record set), compare (comparison
 // vectors), blocking (candidate pairs), model (parameters, EM, model
-// files), cluster (connected components with constraints) and evaluate
-// (pairwise precision and recall against ground truth).
+// files), cluster (connected components with constraints), evaluate
+// (pairwise precision and recall against ground truth), splink (Splink 4
+// model files in and out) and strptime (dates read as DuckDB reads them).
 //
 // Work that scales with the number of pairs — training scans, prediction —
 // is spread over Options.Workers goroutines, each with its own comparison

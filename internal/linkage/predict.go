@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync/atomic"
 
 	"github.com/hotpass/hotpass/internal/linkage/blocking"
 	"github.com/hotpass/hotpass/internal/linkage/cluster"
@@ -55,6 +56,9 @@ type PredictOptions struct {
 	MinProbability float64
 	// KeepVectors keeps each kept pair's comparison vector.
 	KeepVectors bool
+	// Scanned, when set, counts the candidate pairs scanned so far, out of
+	// the prediction rules' UpperBound, for a progress display.
+	Scanned *atomic.Int64
 }
 
 // Prediction holds the kept pairs of a prediction run, in an order that
@@ -155,7 +159,7 @@ func (l *Linker) Predict(ctx context.Context, opts PredictOptions) (*Prediction,
 	pruneW := min(keepW, pred.reviewW)
 	units := b.Units(l.workers)
 	results := make([]unitResult, len(units))
-	err = b.Scan(ctx, l.workers, units, func(int) func(int, []blocking.Pair) {
+	err = b.ScanCounting(ctx, l.workers, units, opts.Scanned, func(int) func(int, []blocking.Pair) {
 		wk := l.engine.NewWorker()
 		var vec [compare.MaxComparisons]uint8
 		var rest [compare.MaxComparisons + 1]float64

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hotpass/hotpass/engine"
@@ -49,7 +50,7 @@ func Enqueue(ctx context.Context, st store.Store, l *engine.Loader, q QueueReque
 	}
 	specPath := DeploymentSpec(d)
 	pipeline, hash := d.Name, ""
-	if _, spec, err := CheckParams(l, specPath, params); err != nil {
+	if _, spec, err := CheckParams(ctx, l, DeploymentSource(d), params); err != nil {
 		if q.Strict {
 			return store.Run{}, fmt.Errorf("deployment %s: %w", d.Name, err)
 		}
@@ -80,13 +81,17 @@ func Enqueue(ctx context.Context, st store.Store, l *engine.Loader, q QueueReque
 	return r, nil
 }
 
-// DeploymentSpec is what a deployment's runs load: its spec file, or its
-// profile.
-func DeploymentSpec(d store.Deployment) string {
+// DeploymentSpec labels what a deployment's runs load, as the run history
+// records it: its spec file, or ProfilePrefix and its profile.
+func DeploymentSpec(d store.Deployment) string { return DeploymentSource(d).Label() }
+
+// DeploymentSource is what a deployment's runs load: its spec file, or its
+// profile's pipeline.
+func DeploymentSource(d store.Deployment) Source {
 	if d.Profile != "" {
-		return ProfilePrefix + d.Profile
+		return Profile(d.Profile)
 	}
-	return d.SpecPath
+	return File(d.SpecPath)
 }
 
 // deploymentParams merges over onto the deployment's params.
@@ -125,30 +130,52 @@ func Claim(ctx context.Context, st store.Store, id, holder string) (store.Run, f
 	return r, release, true, nil
 }
 
-// QueuedOptions returns the options that run queued run r: its spec,
-// params, deployment and logical date. base supplies everything else
-// (store, loader, state directory, observers, slots).
-func QueuedOptions(ctx context.Context, base Options, r store.Run) Options {
-	o := base
-	o.RunID = r.ID
-	o.Queued = true
-	o.Deployment = r.Deployment
-	o.SpecPath = r.SpecPath
-	o.ParamFlags = nil
-	o.ParamsJSON = nil
+// QueuedRun is what a queued run needs besides what every run of the
+// worker shares: its spec, params and logical date.
+type QueuedRun struct {
+	Source Source
+	Params map[string]any
+	// Date is run.date: the day the run was queued, in its deployment's
+	// time zone.
+	Date string
+}
+
+// DeploymentGetter reads deployments; store.Store has it.
+type DeploymentGetter interface {
+	GetDeployment(ctx context.Context, name string) (store.Deployment, error)
+}
+
+// Queued returns what runs queued run r. Its spec is the one it was
+// queued with (see Enqueue), whatever its deployment names now.
+func Queued(ctx context.Context, deployments DeploymentGetter, r store.Run) QueuedRun {
+	q := QueuedRun{Source: File(r.SpecPath)}
+	if name, ok := strings.CutPrefix(r.SpecPath, ProfilePrefix); ok {
+		q.Source = Profile(name)
+	}
 	if len(r.Params) > 0 {
 		var p map[string]any
 		if json.Unmarshal(r.Params, &p) == nil {
-			o.ParamsJSON = p
+			q.Params = p
 		}
 	}
 	loc := time.UTC
-	if d, err := base.Store.GetDeployment(ctx, r.Deployment); err == nil && d.Timezone != "" {
+	if d, err := deployments.GetDeployment(ctx, r.Deployment); err == nil && d.Timezone != "" {
 		if l, err := time.LoadLocation(d.Timezone); err == nil {
 			loc = l
 		}
 	}
-	o.Date = r.CreatedAt.In(loc).Format(time.DateOnly)
+	q.Date = r.CreatedAt.In(loc).Format(time.DateOnly)
+	return q
+}
+
+// QueuedOptions returns the options that run queued run r (see Queued).
+// base supplies everything else (store, loader, state directory,
+// observers, slots).
+func QueuedOptions(ctx context.Context, base Options, deployments DeploymentGetter, r store.Run) Options {
+	q := Queued(ctx, deployments, r)
+	o := base
+	o.RunID, o.Queued, o.Deployment = r.ID, true, r.Deployment
+	o.Source, o.ParamsJSON, o.ParamFlags, o.Date = q.Source, q.Params, nil, q.Date
 	return o
 }
 

@@ -1,11 +1,14 @@
-// Package runner is the one path by which hotpass runs a spec, whoever
-// asks: `hotpass run`, `hotpass deployment run --wait` and the `serve`
-// worker. It loads and renders the spec, creates the run in the state
-// store, runs the plan with the history recorder and the caller's
-// observers, and records the outcome.
+// Package runner implements package hotpass's run path, the one by which
+// a spec runs whoever asks (`hotpass run`, orchestrate, `deployment run
+// --wait`, the serve worker, backfills and their child runs): it loads and
+// renders the spec, creates the run in the state store, runs the plan with
+// the history recorder and the caller's observers, and records the
+// outcome. Callers go through hotpass.Runner; the run queue (Enqueue,
+// Claim, Queued) lives here too.
 package runner
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,7 +26,6 @@ import (
 	"github.com/hotpass/hotpass/internal/history"
 	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/telemetry"
-	"github.com/hotpass/hotpass/profiles"
 	"github.com/hotpass/hotpass/specs"
 	"github.com/hotpass/hotpass/specs/tmpl"
 )
@@ -36,19 +38,42 @@ var ErrUnknownRun = exitcode.New(exitcode.Invalid, "unknown run id")
 // cannot be resumed (still running, or of another pipeline); exit status 2.
 var ErrNotResumable = exitcode.New(exitcode.Invalid, "run cannot be resumed")
 
+// ErrCancelRequested is the cause of a run's context being cancelled because
+// the store holds a cancel request for it.
+var ErrCancelRequested = errors.New("cancelled by request")
+
 // finishTimeout bounds the final store writes of a run, which happen even
 // when the run's context was cancelled.
 const finishTimeout = 30 * time.Second
 
+// Store is the part of the state store a run needs: the run and its
+// task runs. store.Store has it all.
+type Store interface {
+	history.Store
+	CreateRun(ctx context.Context, r store.Run) (store.Run, error)
+	GetRun(ctx context.Context, id string) (store.Run, error)
+	ListTasks(ctx context.Context, runID string) ([]store.TaskRun, error)
+}
+
 // Options describe one run.
 type Options struct {
 	// Store records the run; Loader loads the spec.
-	Store  store.Store
+	Store  Store
 	Loader *engine.Loader
 	// StateDir holds runs/<run-id>/; empty means engine.DefaultStateDir.
 	StateDir string
-	// SpecPath is the spec file, or ProfilePrefix+name for a profile.
-	SpecPath string
+	// Source is the spec to run.
+	Source Source
+	// LookupEnv reads the environment variables templates ask for; nil
+	// means os.LookupEnv. Every value read through it is a secret.
+	LookupEnv func(string) (string, bool)
+	// Secrets are masked, besides those the spec's templates read, in
+	// everything the run writes and logs.
+	Secrets []string
+	// ParentID is recorded as the run that started this one (a backfill's
+	// child runs). With telemetry on in ctx, the run is then traced through
+	// it, in a trace of its own linked to the span active in ctx.
+	ParentID string
 	// ParamsJSON and ParamFlags are parameter values, flags winning.
 	ParamsJSON map[string]any
 	ParamFlags map[string]string
@@ -91,7 +116,12 @@ type Options struct {
 type TelemetryOptions struct {
 	Enabled        bool
 	ServiceVersion string
-	Profile        string
+	// Profile is the hotpass.profile resource attribute; empty means the
+	// profile the Source names, if any.
+	Profile string
+	// Provided, when set, records every run through providers the caller
+	// built (telemetry.FromRegistry) instead of ones set up from OTEL_*.
+	Provided *telemetry.Telemetry
 	// Stderr receives console output and export warnings; nil is os.Stderr.
 	Stderr io.Writer
 }
@@ -124,30 +154,30 @@ func Run(ctx context.Context, o Options) (*engine.RunRecord, error) {
 	spec := prep.Rendered.Spec
 	red := &redact.Redactor{}
 	red.Add(prep.Rendered.Secrets...)
+	red.Add(o.Secrets...)
 	paramsJSON, err := encodeParams(red, prep.Params)
 	if err != nil {
 		return nil, err
 	}
 	// Set up before the run is recorded: invalid settings refuse the run,
 	// which must not leave a record of one that never started.
-	tel, err := telemetry.Setup(ctx, telemetry.Config{
-		Enabled: o.Telemetry.Enabled || spec.Observability.Enabled, ServiceVersion: o.Telemetry.ServiceVersion,
-		Pipeline: spec.Name, Profile: o.Telemetry.Profile, RunID: o.RunID, Stderr: o.Telemetry.Stderr,
-	})
+	tel, traced, owned, err := runTelemetry(ctx, o, spec, red)
 	if err != nil {
 		if o.Queued {
 			failQueued(ctx, o.Store, o.RunID, err)
 		}
 		return nil, fmt.Errorf("%w: %w", ErrTelemetryConfig, err)
 	}
-	defer shutdownTelemetry(tel, o.Telemetry.Stderr)
+	if owned {
+		defer shutdownTelemetry(tel, o.Telemetry.Stderr)
+	}
 	if !o.Queued {
 		// Created running, not pending: a pending run of a deployment is
 		// queued work that a serve worker would pick up.
 		now := time.Now()
 		if _, err := o.Store.CreateRun(ctx, store.Run{
-			ID: o.RunID, Pipeline: spec.Name, SpecPath: o.SpecPath, SpecHash: spec.Hash,
-			Deployment: o.Deployment, Params: paramsJSON, Status: store.RunRunning,
+			ID: o.RunID, Pipeline: spec.Name, SpecPath: o.Source.Label(), SpecHash: spec.Hash,
+			Deployment: o.Deployment, ParentID: o.ParentID, Params: paramsJSON, Status: store.RunRunning,
 			CreatedAt: now, StartedAt: now, HeartbeatAt: now, PID: os.Getpid(), Hostname: hostname(),
 		}); err != nil {
 			return nil, fmt.Errorf("record run: %w", err)
@@ -158,7 +188,6 @@ func Run(ctx context.Context, o Options) (*engine.RunRecord, error) {
 	for _, t := range spec.Tasks {
 		tasks = append(tasks, history.Task{ID: t.ID, Type: t.Type, DefinitionHash: hashes[t.ID]})
 	}
-	traced := telemetry.NewRunObserver(tel, spec.Name, telemetry.Masking(red))
 	ctx = traced.Context(ctx)
 	logger := slog.New(slog.DiscardHandler)
 	if o.Logger != nil {
@@ -168,7 +197,12 @@ func Run(ctx context.Context, o Options) (*engine.RunRecord, error) {
 		// The local handler masks as it writes; the OTel exporter does not.
 		logger = slog.New(traced.LogHandler(redact.Handler(tel.LogHandler(logger.Handler()), red)))
 	}
-	rec := history.New(o.Store, history.Options{RunID: o.RunID, Tasks: tasks, TraceID: o.TraceID, Logger: logger})
+	// A cancel request in the store (from `hotpass runs cancel` or the API,
+	// maybe in another process) stops the run as Ctrl-C would.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	rec := history.New(o.Store, history.Options{RunID: o.RunID, Tasks: tasks, TraceID: o.TraceID, Logger: logger,
+		OnCancel: func() { stop(ErrCancelRequested) }})
 	if err := rec.Start(ctx); err != nil {
 		if o.Queued {
 			failQueued(ctx, o.Store, o.RunID, err)
@@ -207,6 +241,29 @@ func Run(ctx context.Context, o Options) (*engine.RunRecord, error) {
 	return out, runErr
 }
 
+// runTelemetry returns the Telemetry a run records through and its
+// observer: the backfill's for a child run when the backfill is traced
+// (the child's trace is linked to the backfill's span), the caller's
+// providers when given, else those OTEL_* describes. owned says the run
+// shuts it down (for the caller's providers that only flushes); a
+// backfill's is shut down by the backfill, once, at its end.
+func runTelemetry(ctx context.Context, o Options, spec *specs.Spec, red *redact.Redactor) (tel *telemetry.Telemetry, obs *telemetry.RunObserver, owned bool, err error) {
+	if parent := telemetry.FromContext(ctx); o.ParentID != "" && parent.Enabled() {
+		return parent, telemetry.ChildRunObserver(ctx, spec.Name, telemetry.Masking(red)), false, nil
+	}
+	tel = o.Telemetry.Provided
+	if tel == nil {
+		tel, err = telemetry.Setup(ctx, telemetry.Config{
+			Enabled: o.Telemetry.Enabled || spec.Observability.Enabled, ServiceVersion: o.Telemetry.ServiceVersion,
+			Pipeline: spec.Name, Profile: cmp.Or(o.Telemetry.Profile, o.Source.Profile), RunID: o.RunID, Stderr: o.Telemetry.Stderr,
+		})
+		if err != nil {
+			return nil, nil, false, err
+		}
+	}
+	return tel, telemetry.NewRunObserver(tel, spec.Name, telemetry.Masking(red)), true, nil
+}
+
 // shutdownTelemetry flushes what is pending, bounded by the telemetry
 // package to a few seconds: an unreachable collector costs a warning, never
 // the run.
@@ -222,11 +279,7 @@ func shutdownTelemetry(tel *telemetry.Telemetry, stderr io.Writer) {
 // prepare loads the spec, gathers what a resume needs, resolves params and
 // compiles the plan.
 func prepare(ctx context.Context, o Options, ts time.Time) (*engine.Prepared, *engine.Resume, error) {
-	path, err := SpecFile(o.SpecPath)
-	if err != nil {
-		return nil, nil, err
-	}
-	spec, diags, err := o.Loader.LoadContext(ctx, path, false, nil)
+	spec, diags, err := o.Source.Load(ctx, o.Loader, false, nil)
 	// A refused spec's error carries every diagnostic and the caller prints
 	// it; printing them here as well showed each one twice.
 	if o.Warnings != nil && err == nil {
@@ -234,13 +287,6 @@ func prepare(ctx context.Context, o Options, ts time.Time) (*engine.Prepared, *e
 	}
 	if err != nil {
 		return nil, nil, err
-	}
-	if strings.HasPrefix(o.SpecPath, ProfilePrefix) {
-		// A profile's pipeline lives in the binary: its relative paths
-		// (inputs, outputs) mean the current directory, as on the command line.
-		if wd, err := os.Getwd(); err == nil {
-			spec.Dir = wd
-		}
 	}
 	paramsJSON := o.ParamsJSON
 	var resume *engine.Resume
@@ -253,7 +299,7 @@ func prepare(ctx context.Context, o Options, ts time.Time) (*engine.Prepared, *e
 		paramsJSON = mergeParams(base, o.ParamsJSON)
 	}
 	run := tmpl.Run{ID: o.RunID, TS: ts, Date: o.Date}
-	prep, err := o.Loader.Prepare(spec, engine.PrepareOptions{ParamsJSON: paramsJSON, ParamFlags: o.ParamFlags, Run: run})
+	prep, err := o.Loader.Prepare(spec, engine.PrepareOptions{ParamsJSON: paramsJSON, ParamFlags: o.ParamFlags, Run: run, LookupEnv: o.LookupEnv})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -339,7 +385,7 @@ func encodeParams(red *redact.Redactor, params map[string]any) (json.RawMessage,
 
 // failQueued records that a queued run could not start, so that the
 // scheduler's history shows why (a spec that is gone or no longer valid).
-func failQueued(ctx context.Context, st store.Store, runID string, cause error) {
+func failQueued(ctx context.Context, st Store, runID string, cause error) {
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
 	_, _ = st.UpdateRun(fctx, runID, store.RunUpdate{Status: store.RunFailed, Error: describe(cause)})
@@ -365,38 +411,11 @@ func RunDir(stateDir, id string) string {
 	return filepath.Join(stateDir, "runs", id)
 }
 
-// ProfilePrefix marks a spec path that names a built-in profile instead of
-// a file.
-const ProfilePrefix = "profile:"
-
-// ErrNoProfile is wrapped when a deployment names a profile that does not
-// exist; exit status 2.
-var ErrNoProfile = exitcode.New(exitcode.Invalid, "no such profile")
-
-// SpecFile resolves what a run names to the spec file to load: a path as
-// is, or, for ProfilePrefix+name, the profile's built-in pipeline spec
-// written out by profiles.PipelineFile.
-func SpecFile(path string) (string, error) {
-	name, ok := strings.CutPrefix(path, ProfilePrefix)
-	if !ok {
-		return path, nil
-	}
-	file, err := profiles.PipelineFile(name)
-	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrNoProfile, err)
-	}
-	return file, nil
-}
-
-// CheckParams loads the spec at path and checks that params (JSON values
+// CheckParams loads the spec of src and checks that params (JSON values
 // by name) match its declared param types, as a run would. It returns the
 // resolved values.
-func CheckParams(l *engine.Loader, path string, params map[string]any) (map[string]any, *specs.Spec, error) {
-	file, err := SpecFile(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	spec, _, err := l.Load(file, false, nil)
+func CheckParams(ctx context.Context, l *engine.Loader, src Source, params map[string]any) (map[string]any, *specs.Spec, error) {
+	spec, _, err := src.Load(ctx, l, false, nil)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -59,7 +59,7 @@ func TestRunRecordsHistory(t *testing.T) {
 	spec := write(t, filepath.Join(dir, "greet.yaml"), paramSpec)
 	var events atomic.Int32
 	rec, err := runner.Run(context.Background(), runner.Options{
-		Store: st, Loader: l, StateDir: filepath.Join(dir, "state"), SpecPath: spec, RunID: "r1",
+		Store: st, Loader: l, StateDir: filepath.Join(dir, "state"), Source: runner.File(spec), RunID: "r1",
 		ParamFlags: map[string]string{"who": "ada"}, Deployment: "manual",
 		Observers: []engine.Observer{engine.ObserverFunc(func(engine.Event) { events.Add(1) })},
 	})
@@ -91,7 +91,7 @@ func TestResumeInheritsParams(t *testing.T) {
 	st, l, dir := setup(t)
 	spec := write(t, filepath.Join(dir, "greet.yaml"), paramSpec)
 	state := filepath.Join(dir, "state")
-	base := runner.Options{Store: st, Loader: l, StateDir: state, SpecPath: spec}
+	base := runner.Options{Store: st, Loader: l, StateDir: state, Source: runner.File(spec)}
 	first := base
 	first.RunID, first.ParamFlags = "r1", map[string]string{"who": "ada", "times": "2"}
 	if _, err := runner.Run(context.Background(), first); err != nil {
@@ -133,7 +133,7 @@ func TestQueuedRunWithInvalidSpecFails(t *testing.T) {
 	if err != nil || q.Pipeline != "d" {
 		t.Fatalf("enqueue: %+v %v", q, err)
 	}
-	o := runner.QueuedOptions(context.Background(), runner.Options{Store: st, Loader: l, StateDir: filepath.Join(dir, "state")}, q)
+	o := runner.QueuedOptions(context.Background(), runner.Options{Store: st, Loader: l, StateDir: filepath.Join(dir, "state")}, st, q)
 	if _, err := runner.Run(context.Background(), o); !errors.Is(err, specs.ErrInvalid) {
 		t.Fatalf("run: %v", err)
 	}

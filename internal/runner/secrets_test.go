@@ -49,7 +49,7 @@ func TestEnvDerivedValuesMasked(t *testing.T) {
 	t.Setenv("HP_TEST_SECRET_COLUMN", "colsecretname")
 	state := filepath.Join(dir, "state")
 	rec, err := runner.Run(context.Background(), runner.Options{
-		Store: st, Loader: l, StateDir: state, SpecPath: spec, RunID: "r1",
+		Store: st, Loader: l, StateDir: state, Source: runner.File(spec), RunID: "r1",
 		Telemetry: runner.TelemetryOptions{Enabled: true, Stderr: &strings.Builder{}},
 	})
 	if rec == nil {
@@ -136,7 +136,7 @@ func TestStoredRunErrorHidesDSNPassword(t *testing.T) {
 	if err != nil {
 		t.Fatalf("enqueue: %v", err)
 	}
-	o := runner.QueuedOptions(context.Background(), runner.Options{Store: st, Loader: l, StateDir: filepath.Join(dir, "state")}, q)
+	o := runner.QueuedOptions(context.Background(), runner.Options{Store: st, Loader: l, StateDir: filepath.Join(dir, "state")}, st, q)
 	_, _ = runner.Run(context.Background(), o)
 	r, _ := st.GetRun(context.Background(), q.ID)
 	if r.Status != store.RunFailed || !strings.Contains(r.Error, "dsn.yaml:4") || !strings.Contains(r.Error, "postgres://app:***@db.example") {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotpass/hotpass"
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/internal/pgtest"
@@ -27,6 +28,16 @@ func openStore(t testing.TB) store.Store {
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	return st
+}
+
+// queueRunner is the Runner a worker runs queued runs with.
+func queueRunner(t testing.TB, st store.Store, l *engine.Loader, stateDir string) *hotpass.Runner {
+	t.Helper()
+	r, err := hotpass.New(hotpass.WithStore(st), hotpass.WithLoader(l), hotpass.WithStateDir(stateDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 func loader(t testing.TB) *engine.Loader {
@@ -308,7 +319,7 @@ func TestTimezoneAndPause(t *testing.T) {
 		t.Fatalf("fired %+v, want jnb at %s", fired, six)
 	}
 	r, _ := st.GetRun(context.Background(), fired[0].RunID)
-	if got := runner.QueuedOptions(context.Background(), runner.Options{Store: st}, r).Date; got != six.Format(time.DateOnly) {
+	if got := runner.QueuedOptions(context.Background(), runner.Options{Store: st}, st, r).Date; got != six.Format(time.DateOnly) {
 		t.Errorf("run.date = %s, want %s", got, six.Format(time.DateOnly))
 	}
 }
@@ -368,7 +379,8 @@ func TestWorkerRunsQueuedAndSurvivesBadSpecs(t *testing.T) {
 	}
 	done := make(chan string, 3)
 	w := &scheduler.Worker{
-		Base:     runner.Options{Store: st, Loader: l, StateDir: t.TempDir()},
+		Store:    st,
+		Runner:   queueRunner(t, st, l, t.TempDir()),
 		Poll:     10 * time.Millisecond,
 		Finished: func(id string, _ *engine.RunRecord, _ error) { done <- id },
 	}
@@ -473,7 +485,8 @@ func BenchmarkFire500(b *testing.B) {
 		due := created.Truncate(time.Minute).Add(time.Minute)
 		started := make(chan struct{}, 500)
 		w := &scheduler.Worker{
-			Base:        runner.Options{Store: st, Loader: l, StateDir: filepath.Join(dir, "state")},
+			Store:       st,
+			Runner:      queueRunner(b, st, l, filepath.Join(dir, "state")),
 			Concurrency: 8,
 			Poll:        50 * time.Millisecond,
 			Finished:    func(string, *engine.RunRecord, error) { started <- struct{}{} },

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hotpass/hotpass"
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/internal/runner"
@@ -21,9 +22,12 @@ const DefaultPoll = time.Second
 // Several workers may share a store; runner.Claim makes sure each run is
 // started once.
 type Worker struct {
-	// Base holds the options common to every run: Store, Loader, StateDir,
-	// Slots, Logger, CancelGrace. Per-run fields are filled from the run.
-	Base runner.Options
+	// Store holds the queue: pending runs, their deployments, the claims.
+	Store store.Store
+	// Runner runs the claimed runs, with what every run shares (store,
+	// state directory, slots, logs, cancel grace); each run's spec, params
+	// and date come from the queued run.
+	Runner *hotpass.Runner
 	// Concurrency is how many runs go at once; 0 means 4.
 	Concurrency int
 	// Holder names this worker in claims; empty means runner.Holder("worker").
@@ -104,7 +108,7 @@ func (w *Worker) startDue(stop, runCtx context.Context, holder string, conc int,
 	if len(inFlight) >= conc || stop.Err() != nil {
 		return
 	}
-	st := w.Base.Store
+	st := w.Store
 	queued, err := st.ListRuns(stop, store.RunFilter{Status: store.RunPending})
 	if err != nil {
 		w.log().Warn("list queued runs", "error", err)
@@ -166,9 +170,18 @@ func (w *Worker) startDue(stop, runCtx context.Context, holder string, conc int,
 
 // execute runs one claimed run.
 func (w *Worker) execute(ctx context.Context, r store.Run) {
-	o := runner.QueuedOptions(ctx, w.Base, r)
+	q := runner.Queued(ctx, w.Store, r)
+	src := hotpass.File(q.Source.Path)
+	if q.Source.Profile != "" {
+		src = hotpass.Profile(q.Source.Profile)
+	}
 	w.log().Info("run starting", "run_id", r.ID, "deployment", r.Deployment)
-	rec, err := runner.Run(ctx, o)
+	res, err := w.Runner.Run(ctx, src, hotpass.Queued(r.ID), hotpass.Deployment(r.Deployment),
+		hotpass.Params(q.Params), hotpass.Date(q.Date))
+	var rec *engine.RunRecord
+	if res != nil {
+		rec = res.Record
+	}
 	switch {
 	case err == nil:
 		w.log().Info("run succeeded", "run_id", r.ID, "deployment", r.Deployment)

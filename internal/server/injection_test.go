@@ -42,7 +42,7 @@ func TestTriggeredParamsCannotInjectShell(t *testing.T) {
 		t.Fatal(err)
 	}
 	stateDir := filepath.Join(t.TempDir(), "state")
-	o := runner.QueuedOptions(ctx, runner.Options{Store: st, Loader: l, StateDir: stateDir}, q)
+	o := runner.QueuedOptions(ctx, runner.Options{Store: st, Loader: l, StateDir: stateDir}, st, q)
 	if _, err := runner.Run(ctx, o); err != nil {
 		t.Fatalf("run: %v", err)
 	}

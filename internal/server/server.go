@@ -69,6 +69,7 @@ func New(c Config) http.Handler {
 	mux.HandleFunc("GET /api/health", a.health)
 	mux.Handle("GET /api/runs", a.auth(a.listRuns))
 	mux.Handle("GET /api/runs/{id}", a.auth(a.getRun))
+	mux.Handle("POST /api/runs/{id}/cancel", a.auth(a.cancelRun))
 	mux.Handle("GET /api/deployments", a.auth(a.listDeployments))
 	mux.Handle("POST /api/deployments/{name}/runs", a.auth(a.trigger))
 	mux.Handle("/", a.auth(func(w http.ResponseWriter, r *http.Request) {
@@ -270,6 +271,27 @@ func (a *api) getRun(w http.ResponseWriter, r *http.Request) {
 		out.Tasks[i] = taskJSON(t)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// cancelRun asks a run to stop: 200 with the run when it was pending and is
+// now cancelled, 202 when it is running and its process was asked (it stops
+// within a few seconds; poll GET /api/runs/{id}), 409 when it already
+// finished.
+func (a *api) cancelRun(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	run, err := a.c.Store.RequestCancel(r.Context(), id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "unknown run id "+strconv.Quote(id))
+	case errors.Is(err, store.ErrInvalidTransition):
+		writeError(w, http.StatusConflict, err.Error())
+	case err != nil:
+		a.fail(w, r, err)
+	case run.Status == store.RunRunning:
+		writeJSON(w, http.StatusAccepted, runJSON(run))
+	default:
+		writeJSON(w, http.StatusOK, runJSON(run))
+	}
 }
 
 func (a *api) listDeployments(w http.ResponseWriter, r *http.Request) {

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hotpass/hotpass"
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
 	bf "github.com/hotpass/hotpass/internal/backfill"
@@ -121,21 +122,26 @@ func (r *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 	if err != nil {
 		return nil, err
 	}
-	// Child runs sit next to this one: <state>/runs/<backfill-run-id>.
+	// Child runs sit next to this one: <state>/runs/<backfill-run-id>,
+	// recorded in the same history as its children.
 	stateDir := filepath.Dir(filepath.Dir(env.RunDir))
+	st, err := store.Open(ctx, storeTarget(stateDir))
+	if err != nil {
+		return nil, fmt.Errorf("open the run history to record the backfill's runs: %w", err)
+	}
+	defer st.Close()
+	runs, err := hotpass.New(hotpass.WithStore(st), hotpass.WithLoader(loader), hotpass.WithStateDir(stateDir),
+		hotpass.WithLogHandler(env.Log.Handler()))
+	if err != nil {
+		return nil, err
+	}
 	opts := bf.Options{
-		Pipeline: &bf.LoaderPipeline{Loader: loader, StateDir: stateDir, Logger: env.Log},
+		Pipeline: &bf.RunnerPipeline{Runner: runs, ParentID: env.RunID},
 		Force:    r.force,
 		Logger:   env.Log,
 	}
 	if cfg.ConcurrencyLimit > 0 {
-		st, err := store.Open(ctx, storeTarget(stateDir))
-		if err != nil {
-			env.Log.Warn("state store unavailable; the concurrency limit holds in this run only", "error", err)
-		} else {
-			defer st.Close()
-			opts.Store = st
-		}
+		opts.Store = st
 	}
 	env.Log.Info("backfill", "runs", len(jobs), "concurrency_limit", cfg.ConcurrencyLimit, "pipeline", cfg.Pipeline.String())
 	sum, err := bf.Run(ctx, cfg, jobs, opts)

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hotpass/hotpass/internal/linkage/records"
@@ -119,11 +120,16 @@ func TestScanProducesEachPairOnce(t *testing.T) {
 			var dup error
 			units := b.Units(workers)
 			results := make([][]Pair, len(units))
-			err = b.Scan(context.Background(), workers, units, func(int) func(int, []Pair) {
+			var done atomic.Int64
+			err = b.ScanCounting(context.Background(), workers, units, &done, func(int) func(int, []Pair) {
 				return func(u int, batch []Pair) { results[u] = append(results[u], batch...) }
 			})
 			if err != nil {
 				t.Fatal(err)
+			}
+			// Progress ends at the upper bound the blocker announced.
+			if done.Load() != b.UpperBound() {
+				t.Errorf("%s workers=%d: scan counted %d pairs of units, upper bound %d", lt, workers, done.Load(), b.UpperBound())
 			}
 			for _, r := range results {
 				for _, p := range r {
@@ -227,5 +233,44 @@ func TestMissingColumn(t *testing.T) {
 	_, err = New(recs, settings.DedupeOnly, parseRules(t, "a + nosuch"), nil)
 	if err == nil || !strings.Contains(err.Error(), `"nosuch"`) || !strings.Contains(err.Error(), `"crm"`) {
 		t.Errorf("got %v, want an error naming the missing column and the input", err)
+	}
+}
+
+// TestUnitPairsOfSplitBlocks checks the progress count of units cut out of
+// one large block (every record in one block), for each link type.
+func TestUnitPairsOfSplitBlocks(t *testing.T) {
+	t.Parallel()
+	for _, lt := range []settings.LinkType{settings.DedupeOnly, settings.LinkOnly, settings.LinkAndDedupe} {
+		rng := rand.New(rand.NewPCG(7, 7))
+		inputs := []records.Input{{Name: "x", Table: randomTable(t, rng, 400, "x")}, {Name: "y", Table: randomTable(t, rng, 300, "y")}}
+		recs, err := records.New(lt, "id", inputs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := New(recs, lt, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		units := b.Units(2)
+		var split int
+		for _, u := range units {
+			if u.split {
+				split++
+			}
+		}
+		if split < 2 {
+			t.Fatalf("%s: %d split units; the test needs a block large enough to split", lt, split)
+		}
+		var done atomic.Int64
+		var pairs atomic.Int64
+		err = b.ScanCounting(context.Background(), 2, units, &done, func(int) func(int, []Pair) {
+			return func(_ int, batch []Pair) { pairs.Add(int64(len(batch))) }
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done.Load() != b.UpperBound() || pairs.Load() != b.UpperBound() {
+			t.Errorf("%s: units counted %d, scan yielded %d, upper bound %d; want all equal", lt, done.Load(), pairs.Load(), b.UpperBound())
+		}
 	}
 }

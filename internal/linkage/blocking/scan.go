@@ -15,7 +15,13 @@ type Unit struct {
 	b0, b1 int32 // blocks [b0, b1)
 	lo, hi int32 // outer positions within block b0 when split
 	split  bool
+	pairs  int64 // candidate pairs before removing those of earlier rules
 }
+
+// Pairs returns the number of candidate pairs the unit's blocks hold, an
+// upper bound on the pairs it yields (pairs of earlier rules are skipped).
+// The units' counts add up to Blocker.UpperBound.
+func (u Unit) Pairs() int64 { return u.pairs }
 
 // BatchSize is the number of pairs handed to a consumer at a time.
 const BatchSize = 2048
@@ -42,7 +48,7 @@ func (b *Blocker) Units(workers int) []Unit {
 			pairs := b.blockPairs(block)
 			if pairs > target {
 				if blk > start {
-					units = append(units, Unit{rule: int32(k), b0: start, b1: blk})
+					units = append(units, Unit{rule: int32(k), b0: start, b1: blk, pairs: acc})
 				}
 				units = b.splitBlock(units, int32(k), blk, block, target)
 				start, acc = blk+1, 0
@@ -50,12 +56,12 @@ func (b *Blocker) Units(workers int) []Unit {
 			}
 			acc += pairs
 			if acc >= target {
-				units = append(units, Unit{rule: int32(k), b0: start, b1: blk + 1})
+				units = append(units, Unit{rule: int32(k), b0: start, b1: blk + 1, pairs: acc})
 				start, acc = blk+1, 0
 			}
 		}
 		if start < nb {
-			units = append(units, Unit{rule: int32(k), b0: start, b1: nb})
+			units = append(units, Unit{rule: int32(k), b0: start, b1: nb, pairs: acc})
 		}
 	}
 	return units
@@ -65,13 +71,25 @@ func (b *Blocker) Units(workers int) []Unit {
 // position p pairs with the positions after it.
 func (b *Blocker) splitBlock(units []Unit, rule, blk int32, block []int32, target int64) []Unit {
 	k := int32(len(block))
-	var acc int64
-	lo := int32(0)
+	src := b.recs.Sources()
+	var acc, pairs int64
+	lo, runEnd := int32(0), int32(0)
 	for p := int32(0); p < k; p++ {
 		acc += int64(k - p - 1)
+		if !b.linkOnly {
+			pairs += int64(k - p - 1)
+		} else {
+			// Only positions past the end of p's input run pair with it,
+			// as in scanUnit; the split itself stays by acc.
+			if runEnd <= p {
+				for runEnd = p; runEnd < k && src[block[runEnd]] == src[block[p]]; runEnd++ {
+				}
+			}
+			pairs += int64(k - runEnd)
+		}
 		if acc >= target || p == k-1 {
-			units = append(units, Unit{rule: rule, b0: blk, b1: blk + 1, lo: lo, hi: p + 1, split: true})
-			lo, acc = p+1, 0
+			units = append(units, Unit{rule: rule, b0: blk, b1: blk + 1, lo: lo, hi: p + 1, split: true, pairs: pairs})
+			lo, acc, pairs = p+1, 0, 0
 		}
 	}
 	return units
@@ -84,6 +102,12 @@ func (b *Blocker) splitBlock(units []Unit, rule, blk int32, block []int32, targe
 // only, so per-unit state needs no locking. The batch slice is reused after
 // the call returns.
 func (b *Blocker) Scan(ctx context.Context, workers int, units []Unit, consume func(worker int) func(unit int, batch []Pair)) error {
+	return b.ScanCounting(ctx, workers, units, nil, consume)
+}
+
+// ScanCounting is Scan that adds each finished unit's Pairs to done, so that
+// another goroutine can show how far the scan is (done of UpperBound).
+func (b *Blocker) ScanCounting(ctx context.Context, workers int, units []Unit, done *atomic.Int64, consume func(worker int) func(unit int, batch []Pair)) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -101,6 +125,9 @@ func (b *Blocker) Scan(ctx context.Context, workers int, units []Unit, consume f
 					return
 				}
 				buf = b.scanUnit(units[u], buf, func(batch []Pair) { fn(u, batch) })
+				if done != nil {
+					done.Add(units[u].pairs)
+				}
 			}
 		}()
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/hotpass/hotpass/internal/linkage/records"
 	"github.com/hotpass/hotpass/internal/linkage/settings"
@@ -193,7 +194,13 @@ func sortedKeys(m map[featureKey]*feature) []featureKey {
 			}
 			return 1
 		}
-		return boolCmp(a.lower, b.lower)*2 + boolCmp(a.trim, b.trim)
+		if c := boolCmp(a.lower, b.lower)*2 + boolCmp(a.trim, b.trim); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.regex, b.regex); c != 0 {
+			return c
+		}
+		return strings.Compare(a.dateFormat, b.dateFormat)
 	})
 	return keys
 }
@@ -232,7 +239,7 @@ func (e *Engine) compileLevel(sc settings.Comparison, sl settings.Level) (level,
 	if col == "" {
 		col = sc.Column
 	}
-	f, err := e.feature(featureKey{column: col, lower: sc.Lowercase, trim: sc.Trim})
+	f, err := e.feature(featureKey{column: col, lower: sc.Lowercase, trim: sc.Trim, regex: sl.Regex, dateFormat: sl.DateFormat})
 	if err != nil {
 		return lv, err
 	}

@@ -1,12 +1,15 @@
 package compare
 
 import (
+	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/hotpass/hotpass/internal/linkage/records"
+	"github.com/hotpass/hotpass/internal/linkage/strptime"
 )
 
 // feature is one column under one normalisation, precomputed for every
@@ -14,6 +17,7 @@ import (
 type feature struct {
 	column      string
 	lower, trim bool
+	dateFormat  string
 	idx         int // position in Engine.rows
 	// codes[i] is record i's dictionary code, -1 when null; equal codes mean
 	// equal normalised text, so exact agreement is an integer compare.
@@ -45,6 +49,11 @@ type tokens struct {
 type featureKey struct {
 	column      string
 	lower, trim bool
+	// regex, when set, replaces each value by its first match (Level.Regex).
+	regex string
+	// dateFormat, when set, replaces each value by the date it reads as in
+	// that layout, written YYYY-MM-DD (Level.DateFormat).
+	dateFormat string
 }
 
 func normalise(v string, lower, trim bool) string {
@@ -62,7 +71,14 @@ func newFeature(recs *records.Set, k featureKey) (*feature, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &feature{column: k.column, lower: k.lower, trim: k.trim, codes: make([]int32, len(vals))}
+	var re *regexp.Regexp
+	if k.regex != "" {
+		// Validate has compiled it already.
+		if re, err = regexp.Compile(k.regex); err != nil {
+			return nil, fmt.Errorf("regex %q: %w", k.regex, err)
+		}
+	}
+	f := &feature{column: k.column, lower: k.lower, trim: k.trim, dateFormat: k.dateFormat, codes: make([]int32, len(vals))}
 	index := make(map[string]int32)
 	for i, v := range vals {
 		if !present[i] {
@@ -70,6 +86,16 @@ func newFeature(recs *records.Set, k featureKey) (*feature, error) {
 			continue
 		}
 		v = normalise(v, k.lower, k.trim)
+		if re != nil {
+			v = re.FindString(v)
+		}
+		if k.dateFormat != "" {
+			if d, ok := strptime.Parse(k.dateFormat, v); ok {
+				v = strptime.Format(d)
+			} else {
+				v = ""
+			}
+		}
 		if v == "" {
 			f.codes[i] = -1
 			continue
@@ -89,6 +115,17 @@ func newFeature(recs *records.Set, k featureKey) (*feature, error) {
 
 func (f *feature) buildDates(recs *records.Set) (bad int, err error) {
 	if f.days != nil {
+		return 0, nil
+	}
+	if f.dateFormat != "" {
+		// The values are already dates in one layout; those that were not
+		// are null, as in the SQL this runs.
+		f.days, f.dayOK = make([]int32, len(f.codes)), make([]bool, len(f.codes))
+		for i, c := range f.codes {
+			if c >= 0 {
+				f.days[i], f.dayOK[i] = strptime.Parse("%Y-%m-%d", f.dict[c])
+			}
+		}
 		return 0, nil
 	}
 	f.days, f.dayOK, bad, err = recs.Dates(f.column)

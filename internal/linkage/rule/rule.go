@@ -8,6 +8,7 @@
 //	lower(city)              lowercased, surrounding space trimmed
 //	trim(city)               surrounding space trimmed
 //	prefix(first_name, 3)    the first 3 characters (after trimming)
+//	substr(first_name, 3)    the first 3 characters, untrimmed (SQL SUBSTR)
 //	soundex(surname)         American Soundex code
 //	metaphone(surname)       primary Double Metaphone code
 //	year(dob)                the year of a date (YYYY-MM-DD, YYYYMMDD, ...)
@@ -37,6 +38,7 @@ const (
 	FuncLower       Func = "lower"
 	FuncTrim        Func = "trim"
 	FuncPrefix      Func = "prefix"
+	FuncSubstr      Func = "substr"
 	FuncSoundex     Func = "soundex"
 	FuncMetaphone   Func = "metaphone"
 	FuncYear        Func = "year"
@@ -46,7 +48,7 @@ const (
 // funcs lists the accepted function names with the count of integer
 // arguments each takes after the column.
 var funcs = map[Func]int{
-	FuncLower: 0, FuncTrim: 0, FuncPrefix: 1, FuncSoundex: 0,
+	FuncLower: 0, FuncTrim: 0, FuncPrefix: 1, FuncSubstr: 1, FuncSoundex: 0,
 	FuncMetaphone: 0, FuncYear: 0, FuncEmailDomain: 0,
 }
 
@@ -68,8 +70,8 @@ type Step struct {
 func (k Key) String() string {
 	out := k.Column
 	for _, s := range k.Steps {
-		if s.Func == FuncPrefix {
-			out = fmt.Sprintf("prefix(%s, %d)", out, s.N)
+		if funcs[s.Func] == 1 {
+			out = fmt.Sprintf("%s(%s, %d)", s.Func, out, s.N)
 		} else {
 			out = fmt.Sprintf("%s(%s)", s.Func, out)
 		}
@@ -143,7 +145,7 @@ func parseKey(s string) (Key, error) {
 	}
 	nargs, ok := funcs[name]
 	if !ok {
-		return Key{}, fmt.Errorf("unknown key function %q: use lower, trim, prefix, soundex, metaphone, year or email_domain", name)
+		return Key{}, fmt.Errorf("unknown key function %q: use lower, trim, prefix, substr, soundex, metaphone, year or email_domain", name)
 	}
 	inner := s[open+1 : len(s)-1]
 	var args []string
@@ -218,8 +220,12 @@ func (st Step) append(dst []byte, v string) ([]byte, bool) {
 		dst = append(dst, strings.TrimSpace(v)...)
 	case FuncLower:
 		dst = appendLower(dst, strings.TrimSpace(v))
-	case FuncPrefix:
-		v = strings.TrimSpace(v)
+	case FuncPrefix, FuncSubstr:
+		// prefix forgives stray spaces; substr is SQL's SUBSTR(v, 1, n),
+		// which a Splink blocking rule needs unchanged.
+		if st.Func == FuncPrefix {
+			v = strings.TrimSpace(v)
+		}
 		n := 0
 		for i := range v {
 			if n == st.N {

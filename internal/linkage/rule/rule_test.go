@@ -16,6 +16,7 @@ func TestParse(t *testing.T) {
 		{"prefix(lower(title), 8)", "prefix(lower(title), 8)", []string{"title"}},
 		{"dmetaphone(surname) + surname", "metaphone(surname) + surname", []string{"surname"}},
 		{"email_domain(e-mail)", "email_domain(e-mail)", []string{"e-mail"}},
+		{"SUBSTR( postcode ,4)", "substr(postcode, 4)", []string{"postcode"}},
 	} {
 		r, err := Parse(tc.in)
 		if err != nil {
@@ -33,7 +34,7 @@ func TestParse(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	t.Parallel()
-	for _, in := range []string{"", "a +", "+ b", "soundex(", "nosuch(a)", "prefix(a)", "prefix(a, 0)", "prefix(a, x)", "lower(a, 3)", "a = b", "year()"} {
+	for _, in := range []string{"", "a +", "+ b", "soundex(", "nosuch(a)", "prefix(a)", "prefix(a, 0)", "prefix(a, x)", "substr(a)", "substr(a, -1)", "lower(a, 3)", "a = b", "year()"} {
 		if _, err := Parse(in); err == nil {
 			t.Errorf("Parse(%q) succeeded, want an error", in)
 		}
@@ -51,6 +52,9 @@ func TestKeys(t *testing.T) {
 		{"trim(a)", "  x ", "x", true},
 		{"prefix(a, 3)", " Jöhnson", "Jöh", true},
 		{"prefix(a, 10)", "Jo", "Jo", true},
+		{"substr(a, 3)", " Jöhnson", " Jö", true},
+		{"substr(a, 3)", "Jöhnson ", "Jöh", true},
+		{"substr(a, 2)", "  ", "  ", true},
 		{"soundex(a)", "Robert", "R163", true},
 		{"metaphone(a)", "Smith", "SM0", true},
 		{"year(a)", "1985-03-02", "1985", true},

@@ -110,6 +110,11 @@ type Training struct {
 	// level alone outweigh every other comparison; a floor bounds what one
 	// disagreement can say. Zero (the default) sets no floor.
 	MinMProbability float64 `yaml:"min_m_probability" json:"min_m_probability"`
+	// Skip runs the model with the given λ, m and u as they are, without
+	// estimating anything: every non-null level must have both
+	// probabilities and λ must be set. An imported Splink model is run
+	// this way, so that it scores as it did where it was trained.
+	Skip bool `yaml:"skip" json:"skip,omitempty"`
 }
 
 // Comparison scores one aspect of a record pair (a name, a date of birth)
@@ -183,6 +188,17 @@ type Level struct {
 	// (", " splits at commas and spaces); default ",". Elements are
 	// trimmed and empty ones dropped.
 	Separator string `yaml:"separator" json:"separator"`
+	// Regex, when set, makes the level compare the first match of this
+	// regular expression (RE2 syntax) in each value instead of the value;
+	// a value without a match, or with an empty one, is null. It runs a
+	// Splink level on NULLIF(regexp_extract(col, pattern, 0), '').
+	Regex string `yaml:"regex" json:"regex,omitempty"`
+	// DateFormat, when set, makes the level read each value as a date in
+	// this layout (%Y, %m, %d and literal characters, read as DuckDB's
+	// try_strptime reads them; see package strptime); a value that does
+	// not fit is null. It applies to null, exact and date_diff levels and
+	// runs Splink's levels on try_strptime(col, layout).
+	DateFormat string `yaml:"date_format" json:"date_format,omitempty"`
 	// TFAdjustmentColumn turns on the term-frequency adjustment of an exact
 	// level: agreeing on a rare value counts for more than on a common one.
 	TFAdjustmentColumn string `yaml:"tf_adjustment_column" json:"tf_adjustment_column"`

@@ -64,6 +64,8 @@ func TestParseErrors(t *testing.T) {
 		{"m floor negative", "blocking_rules:", "training: {min_m_probability: -0.1}\nblocking_rules:", "training.min_m_probability -0.1: must be in [0, 1)"},
 		{"m floor above what the levels allow", "blocking_rules:", "training: {min_m_probability: 0.4}\nblocking_rules:", "comparisons[0] (name) has 3 levels besides null"},
 		{"u exclusion without rules", "blocking_rules:", "training: {u_exclude_deterministic: true}\nblocking_rules:", "training.u_exclude_deterministic is set but training.deterministic_rules is empty"},
+		{"skip without m and u", "blocking_rules:", "training: {skip: true}\nblocking_rules:", "comparisons[0].levels[1] (exact): training.skip is set but m_probability or u_probability is missing"},
+		{"skip without lambda", "match: 0.01", "match: 0\ntraining: {skip: true, deterministic_rules: [name]}", "training.skip is set but probability_two_random_records_match is not"},
 	} {
 		_, err := Parse([]byte(strings.Replace(minimal, tc.old, tc.new, 1)))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -87,6 +89,9 @@ func TestValidateLevels(t *testing.T) {
 		{"bad unit", []Level{{Type: DateDiff, Threshold: 1, Unit: "weeks"}, {Type: Else}}, "unit \"weeks\""},
 		{"m out of range", []Level{{Type: Exact, MProbability: func() *float64 { v := 2.0; return &v }()}, {Type: Else}}, "m_probability 2"},
 		{"missing type", []Level{{}, {Type: Else}}, "type is missing"},
+		{"bad regex", []Level{{Type: Exact, Regex: "a("}, {Type: Else}}, "regex \"a(\": error parsing regexp"},
+		{"regex on else", []Level{{Type: Exact}, {Type: Else, Regex: "a"}}, "regex has no effect on an else level"},
+		{"regex on dates", []Level{{Type: DateDiff, Threshold: 3, Regex: "[0-9-]+"}, {Type: Else}}, "regex is not supported on date_diff levels"},
 	} {
 		s := Settings{ProbabilityTwoRandomRecordsMatch: 0.1, Comparisons: []Comparison{{Column: "x", Levels: tc.levels}}}
 		err := s.Validate()

@@ -3,9 +3,11 @@ package settings
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/hotpass/hotpass/internal/linkage/rule"
+	"github.com/hotpass/hotpass/internal/linkage/strptime"
 )
 
 // Validate fills defaults and checks everything that does not need the
@@ -61,6 +63,9 @@ func (s *Settings) Validate() error {
 					f, i, c.DisplayName(), k, f, 1/float64(k))
 			}
 		}
+	}
+	if s.Training.Skip {
+		errs = append(errs, s.checkFixed()...)
 	}
 	if s.Training.UExcludeDeterministic && len(s.Training.DeterministicRules) == 0 {
 		add("training.u_exclude_deterministic is set but training.deterministic_rules is empty: list the rules whose pairs u should leave out")
@@ -173,6 +178,28 @@ func (l *Level) validate(lp string) []error {
 	default:
 		add("%s: unknown type %q: use null, exact, jaro_winkler, jaro, levenshtein, damerau_levenshtein, date_diff, abs_diff, rel_diff, array_intersect or else", lp, l.Type)
 	}
+	if l.Regex != "" {
+		switch l.Type {
+		case Else:
+			add("%s: regex has no effect on an else level; remove it", lp)
+		case DateDiff, AbsDiff, RelDiff:
+			add("%s: regex is not supported on %s levels, which read the column's own value", lp, l.Type)
+		}
+		if _, err := regexp.Compile(l.Regex); err != nil {
+			add("%s: regex %q: %w", lp, l.Regex, err)
+		}
+	}
+	if l.DateFormat != "" {
+		switch {
+		case l.Type != Null && l.Type != Exact && l.Type != DateDiff:
+			add("%s: date_format applies to null, exact and date_diff levels, not %s", lp, l.Type)
+		case l.Regex != "":
+			add("%s: give regex or date_format, not both", lp)
+		}
+		if err := strptime.Check(l.DateFormat); err != nil {
+			add("%s: %w", lp, err)
+		}
+	}
 	if l.TFAdjustmentColumn != "" {
 		if l.Type != Exact {
 			add("%s: tf_adjustment_column is only allowed on exact levels", lp)
@@ -193,6 +220,25 @@ func (l *Level) validate(lp string) []error {
 		}
 		if p.v != nil && l.Type == Null {
 			add("%s: the null level carries no evidence and takes no %s", lp, p.name)
+		}
+	}
+	return errs
+}
+
+// checkFixed reports what a model run without training lacks: λ, and m
+// and u on every level that carries evidence.
+func (s *Settings) checkFixed() []error {
+	var errs []error
+	if s.ProbabilityTwoRandomRecordsMatch == 0 {
+		errs = append(errs, fmt.Errorf("training.skip is set but probability_two_random_records_match is not: give λ, or let training estimate it"))
+	}
+	for i, c := range s.Comparisons {
+		for j, l := range c.Levels {
+			if l.IsNull() || (l.MProbability != nil && l.UProbability != nil) {
+				continue
+			}
+			errs = append(errs, fmt.Errorf("comparisons[%d].levels[%d] (%s): training.skip is set but m_probability or u_probability is missing: give both, or let training estimate them",
+				i, j, l.DisplayLabel()))
 		}
 	}
 	return errs

@@ -21,8 +21,10 @@ import (
 // files the OTEL_EXPORTER_OTLP_*CERTIFICATE variables can name.
 type PKI struct {
 	// CAFile holds the CA certificate; ClientCertFile and ClientKeyFile
-	// the client's certificate and private key.
+	// the client's certificate and private key; ServerCertFile and
+	// ServerKeyFile the server's, for a collector run as a process.
 	CAFile, ClientCertFile, ClientKeyFile string
+	ServerCertFile, ServerKeyFile         string
 	// ServerTLS serves the server certificate and requires a client
 	// certificate signed by the CA.
 	ServerTLS *tls.Config
@@ -81,7 +83,7 @@ func NewPKI(tb testing.TB) *PKI {
 		}
 		return pair, certPEM, keyPEM
 	}
-	serverPair, _, _ := issue(2, "otlptest server", x509.ExtKeyUsageServerAuth)
+	serverPair, serverPEM, serverKeyPEM := issue(2, "otlptest server", x509.ExtKeyUsageServerAuth)
 	clientPair, clientPEM, clientKeyPEM := issue(3, "otlptest client", x509.ExtKeyUsageClientAuth)
 
 	pool := x509.NewCertPool()
@@ -90,6 +92,8 @@ func NewPKI(tb testing.TB) *PKI {
 		CAFile:         filepath.Join(dir, "ca.pem"),
 		ClientCertFile: filepath.Join(dir, "client.pem"),
 		ClientKeyFile:  filepath.Join(dir, "client-key.pem"),
+		ServerCertFile: filepath.Join(dir, "server.pem"),
+		ServerKeyFile:  filepath.Join(dir, "server-key.pem"),
 		ServerTLS: &tls.Config{
 			Certificates: []tls.Certificate{serverPair},
 			ClientAuth:   tls.RequireAndVerifyClientCert,
@@ -106,6 +110,8 @@ func NewPKI(tb testing.TB) *PKI {
 		p.CAFile:         pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
 		p.ClientCertFile: clientPEM,
 		p.ClientKeyFile:  clientKeyPEM,
+		p.ServerCertFile: serverPEM,
+		p.ServerKeyFile:  serverKeyPEM,
 	} {
 		if err := os.WriteFile(file, data, 0o600); err != nil {
 			tb.Fatalf("otlptest: %v", err)

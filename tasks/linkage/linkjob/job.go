@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -96,6 +97,17 @@ type Config struct {
 	ReportSample int
 	// Now stamps the report; default time.Now.
 	Now func() time.Time
+	// Progress, when set, is told as each stage begins.
+	Progress func(Stage)
+}
+
+// Stage is a step of a linkage job: train, predict, cluster or write.
+type Stage struct {
+	Name string
+	// Done counts the candidate pairs scanned so far, of Total, while the
+	// stage is predict; nil for the other stages.
+	Done  *atomic.Int64
+	Total int64
 }
 
 // Result is what a job produced.
@@ -157,7 +169,13 @@ func Run(ctx context.Context, cfg Config, inputs []records.Input) (*Result, erro
 	if loaded {
 		meta.Model = ModelInfo{Source: "loaded", Path: cfg.ModelPath}
 		log.Info("linkage: loaded model; training skipped", "path", cfg.ModelPath)
+	} else if s.Training.Skip {
+		// An imported Splink model, or settings with every parameter
+		// given: scored as they are.
+		meta.Model = ModelInfo{Source: "settings"}
+		log.Info("linkage: training.skip is set; scoring with the parameters of the settings")
 	} else {
+		cfg.stage(Stage{Name: "train"})
 		tctx, span := tracer.Start(ctx, "linkage.train")
 		tr, err := l.Train(tctx)
 		endSpan(span, err)
@@ -190,6 +208,10 @@ func Run(ctx context.Context, cfg Config, inputs []records.Input) (*Result, erro
 	keptAll := upper <= keepAllPairs
 	if keptAll {
 		opts.MinProbability = -1
+	}
+	if cfg.Progress != nil {
+		opts.Scanned = new(atomic.Int64)
+		cfg.stage(Stage{Name: "predict", Done: opts.Scanned, Total: upper})
 	}
 	pred, err := l.Predict(pctx, opts)
 	if err == nil {
@@ -238,6 +260,7 @@ func Run(ctx context.Context, cfg Config, inputs []records.Input) (*Result, erro
 	}
 
 	t2 := time.Now()
+	cfg.stage(Stage{Name: "cluster"})
 	_, cspan := tracer.Start(ctx, "linkage.cluster")
 	cl, err := l.Cluster(pred, cons)
 	if err == nil {
@@ -252,6 +275,7 @@ func Run(ctx context.Context, cfg Config, inputs []records.Input) (*Result, erro
 	meta.setClusters(cl)
 
 	t3 := time.Now()
+	cfg.stage(Stage{Name: "write"})
 	if err := writeArtefacts(cfg, view, cl, res); err != nil {
 		return nil, err
 	}
@@ -373,4 +397,10 @@ func (h *warnHandler) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (h *warnHandler) WithGroup(name string) slog.Handler {
 	return &warnHandler{Handler: h.Handler.WithGroup(name), warn: h.warn}
+}
+
+func (c *Config) stage(s Stage) {
+	if c.Progress != nil {
+		c.Progress(s)
+	}
 }

@@ -54,7 +54,9 @@ type Thresholds struct {
 	ReviewWeight *float64 `json:"review_weight_threshold"`
 }
 
-// ModelInfo says whether the model was trained in this run or loaded.
+// ModelInfo says whether the model was trained in this run, loaded, or
+// taken as it is from the settings (source "settings": training.skip, as
+// for an imported Splink model).
 type ModelInfo struct {
 	Source string `json:"source"`
 	Path   string `json:"path,omitempty"`

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/hotpass/hotpass/internal/linkage/settings"
+	"github.com/hotpass/hotpass/internal/linkage/splink"
 	"github.com/hotpass/hotpass/internal/table"
 )
 
@@ -35,8 +36,12 @@ func DecodeSettings(data []byte, ov Overrides) (settings.Settings, error) {
 }
 
 // DecodeRaw decodes settings, rejecting unknown keys, without filling
-// defaults or validating them.
+// defaults or validating them. A Splink 4 model file, told apart by its
+// keys, is imported instead (and so validated): it runs as trained.
 func DecodeRaw(data []byte) (settings.Settings, error) {
+	if splink.IsModel(data) {
+		return splink.Import(data)
+	}
 	var s settings.Settings
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
