@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -82,16 +83,18 @@ func TestREADMEExamples(t *testing.T) {
 	}
 }
 
-// helpExamples lists the commands whose --help has an Examples section;
-// TestHelpExamples runs each and fails when a command gains or loses one
+// helpExamples lists the commands whose --help has an Examples section,
+// each with why its examples are not run, if they are not; TestHelpExamples
+// runs the others and fails when a command gains or loses a section
 // without this table following.
-var helpExamples = []string{
-	"hotpass linkage evaluate",
-	"hotpass orchestrate",
-	"hotpass profiles show",
-	"hotpass resolve",
-	"hotpass run",
-	"hotpass validate",
+var helpExamples = map[string]string{
+	"hotpass linkage evaluate": "",
+	"hotpass orchestrate":      "",
+	"hotpass profiles show":    "",
+	"hotpass resolve":          "",
+	"hotpass run":              "",
+	"hotpass runs cancel":      "its examples name a run in progress by an id of their own",
+	"hotpass validate":         "",
 }
 
 func TestHelpExamples(t *testing.T) {
@@ -108,12 +111,16 @@ func TestHelpExamples(t *testing.T) {
 	}
 	walk(newRootCmd())
 	slices.Sort(have)
-	if !slices.Equal(have, helpExamples) {
-		t.Fatalf("commands with an Examples section: %q; helpExamples lists %q: update the table", have, helpExamples)
+	listed := slices.Sorted(maps.Keys(helpExamples))
+	if !slices.Equal(have, listed) {
+		t.Fatalf("commands with an Examples section: %q; helpExamples lists %q: update the table", have, listed)
 	}
 	bin := hotpassBinary(t)
-	for _, path := range helpExamples {
+	for _, path := range listed {
 		t.Run(path, func(t *testing.T) {
+			if reason := helpExamples[path]; reason != "" {
+				t.Skipf("%s --help: examples not run: %s", path, reason)
+			}
 			args := append(strings.Fields(path)[1:], "--help")
 			out, err := exec.Command(bin, args...).Output()
 			if err != nil {
