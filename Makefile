@@ -21,6 +21,8 @@ BENCH_PKGS  ?= ./...
 # its build info.
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 LDFLAGS     := -X main.version=$(VERSION)
+# Where `make demo` writes the workbook and report.
+DEMO_DIR    ?= dist/demo
 
 .PHONY: all build demo test vet staticcheck otelcol lint fmt-check bench schema clean
 
@@ -31,8 +33,17 @@ build:
 
 ## demo: refine the bundled aviation workbooks into the SSOT workbook and quality report
 demo: build
-	./$(BIN) orchestrate --profile aviation --input-dir examples/aviation/data \
-		--output dist/demo/refined.xlsx --report-path dist/demo/quality-report
+	$(BIN) orchestrate --profile aviation --input-dir examples/aviation/data \
+		--output $(DEMO_DIR)/refined.xlsx --report-path $(DEMO_DIR)/quality-report
+	@echo
+	@echo "Next, try:"
+	@echo "  1. Open $(DEMO_DIR)/refined.xlsx (Data and Summary sheets) and $(DEMO_DIR)/quality-report.html."
+	@echo "  2. Keep the pipeline as a spec to edit, and run it:"
+	@echo "       mkdir -p pipelines && $(BIN) orchestrate --profile aviation --input-dir examples/aviation/data --print-spec > pipelines/aviation.yaml"
+	@echo "       $(BIN) run pipelines/aviation.yaml"
+	@echo "  3. Deduplicate people probabilistically and score the result:"
+	@echo "       $(BIN) resolve --input testdata/linkage/fake_1000/fake_1000.csv --output dist/people --config examples/linkage/fake_1000.yaml"
+	@echo "       $(BIN) linkage evaluate --predictions dist/people --truth-column cluster --input testdata/linkage/fake_1000/fake_1000.csv"
 
 ## test: vet, staticcheck, gofmt and the race-enabled test suite (with a throwaway PostgreSQL
 ## and a real OpenTelemetry Collector)

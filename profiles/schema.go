@@ -22,6 +22,10 @@ import (
 // schemaURL identifies the profile schema to the compiler.
 const schemaURL = "https://hotpass.dev/schemas/profile.schema.json"
 
+// SchemaURL is where the profile schema is published, for editors of
+// profiles kept outside this repository.
+const SchemaURL = schemaURL
+
 // compiled is the profile schema, compiled once at start-up and read-only
 // afterwards.
 var compiled = mustCompile()

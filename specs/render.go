@@ -177,7 +177,13 @@ func scalarInnerPos(file string, lines []string, n *yaml.Node, line, col int) Po
 		return p
 	}
 	switch n.Style {
-	case yaml.LiteralStyle, yaml.FoldedStyle:
+	case yaml.FoldedStyle:
+		if l, c, ok := foldedPos(lines, n.Line, line, col); ok {
+			p.Line, p.Col = l, c
+			return p
+		}
+		fallthrough
+	case yaml.LiteralStyle:
 		// Block scalars start on the line after the indicator, indented.
 		ln := n.Line + line
 		indent := 0
@@ -333,4 +339,50 @@ func convertJSONParam(t ParamType, v any) (any, error) {
 		}
 	}
 	return nil, fmt.Errorf("must be a %s, got %v", t, v)
+}
+
+// foldedPos maps a 1-based line and column of a folded (>) block scalar's
+// value to the file. Folding joins the lines of a paragraph with one space,
+// so the value's line 1 may span several lines of the file; blank lines
+// and more-indented lines keep their line breaks. indicator is the file
+// line of the ">". ok is false when the position is not in the scalar.
+func foldedPos(lines []string, indicator, line, col int) (fileLine, fileCol int, ok bool) {
+	indent := -1
+	vLine, vCol := 1, 1 // where the next content line starts in the value
+	prevContent, prevMore, blanks := false, false, 0
+	for i := indicator; i < len(lines); i++ {
+		l := lines[i]
+		if strings.TrimSpace(l) == "" {
+			if prevContent {
+				blanks++
+			}
+			continue
+		}
+		lead := len(l) - len(strings.TrimLeft(l, " "))
+		if indent < 0 {
+			indent = lead
+		}
+		if lead < indent {
+			break // the scalar ended
+		}
+		more := lead > indent
+		switch {
+		case !prevContent:
+		case blanks > 0:
+			// A blank line after a paragraph is its line break; each
+			// further one adds another.
+			vLine, vCol = vLine+blanks, 1
+		case more || prevMore:
+			vLine, vCol = vLine+1, 1
+		default:
+			vCol++ // the space the line break folded into
+		}
+		text := l[indent:]
+		if line == vLine && col >= vCol && col <= vCol+len(text) {
+			return i + 1, indent + col - vCol + 1, true
+		}
+		vCol += len(text)
+		prevContent, prevMore, blanks = true, more, 0
+	}
+	return 0, 0, false
 }

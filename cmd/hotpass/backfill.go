@@ -129,7 +129,7 @@ func runBackfill(cmd *cobra.Command, g *globals, o *backfillOptions) error {
 	}
 	defer func() {
 		if err := tel.Shutdown(context.Background()); err != nil {
-			fmt.Fprintf(stderr, "warning: telemetry: %v\n", err)
+			fmt.Fprintln(stderr, telemetry.Warning(err))
 		}
 	}()
 	// The backfill is one trace; each replayed run is a child trace linked to it.

@@ -55,7 +55,7 @@ func newDeployCmd(g *globals) *cobra.Command {
 	f.StringArrayVar(&o.tags, "tag", nil, "label the deployment (repeatable)")
 	addParamFlags(cmd, &o.params, "every run")
 	f.BoolVar(&o.paused, "paused", false, "save the deployment with its schedule paused")
-	f.StringVar(&o.catchup, "catchup-window", "", "start fires missed while serve was down if at most this old (e.g. 6h, 2d); default none")
+	f.StringVar(&o.catchup, "catchup-window", "", "start fires missed while serve was down if at most this old (e.g. 6h, 2d); default none: a fire starts only up to "+engine.FormatDuration(scheduler.MisfireGrace)+" late")
 	f.StringVar(&o.overlap, "overlap", "skip", "when a fire comes while the previous run still goes: skip, queue or allow")
 	return cmd
 }

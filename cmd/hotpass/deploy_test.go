@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -188,12 +187,7 @@ func TestServeRunsTriggeredRun(t *testing.T) {
 	if _, stderr, code := cli(t, "deploy", "--state-dir", state, "--name", "nightly", "--spec", paramSpec(t, dir)); code != exitOK {
 		t.Fatal(stderr)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	_ = l.Close()
+	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan int)

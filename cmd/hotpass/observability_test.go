@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -82,9 +84,19 @@ func TestRunObservabilityBadSettings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.env, func(t *testing.T) {
 			t.Setenv(tt.env, tt.value)
-			_, stderr, code := cli(t, "run", "--no-progress", "--enable-observability", "--state-dir", t.TempDir(), "testdata/good/diamond.yaml")
+			state := t.TempDir()
+			_, stderr, code := cli(t, "run", "--no-progress", "--enable-observability", "--state-dir", state, "testdata/good/diamond.yaml")
 			if code != exitInvalid || !strings.Contains(stderr, tt.want) {
 				t.Errorf("exit %d, stderr:\n%s\nwant exit 2 mentioning %q", code, stderr, tt.want)
+			}
+			// Said once, although every signal reads the variable.
+			if n := strings.Count(stderr, tt.env); n != 1 {
+				t.Errorf("the setting is named %d times, want once:\n%s", n, stderr)
+			}
+			// The run was refused before it started: no record of it.
+			stdout, _, _ := cli(t, "runs", "ls", "--state-dir", state)
+			if !strings.Contains(stdout, "no runs") {
+				t.Errorf("a refused run left a record:\n%s", stdout)
 			}
 		})
 	}
@@ -131,6 +143,9 @@ func TestRunObservabilityUnreachable(t *testing.T) {
 			if !strings.Contains(stderr, "warning: telemetry") {
 				t.Errorf("no warning about the unusable collector:\n%s", stderr)
 			}
+			if strings.Contains(stderr, "telemetry: telemetry:") {
+				t.Errorf("the warning repeats its prefix:\n%s", stderr)
+			}
 			if took > 6*time.Second {
 				t.Errorf("the run took %v to return; an unusable collector may cost at most 5 s", took)
 			}
@@ -170,5 +185,29 @@ func TestBackfillObservability(t *testing.T) {
 	}
 	if total != 4 {
 		t.Errorf("hotpass.backfill.runs total = %v, want 4 (one per planned run)", total)
+	}
+}
+
+// TestRunObservabilityGRPCQuiet: exporting over gRPC without compression
+// prints nothing of the exporters' own on stderr (they once complained of
+// an "invalid compression type" for the absent compressor).
+func TestRunObservabilityGRPCQuiet(t *testing.T) {
+	bin := hotpassBinary(t)
+	r := otlptest.NewGRPC(t)
+	cmd := exec.Command(bin, "run", "--no-progress", "--enable-observability", "--state-dir", t.TempDir(), "testdata/good/diamond.yaml")
+	cmd.Env = os.Environ()
+	for k, v := range r.Env() {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	if len(r.SpansNamed("hotpass.run")) != 1 {
+		t.Error("the run span did not arrive over gRPC")
+	}
+	if strings.Contains(stderr.String(), "compression") {
+		t.Errorf("stderr speaks of compression:\n%s", stderr.String())
 	}
 }

@@ -97,12 +97,7 @@ func newOrchestrateCmd(g *globals) *cobra.Command {
 
 func runOrchestrate(ctx context.Context, stdout, stderr io.Writer, g *globals, o *orchestrateOptions) error {
 	if o.printSpec {
-		src, err := profiles.PipelineSpec(o.profile)
-		if err != nil {
-			return fmt.Errorf("%w: %v", errUsage, err)
-		}
-		_, err = stdout.Write(src)
-		return err
+		return printProfileSpec(stdout, o)
 	}
 	if o.maxConc < 0 {
 		return fmt.Errorf("%w: --max-concurrency must be at least 1, got %d", errUsage, o.maxConc)

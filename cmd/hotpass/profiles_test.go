@@ -2,7 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/hotpass/hotpass/profiles"
 )
 
 // TestProfilesFormatJSON records what the profiles commands print with
@@ -51,5 +57,53 @@ func TestProfilesShowBuiltinJSON(t *testing.T) {
 	}
 	if _, ok := got.Profile["sources"].([]any); !ok {
 		t.Errorf("profile has no sources list: %v", got.Profile["sources"])
+	}
+}
+
+// TestProfilesLocalOverride: a profile under ./profiles is listed with its
+// file as the source, replacing the built-in of its name, next to the other
+// built-ins and any new local profile.
+func TestProfilesLocalOverride(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src, err := profiles.Source("aviation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := strings.Replace(string(src), "description: >", "description: >\n  Our own aviation list.", 1)
+	small, err := os.ReadFile("testdata/profiles/small.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "profiles"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeSpec(t, dir, "profiles/aviation.yaml", local)
+	writeSpec(t, dir, "profiles/small.yml", string(small))
+	writeSpec(t, dir, "profiles/aviation.pipeline.yaml", "not a profile")
+	got, err := availableProfiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sources := map[string]string{}
+	for _, p := range got {
+		sources[p.Name] = p.Source
+		if p.Name == "aviation" && !strings.HasPrefix(p.Description, "Our own aviation list.") {
+			t.Errorf("aviation description %q is not the local file's", p.Description)
+		}
+	}
+	want := map[string]string{
+		"aviation": filepath.Join(dir, "profiles", "aviation.yaml"),
+		"generic":  "builtin",
+		"small":    filepath.Join(dir, "profiles", "small.yml"),
+	}
+	if !reflect.DeepEqual(sources, want) {
+		t.Errorf("sources = %v, want %v", sources, want)
+	}
+	if p, ok := localProfile(dir, "aviation"); !ok || p != want["aviation"] {
+		t.Errorf("localProfile(aviation) = %q, %v", p, ok)
+	}
+	if _, ok := localProfile(dir, "generic"); ok {
+		t.Error("generic has no local file but localProfile found one")
 	}
 }

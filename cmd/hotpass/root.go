@@ -71,6 +71,7 @@ func newRootCmd() *cobra.Command {
 		newInitCmd(),
 	)
 	acceptNoProgress(root)
+	addExamples(root)
 	registerCompletions(root, g)
 	// Added now rather than at Execute, so that `hotpass completion bsh` is
 	// refused like any other unknown subcommand.

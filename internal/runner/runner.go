@@ -159,6 +159,18 @@ func Run(ctx context.Context, o Options) (*engine.RunRecord, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Set up before the run is recorded: invalid settings refuse the run,
+	// which must not leave a record of one that never started.
+	tel, traced, owned, err := runTelemetry(ctx, o, spec, red)
+	if err != nil {
+		if o.Queued {
+			failQueued(ctx, o.Store, o.RunID, err)
+		}
+		return nil, fmt.Errorf("%w: %w", ErrTelemetryConfig, err)
+	}
+	if owned {
+		defer shutdownTelemetry(tel, o.Telemetry.Stderr)
+	}
 	if !o.Queued {
 		// Created running, not pending: a pending run of a deployment is
 		// queued work that a serve worker would pick up.
@@ -175,16 +187,6 @@ func Run(ctx context.Context, o Options) (*engine.RunRecord, error) {
 	tasks := make([]history.Task, 0, len(spec.Tasks))
 	for _, t := range spec.Tasks {
 		tasks = append(tasks, history.Task{ID: t.ID, Type: t.Type, DefinitionHash: hashes[t.ID]})
-	}
-	tel, traced, owned, err := runTelemetry(ctx, o, spec, red)
-	if err != nil {
-		if o.Queued {
-			failQueued(ctx, o.Store, o.RunID, err)
-		}
-		return nil, fmt.Errorf("%w: %w", ErrTelemetryConfig, err)
-	}
-	if owned {
-		defer shutdownTelemetry(tel, o.Telemetry.Stderr)
 	}
 	ctx = traced.Context(ctx)
 	logger := slog.New(slog.DiscardHandler)
@@ -270,7 +272,7 @@ func shutdownTelemetry(tel *telemetry.Telemetry, stderr io.Writer) {
 		if stderr == nil {
 			stderr = os.Stderr
 		}
-		fmt.Fprintf(stderr, "warning: telemetry: %v\n", err)
+		fmt.Fprintln(stderr, telemetry.Warning(err))
 	}
 }
 

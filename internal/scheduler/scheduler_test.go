@@ -258,6 +258,44 @@ func TestCatchupWindow(t *testing.T) {
 	}
 }
 
+// TestNoCatchupWindowByDefault: a deployment saved without a catch-up
+// window starts a fire only up to MisfireGrace late; an hourly fire missed
+// for longer (serve started after it) never runs.
+func TestNoCatchupWindowByDefault(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		late time.Duration
+		want int
+	}{
+		{"serve started half an hour after the fire", 30 * time.Minute, 0},
+		{"just past the grace", scheduler.MisfireGrace + time.Second, 0},
+		{"within the grace", scheduler.MisfireGrace - time.Second, 1},
+		{"on time", 0, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			st := openStore(t)
+			d := deploy(t, st, store.Deployment{Name: "hourly", SpecPath: writeSpec(t, t.TempDir(), "p"), Schedule: "0 * * * *",
+				Overlap: store.OverlapAllow})
+			if d.Catchup != 0 {
+				t.Fatalf("a deployment saved without a window has one of %v", d.Catchup)
+			}
+			fire := d.CreatedAt.Truncate(time.Hour).Add(2 * time.Hour)
+			now := fire.Add(tt.late)
+			s := &scheduler.Scheduler{Store: st, Loader: loader(t), Now: func() time.Time { return now }}
+			fired, err := s.Tick(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fired) != tt.want {
+				t.Fatalf("%v after the fire: fired %d, want %d (%v)", tt.late, len(fired), tt.want, fired)
+			}
+		})
+	}
+}
+
 func TestTimezoneAndPause(t *testing.T) {
 	t.Parallel()
 	st := openStore(t)

@@ -138,7 +138,11 @@ func parseEnv(getenv func(string) string) (*envConfig, error) {
 	for _, sig := range signals {
 		ec, err := parseExporter(cfg, getenv, sig)
 		if err != nil {
-			errs = append(errs, err)
+			// A generic variable (the endpoint) is wrong for every
+			// signal alike: report it once.
+			if !slices.ContainsFunc(errs, func(e error) bool { return e.Error() == err.Error() }) {
+				errs = append(errs, err)
+			}
 			continue
 		}
 		cfg.exporters = append(cfg.exporters, ec)

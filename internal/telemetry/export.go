@@ -163,8 +163,10 @@ func newSpanExporter(ctx context.Context, ec exporterConfig, console io.Writer, 
 	case ProtocolGRPC:
 		opts := []otlptracegrpc.Option{otlptracegrpc.WithEndpointURL(ec.endpoint),
 			otlptracegrpc.WithHeaders(ec.headers), otlptracegrpc.WithTimeout(ec.timeout),
-			otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig(retryConfig(ec.timeout))),
-			otlptracegrpc.WithCompressor(grpcCompressor(ec))}
+			otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig(retryConfig(ec.timeout)))}
+		if ec.gzip {
+			opts = append(opts, otlptracegrpc.WithCompressor(grpcGzip))
+		}
 		if ec.tls != nil {
 			opts = append(opts, otlptracegrpc.WithTLSCredentials(credentials.NewTLS(ec.tls)))
 		}
@@ -186,8 +188,10 @@ func newMetricExporter(ctx context.Context, ec exporterConfig, console io.Writer
 	case ProtocolGRPC:
 		opts := []otlpmetricgrpc.Option{otlpmetricgrpc.WithEndpointURL(ec.endpoint),
 			otlpmetricgrpc.WithHeaders(ec.headers), otlpmetricgrpc.WithTimeout(ec.timeout),
-			otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig(retryConfig(ec.timeout))),
-			otlpmetricgrpc.WithCompressor(grpcCompressor(ec))}
+			otlpmetricgrpc.WithRetry(otlpmetricgrpc.RetryConfig(retryConfig(ec.timeout)))}
+		if ec.gzip {
+			opts = append(opts, otlpmetricgrpc.WithCompressor(grpcGzip))
+		}
 		if ec.tls != nil {
 			opts = append(opts, otlpmetricgrpc.WithTLSCredentials(credentials.NewTLS(ec.tls)))
 		}
@@ -214,8 +218,10 @@ func newLogExporter(ctx context.Context, ec exporterConfig, console io.Writer) (
 	case ProtocolGRPC:
 		opts := []otlploggrpc.Option{otlploggrpc.WithEndpointURL(ec.endpoint),
 			otlploggrpc.WithHeaders(ec.headers), otlploggrpc.WithTimeout(ec.timeout),
-			otlploggrpc.WithRetry(otlploggrpc.RetryConfig(retryConfig(ec.timeout))),
-			otlploggrpc.WithCompressor(grpcCompressor(ec))}
+			otlploggrpc.WithRetry(otlploggrpc.RetryConfig(retryConfig(ec.timeout)))}
+		if ec.gzip {
+			opts = append(opts, otlploggrpc.WithCompressor(grpcGzip))
+		}
 		if ec.tls != nil {
 			opts = append(opts, otlploggrpc.WithTLSCredentials(credentials.NewTLS(ec.tls)))
 		}
@@ -250,13 +256,10 @@ func keepUserAgent(headers map[string]string, own string) map[string]string {
 	return headers
 }
 
-// grpcCompressor names the gRPC compressor for ec; "" is none.
-func grpcCompressor(ec exporterConfig) string {
-	if ec.gzip {
-		return "gzip"
-	}
-	return ""
-}
+// grpcGzip names gRPC's gzip compressor. Without compression no
+// compressor is given at all: the exporters take any other name, the empty
+// one included, as a mistake and print "invalid compression type".
+const grpcGzip = "gzip"
 
 // retrySettings has the fields of every OTLP exporter's RetryConfig, so
 // one value converts to each.

@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -434,6 +435,13 @@ func (t *Telemetry) Flush(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, ShutdownTimeout)
 	defer cancel()
 	return errors.Join(runAll(ctx, t.flush), t.exportErrors())
+}
+
+// Warning formats an error of Shutdown for stderr: one "warning: " line
+// per failure. The failures already say "telemetry:", so the prefix is not
+// repeated.
+func Warning(err error) string {
+	return "warning: " + strings.ReplaceAll(err.Error(), "\n", "\nwarning: ")
 }
 
 // Shutdown flushes and stops the providers Setup built (FromRegistry:
