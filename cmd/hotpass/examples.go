@@ -20,7 +20,7 @@ hotpass run examples/demo/pipeline.yaml --resume demo-1   # reuses what is uncha
 hotpass validate examples/demo/pipeline.yaml examples/aviation/pipeline.yaml
 hotpass validate --strict --format json examples/demo/pipeline.yaml`,
 	"hotpass orchestrate": `
-hotpass orchestrate --profile aviation --input-dir examples/aviation/data --output-path dist/refined.xlsx
+hotpass orchestrate --profile aviation --input-dir examples/aviation/data --output dist/refined.xlsx
 mkdir -p pipelines
 hotpass orchestrate --profile aviation --input-dir examples/aviation/data --print-spec > pipelines/aviation.yaml
 hotpass run pipelines/aviation.yaml`,
