@@ -115,13 +115,6 @@ func ReadRunRecord(path string) (*RunRecord, error) {
 	return &r, nil
 }
 
-// writeFileAtomic writes data to path through a synced temporary file in
-// the same directory, so readers see the old content or the new, never a
-// torn file.
-func writeFileAtomic(path string, data []byte) error {
-	return atomicfile.WriteFile(path, data)
-}
-
 // recordWriter encodes and writes snapshots of the run record in the
 // background, so that neither encoding a large record nor a slow disk
 // (fsync) stalls the scheduler loop. It holds at most one pending snapshot;
@@ -181,5 +174,5 @@ func writeRecord(path string, rec *RunRecord, indent bool) error {
 	if err != nil {
 		return fmt.Errorf("encode run record: %w", err)
 	}
-	return writeFileAtomic(path, append(data, '\n'))
+	return atomicfile.WriteFile(path, append(data, '\n'))
 }

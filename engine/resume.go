@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hotpass/hotpass/internal/table/atomicfile"
 	"log/slog"
 	"os"
 	"sort"
@@ -242,7 +243,7 @@ func (r *run) planReuse() error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", ResumeFile, err)
 	}
-	return writeFileAtomic(runstate.ResumePath(r.runDir), append(data, '\n'))
+	return atomicfile.WriteFile(runstate.ResumePath(r.runDir), append(data, '\n'))
 }
 
 // readByRerun reports whether a selected task that will run again reads the

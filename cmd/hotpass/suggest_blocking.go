@@ -116,15 +116,7 @@ func rulesBlock(rules []string) string {
 // writeRulesBlock writes the block so that the file appears complete or
 // not at all.
 func writeRulesBlock(path, block string) error {
-	f, err := atomicfile.Create(path)
-	if err != nil {
-		return fmt.Errorf("write blocking rules: %w", err)
-	}
-	if _, err := f.WriteString(block); err != nil {
-		_ = f.Abort()
-		return fmt.Errorf("write blocking rules %s: %w", path, err)
-	}
-	if err := f.Commit(); err != nil {
+	if err := atomicfile.WriteFile(path, []byte(block)); err != nil {
 		return fmt.Errorf("write blocking rules %s: %w", path, err)
 	}
 	return nil

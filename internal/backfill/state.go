@@ -109,11 +109,5 @@ func (s *State) Put(key string, e Entry) error {
 	if err != nil {
 		return fmt.Errorf("encode backfill state: %w", err)
 	}
-	return writeFileAtomic(s.path, append(data, '\n'))
-}
-
-// writeFileAtomic writes data through a synced temporary file in the same
-// directory renamed over path, so a crash leaves the old file or the new.
-func writeFileAtomic(path string, data []byte) error {
-	return atomicfile.WriteFile(path, data)
+	return atomicfile.WriteFile(s.path, append(data, '\n'))
 }

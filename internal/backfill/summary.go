@@ -3,6 +3,7 @@ package backfill
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/hotpass/hotpass/internal/table/atomicfile"
 	"io"
 	"path/filepath"
 	"strconv"
@@ -92,7 +93,7 @@ func (s *Summary) WriteJSON(restoreRoot string) error {
 	if err != nil {
 		return fmt.Errorf("encode backfill summary: %w", err)
 	}
-	return writeFileAtomic(filepath.Join(restoreRoot, SummaryFile), append(data, '\n'))
+	return atomicfile.WriteFile(filepath.Join(restoreRoot, SummaryFile), append(data, '\n'))
 }
 
 // WriteTable writes the summary as a table, one row per run (the error

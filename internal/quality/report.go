@@ -59,15 +59,7 @@ func writeFile(path string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("quality report: %w", err)
 	}
-	f, err := atomicfile.Create(path)
-	if err != nil {
-		return fmt.Errorf("quality report: %w", err)
-	}
-	if _, err := f.Write(b); err != nil {
-		_ = f.Abort()
-		return fmt.Errorf("quality report: %w", err)
-	}
-	if err := f.Commit(); err != nil {
+	if err := atomicfile.WriteFile(path, b); err != nil {
 		return fmt.Errorf("quality report: %w", err)
 	}
 	return nil

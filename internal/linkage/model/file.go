@@ -41,15 +41,7 @@ func (m *Model) Save(path string) error {
 	if err != nil {
 		return err
 	}
-	f, err := atomicfile.Create(path)
-	if err != nil {
-		return fmt.Errorf("save linkage model: %w", err)
-	}
-	if _, err := f.Write(data); err != nil {
-		_ = f.Abort()
-		return fmt.Errorf("save linkage model %s: %w", path, err)
-	}
-	if err := f.Commit(); err != nil {
+	if err := atomicfile.WriteFile(path, data); err != nil {
 		return fmt.Errorf("save linkage model %s: %w", path, err)
 	}
 	return nil
