@@ -175,6 +175,15 @@ type resumeState struct {
 	busy  bool
 }
 
+// Refresher is implemented by a task that may be asked to run again in a
+// resumed run although its earlier result could be reused: it reads
+// something that changes outside the spec (files, a CRM) and was told to
+// read it afresh. Refresh reports whether it was; the tasks downstream of
+// it then run again too.
+type Refresher interface {
+	Refresh() bool
+}
+
 // planReuse decides which selected tasks a resumed run may reuse: those that
 // succeeded before with the same definition hash, whose dependencies are all
 // reused too, and whose output is either reloadable or read by no task that
@@ -199,6 +208,9 @@ func (r *run) planReuse() error {
 			continue
 		}
 		_, rs.loader[i] = n.prepared.(OutputLoader)
+		if f, ok := n.prepared.(Refresher); ok && f.Refresh() {
+			continue
+		}
 		prev, ok := from.Prev[n.task.ID]
 		if !ok || !prev.Succeeded || prev.DefinitionHash != hashes[n.task.ID] {
 			continue

@@ -312,3 +312,50 @@ func TestResumeReusedRootReleasesDependentOnce(t *testing.T) {
 		t.Errorf("b ran %d times, attempts %d; a attrs %v", runs.Load(), rec.Task("b").Attempts, rec.Task("a").Attrs)
 	}
 }
+
+// refreshType's tasks ask to run again in a resumed run when refresh is set.
+type refreshType struct {
+	refresh bool
+	runs    atomic.Int32
+}
+
+func (*refreshType) Name() string            { return "rf" }
+func (*refreshType) Schema() json.RawMessage { return json.RawMessage(`{"type":"object"}`) }
+func (r *refreshType) Prepare(*specs.Spec, *specs.Task) (engine.Task, error) {
+	return &refreshTask{typ: r}, nil
+}
+
+type refreshTask struct{ typ *refreshType }
+
+func (t *refreshTask) Run(context.Context, *engine.Env) (*engine.Result, error) {
+	t.typ.runs.Add(1)
+	return nil, nil
+}
+
+func (t *refreshTask) Refresh() bool { return t.typ.refresh }
+
+// A task that asks to be refreshed runs again in a resumed run, with what
+// depends on it, although its earlier result could be reused.
+func TestResumeRefresherRunsAgain(t *testing.T) {
+	t.Parallel()
+	for _, refresh := range []bool{false, true} {
+		rf := &refreshType{refresh: refresh}
+		s := mkSpec(tdef{id: "sources", typ: "rf"}, tdef{id: "report", needs: []string{"sources"}}, tdef{id: "other"})
+		p := compile(t, s, newFnType(), rf)
+		o := opts(t)
+		o.Resume = resumeFrom(p, "sources", "report", "other")
+		rec, err := p.Run(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, reusedWhenNotRefreshed := range map[string]bool{"sources": true, "report": true, "other": true} {
+			want := reusedWhenNotRefreshed && (!refresh || id == "other")
+			if got := rec.Task(id).Attrs[engine.ReusedFromAttr] == "prev"; got != want {
+				t.Errorf("refresh=%v: task %s reused = %v, want %v", refresh, id, got, want)
+			}
+		}
+		if want := map[bool]int32{false: 0, true: 1}[refresh]; rf.runs.Load() != want {
+			t.Errorf("refresh=%v: the refreshing task ran %d times, want %d", refresh, rf.runs.Load(), want)
+		}
+	}
+}

@@ -45,6 +45,7 @@ type options struct {
 	InputPriority *int     `yaml:"input_priority" doc:"Survivorship priority of the inputs tables (default 1)."`
 	Output        string   `yaml:"output" examples:"dist/refined.xlsx" doc:"SSOT workbook to write (relative to the spec); a .parquet file of the same name is written next to it."`
 	Workers       int      `yaml:"workers" min:"0" doc:"Parallel workers for reading and normalising (default: the number of CPUs)."`
+	Refresh       bool     `yaml:"refresh_sources" doc:"Read the source files again even where a resumed run could reuse this task's earlier output, for example to pick up contact lists exported since."`
 	// EntityResolution configures the linkage step (see resolve.go).
 	EntityResolution *erOptions `yaml:"entity_resolution" doc:"Entity resolution: link the normalised records with the profile's linkage settings and merge them by linkage cluster instead of by name key, writing the linkage artefacts to output_dir. Every option may be a template; an empty value means not set."`
 }
@@ -83,7 +84,7 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 	if o.InputPriority != nil {
 		prio = *o.InputPriority
 	}
-	return &runner{ref: rf, dir: o.InputDir, inputs: o.Inputs, priority: prio, output: o.Output, workers: o.Workers, er: er}, nil
+	return &runner{ref: rf, dir: o.InputDir, inputs: o.Inputs, priority: prio, output: o.Output, workers: o.Workers, er: er, refresh: o.Refresh}, nil
 }
 
 // LoadProfile resolves and compiles a profile named by a task option,
@@ -114,7 +115,14 @@ type runner struct {
 	output   string
 	workers  int
 	er       *resolution
+	refresh  bool
 }
+
+// Refresh says whether a resumed run must read the sources again
+// (refresh_sources) instead of reusing this task's earlier output.
+func (t *runner) Refresh() bool { return t.refresh }
+
+var _ engine.Refresher = (*runner)(nil)
 
 // Run refines the sources into the SSOT table.
 func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, error) {
