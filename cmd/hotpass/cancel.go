@@ -30,8 +30,6 @@ func newRunsCancelCmd(g *globals) *cobra.Command {
 			"process notices within a second or two, kills its tasks' processes and records the run as\n" +
 			"cancelled; it can later be resumed with `hotpass run --resume RUN_ID`. The command waits up to\n" +
 			"--wait for that to happen.",
-		Example: "  hotpass runs cancel 20260301T120000-3f9a\n" +
-			"  hotpass runs cancel 20260301T120000-3f9a --wait 0 --format json",
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRunsCancel(cmd.Context(), cmd.OutOrStdout(), g, o, args[0])

@@ -12,6 +12,89 @@ import (
 // keep them to what the checkout holds. Kept together, apart from the
 // commands' wiring, so that they read as one set.
 var commandExamples = map[string]string{
+	"hotpass archive": `
+hotpass archive --input-dir examples/aviation/data --date 2024-03-01 --version 1
+hotpass archive --input-dir examples/aviation/data --date 2024-03-02 --version 1 --archive-root dist/archives`,
+	"hotpass backfill": `
+hotpass archive --input-dir examples/aviation/data --date 2024-03-01 --version 1
+hotpass backfill --config backfill.yaml --start-date 2024-03-01 --end-date 2024-03-03 --version v1 --dry-run
+hotpass backfill --config backfill.yaml --start-date 2024-03-01 --end-date 2024-03-01 --version 1`,
+	"hotpass deploy": `
+hotpass deploy --name demo-nightly --spec examples/demo/pipeline.yaml --schedule "0 2 * * *" \
+  --timezone Africa/Johannesburg --tag demo --param out_dir=out/nightly
+hotpass deploy --name aviation-on-demand --profile aviation --params '{"policy": "drop"}'`,
+	"hotpass deployment ls": `
+hotpass deploy --name demo-nightly --spec examples/demo/pipeline.yaml --schedule @daily --tag demo
+hotpass deployment ls --tag demo
+hotpass deployment ls --format json`,
+	"hotpass deployment show": `
+hotpass deploy --name demo-nightly --spec examples/demo/pipeline.yaml --schedule @daily
+hotpass deployment show demo-nightly
+hotpass deployment show demo-nightly --format json`,
+	"hotpass deployment pause": `
+hotpass deploy --name demo-nightly --spec examples/demo/pipeline.yaml --schedule @daily
+hotpass deployment pause demo-nightly`,
+	"hotpass deployment resume": `
+hotpass deploy --name demo-nightly --spec examples/demo/pipeline.yaml --schedule @daily --paused
+hotpass deployment resume demo-nightly`,
+	"hotpass deployment rm": `
+hotpass deploy --name demo-nightly --spec examples/demo/pipeline.yaml --schedule @daily
+hotpass deployment rm demo-nightly`,
+	"hotpass deployment run": `
+hotpass deploy --name demo-nightly --spec examples/demo/pipeline.yaml --schedule @daily
+hotpass deployment run demo-nightly --wait --param out_dir=out/now
+hotpass deployment run demo-nightly --params '{"out_dir": "out/queued"}'   # for hotpass serve`,
+	"hotpass graph": `
+hotpass graph examples/demo/pipeline.yaml
+hotpass graph examples/demo/pipeline.yaml --format dot > demo.dot`,
+	"hotpass init": `
+hotpass init my-pipeline
+cd my-pipeline && hotpass validate pipeline.yaml && hotpass run pipeline.yaml`,
+	"hotpass linkage blocking-stats": `
+hotpass linkage blocking-stats --config examples/linkage/fake_1000.yaml \
+  --input testdata/linkage/fake_1000/fake_1000.csv`,
+	"hotpass linkage suggest-blocking": `
+hotpass linkage suggest-blocking --config examples/linkage/fake_1000.yaml \
+  --input testdata/linkage/fake_1000/fake_1000.csv --max-comparisons 5000000 --target-recall 0.95`,
+	"hotpass linkage export-splink": `
+hotpass linkage export-splink --model dist/people/model.json --output dist/people/splink_model.json`,
+	"hotpass profiles ls": `
+hotpass profiles ls
+hotpass profiles ls --format json`,
+	"hotpass runs ls": `
+hotpass run examples/demo/pipeline.yaml
+hotpass runs ls --limit 10
+hotpass runs ls --status failed --format json`,
+	"hotpass runs show": `
+hotpass run examples/demo/pipeline.yaml --run-id demo-1
+hotpass runs show demo-1
+hotpass runs show demo-1 --format json`,
+	"hotpass runs logs": `
+hotpass run examples/demo/pipeline.yaml --run-id demo-1
+hotpass runs logs demo-1
+hotpass runs logs demo-1 --task prepare`,
+	"hotpass runs cancel": `
+hotpass runs cancel 20260301T120000-3f9a
+hotpass runs cancel 20260301T120000-3f9a --wait 0 --format json`,
+	"hotpass runs prune": `
+hotpass runs prune --older-than 30d`,
+	"hotpass schema": `
+hotpass schema > pipeline.schema.json
+hotpass schema --profile > profile.schema.json`,
+	"hotpass serve": `
+HOTPASS_API_TOKEN=$(openssl rand -hex 32) hotpass serve --addr 127.0.0.1:4200
+hotpass serve --addr 127.0.0.1:4200 --workers 2 --trace-url 'http://localhost:16686/trace/{trace_id}'`,
+	"hotpass version": `
+hotpass version
+hotpass --version`,
+	"hotpass completion bash": `
+hotpass completion bash > hotpass.bash   # then: source hotpass.bash`,
+	"hotpass completion zsh": `
+hotpass completion zsh > _hotpass   # put it in a directory on $fpath`,
+	"hotpass completion fish": `
+hotpass completion fish > hotpass.fish`,
+	"hotpass completion powershell": `
+hotpass completion powershell > hotpass.ps1`,
 	"hotpass run": `
 hotpass run examples/demo/pipeline.yaml --run-id demo-1
 hotpass run examples/demo/pipeline.yaml --param out_dir=out/today

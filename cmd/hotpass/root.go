@@ -71,11 +71,11 @@ func newRootCmd() *cobra.Command {
 		newInitCmd(),
 	)
 	acceptNoProgress(root)
-	addExamples(root)
 	registerCompletions(root, g)
 	// Added now rather than at Execute, so that `hotpass completion bsh` is
-	// refused like any other unknown subcommand.
+	// refused like any other unknown subcommand, and gets its examples.
 	root.InitDefaultCompletionCmd()
+	addExamples(root)
 	requireKnownSubcommands(root)
 	strictHelp(root)
 	return root
