@@ -107,6 +107,10 @@ type PrepareOptions struct {
 	Run tmpl.Run
 	// Lenient renders unset environment variables as "" with a warning (validate).
 	Lenient bool
+	// Only prepares just these tasks and what they depend on (a run with
+	// RunOptions.Only): the others' options, and datasources only they use,
+	// are not rendered or checked.
+	Only []string
 	// Placeholders says the param values are stand-ins for required params
 	// (validate): they are not checked against the params' constraints.
 	Placeholders bool
@@ -140,6 +144,9 @@ func (l *Loader) Prepare(spec *specs.Spec, o PrepareOptions) (*Prepared, error) 
 	}
 	if o.LookupEnv == nil {
 		o.LookupEnv = os.LookupEnv
+	}
+	if sel, ok := spec.Selected(o.Only); ok {
+		spec = sel
 	}
 	rendered, diags := specs.Render(spec, specs.RenderOptions{
 		Params: params, Run: o.Run, LookupEnv: o.LookupEnv, Lenient: o.Lenient, Engine: l.templates,

@@ -1,6 +1,7 @@
 package specs
 
 import (
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -70,6 +71,81 @@ func (s *Spec) Datasource(name string) *Datasource {
 		}
 	}
 	return nil
+}
+
+// Selected returns a copy of s holding only the tasks named in ids and
+// every task they depend on, transitively, in file order; ok is false, and
+// s is returned as is, when ids is empty or names a task s does not have,
+// or a dependency is missing (loading reports those). A run limited to some
+// tasks prepares this copy, so that the options of the tasks it leaves out,
+// and the datasources only they use, are never rendered or checked: a
+// secret only they need may be unset.
+func (s *Spec) Selected(ids []string) (out *Spec, ok bool) {
+	if len(ids) == 0 {
+		return s, false
+	}
+	byID := make(map[string]*Task, len(s.Tasks))
+	for _, t := range s.Tasks {
+		byID[t.ID] = t
+	}
+	keep := make(map[string]bool, len(s.Tasks))
+	stack := append([]string(nil), ids...)
+	for len(stack) > 0 {
+		id := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if keep[id] {
+			continue
+		}
+		t := byID[id]
+		if t == nil {
+			return s, false
+		}
+		keep[id] = true
+		for _, d := range t.Deps() {
+			stack = append(stack, d.ID)
+		}
+	}
+	c := *s
+	c.Tasks = make([]*Task, 0, len(keep))
+	named := map[string]bool{}
+	templated := false
+	for _, t := range s.Tasks {
+		if keep[t.ID] {
+			c.Tasks = append(c.Tasks, t)
+			templated = scalars(t.With, named) || templated
+		}
+	}
+	// A datasource is named by a task option's plain value (source: crm).
+	// When a kept task's option is a template, which datasource it names
+	// is known only once rendered: keep them all.
+	if !templated {
+		c.Datasources = nil
+		for _, d := range s.Datasources {
+			if named[d.Name] {
+				c.Datasources = append(c.Datasources, d)
+			}
+		}
+	}
+	return &c, true
+}
+
+// scalars adds every scalar value under n to seen and reports whether one
+// of them is templated.
+func scalars(n *yaml.Node, seen map[string]bool) (templated bool) {
+	if n == nil {
+		return false
+	}
+	if n.Kind == yaml.ScalarNode {
+		seen[n.Value] = true
+		return strings.Contains(n.Value, "{{") || strings.Contains(n.Value, "{%")
+	}
+	for _, ch := range n.Content {
+		templated = scalars(ch, seen) || templated
+	}
+	if n.Alias != nil {
+		templated = scalars(n.Alias, seen) || templated
+	}
+	return templated
 }
 
 // ParamType is the declared type of a pipeline parameter.

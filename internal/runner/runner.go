@@ -299,7 +299,7 @@ func prepare(ctx context.Context, o Options, ts time.Time) (*engine.Prepared, *e
 		paramsJSON = mergeParams(base, o.ParamsJSON)
 	}
 	run := tmpl.Run{ID: o.RunID, TS: ts, Date: o.Date}
-	prep, err := o.Loader.Prepare(spec, engine.PrepareOptions{ParamsJSON: paramsJSON, ParamFlags: o.ParamFlags, Run: run, LookupEnv: o.LookupEnv})
+	prep, err := o.Loader.Prepare(spec, engine.PrepareOptions{ParamsJSON: paramsJSON, ParamFlags: o.ParamFlags, Run: run, LookupEnv: o.LookupEnv, Only: o.Only})
 	if err != nil {
 		return nil, nil, err
 	}
