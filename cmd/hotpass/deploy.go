@@ -513,7 +513,7 @@ func runDeploymentRun(ctx context.Context, stdout, stderr io.Writer, g *globals,
 		return err
 	}
 	if !o.wait {
-		r, err := runner.Enqueue(ctx, st, l, runner.QueueRequest{Deployment: d, Params: over, Strict: true})
+		r, err := runner.Enqueue(ctx, st, l, runner.QueueRequest{Deployment: d, Params: over, Strict: true, StartedBy: store.StartedCLI})
 		if err != nil {
 			return err
 		}

@@ -75,3 +75,16 @@ func TestRequestCancel(t *testing.T) {
 		}
 	})
 }
+
+func TestStartedByIsChecked(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s := newStore(t, b)
+		_, err := s.CreateRun(context.Background(), Run{ID: "r", Pipeline: "p", StartedBy: "cron"})
+		wantErr(t, err, ErrInvalid, `started by "cron"`, "schedule")
+		mustCreate(t, s, Run{ID: "ok", Pipeline: "p", StartedBy: StartedUI})
+		if got := mustGet(t, s, "ok").StartedBy; got != StartedUI {
+			t.Errorf("started by read back as %q, want %q", got, StartedUI)
+		}
+	})
+}

@@ -300,6 +300,7 @@ func TestListRuns(t *testing.T) {
 			Status:     statuses[i%3],
 			Deployment: deployments[(i/3)%3],
 			ParentID:   []string{"", "bf-1", "bf-2"}[(i/5)%3],
+			StartedBy:  []string{"", StartedCLI, StartedSchedule, StartedAPI}[(i/2)%4],
 		})
 	}
 	newestFirst := func(keep func(Run) bool) []string {
@@ -326,6 +327,9 @@ func TestListRuns(t *testing.T) {
 		{"parent", RunFilter{Parent: "bf-1"}, func(r Run) bool { return r.ParentID == "bf-1" }},
 		{"parent and status", RunFilter{Parent: "bf-2", Status: RunFailed},
 			func(r Run) bool { return r.ParentID == "bf-2" && r.Status == RunFailed }},
+		{"started by", RunFilter{StartedBy: StartedSchedule}, func(r Run) bool { return r.StartedBy == StartedSchedule }},
+		{"started by and pipeline", RunFilter{StartedBy: StartedCLI, Pipeline: "p1"},
+			func(r Run) bool { return r.StartedBy == StartedCLI && r.Pipeline == "p1" }},
 	}
 	forEachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
@@ -355,8 +359,9 @@ func TestListRuns(t *testing.T) {
 				t.Errorf("%s: got %v, want %v", tt.name, ids(got), want)
 			}
 			for _, r := range got {
-				if r.ParentID != runs[slices.IndexFunc(runs, func(x Run) bool { return x.ID == r.ID })].ParentID {
-					t.Errorf("%s: run %s read back with parent %q", tt.name, r.ID, r.ParentID)
+				orig := runs[slices.IndexFunc(runs, func(x Run) bool { return x.ID == r.ID })]
+				if r.ParentID != orig.ParentID || r.StartedBy != orig.StartedBy {
+					t.Errorf("%s: run %s read back with parent %q, started by %q", tt.name, r.ID, r.ParentID, r.StartedBy)
 				}
 			}
 			for _, limit := range []int{1, 4, 7} {

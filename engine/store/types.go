@@ -3,6 +3,8 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hotpass/hotpass/engine/status"
@@ -37,7 +39,10 @@ type Run struct {
 	// ParentID is the run that started this one (a backfill run, for its
 	// child runs); empty for runs started on their own.
 	ParentID string
-	Status   RunStatus
+	// StartedBy says how the run started (one of the Started* values);
+	// empty for runs recorded before it was kept.
+	StartedBy string
+	Status    RunStatus
 	// Params is a JSON object of the run's parameters; nil when none.
 	Params  json.RawMessage
 	Error   string
@@ -77,6 +82,8 @@ type RunFilter struct {
 	Pipeline   string
 	// Parent selects the child runs of this run.
 	Parent string
+	// StartedBy selects the runs started that way (StartedCLI, ...).
+	StartedBy string
 	// Limit caps the number of runs returned; 0 means no cap.
 	Limit int
 	// Before returns only runs after this position, that is older than
@@ -196,6 +203,18 @@ type Lease struct {
 }
 
 // validateRun checks the fields CreateRun relies on and fills defaults.
+// How a run started (Run.StartedBy).
+const (
+	StartedCLI      = "cli"      // a command in a shell: run, orchestrate, deployment run --wait
+	StartedSchedule = "schedule" // a deployment's schedule fired
+	StartedAPI      = "api"      // the HTTP API
+	StartedUI       = "ui"       // the web UI
+	StartedBackfill = "backfill" // a backfill's child run
+)
+
+// StartedByValues are the values Run.StartedBy may hold, besides empty.
+var StartedByValues = []string{StartedCLI, StartedSchedule, StartedAPI, StartedUI, StartedBackfill}
+
 func validateRun(r *Run, now time.Time) error {
 	if r.ID == "" {
 		return fmt.Errorf("%w: run id is empty", ErrInvalid)
@@ -214,6 +233,9 @@ func validateRun(r *Run, now time.Time) error {
 	}
 	if r.PID < 0 {
 		return fmt.Errorf("%w: run %s: pid %d is negative", ErrInvalid, r.ID, r.PID)
+	}
+	if r.StartedBy != "" && !slices.Contains(StartedByValues, r.StartedBy) {
+		return fmt.Errorf("%w: run %s: started by %q (want one of %s)", ErrInvalid, r.ID, r.StartedBy, strings.Join(StartedByValues, ", "))
 	}
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = now

@@ -39,6 +39,8 @@ type QueueRequest struct {
 	// nothing when they are wrong. A scheduled fire is not strict: its run
 	// is queued whatever the spec's state and fails with the reason.
 	Strict bool
+	// StartedBy is recorded with the run (store.StartedSchedule, ...).
+	StartedBy string
 }
 
 // Enqueue creates a pending run for the serve worker and returns it.
@@ -73,7 +75,7 @@ func Enqueue(ctx context.Context, st store.Store, l *engine.Loader, q QueueReque
 	}
 	r, err := st.CreateRun(ctx, store.Run{
 		ID: id, Pipeline: pipeline, SpecPath: specPath, SpecHash: hash, Deployment: d.Name,
-		Status: store.RunPending, Params: raw, CreatedAt: at,
+		Status: store.RunPending, Params: raw, CreatedAt: at, StartedBy: q.StartedBy,
 	})
 	if err != nil {
 		return store.Run{}, fmt.Errorf("queue run of deployment %s: %w", d.Name, err)

@@ -74,6 +74,9 @@ type Options struct {
 	// child runs). With telemetry on in ctx, the run is then traced through
 	// it, in a trace of its own linked to the span active in ctx.
 	ParentID string
+	// StartedBy is recorded with a run that is not Queued; empty means
+	// store.StartedCLI, or store.StartedBackfill when ParentID is set.
+	StartedBy string
 	// ParamsJSON and ParamFlags are parameter values, flags winning.
 	ParamsJSON map[string]any
 	ParamFlags map[string]string
@@ -177,7 +180,7 @@ func Run(ctx context.Context, o Options) (*engine.RunRecord, error) {
 		now := time.Now()
 		if _, err := o.Store.CreateRun(ctx, store.Run{
 			ID: o.RunID, Pipeline: spec.Name, SpecPath: o.Source.Label(), SpecHash: spec.Hash,
-			Deployment: o.Deployment, ParentID: o.ParentID, Params: paramsJSON, Status: store.RunRunning,
+			Deployment: o.Deployment, ParentID: o.ParentID, StartedBy: startedBy(o), Params: paramsJSON, Status: store.RunRunning,
 			CreatedAt: now, StartedAt: now, HeartbeatAt: now, PID: os.Getpid(), Hostname: hostname(),
 		}); err != nil {
 			return nil, fmt.Errorf("record run: %w", err)
@@ -430,4 +433,15 @@ func hostname() string {
 		return "unknown-host"
 	}
 	return h
+}
+
+// startedBy is how a run that is not queued started.
+func startedBy(o Options) string {
+	switch {
+	case o.StartedBy != "":
+		return o.StartedBy
+	case o.ParentID != "":
+		return store.StartedBackfill
+	}
+	return store.StartedCLI
 }

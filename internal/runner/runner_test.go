@@ -70,6 +70,9 @@ func TestRunRecordsHistory(t *testing.T) {
 	if err != nil || r.Status != store.RunSucceeded || r.Pipeline != "greet" || r.Deployment != "manual" || r.SpecHash == "" {
 		t.Fatalf("stored run %+v %v", r, err)
 	}
+	if r.StartedBy != store.StartedCLI {
+		t.Errorf("stored run started by %q, want %q", r.StartedBy, store.StartedCLI)
+	}
 	var params map[string]any
 	_ = json.Unmarshal(r.Params, &params)
 	if params["who"] != "ada" || params["times"] != float64(1) {

@@ -136,7 +136,7 @@ func (s *Scheduler) fire(ctx context.Context, d store.Deployment, at time.Time) 
 		s.log().Info("fire skipped: the previous run is still going (overlap: skip)", "deployment", d.Name, "scheduled_at", at)
 		return f, true, nil
 	}
-	r, err := runner.Enqueue(ctx, s.Store, s.Loader, runner.QueueRequest{Deployment: d, RunID: runID, At: at})
+	r, err := runner.Enqueue(ctx, s.Store, s.Loader, runner.QueueRequest{Deployment: d, RunID: runID, At: at, StartedBy: store.StartedSchedule})
 	if err != nil {
 		return f, false, err
 	}

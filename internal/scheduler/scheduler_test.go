@@ -215,7 +215,7 @@ func testTwoSchedulers(t *testing.T, st, st2 store.Store) {
 		t.Fatalf("%d runs queued, want 10 (%v)", len(runs), err)
 	}
 	for _, r := range runs {
-		if r.Status != store.RunPending || r.Pipeline != "p" || r.SpecHash == "" {
+		if r.Status != store.RunPending || r.Pipeline != "p" || r.SpecHash == "" || r.StartedBy != store.StartedSchedule {
 			t.Errorf("queued run %+v", r)
 		}
 	}

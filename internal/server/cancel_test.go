@@ -51,3 +51,17 @@ func TestCancelRun(t *testing.T) {
 		}
 	}
 }
+
+// A run triggered through the API is recorded as started by the API.
+func TestTriggeredRunStartedByAPI(t *testing.T) {
+	t.Parallel()
+	srv, st := setup(t, token)
+	code, body := call(t, srv, "POST", "/api/deployments/nightly/runs", "Bearer "+token, `{"params": {"limit": 3}}`)
+	if code != 202 || !strings.Contains(body, `"started_by": "api"`) {
+		t.Fatalf("trigger: %d %s", code, body)
+	}
+	runs, err := st.ListRuns(context.Background(), store.RunFilter{StartedBy: store.StartedAPI})
+	if err != nil || len(runs) != 1 || runs[0].Deployment != "nightly" {
+		t.Errorf("runs started by the API: %+v (%v), want the one queued", runs, err)
+	}
+}

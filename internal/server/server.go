@@ -345,7 +345,7 @@ func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	run, err := runner.Enqueue(r.Context(), a.c.Store, a.c.Loader, runner.QueueRequest{Deployment: d, Params: body.Params, Strict: true})
+	run, err := runner.Enqueue(r.Context(), a.c.Store, a.c.Loader, runner.QueueRequest{Deployment: d, Params: body.Params, Strict: true, StartedBy: store.StartedAPI})
 	if err != nil {
 		var pe *specs.ParamError
 		if errors.As(err, &pe) {
@@ -401,6 +401,7 @@ type RunJSON struct {
 	Pipeline   string          `json:"pipeline"`
 	Status     string          `json:"status"`
 	Deployment string          `json:"deployment,omitempty"`
+	StartedBy  string          `json:"started_by,omitempty"`
 	SpecPath   string          `json:"spec_path,omitempty"`
 	SpecHash   string          `json:"spec_hash,omitempty"`
 	Params     json.RawMessage `json:"params,omitempty"`
@@ -412,7 +413,7 @@ type RunJSON struct {
 }
 
 func runJSON(r store.Run) RunJSON {
-	return RunJSON{ID: r.ID, Pipeline: r.Pipeline, Status: string(r.Status), Deployment: r.Deployment,
+	return RunJSON{ID: r.ID, Pipeline: r.Pipeline, Status: string(r.Status), Deployment: r.Deployment, StartedBy: r.StartedBy,
 		SpecPath: r.SpecPath, SpecHash: r.SpecHash, Params: r.Params, Error: r.Error, TraceID: r.TraceID,
 		CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, EndedAt: r.EndedAt}
 }

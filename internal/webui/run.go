@@ -412,7 +412,7 @@ func (u *UI) rerun(w http.ResponseWriter, r *http.Request, s *session) {
 // enqueue queues a run of d and opens it; a spec or param error is shown
 // on the deployment's page with the field at fault.
 func (u *UI) enqueue(w http.ResponseWriter, r *http.Request, s *session, d store.Deployment, params map[string]any, form map[string]string) {
-	run, err := u.c.Enqueue(r.Context(), runner.QueueRequest{Deployment: d, Params: params, Strict: true})
+	run, err := u.c.Enqueue(r.Context(), runner.QueueRequest{Deployment: d, Params: params, Strict: true, StartedBy: store.StartedUI})
 	if err != nil {
 		var pe *specs.ParamError
 		if errors.As(err, &pe) || errors.Is(err, specs.ErrInvalid) || errors.Is(err, runner.ErrNoProfile) {

@@ -25,13 +25,21 @@ const (
 	scanCap   = 5000
 )
 
-// Triggers a run list can be filtered by. The store records whether a run
-// belongs to a deployment (scheduled, triggered through the API or this
-// interface) or was started directly (hotpass run, backfill).
+// Triggers a run list can be filtered by: the two groups (runs started
+// directly, runs of a deployment), which hold runs recorded before the
+// store kept how each run started, and each way a run starts
+// (store.StartedByValues: schedule, api, ui, backfill), read from the
+// store's index.
 const (
 	triggerDirect     = "cli"
 	triggerDeployment = "deployment"
 )
+
+// startedByTrigger reports whether trigger names one way a run starts
+// (other than the cli group).
+func startedByTrigger(trigger string) bool {
+	return trigger != triggerDirect && slices.Contains(store.StartedByValues, trigger)
+}
 
 // runsQuery is the runs list's filter, as kept in the URL.
 type runsQuery struct {
@@ -58,8 +66,8 @@ func parseRunsQuery(v url.Values) (runsQuery, []string) {
 		bad = append(bad, fmt.Sprintf("status %q: want pending, running, succeeded, failed, cancelled or crashed", q.Status))
 		q.Status = ""
 	}
-	if q.Trigger != "" && q.Trigger != triggerDirect && q.Trigger != triggerDeployment {
-		bad = append(bad, fmt.Sprintf("trigger %q: want %s (started directly) or %s (scheduled or triggered)", q.Trigger, triggerDirect, triggerDeployment))
+	if q.Trigger != "" && q.Trigger != triggerDirect && q.Trigger != triggerDeployment && !startedByTrigger(q.Trigger) {
+		bad = append(bad, fmt.Sprintf("trigger %q: want %s (started directly), %s (a deployment's), schedule, api, ui or backfill", q.Trigger, triggerDirect, triggerDeployment))
 		q.Trigger = ""
 	}
 	for _, d := range []struct {
@@ -122,9 +130,13 @@ type runRow struct {
 }
 
 func newRunRow(r store.Run) runRow {
-	t := triggerDirect
-	if r.Deployment != "" {
+	t := r.StartedBy
+	switch {
+	case t != "":
+	case r.Deployment != "":
 		t = triggerDeployment
+	default:
+		t = triggerDirect
 	}
 	return runRow{Run: r, Trigger: t}
 }
@@ -197,6 +209,9 @@ func (u *UI) listRuns(ctx context.Context, q runsQuery) (runs []store.Run, next 
 			f.Before = end
 		}
 	}
+	if startedByTrigger(q.Trigger) {
+		f.StartedBy = q.Trigger
+	}
 	if q.Tag != "" {
 		return u.listTagged(ctx, q, f)
 	}
@@ -207,7 +222,7 @@ func (u *UI) listRuns(ctx context.Context, q runsQuery) (runs []store.Run, next 
 	case triggerDeployment:
 		keep = func(r store.Run) bool { return r.Deployment != "" }
 	}
-	postFilter := q.Trigger != "" || !q.from.IsZero()
+	postFilter := q.Trigger == triggerDirect || q.Trigger == triggerDeployment || !q.from.IsZero()
 	if !postFilter {
 		f.Limit = pageSize + 1
 		runs, err = u.c.Runs.ListRuns(ctx, f)

@@ -63,7 +63,8 @@ func TestRunsFiltersAndPaging(t *testing.T) {
 		dep := []string{"", "nightly", "weekly", "hourly"}[i%4]
 		status := []store.RunStatus{store.RunSucceeded, store.RunFailed, store.RunSucceeded, store.RunCancelled, store.RunSucceeded}[i%5]
 		r, err := f.st.CreateRun(ctx, store.Run{ID: fmt.Sprintf("run-%03d", i), Pipeline: []string{"customers", "orders"}[i%2],
-			Deployment: dep, Status: status, CreatedAt: t0.Add(time.Duration(i) * 7 * time.Hour)})
+			Deployment: dep, Status: status, CreatedAt: t0.Add(time.Duration(i) * 7 * time.Hour),
+			StartedBy: []string{"", store.StartedSchedule, store.StartedAPI, store.StartedUI, ""}[i%5]})
 		must(t, err)
 		all = append(all, r)
 	}
@@ -92,6 +93,11 @@ func TestRunsFiltersAndPaging(t *testing.T) {
 		{"tag=nobody", func(store.Run) bool { return false }},
 		{"trigger=cli", func(r store.Run) bool { return r.Deployment == "" }},
 		{"trigger=deployment&pipeline=customers", func(r store.Run) bool { return r.Deployment != "" && r.Pipeline == "customers" }},
+		{"trigger=schedule", func(r store.Run) bool { return r.StartedBy == store.StartedSchedule }},
+		{"trigger=api&pipeline=orders", func(r store.Run) bool { return r.StartedBy == store.StartedAPI && r.Pipeline == "orders" }},
+		{"trigger=ui&tag=crm", func(r store.Run) bool {
+			return r.StartedBy == store.StartedUI && slices.Contains(tags[r.Deployment], "crm")
+		}},
 		{"from=2026-04-10&to=2026-04-20", func(r store.Run) bool {
 			return !r.CreatedAt.Before(day("2026-04-10")) && r.CreatedAt.Before(day("2026-04-21"))
 		}},
