@@ -82,9 +82,9 @@ func TestStartedByIsChecked(t *testing.T) {
 		s := newStore(t, b)
 		_, err := s.CreateRun(context.Background(), Run{ID: "r", Pipeline: "p", StartedBy: "cron"})
 		wantErr(t, err, ErrInvalid, `started by "cron"`, "schedule")
-		mustCreate(t, s, Run{ID: "ok", Pipeline: "p", StartedBy: StartedUI})
-		if got := mustGet(t, s, "ok").StartedBy; got != StartedUI {
-			t.Errorf("started by read back as %q, want %q", got, StartedUI)
+		mustCreate(t, s, Run{ID: "ok", Pipeline: "p", StartedBy: StartedUI, ResumeFrom: "earlier"})
+		if got := mustGet(t, s, "ok"); got.StartedBy != StartedUI || got.ResumeFrom != "earlier" {
+			t.Errorf("read back as started by %q, resuming %q; want %q, %q", got.StartedBy, got.ResumeFrom, StartedUI, "earlier")
 		}
 	})
 }

@@ -42,7 +42,10 @@ type Run struct {
 	// StartedBy says how the run started (one of the Started* values);
 	// empty for runs recorded before it was kept.
 	StartedBy string
-	Status    RunStatus
+	// ResumeFrom is the earlier run a queued run resumes (reusing its
+	// unchanged successful tasks); empty otherwise.
+	ResumeFrom string
+	Status     RunStatus
 	// Params is a JSON object of the run's parameters; nil when none.
 	Params  json.RawMessage
 	Error   string

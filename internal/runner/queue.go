@@ -41,6 +41,9 @@ type QueueRequest struct {
 	Strict bool
 	// StartedBy is recorded with the run (store.StartedSchedule, ...).
 	StartedBy string
+	// ResumeFrom names a finished run of the same deployment whose
+	// unchanged successful tasks the queued run reuses.
+	ResumeFrom string
 }
 
 // Enqueue creates a pending run for the serve worker and returns it.
@@ -75,7 +78,7 @@ func Enqueue(ctx context.Context, st store.Store, l *engine.Loader, q QueueReque
 	}
 	r, err := st.CreateRun(ctx, store.Run{
 		ID: id, Pipeline: pipeline, SpecPath: specPath, SpecHash: hash, Deployment: d.Name,
-		Status: store.RunPending, Params: raw, CreatedAt: at, StartedBy: q.StartedBy,
+		Status: store.RunPending, Params: raw, CreatedAt: at, StartedBy: q.StartedBy, ResumeFrom: q.ResumeFrom,
 	})
 	if err != nil {
 		return store.Run{}, fmt.Errorf("queue run of deployment %s: %w", d.Name, err)

@@ -576,3 +576,70 @@ func TestWorkerCancelsOneRun(t *testing.T) {
 		t.Errorf("cancelled run is %s (%v)", got.Status, err)
 	}
 }
+
+// A queued run that names a run to resume reuses that run's successful
+// tasks when the worker runs it.
+func TestWorkerResumesQueuedRun(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := openStore(t)
+	l := loader(t)
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "fixed")
+	spec := filepath.Join(dir, "two.yaml")
+	src := "version: 1\nname: two\ntasks:\n  first: {type: exec, with: {command: \"echo first\"}}\n" +
+		"  second: {type: exec, needs: [first], with: {command: \"test -f " + marker + "\"}}\n"
+	if err := os.WriteFile(spec, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := deploy(t, st, store.Deployment{Name: "two", SpecPath: spec})
+	done := make(chan string, 2)
+	w := &scheduler.Worker{
+		Store:    st,
+		Runner:   queueRunner(t, st, l, filepath.Join(dir, "state")),
+		Poll:     10 * time.Millisecond,
+		Finished: func(id string, _ *engine.RunRecord, _ error) { done <- id },
+	}
+	stop, cancel := context.WithCancel(ctx)
+	finished := make(chan struct{})
+	go func() { w.Run(stop, ctx); close(finished) }()
+	defer func() { cancel(); <-finished }()
+	wait := func() {
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the queued run did not finish")
+		}
+	}
+	failed, err := runner.Enqueue(ctx, st, l, runner.QueueRequest{Deployment: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Wake()
+	wait()
+	if r, _ := st.GetRun(ctx, failed.ID); r.Status != store.RunFailed {
+		t.Fatalf("first run is %s, want failed", r.Status)
+	}
+	if err := os.WriteFile(marker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	resumed, err := runner.Enqueue(ctx, st, l, runner.QueueRequest{Deployment: d, ResumeFrom: failed.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Wake()
+	wait()
+	r, err := st.GetRun(ctx, resumed.ID)
+	if err != nil || r.Status != store.RunSucceeded || r.ResumeFrom != failed.ID {
+		t.Fatalf("resumed run %+v (%v), want succeeded, resuming %s", r, err, failed.ID)
+	}
+	trs, err := st.ListTasks(ctx, resumed.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range trs {
+		if reused := tr.Attempts == 0; reused != (tr.TaskID == "first") {
+			t.Errorf("task %s: %d attempts; want first reused (0) and second run (1)", tr.TaskID, tr.Attempts)
+		}
+	}
+}

@@ -191,8 +191,11 @@ func (w *Worker) execute(ctx context.Context, r store.Run) {
 		src = hotpass.Profile(q.Source.Profile)
 	}
 	w.log().Info("run starting", "run_id", r.ID, "deployment", r.Deployment)
-	res, err := w.Runner.Run(ctx, src, hotpass.Queued(r.ID), hotpass.Deployment(r.Deployment),
-		hotpass.Params(q.Params), hotpass.Date(q.Date))
+	opts := []hotpass.RunOption{hotpass.Queued(r.ID), hotpass.Deployment(r.Deployment), hotpass.Params(q.Params), hotpass.Date(q.Date)}
+	if r.ResumeFrom != "" {
+		opts = append(opts, hotpass.ResumeFrom(r.ResumeFrom))
+	}
+	res, err := w.Runner.Run(ctx, src, opts...)
 	var rec *engine.RunRecord
 	if res != nil {
 		rec = res.Record

@@ -285,7 +285,7 @@ func (u *UI) runDeployment(w http.ResponseWriter, r *http.Request, s *session) {
 		u.fail(w, r, s, fmt.Errorf("deployment %s: encode params: %w", d.Name, err))
 		return
 	}
-	u.enqueue(w, r, s, d, params, form)
+	u.enqueue(w, r, s, d, params, form, "")
 }
 
 func (u *UI) pauseDeployment(paused bool) pageHandler {

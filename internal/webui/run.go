@@ -75,6 +75,7 @@ type runData struct {
 	// re-running is not.
 	CanCancel bool
 	CanRerun  bool
+	CanResume bool
 	RerunWhy  string
 	Live      bool
 }
@@ -174,6 +175,7 @@ func (u *UI) runPage(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	d.CanCancel = !run.Status.Terminal()
 	d.CanRerun, d.RerunWhy = u.rerunnable(ctx, run)
+	d.CanResume = d.CanRerun && u.resumable(ctx, run)
 	u.render(w, r, http.StatusOK, "run", s, d)
 }
 
@@ -406,13 +408,50 @@ func (u *UI) rerun(w http.ResponseWriter, r *http.Request, s *session) {
 			return
 		}
 	}
-	u.enqueue(w, r, s, d, params, nil)
+	u.enqueue(w, r, s, d, params, nil, "")
+}
+
+// resumable says whether run can be resumed from the interface: a re-run
+// that reuses what succeeded, for a run that failed, was cancelled or
+// crashed.
+func (u *UI) resumable(ctx context.Context, run store.Run) bool {
+	switch run.Status {
+	case store.RunFailed, store.RunCancelled, store.RunCrashed:
+		ok, _ := u.rerunnable(ctx, run)
+		return ok
+	}
+	return false
+}
+
+// resume queues a run of the same deployment that reuses the unchanged
+// successful tasks of run (as `hotpass run --resume` does) and runs the
+// rest, with the same params.
+func (u *UI) resume(w http.ResponseWriter, r *http.Request, s *session) {
+	ctx := r.Context()
+	run, ok := u.getRun(ctx, w, r, s)
+	if !ok {
+		return
+	}
+	if !u.resumable(ctx, run) {
+		_, why := u.rerunnable(ctx, run)
+		if why == "" {
+			why = "Run " + run.ID + " is " + string(run.Status) + "; only a failed, cancelled or crashed run is resumed."
+		}
+		u.errorPage(w, r, s, http.StatusConflict, "Cannot resume", why)
+		return
+	}
+	d, err := u.c.Deployments.GetDeployment(ctx, run.Deployment)
+	if err != nil {
+		u.fail(w, r, s, err)
+		return
+	}
+	u.enqueue(w, r, s, d, nil, nil, run.ID)
 }
 
 // enqueue queues a run of d and opens it; a spec or param error is shown
 // on the deployment's page with the field at fault.
-func (u *UI) enqueue(w http.ResponseWriter, r *http.Request, s *session, d store.Deployment, params map[string]any, form map[string]string) {
-	run, err := u.c.Enqueue(r.Context(), runner.QueueRequest{Deployment: d, Params: params, Strict: true, StartedBy: store.StartedUI})
+func (u *UI) enqueue(w http.ResponseWriter, r *http.Request, s *session, d store.Deployment, params map[string]any, form map[string]string, resumeFrom string) {
+	run, err := u.c.Enqueue(r.Context(), runner.QueueRequest{Deployment: d, Params: params, Strict: true, StartedBy: store.StartedUI, ResumeFrom: resumeFrom})
 	if err != nil {
 		var pe *specs.ParamError
 		if errors.As(err, &pe) || errors.Is(err, specs.ErrInvalid) || errors.Is(err, runner.ErrNoProfile) {

@@ -161,6 +161,7 @@ func (u *UI) routes() {
 	m.Handle("GET /runs/{id}/tasks/{task}/output/download", u.page(u.outputDownload))
 	m.Handle("POST /runs/{id}/cancel", u.action(u.cancelRun))
 	m.Handle("POST /runs/{id}/rerun", u.action(u.rerun))
+	m.Handle("POST /runs/{id}/resume", u.action(u.resume))
 
 	m.Handle("GET /deployments", u.page(u.deploymentsPage))
 	m.Handle("GET /deployments/{name}", u.page(u.deploymentPage))

@@ -526,3 +526,32 @@ func TestLogEventsTail(t *testing.T) {
 		t.Errorf("appended line: %s", data)
 	}
 }
+
+// Resume queues a run of the same deployment that reuses what the failed
+// run finished; a run that succeeded, or was started directly, is refused.
+func TestResumeFromFailedRun(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "")
+	c := f.client(t)
+	ctx := context.Background()
+	page := f.get(t, c, "/runs/"+f.failedID)
+	if !strings.Contains(page.body, `action="/runs/`+f.failedID+`/resume"`) {
+		t.Fatalf("the failed run's page offers no Resume button")
+	}
+	csrf := f.csrf(t, c, "/runs/"+f.failedID)
+	r := f.post(t, c, "/runs/"+f.failedID+"/resume", url.Values{"csrf": {csrf}})
+	if r.code != http.StatusSeeOther {
+		t.Fatalf("resume: %d %s", r.code, r.body)
+	}
+	id := strings.TrimPrefix(strings.Split(r.hdr.Get("Location"), "?")[0], "/runs/")
+	run, err := f.st.GetRun(ctx, id)
+	if err != nil || run.ResumeFrom != f.failedID || run.Deployment != "nightly" || run.Status != store.RunPending || run.StartedBy != store.StartedUI {
+		t.Errorf("resumed run %q: %+v %v; want pending, of nightly, resuming %s, started by ui", id, run, err, f.failedID)
+	}
+	if r := f.post(t, c, "/runs/20260301T070000Z-direct/resume", url.Values{"csrf": {csrf}}); r.code != http.StatusConflict {
+		t.Errorf("resume of a direct run: %d, want 409", r.code)
+	}
+	if r := f.post(t, c, "/runs/"+f.failedID+"/resume", url.Values{}); r.code != http.StatusForbidden {
+		t.Errorf("resume without a CSRF token: %d, want 403", r.code)
+	}
+}
