@@ -32,6 +32,7 @@ func TestCancelRun(t *testing.T) {
 		{"running is asked", "/api/runs/busy/cancel", "Bearer " + token, 202, `"status": "running"`, store.RunRunning, true},
 		{"finished", "/api/runs/r1/cancel", "Bearer " + token, 409, "already finished", store.RunSucceeded, false},
 		{"unknown", "/api/runs/nope/cancel", "Bearer " + token, 404, `unknown run id \"nope\"`, "", false},
+		{"markup in the id", "/api/runs/%3Cscript%3E/cancel", "Bearer " + token, 404, `unknown run id \"\u003cscript\u003e\"`, "", false},
 	}
 	for _, tt := range tests {
 		code, body := call(t, srv, "POST", tt.path, tt.auth, "")

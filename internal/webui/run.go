@@ -175,7 +175,7 @@ func (u *UI) runPage(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	d.CanCancel = !run.Status.Terminal()
 	d.CanRerun, d.RerunWhy = u.rerunnable(ctx, run)
-	d.CanResume = d.CanRerun && u.resumable(ctx, run)
+	d.CanResume = d.CanRerun && resumableStatus(run.Status)
 	u.render(w, r, http.StatusOK, "run", s, d)
 }
 
@@ -411,16 +411,11 @@ func (u *UI) rerun(w http.ResponseWriter, r *http.Request, s *session) {
 	u.enqueue(w, r, s, d, params, nil, "")
 }
 
-// resumable says whether run can be resumed from the interface: a re-run
-// that reuses what succeeded, for a run that failed, was cancelled or
+// resumableStatus says whether a run that can be re-run can also be
+// resumed (a re-run reusing what succeeded): it failed, was cancelled or
 // crashed.
-func (u *UI) resumable(ctx context.Context, run store.Run) bool {
-	switch run.Status {
-	case store.RunFailed, store.RunCancelled, store.RunCrashed:
-		ok, _ := u.rerunnable(ctx, run)
-		return ok
-	}
-	return false
+func resumableStatus(s store.RunStatus) bool {
+	return s == store.RunFailed || s == store.RunCancelled || s == store.RunCrashed
 }
 
 // resume queues a run of the same deployment that reuses the unchanged
@@ -432,11 +427,11 @@ func (u *UI) resume(w http.ResponseWriter, r *http.Request, s *session) {
 	if !ok {
 		return
 	}
-	if !u.resumable(ctx, run) {
-		_, why := u.rerunnable(ctx, run)
-		if why == "" {
-			why = "Run " + run.ID + " is " + string(run.Status) + "; only a failed, cancelled or crashed run is resumed."
-		}
+	ok, why := u.rerunnable(ctx, run)
+	if ok && !resumableStatus(run.Status) {
+		ok, why = false, "Run "+run.ID+" is "+string(run.Status)+"; only a failed, cancelled or crashed run is resumed."
+	}
+	if !ok {
 		u.errorPage(w, r, s, http.StatusConflict, "Cannot resume", why)
 		return
 	}
