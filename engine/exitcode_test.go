@@ -98,8 +98,13 @@ func TestRunExitCodeCancelled(t *testing.T) {
 		<-started
 		cancel()
 	}()
-	_, err := compile(t, mkSpec(tdef{id: "check"}, tdef{id: "long"}), fn).Run(ctx, opts(t))
+	// Both results may reach the scheduler before it sees ctx is done; the
+	// run is cancelled either way (it was once recorded as succeeded).
+	rec, err := compile(t, mkSpec(tdef{id: "check"}, tdef{id: "long"}), fn).Run(ctx, opts(t))
 	if got := exitcode.Of(err); got != exitcode.Cancelled {
 		t.Errorf("exitcode.Of(%v) = %d, want %d", err, got, exitcode.Cancelled)
+	}
+	if rec != nil && rec.Status != engine.StatusCancelled {
+		t.Errorf("run status = %s, want cancelled", rec.Status)
 	}
 }

@@ -421,11 +421,27 @@ func (r *run) run(ctx context.Context) (*RunRecord, error) {
 			graceC = time.After(r.grace)
 		}
 	}
+	// The last results can arrive together with the cancellation, and the
+	// select above may take them first: a task cancelled by ctx still makes
+	// this a cancelled run, never a succeeded one.
+	if !r.stopping && ctx.Err() != nil && r.anyCancelled() {
+		r.userStop = true
+	}
 	close(r.quit)
 	if !r.abandoned {
 		_ = r.group.Wait() // attempts report through r.done, never as errors
 	}
 	return r.finishRun(ctx, recPath)
+}
+
+// anyCancelled reports whether a selected task ended cancelled.
+func (r *run) anyCancelled() bool {
+	for _, i := range r.sel {
+		if st := &r.st[i]; st.rec >= 0 && r.rec.Tasks[st.rec].Status == StatusCancelled {
+			return true
+		}
+	}
+	return false
 }
 
 // limitOf returns the limit of a concurrency key; undeclared keys allow one.
