@@ -660,7 +660,9 @@ func (r *Reader) scanRow(row sheetRow) bool {
 			r.warn(cellRef(c.col, row.num), fmt.Sprintf("error value %s read as null", c.text))
 		case r.isNull(c):
 		case c.col > r.ncols:
-			r.warn(cellRef(c.col, row.num), fmt.Sprintf("value %q is right of the last column found in the header and the first %d rows; ignored (raise the infer rows option to include the column)", r.textOf(c), r.opts.InferRows))
+			// The cell may hold personal data and warnings reach task
+			// logs: the reference says where it is, not what it is.
+			r.warn(cellRef(c.col, row.num), fmt.Sprintf("a value is right of the last column found in the header and the first %d rows; ignored (raise the infer rows option to include the column)", r.opts.InferRows))
 		default:
 			hasValue = true
 		}
