@@ -69,6 +69,9 @@ func (d *directFixture) queued(t *testing.T, c *http.Client, path string, form u
 	return run
 }
 
+// specHashRE finds the spec hash a confirmation page's form carries.
+var specHashRE = regexp.MustCompile(`name="spec_hash" value="([0-9a-f]+)"`)
+
 const directSpec = `version: 1
 name: direct
 params:
@@ -134,7 +137,7 @@ func TestRerunDirectRun(t *testing.T) {
 	if n := d.runCount(t); n != before {
 		t.Errorf("asking to confirm queued a run: %d runs, want %d", n, before)
 	}
-	m := regexp.MustCompile(`name="spec_hash" value="([0-9a-f]+)"`).FindStringSubmatch(r.body)
+	m := specHashRE.FindStringSubmatch(r.body)
 	if m == nil || m[1] == resumed.SpecHash {
 		t.Fatalf("the confirmation carries no new spec hash: %v", m)
 	}

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -318,7 +317,7 @@ func TestRerunAndCancel(t *testing.T) {
 	if r.code != http.StatusConflict || !strings.Contains(r.body, "did not record its spec&#39;s hash") {
 		t.Errorf("rerun of a direct run without a spec hash: %d, want 409 asking to confirm\n%s", r.code, r.body)
 	}
-	m := regexp.MustCompile(`name="spec_hash" value="([0-9a-f]+)"`).FindStringSubmatch(r.body)
+	m := specHashRE.FindStringSubmatch(r.body)
 	if m == nil {
 		t.Fatalf("the confirmation page carries no spec hash:\n%s", r.body)
 	}
