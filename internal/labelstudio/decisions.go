@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotpass/hotpass/internal/filelock"
 	"github.com/hotpass/hotpass/internal/linkage/cluster"
 	"github.com/hotpass/hotpass/internal/table/atomicfile"
 )
@@ -215,8 +216,15 @@ func ParseDecisions(r io.Reader, name string, log *slog.Logger) ([]Decision, err
 // annotation id it does not hold yet, and returns how many it added.
 // Existing lines are kept byte for byte; the new file is written next to
 // the old one and renamed over it, so a crash leaves the old file or the
-// new one, never a torn line.
+// new one, never a torn line. Appenders in any process take turns on the
+// file's lock (filelock), so that none replaces the file with a copy
+// missing another's lines.
 func AppendDecisions(path string, ds []Decision, log *slog.Logger) (int, error) {
+	unlock, err := filelock.Lock(path)
+	if err != nil {
+		return 0, fmt.Errorf("append reviewer decisions: %w", err)
+	}
+	defer unlock()
 	old, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return 0, fmt.Errorf("read reviewer decisions: %w", err)

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,7 +16,8 @@ import (
 )
 
 // The run queue lives in the store: a queued run is a run in status
-// pending that names its deployment. Whoever queues it (a schedule fire,
+// pending that names its deployment, or only its spec (a run started by
+// `hotpass run`, queued again from the web interface). Whoever queues it (a schedule fire,
 // `hotpass deployment run`, the HTTP API) creates it with the deployment's
 // spec path and the merged params; a `serve` worker claims it (Claim) and
 // runs it with Options.Queued. Pending runs survive a restart of serve.
@@ -25,9 +27,13 @@ import (
 // happens as soon as its spec is loaded.
 const claimTTL = 5 * time.Minute
 
-// QueueRequest asks for a run of a deployment.
+// QueueRequest asks for a run of a deployment, or of a spec on its own.
 type QueueRequest struct {
 	Deployment store.Deployment
+	// Spec is what a run without a deployment loads (a run started by
+	// `hotpass run`, queued again from the web interface); it is read only
+	// when Deployment is the zero value. Params are then the whole params.
+	Spec Source
 	// Params override the deployment's params, by name.
 	Params map[string]any
 	// RunID names the run; empty means a new id.
@@ -49,15 +55,23 @@ type QueueRequest struct {
 // Enqueue creates a pending run for the serve worker and returns it.
 func Enqueue(ctx context.Context, st store.Store, l *engine.Loader, q QueueRequest) (store.Run, error) {
 	d := q.Deployment
-	params, err := deploymentParams(d, q.Params)
-	if err != nil {
-		return store.Run{}, err
+	src, what, params := DeploymentSource(d), "deployment "+d.Name, q.Params
+	if d.Name == "" {
+		if q.Spec.Label() == "" {
+			return store.Run{}, errors.New("queue run: the request names neither a deployment nor a spec")
+		}
+		src, what = q.Spec, "spec "+q.Spec.Label()
+	} else {
+		var err error
+		if params, err = deploymentParams(d, q.Params); err != nil {
+			return store.Run{}, err
+		}
 	}
-	specPath := DeploymentSpec(d)
-	pipeline, hash := d.Name, ""
-	if _, spec, err := CheckParams(ctx, l, DeploymentSource(d), params); err != nil {
+	specPath := src.Label()
+	pipeline, hash := cmp.Or(d.Name, specPath), ""
+	if _, spec, err := CheckParams(ctx, l, src, params); err != nil {
 		if q.Strict {
-			return store.Run{}, fmt.Errorf("deployment %s: %w", d.Name, err)
+			return store.Run{}, fmt.Errorf("%s: %w", what, err)
 		}
 	} else {
 		pipeline, hash = spec.Name, spec.Hash
@@ -72,8 +86,9 @@ func Enqueue(ctx context.Context, st store.Store, l *engine.Loader, q QueueReque
 	}
 	var raw json.RawMessage
 	if len(params) > 0 {
+		var err error
 		if raw, err = json.Marshal(params); err != nil {
-			return store.Run{}, fmt.Errorf("deployment %s: encode params: %w", d.Name, err)
+			return store.Run{}, fmt.Errorf("%s: encode params: %w", what, err)
 		}
 	}
 	r, err := st.CreateRun(ctx, store.Run{
@@ -81,7 +96,7 @@ func Enqueue(ctx context.Context, st store.Store, l *engine.Loader, q QueueReque
 		Status: store.RunPending, Params: raw, CreatedAt: at, StartedBy: q.StartedBy, ResumeFrom: q.ResumeFrom,
 	})
 	if err != nil {
-		return store.Run{}, fmt.Errorf("queue run of deployment %s: %w", d.Name, err)
+		return store.Run{}, fmt.Errorf("queue run of %s: %w", what, err)
 	}
 	return r, nil
 }
@@ -150,13 +165,19 @@ type DeploymentGetter interface {
 	GetDeployment(ctx context.Context, name string) (store.Deployment, error)
 }
 
+// LabelSource is the Source a run history label names (see Source.Label):
+// ProfilePrefix and a profile, or else a spec file.
+func LabelSource(label string) Source {
+	if name, ok := strings.CutPrefix(label, ProfilePrefix); ok {
+		return Profile(name)
+	}
+	return File(label)
+}
+
 // Queued returns what runs queued run r. Its spec is the one it was
 // queued with (see Enqueue), whatever its deployment names now.
 func Queued(ctx context.Context, deployments DeploymentGetter, r store.Run) QueuedRun {
-	q := QueuedRun{Source: File(r.SpecPath)}
-	if name, ok := strings.CutPrefix(r.SpecPath, ProfilePrefix); ok {
-		q.Source = Profile(name)
-	}
+	q := QueuedRun{Source: LabelSource(r.SpecPath)}
 	if len(r.Params) > 0 {
 		var p map[string]any
 		if json.Unmarshal(r.Params, &p) == nil {

@@ -191,3 +191,48 @@ func TestClaimIsExclusive(t *testing.T) {
 		t.Error("a running run was claimed")
 	}
 }
+
+// A run without a deployment is queued from its spec with exactly the
+// params given, checked as `hotpass run` checks them; the queued run
+// records the spec and its hash, and QueuedOptions runs that spec again.
+func TestEnqueueSpecWithoutDeployment(t *testing.T) {
+	t.Parallel()
+	st, l, dir := setup(t)
+	spec := write(t, filepath.Join(dir, "greet.yaml"), paramSpec)
+	tests := []struct {
+		name    string
+		q       runner.QueueRequest
+		wantErr string
+	}{
+		{"spec file", runner.QueueRequest{Spec: runner.File(spec), Params: map[string]any{"who": "ada"}, Strict: true}, ""},
+		{"profile label", runner.QueueRequest{Spec: runner.LabelSource(runner.ProfilePrefix + "no-such-profile"), Strict: true}, "no-such-profile"},
+		{"wrong param", runner.QueueRequest{Spec: runner.File(spec), Params: map[string]any{"times": "many"}, Strict: true}, `param "times"`},
+		{"unknown param", runner.QueueRequest{Spec: runner.File(spec), Params: map[string]any{"whom": "x"}, Strict: true}, "whom"},
+		{"nothing to run", runner.QueueRequest{Strict: true}, "neither a deployment nor a spec"},
+	}
+	for _, tt := range tests {
+		before, _ := st.ListRuns(context.Background(), store.RunFilter{})
+		r, err := runner.Enqueue(context.Background(), st, l, tt.q)
+		if tt.wantErr != "" {
+			after, _ := st.ListRuns(context.Background(), store.RunFilter{})
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || len(after) != len(before) {
+				t.Errorf("%s: %v (%d runs, were %d); want an error mentioning %q and nothing queued", tt.name, err, len(after), len(before), tt.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if r.Deployment != "" || r.SpecPath != spec || r.Pipeline != "greet" || r.SpecHash == "" || string(r.Params) != `{"who":"ada"}` || r.Status != store.RunPending {
+			t.Errorf("%s: queued %+v", tt.name, r)
+		}
+		o := runner.QueuedOptions(context.Background(), runner.Options{Store: st, Loader: l, StateDir: filepath.Join(dir, "state")}, st, r)
+		rec, err := runner.Run(context.Background(), o)
+		if err != nil {
+			t.Fatalf("%s: run: %v", tt.name, err)
+		}
+		if rec.Params["who"] != "ada" {
+			t.Errorf("%s: ran with params %v", tt.name, rec.Params)
+		}
+	}
+}

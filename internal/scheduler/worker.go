@@ -135,14 +135,18 @@ func (w *Worker) startDue(stop, runCtx context.Context, holder string, conc int,
 		if len(inFlight) >= conc || stop.Err() != nil {
 			return
 		}
-		if r.Deployment == "" {
-			continue // not a deployment's run: nothing says how to run it
+		if r.Deployment == "" && r.SpecPath == "" {
+			continue // nothing says how to run it
 		}
 		if _, ok := inFlight[r.ID]; ok {
 			continue
 		}
+		// A run queued without a deployment (a direct run queued again)
+		// has no overlap policy: it starts like a run of `hotpass run`.
 		pol, ok := overlap[r.Deployment]
-		if !ok {
+		if !ok && r.Deployment == "" {
+			pol = store.OverlapAllow
+		} else if !ok {
 			pol = store.OverlapSkip
 			if d, err := st.GetDeployment(stop, r.Deployment); err == nil {
 				pol = d.Overlap

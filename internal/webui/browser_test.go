@@ -82,6 +82,9 @@ type e2e struct {
 	marker string
 	review string
 	shots  string
+	// run runs specs as `hotpass run` does; spec is the deployment's.
+	run  *hotpass.Runner
+	spec string
 }
 
 func newE2E(t *testing.T) *e2e {
@@ -119,6 +122,7 @@ tasks:
 
 	run, err := hotpass.New(hotpass.WithStore(st), hotpass.WithLoader(l), hotpass.WithStateDir(filepath.Join(dir, "state")))
 	must(t, err)
+	e.run, e.spec = run, spec
 	w := &scheduler.Worker{Store: st, Runner: run, Poll: 50 * time.Millisecond}
 	ui := webui.New(webui.Config{
 		Runs: st, Deployments: st, Loader: l, StateDir: filepath.Join(dir, "state"), Token: testToken,
@@ -280,6 +284,22 @@ func TestBrowserScenario(t *testing.T) {
 		t.Errorf("params of the triggered run: %q", params)
 	}
 	e.shot(t, ctx, "09-triggered")
+
+	// A run started by `hotpass run` is re-run from its page by the worker,
+	// with the params it was run with.
+	res, err := e.run.Run(context.Background(), hotpass.File(e.spec), hotpass.Params(map[string]any{"region": "us"}))
+	must(t, err)
+	step(t, ctx, "open the direct run", chromedp.Navigate(base+"/runs/"+res.Record.RunID), chromedp.WaitVisible(chromedp.CSS(`form[action$="/rerun"] button`)))
+	step(t, ctx, "re-run the direct run", chromedp.Click(chromedp.CSS(`form[action$="/rerun"] button`)), chromedp.WaitVisible(chromedp.CSS(`.notice`)),
+		chromedp.WaitVisible(chromedp.CSS(`#run-status .badge.st-succeeded`)))
+	head, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.head`)))
+	must(t, err)
+	params, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`table.params`)))
+	must(t, err)
+	if !strings.Contains(head, "started directly") || !strings.Contains(params, `"us"`) {
+		t.Errorf("re-run of the direct run: heading %q, params %q", head, params)
+	}
+	e.shot(t, ctx, "09b-direct-rerun")
 
 	// Review three pairs with the keyboard: m, n, m.
 	step(t, ctx, "review desk", chromedp.Navigate(base+"/review"), chromedp.WaitVisible(chromedp.CSS(`a.button.primary`)))

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/internal/quality"
@@ -33,7 +35,65 @@ type validation struct {
 	Header  []string
 }
 
-type qualityData struct{ Validations []validation }
+type qualityData struct {
+	Validations []validation
+	Enrichments []enrichment
+}
+
+// enrichment is one enrich task's coverage in one run: per column, how
+// many rows had a value before the task and after it.
+type enrichment struct {
+	Run     store.Run
+	TaskID  string
+	Status  string
+	Fields  []coverageRow
+	Problem string
+}
+
+// coverageRow is one column's coverage, with the bar widths drawn for it.
+type coverageRow struct {
+	Field                       string
+	Rows, Before, After, Gained int64
+	BeforePct, AfterPct         float64
+	BeforeW, AfterW, Max        int
+}
+
+// coverageBarW is the width of a full coverage bar.
+const coverageBarW = 240
+
+// enrichAttrs are the attributes the enrich task records: per column, the
+// rows filled before and after it, of how many.
+type enrichAttrs struct {
+	Coverage map[string]struct {
+		Before int64 `json:"before"`
+		After  int64 `json:"after"`
+		Rows   int64 `json:"rows"`
+	} `json:"coverage"`
+}
+
+// newEnrichment reads an enrich task's coverage from its attributes.
+func newEnrichment(run store.Run, t store.TaskRun) enrichment {
+	e := enrichment{Run: run, TaskID: t.TaskID, Status: string(t.Status)}
+	var a enrichAttrs
+	if len(t.Attrs) > 0 {
+		_ = json.Unmarshal(t.Attrs, &a) // the store holds valid JSON
+	}
+	if len(a.Coverage) == 0 {
+		e.Problem = "The task recorded no coverage (it did not finish, or ran before coverage was kept)."
+		return e
+	}
+	for _, field := range slices.Sorted(maps.Keys(a.Coverage)) {
+		c := a.Coverage[field]
+		row := coverageRow{Field: field, Rows: c.Rows, Before: c.Before, After: c.After, Gained: c.After - c.Before, Max: coverageBarW}
+		if c.Rows > 0 {
+			row.BeforePct, row.AfterPct = float64(c.Before)/float64(c.Rows), float64(c.After)/float64(c.Rows)
+		}
+		row.BeforeW = int(min(row.BeforePct, 1) * coverageBarW)
+		row.AfterW = int(min(row.AfterPct, 1) * coverageBarW)
+		e.Fields = append(e.Fields, row)
+	}
+	return e
+}
 
 func (qualityData) title() (string, string) { return "Quality", "quality" }
 
@@ -47,7 +107,8 @@ type validateAttrs struct {
 
 // qualityPage shows the quality reports of the validate tasks of recent
 // runs: each expectation's pass rate against its threshold, examples of
-// failing values, column completeness and the first rejected rows.
+// failing values, column completeness and the first rejected rows; and
+// the coverage each enrich task reached, per column, before and after.
 func (u *UI) qualityPage(w http.ResponseWriter, r *http.Request, s *session) {
 	ctx := r.Context()
 	runs, err := u.c.Runs.ListRuns(ctx, store.RunFilter{Limit: qualityRuns})
@@ -63,6 +124,9 @@ func (u *UI) qualityPage(w http.ResponseWriter, r *http.Request, s *session) {
 			return
 		}
 		for _, t := range trs {
+			if t.Type == "enrich" {
+				d.Enrichments = append(d.Enrichments, newEnrichment(run, t))
+			}
 			if t.Type != "validate" {
 				continue
 			}

@@ -45,3 +45,40 @@ func TestQualityPage(t *testing.T) {
 		t.Error("a failing value reached the page unescaped")
 	}
 }
+
+// An enrich task's coverage shows per column: filled before and after, the
+// gain and a bar; a task that recorded none says so; a hostile column name
+// stays text.
+func TestQualityPageEnrichmentCoverage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "")
+	ctx := context.Background()
+	r := f.get(t, f.client(t), "/quality")
+	contains(t, "quality without enrich tasks", r.body, "No enrich task ran in the latest runs.")
+
+	// The attributes as the enrich task records them.
+	attrs, _ := json.Marshal(map[string]any{"coverage": map[string]any{
+		"website": map[string]int{"before": 400, "after": 950, "rows": 1000},
+		hostile:   map[string]int{"before": 0, "after": 1, "rows": 4},
+	}})
+	must(t, f.st.RecordTask(ctx, store.TaskRun{RunID: f.failedID, TaskID: "fill", Type: "enrich", Status: "succeeded", Attrs: attrs}))
+	must(t, f.st.RecordTask(ctx, store.TaskRun{RunID: "20260301T070000Z-direct", TaskID: "fill", Type: "enrich", Status: "failed"}))
+
+	r = f.get(t, f.client(t), "/quality")
+	if r.code != http.StatusOK {
+		t.Fatalf("%d %s", r.code, r.body)
+	}
+	contains(t, "coverage", r.body, "Enrichment fill of run "+f.failedID,
+		`<td class="mono">website</td><td class="num">1,000</td>`,
+		`400 <span class="sub">40.0%</span>`, `950 <span class="sub">95.0%</span>`, "+550",
+		`class="cov-before" x="0" y="5" width="96"`, `class="cov-after" x="0" y="1" width="228"`,
+		`aria-label="website: 40.0% before, 95.0% after"`,
+		"&lt;script&gt;", `1 <span class="sub">25.0%</span>`,
+		"The task recorded no coverage")
+	if strings.Contains(r.body, "No enrich task ran") {
+		t.Error("the page says no enrich task ran")
+	}
+	if strings.Contains(r.body, hostile) {
+		t.Error("a column name reached the page unescaped")
+	}
+}

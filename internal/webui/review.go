@@ -403,12 +403,12 @@ func (u *UI) decide(w http.ResponseWriter, r *http.Request, s *session) {
 	dec := labelstudio.Decision{AnnotationID: "web-" + hex.EncodeToString(id[:]), PairID: p.ID, Left: p.Left, Right: p.Right,
 		Decision: verdict, Reviewer: reviewer, Timestamp: time.Now().UTC()}
 	path := filepath.Join(dir, linkjob.DecisionsFile)
-	u.decideMu.Lock()
+	// AppendDecisions takes the file's lock, so that this and other serve
+	// processes, and the Label Studio sync, append in turn.
 	err := writable(path)
 	if err == nil {
 		_, err = labelstudio.AppendDecisions(path, []labelstudio.Decision{dec}, u.log)
 	}
-	u.decideMu.Unlock()
 	if err != nil {
 		u.log.Warn("web ui: decision not saved", "dir", dir, "error", err)
 		u.errorPage(w, r, s, http.StatusConflict, "Decision not saved",

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,7 +18,9 @@ import (
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/internal/backfill"
+	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/runner"
+	"github.com/hotpass/hotpass/internal/server"
 	"github.com/hotpass/hotpass/specs"
 )
 
@@ -77,7 +80,10 @@ type runData struct {
 	CanRerun  bool
 	CanResume bool
 	RerunWhy  string
-	Live      bool
+	// SpecChanged warns that a direct run's spec is no longer the one it
+	// ran, so Re-run and Resume ask first.
+	SpecChanged bool
+	Live        bool
 }
 
 func (d runData) title() (string, string) { return "Run " + d.Run.ID, "runs" }
@@ -176,6 +182,10 @@ func (u *UI) runPage(w http.ResponseWriter, r *http.Request, s *session) {
 	d.CanCancel = !run.Status.Terminal()
 	d.CanRerun, d.RerunWhy = u.rerunnable(ctx, run)
 	d.CanResume = d.CanRerun && resumableStatus(run.Status)
+	if d.CanRerun && run.Deployment == "" {
+		cur, err := u.specEntry(ctx, run)
+		d.SpecChanged = err == nil && cur.hash != run.SpecHash
+	}
 	u.render(w, r, http.StatusOK, "run", s, d)
 }
 
@@ -202,25 +212,36 @@ func (u *UI) specDeps(ctx context.Context, run store.Run) (map[string][]string, 
 	if u.c.Loader == nil || run.SpecPath == "" {
 		return nil, "The spec is not known, so the tasks are drawn without their dependencies."
 	}
+	e, err := u.specEntry(ctx, run)
+	switch {
+	case err != nil && strings.HasPrefix(run.SpecPath, runner.ProfilePrefix):
+		return nil, "The profile's pipeline could not be loaded (" + err.Error() + "), so the tasks are drawn without their dependencies."
+	case err != nil:
+		return nil, "The spec " + run.SpecPath + " no longer loads, so the tasks are drawn without their dependencies."
+	case run.SpecHash != "" && e.hash != run.SpecHash:
+		return e.deps, "The spec has changed since this run; the dependencies drawn are the current file's."
+	}
+	return e.deps, ""
+}
+
+// specEntry loads the spec run was started from as it is now: a built-in
+// profile's pipeline, or its file (a relative path meaning serve's
+// working directory).
+func (u *UI) specEntry(ctx context.Context, run store.Run) (specDepsEntry, error) {
+	if u.c.Loader == nil {
+		return specDepsEntry{}, errors.New("this server loads no specs")
+	}
 	if name, ok := strings.CutPrefix(run.SpecPath, runner.ProfilePrefix); ok {
 		// A built-in pipeline is small and inside the binary: no cache.
 		spec, _, err := runner.Profile(name).Load(ctx, u.c.Loader, false, nil)
 		if err != nil {
-			return nil, "The profile's pipeline could not be loaded (" + err.Error() + "), so the tasks are drawn without their dependencies."
+			return specDepsEntry{}, err
 		}
-		return specDepsOf(spec).deps, ""
+		return specDepsOf(spec), nil
 	}
-	file := run.SpecPath
 	// Loading and validating a spec of 1,000 tasks costs more than
 	// drawing its run, hence the cache.
-	deps, err := u.specs.get(file, loadSpecDeps(u.c.Loader))
-	if err != nil {
-		return nil, "The spec " + file + " no longer loads, so the tasks are drawn without their dependencies."
-	}
-	if run.SpecHash != "" && deps.hash != run.SpecHash {
-		return deps.deps, "The spec has changed since this run; the dependencies drawn are the current file's."
-	}
-	return deps.deps, ""
+	return u.specs.get(run.SpecPath, loadSpecDeps(u.c.Loader))
 }
 
 // specDepsEntry is what the DAG needs of a spec: each task's dependencies
@@ -376,8 +397,17 @@ func (u *UI) rerunnable(ctx context.Context, run store.Run) (bool, string) {
 		return false, "This server does not queue runs."
 	case !run.Status.Terminal():
 		return false, "The run has not finished."
-	case run.Deployment == "":
-		return false, "The run was started directly (hotpass run); re-run it the same way."
+	}
+	if name := maskedParam(run.Params); name != "" {
+		// Replaying the mask would run with "***" in place of the secret.
+		return false, "Its param " + strconv.Quote(name) + " held a secret and was recorded masked (" + redact.Mask +
+			"), so it cannot be replayed; start the run again with the value (hotpass run --param, or Run now on its deployment)."
+	}
+	if run.Deployment == "" {
+		if run.SpecPath == "" {
+			return false, "The run did not record its spec, so nothing says what to run."
+		}
+		return true, ""
 	}
 	if _, err := u.c.Deployments.GetDeployment(ctx, run.Deployment); err != nil {
 		return false, "Its deployment " + strconv.Quote(run.Deployment) + " no longer exists."
@@ -385,7 +415,40 @@ func (u *UI) rerunnable(ctx context.Context, run store.Run) (bool, string) {
 	return true, ""
 }
 
-// rerun queues a new run of the same deployment with the same params.
+// maskedParam names a param whose recorded value holds the redaction mask
+// (a secret was in it), or returns "" when there is none.
+func maskedParam(raw json.RawMessage) string {
+	var m map[string]any
+	if len(raw) == 0 || json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	names := slices.Sorted(maps.Keys(m))
+	for _, k := range names {
+		if holdsMask(m[k]) {
+			return k
+		}
+	}
+	return ""
+}
+
+func holdsMask(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.Contains(v, redact.Mask)
+	case []any:
+		return slices.ContainsFunc(v, holdsMask)
+	case map[string]any:
+		for _, x := range v {
+			if holdsMask(x) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// rerun queues a new run with the same params: of the same deployment, or
+// for a run started directly, of the same spec.
 func (u *UI) rerun(w http.ResponseWriter, r *http.Request, s *session) {
 	ctx := r.Context()
 	run, ok := u.getRun(ctx, w, r, s)
@@ -396,19 +459,32 @@ func (u *UI) rerun(w http.ResponseWriter, r *http.Request, s *session) {
 		u.errorPage(w, r, s, http.StatusConflict, "Cannot re-run", why)
 		return
 	}
+	params, err := recordedParams(run)
+	if err != nil {
+		u.fail(w, r, s, err)
+		return
+	}
+	if run.Deployment == "" {
+		u.requeueSpec(w, r, s, run, params, "")
+		return
+	}
 	d, err := u.c.Deployments.GetDeployment(ctx, run.Deployment)
 	if err != nil {
 		u.fail(w, r, s, err)
 		return
 	}
+	u.enqueue(w, r, s, d, params, nil, "")
+}
+
+// recordedParams decodes the params run recorded.
+func recordedParams(run store.Run) (map[string]any, error) {
 	var params map[string]any
 	if len(run.Params) > 0 {
 		if err := json.Unmarshal(run.Params, &params); err != nil {
-			u.fail(w, r, s, fmt.Errorf("run %s: params are not a JSON object: %w", run.ID, err))
-			return
+			return nil, fmt.Errorf("run %s: params are not a JSON object: %w", run.ID, err)
 		}
 	}
-	u.enqueue(w, r, s, d, params, nil, "")
+	return params, nil
 }
 
 // resumableStatus says whether a run that can be re-run can also be
@@ -418,9 +494,9 @@ func resumableStatus(s store.RunStatus) bool {
 	return s == store.RunFailed || s == store.RunCancelled || s == store.RunCrashed
 }
 
-// resume queues a run of the same deployment that reuses the unchanged
-// successful tasks of run (as `hotpass run --resume` does) and runs the
-// rest, with the same params.
+// resume queues a run of the same deployment, or the same spec, that
+// reuses the unchanged successful tasks of run (as `hotpass run --resume`
+// does) and runs the rest, with the same params.
 func (u *UI) resume(w http.ResponseWriter, r *http.Request, s *session) {
 	ctx := r.Context()
 	run, ok := u.getRun(ctx, w, r, s)
@@ -435,12 +511,83 @@ func (u *UI) resume(w http.ResponseWriter, r *http.Request, s *session) {
 		u.errorPage(w, r, s, http.StatusConflict, "Cannot resume", why)
 		return
 	}
+	if run.Deployment == "" {
+		// The runner would take them from the run resumed too, but the
+		// queue checks them first and has no deployment to supply them.
+		params, err := recordedParams(run)
+		if err != nil {
+			u.fail(w, r, s, err)
+			return
+		}
+		u.requeueSpec(w, r, s, run, params, run.ID)
+		return
+	}
 	d, err := u.c.Deployments.GetDeployment(ctx, run.Deployment)
 	if err != nil {
 		u.fail(w, r, s, err)
 		return
 	}
 	u.enqueue(w, r, s, d, nil, nil, run.ID)
+}
+
+// confirmData is the page asking whether to run a spec that changed since
+// the run being repeated.
+type confirmData struct {
+	Run      store.Run
+	Action   string
+	Verb     string
+	SpecHash string
+	Why      string
+}
+
+func (d confirmData) title() (string, string) { return d.Verb + " run " + d.Run.ID + "?", "runs" }
+
+// requeueSpec queues run's spec again, as `hotpass run` would run it, with
+// params, resuming resumeFrom when set. When the spec is no longer the one
+// the run used, it asks first: the form carries the hash of the spec the
+// person agreed to, so a second change asks again.
+func (u *UI) requeueSpec(w http.ResponseWriter, r *http.Request, s *session, run store.Run, params map[string]any, resumeFrom string) {
+	verb, action := "Re-run", "rerun"
+	if resumeFrom != "" {
+		verb, action = "Resume", "resume"
+	}
+	cur, err := u.specEntry(r.Context(), run)
+	if err != nil {
+		u.errorPage(w, r, s, http.StatusUnprocessableEntity, "Cannot "+strings.ToLower(verb),
+			"The spec "+run.SpecPath+" the run was started from does not load here: "+server.Describe(err))
+		return
+	}
+	if cur.hash != run.SpecHash && r.PostForm.Get("spec_hash") != cur.hash {
+		why := "The spec file has changed since this run: its hash was " + shorten(run.SpecHash, 13) + ", it is now " + shorten(cur.hash, 13) + "."
+		if run.SpecHash == "" {
+			why = "The run did not record its spec's hash, so whether the spec changed since is not known."
+		}
+		u.render(w, r, http.StatusConflict, "confirm", s, confirmData{Run: run, Action: action, Verb: verb, SpecHash: cur.hash, Why: why})
+		return
+	}
+	src := runner.LabelSource(run.SpecPath)
+	if src.Path != "" {
+		// Relative paths meant serve's working directory above; the queued
+		// run records where it found the file.
+		if abs, err := filepath.Abs(src.Path); err == nil {
+			src = runner.File(abs)
+		}
+	}
+	queued, err := u.c.Enqueue(r.Context(), runner.QueueRequest{Spec: src, Params: params, Strict: true, StartedBy: store.StartedUI, ResumeFrom: resumeFrom})
+	if err != nil {
+		var pe *specs.ParamError
+		if errors.As(err, &pe) || errors.Is(err, specs.ErrInvalid) || errors.Is(err, runner.ErrNoProfile) {
+			u.errorPage(w, r, s, http.StatusUnprocessableEntity, "Cannot "+strings.ToLower(verb), server.Describe(err))
+			return
+		}
+		u.fail(w, r, s, err)
+		return
+	}
+	if u.c.Queued != nil {
+		u.c.Queued(queued)
+	}
+	u.log.Info("web ui: run queued", "run_id", queued.ID, "spec", src.Label(), "resume_from", resumeFrom)
+	redirectNotice(w, r, "/runs/"+url.PathEscape(queued.ID), "queued")
 }
 
 // enqueue queues a run of d and opens it; a spec or param error is shown

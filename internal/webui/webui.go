@@ -19,7 +19,6 @@ import (
 	"embed"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/hotpass/hotpass/engine"
@@ -102,9 +101,6 @@ type UI struct {
 	queues fileCache[*reviewQueue]
 	// clusters caches the clusters files of the cluster view.
 	clusters fileCache[*clusterIndex]
-	// decideMu serialises appends to decisions files: each append rewrites
-	// the file, so two at once could lose one.
-	decideMu sync.Mutex
 }
 
 // New returns the interface's handler. It panics only when the embedded

@@ -311,9 +311,26 @@ func TestRerunAndCancel(t *testing.T) {
 	if err != nil || run.Deployment != "nightly" || string(run.Params) != `{"limit":7,"owner":"ops"}` {
 		t.Errorf("re-run %q: %+v %v", id, run, err)
 	}
-	if r := f.post(t, c, "/runs/20260301T070000Z-direct/rerun", url.Values{"csrf": {csrf}}); r.code != http.StatusConflict ||
-		!strings.Contains(r.body, "started directly") {
-		t.Errorf("rerun of a direct run: %d", r.code)
+	// A direct run that did not record its spec's hash is re-run from its
+	// spec file once the person agrees to run the file as it is now.
+	r = f.post(t, c, "/runs/20260301T070000Z-direct/rerun", url.Values{"csrf": {csrf}})
+	if r.code != http.StatusConflict || !strings.Contains(r.body, "did not record its spec&#39;s hash") {
+		t.Errorf("rerun of a direct run without a spec hash: %d, want 409 asking to confirm\n%s", r.code, r.body)
+	}
+	m := specHashRE.FindStringSubmatch(r.body)
+	if m == nil {
+		t.Fatalf("the confirmation page carries no spec hash:\n%s", r.body)
+	}
+	// Its params, checked against the file, lack the required owner: the
+	// error names it and where the spec declares it, and nothing is queued.
+	before := f.runCount(t)
+	r = f.post(t, c, "/runs/20260301T070000Z-direct/rerun", url.Values{"csrf": {csrf}, "spec_hash": {m[1]}})
+	if r.code != http.StatusUnprocessableEntity || !strings.Contains(r.body, `param &#34;owner&#34; is required`) ||
+		!strings.Contains(r.body, "pipe.yaml:6:3") {
+		t.Errorf("confirmed rerun of a direct run without its required param: %d, want 422 naming owner at pipe.yaml:6:3\n%s", r.code, r.body)
+	}
+	if n := f.runCount(t); n != before {
+		t.Errorf("a refused re-run queued a run: %d runs, want %d", n, before)
 	}
 
 	if r := f.post(t, c, "/runs/20260301T090000Z-pending/cancel", url.Values{"csrf": {csrf}}); r.code != http.StatusSeeOther {
