@@ -52,7 +52,9 @@ func (l *Linker) PredictRules(ctx context.Context, opts PredictOptions) (*Predic
 		}
 	}
 	rejectW := min(RuleRejectWeight, pred.reviewW-1)
-	keepRejects := opts.MinProbability < 0 || settings.MatchWeightThreshold(opts.MinProbability) <= rejectW
+	// As in Predict, MinProbability 0 means the review threshold, which
+	// rejects never reach.
+	keepRejects := opts.MinProbability < 0 || opts.MinProbability > 0 && settings.MatchWeightThreshold(opts.MinProbability) <= rejectW
 	nc := pred.Stride
 	units := b.Units(l.workers)
 	results := make([]unitResult, len(units))
