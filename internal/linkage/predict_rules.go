@@ -38,6 +38,9 @@ func (l *Linker) PredictRules(ctx context.Context, opts PredictOptions) (*Predic
 	if err := b.CheckCap(l.settings.MaxComparisons); err != nil {
 		return nil, err
 	}
+	// Rules do not use term frequencies, but the artefacts explain each
+	// pair's comparisons as a model's are explained.
+	l.buildTF()
 	pred := &Prediction{
 		Stride: l.engine.NumComparisons(), Rules: b.RuleNames(), FiredRules: m.Rules(),
 		matchW:  settings.MatchWeightThreshold(l.settings.MatchThreshold),
