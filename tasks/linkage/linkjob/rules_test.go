@@ -3,7 +3,6 @@ package linkjob_test
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hotpass/hotpass/internal/labelstudio"
+	"github.com/hotpass/hotpass/internal/labelstudio/labelstudiotest"
 	"github.com/hotpass/hotpass/internal/linkage/settings"
 	"github.com/hotpass/hotpass/tasks/linkage/linkjob"
 )
@@ -41,14 +42,13 @@ func rulesSettings(t *testing.T) settings.Settings {
 // counts) and trains nothing; a model file is neither read nor written.
 func TestRulesRecordedPerPair(t *testing.T) {
 	t.Parallel()
-	fake := &fakeLabelStudio{token: "tok-rules", project: 3}
-	srv := httptest.NewServer(fake)
-	defer srv.Close()
+	ls := labelstudiotest.New(t, "tok-rules")
+	ls.AddProject(3, labelstudio.LabelingConfig())
 	dir := t.TempDir()
 	model := filepath.Join(dir, "model.json")
 	log, _ := quiet()
 	res, err := linkjob.Run(context.Background(), linkjob.Config{Settings: rulesSettings(t), Rules: true, ModelPath: model,
-		OutputDir: dir, Logger: log, LabelStudio: &linkjob.LabelStudio{URL: srv.URL, Token: fake.token, Project: 3, Required: true}}, fakeInputs(t))
+		OutputDir: dir, Logger: log, LabelStudio: &linkjob.LabelStudio{URL: ls.URL, Token: "tok-rules", Project: 3, Required: true}}, fakeInputs(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,11 +90,12 @@ func TestRulesRecordedPerPair(t *testing.T) {
 		}
 	}
 
-	if int64(len(fake.tasks)) != m.Pairs.Review {
-		t.Fatalf("%d Label Studio tasks for %d review pairs", len(fake.tasks), m.Pairs.Review)
+	tasks := ls.TaskData(3)
+	if int64(len(tasks)) != m.Pairs.Review {
+		t.Fatalf("%d Label Studio tasks for %d review pairs", len(tasks), m.Pairs.Review)
 	}
-	for _, task := range fake.tasks {
-		b, _ := json.Marshal(task["data"])
+	for _, task := range tasks {
+		b, _ := json.Marshal(task)
 		var data struct {
 			Rule string `json:"rule"`
 		}
