@@ -72,6 +72,14 @@ func TestRulesRecordedPerPair(t *testing.T) {
 		t.Errorf("fired %v for %d matches and %d reviews", m.Fired, m.Pairs.Match, m.Pairs.Review)
 	}
 
+	report, err := os.ReadFile(res.Files[linkjob.ReportFile])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(report), "the linkage rules classified the pairs") || strings.Contains(string(report), "<h3>first_name</h3>") {
+		t.Error("the report of rule matching should say the rules classified the pairs and show no untrained m and u")
+	}
+
 	pairs := readParquet(t, res.Files[linkjob.MatchesFile])
 	rule, class, prob := pairs.ColumnByName("rule"), pairs.ColumnByName("classification"), pairs.ColumnByName("match_probability")
 	if rule == nil || class == nil || prob == nil {
