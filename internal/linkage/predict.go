@@ -152,14 +152,10 @@ type unitResult struct {
 // parallel. It refuses, before generating any pair, rules that would exceed
 // max_comparisons.
 func (l *Linker) Predict(ctx context.Context, opts PredictOptions) (*Prediction, error) {
-	b, err := l.blocker(l.settings.BlockingRules)
+	b, pred, err := l.newPrediction()
 	if err != nil {
 		return nil, err
 	}
-	if err := b.CheckCap(l.settings.MaxComparisons); err != nil {
-		return nil, err
-	}
-	l.buildTF()
 	w := l.params.Weights()
 	nc := l.engine.NumComparisons()
 	tfs := make([][]*compare.TFAdjustment, nc)
@@ -168,11 +164,6 @@ func (l *Linker) Predict(ctx context.Context, opts PredictOptions) (*Prediction,
 		for lv := range tfs[c] {
 			tfs[c][lv] = l.engine.TF(c, lv)
 		}
-	}
-	pred := &Prediction{
-		Stride: nc, Rules: b.RuleNames(),
-		matchW:  settings.MatchWeightThreshold(l.settings.MatchThreshold),
-		reviewW: settings.MatchWeightThreshold(l.settings.ReviewThreshold),
 	}
 	minP := opts.MinProbability
 	if minP == 0 {
@@ -246,6 +237,26 @@ func (l *Linker) Predict(ctx context.Context, opts PredictOptions) (*Prediction,
 	}
 	l.log.Info("linkage: predicted", "displaced", pred.Displaced, "compared", pred.Compared, "matches", pred.Matches, "reviews", pred.Reviews)
 	return pred, nil
+}
+
+// newPrediction prepares prediction over the pairs of the prediction
+// blocking rules, refusing rules over max_comparisons before any pair is
+// generated, and builds the term-frequency tables scoring and artefacts
+// read.
+func (l *Linker) newPrediction() (*blocking.Blocker, *Prediction, error) {
+	b, err := l.blocker(l.settings.BlockingRules)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := b.CheckCap(l.settings.MaxComparisons); err != nil {
+		return nil, nil, err
+	}
+	l.buildTF()
+	return b, &Prediction{
+		Stride: l.engine.NumComparisons(), Rules: b.RuleNames(),
+		matchW:  settings.MatchWeightThreshold(l.settings.MatchThreshold),
+		reviewW: settings.MatchWeightThreshold(l.settings.ReviewThreshold),
+	}, nil
 }
 
 // collect joins the workers' results in unit order, so the order depends

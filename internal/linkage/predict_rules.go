@@ -31,21 +31,11 @@ func (l *Linker) PredictRules(ctx context.Context, opts PredictOptions) (*Predic
 	if err != nil {
 		return nil, fmt.Errorf("linkage rules: %w", err)
 	}
-	b, err := l.blocker(l.settings.BlockingRules)
+	b, pred, err := l.newPrediction()
 	if err != nil {
 		return nil, err
 	}
-	if err := b.CheckCap(l.settings.MaxComparisons); err != nil {
-		return nil, err
-	}
-	// Rules do not use term frequencies, but the artefacts explain each
-	// pair's comparisons as a model's are explained.
-	l.buildTF()
-	pred := &Prediction{
-		Stride: l.engine.NumComparisons(), Rules: b.RuleNames(), FiredRules: m.Rules(),
-		matchW:  settings.MatchWeightThreshold(l.settings.MatchThreshold),
-		reviewW: settings.MatchWeightThreshold(l.settings.ReviewThreshold),
-	}
+	pred.FiredRules = m.Rules()
 	// Each decision's weight must land in its class whatever the
 	// thresholds: a match at or above matchW, a review in [reviewW, matchW).
 	weights := map[matchrules.Decision]float64{matchrules.Match: max(RuleMatchWeight, pred.matchW), matchrules.Review: pred.reviewW}

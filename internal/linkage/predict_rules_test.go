@@ -151,14 +151,5 @@ func BenchmarkPredictRules100k(b *testing.B) {
 	tb := loadPersons100k(b)
 	s := withRules(b, loadSettings(b, examples+"persons.yaml"), personRules)
 	l := mustLinker(b, s, records.Input{Name: "persons", Table: tb})
-	ctx := context.Background()
-	var compared int64
-	for b.Loop() {
-		pred, err := l.PredictRules(ctx, PredictOptions{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		compared += pred.Compared
-	}
-	b.ReportMetric(float64(compared)/b.Elapsed().Seconds(), "comparisons/s")
+	benchPredictWith(b, l.PredictRules)
 }
