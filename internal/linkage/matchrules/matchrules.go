@@ -150,7 +150,7 @@ var ruleKeys = []string{"name", "decision", "all", "any"}
 // column.
 func (r *Rule) UnmarshalYAML(node *yaml.Node) error {
 	if node.Kind != yaml.MappingNode {
-		return fmt.Errorf("line %d, column %d: a rule is a mapping with name: and all: or any:", node.Line, node.Column)
+		return fmt.Errorf("line %d, column %d: a rule is a mapping with a name and all or any conditions", node.Line, node.Column)
 	}
 	for k := 0; k+1 < len(node.Content); k += 2 {
 		key := node.Content[k]
