@@ -109,6 +109,9 @@ func TestOrchestrateEntityResolutionUsage(t *testing.T) {
 		{[]string{"--linkage-match-threshold", "0.8"}, "need --enable-entity-resolution"},
 		{[]string{"--enable-entity-resolution", "--linkage-match-threshold", "0.5", "--linkage-review-threshold", "0.7"}, "is above --match-threshold"},
 		{[]string{"--enable-entity-resolution", "--label-studio-url", "http://ls:8080"}, "needs --label-studio-project"},
+		{[]string{"--no-linkage-use-splink"}, "need --enable-entity-resolution"},
+		{[]string{"--linkage-use-splink"}, "need --enable-entity-resolution"},
+		{[]string{"--enable-entity-resolution", "--linkage-use-splink", "--no-linkage-use-splink"}, "contradict each other"},
 	} {
 		args := append([]string{"orchestrate", "--profile", "aviation", "--input-dir", dir, "--state-dir", filepath.Join(dir, ".hotpass")}, tc.args...)
 		_, stderr, code := cli(t, args...)

@@ -34,6 +34,9 @@ type orchestrateOptions struct {
 	linkMatch        float64
 	linkReview       float64
 	linkOutputDir    string
+	useSplink        bool
+	useSplinkSet     bool // --linkage-use-splink given explicitly
+	noSplink         bool
 	lsURL            string
 	lsToken          string
 	lsProject        int64
@@ -60,9 +63,13 @@ func newOrchestrateCmd(g *globals) *cobra.Command {
 			"to --linkage-output-dir. With --label-studio-url and --label-studio-project, pairs in the review band\n" +
 			"go to Label Studio and reviewers' decisions come back as must-link/cannot-link constraints; the API\n" +
 			"token is read from $" + labelStudioTokenEnv + " (or --label-studio-token, which sets it for the run).\n" +
+			"--linkage-use-splink (the default) links with the probabilistic Fellegi–Sunter model, as Splink\n" +
+			"does; --no-linkage-use-splink classifies pairs with the deterministic rules of the profile's linkage\n" +
+			"rules: block instead (same blocking and artefacts, with the rule that fired recorded on each pair).\n" +
 			"Exit status: 0 success, 1 a task failed, 2 invalid usage, 3 data validation failed (--policy fail).",
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.useSplinkSet = cmd.Flags().Changed("linkage-use-splink")
 			return runOrchestrate(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), g, o)
 		},
 	}
@@ -81,7 +88,10 @@ func newOrchestrateCmd(g *globals) *cobra.Command {
 	f.Float64Var(&o.linkReview, "review-threshold", 0, "review probability threshold of entity resolution (default: the profile's)")
 	f.StringVar(&o.linkOutputDir, "linkage-output-dir", "", "directory for the linkage artefacts (default dist/<profile>/linkage)")
 	f.StringVar(&o.lsURL, "label-studio-url", "", "Label Studio base URL for clerical review of uncertain pairs")
-	f.StringVar(&o.lsToken, "label-studio-token", "", "Label Studio API token (prefer setting $"+labelStudioTokenEnv+")")
+	f.BoolVar(&o.useSplink, "linkage-use-splink", true, "entity resolution with the probabilistic (Fellegi–Sunter, Splink) model")
+	f.BoolVar(&o.noSplink, "no-linkage-use-splink", false, "entity resolution with the deterministic rules of the profile's linkage rules: block instead of the model")
+	f.StringVar(&o.lsToken, "label-studio-token", "", "Label Studio API token, used for this run only and never stored; prefer $"+labelStudioTokenEnv+
+		", because a command-line argument is visible to other users in the process list and kept in shell history")
 	f.Int64Var(&o.lsProject, "label-studio-project", 0, "id of the Label Studio review project")
 	f.IntVar(&o.maxConc, "max-concurrency", 0, "override the pipeline's global concurrency limit")
 	addParamFlags(cmd, &o.params, "the profile's pipeline (see --print-spec), over what the other flags set")
@@ -171,13 +181,18 @@ func runOrchestrate(ctx context.Context, stdout, stderr io.Writer, g *globals, o
 // entityResolutionParams sets the pipeline params of the entity-resolution
 // flags. Thresholds of 0 are not set (0 is no valid threshold).
 func entityResolutionParams(o *orchestrateOptions, params map[string]string) (err error) {
+	if o.noSplink && o.useSplinkSet && o.useSplink {
+		return fmt.Errorf("%w: --linkage-use-splink and --no-linkage-use-splink contradict each other; give one", errUsage)
+	}
 	if !o.entityResolution {
-		if o.linkMatch != 0 || o.linkReview != 0 || o.linkOutputDir != "" || o.lsURL != "" || o.lsToken != "" || o.lsProject != 0 {
-			return fmt.Errorf("%w: the --match-threshold, --review-threshold, --linkage-output-dir and --label-studio-* flags need --enable-entity-resolution", errUsage)
+		if o.linkMatch != 0 || o.linkReview != 0 || o.linkOutputDir != "" || o.lsURL != "" || o.lsToken != "" || o.lsProject != 0 ||
+			o.noSplink || o.useSplinkSet {
+			return fmt.Errorf("%w: the --match-threshold, --review-threshold, --linkage-output-dir, --[no-]linkage-use-splink and --label-studio-* flags need --enable-entity-resolution", errUsage)
 		}
 		return nil
 	}
 	params["entity_resolution"] = "true"
+	params["linkage_use_splink"] = strconv.FormatBool(o.useSplink && !o.noSplink)
 	for _, th := range []struct {
 		flag, param string
 		v           float64

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hotpass/hotpass/internal/labelstudio/labelstudiotest"
 )
 
 const testToken = "tok-3f9c2e61d7a8b5c4"
@@ -81,10 +83,10 @@ var th = Thresholds{Match: 0.92, Review: 0.7}
 
 func TestPushPairsIsIdempotentAcrossRuns(t *testing.T) {
 	t.Parallel()
-	f := newFakeLS(t, testToken)
-	f.addProject(7)
-	f.addForeignTask(7, map[string]any{"text": "not a review pair"})
-	c, _, _ := testClient(t, f.srv.URL, nil)
+	f := labelstudiotest.New(t, testToken)
+	f.AddProject(7, LabelingConfig())
+	f.AddForeignTask(7, map[string]any{"text": "not a review pair"})
+	c, _, _ := testClient(t, f.URL, nil)
 	ctx := context.Background()
 
 	first := []ReviewPair{
@@ -108,7 +110,7 @@ func TestPushPairsIsIdempotentAcrossRuns(t *testing.T) {
 	if res.Imported != 1 || res.Existing != 4 {
 		t.Fatalf("second push = %+v, want 1 imported, 4 existing", res)
 	}
-	data := f.taskData(7)
+	data := f.TaskData(7)
 	ids := map[string]int{}
 	for _, d := range data[1:] {
 		ids[d["pair_id"].(string)]++
@@ -124,7 +126,7 @@ func TestPushPairsIsIdempotentAcrossRuns(t *testing.T) {
 	// The listing must have walked every page (page size 2, 4 tasks before
 	// the second push).
 	var pages []string
-	for _, r := range f.requestLog() {
+	for _, r := range f.RequestLog() {
 		if strings.HasPrefix(r, "GET /api/tasks/") {
 			pages = append(pages, r)
 		}
@@ -136,14 +138,14 @@ func TestPushPairsIsIdempotentAcrossRuns(t *testing.T) {
 
 func TestPushedTaskData(t *testing.T) {
 	t.Parallel()
-	f := newFakeLS(t, testToken)
-	f.addProject(3)
-	c, _, _ := testClient(t, f.srv.URL, nil)
+	f := labelstudiotest.New(t, testToken)
+	f.AddProject(3, LabelingConfig())
+	c, _, _ := testClient(t, f.URL, nil)
 	p := pair("crm", "17", "sacaa", "A-3", 0.83)
 	if _, err := c.PushPairs(context.Background(), 3, []ReviewPair{p}, th); err != nil {
 		t.Fatal(err)
 	}
-	got := f.taskData(3)[0]
+	got := f.TaskData(3)[0]
 	want := map[string]any{
 		"pair_id": PairID(p.Left, p.Right), "left_source": "crm", "left_id": "17",
 		"right_source": "sacaa", "right_id": "A-3",
@@ -198,9 +200,9 @@ func TestPairID(t *testing.T) {
 
 func TestPullAndAppendDecisions(t *testing.T) {
 	t.Parallel()
-	f := newFakeLS(t, testToken)
-	f.addProject(5)
-	c, _, logs := testClient(t, f.srv.URL, nil)
+	f := labelstudiotest.New(t, testToken)
+	f.AddProject(5, LabelingConfig())
+	c, _, logs := testClient(t, f.URL, nil)
 	ctx := context.Background()
 	pairs := []ReviewPair{
 		pair("crm", "1", "sacaa", "A1", 0.8),
@@ -211,11 +213,11 @@ func TestPullAndAppendDecisions(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := func(i int) string { return PairID(pairs[i].Left, pairs[i].Right) }
-	f.annotate(5, id(0), "match", false, 11, "2025-03-09T22:16:08.728353Z")
-	f.annotate(5, id(1), "non_match", false, map[string]any{"id": 12, "email": "rev@example.org"}, "2025-03-09T22:17:00Z")
-	f.annotate(5, id(2), "", true, 11, "2025-03-09T22:18:00Z")        // skipped task
-	f.annotate(5, id(2), "", false, 13, "2025-03-09T22:19:00Z")       // no choice
-	f.annotate(5, id(2), "unsure", false, 13, "2025-03-09T22:20:00Z") // unsure
+	f.Annotate(5, id(0), ChoiceName, "match", false, 11, "2025-03-09T22:16:08.728353Z")
+	f.Annotate(5, id(1), ChoiceName, "non_match", false, map[string]any{"id": 12, "email": "rev@example.org"}, "2025-03-09T22:17:00Z")
+	f.Annotate(5, id(2), ChoiceName, "", true, 11, "2025-03-09T22:18:00Z")        // skipped task
+	f.Annotate(5, id(2), ChoiceName, "", false, 13, "2025-03-09T22:19:00Z")       // no choice
+	f.Annotate(5, id(2), ChoiceName, "unsure", false, 13, "2025-03-09T22:20:00Z") // unsure
 
 	ds, err := c.PullDecisions(ctx, 5)
 	if err != nil {
@@ -260,7 +262,7 @@ func TestPullAndAppendDecisions(t *testing.T) {
 	}
 	// A new annotation is appended after the old lines, which stay as they
 	// were.
-	f.annotate(5, id(2), "match", false, 14, "2025-03-10T08:00:00Z")
+	f.Annotate(5, id(2), ChoiceName, "match", false, 14, "2025-03-10T08:00:00Z")
 	ds3, err := c.PullDecisions(ctx, 5)
 	if err != nil {
 		t.Fatal(err)
@@ -397,7 +399,7 @@ func TestErrors(t *testing.T) {
 
 	tests := []struct {
 		name     string
-		faults   []fault
+		faults   []labelstudiotest.Fault
 		url      string // default: the fake server
 		token    string
 		project  int64
@@ -420,32 +422,32 @@ func TestErrors(t *testing.T) {
 		},
 		{
 			name:    "server error",
-			faults:  []fault{{method: "GET", pathPrefix: "/api/projects/", status: 500, body: "<h1>Server Error (500)</h1>"}, {method: "GET", pathPrefix: "/api/projects/", status: 500, body: "x"}, {method: "GET", pathPrefix: "/api/projects/", status: 502}, {method: "GET", pathPrefix: "/api/projects/", status: 500, body: "boom"}},
+			faults:  []labelstudiotest.Fault{{Method: "GET", PathPrefix: "/api/projects/", Status: 500, Body: "<h1>Server Error (500)</h1>"}, {Method: "GET", PathPrefix: "/api/projects/", Status: 500, Body: "x"}, {Method: "GET", PathPrefix: "/api/projects/", Status: 502}, {Method: "GET", PathPrefix: "/api/projects/", Status: 500, Body: "boom"}},
 			project: 1, kind: ErrServer,
 			contains: []string{"failed on GET /api/projects/1/", "500 Internal Server Error", "after 4 attempts", "boom", "server log"}, attempts: 4,
 		},
 		{
 			name:    "slow response",
-			faults:  []fault{{method: "GET", pathPrefix: "/api/projects/", hang: true}, {method: "GET", pathPrefix: "/api/projects/", hang: true}},
+			faults:  []labelstudiotest.Fault{{Method: "GET", PathPrefix: "/api/projects/", Hang: true}, {Method: "GET", PathPrefix: "/api/projects/", Hang: true}},
 			project: 1, kind: ErrTimeout,
 			mod:      func(c *Config) { c.RequestTimeout = 50 * time.Millisecond; c.MaxRetries = 1 },
 			contains: []string{"did not answer GET /api/projects/1/ in time", "request timeout reached", "after 2 attempts", "raise the request timeout"}, attempts: 2,
 		},
 		{
 			name:    "bad request is not retried",
-			faults:  []fault{{method: "GET", pathPrefix: "/api/projects/", status: 400, body: `{"detail":"bad"}`}},
+			faults:  []labelstudiotest.Fault{{Method: "GET", PathPrefix: "/api/projects/", Status: 400, Body: `{"detail":"bad"}`}},
 			project: 1, kind: ErrRequest, contains: []string{"400 Bad Request", `"detail":"bad"`}, attempts: 1,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakeLS(t, testToken)
-			f.addProject(1)
-			f.queue(tt.faults...)
+			f := labelstudiotest.New(t, testToken)
+			f.AddProject(1, LabelingConfig())
+			f.Queue(tt.faults...)
 			url := tt.url
 			if url == "" {
-				url = f.srv.URL
+				url = f.URL
 			}
 			token := testToken
 			if tt.token != "" {
@@ -477,7 +479,7 @@ func TestErrors(t *testing.T) {
 				t.Errorf("token leaked: error %q, logs %q", err, logs)
 			}
 			if tt.attempts >= 0 {
-				if n := len(f.requestLog()); n != tt.attempts {
+				if n := len(f.RequestLog()); n != tt.attempts {
 					t.Errorf("server saw %d requests, want %d", n, tt.attempts)
 				}
 			}
@@ -489,19 +491,19 @@ func TestRetries(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name      string
-		faults    []fault
+		faults    []labelstudiotest.Fault
 		wantWaits func([]time.Duration) bool
 		describe  string
 	}{
 		{
 			name:      "429 honours Retry-After seconds",
-			faults:    []fault{{method: "GET", pathPrefix: "/api/projects/", status: 429, header: map[string]string{"Retry-After": "7"}}},
+			faults:    []labelstudiotest.Fault{{Method: "GET", PathPrefix: "/api/projects/", Status: 429, Header: map[string]string{"Retry-After": "7"}}},
 			wantWaits: func(w []time.Duration) bool { return slices.Equal(w, []time.Duration{7 * time.Second}) },
 			describe:  "[7s]",
 		},
 		{
 			name:   "503 without Retry-After backs off exponentially",
-			faults: []fault{{method: "GET", pathPrefix: "/api/projects/", status: 503}, {method: "GET", pathPrefix: "/api/projects/", status: 503}},
+			faults: []labelstudiotest.Fault{{Method: "GET", PathPrefix: "/api/projects/", Status: 503}, {Method: "GET", PathPrefix: "/api/projects/", Status: 503}},
 			wantWaits: func(w []time.Duration) bool {
 				// min 100ms: first wait in [50ms, 100ms], second in [100ms, 200ms].
 				return len(w) == 2 && w[0] >= 50*time.Millisecond && w[0] <= 100*time.Millisecond &&
@@ -513,10 +515,10 @@ func TestRetries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakeLS(t, testToken)
-			f.addProject(1)
-			f.queue(tt.faults...)
-			c, waits, _ := testClient(t, f.srv.URL, nil)
+			f := labelstudiotest.New(t, testToken)
+			f.AddProject(1, LabelingConfig())
+			f.Queue(tt.faults...)
+			c, waits, _ := testClient(t, f.URL, nil)
 			p, err := c.Project(context.Background(), 1)
 			if err != nil {
 				t.Fatal(err)
@@ -533,10 +535,10 @@ func TestRetries(t *testing.T) {
 
 func TestRetryAfterBeyondOverallTimeoutFailsAtOnce(t *testing.T) {
 	t.Parallel()
-	f := newFakeLS(t, testToken)
-	f.addProject(1)
-	f.queue(fault{method: "GET", pathPrefix: "/api/projects/", status: 429, header: map[string]string{"Retry-After": "3600"}})
-	c, waits, _ := testClient(t, f.srv.URL, func(c *Config) { c.Timeout = time.Minute })
+	f := labelstudiotest.New(t, testToken)
+	f.AddProject(1, LabelingConfig())
+	f.Queue(labelstudiotest.Fault{Method: "GET", PathPrefix: "/api/projects/", Status: 429, Header: map[string]string{"Retry-After": "3600"}})
+	c, waits, _ := testClient(t, f.URL, func(c *Config) { c.Timeout = time.Minute })
 	_, err := c.Project(context.Background(), 1)
 	if !errors.Is(err, ErrRateLimited) || !strings.Contains(err.Error(), "429") {
 		t.Fatalf("error = %v, want a rate limit error", err)
@@ -551,16 +553,16 @@ func TestRetryAfterBeyondOverallTimeoutFailsAtOnce(t *testing.T) {
 
 func TestImportTimeoutIsNotRetried(t *testing.T) {
 	t.Parallel()
-	f := newFakeLS(t, testToken)
-	f.addProject(1)
-	f.queue(fault{method: "POST", pathPrefix: "/api/projects/1/import", hang: true})
-	c, _, _ := testClient(t, f.srv.URL, func(c *Config) { c.RequestTimeout = 50 * time.Millisecond })
+	f := labelstudiotest.New(t, testToken)
+	f.AddProject(1, LabelingConfig())
+	f.Queue(labelstudiotest.Fault{Method: "POST", PathPrefix: "/api/projects/1/import", Hang: true})
+	c, _, _ := testClient(t, f.URL, func(c *Config) { c.RequestTimeout = 50 * time.Millisecond })
 	_, err := c.PushPairs(context.Background(), 1, []ReviewPair{pair("a", "1", "b", "1", 0.8)}, th)
 	if !errors.Is(err, ErrTimeout) {
 		t.Fatalf("error = %v, want a timeout", err)
 	}
 	var posts int
-	for _, r := range f.requestLog() {
+	for _, r := range f.RequestLog() {
 		if strings.HasPrefix(r, "POST ") {
 			posts++
 		}
@@ -572,26 +574,26 @@ func TestImportTimeoutIsNotRetried(t *testing.T) {
 
 func TestImportServerErrorIsRetried(t *testing.T) {
 	t.Parallel()
-	f := newFakeLS(t, testToken)
-	f.addProject(1)
-	f.queue(fault{method: "POST", pathPrefix: "/api/projects/1/import", status: 500, body: "busy"})
-	c, waits, _ := testClient(t, f.srv.URL, nil)
+	f := labelstudiotest.New(t, testToken)
+	f.AddProject(1, LabelingConfig())
+	f.Queue(labelstudiotest.Fault{Method: "POST", PathPrefix: "/api/projects/1/import", Status: 500, Body: "busy"})
+	c, waits, _ := testClient(t, f.URL, nil)
 	res, err := c.PushPairs(context.Background(), 1, []ReviewPair{pair("a", "1", "b", "1", 0.8)}, th)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Imported != 1 || len(f.taskData(1)) != 1 || len(*waits) != 1 {
-		t.Errorf("result %+v, %d tasks, waits %v; want 1 task after one retry", res, len(f.taskData(1)), *waits)
+	if res.Imported != 1 || len(f.TaskData(1)) != 1 || len(*waits) != 1 {
+		t.Errorf("result %+v, %d tasks, waits %v; want 1 task after one retry", res, len(f.TaskData(1)), *waits)
 	}
 }
 
 func TestTokenMaskedInErrorBodies(t *testing.T) {
 	t.Parallel()
-	f := newFakeLS(t, testToken)
-	f.addProject(1)
+	f := labelstudiotest.New(t, testToken)
+	f.AddProject(1, LabelingConfig())
 	echo := "header was Token " + testToken
-	f.queue(fault{method: "GET", pathPrefix: "/api/projects/", status: 400, body: echo})
-	c, _, logs := testClient(t, f.srv.URL, nil)
+	f.Queue(labelstudiotest.Fault{Method: "GET", PathPrefix: "/api/projects/", Status: 400, Body: echo})
+	c, _, logs := testClient(t, f.URL, nil)
 	_, err := c.Project(context.Background(), 1)
 	if err == nil || strings.Contains(err.Error(), testToken) || !strings.Contains(err.Error(), "Token ***") {
 		t.Errorf("error = %v, want the echoed token masked", err)
@@ -660,9 +662,9 @@ func TestLabelingConfig(t *testing.T) {
 	b, _ := json.Marshal(NewTaskData(pair("a", "1", "b", "2", 0.8), th))
 	var data map[string]any
 	_ = json.Unmarshal(b, &data)
-	for _, m := range configVar.FindAllStringSubmatch(cfg, -1) {
-		if _, ok := data[m[1]]; !ok {
-			t.Errorf("config uses $%s, which task data lacks", m[1])
+	for _, name := range labelstudiotest.ConfigVariables(cfg) {
+		if _, ok := data[name]; !ok {
+			t.Errorf("config uses $%s, which task data lacks", name)
 		}
 	}
 }

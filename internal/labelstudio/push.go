@@ -44,6 +44,9 @@ type ReviewPair struct {
 	Weight, Probability float64
 	// Levels optionally explain the score, one entry per comparison.
 	Levels []ComparisonLevel
+	// Rule names the deterministic rule that sent the pair to review;
+	// empty when a model scored it.
+	Rule string
 }
 
 // Thresholds are the probabilities that classified the pair; they are
@@ -89,6 +92,7 @@ type TaskData struct {
 	MatchThreshold  float64           `json:"match_threshold"`
 	ReviewThreshold float64           `json:"review_threshold"`
 	Levels          []ComparisonLevel `json:"comparison_levels,omitempty"`
+	Rule            string            `json:"rule,omitempty"`
 }
 
 type importTask struct {
@@ -104,7 +108,7 @@ func NewTaskData(p ReviewPair, th Thresholds) TaskData {
 		Left: map[string]string{}, Right: map[string]string{},
 		Probability: p.Probability, Weight: p.Weight,
 		MatchThreshold: th.Match, ReviewThreshold: th.Review,
-		Levels: p.Levels,
+		Levels: p.Levels, Rule: p.Rule,
 	}
 	for _, f := range p.LeftFields {
 		d.Left[f.Name] = f.Value
@@ -116,6 +120,9 @@ func NewTaskData(p ReviewPair, th Thresholds) TaskData {
 	}
 	d.Summary = fmt.Sprintf("%s vs %s: match probability %.3f (weight %.2f); match at ≥ %.3f, review at ≥ %.3f",
 		p.Left, p.Right, p.Probability, p.Weight, th.Match, th.Review)
+	if p.Rule != "" {
+		d.Summary += "; rule " + p.Rule
+	}
 	return d
 }
 

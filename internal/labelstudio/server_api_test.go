@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/hotpass/hotpass/internal/labelstudio/labelstudiotest"
 )
 
 // testPAT builds a token shaped like a Label Studio personal access token:
@@ -19,9 +21,9 @@ func testPAT(jti string) string {
 	return header + "." + payload + "." + enc([]byte("signature-"+jti))
 }
 
-func countRequests(f *fakeLS, prefix string) int {
+func countRequests(f *labelstudiotest.Server, prefix string) int {
 	n := 0
-	for _, r := range f.requestLog() {
+	for _, r := range f.RequestLog() {
 		if strings.HasPrefix(r, prefix) {
 			n++
 		}
@@ -32,12 +34,12 @@ func countRequests(f *fakeLS, prefix string) int {
 func TestPersonalAccessTokenIsExchangedAndRefreshed(t *testing.T) {
 	t.Parallel()
 	pat := testPAT("fe40d76e840e4b4d86dd958bb8b7acb6")
-	f := newFakeLS(t, testToken)
+	f := labelstudiotest.New(t, testToken)
 	// Each access token serves three requests, so a push and a pull
 	// outlive several of them.
-	f.usePAT(pat, 3, true)
-	f.addProject(7)
-	c, waits, logs := testClient(t, f.srv.URL, func(c *Config) { c.Token = pat })
+	f.UsePAT(pat, 3, true)
+	f.AddProject(7, LabelingConfig())
+	c, waits, logs := testClient(t, f.URL, func(c *Config) { c.Token = pat })
 	ctx := context.Background()
 	pairs := []ReviewPair{
 		pair("crm", "1", "sacaa", "A1", 0.8), pair("crm", "2", "sacaa", "A2", 0.8),
@@ -48,10 +50,10 @@ func TestPersonalAccessTokenIsExchangedAndRefreshed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Imported != 5 || len(f.taskData(7)) != 5 {
-		t.Fatalf("push = %+v with %d tasks in the project, want 5", res, len(f.taskData(7)))
+	if res.Imported != 5 || len(f.TaskData(7)) != 5 {
+		t.Fatalf("push = %+v with %d tasks in the project, want 5", res, len(f.TaskData(7)))
 	}
-	f.annotate(7, PairID(pairs[0].Left, pairs[0].Right), "match", false, 3, "2025-03-09T22:16:08Z")
+	f.Annotate(7, PairID(pairs[0].Left, pairs[0].Right), ChoiceName, "match", false, 3, "2025-03-09T22:16:08Z")
 	ds, err := c.PullDecisions(ctx, 7)
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +61,7 @@ func TestPersonalAccessTokenIsExchangedAndRefreshed(t *testing.T) {
 	if len(ds) != 1 || ds[0].Decision != Match {
 		t.Errorf("decisions = %+v, want one match", ds)
 	}
-	refreshes, _ := f.counts()
+	refreshes, _ := f.Counts()
 	if refreshes < 3 {
 		t.Errorf("the personal access token was exchanged %d times, want one exchange per expired access token (3 or more)", refreshes)
 	}
@@ -76,7 +78,7 @@ func TestTokenRejections(t *testing.T) {
 	tests := []struct {
 		name     string
 		token    string
-		setup    func(f *fakeLS)
+		setup    func(f *labelstudiotest.Server)
 		kind     error
 		contains []string
 		absent   []string
@@ -84,22 +86,22 @@ func TestTokenRejections(t *testing.T) {
 		{
 			name:     "legacy token disabled for the organization",
 			token:    testToken,
-			setup:    func(f *fakeLS) { f.usePAT(testPAT("a"), 0, true) },
+			setup:    func(f *labelstudiotest.Server) { f.UsePAT(testPAT("a"), 0, true) },
 			kind:     ErrUnauthorized,
 			contains: []string{"legacy", "disabled", "personal access token", "Account & Settings"},
 		},
 		{
 			name:     "revoked personal access token",
 			token:    testPAT("revoked"),
-			setup:    func(f *fakeLS) { f.usePAT(testPAT("current"), 0, true) },
+			setup:    func(f *labelstudiotest.Server) { f.UsePAT(testPAT("current"), 0, true) },
 			kind:     ErrUnauthorized,
 			contains: []string{"personal access token", "POST /api/token/refresh", "create a new one"},
 		},
 		{
 			name:  "forbidden is a permission problem, not a bad token",
 			token: testToken,
-			setup: func(f *fakeLS) {
-				f.queue(fault{method: "GET", pathPrefix: "/api/projects/", status: 403, body: `{"detail":"You do not have permission to perform this action."}`})
+			setup: func(f *labelstudiotest.Server) {
+				f.Queue(labelstudiotest.Fault{Method: "GET", PathPrefix: "/api/projects/", Status: 403, Body: `{"detail":"You do not have permission to perform this action."}`})
 			},
 			contains: []string{"403", "permission"},
 			absent:   []string{"rejected the API token", "check the token"},
@@ -108,10 +110,10 @@ func TestTokenRejections(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakeLS(t, testToken)
-			f.addProject(1)
+			f := labelstudiotest.New(t, testToken)
+			f.AddProject(1, LabelingConfig())
 			tt.setup(f)
-			c, _, logs := testClient(t, f.srv.URL, func(c *Config) { c.Token = tt.token })
+			c, _, logs := testClient(t, f.URL, func(c *Config) { c.Token = tt.token })
 			_, err := c.Project(context.Background(), 1)
 			if err == nil {
 				t.Fatal("no error")
@@ -138,10 +140,10 @@ func TestTokenRejections(t *testing.T) {
 
 func TestBackgroundImportIsAwaited(t *testing.T) {
 	t.Parallel()
-	f := newFakeLS(t, testToken)
-	f.background, f.statusPolls = true, 3
-	f.addProject(4)
-	c, _, _ := testClient(t, f.srv.URL, nil)
+	f := labelstudiotest.New(t, testToken)
+	f.Background(3)
+	f.AddProject(4, LabelingConfig())
+	c, _, _ := testClient(t, f.URL, nil)
 	ctx := context.Background()
 	pairs := []ReviewPair{
 		pair("crm", "1", "sacaa", "A1", 0.8), pair("crm", "2", "sacaa", "A2", 0.8),
@@ -152,10 +154,10 @@ func TestBackgroundImportIsAwaited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, overlaps := f.counts(); overlaps != 0 {
+	if _, overlaps := f.Counts(); overlaps != 0 {
 		t.Errorf("%d batches were sent while an earlier import was still running", overlaps)
 	}
-	if n := len(f.taskData(4)); n != 5 || res.Imported != 5 || res.ServerCount != 5 {
+	if n := len(f.TaskData(4)); n != 5 || res.Imported != 5 || res.ServerCount != 5 {
 		t.Fatalf("push = %+v, project holds %d tasks; want 5 imported and counted by the import status", res, n)
 	}
 	if polls := countRequests(f, "GET /api/projects/4/imports/"); polls < 9 {
@@ -163,18 +165,18 @@ func TestBackgroundImportIsAwaited(t *testing.T) {
 	}
 	// A re-run finds every pair and sends nothing.
 	res, err = c.PushPairs(ctx, 4, pairs, th)
-	if err != nil || res.Imported != 0 || res.Existing != 5 || len(f.taskData(4)) != 5 {
-		t.Errorf("re-run = %+v, %v, %d tasks; want nothing imported", res, err, len(f.taskData(4)))
+	if err != nil || res.Imported != 0 || res.Existing != 5 || len(f.TaskData(4)) != 5 {
+		t.Errorf("re-run = %+v, %v, %d tasks; want nothing imported", res, err, len(f.TaskData(4)))
 	}
 }
 
 func TestBackgroundImportFailureIsReported(t *testing.T) {
 	t.Parallel()
-	f := newFakeLS(t, testToken)
-	f.background, f.statusPolls = true, 2
-	f.failImport = `task 0: data has no "left" field used by the label config`
-	f.addProject(4)
-	c, _, _ := testClient(t, f.srv.URL, nil)
+	f := labelstudiotest.New(t, testToken)
+	f.Background(2)
+	f.FailNextImport(`task 0: data has no "left" field used by the label config`)
+	f.AddProject(4, LabelingConfig())
+	c, _, _ := testClient(t, f.URL, nil)
 	pairs := []ReviewPair{pair("crm", "1", "sacaa", "A1", 0.8), pair("crm", "2", "sacaa", "A2", 0.8), pair("crm", "3", "sacaa", "A3", 0.8)}
 	res, err := c.PushPairs(context.Background(), 4, pairs, th)
 	if err == nil {
@@ -197,34 +199,34 @@ func TestImportGatewayErrorIsNotResent(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name      string
-		fault     fault
+		fault     labelstudiotest.Fault
 		wantPosts int
 	}{
 		// The proxy gave up after Label Studio committed the batch: the
 		// tasks are there, so sending the batch again would duplicate it.
-		{"504 after commit", fault{method: "POST", pathPrefix: "/api/projects/2/import", status: 504, body: "<html>504 Gateway Time-out</html>", afterCommit: true}, 2},
-		{"502 after commit", fault{method: "POST", pathPrefix: "/api/projects/2/import", status: 502, body: "Bad Gateway", afterCommit: true}, 2},
+		{"504 after commit", labelstudiotest.Fault{Method: "POST", PathPrefix: "/api/projects/2/import", Status: 504, Body: "<html>504 Gateway Time-out</html>", AfterCommit: true}, 2},
+		{"502 after commit", labelstudiotest.Fault{Method: "POST", PathPrefix: "/api/projects/2/import", Status: 502, Body: "Bad Gateway", AfterCommit: true}, 2},
 		// Nothing was committed: the batch is sent again.
-		{"502 before commit", fault{method: "POST", pathPrefix: "/api/projects/2/import", status: 502, body: "Bad Gateway"}, 3},
+		{"502 before commit", labelstudiotest.Fault{Method: "POST", PathPrefix: "/api/projects/2/import", Status: 502, Body: "Bad Gateway"}, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakeLS(t, testToken)
-			f.addProject(2)
-			f.queue(tt.fault)
-			c, _, _ := testClient(t, f.srv.URL, nil)
+			f := labelstudiotest.New(t, testToken)
+			f.AddProject(2, LabelingConfig())
+			f.Queue(tt.fault)
+			c, _, _ := testClient(t, f.URL, nil)
 			pairs := []ReviewPair{pair("crm", "1", "sacaa", "A1", 0.8), pair("crm", "2", "sacaa", "A2", 0.8), pair("crm", "3", "sacaa", "A3", 0.8)}
 			res, err := c.PushPairs(context.Background(), 2, pairs, th)
 			if err != nil {
 				t.Fatal(err)
 			}
 			ids := map[string]int{}
-			for _, d := range f.taskData(2) {
+			for _, d := range f.TaskData(2) {
 				ids[d["pair_id"].(string)]++
 			}
-			if len(ids) != 3 || len(f.taskData(2)) != 3 {
-				t.Errorf("project holds %d tasks for %d pairs, want 3 tasks, one per pair", len(f.taskData(2)), len(ids))
+			if len(ids) != 3 || len(f.TaskData(2)) != 3 {
+				t.Errorf("project holds %d tasks for %d pairs, want 3 tasks, one per pair", len(f.TaskData(2)), len(ids))
 			}
 			if res.Imported != 3 {
 				t.Errorf("imported = %d, want 3", res.Imported)
@@ -238,19 +240,19 @@ func TestImportGatewayErrorIsNotResent(t *testing.T) {
 
 func TestReviewerUserIDResolvedToEmail(t *testing.T) {
 	t.Parallel()
-	f := newFakeLS(t, testToken)
-	f.addProject(5)
-	f.addUser(11, "ann@example.org")
-	c, _, _ := testClient(t, f.srv.URL, nil)
+	f := labelstudiotest.New(t, testToken)
+	f.AddProject(5, LabelingConfig())
+	f.AddUser(11, "ann@example.org")
+	c, _, _ := testClient(t, f.URL, nil)
 	ctx := context.Background()
 	pairs := []ReviewPair{pair("crm", "1", "sacaa", "A1", 0.8), pair("crm", "2", "sacaa", "A2", 0.8), pair("crm", "3", "sacaa", "A3", 0.8)}
 	if _, err := c.PushPairs(ctx, 5, pairs, th); err != nil {
 		t.Fatal(err)
 	}
 	id := func(i int) string { return PairID(pairs[i].Left, pairs[i].Right) }
-	f.annotate(5, id(0), "match", false, 11, "2025-03-09T22:16:08Z")
-	f.annotate(5, id(1), "non_match", false, 11, "2025-03-09T22:17:08Z")
-	f.annotate(5, id(2), "unsure", false, 13, "2025-03-09T22:18:08Z") // not visible to the token's user
+	f.Annotate(5, id(0), ChoiceName, "match", false, 11, "2025-03-09T22:16:08Z")
+	f.Annotate(5, id(1), ChoiceName, "non_match", false, 11, "2025-03-09T22:17:08Z")
+	f.Annotate(5, id(2), ChoiceName, "unsure", false, 13, "2025-03-09T22:18:08Z") // not visible to the token's user
 	ds, err := c.PullDecisions(ctx, 5)
 	if err != nil {
 		t.Fatal(err)
@@ -270,9 +272,9 @@ func TestReviewerUserIDResolvedToEmail(t *testing.T) {
 
 func TestRoleFilteredTaskListIsReported(t *testing.T) {
 	t.Parallel()
-	f := newFakeLS(t, testToken)
-	f.addProject(6)
-	c, _, logs := testClient(t, f.srv.URL, nil)
+	f := labelstudiotest.New(t, testToken)
+	f.AddProject(6, LabelingConfig())
+	c, _, logs := testClient(t, f.URL, nil)
 	ctx := context.Background()
 	pairs := []ReviewPair{pair("crm", "1", "sacaa", "A1", 0.8), pair("crm", "2", "sacaa", "A2", 0.8), pair("crm", "3", "sacaa", "A3", 0.8)}
 	if _, err := c.PushPairs(ctx, 6, pairs, th); err != nil {
@@ -282,9 +284,7 @@ func TestRoleFilteredTaskListIsReported(t *testing.T) {
 		t.Fatalf("a complete task list was reported as filtered:\n%s", logs)
 	}
 	// The token's user now sees only the one task assigned to it.
-	f.mu.Lock()
-	f.visibleTasks = 1
-	f.mu.Unlock()
+	f.ShowTasks(1)
 	if _, err := c.PullDecisions(ctx, 6); err != nil {
 		t.Fatal(err)
 	}
@@ -297,15 +297,15 @@ func TestRoleFilteredTaskListIsReported(t *testing.T) {
 
 func TestRerunWaitsForAnImportLeftRunning(t *testing.T) {
 	t.Parallel()
-	f := newFakeLS(t, testToken)
-	f.background, f.statusPolls = true, 2
-	f.addProject(4)
+	f := labelstudiotest.New(t, testToken)
+	f.Background(2)
+	f.AddProject(4, LabelingConfig())
 	// The status endpoint fails on every attempt of the first push, which
 	// gives up while the import is still running.
 	for range 4 {
-		f.queue(fault{method: "GET", pathPrefix: "/api/projects/4/imports/", status: 500, body: "busy"})
+		f.Queue(labelstudiotest.Fault{Method: "GET", PathPrefix: "/api/projects/4/imports/", Status: 500, Body: "busy"})
 	}
-	c, _, _ := testClient(t, f.srv.URL, nil)
+	c, _, _ := testClient(t, f.URL, nil)
 	ctx := context.Background()
 	pairs := []ReviewPair{pair("crm", "1", "sacaa", "A1", 0.8), pair("crm", "2", "sacaa", "A2", 0.8)}
 	_, err := c.PushPairs(ctx, 4, pairs, th)
@@ -316,10 +316,10 @@ func TestRerunWaitsForAnImportLeftRunning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Imported != 0 || res.Existing != 2 || len(f.taskData(4)) != 2 {
-		t.Errorf("re-run = %+v with %d tasks; want it to wait for the running import and send nothing", res, len(f.taskData(4)))
+	if res.Imported != 0 || res.Existing != 2 || len(f.TaskData(4)) != 2 {
+		t.Errorf("re-run = %+v with %d tasks; want it to wait for the running import and send nothing", res, len(f.TaskData(4)))
 	}
-	if _, overlaps := f.counts(); overlaps != 0 {
+	if _, overlaps := f.Counts(); overlaps != 0 {
 		t.Errorf("%d imports sent while one was running", overlaps)
 	}
 }
@@ -327,13 +327,13 @@ func TestRerunWaitsForAnImportLeftRunning(t *testing.T) {
 func TestAccessTokenRefreshedOnlyOncePerRequest(t *testing.T) {
 	t.Parallel()
 	pat := testPAT("once")
-	f := newFakeLS(t, testToken)
-	f.usePAT(pat, 0, true)
-	f.addProject(1)
-	c, _, _ := testClient(t, f.srv.URL, func(c *Config) { c.Token = pat })
+	f := labelstudiotest.New(t, testToken)
+	f.UsePAT(pat, 0, true)
+	f.AddProject(1, LabelingConfig())
+	c, _, _ := testClient(t, f.URL, func(c *Config) { c.Token = pat })
 	// Every request is refused as if the access token had expired.
 	for range 3 {
-		f.queue(fault{method: "GET", pathPrefix: "/api/projects/", status: 401, body: `{"detail":"Given token not valid for any token type","code":"token_not_valid"}`})
+		f.Queue(labelstudiotest.Fault{Method: "GET", PathPrefix: "/api/projects/", Status: 401, Body: `{"detail":"Given token not valid for any token type","code":"token_not_valid"}`})
 	}
 	_, err := c.Project(context.Background(), 1)
 	if !errors.Is(err, ErrUnauthorized) {
@@ -342,7 +342,7 @@ func TestAccessTokenRefreshedOnlyOncePerRequest(t *testing.T) {
 	if n := countRequests(f, "GET /api/projects/1/"); n != 2 {
 		t.Errorf("project requested %d times, want 2: once, and once more after a refresh", n)
 	}
-	if refreshes, _ := f.counts(); refreshes != 2 {
+	if refreshes, _ := f.Counts(); refreshes != 2 {
 		t.Errorf("%d refreshes, want 2: the first exchange and one renewal", refreshes)
 	}
 }

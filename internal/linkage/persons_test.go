@@ -138,11 +138,15 @@ func BenchmarkPredict100k(b *testing.B) {
 }
 
 // benchPredict predicts in a benchmark loop and reports comparisons/s.
-func benchPredict(b *testing.B, l *Linker) {
+func benchPredict(b *testing.B, l *Linker) { benchPredictWith(b, l.Predict) }
+
+// benchPredictWith runs predict (the model's or the rules') in a benchmark
+// loop and reports comparisons/s.
+func benchPredictWith(b *testing.B, predict func(context.Context, PredictOptions) (*Prediction, error)) {
 	ctx := context.Background()
 	var compared int64
 	for b.Loop() {
-		pred, err := l.Predict(ctx, PredictOptions{})
+		pred, err := predict(ctx, PredictOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -46,6 +46,10 @@ type ScoredPair struct {
 	// Displaced marks a match pair one_to_one overruled: one of its
 	// records has a stronger match in the other's input.
 	Displaced bool
+	// Fired is 1 + the index in Prediction.FiredRules of the
+	// deterministic rule that classified the pair (PredictRules); 0 when
+	// none did.
+	Fired int32
 }
 
 // Probability returns the pair's match probability.
@@ -74,6 +78,9 @@ type Prediction struct {
 	Stride  int
 	// Rules are the blocking rules, indexed by ScoredPair.Rule.
 	Rules []string
+	// FiredRules are the deterministic rules of PredictRules, indexed by
+	// ScoredPair.Fired-1; nil when the model scored the pairs.
+	FiredRules []string
 	// Compared is the number of pairs scored; Matches and Reviews count
 	// those in each class (kept or not).
 	Compared, Matches, Reviews int64
@@ -83,6 +90,15 @@ type Prediction struct {
 	Displaced int64
 
 	matchW, reviewW float64
+}
+
+// FiredRule returns the deterministic rule that classified kept pair k,
+// or "" when none did (or the model scored it).
+func (p *Prediction) FiredRule(k int) string {
+	if f := p.Pairs[k].Fired; f > 0 {
+		return p.FiredRules[f-1]
+	}
+	return ""
 }
 
 // Vector returns the levels of kept pair k (nil without KeepVectors).
@@ -136,14 +152,10 @@ type unitResult struct {
 // parallel. It refuses, before generating any pair, rules that would exceed
 // max_comparisons.
 func (l *Linker) Predict(ctx context.Context, opts PredictOptions) (*Prediction, error) {
-	b, err := l.blocker(l.settings.BlockingRules)
+	b, pred, err := l.newPrediction()
 	if err != nil {
 		return nil, err
 	}
-	if err := b.CheckCap(l.settings.MaxComparisons); err != nil {
-		return nil, err
-	}
-	l.buildTF()
 	w := l.params.Weights()
 	nc := l.engine.NumComparisons()
 	tfs := make([][]*compare.TFAdjustment, nc)
@@ -152,11 +164,6 @@ func (l *Linker) Predict(ctx context.Context, opts PredictOptions) (*Prediction,
 		for lv := range tfs[c] {
 			tfs[c][lv] = l.engine.TF(c, lv)
 		}
-	}
-	pred := &Prediction{
-		Stride: nc, Rules: b.RuleNames(),
-		matchW:  settings.MatchWeightThreshold(l.settings.MatchThreshold),
-		reviewW: settings.MatchWeightThreshold(l.settings.ReviewThreshold),
 	}
 	minP := opts.MinProbability
 	if minP == 0 {
@@ -221,21 +228,7 @@ func (l *Linker) Predict(ctx context.Context, opts PredictOptions) (*Prediction,
 	if err != nil {
 		return nil, err
 	}
-	var kept int
-	for _, r := range results {
-		kept += len(r.pairs)
-	}
-	pred.Pairs = make([]ScoredPair, 0, kept)
-	if opts.KeepVectors {
-		pred.Vectors = make([]uint8, 0, kept*nc)
-	}
-	for _, r := range results {
-		pred.Pairs = append(pred.Pairs, r.pairs...)
-		pred.Vectors = append(pred.Vectors, r.vecs...)
-		pred.Compared += r.compared
-		pred.Matches += r.matches
-		pred.Reviews += r.reviews
-	}
+	pred.collect(results, opts.KeepVectors)
 	if l.settings.OneToOne {
 		if keepW > pred.matchW {
 			return nil, fmt.Errorf("one_to_one needs every match pair: predict with min_probability at or below match_threshold")
@@ -244,6 +237,46 @@ func (l *Linker) Predict(ctx context.Context, opts PredictOptions) (*Prediction,
 	}
 	l.log.Info("linkage: predicted", "displaced", pred.Displaced, "compared", pred.Compared, "matches", pred.Matches, "reviews", pred.Reviews)
 	return pred, nil
+}
+
+// newPrediction prepares prediction over the pairs of the prediction
+// blocking rules, refusing rules over max_comparisons before any pair is
+// generated, and builds the term-frequency tables scoring and artefacts
+// read.
+func (l *Linker) newPrediction() (*blocking.Blocker, *Prediction, error) {
+	b, err := l.blocker(l.settings.BlockingRules)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := b.CheckCap(l.settings.MaxComparisons); err != nil {
+		return nil, nil, err
+	}
+	l.buildTF()
+	return b, &Prediction{
+		Stride: l.engine.NumComparisons(), Rules: b.RuleNames(),
+		matchW:  settings.MatchWeightThreshold(l.settings.MatchThreshold),
+		reviewW: settings.MatchWeightThreshold(l.settings.ReviewThreshold),
+	}, nil
+}
+
+// collect joins the workers' results in unit order, so the order depends
+// only on the data and the number of workers.
+func (p *Prediction) collect(results []unitResult, vectors bool) {
+	var kept int
+	for _, r := range results {
+		kept += len(r.pairs)
+	}
+	p.Pairs = make([]ScoredPair, 0, kept)
+	if vectors {
+		p.Vectors = make([]uint8, 0, kept*p.Stride)
+	}
+	for _, r := range results {
+		p.Pairs = append(p.Pairs, r.pairs...)
+		p.Vectors = append(p.Vectors, r.vecs...)
+		p.Compared += r.compared
+		p.Matches += r.matches
+		p.Reviews += r.reviews
+	}
 }
 
 // plan is the order comparisons are scored in and what bounds the weight

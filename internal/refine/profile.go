@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hotpass/hotpass/internal/linkage/matchrules"
 	"github.com/hotpass/hotpass/internal/linkage/settings"
 	"github.com/hotpass/hotpass/internal/quality"
 	"github.com/hotpass/hotpass/internal/suggest"
@@ -428,6 +429,19 @@ func (p *Profile) Check() []Problem {
 		// Validate fills defaults: check a copy so that the profile keeps
 		// what was written, and overrides can still move the thresholds.
 		s := *p.Linkage
+		// Rules are reported at the rule or condition concerned rather
+		// than with the other settings at linkage:.
+		comps := s.RuleComparisons()
+		for _, pr := range matchrules.Check(s.Rules, comps) {
+			add(append([]any{"linkage", "rules"}, pr.Path...), "%s", pr.Message)
+		}
+		matchrules.Leaves(s.Rules, comps, func(path []any, c *matchrules.Condition, col string) {
+			if _, ok := LinkageSchema.Index(col); col != "" && !ok {
+				add(append([]any{"linkage", "rules"}, path...), "rule condition reads column %q, which entity resolution does not provide; columns: %s",
+					col, strings.Join(LinkageSchema.Names(), ", "))
+			}
+		})
+		s.Rules = nil
 		if err := s.Validate(); err != nil {
 			add([]any{"linkage"}, "linkage settings: %v", err)
 		}

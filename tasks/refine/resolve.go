@@ -29,6 +29,7 @@ type erOptions struct {
 	MaxComparisons  linktask.OptInt              `yaml:"max_comparisons" doc:"Override the cap on candidate pairs."`
 	OutputDir       string                       `yaml:"output_dir" doc:"Directory for the linkage artefacts, relative to the spec; default dist/<profile>/linkage."`
 	ModelPath       string                       `yaml:"model_path" doc:"Linkage model file: loaded when it exists, else the trained model is saved there."`
+	UseSplink       linktask.OptBool             `yaml:"use_splink" doc:"Link with the probabilistic (Fellegi–Sunter, Splink) model (default true); false classifies pairs with the deterministic rules of the profile's linkage rules: block."`
 	LabelStudio     *linktask.LabelStudioOptions `yaml:"label_studio" doc:"Clerical review of the review band in Label Studio (off when url is empty). Take the token from the environment: \"{{ env_var('HOTPASS_LABEL_STUDIO_TOKEN', '') }}\"."`
 }
 
@@ -38,6 +39,7 @@ type resolution struct {
 	outputDir   string
 	modelPath   string
 	labelStudio *linkjob.LabelStudio
+	rules       bool
 }
 
 // prepareResolution checks the options against the profile's linkage
@@ -62,11 +64,16 @@ func prepareResolution(opts *tasks.Options, o *erOptions, rf *refine.Refiner) (*
 	if err != nil {
 		return nil, specs.Diagnostics{opts.Errorf("entity_resolution", "profile %s linkage settings: %v", p.Name, err)}
 	}
+	rules := o.UseSplink.Set && !o.UseSplink.Value
+	if rules && len(s.Rules) == 0 {
+		return nil, specs.Diagnostics{opts.Errorf("entity_resolution", "use_splink is false but profile %s has no linkage rules", p.Name).
+			WithHint("add a rules: block to the profile's linkage: settings (see profiles/aviation.yaml), or set use_splink to true")}
+	}
 	dir := o.OutputDir
 	if dir == "" {
 		dir = filepath.Join("dist", p.Name, "linkage")
 	}
-	return &resolution{settings: s, outputDir: dir, modelPath: o.ModelPath, labelStudio: o.LabelStudio.Config()}, nil
+	return &resolution{settings: s, outputDir: dir, modelPath: o.ModelPath, labelStudio: o.LabelStudio.Config(), rules: rules}, nil
 }
 
 // resolver returns the refine.Resolver that links the normalised records
@@ -79,7 +86,7 @@ func (er *resolution) resolver(rf *refine.Refiner, env *engine.Env, workers int,
 			return nil, err
 		}
 		cfg := linkjob.Config{Settings: er.settings, OutputDir: env.ResolvePath(er.outputDir), LabelStudio: er.labelStudio,
-			Workers: workers, Logger: env.Log, Title: "Entity resolution: " + rf.Profile().Name}
+			Workers: workers, Logger: env.Log, Title: "Entity resolution: " + rf.Profile().Name, Rules: er.rules}
 		if er.modelPath != "" {
 			cfg.ModelPath = env.ResolvePath(er.modelPath)
 		}
@@ -90,6 +97,7 @@ func (er *resolution) resolver(rf *refine.Refiner, env *engine.Env, workers int,
 		m := res.Metadata
 		attrs["entity_resolution"] = true
 		attrs["linkage_output_dir"] = cfg.OutputDir
+		attrs["linkage_method"] = m.Model.Source
 		attrs["linkage_pairs_match"] = m.Pairs.Match
 		attrs["linkage_pairs_review"] = m.Pairs.Review
 		attrs["linkage_clusters"] = m.Clusters.Count

@@ -10,6 +10,8 @@ package settings
 import (
 	"fmt"
 	"math"
+
+	"github.com/hotpass/hotpass/internal/linkage/matchrules"
 )
 
 // LinkType says which record pairs are candidates.
@@ -76,6 +78,9 @@ type Settings struct {
 	Prior Prior `yaml:"prior" json:"prior,omitempty"`
 	// ClusterSplit, when set, splits sparse clusters at a higher threshold.
 	ClusterSplit *ClusterSplit `yaml:"cluster_split" json:"cluster_split,omitempty"`
+	// Rules are the deterministic rules used instead of the model when a
+	// job asks for rule-based matching (package matchrules).
+	Rules []matchrules.Rule `yaml:"rules" json:"rules,omitempty"`
 }
 
 // Training configures how λ, u and m are estimated.
@@ -266,4 +271,14 @@ func MatchWeightThreshold(p float64) float64 {
 		return math.Inf(1)
 	}
 	return math.Log2(p / (1 - p))
+}
+
+// RuleComparisons describes the comparisons to the deterministic rules,
+// whose conditions may name one instead of a column.
+func (s *Settings) RuleComparisons() []matchrules.Comparison {
+	out := make([]matchrules.Comparison, len(s.Comparisons))
+	for i, c := range s.Comparisons {
+		out[i] = matchrules.Comparison{Name: c.DisplayName(), Column: c.Column, Lowercase: c.Lowercase, Trim: c.Trim}
+	}
+	return out
 }

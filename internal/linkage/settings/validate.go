@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/hotpass/hotpass/internal/linkage/matchrules"
 	"github.com/hotpass/hotpass/internal/linkage/rule"
 	"github.com/hotpass/hotpass/internal/linkage/strptime"
 )
@@ -78,6 +79,9 @@ func (s *Settings) Validate() error {
 		add("probability_two_random_records_match %g: must be in (0, 1), or 0 to estimate it", s.ProbabilityTwoRandomRecordsMatch)
 	}
 	errs = append(errs, s.validateResolution()...)
+	for _, p := range matchrules.Check(s.Rules, s.RuleComparisons()) {
+		errs = append(errs, errors.New(p.String()))
+	}
 	if s.ProbabilityTwoRandomRecordsMatch == 0 && len(s.Training.DeterministicRules) == 0 && s.Prior != PriorEM {
 		add("probability_two_random_records_match is not set and training.deterministic_rules is empty: set one of them, or prior: em")
 	}

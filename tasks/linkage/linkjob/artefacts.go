@@ -24,6 +24,7 @@ const (
 	colProbability = "match_probability"
 	colClass       = "classification"
 	colRule        = "blocking_rule"
+	colFired       = "rule"
 )
 
 func writeArtefacts(cfg Config, v *pairView, cl *cluster.Result, res *Result) error {
@@ -96,6 +97,12 @@ func (v *pairView) pairTable(pairs []int) (*table.Table, error) {
 		{Name: names.take(colWeight), Type: table.Float64}, {Name: names.take(colProbability), Type: table.Float64},
 		{Name: names.take(colClass), Type: table.String}, {Name: names.take(colRule), Type: table.String},
 	}
+	// Rule matching records which rule classified each pair; a model's
+	// pairs have no such column.
+	fired := v.pred.FiredRules != nil
+	if fired {
+		fields = append(fields, table.Field{Name: names.take(colFired), Type: table.String})
+	}
 	nc := len(v.names)
 	hasTF := make([]bool, nc)
 	for c := range v.names {
@@ -132,6 +139,13 @@ func (v *pairView) pairTable(pairs []int) (*table.Table, error) {
 		next().AppendFloat64(p.Probability())
 		next().AppendString(v.class(k).String())
 		next().AppendString(v.pred.Rules[p.Rule])
+		if fired {
+			if r := v.pred.FiredRule(k); r != "" {
+				next().AppendString(r)
+			} else {
+				next().AppendNull()
+			}
+		}
 		for c := 0; c < nc; c++ {
 			lv := vec[c]
 			next().AppendInt64(int64(lv))

@@ -100,6 +100,10 @@ type Config struct {
 	Now func() time.Time
 	// Progress, when set, is told as each stage begins.
 	Progress func(Stage)
+	// Rules classifies pairs with the settings' deterministic rules
+	// (Settings.Rules) instead of a trained model: no training, the same
+	// blocking and artefacts, and the rule that fired on each pair.
+	Rules bool
 }
 
 // Stage is a step of a linkage job: train, predict, cluster or write.
@@ -151,6 +155,13 @@ func Run(ctx context.Context, cfg Config, inputs []records.Input) (*Result, erro
 	tel := telemetry.FromContext(ctx)
 	tracer := tel.Tracer()
 
+	if cfg.Rules && len(cfg.Settings.Rules) == 0 {
+		return nil, errors.New("linkage: rule-based matching needs a rules: block in the linkage settings (see profiles/aviation.yaml), or use the probabilistic model")
+	}
+	if cfg.Rules {
+		// Rules need no model: one on file is neither read nor replaced.
+		cfg.ModelPath = ""
+	}
 	l, loaded, err := newLinker(cfg, inputs, log)
 	if err != nil {
 		return nil, err
@@ -172,7 +183,10 @@ func Run(ctx context.Context, cfg Config, inputs []records.Input) (*Result, erro
 	}
 
 	t0 := time.Now()
-	if loaded {
+	if cfg.Rules {
+		meta.Model = ModelInfo{Source: ModelRules}
+		log.Info("linkage: classifying pairs with the settings' rules; no model is trained", "rules", len(s.Rules))
+	} else if loaded {
 		meta.Model = ModelInfo{Source: "loaded", Path: cfg.ModelPath}
 		log.Info("linkage: loaded model; training skipped", "path", cfg.ModelPath)
 	} else if s.Training.Skip {
@@ -219,7 +233,11 @@ func Run(ctx context.Context, cfg Config, inputs []records.Input) (*Result, erro
 		opts.Scanned = new(atomic.Int64)
 		cfg.stage(Stage{Name: "predict", Done: opts.Scanned, Total: upper})
 	}
-	pred, err := l.Predict(pctx, opts)
+	predict := l.Predict
+	if cfg.Rules {
+		predict = l.PredictRules
+	}
+	pred, err := predict(pctx, opts)
 	if err == nil {
 		span.SetAttributes(attribute.Int64("linkage.pairs.compared", pred.Compared),
 			attribute.Int64("linkage.pairs.match", pred.Matches), attribute.Int64("linkage.pairs.review", pred.Reviews))
@@ -231,6 +249,7 @@ func Run(ctx context.Context, cfg Config, inputs []records.Input) (*Result, erro
 	res.Prediction = pred
 	meta.Timings.PredictMS = time.Since(t1).Milliseconds()
 	meta.setPairs(pred, stats, keptAll)
+	meta.setFired(pred)
 	metrics := tel.Metrics()
 	for _, c := range []struct {
 		class string

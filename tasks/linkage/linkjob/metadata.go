@@ -31,16 +31,19 @@ type Metadata struct {
 	Model          ModelInfo   `json:"model"`
 	Blocking       []RuleInfo  `json:"blocking"`
 	// AutoBlocking is how `blocking_rules: auto` chose the rules.
-	AutoBlocking *suggest.Result   `json:"auto_blocking,omitempty"`
-	Pairs        PairCounts        `json:"pairs"`
-	Clusters     ClusterInfo       `json:"clusters"`
-	Decisions    DecisionInfo      `json:"reviewer_decisions"`
-	LabelStudio  *LabelStudioInfo  `json:"label_studio,omitempty"`
-	Training     *TrainingInfo     `json:"training,omitempty"`
-	Parameters   model.Params      `json:"parameters"`
-	Settings     settings.Settings `json:"settings"`
-	Timings      Timings           `json:"timings_ms"`
-	Warnings     []string          `json:"warnings"`
+	AutoBlocking *suggest.Result  `json:"auto_blocking,omitempty"`
+	Pairs        PairCounts       `json:"pairs"`
+	Clusters     ClusterInfo      `json:"clusters"`
+	Decisions    DecisionInfo     `json:"reviewer_decisions"`
+	LabelStudio  *LabelStudioInfo `json:"label_studio,omitempty"`
+	Training     *TrainingInfo    `json:"training,omitempty"`
+	// Fired counts, per deterministic rule, the pairs it classified (rule
+	// matching only).
+	Fired      []FiredInfo       `json:"fired_rules,omitempty"`
+	Parameters model.Params      `json:"parameters"`
+	Settings   settings.Settings `json:"settings"`
+	Timings    Timings           `json:"timings_ms"`
+	Warnings   []string          `json:"warnings"`
 }
 
 // InputInfo is one input table.
@@ -65,6 +68,16 @@ type Thresholds struct {
 type ModelInfo struct {
 	Source string `json:"source"`
 	Path   string `json:"path,omitempty"`
+}
+
+// ModelRules is ModelInfo.Source when the settings' deterministic rules
+// classified the pairs instead of a model.
+const ModelRules = "rules"
+
+// FiredInfo counts the kept pairs one deterministic rule classified.
+type FiredInfo struct {
+	Rule  string `json:"rule"`
+	Pairs int64  `json:"pairs"`
 }
 
 // RuleInfo is one prediction blocking rule. Candidates counts the pairs of
@@ -240,6 +253,21 @@ func (m *Metadata) setPairs(pred *linkage.Prediction, stats []blocking.RuleCount
 			ri := &m.Blocking[r]
 			ri.Compared = ri.Candidates
 			ri.Rejects = max(0, ri.Candidates-ri.Matches-ri.Reviews)
+		}
+	}
+}
+
+func (m *Metadata) setFired(pred *linkage.Prediction) {
+	if pred.FiredRules == nil {
+		return
+	}
+	m.Fired = make([]FiredInfo, len(pred.FiredRules))
+	for r, name := range pred.FiredRules {
+		m.Fired[r].Rule = name
+	}
+	for _, p := range pred.Pairs {
+		if p.Fired > 0 {
+			m.Fired[p.Fired-1].Pairs++
 		}
 	}
 }

@@ -46,12 +46,17 @@ func writeReport(path string, cfg Config, v *pairView, meta *Metadata) error {
 	for _, p := range v.pred.Pairs {
 		r.Weights.Add(p.Weight)
 	}
-	for _, cp := range v.params.Comparisons {
-		c := linkreport.Comparison{Name: cp.Name}
-		for _, lp := range cp.Levels {
-			c.Levels = append(c.Levels, linkreport.Level{Label: lp.Label, Null: lp.Null, M: lp.M, U: lp.U})
+	if meta.Model.Source == ModelRules {
+		// Nothing was trained, so the starting m and u would only mislead.
+		r.PriorSource = "no model: the linkage rules classified the pairs (fired_rules in " + MetadataFile + ")"
+	} else {
+		for _, cp := range v.params.Comparisons {
+			c := linkreport.Comparison{Name: cp.Name}
+			for _, lp := range cp.Levels {
+				c.Levels = append(c.Levels, linkreport.Level{Label: lp.Label, Null: lp.Null, M: lp.M, U: lp.U})
+			}
+			r.Comparisons = append(r.Comparisons, c)
 		}
-		r.Comparisons = append(r.Comparisons, c)
 	}
 	n := cfg.ReportSample
 	if n <= 0 {

@@ -65,7 +65,7 @@ func (v *pairView) reviewPair(k int) labelstudio.ReviewPair {
 	rp := labelstudio.ReviewPair{
 		Left:   labelstudio.RecordRef{Source: v.recs.InputName(v.recs.Source(int(p.I))), ID: v.recs.ID(int(p.I))},
 		Right:  labelstudio.RecordRef{Source: v.recs.InputName(v.recs.Source(int(p.J))), ID: v.recs.ID(int(p.J))},
-		Weight: p.Weight, Probability: p.Probability(),
+		Weight: p.Weight, Probability: p.Probability(), Rule: v.pred.FiredRule(k),
 	}
 	for _, col := range v.columns {
 		l, _ := v.value(col, p.I)

@@ -1,4 +1,8 @@
-package labelstudio
+// Package labelstudiotest is an in-test Label Studio: an HTTP server
+// (net/http/httptest) implementing the documented endpoints the
+// labelstudio client uses, for tests of the client and of everything that
+// sends review pairs to Label Studio.
+package labelstudiotest
 
 import (
 	"encoding/json"
@@ -14,7 +18,7 @@ import (
 	"time"
 )
 
-// fakeLS is an in-test Label Studio that implements the documented
+// Server is an in-test Label Studio that implements the documented
 // endpoints the client uses (see the package doc for the references):
 // legacy token authentication, personal access tokens exchanged at
 // POST /api/token/refresh for short-lived Bearer access tokens,
@@ -24,10 +28,12 @@ import (
 // variables, answered synchronously or, in background mode, with an import
 // id whose status GET /api/projects/{id}/imports/{import_id}/ reports.
 // Faults can be queued to exercise the error paths.
-type fakeLS struct {
-	t     *testing.T
+type Server struct {
+	t     testing.TB
 	token string
 	srv   *httptest.Server
+	// URL is the server's base URL.
+	URL string
 
 	// pat is the personal access token the refresh endpoint accepts, ""
 	// when personal access tokens are off.
@@ -64,7 +70,7 @@ type fakeLS struct {
 	projects map[int64]*fakeProject
 	nextTask int64
 	nextAnn  int64
-	faults   []fault
+	faults   []Fault
 	requests []string // "METHOD path?query", in order
 	imports  int      // import requests that reached the handler
 }
@@ -84,38 +90,42 @@ type fakeProject struct {
 	tasks       []map[string]any
 }
 
-// fault answers the next matching request instead of the handler.
-type fault struct {
-	method, pathPrefix string
-	status             int
-	header             map[string]string
-	body               string
-	// hang blocks until the client gives up on the request.
-	hang bool
-	// afterCommit lets the request take effect and then answers with the
-	// fault, like a proxy whose upstream timed out after committing.
-	afterCommit bool
+// Fault answers the next request with Method and a path starting with
+// PathPrefix instead of the handler.
+type Fault struct {
+	Method, PathPrefix string
+	Status             int
+	Header             map[string]string
+	Body               string
+	// Hang blocks until the client gives up on the request.
+	Hang bool
+	// AfterCommit lets the request take effect and then answers with the
+	// Fault, like a proxy whose upstream timed out after committing.
+	AfterCommit bool
 }
 
-func newFakeLS(t *testing.T, token string) *fakeLS {
+// New starts a server that accepts token (legacy token authentication)
+// and stops it when the test ends. Its URL is Server.URL.
+func New(t testing.TB, token string) *Server {
 	t.Helper()
-	f := &fakeLS{t: t, token: token, projects: map[int64]*fakeProject{}, nextTask: 1, nextAnn: 1000,
+	f := &Server{t: t, token: token, projects: map[int64]*fakeProject{}, nextTask: 1, nextAnn: 1000,
 		access: map[string]int{}, bgImports: map[int64]*fakeImport{}, nextImport: 50, users: map[int64]map[string]any{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	f.URL = f.srv.URL
 	t.Cleanup(f.srv.Close)
 	return f
 }
 
-func (f *fakeLS) addProject(id int64) *fakeProject {
+// AddProject adds an empty project with the labelling configuration
+// labelConfig, whose $variables every imported task's data must have.
+func (f *Server) AddProject(id int64, labelConfig string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	p := &fakeProject{id: id, labelConfig: LabelingConfig()}
-	f.projects[id] = p
-	return p
+	f.projects[id] = &fakeProject{id: id, labelConfig: labelConfig}
 }
 
-// addForeignTask adds a task that is not a review pair (no pair_id).
-func (f *fakeLS) addForeignTask(project int64, data map[string]any) {
+// AddForeignTask adds a task that is not a review pair (no pair_id).
+func (f *Server) AddForeignTask(project int64, data map[string]any) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	p := f.projects[project]
@@ -123,15 +133,17 @@ func (f *fakeLS) addForeignTask(project int64, data map[string]any) {
 	f.nextTask++
 }
 
-func (f *fakeLS) queue(fs ...fault) {
+// Queue adds faults, each answering the first request it matches.
+func (f *Server) Queue(fs ...Fault) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.faults = append(f.faults, fs...)
 }
 
-// annotate adds an annotation in the Label Studio JSON task format to the
-// task holding pairID and returns its id.
-func (f *fakeLS) annotate(project int64, pairID string, choice string, cancelled bool, completedBy any, updated string) int64 {
+// Annotate adds an annotation in the Label Studio JSON task format to the
+// task holding pairID, choosing choice in the choices control fromName,
+// and returns its id.
+func (f *Server) Annotate(project int64, pairID, fromName, choice string, cancelled bool, completedBy any, updated string) int64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, task := range f.projects[project].tasks {
@@ -144,7 +156,7 @@ func (f *fakeLS) annotate(project int64, pairID string, choice string, cancelled
 		result := []any{}
 		if choice != "" {
 			result = append(result, map[string]any{
-				"id": "r" + strconv.FormatInt(id, 10), "from_name": ChoiceName, "to_name": "summary",
+				"id": "r" + strconv.FormatInt(id, 10), "from_name": fromName, "to_name": "summary",
 				"type": "choices", "origin": "manual", "value": map[string]any{"choices": []string{choice}},
 			})
 		}
@@ -159,7 +171,8 @@ func (f *fakeLS) annotate(project int64, pairID string, choice string, cancelled
 	return 0
 }
 
-func (f *fakeLS) taskData(project int64) []map[string]any {
+// TaskData returns the data of every task of the project, in order.
+func (f *Server) TaskData(project int64) []map[string]any {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []map[string]any
@@ -169,7 +182,8 @@ func (f *fakeLS) taskData(project int64) []map[string]any {
 	return out
 }
 
-func (f *fakeLS) requestLog() []string {
+// RequestLog returns every request received, as "METHOD path?query".
+func (f *Server) RequestLog() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]string(nil), f.requests...)
@@ -189,9 +203,9 @@ var (
 	configVar   = regexp.MustCompile(`value="\$(\w+)"`)
 )
 
-// usePAT turns on personal access tokens: pat is accepted at the refresh
+// UsePAT turns on personal access tokens: pat is accepted at the refresh
 // endpoint and each access token it hands out serves uses requests.
-func (f *fakeLS) usePAT(pat string, uses int, legacyDisabled bool) {
+func (f *Server) UsePAT(pat string, uses int, legacyDisabled bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.pat, f.accessUses, f.legacyDisabled = pat, uses, legacyDisabled
@@ -199,7 +213,7 @@ func (f *fakeLS) usePAT(pat string, uses int, legacyDisabled bool) {
 
 // authorize checks the Authorization header as Label Studio does (legacy
 // Token and JWT Bearer); f.mu is held.
-func (f *fakeLS) authorize(w http.ResponseWriter, r *http.Request) bool {
+func (f *Server) authorize(w http.ResponseWriter, r *http.Request) bool {
 	h := r.Header.Get("Authorization")
 	switch {
 	case strings.HasPrefix(h, "Token "):
@@ -231,7 +245,7 @@ func (f *fakeLS) authorize(w http.ResponseWriter, r *http.Request) bool {
 
 // refresh exchanges the personal access token for an access token; f.mu
 // is held.
-func (f *fakeLS) refresh(w http.ResponseWriter, r *http.Request) {
+func (f *Server) refresh(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Refresh string `json:"refresh"`
 	}
@@ -255,7 +269,7 @@ func (f *fakeLS) refresh(w http.ResponseWriter, r *http.Request) {
 
 // importStatus answers the status of a background import, advancing it
 // by one poll; f.mu is held.
-func (f *fakeLS) importStatus(w http.ResponseWriter, r *http.Request) {
+func (f *Server) importStatus(w http.ResponseWriter, r *http.Request) {
 	m := statusPath.FindStringSubmatch(r.URL.Path)
 	pid, _ := strconv.ParseInt(m[1], 10, 64)
 	iid, _ := strconv.ParseInt(m[2], 10, 64)
@@ -290,7 +304,7 @@ func (f *fakeLS) importStatus(w http.ResponseWriter, r *http.Request) {
 
 // running reports whether a background import has not finished; f.mu is
 // held.
-func (f *fakeLS) running() bool {
+func (f *Server) running() bool {
 	for _, im := range f.bgImports {
 		if im.status == "created" || im.status == "in_progress" {
 			return true
@@ -300,7 +314,7 @@ func (f *fakeLS) running() bool {
 }
 
 // commit adds imported tasks to a project; f.mu is held.
-func (f *fakeLS) commit(project int64, tasks []map[string]any) {
+func (f *Server) commit(project int64, tasks []map[string]any) {
 	p := f.projects[project]
 	for _, task := range tasks {
 		p.tasks = append(p.tasks, map[string]any{"id": f.nextTask, "project": project, "data": task["data"], "annotations": []any{}})
@@ -308,42 +322,45 @@ func (f *fakeLS) commit(project int64, tasks []map[string]any) {
 	}
 }
 
-func (f *fakeLS) addUser(id int64, email string) {
+// AddUser adds a user that GET /api/users/{id}/ returns.
+func (f *Server) AddUser(id int64, email string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.users[id] = map[string]any{"id": id, "email": email, "username": "u" + strconv.FormatInt(id, 10), "first_name": "", "last_name": ""}
 }
 
-func (f *fakeLS) counts() (refreshes, overlaps int) {
+// Counts returns how many access tokens were handed out and how many
+// imports arrived while a background import was still running.
+func (f *Server) Counts() (refreshes, overlaps int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.refreshes, f.overlaps
 }
 
-func (f *fakeLS) serve(w http.ResponseWriter, r *http.Request) {
+func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.requests = append(f.requests, r.Method+" "+r.URL.RequestURI())
-	var ft *fault
+	var ft *Fault
 	for i, x := range f.faults {
-		if x.method == r.Method && strings.HasPrefix(r.URL.Path, x.pathPrefix) {
+		if x.Method == r.Method && strings.HasPrefix(r.URL.Path, x.PathPrefix) {
 			ft = &x
 			f.faults = append(f.faults[:i:i], f.faults[i+1:]...)
 			break
 		}
 	}
 	f.mu.Unlock()
-	if ft != nil && ft.afterCommit {
+	if ft != nil && ft.AfterCommit {
 		// The request takes effect; its answer is lost on the way back.
 		f.handle(httptest.NewRecorder(), r)
-		for k, v := range ft.header {
+		for k, v := range ft.Header {
 			w.Header().Set(k, v)
 		}
-		w.WriteHeader(ft.status)
-		_, _ = w.Write([]byte(ft.body))
+		w.WriteHeader(ft.Status)
+		_, _ = w.Write([]byte(ft.Body))
 		return
 	}
 	if ft != nil {
-		if ft.hang {
+		if ft.Hang {
 			// The server notices the client hanging up only once the body
 			// is read; the timer is a backstop so a broken client cannot
 			// hang the test binary.
@@ -354,18 +371,18 @@ func (f *fakeLS) serve(w http.ResponseWriter, r *http.Request) {
 			}
 			return
 		}
-		for k, v := range ft.header {
+		for k, v := range ft.Header {
 			w.Header().Set(k, v)
 		}
-		w.WriteHeader(ft.status)
-		_, _ = w.Write([]byte(ft.body))
+		w.WriteHeader(ft.Status)
+		_, _ = w.Write([]byte(ft.Body))
 		return
 	}
 	f.handle(w, r)
 }
 
-// handle answers a request that no fault intercepted.
-func (f *fakeLS) handle(w http.ResponseWriter, r *http.Request) {
+// handle answers a request that no Fault intercepted.
+func (f *Server) handle(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if r.Method == http.MethodPost && strings.TrimSuffix(r.URL.Path, "/") == "/api/token/refresh" {
@@ -404,7 +421,7 @@ func (f *fakeLS) handle(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (f *fakeLS) listTasks(w http.ResponseWriter, r *http.Request) {
+func (f *Server) listTasks(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	pid, _ := strconv.ParseInt(q.Get("project"), 10, 64)
 	p, ok := f.projects[pid]
@@ -445,7 +462,7 @@ func (f *fakeLS) listTasks(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"tasks": tasks, "total": len(all), "total_annotations": nAnn, "total_predictions": 0})
 }
 
-func (f *fakeLS) importTasks(w http.ResponseWriter, r *http.Request) {
+func (f *Server) importTasks(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(importPath.FindStringSubmatch(r.URL.Path)[1], 10, 64)
 	p, ok := f.projects[id]
 	if !ok {
@@ -474,9 +491,9 @@ func (f *fakeLS) importTasks(w http.ResponseWriter, r *http.Request) {
 			invalid = fmt.Sprintf("task %d has no data", i)
 			break
 		}
-		for _, m := range configVar.FindAllStringSubmatch(p.labelConfig, -1) {
-			if _, ok := data[m[1]]; !ok {
-				invalid = fmt.Sprintf("task %d: data has no %q field used by the label config", i, m[1])
+		for _, name := range ConfigVariables(p.labelConfig) {
+			if _, ok := data[name]; !ok {
+				invalid = fmt.Sprintf("task %d: data has no %q field used by the label config", i, name)
 				break
 			}
 		}
@@ -503,4 +520,37 @@ func (f *fakeLS) importTasks(w http.ResponseWriter, r *http.Request) {
 		"task_count": len(tasks), "annotation_count": 0, "prediction_count": 0, "duration": 0.01,
 		"file_upload_ids": []any{}, "could_be_tasks_list": false, "found_formats": []any{}, "data_columns": []any{},
 	})
+}
+
+// Background makes imports asynchronous: each commits its tasks after
+// polls status requests.
+func (f *Server) Background(polls int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.background, f.statusPolls = true, polls
+}
+
+// FailNextImport makes the next import fail with msg.
+func (f *Server) FailNextImport(msg string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failImport = msg
+}
+
+// ShowTasks limits what the task list shows to the first n tasks, as Label
+// Studio does for an annotator who sees only assigned tasks.
+func (f *Server) ShowTasks(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.visibleTasks = n
+}
+
+// ConfigVariables returns the $variables a labelling configuration reads
+// from task data (value="$name"), in order.
+func ConfigVariables(labelConfig string) []string {
+	var out []string
+	for _, m := range configVar.FindAllStringSubmatch(labelConfig, -1) {
+		out = append(out, m[1])
+	}
+	return out
 }

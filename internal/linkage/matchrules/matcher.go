@@ -1,0 +1,293 @@
+package matchrules
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/hotpass/hotpass/internal/strsim"
+)
+
+// Source gives every record's value of a column as text and whether it is
+// present; records.Set is one.
+type Source interface {
+	Strings(column string) (values []string, present []bool, err error)
+}
+
+// Matcher evaluates compiled rules on record pairs. It is read-only after
+// Compile, so workers share it; each needs its own Worker.
+type Matcher struct {
+	rules []compiledRule
+}
+
+type compiledRule struct {
+	name     string
+	decision Decision
+	group    node
+}
+
+// node is a compiled condition: a leaf test or a group.
+type node struct {
+	all, any []node
+	leaf     *leaf
+}
+
+type leaf struct {
+	op        Op
+	threshold float64
+	// text holds each record's prepared value (exact, jaro_winkler,
+	// levenshtein); sets its sorted distinct elements (phone, email,
+	// jaccard). present is false for nulls and empty values.
+	text    []string
+	sets    [][]string
+	present []bool
+}
+
+// Compile checks rs (see Check) and prepares every column the rules read
+// from src, so that each pair test is a comparison of prepared values.
+func Compile(rs []Rule, comps []Comparison, src Source) (*Matcher, error) {
+	if len(rs) == 0 {
+		return nil, errors.New("no rules: add a rules: block to the linkage settings")
+	}
+	if ps := Check(rs, comps); len(ps) > 0 {
+		errs := make([]error, len(ps))
+		for i, p := range ps {
+			errs[i] = errors.New(p.String())
+		}
+		return nil, errors.Join(errs...)
+	}
+	m := &Matcher{}
+	for i := range rs {
+		g, err := compileGroup(&rs[i].Group, comps, src, []any{i})
+		if err != nil {
+			return nil, err
+		}
+		d := rs[i].Decision
+		if d == "" {
+			d = Match
+		}
+		m.rules = append(m.rules, compiledRule{name: rs[i].Name, decision: d, group: g})
+	}
+	return m, nil
+}
+
+func compileGroup(g *Group, comps []Comparison, src Source, path []any) (node, error) {
+	var n node
+	for _, part := range []struct {
+		key  string
+		in   []Condition
+		into *[]node
+	}{{"all", g.All, &n.all}, {"any", g.Any, &n.any}} {
+		for k := range part.in {
+			c := &part.in[k]
+			p := append(slices.Clip(path), part.key, k)
+			if c.IsGroup() {
+				sub, err := compileGroup(&c.Group, comps, src, p)
+				if err != nil {
+					return node{}, err
+				}
+				*part.into = append(*part.into, sub)
+				continue
+			}
+			lf, err := compileLeaf(c, comps, src)
+			if err != nil {
+				return node{}, fmt.Errorf("%s: %w", Problem{Path: p, Line: c.Line, Col: c.Col}.String(), err)
+			}
+			*part.into = append(*part.into, node{leaf: lf})
+		}
+	}
+	return n, nil
+}
+
+func compileLeaf(c *Condition, comps []Comparison, src Source) (*leaf, error) {
+	col, lower, trim := c.Column, false, false
+	if c.Comparison != "" {
+		i := slices.IndexFunc(comps, func(k Comparison) bool { return k.Name == c.Comparison })
+		col, lower, trim = comps[i].Column, comps[i].Lowercase, comps[i].Trim
+	}
+	vals, present, err := src.Strings(col)
+	if err != nil {
+		return nil, err
+	}
+	lf := &leaf{op: c.Op, threshold: c.Threshold, present: slices.Clone(present)}
+	prep := func(s string) string {
+		if trim {
+			s = strings.TrimSpace(s)
+		}
+		if lower {
+			s = strings.ToLower(s)
+		}
+		return s
+	}
+	switch c.Op {
+	case Exact, JaroWinkler, Levenshtein:
+		lf.text = make([]string, len(vals))
+		for i, v := range vals {
+			if !present[i] {
+				continue
+			}
+			lf.text[i] = prep(v)
+			lf.present[i] = lf.text[i] != ""
+		}
+	default:
+		sep := c.Separator
+		if sep == "" && c.Op != Jaccard {
+			sep = DefaultSeparator
+		}
+		norm := map[Op]func(string) string{Phone: NormalisePhone, Email: NormaliseEmail, Jaccard: strings.ToLower}[c.Op]
+		lf.sets = make([][]string, len(vals))
+		for i, v := range vals {
+			if !present[i] {
+				continue
+			}
+			lf.sets[i] = elements(prep(v), sep, c.Op == Jaccard, norm)
+			lf.present[i] = len(lf.sets[i]) > 0
+		}
+	}
+	return lf, nil
+}
+
+// elements splits v at any character of sep (and at white space when
+// words is set), normalises each part and returns the distinct non-empty
+// ones, sorted.
+func elements(v, sep string, words bool, norm func(string) string) []string {
+	parts := strings.FieldsFunc(v, func(r rune) bool {
+		return strings.ContainsRune(sep, r) || words && unicode.IsSpace(r)
+	})
+	out := parts[:0]
+	for _, p := range parts {
+		if p = norm(strings.TrimSpace(p)); p != "" {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// NormalisePhone reduces a phone number to the digits that identify it:
+// separators and punctuation go, an international 00 prefix becomes the
+// + that E.164 writes. Numbers normalised by the refine step are already
+// E.164 and come through unchanged.
+func NormalisePhone(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '+' && b.Len() == 0:
+			b.WriteByte('+')
+		}
+	}
+	out := b.String()
+	if strings.HasPrefix(out, "00") {
+		out = "+" + out[2:]
+	}
+	if out == "+" {
+		return ""
+	}
+	return out
+}
+
+// NormaliseEmail lowercases and trims an e-mail address or domain.
+func NormaliseEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// Rules returns the rule names, indexed as Worker.Fire returns them.
+func (m *Matcher) Rules() []string {
+	out := make([]string, len(m.rules))
+	for i, r := range m.rules {
+		out[i] = r.name
+	}
+	return out
+}
+
+// Decision returns the decision of rule r.
+func (m *Matcher) Decision(r int) Decision { return m.rules[r].decision }
+
+// Worker evaluates rules with its own scratch space; one per goroutine.
+type Worker struct {
+	m  *Matcher
+	sc strsim.Scratch
+}
+
+// NewWorker returns a worker of m.
+func (m *Matcher) NewWorker() *Worker { return &Worker{m: m} }
+
+// Fire returns the index of the first rule that holds for records i and
+// j, or -1 when none does.
+func (w *Worker) Fire(i, j int32) int {
+	for r := range w.m.rules {
+		if w.holds(&w.m.rules[r].group, i, j) {
+			return r
+		}
+	}
+	return -1
+}
+
+func (w *Worker) holds(n *node, i, j int32) bool {
+	if n.leaf != nil {
+		return w.test(n.leaf, i, j)
+	}
+	for k := range n.all {
+		if !w.holds(&n.all[k], i, j) {
+			return false
+		}
+	}
+	if len(n.any) == 0 {
+		return true
+	}
+	for k := range n.any {
+		if w.holds(&n.any[k], i, j) {
+			return true
+		}
+	}
+	return false
+}
+
+func (w *Worker) test(lf *leaf, i, j int32) bool {
+	if !lf.present[i] || !lf.present[j] {
+		return false
+	}
+	switch lf.op {
+	case Exact:
+		return lf.text[i] == lf.text[j]
+	case JaroWinkler:
+		a, b := lf.text[i], lf.text[j]
+		return a == b || w.sc.JaroWinkler(a, b) >= lf.threshold
+	case Levenshtein:
+		a, b := lf.text[i], lf.text[j]
+		// The distance is at least the difference in length, which
+		// settles most distant pairs without the full computation.
+		if d := len(a) - len(b); float64(max(d, -d)) > lf.threshold*utf8Max {
+			return false
+		}
+		return w.sc.Levenshtein(a, b) <= int(lf.threshold)
+	case Jaccard:
+		a, b := lf.sets[i], lf.sets[j]
+		n := intersect(a, b)
+		return float64(n)/float64(len(a)+len(b)-n) >= lf.threshold
+	}
+	return intersect(lf.sets[i], lf.sets[j]) > 0
+}
+
+// utf8Max bounds the bytes of one code point: byte lengths differing by
+// more than utf8Max·k mean more than k edits.
+const utf8Max = 4
+
+// intersect counts the elements two sorted distinct lists share.
+func intersect(a, b []string) int {
+	n := 0
+	for len(a) > 0 && len(b) > 0 {
+		switch c := strings.Compare(a[0], b[0]); {
+		case c == 0:
+			n++
+			a, b = a[1:], b[1:]
+		case c < 0:
+			a = a[1:]
+		default:
+			b = b[1:]
+		}
+	}
+	return n
+}
