@@ -12,6 +12,7 @@
 package artifacts
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -204,7 +205,10 @@ func (s *Store) PutTable(ctx context.Context, runID, taskID string, t *table.Tab
 	if err != nil {
 		return fail(err)
 	}
-	pw, err := parquetio.NewWriter(bw, t.Schema(), parquetio.WriteOptions{})
+	// Parquet writes page by page; batching them saves a system call (or
+	// an upload part's bookkeeping) per page.
+	buf := bufio.NewWriterSize(bw, 1<<20)
+	pw, err := parquetio.NewWriter(buf, t.Schema(), parquetio.WriteOptions{})
 	if err != nil {
 		abort()
 		return fail(err)
@@ -215,6 +219,10 @@ func (s *Store) PutTable(ctx context.Context, runID, taskID string, t *table.Tab
 		return fail(err)
 	}
 	if err := pw.Close(); err != nil {
+		abort()
+		return fail(err)
+	}
+	if err := buf.Flush(); err != nil {
 		abort()
 		return fail(err)
 	}
