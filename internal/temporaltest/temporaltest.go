@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
@@ -206,6 +207,40 @@ func Dial(tb testing.TB, hostport string) client.Client {
 	}
 	tb.Cleanup(c.Close)
 	return c
+}
+
+// WaitPollers waits until at least n distinct workers (by identity) poll
+// taskQueue for workflow or activity tasks, so that a test which starts
+// worker processes submits work only once they are all listening. It fails
+// the test after a minute, listing the pollers it saw.
+func WaitPollers(tb testing.TB, c client.Client, taskQueue string, n int) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	seen := map[string]bool{}
+	for {
+		for _, typ := range []enumspb.TaskQueueType{enumspb.TASK_QUEUE_TYPE_WORKFLOW, enumspb.TASK_QUEUE_TYPE_ACTIVITY} {
+			resp, err := c.DescribeTaskQueue(ctx, taskQueue, typ)
+			if err != nil && ctx.Err() == nil {
+				tb.Fatalf("temporaltest: describe task queue %s: %v", taskQueue, err)
+			}
+			for _, p := range resp.GetPollers() {
+				seen[p.GetIdentity()] = true
+			}
+		}
+		if len(seen) >= n {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			ids := make([]string, 0, len(seen))
+			for id := range seen {
+				ids = append(ids, id)
+			}
+			tb.Fatalf("temporaltest: %d of %d workers poll task queue %s after a minute: %q", len(seen), n, taskQueue, ids)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // Env returns the environment, as KEY=VALUE entries to append to

@@ -12,6 +12,8 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 )
 
 // TestStartDialStop starts a server, uses it, and checks that it is gone
@@ -36,6 +38,17 @@ func TestStartDialStop(t *testing.T) {
 		if got := ns.GetNamespaceInfo().GetName(); got != Namespace {
 			t.Fatalf("namespace = %q, want %q", got, Namespace)
 		}
+		// Two workers on one queue, as two `hotpass worker` processes.
+		for _, id := range []string{"worker-a", "worker-b"} {
+			w := worker.New(c, "hotpass-test", worker.Options{Identity: id})
+			w.RegisterWorkflowWithOptions(func(workflow.Context) error { return nil }, workflow.RegisterOptions{Name: "noop"})
+			if err := w.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(w.Stop)
+		}
+		WaitPollers(t, c, "hotpass-test", 2)
+
 		env := strings.Join(Env(hostport), "\n")
 		if !strings.Contains(env, "HOTPASS_TEMPORAL_ADDRESS="+hostport) || !strings.Contains(env, "HOTPASS_TEMPORAL_NAMESPACE="+Namespace) {
 			t.Fatalf("Env = %q, want the address and namespace", env)
