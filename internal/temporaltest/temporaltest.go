@@ -11,7 +11,6 @@
 package temporaltest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,7 +19,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -103,7 +101,14 @@ func Start(tb testing.TB) (hostport string) {
 	dir := tb.TempDir()
 	port := freePort(tb)
 	hostport = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	out := &syncBuffer{}
+	// A file rather than a buffer: the process writes it without a copying
+	// goroutine, so it can be read while the server runs.
+	logPath := filepath.Join(dir, "server.log")
+	out, err := os.Create(logPath)
+	if err != nil {
+		tb.Fatalf("temporaltest: %v", err)
+	}
+	defer func() { _ = out.Close() }()
 	cmd := exec.Command(bin, "server", "start-dev",
 		"--headless", "--ip", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--db-filename", filepath.Join(dir, "temporal.db"), "--log-level", "warn")
@@ -120,7 +125,8 @@ func Start(tb testing.TB) (hostport string) {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	if err := waitReady(ctx, hostport, exited); err != nil {
-		tb.Fatalf("temporaltest: the Temporal dev server on %s is not ready: %v\nserver output:\n%s", hostport, err, out.String())
+		log, _ := os.ReadFile(logPath)
+		tb.Fatalf("temporaltest: the Temporal dev server on %s is not ready: %v\nserver output:\n%s", hostport, err, log)
 	}
 	return hostport
 }
@@ -248,25 +254,6 @@ func WaitPollers(tb testing.TB, c client.Client, taskQueue string, n int) {
 // submitting a run) at the server at hostport.
 func Env(hostport string) []string {
 	return []string{"HOTPASS_TEMPORAL_ADDRESS=" + hostport, "HOTPASS_TEMPORAL_NAMESPACE=" + Namespace}
-}
-
-// syncBuffer collects the server's output, which its stdout and stderr
-// copiers and a failing test may touch at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // quietLogger drops the SDK client's own log lines: while the server starts
