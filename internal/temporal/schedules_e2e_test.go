@@ -37,6 +37,7 @@ func checkSchedule(t *testing.T, c client.Client, d store.Deployment, queue stri
 	desc := describe(t, c, d.Name)
 	s := desc.Schedule
 	wantOverlap := map[store.OverlapPolicy]enumspb.ScheduleOverlapPolicy{
+		"":                 enumspb.SCHEDULE_OVERLAP_POLICY_SKIP, // the store's default
 		store.OverlapSkip:  enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
 		store.OverlapQueue: enumspb.SCHEDULE_OVERLAP_POLICY_BUFFER_ONE,
 		store.OverlapAllow: enumspb.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL,
@@ -157,6 +158,14 @@ func TestScheduleLifecycle(t *testing.T) {
 	if _, err := c.ScheduleClient().GetHandle(ctx, temporal.ScheduleID(d.Name)).Describe(ctx); !errors.As(err, &nf) {
 		t.Fatalf("a deployment without a schedule kept its Temporal schedule (err %v)", err)
 	}
+
+	// A deployment saved paused gets a schedule that is paused from the
+	// start.
+	paused := store.Deployment{Name: "paused-from-start", Profile: "aviation", Schedule: "*/5 * * * *", Paused: true}
+	if err := temporal.SyncSchedule(ctx, c, paused, queue, args); err != nil {
+		t.Fatal(err)
+	}
+	checkSchedule(t, c, paused, queue)
 }
 
 func TestScheduleRejected(t *testing.T) {
