@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -335,4 +336,27 @@ func TestBadIDs(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "escape.parquet")); err == nil {
 		t.Fatal("a task ID escaped the store")
 	}
+}
+
+// FuzzKeys checks that IDs the store accepts always name an object inside
+// their run's folder: no traversal, no extra path segments.
+func FuzzKeys(f *testing.F) {
+	for _, s := range []string{"run-1", "clean", "..", ".", "a/b", `a\b`, "ñame", "tab\t", " ", "...", "a..b"} {
+		f.Add(s, "clean")
+		f.Add("run-1", s)
+	}
+	f.Fuzz(func(t *testing.T, runID, taskID string) {
+		if keys(runID, taskID) != nil {
+			return
+		}
+		for _, key := range []string{tableKey(runID, taskID), logKey(runID, taskID)} {
+			if path.Clean(key) != key {
+				t.Fatalf("key %q is not clean", key)
+			}
+			parts := strings.Split(key, "/")
+			if len(parts) != 4 || parts[0] != "runs" || parts[1] != runID {
+				t.Fatalf("key %q for run %q task %q leaves the run's folder", key, runID, taskID)
+			}
+		}
+	})
 }
