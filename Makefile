@@ -13,6 +13,10 @@ OTELCOL_VERSION := v0.165.0
 OTELCOL_CONFIG  := tools/otelcol/builder-config.yaml
 OTELCOL_BUILDER := $(TOOLS)/builder-$(OTELCOL_VERSION)
 OTELCOL         := $(TOOLS)/otelcol-$(shell sha256sum $(OTELCOL_CONFIG) 2>/dev/null | cut -c1-12)
+# The Temporal CLI whose development server the Temporal tests start,
+# built from the Go module proxy (several minutes on two cores, once).
+TEMPORAL_VERSION := v1.5.1
+TEMPORAL        := $(TOOLS)/temporal-$(TEMPORAL_VERSION)
 # -race needs cgo; the release binary does not.
 TEST_FLAGS  ?= -race -timeout 15m
 BENCH       ?= .
@@ -24,7 +28,7 @@ LDFLAGS     := -X main.version=$(VERSION)
 # Where `make demo` writes the workbook and report.
 DEMO_DIR    ?= dist/demo
 
-.PHONY: all build demo test vet staticcheck otelcol lint fmt-check bench schema clean
+.PHONY: all build demo test vet staticcheck otelcol temporal lint fmt-check bench schema clean
 
 all: build
 
@@ -45,10 +49,10 @@ demo: build
 	@echo "       $(BIN) resolve --input testdata/linkage/fake_1000/fake_1000.csv --output dist/people --config examples/linkage/fake_1000.yaml"
 	@echo "       $(BIN) linkage evaluate --predictions dist/people --truth-column cluster --input testdata/linkage/fake_1000/fake_1000.csv"
 
-## test: vet, staticcheck, gofmt and the race-enabled test suite (with a throwaway PostgreSQL
-## and a real OpenTelemetry Collector)
-test: vet staticcheck fmt-check otelcol
-	HOTPASS_OTELCOL=$(OTELCOL) scripts/with-postgres.sh $(GO) test $(TEST_FLAGS) ./...
+## test: vet, staticcheck, gofmt and the race-enabled test suite (with a throwaway PostgreSQL,
+## a real OpenTelemetry Collector and a Temporal dev server)
+test: vet staticcheck fmt-check otelcol temporal
+	HOTPASS_OTELCOL=$(OTELCOL) HOTPASS_TEMPORAL=$(TEMPORAL) scripts/with-postgres.sh $(GO) test $(TEST_FLAGS) ./...
 
 vet:
 	$(GO) vet ./...
@@ -74,6 +78,14 @@ $(OTELCOL): $(OTELCOL_CONFIG) | $(OTELCOL_BUILDER)
 	rm -rf $(TOOLS)/otelcol-build
 
 otelcol: $(OTELCOL)
+
+## temporal: build the Temporal CLI whose dev server the Temporal tests start
+$(TEMPORAL):
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_VERSION)
+	mv $(TOOLS)/temporal $(TEMPORAL)
+
+temporal: $(TEMPORAL)
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
