@@ -6,6 +6,8 @@ package temporal
 
 import (
 	"time"
+
+	"github.com/hotpass/hotpass/engine"
 )
 
 // WorkflowName is the registered name of the workflow that runs one spec.
@@ -44,4 +46,19 @@ type RunInput struct {
 	// TaskQueue is where activities are scheduled; empty means the
 	// workflow's own task queue.
 	TaskQueue string `json:"task_queue,omitempty"`
+	// HistoryLimit is the number of history events after which the
+	// workflow lets its running tasks finish and continues as new; zero
+	// means DefaultHistoryLimit.
+	HistoryLimit int `json:"history_limit,omitempty"`
+	// Carry is the state handed from one workflow run to the next by
+	// continue-as-new; nil on a fresh run.
+	Carry *Carry `json:"carry,omitempty"`
+}
+
+// Carry is what a continued run keeps: the plan's shape, the run record so
+// far and the references to the outputs of succeeded tasks.
+type Carry struct {
+	Plan    PlanOutput       `json:"plan"`
+	Record  engine.RunRecord `json:"record"`
+	Outputs map[string]Ref   `json:"outputs,omitempty"`
 }
