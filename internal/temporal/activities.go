@@ -83,6 +83,8 @@ type TaskOutput struct {
 	Attrs   map[string]any `json:"attrs,omitempty"`
 	// Log says the task's log was kept in the artifact store.
 	Log bool `json:"log,omitempty"`
+	// Attempt is the attempt that succeeded, counting from 1.
+	Attempt int `json:"attempt,omitempty"`
 }
 
 // Activities runs plans and tasks on a worker. Register it with
@@ -187,7 +189,7 @@ func (a *Activities) Task(ctx context.Context, in TaskInput) (TaskOutput, error)
 		Inputs: inputs, Redactor: pr.red,
 	})
 	stop()
-	var out TaskOutput
+	out := TaskOutput{Attempt: int(info.Attempt)}
 	if res.Log != "" {
 		out.Log = true
 		if err := a.keepLog(ctx, in.Run.RunID, in.TaskID, filepath.Join(runDir, res.Log)); err != nil {

@@ -284,7 +284,7 @@ func (s *scheduler) done(ctx workflow.Context, i int, out TaskOutput, err error)
 		s.stop(now, engine.StatusCancelled, "")
 	}
 	tr := &s.rec.Tasks[i]
-	tr.Attempts = attempts(err, s.plan.Tasks[i].Retries)
+	tr.Attempts = max(out.Attempt, attempts(err, s.plan.Tasks[i].Retries))
 	switch {
 	case err == nil:
 		tr.RowsIn, tr.RowsOut, tr.Attrs = out.RowsIn, out.RowsOut, out.Attrs

@@ -311,8 +311,8 @@ tasks:
 	if n := len(h.rec.started); n != 3 {
 		t.Fatalf("flaky ran %d times, want 3 (two failures, then success)", n)
 	}
-	if rec.Tasks[0].Status != engine.StatusSucceeded {
-		t.Fatalf("flaky %s", rec.Tasks[0].Status)
+	if tr := rec.Tasks[0]; tr.Status != engine.StatusSucceeded || tr.Attempts != 3 {
+		t.Fatalf("flaky %s after %d attempts, want succeeded after 3", tr.Status, tr.Attempts)
 	}
 }
 
