@@ -89,7 +89,7 @@ func runWorker(ctx context.Context, stderr io.Writer, g *globals, o *workerOptio
 		return err
 	}
 	defer c.Close()
-	acts := &hptemporal.Activities{Loader: loader, Store: store, StateDir: g.stateDir}
+	acts := &hptemporal.Activities{Loader: loader, Store: store, StateDir: g.stateDir, Client: c, TaskQueue: o.temporal.taskQueue}
 	logger.Info("worker started", "task_queue", o.temporal.taskQueue, "max_tasks", o.maxTasks)
 	return hptemporal.Serve(ctx, c, o.temporal.taskQueue, o.maxTasks, acts)
 }

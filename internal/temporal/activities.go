@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/hotpass/hotpass/engine"
@@ -102,6 +103,11 @@ type Activities struct {
 	LookupEnv func(string) (string, bool)
 	// Heartbeat is how often a running task heartbeats; zero means 5s.
 	Heartbeat time.Duration
+	// Client reaches the cluster's key semaphores (see SemaphoreWorkflow);
+	// TaskQueue is where a semaphore this worker starts runs. Without a
+	// client, runs that use cluster-wide keys fail their keyed tasks.
+	Client    client.Client
+	TaskQueue string
 
 	mu    sync.Mutex
 	cache map[string]*preparedRun

@@ -19,4 +19,6 @@ func Register(r Registry, a *Activities) {
 	r.RegisterWorkflowWithOptions(RunWorkflow, workflow.RegisterOptions{Name: WorkflowName})
 	r.RegisterActivityWithOptions(a.Plan, activity.RegisterOptions{Name: PlanActivityName})
 	r.RegisterActivityWithOptions(a.Task, activity.RegisterOptions{Name: TaskActivityName})
+	r.RegisterWorkflowWithOptions(SemaphoreWorkflow, workflow.RegisterOptions{Name: SemaphoreWorkflowName})
+	r.RegisterActivityWithOptions(a.Acquire, activity.RegisterOptions{Name: acquireActivityName})
 }

@@ -3,6 +3,8 @@ package temporal
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,6 +73,8 @@ type scheduler struct {
 	rec     engine.RunRecord
 	outputs map[string]Ref
 
+	index      map[string]int
+	acquiring  map[int]bool // holding run slots, waiting for a key permit
 	dependents [][]int
 	waiting    []int
 	ready      []int
@@ -127,7 +131,10 @@ func (s *scheduler) run(ctx workflow.Context) (engine.RunRecord, error) {
 	s.dependents = make([][]int, n)
 	s.waiting = make([]int, n)
 	s.keyUsed = map[string]int{}
+	s.acquiring = map[int]bool{}
+	s.index = make(map[string]int, n)
 	for i, t := range s.plan.Tasks {
+		s.index[t.ID] = i
 		for _, d := range t.Deps {
 			s.dependents[d] = append(s.dependents[d], i)
 			if s.rec.Tasks[d].Status != engine.StatusSucceeded {
@@ -153,6 +160,11 @@ func (s *scheduler) run(ctx workflow.Context) (engine.RunRecord, error) {
 	// waits on ctx.Done() itself: a closed channel would always be ready
 	// and starve the futures.
 	s.sel = workflow.NewSelector(ctx)
+	s.sel.AddReceive(workflow.GetSignalChannel(ctx, GrantSignal), func(c workflow.ReceiveChannel, _ bool) {
+		var r PermitRequest
+		c.Receive(ctx, &r)
+		s.granted(ctx, r)
+	})
 	limit := s.in.HistoryLimit
 	if limit <= 0 {
 		limit = DefaultHistoryLimit
@@ -209,12 +221,59 @@ func (s *scheduler) dispatch(ctx workflow.Context) {
 			kept = append(kept, i)
 			continue
 		}
+		s.running++
 		if key != "" {
 			s.keyUsed[key]++
+			if !s.in.LocalKeysOnly {
+				s.acquire(ctx, i)
+				continue
+			}
 		}
 		s.start(ctx, i)
 	}
 	s.ready = kept
+}
+
+// permit is task i's request for a permit of its key.
+func (s *scheduler) permit(ctx workflow.Context, i int) PermitRequest {
+	key := s.plan.Tasks[i].Key
+	return PermitRequest{Key: key, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, TaskID: s.plan.Tasks[i].ID, Limit: s.keyLimit(key)}
+}
+
+// acquire asks the key's semaphore for a permit for task i; the task
+// starts when GrantSignal arrives.
+func (s *scheduler) acquire(ctx workflow.Context, i int) {
+	s.acquiring[i] = true
+	lctx := workflow.WithLocalActivityOptions(s.runCtx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: dialTimeout,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
+	})
+	f := workflow.ExecuteLocalActivity(lctx, acquireActivityName, s.permit(ctx, i))
+	s.sel.AddFuture(f, func(f workflow.Future) {
+		if err := f.Get(ctx, nil); err != nil && s.acquiring[i] {
+			delete(s.acquiring, i)
+			s.done(ctx, i, TaskOutput{}, err)
+		}
+	})
+}
+
+// granted starts the task a permit was granted to, or hands back a permit
+// the run no longer wants.
+func (s *scheduler) granted(ctx workflow.Context, r PermitRequest) {
+	i, ok := s.index[r.TaskID]
+	if !ok || !s.acquiring[i] || s.stopping {
+		s.release(ctx, r)
+		return
+	}
+	delete(s.acquiring, i)
+	s.start(ctx, i)
+}
+
+// release gives a permit back, or withdraws a request. It uses a
+// disconnected context: a cancelled run must still hand its permits back.
+func (s *scheduler) release(ctx workflow.Context, r PermitRequest) {
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	workflow.SignalExternalWorkflow(dctx, SemaphoreID(r.Key), "", ReleaseSignal, r)
 }
 
 // start schedules task i's activity.
@@ -223,7 +282,6 @@ func (s *scheduler) start(ctx workflow.Context, i int) {
 	tr := &s.rec.Tasks[i]
 	tr.Status = engine.StatusRunning
 	tr.StartedAt = workflow.Now(ctx).UTC()
-	s.running++
 	in := TaskInput{Run: s.in, TaskID: t.ID}
 	for _, d := range t.Deps {
 		if ref, ok := s.outputs[s.plan.Tasks[d].ID]; ok {
@@ -277,11 +335,14 @@ func (s *scheduler) done(ctx workflow.Context, i int, out TaskOutput, err error)
 	s.running--
 	if key := s.plan.Tasks[i].Key; key != "" {
 		s.keyUsed[key]--
+		if !s.in.LocalKeysOnly {
+			s.release(ctx, s.permit(ctx, i))
+		}
 	}
 	now := workflow.Now(ctx).UTC()
 	if ctx.Err() != nil && !s.cancelled {
 		s.cancelled = true
-		s.stop(now, engine.StatusCancelled, "")
+		s.stop(ctx, now, engine.StatusCancelled, "")
 	}
 	tr := &s.rec.Tasks[i]
 	tr.Attempts = max(out.Attempt, attempts(err, s.plan.Tasks[i].Retries))
@@ -310,7 +371,7 @@ func (s *scheduler) done(ctx workflow.Context, i int, out TaskOutput, err error)
 		}
 		if s.plan.FailFast {
 			s.failedBy = tr.ID
-			s.stop(now, engine.StatusSkipped, "fail_fast: "+tr.ID+" failed")
+			s.stop(ctx, now, engine.StatusSkipped, "fail_fast: "+tr.ID+" failed")
 			return
 		}
 		s.skipDownstream(i, now)
@@ -358,9 +419,18 @@ func (s *scheduler) skipDownstream(i int, now time.Time) {
 }
 
 // stop cancels running tasks and finishes every pending one with st.
-func (s *scheduler) stop(now time.Time, st engine.Status, reason string) {
+func (s *scheduler) stop(ctx workflow.Context, now time.Time, st engine.Status, reason string) {
 	s.stopping = true
 	s.cancelRun()
+	// Tasks still waiting for a permit never started: withdraw their
+	// requests and free their slots.
+	for _, i := range slices.Sorted(maps.Keys(s.acquiring)) {
+		delete(s.acquiring, i)
+		s.running--
+		s.keyUsed[s.plan.Tasks[i].Key]--
+		s.release(ctx, s.permit(ctx, i))
+		s.rec.Tasks[i].Status = engine.StatusPending
+	}
 	for i := range s.rec.Tasks {
 		if s.rec.Tasks[i].Status == engine.StatusPending {
 			s.final(i, st, "", reason, now)

@@ -46,6 +46,10 @@ type RunInput struct {
 	// TaskQueue is where activities are scheduled; empty means the
 	// workflow's own task queue.
 	TaskQueue string `json:"task_queue,omitempty"`
+	// LocalKeysOnly limits concurrency keys within this run only, as the
+	// embedded engine does; by default a key's limit holds across every
+	// run and worker of the cluster (see SemaphoreWorkflow).
+	LocalKeysOnly bool `json:"local_keys_only,omitempty"`
 	// HistoryLimit is the number of history events after which the
 	// workflow lets its running tasks finish and continues as new; zero
 	// means DefaultHistoryLimit.

@@ -331,7 +331,10 @@ func TestWorkflowConcurrencyLimits(t *testing.T) {
 		fmt.Fprintf(&b, "  t%02d: {type: probe%s, with: {sleep: 20ms}}\n", i, key)
 	}
 	h := newHarness(t, b.String())
-	rec, err := h.run(h.input())
+	in := h.input()
+	// Within the run only: cluster-wide keys are SemaphoreWorkflow's test.
+	in.LocalKeysOnly = true
+	rec, err := h.run(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,6 +371,19 @@ tasks:
 	})
 	env.ExecuteWorkflow(hptemporal.WorkflowName, h.input())
 	rec, err := result(t, env)
+	// The task learns of the cancellation on its next heartbeat and must
+	// stop then rather than sleep its hour.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		h.rec.mu.Lock()
+		n := h.rec.total
+		h.rec.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the cancelled task is still running 10s later")
+		}
+	}
 	if !temporal.IsCanceledError(err) {
 		t.Fatalf("error %v, want a cancellation", err)
 	}
