@@ -42,8 +42,8 @@ func Follow(ctx context.Context, c client.Client, run client.WorkflowRun, obs en
 		obs = engine.ObserverFunc(func(engine.Event) {})
 	}
 	done := make(chan error, 1)
-	var rec engine.RunRecord
-	go func() { done <- run.Get(context.WithoutCancel(ctx), &rec) }()
+	var res RunResult
+	go func() { done <- run.Get(context.WithoutCancel(ctx), &res) }()
 	var seen engine.RunRecord
 	started := false
 	tick := time.NewTicker(pollInterval)
@@ -52,7 +52,7 @@ func Follow(ctx context.Context, c client.Client, run client.WorkflowRun, obs en
 	for {
 		select {
 		case err := <-done:
-			final, ferr := outcome(rec, err)
+			final, ferr := outcome(res, err)
 			if final == nil {
 				return nil, ferr
 			}
@@ -75,8 +75,11 @@ func Follow(ctx context.Context, c client.Client, run client.WorkflowRun, obs en
 			if err != nil {
 				continue // not planned yet, or a worker is busy: ask again
 			}
-			var now engine.RunRecord
-			if v.Get(&now) == nil && len(now.Tasks) > 0 {
+			var r RunResult
+			if v.Get(&r) != nil {
+				continue
+			}
+			if now, err := r.RunRecord(); err == nil && len(now.Tasks) > 0 {
 				diff(obs, &seen, &now, &started)
 			}
 		}
@@ -85,27 +88,46 @@ func Follow(ctx context.Context, c client.Client, run client.WorkflowRun, obs en
 
 // outcome turns the workflow's result into a record and an error carrying
 // the run's exit status.
-func outcome(rec engine.RunRecord, err error) (*engine.RunRecord, error) {
+func outcome(res RunResult, err error) (*engine.RunRecord, error) {
+	rec, derr := Outcome(res, err)
+	if derr != nil {
+		return nil, derr
+	}
 	if err == nil {
 		return &rec, nil
 	}
 	var ae *temporal.ApplicationError
 	if errors.As(err, &ae) {
-		if ae.Type() == ErrTypeRunFailed && ae.HasDetails() && ae.Details(&rec) == nil {
+		if ae.Type() == ErrTypeRunFailed {
 			return &rec, fmt.Errorf("%w: %s", engine.ErrRunFailed, rec.Error)
 		}
-		if ae.Type() == ErrTypeSpec {
-			return nil, fmt.Errorf("%w: %s", engine.ErrRunFailed, ae.Message())
-		}
+		return nil, fmt.Errorf("%w: %s", engine.ErrRunFailed, ae.Message())
 	}
-	var ce *temporal.CanceledError
-	if errors.As(err, &ce) {
-		if ce.HasDetails() && ce.Details(&rec) == nil {
-			return &rec, engine.ErrRunCancelled
-		}
-		return nil, engine.ErrRunCancelled
+	if temporal.IsCanceledError(err) {
+		return &rec, engine.ErrRunCancelled
 	}
 	return nil, fmt.Errorf("%w: %w", engine.ErrRunFailed, err)
+}
+
+// Outcome returns the run record a finished RunWorkflow handed back: its
+// result, or the details of its failed or cancelled error. The error is
+// err itself when it carries no record (the run never planned).
+func Outcome(res RunResult, err error) (engine.RunRecord, error) {
+	if err == nil {
+		return res.RunRecord()
+	}
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) && ae.HasDetails() && ae.Details(&res) == nil {
+		return res.RunRecord()
+	}
+	var ce *temporal.CanceledError
+	if errors.As(err, &ce) && ce.HasDetails() && ce.Details(&res) == nil {
+		return res.RunRecord()
+	}
+	if temporal.IsCanceledError(err) {
+		return engine.RunRecord{}, engine.ErrRunCancelled
+	}
+	return engine.RunRecord{}, err
 }
 
 // diff emits the events that turn seen into now, and makes seen now.

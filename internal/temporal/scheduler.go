@@ -20,6 +20,12 @@ const (
 	// Temporal's 50,000-event hard limit and its 10,240-event warning, so a
 	// 10,000-task DAG spreads over a few workflow runs.
 	DefaultHistoryLimit = 8000
+	// DefaultTasksPerRun is how many tasks a workflow run starts before it
+	// continues as new. A task costs about six history events (more with a
+	// cluster-wide key: signals and a local activity marker), so this keeps
+	// a run's history near 10,000 events whatever the history length
+	// reports.
+	DefaultTasksPerRun = 1500
 	// DefaultMaxConcurrency bounds the tasks of one run in flight when the
 	// spec and the submitter set no concurrency.max. The local engine uses
 	// the number of CPUs, which a workflow cannot read deterministically.
@@ -50,17 +56,21 @@ const (
 // run record; a failed run fails the workflow with an ErrTypeRunFailed
 // error and a cancelled one with a canceled error, both carrying the record
 // in their details.
-func RunWorkflow(ctx workflow.Context, in RunInput) (engine.RunRecord, error) {
+func RunWorkflow(ctx workflow.Context, in RunInput) (RunResult, error) {
 	s := &scheduler{in: in}
-	if in.Carry != nil {
-		s.plan, s.rec, s.outputs = in.Carry.Plan, in.Carry.Record, in.Carry.Outputs
+	if len(in.Carry) > 0 {
+		var c Carry
+		if err := in.Carry.unpack(&c); err != nil {
+			return RunResult{}, temporal.NewNonRetryableApplicationError("run "+in.RunID+": carried state: "+err.Error(), ErrTypeSpec, nil)
+		}
+		s.plan, s.rec, s.outputs = c.Plan, c.Record, c.Outputs
 	} else {
 		if err := s.planRun(ctx); err != nil {
-			return engine.RunRecord{}, err
+			return RunResult{}, err
 		}
 	}
-	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (engine.RunRecord, error) { return s.rec, nil }); err != nil {
-		return engine.RunRecord{}, err
+	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (RunResult, error) { return resultOf(s.rec) }); err != nil {
+		return RunResult{}, err
 	}
 	return s.run(ctx)
 }
@@ -90,6 +100,8 @@ type scheduler struct {
 	cancelled bool
 	draining  bool
 	failedBy  string
+	// startedHere counts the tasks this workflow run started.
+	startedHere int
 }
 
 // planRun runs the plan activity and sets up an empty record.
@@ -115,11 +127,15 @@ func (s *scheduler) planRun(ctx workflow.Context) error {
 	return nil
 }
 
-func (s *scheduler) run(ctx workflow.Context) (engine.RunRecord, error) {
+func (s *scheduler) run(ctx workflow.Context) (RunResult, error) {
 	// The spec was kept in the artifact store by the plan activity; task
 	// activities and continued runs do not need it in their payloads.
 	s.in.Source = nil
 	s.in.Carry = nil
+	perRun := s.in.TasksPerRun
+	if perRun <= 0 {
+		perRun = DefaultTasksPerRun
+	}
 	s.max = s.in.MaxConcurrency
 	if s.max <= 0 {
 		s.max = s.plan.Max
@@ -172,7 +188,7 @@ func (s *scheduler) run(ctx workflow.Context) (engine.RunRecord, error) {
 	for s.left > 0 {
 		if !s.draining && !s.stopping {
 			info := workflow.GetInfo(ctx)
-			if info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() >= limit {
+			if info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() >= limit || s.startedHere >= perRun {
 				s.draining = true
 			}
 		}
@@ -185,7 +201,7 @@ func (s *scheduler) run(ctx workflow.Context) (engine.RunRecord, error) {
 			}
 			if s.left > 0 && len(s.ready) == 0 {
 				// Cannot happen with an acyclic plan; failing beats hanging.
-				return s.rec, temporal.NewNonRetryableApplicationError(
+				return RunResult{}, temporal.NewNonRetryableApplicationError(
 					fmt.Sprintf("run %s: %d tasks left but none can start", s.in.RunID, s.left), ErrTypeSpec, nil)
 			}
 			if s.left > 0 {
@@ -282,6 +298,7 @@ func (s *scheduler) start(ctx workflow.Context, i int) {
 	tr := &s.rec.Tasks[i]
 	tr.Status = engine.StatusRunning
 	tr.StartedAt = workflow.Now(ctx).UTC()
+	s.startedHere++
 	in := TaskInput{Run: s.in, TaskID: t.ID}
 	for _, d := range t.Deps {
 		if ref, ok := s.outputs[s.plan.Tasks[d].ID]; ok {
@@ -451,14 +468,18 @@ func (s *scheduler) dropFinished() {
 }
 
 // continueAsNew hands the state to a fresh workflow run.
-func (s *scheduler) continueAsNew(ctx workflow.Context) (engine.RunRecord, error) {
+func (s *scheduler) continueAsNew(ctx workflow.Context) (RunResult, error) {
 	next := s.in
-	next.Carry = &Carry{Plan: s.plan, Record: s.rec, Outputs: s.outputs}
-	return engine.RunRecord{}, workflow.NewContinueAsNewError(ctx, WorkflowName, next)
+	carry, err := pack(Carry{Plan: s.plan, Record: s.rec, Outputs: s.outputs})
+	if err != nil {
+		return RunResult{}, err
+	}
+	next.Carry = carry
+	return RunResult{}, workflow.NewContinueAsNewError(ctx, WorkflowName, next)
 }
 
 // finish completes the record and turns its outcome into the workflow's.
-func (s *scheduler) finish(ctx workflow.Context) (engine.RunRecord, error) {
+func (s *scheduler) finish(ctx workflow.Context) (RunResult, error) {
 	now := workflow.Now(ctx).UTC()
 	s.rec.EndedAt = now
 	s.rec.Duration = now.Sub(s.rec.StartedAt)
@@ -472,18 +493,27 @@ func (s *scheduler) finish(ctx workflow.Context) (engine.RunRecord, error) {
 	case s.cancelled:
 		s.rec.Status = engine.StatusCancelled
 		s.rec.Error = "run cancelled"
-		return s.rec, temporal.NewCanceledError(s.rec)
 	case len(failed) > 0:
 		s.rec.Status = engine.StatusFailed
 		s.rec.Error = "failed: " + strings.Join(failed, ", ")
 		if s.failedBy != "" {
 			s.rec.Error += " (fail_fast stopped the run)"
 		}
-		return s.rec, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("run %s %s", s.rec.RunID, s.rec.Error), ErrTypeRunFailed, nil, s.rec)
+	default:
+		s.rec.Status = engine.StatusSucceeded
 	}
-	s.rec.Status = engine.StatusSucceeded
-	return s.rec, nil
+	res, err := resultOf(s.rec)
+	if err != nil {
+		return RunResult{}, err
+	}
+	switch s.rec.Status {
+	case engine.StatusCancelled:
+		return res, temporal.NewCanceledError(res)
+	case engine.StatusFailed:
+		return res, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("run %s %s", s.rec.RunID, s.rec.Error), ErrTypeRunFailed, nil, res)
+	}
+	return res, nil
 }
 
 // cause is the innermost message of a workflow-side error: the task's

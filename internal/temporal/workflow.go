@@ -54,9 +54,12 @@ type RunInput struct {
 	// workflow lets its running tasks finish and continues as new; zero
 	// means DefaultHistoryLimit.
 	HistoryLimit int `json:"history_limit,omitempty"`
-	// Carry is the state handed from one workflow run to the next by
-	// continue-as-new; nil on a fresh run.
-	Carry *Carry `json:"carry,omitempty"`
+	// Carry is the packed Carry handed from one workflow run to the next
+	// by continue-as-new; empty on a fresh run.
+	Carry Packed `json:"carry,omitempty"`
+	// TasksPerRun is how many tasks one workflow run starts before it
+	// continues as new; zero means DefaultTasksPerRun.
+	TasksPerRun int `json:"tasks_per_run,omitempty"`
 }
 
 // Carry is what a continued run keeps: the plan's shape, the run record so

@@ -152,26 +152,14 @@ func (h *harness) run(in hptemporal.RunInput) (engine.RunRecord, error) {
 
 func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) (engine.RunRecord, error) {
 	t.Helper()
-	var rec engine.RunRecord
+	var res hptemporal.RunResult
 	err := env.GetWorkflowError()
 	if err == nil {
-		if gerr := env.GetWorkflowResult(&rec); gerr != nil {
+		if gerr := env.GetWorkflowResult(&res); gerr != nil {
 			t.Fatal(gerr)
 		}
-		return rec, nil
 	}
-	var ae *temporal.ApplicationError
-	var ce *temporal.CanceledError
-	switch {
-	case errors.As(err, &ae) && ae.HasDetails():
-		if derr := ae.Details(&rec); derr != nil {
-			t.Fatal(derr)
-		}
-	case errors.As(err, &ce) && ce.HasDetails():
-		if derr := ce.Details(&rec); derr != nil {
-			t.Fatal(derr)
-		}
-	}
+	rec, _ := hptemporal.Outcome(res, err)
 	return rec, err
 }
 
