@@ -102,6 +102,7 @@ type scheduler struct {
 	failedBy  string
 	// startedHere counts the tasks this workflow run started.
 	startedHere int
+	releases    []workflow.Future
 }
 
 // planRun runs the plan activity and sets up an empty record.
@@ -289,7 +290,19 @@ func (s *scheduler) granted(ctx workflow.Context, r PermitRequest) {
 // disconnected context: a cancelled run must still hand its permits back.
 func (s *scheduler) release(ctx workflow.Context, r PermitRequest) {
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	workflow.SignalExternalWorkflow(dctx, SemaphoreID(r.Key), "", ReleaseSignal, r)
+	s.releases = append(s.releases, workflow.SignalExternalWorkflow(dctx, SemaphoreID(r.Key), "", ReleaseSignal, r))
+}
+
+// awaitReleases waits until every release signal was delivered: a signal
+// still pending when the workflow run closes is never sent, and its
+// permit would be held for ever.
+func (s *scheduler) awaitReleases(ctx workflow.Context) {
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	for _, f := range s.releases {
+		// A semaphore that is gone holds nothing to give back.
+		_ = f.Get(dctx, nil)
+	}
+	s.releases = nil
 }
 
 // start schedules task i's activity.
@@ -469,6 +482,7 @@ func (s *scheduler) dropFinished() {
 
 // continueAsNew hands the state to a fresh workflow run.
 func (s *scheduler) continueAsNew(ctx workflow.Context) (RunResult, error) {
+	s.awaitReleases(ctx)
 	next := s.in
 	carry, err := pack(Carry{Plan: s.plan, Record: s.rec, Outputs: s.outputs})
 	if err != nil {
@@ -480,6 +494,7 @@ func (s *scheduler) continueAsNew(ctx workflow.Context) (RunResult, error) {
 
 // finish completes the record and turns its outcome into the workflow's.
 func (s *scheduler) finish(ctx workflow.Context) (RunResult, error) {
+	s.awaitReleases(ctx)
 	now := workflow.Now(ctx).UTC()
 	s.rec.EndedAt = now
 	s.rec.Duration = now.Sub(s.rec.StartedAt)
