@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hotpass/hotpass/exitcode"
 	hptemporal "github.com/hotpass/hotpass/internal/temporal"
 )
 
@@ -43,7 +44,11 @@ func (f *temporalFlags) store() (hptemporal.Artifacts, error) {
 	if url == "" {
 		return nil, fmt.Errorf("%w: no artifact store: pass --artifacts file:///shared/dir or set HOTPASS_ARTIFACTS", errUsage)
 	}
-	return hptemporal.OpenDir(url)
+	st, err := hptemporal.OpenDir(url)
+	if err != nil {
+		return nil, exitcode.Wrap(exitcode.Invalid, err)
+	}
+	return st, nil
 }
 
 type workerOptions struct {
