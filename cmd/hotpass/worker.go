@@ -94,7 +94,15 @@ func runWorker(ctx context.Context, stderr io.Writer, g *globals, o *workerOptio
 		return err
 	}
 	defer c.Close()
-	acts := &hptemporal.Activities{Loader: loader, Store: store, StateDir: g.stateDir, Client: c, TaskQueue: o.temporal.taskQueue}
+	// The run history every worker and `hotpass runs` share (Postgres
+	// when several machines run workers).
+	hist, err := openStore(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer hist.Close()
+	acts := &hptemporal.Activities{Loader: loader, Store: store, StateDir: g.stateDir, Client: c,
+		TaskQueue: o.temporal.taskQueue, History: hist}
 	logger.Info("worker started", "task_queue", o.temporal.taskQueue, "max_tasks", o.maxTasks)
 	return hptemporal.Serve(ctx, c, o.temporal.taskQueue, o.maxTasks, acts)
 }

@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/runstate"
 	"github.com/hotpass/hotpass/internal/table"
@@ -108,6 +109,9 @@ type Activities struct {
 	// client, runs that use cluster-wide keys fail their keyed tasks.
 	Client    client.Client
 	TaskQueue string
+	// History records runs and tasks in the shared run history (Postgres
+	// in production) so `hotpass runs` shows them; nil records nothing.
+	History store.HistoryStore
 
 	mu    sync.Mutex
 	cache map[string]*preparedRun
@@ -117,6 +121,16 @@ type Activities struct {
 type preparedRun struct {
 	prep *engine.Prepared
 	red  *redact.Redactor
+
+	hashOnce sync.Once
+	hashes   map[string]string
+}
+
+// definitionHash is task id's definition hash, computed for all tasks on
+// first use.
+func (p *preparedRun) definitionHash(id string) string {
+	p.hashOnce.Do(func() { p.hashes = p.prep.Plan.DefinitionHashes() })
+	return p.hashes[id]
 }
 
 // maxCachedRuns bounds the compiled plans a worker keeps: enough for the
@@ -147,6 +161,9 @@ func (a *Activities) Plan(ctx context.Context, in RunInput) (PlanOutput, error) 
 	}
 	pr, err := a.prepare(ctx, in, in.Source)
 	if err != nil {
+		return PlanOutput{}, err
+	}
+	if err := a.recordStart(ctx, in, pr); err != nil {
 		return PlanOutput{}, err
 	}
 	plan := pr.prep.Plan
@@ -190,6 +207,13 @@ func (a *Activities) Task(ctx context.Context, in TaskInput) (TaskOutput, error)
 	defer stop()
 	go a.heartbeat(hbCtx)
 	info := activity.GetInfo(ctx)
+	typ := ""
+	if t := pr.prep.Plan.Spec().Task(in.TaskID); t != nil {
+		typ = t.Type
+	}
+	tr := store.TaskRun{RunID: in.Run.RunID, TaskID: in.TaskID, Type: typ, Status: engine.StatusRunning,
+		Attempts: int(info.Attempt), StartedAt: info.ScheduledTime.UTC(), DefinitionHash: pr.definitionHash(in.TaskID)}
+	a.recordTask(ctx, tr)
 	res, runErr := pr.prep.Plan.RunAttempt(ctx, engine.Attempt{
 		RunID: in.Run.RunID, RunDir: runDir, TaskID: in.TaskID, Attempt: int(info.Attempt),
 		Inputs: inputs, Redactor: pr.red,
@@ -206,6 +230,11 @@ func (a *Activities) Task(ctx context.Context, in TaskInput) (TaskOutput, error)
 		return TaskOutput{}, specError("%s", runErr)
 	}
 	if runErr != nil {
+		tr.Status, tr.Error, tr.EndedAt = engine.StatusFailed, pr.red.String(runErr.Error()), time.Now().UTC()
+		if info.RetryPolicy != nil && (info.RetryPolicy.MaximumAttempts == 0 || info.Attempt < info.RetryPolicy.MaximumAttempts) {
+			tr.Status = "retrying"
+		}
+		a.recordTask(ctx, tr)
 		// The error text is the task's own (already redacted by the log,
 		// masked here for history).
 		msg := pr.red.String(runErr.Error())
@@ -222,6 +251,8 @@ func (a *Activities) Task(ctx context.Context, in TaskInput) (TaskOutput, error)
 			out.Output = &ref
 		}
 	}
+	tr.Status, tr.EndedAt, tr.RowsIn, tr.RowsOut = engine.StatusSucceeded, time.Now().UTC(), out.RowsIn, out.RowsOut
+	a.recordTask(ctx, tr)
 	return out, nil
 }
 

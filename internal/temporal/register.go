@@ -19,6 +19,7 @@ func Register(r Registry, a *Activities) {
 	r.RegisterWorkflowWithOptions(RunWorkflow, workflow.RegisterOptions{Name: WorkflowName})
 	r.RegisterActivityWithOptions(a.Plan, activity.RegisterOptions{Name: PlanActivityName})
 	r.RegisterActivityWithOptions(a.Task, activity.RegisterOptions{Name: TaskActivityName})
+	r.RegisterActivityWithOptions(a.Finish, activity.RegisterOptions{Name: finishActivityName})
 	r.RegisterWorkflowWithOptions(SemaphoreWorkflow, workflow.RegisterOptions{Name: SemaphoreWorkflowName})
 	r.RegisterActivityWithOptions(a.Acquire, activity.RegisterOptions{Name: acquireActivityName})
 }

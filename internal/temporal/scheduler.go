@@ -521,6 +521,16 @@ func (s *scheduler) finish(ctx workflow.Context) (RunResult, error) {
 	if err != nil {
 		return RunResult{}, err
 	}
+	// Recorded even for a cancelled run, hence the disconnected context;
+	// a history that cannot be written does not change the run's outcome.
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	fctx := workflow.WithActivityOptions(dctx, workflow.ActivityOptions{
+		TaskQueue: s.in.TaskQueue, StartToCloseTimeout: time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 5},
+	})
+	if err := workflow.ExecuteActivity(fctx, finishActivityName, FinishInput{RunID: s.rec.RunID, Result: res}).Get(dctx, nil); err != nil {
+		workflow.GetLogger(ctx).Warn("run history not finished", "run_id", s.rec.RunID, "error", err.Error())
+	}
 	switch s.rec.Status {
 	case engine.StatusCancelled:
 		return res, temporal.NewCanceledError(res)

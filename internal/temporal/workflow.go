@@ -43,6 +43,9 @@ type RunInput struct {
 	Only []string `json:"only,omitempty"`
 	// MaxConcurrency overrides the spec's concurrency.max when > 0.
 	MaxConcurrency int `json:"max_concurrency,omitempty"`
+	// StartedBy says how the run started, as the run history keeps it
+	// (store.StartedCLI, ...); empty means cli.
+	StartedBy string `json:"started_by,omitempty"`
 	// TaskQueue is where activities are scheduled; empty means the
 	// workflow's own task queue.
 	TaskQueue string `json:"task_queue,omitempty"`

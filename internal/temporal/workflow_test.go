@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/specs"
@@ -135,6 +136,12 @@ func (h *harness) input() hptemporal.RunInput {
 
 func (h *harness) env() *testsuite.TestWorkflowEnvironment {
 	env := h.suite.NewTestWorkflowEnvironment()
+	// The default 3 s is too short for compiling 10,000 tasks under -race
+	// on a busy machine; the bound only guards against a hang.
+	env.SetTestTimeout(2 * time.Minute)
+	// Packing a 10,000-task record takes ~0.1 s, but ~0.8 s under -race:
+	// too close to the 1 s deadlock detector.
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 10 * time.Second})
 	hptemporal.Register(env, h.acts)
 	return env
 }
