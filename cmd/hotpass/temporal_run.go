@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/internal/progress"
 	"github.com/hotpass/hotpass/internal/runner"
+	"github.com/hotpass/hotpass/internal/runstate"
+	"github.com/hotpass/hotpass/internal/table/atomicfile"
 	hptemporal "github.com/hotpass/hotpass/internal/temporal"
 	"github.com/hotpass/hotpass/specs/tmpl"
 )
@@ -82,5 +85,25 @@ func runOnTemporal(ctx context.Context, stdout, stderr io.Writer, g *globals, o 
 	display := progress.New(stderr, isTerminal(stderr) && !o.noProgress)
 	rec, runErr := hptemporal.Follow(ctx, c, run, display)
 	display.Close()
+	if rec != nil {
+		// The summary points at run.json; keep the record the workflow
+		// returned there, as a local run would have written it.
+		if err := writeRunRecord(g.stateDir, rec); err != nil {
+			fmt.Fprintf(stderr, "hotpass: warning: %v\n", err)
+		}
+	}
 	return runOutcome(stdout, g, rec, runErr)
+}
+
+// writeRunRecord writes rec to <state-dir>/runs/<run-id>/run.json.
+func writeRunRecord(stateDir string, rec *engine.RunRecord) error {
+	dir := runstate.New(stateDir).Run(rec.RunID)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("keep run record: %w", err)
+	}
+	data, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return fmt.Errorf("keep run record: %w", err)
+	}
+	return atomicfile.WriteFile(runstate.RecordPath(dir), append(data, '\n'))
 }

@@ -113,4 +113,3 @@ func (a *Activities) Finish(ctx context.Context, in FinishInput) error {
 	}
 	return nil
 }
-
