@@ -98,7 +98,7 @@ func (t *probeTask) Run(ctx context.Context, env *engine.Env) (*engine.Result, e
 // harness runs specs through RunWorkflow in a test environment with the
 // real activities.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	rec    *recorder
 	acts   *hptemporal.Activities
 	suite  testsuite.WorkflowTestSuite
@@ -106,7 +106,7 @@ type harness struct {
 	source []byte
 }
 
-func newHarness(t *testing.T, spec string) *harness {
+func newHarness(t testing.TB, spec string) *harness {
 	t.Helper()
 	rec := newRecorder()
 	reg, err := engine.NewRegistry(noop.Type{}, probe{rec: rec})
@@ -157,7 +157,7 @@ func (h *harness) run(in hptemporal.RunInput) (engine.RunRecord, error) {
 	return result(h.t, env)
 }
 
-func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) (engine.RunRecord, error) {
+func result(t testing.TB, env *testsuite.TestWorkflowEnvironment) (engine.RunRecord, error) {
 	t.Helper()
 	var res hptemporal.RunResult
 	err := env.GetWorkflowError()
