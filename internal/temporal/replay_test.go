@@ -14,7 +14,6 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/hotpass/hotpass/engine"
-	"github.com/hotpass/hotpass/tasks/noop"
 
 	hptemporal "github.com/hotpass/hotpass/internal/temporal"
 )
@@ -53,30 +52,18 @@ func recordHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	reg, err := engine.NewRegistry(noop.Type{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	loader, err := engine.NewLoader(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	store, err := hptemporal.OpenDir(filepath.Join(dir, "artifacts"))
+	src, err := os.ReadFile("testdata/replay.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A semaphore left by an earlier recording polls a queue nobody serves.
 	_ = c.TerminateWorkflow(ctx, hptemporal.SemaphoreID("crm"), "", "re-recording the replay history")
 	queue := "hotpass-replay-" + time.Now().Format("150405.000")
-	acts := &hptemporal.Activities{Loader: loader, Store: store, StateDir: dir, Client: c, TaskQueue: queue}
+	h := newHarness(t, string(src))
+	h.acts.Client, h.acts.TaskQueue = c, queue
 	wctx, stop := context.WithCancel(ctx)
 	defer stop()
-	go func() { _ = hptemporal.Serve(wctx, c, queue, 0, acts) }()
-	src, err := os.ReadFile("testdata/replay.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	go func() { _ = hptemporal.Serve(wctx, c, queue, 0, h.acts) }()
 	abs, _ := filepath.Abs("testdata/replay.yaml")
 	runID := "replay-" + time.Now().UTC().Format("20060102T150405")
 	run, err := hptemporal.Submit(ctx, c, queue, hptemporal.RunInput{
@@ -94,16 +81,16 @@ func recordHistory(t *testing.T) {
 	if rec.Status != engine.StatusFailed || rec.Task("e").Status != engine.StatusSucceeded {
 		t.Fatalf("recorded run %s with e %s, want failed (broken) with e succeeded", rec.Status, rec.Task("e").Status)
 	}
-	var h history.History
+	var hist history.History
 	it := c.GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), false, 0)
 	for it.HasNext() {
 		ev, err := it.Next()
 		if err != nil {
 			t.Fatal(err)
 		}
-		h.Events = append(h.Events, ev)
+		hist.Events = append(hist.Events, ev)
 	}
-	data, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&h)
+	data, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&hist)
 	if err != nil {
 		t.Fatal(err)
 	}
