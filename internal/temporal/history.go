@@ -43,7 +43,7 @@ func (a *Activities) recordStart(ctx context.Context, in RunInput, pr *preparedR
 		startedBy = store.StartedCLI
 	}
 	_, err = a.History.CreateRun(ctx, store.Run{
-		ID: in.RunID, Pipeline: spec.Name, SpecPath: in.SpecPath, SpecHash: spec.Hash, StartedBy: startedBy,
+		ID: in.RunID, Pipeline: spec.Name, SpecPath: in.SpecPath, SpecHash: spec.Hash, StartedBy: startedBy, Deployment: in.Deployment,
 		Params: params, Status: store.RunRunning, CreatedAt: now, StartedAt: now, HeartbeatAt: now,
 		Hostname: host, WorkflowID: activity.GetInfo(ctx).WorkflowExecution.ID,
 	})

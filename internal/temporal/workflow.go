@@ -43,6 +43,9 @@ type RunInput struct {
 	Only []string `json:"only,omitempty"`
 	// MaxConcurrency overrides the spec's concurrency.max when > 0.
 	MaxConcurrency int `json:"max_concurrency,omitempty"`
+	// Deployment names the deployment the run belongs to; empty for runs
+	// started by hand.
+	Deployment string `json:"deployment,omitempty"`
 	// StartedBy says how the run started, as the run history keeps it
 	// (store.StartedCLI, ...); empty means cli.
 	StartedBy string `json:"started_by,omitempty"`
