@@ -470,6 +470,8 @@ type deploymentRunOptions struct {
 	params     paramOptions
 	wait       bool
 	noProgress bool
+	engine     string
+	temporal   temporalFlags
 }
 
 func newDeploymentRunCmd(g *globals) *cobra.Command {
@@ -488,6 +490,8 @@ func newDeploymentRunCmd(g *globals) *cobra.Command {
 	addParamFlags(cmd, &o.params, "this run, over the deployment's")
 	cmd.Flags().BoolVar(&o.wait, "wait", false, "run in this process and wait for the outcome instead of queueing")
 	cmd.Flags().BoolVar(&o.noProgress, "no-progress", false, "with --wait: print plain log lines instead of live progress")
+	cmd.Flags().StringVar(&o.engine, "engine", engineEmbedded, "with --wait: run on this process (embedded) or on a Temporal cluster's workers (temporal)")
+	o.temporal.add(cmd)
 	return cmd
 }
 
@@ -511,6 +515,9 @@ func runDeploymentRun(ctx context.Context, stdout, stderr io.Writer, g *globals,
 	over, err := o.params.typed(ctx, l, runner.DeploymentSource(d))
 	if err != nil {
 		return err
+	}
+	if o.engine != engineEmbedded && !o.wait {
+		return fmt.Errorf("%w: --engine %s runs the deployment now: add --wait", errUsage, o.engine)
 	}
 	if !o.wait {
 		r, err := runner.Enqueue(ctx, st, l, runner.QueueRequest{Deployment: d, Params: over, Strict: true, StartedBy: store.StartedCLI})
@@ -541,6 +548,16 @@ func runDeploymentRun(ctx context.Context, stdout, stderr io.Writer, g *globals,
 		if l, err := time.LoadLocation(d.Timezone); err == nil {
 			loc = l
 		}
+	}
+	switch o.engine {
+	case engineEmbedded:
+	case engineTemporal:
+		return submitToTemporal(ctx, stdout, stderr, g, &o.temporal, temporalRun{
+			spec: runner.DeploymentSpec(d), paramsJSON: params, date: time.Now().In(loc).Format(time.DateOnly),
+			deployment: d.Name, noProgress: o.noProgress,
+		})
+	default:
+		return fmt.Errorf("%w: --engine must be %s or %s, got %q", errUsage, engineEmbedded, engineTemporal, o.engine)
 	}
 	display := progress.New(stderr, isTerminal(stderr) && !o.noProgress)
 	r, err := newRunner(st, g, display, stderr, hotpass.WithLoader(l))

@@ -99,6 +99,9 @@ hotpass completion powershell > hotpass.ps1`,
 hotpass run examples/demo/pipeline.yaml --run-id demo-1
 hotpass run examples/demo/pipeline.yaml --param out_dir=out/today
 hotpass run examples/demo/pipeline.yaml --resume demo-1   # reuses what is unchanged`,
+	"hotpass worker": `
+hotpass worker --artifacts file:///mnt/hotpass --max-tasks 8
+hotpass worker --temporal-address 127.0.0.1:7233 --namespace etl --task-queue nightly --artifacts file:///mnt/hotpass`,
 	"hotpass validate": `
 hotpass validate examples/demo/pipeline.yaml examples/aviation/pipeline.yaml
 hotpass validate --strict --format json examples/demo/pipeline.yaml`,

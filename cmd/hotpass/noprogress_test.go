@@ -32,7 +32,7 @@ func TestNoProgressOnEveryWorkCommand(t *testing.T) {
 	// Commands that only read or manage state, or write a few fixed files
 	// (init); each shows no progress.
 	noWork := map[string]bool{
-		"validate": true, "graph": true, "schema": true, "init": true, "version": true, "serve": true, "deploy": true, "linkage export-splink": true,
+		"validate": true, "graph": true, "schema": true, "init": true, "version": true, "serve": true, "worker": true, "deploy": true, "linkage export-splink": true,
 		"profiles ls": true, "profiles show": true,
 		"runs ls": true, "runs show": true, "runs logs": true, "runs prune": true, "runs cancel": true,
 		"deployment ls": true, "deployment show": true, "deployment pause": true, "deployment resume": true, "deployment rm": true,

@@ -119,6 +119,7 @@ var helpExamples = map[string]string{
 	"hotpass runs show":                "",
 	"hotpass schema":                   "",
 	"hotpass serve":                    "it serves until stopped",
+	"hotpass worker":                   "it needs a Temporal server and serves until stopped",
 	"hotpass validate":                 "",
 	"hotpass version":                  "",
 }

@@ -64,6 +64,7 @@ func newRootCmd() *cobra.Command {
 		newDeployCmd(g),
 		newDeploymentCmd(g),
 		newServeCmd(g),
+		newWorkerCmd(g),
 		newBackfillCmd(g),
 		newArchiveCmd(),
 		newResolveCmd(g),

@@ -31,6 +31,8 @@ type runOptions struct {
 	runID          string
 	resume         string
 	observability  bool
+	engine         string
+	temporal       temporalFlags
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -59,6 +61,8 @@ func newRunCmd(g *globals) *cobra.Command {
 	f.StringVar(&o.runID, "run-id", "", "use this run id instead of a generated one")
 	f.StringVar(&o.resume, "resume", "", "reuse the unchanged successful tasks of this earlier run (failed, cancelled or crashed)")
 	f.BoolVar(&o.observability, "enable-observability", false, "export traces, metrics and logs with OpenTelemetry (configured by OTEL_* variables)")
+	f.StringVar(&o.engine, "engine", engineEmbedded, "where the tasks run: embedded (this process) or temporal (workers of a Temporal cluster)")
+	o.temporal.add(cmd)
 	return cmd
 }
 
@@ -74,6 +78,13 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, g *globals, o *runOpt
 		if _, err := time.Parse(time.DateOnly, o.date); err != nil {
 			return fmt.Errorf("%w: --date must be YYYY-MM-DD, got %q", errUsage, o.date)
 		}
+	}
+	switch o.engine {
+	case engineEmbedded:
+	case engineTemporal:
+		return runOnTemporal(ctx, stdout, stderr, g, o, fromJSON, flags, path)
+	default:
+		return fmt.Errorf("%w: --engine must be %s or %s, got %q", errUsage, engineEmbedded, engineTemporal, o.engine)
 	}
 	st, err := openStore(ctx, g)
 	if err != nil {

@@ -27,7 +27,9 @@ const pidReuseSlack = 2 * time.Second
 // crashReason decides whether running run r has crashed, and why. host is
 // this machine's hostname and now the store's clock.
 func crashReason(r Run, host string, now time.Time, staleAfter time.Duration, probe func(pid int, startedAt time.Time) procState) (string, bool) {
-	if r.Status != RunRunning {
+	if r.Status != RunRunning || r.WorkflowID != "" {
+		// Temporal retries a dead worker's tasks elsewhere: such a run
+		// has not crashed.
 		return "", false
 	}
 	if r.PID > 0 && r.Hostname != "" && r.Hostname == host {

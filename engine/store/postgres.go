@@ -210,7 +210,7 @@ func rawJSON(b []byte) []byte {
 }
 
 const pgRunCols = `id, pipeline, spec_path, spec_hash, deployment, status, params, error, trace_id,
-	created_at, started_at, ended_at, pid, hostname, heartbeat_at, parent_id, started_by, resume_from`
+	created_at, started_at, ended_at, pid, hostname, heartbeat_at, parent_id, started_by, resume_from, workflow_id`
 
 // scanPGRun scans pgRunCols, then extra.
 func scanPGRun(row pgx.Row, extra ...any) (Run, error) {
@@ -219,7 +219,7 @@ func scanPGRun(row pgx.Row, extra ...any) (Run, error) {
 	var created time.Time
 	var started, ended, hb *time.Time
 	dest := append([]any{&r.ID, &r.Pipeline, &r.SpecPath, &r.SpecHash, &r.Deployment, &r.Status, &params,
-		&r.Error, &r.TraceID, &created, &started, &ended, &r.PID, &r.Hostname, &hb, &r.ParentID, &r.StartedBy, &r.ResumeFrom}, extra...)
+		&r.Error, &r.TraceID, &created, &started, &ended, &r.PID, &r.Hostname, &hb, &r.ParentID, &r.StartedBy, &r.ResumeFrom, &r.WorkflowID}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return Run{}, err
 	}
@@ -233,9 +233,9 @@ func (p *PostgresStore) CreateRun(ctx context.Context, r Run) (Run, error) {
 	if err := validateRun(&r, time.Now()); err != nil {
 		return Run{}, err
 	}
-	_, err := p.pool.Exec(ctx, `INSERT INTO runs (`+pgRunCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+	_, err := p.pool.Exec(ctx, `INSERT INTO runs (`+pgRunCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
 		r.ID, r.Pipeline, r.SpecPath, r.SpecHash, r.Deployment, r.Status, r.Params, r.Error, r.TraceID,
-		r.CreatedAt, ts(r.StartedAt), ts(r.EndedAt), r.PID, r.Hostname, ts(r.HeartbeatAt), r.ParentID, r.StartedBy, r.ResumeFrom)
+		r.CreatedAt, ts(r.StartedAt), ts(r.EndedAt), r.PID, r.Hostname, ts(r.HeartbeatAt), r.ParentID, r.StartedBy, r.ResumeFrom, r.WorkflowID)
 	if pgCode(err) == pgUniqueViolation {
 		return Run{}, fmt.Errorf("create run %s: %w: run %s already exists; use a new run id", r.ID, ErrExists, r.ID)
 	}

@@ -295,7 +295,7 @@ func fromTextJSON(v sql.NullString) json.RawMessage {
 }
 
 const sqliteRunCols = `id, pipeline, spec_path, spec_hash, deployment, status, params, error, trace_id,
-	created_at, started_at, ended_at, pid, hostname, heartbeat_at, parent_id, started_by, resume_from`
+	created_at, started_at, ended_at, pid, hostname, heartbeat_at, parent_id, started_by, resume_from, workflow_id`
 
 // rowScanner is what *sql.Row and *sql.Rows have in common.
 type rowScanner interface {
@@ -307,7 +307,7 @@ func scanSQLiteRun(sc rowScanner) (Run, error) {
 	var params sql.NullString
 	var created, started, ended, hb sql.NullInt64
 	err := sc.Scan(&r.ID, &r.Pipeline, &r.SpecPath, &r.SpecHash, &r.Deployment, &r.Status, &params,
-		&r.Error, &r.TraceID, &created, &started, &ended, &r.PID, &r.Hostname, &hb, &r.ParentID, &r.StartedBy, &r.ResumeFrom)
+		&r.Error, &r.TraceID, &created, &started, &ended, &r.PID, &r.Hostname, &hb, &r.ParentID, &r.StartedBy, &r.ResumeFrom, &r.WorkflowID)
 	if err != nil {
 		return Run{}, err
 	}
@@ -323,9 +323,9 @@ func (s *SQLiteStore) CreateRun(ctx context.Context, r Run) (Run, error) {
 	}
 	op := "create run " + r.ID
 	err := s.write(ctx, op, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO runs (`+sqliteRunCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO runs (`+sqliteRunCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.ID, r.Pipeline, r.SpecPath, r.SpecHash, r.Deployment, r.Status, textJSON(r.Params), r.Error, r.TraceID,
-			micros(r.CreatedAt), micros(r.StartedAt), micros(r.EndedAt), r.PID, r.Hostname, micros(r.HeartbeatAt), r.ParentID, r.StartedBy, r.ResumeFrom)
+			micros(r.CreatedAt), micros(r.StartedAt), micros(r.EndedAt), r.PID, r.Hostname, micros(r.HeartbeatAt), r.ParentID, r.StartedBy, r.ResumeFrom, r.WorkflowID)
 		if c := sqliteCode(err); c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || c == sqlite3.SQLITE_CONSTRAINT_UNIQUE {
 			return fmt.Errorf("%w: run %s already exists; use a new run id", ErrExists, r.ID)
 		}

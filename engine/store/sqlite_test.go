@@ -174,6 +174,7 @@ func TestCrashReason(t *testing.T) {
 		{"no heartbeat, fresh start", Run{StartedAt: now}, procGone, false, ""},
 		{"nothing but creation, stale", Run{CreatedAt: t0}, procGone, true, "its process"},
 		{"exactly stale-after old", Run{Hostname: "there", HeartbeatAt: now.Add(-10 * time.Minute)}, procGone, false, ""},
+		{"on Temporal, worker gone", Run{Hostname: "me", PID: 9, StartedAt: t0, WorkflowID: "hotpass-r1"}, procGone, false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -171,7 +171,7 @@ func TestRunCreateGet(t *testing.T) {
 			ID: "r1", Pipeline: "aviation", SpecPath: "specs/a.yaml", SpecHash: "abc", Deployment: "nightly",
 			Status: RunRunning, Params: json.RawMessage(`{"b": [1, 2], "a": "x"}`), Error: "", TraceID: "trace",
 			CreatedAt: t0, StartedAt: t0.Add(time.Second), PID: 42, Hostname: "h1",
-			HeartbeatAt: t0.Add(2 * time.Second).Add(789 * time.Nanosecond),
+			HeartbeatAt: t0.Add(2 * time.Second).Add(789 * time.Nanosecond), WorkflowID: "hotpass-r1",
 		}
 		got := mustCreate(t, s, full)
 		want := full

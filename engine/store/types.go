@@ -45,6 +45,9 @@ type Run struct {
 	// ResumeFrom is the earlier run a queued run resumes (reusing its
 	// unchanged successful tasks); empty otherwise.
 	ResumeFrom string
+	// WorkflowID is the Temporal workflow executing the run; empty for
+	// runs of the embedded engine.
+	WorkflowID string
 	Status     RunStatus
 	// Params is a JSON object of the run's parameters; nil when none.
 	Params  json.RawMessage

@@ -1,0 +1,4 @@
+package temporal
+
+// ResultOf exposes resultOf to the external tests.
+var ResultOf = resultOf
