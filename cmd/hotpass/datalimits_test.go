@@ -42,7 +42,7 @@ func TestBinaryStartsUnderAddressLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	if code, out := runLimited(t, bin, dir, csv, ""); code != 0 {
-		t.Fatalf("exit %d under a 1 GiB address space:\n%s", code, tail(out))
+		t.Fatalf("exit %d under the address-space limit:\n%s", code, tail(out))
 	}
 }
 
@@ -159,7 +159,7 @@ var smallSheet = bombPart{name: "xl/worksheets/sheet1.xml",
 
 // TestXLSXBombsUnderAddressLimit reads hostile workbooks of a few
 // megabytes that expand to gigabytes, each in a `hotpass run` limited to
-// 1 GiB of address space: each must end in a clear error naming the file,
+// the address-space limit: each must end in a clear error naming the file,
 // the part and the limit to raise.
 func TestXLSXBombsUnderAddressLimit(t *testing.T) {
 	bin := hotpassBinary(t)

@@ -26,7 +26,7 @@ func writeSpec(t *testing.T, dir, name, src string) string {
 }
 
 // TestValidateHostileSpecs feeds `hotpass validate` specs built to exhaust
-// memory or time: each must end with a clear error under 1 GiB.
+// memory or time: each must end with a clear error under the address-space limit.
 func TestValidateHostileSpecs(t *testing.T) {
 	t.Parallel()
 	bin := hotpassBinary(t)
