@@ -387,3 +387,68 @@ func TestMemoryBudget(t *testing.T) {
 		})
 	}
 }
+
+// A run that crashed after its read keeps the read's output whatever
+// keep_outputs says; resuming it reloads that output instead of reading
+// again, and the resumed run, which succeeded, loses its own outputs
+// under keep_outputs: failed.
+func TestResumeAfterCrashReloadsKeptOutput(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeOrgs(t, dir, 2_000)
+	p := loadSpec(t, dir, chainsSpec(1, "keep_outputs: failed\nkeep_runs: 1\n"))
+	state := filepath.Join(dir, "state")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	crash := observerFunc(func(e engine.Event) {
+		if e.Kind == engine.EventTaskFinished && e.TaskID == "r1" {
+			cancel() // the process "dies" before w1 starts
+		}
+	})
+	first, err := p.Run(ctx, engine.RunOptions{StateDir: state, RunID: "crashed", Observer: crash})
+	if !errors.Is(err, engine.ErrRunCancelled) {
+		t.Fatalf("first run: %v", err)
+	}
+	if first.Task("w1").Status == engine.StatusSucceeded {
+		t.Fatal("w1 ran in the crashed run")
+	}
+	// A crashed run's record is left saying running.
+	recPath := filepath.Join(state, "runs", "crashed", engine.RunRecordFile)
+	data, err := os.ReadFile(recPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = []byte(strings.Replace(string(data), `"status": "cancelled"`, `"status": "running"`, 1))
+	if err := os.WriteFile(recPath, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hashes := p.DefinitionHashes()
+	prev := map[string]engine.PrevTask{}
+	for _, tr := range first.Tasks {
+		prev[tr.ID] = engine.PrevTask{Succeeded: tr.Status == engine.StatusSucceeded, DefinitionHash: hashes[tr.ID]}
+	}
+	resume := &engine.Resume{FromRunID: "crashed", FromRunDir: filepath.Join(state, "runs", "crashed"), Prev: prev}
+	second, err := p.Run(context.Background(), engine.RunOptions{StateDir: state, RunID: "resumed", Resume: resume})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := second.Task("r1").Attrs[engine.ReusedFromAttr]; got != "crashed" {
+		t.Errorf("r1 reused_from = %v, want crashed (attrs %v)", got, second.Task("r1").Attrs)
+	}
+	if w := second.Task("w1"); w.Status != engine.StatusSucceeded || w.RowsOut != 2_000 {
+		t.Errorf("w1: %s, %d rows", w.Status, w.RowsOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out", "w1.parquet")); err != nil {
+		t.Errorf("w1 wrote nothing: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(state, "runs", "crashed", "r1.parquet")); err != nil {
+		t.Errorf("the crashed run lost the output resuming it needs: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(state, "runs", "resumed", "r1.parquet")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the resumed run succeeded and keep_outputs is failed, yet it kept r1.parquet: %v", err)
+	}
+}
+
+type observerFunc func(engine.Event)
+
+func (f observerFunc) Observe(e engine.Event) { f(e) }

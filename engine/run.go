@@ -866,6 +866,9 @@ func (r *run) finishRun(ctx context.Context, recPath string) (*RunRecord, error)
 		r.log.Warn("run record snapshot not written", "error", err)
 	}
 	werr := writeRecord(recPath, &r.rec, true)
+	if werr == nil {
+		r.applyRetention()
+	}
 	r.log.Info("run finished", "run_id", r.rec.RunID, "status", r.rec.Status, "duration", r.rec.Duration)
 	r.emit(Event{Kind: EventRunFinished, Time: end, Status: r.rec.Status, Error: r.rec.Error, Duration: r.rec.Duration, Total: len(r.sel)})
 	rec := r.rec

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hotpass/hotpass/internal/runstate"
 )
 
 // CurrentVersion is the only spec format version this build understands.
@@ -271,16 +273,12 @@ func (t *Task) Deps() []Ref {
 	return out
 }
 
-// Values of keep_outputs.
+// Values of keep_outputs; see runstate.Policy for what each keeps.
 const (
-	// KeepAll keeps the outputs of every run among the latest keep_runs.
-	KeepAll = "all"
-	// KeepFailed keeps only the outputs of runs that can be resumed.
-	KeepFailed = "failed"
-	// KeepNone keeps no outputs once a run has succeeded; a run that can be
-	// resumed still keeps them.
-	KeepNone = "none"
+	KeepAll    = runstate.KeepAll
+	KeepFailed = runstate.KeepFailed
+	KeepNone   = runstate.KeepNone
 	// DefaultKeepRuns is how many of a pipeline's latest runs keep their
 	// outputs when the spec says nothing.
-	DefaultKeepRuns = 20
+	DefaultKeepRuns = runstate.DefaultKeepRuns
 )

@@ -50,3 +50,19 @@ func ByteSize(s string) (int64, error) {
 	}
 	return int64(v), nil
 }
+
+// FormatByteSize prints n bytes the way ByteSize reads them back, to one
+// decimal in the largest binary unit that keeps the number at least 1:
+// 512 B, 1.5 KiB, 4.0 GiB.
+func FormatByteSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -58,3 +58,16 @@ func ExampleByteSize() {
 	fmt.Println(n)
 	// Output: 4294967296
 }
+
+func TestFormatByteSize(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1536: "1.5 KiB", 4 << 30: "4.0 GiB", 3 << 40: "3.0 TiB"} {
+		got := decode.FormatByteSize(n)
+		if got != want {
+			t.Errorf("FormatByteSize(%d) = %q, want %q", n, got, want)
+		}
+		if back, err := decode.ByteSize(got); n > 0 && (err != nil || back != n) {
+			t.Errorf("ByteSize(%q) = %d, %v; want %d", got, back, err, n)
+		}
+	}
+}
