@@ -42,6 +42,20 @@ func benchRows(b *testing.B, env string, def int) int {
 	return def
 }
 
+// benchTable builds the binary into a new directory and writes there
+// orgs.csv, synthetic organisations with the row count env sets (def
+// when unset).
+func benchTable(b *testing.B, env string, def int) (dir, bin string) {
+	b.Helper()
+	dir = b.TempDir()
+	bin = buildBinary(b, dir)
+	rows := benchRows(b, env, def)
+	if out, err := exec.Command(bin, "gen", "table", "organisations", "--rows", strconv.Itoa(rows), "--out", filepath.Join(dir, "orgs.csv")).CombinedOutput(); err != nil {
+		b.Fatalf("gen: %v\n%s", err, out)
+	}
+	return dir, bin
+}
+
 // peakRSS runs the binary with args in dir and returns its peak resident
 // set size in bytes.
 func peakRSS(b *testing.B, dir, bin string, args ...string) int64 {
@@ -81,12 +95,7 @@ func chainSpec(b *testing.B, dir, name string, n, max int) string {
 // 168 MB; HOTPASS_BENCH_CHAIN_ROWS sets another size). ratio is five over
 // one: a run holds only what its running tasks need, so it stays near 1.
 func BenchmarkPeakRSSChains(b *testing.B) {
-	dir := b.TempDir()
-	bin := buildBinary(b, dir)
-	rows := benchRows(b, "HOTPASS_BENCH_CHAIN_ROWS", 1_000_000)
-	if out, err := exec.Command(bin, "gen", "table", "organisations", "--rows", strconv.Itoa(rows), "--out", filepath.Join(dir, "orgs.csv")).CombinedOutput(); err != nil {
-		b.Fatalf("gen: %v\n%s", err, out)
-	}
+	dir, bin := benchTable(b, "HOTPASS_BENCH_CHAIN_ROWS", 1_000_000)
 	one := chainSpec(b, dir, "one", 1, 1)
 	five := chainSpec(b, dir, "five", 5, 1)
 	state := filepath.Join(dir, "state")
@@ -105,12 +114,7 @@ func BenchmarkPeakRSSChains(b *testing.B) {
 // 200-task DAG, 100 read→write chains over a 100,000-row CSV
 // (HOTPASS_BENCH_DAG_ROWS sets another size), at concurrency.max 4.
 func BenchmarkPeakRSSDAG200(b *testing.B) {
-	dir := b.TempDir()
-	bin := buildBinary(b, dir)
-	rows := benchRows(b, "HOTPASS_BENCH_DAG_ROWS", 100_000)
-	if out, err := exec.Command(bin, "gen", "table", "organisations", "--rows", strconv.Itoa(rows), "--out", filepath.Join(dir, "orgs.csv")).CombinedOutput(); err != nil {
-		b.Fatalf("gen: %v\n%s", err, out)
-	}
+	dir, bin := benchTable(b, "HOTPASS_BENCH_DAG_ROWS", 100_000)
 	spec := chainSpec(b, dir, "dag200", 100, 4)
 	state := filepath.Join(dir, "state")
 	b.ResetTimer()
