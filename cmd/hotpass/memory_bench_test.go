@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,9 +17,9 @@ import (
 // benchmark's own allocations.
 func buildBinary(b *testing.B, dir string) string {
 	b.Helper()
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+	goCmd := os.Getenv("GO") // make passes its toolchain on as $(GO) when exported
+	if goCmd == "" {
+		goCmd = "go"
 	}
 	bin := filepath.Join(dir, "hotpass")
 	if out, err := exec.Command(goCmd, "build", "-o", bin, ".").CombinedOutput(); err != nil {
