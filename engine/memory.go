@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 )
 
 // Sizer is implemented by task outputs that know how much memory they hold
@@ -136,7 +137,20 @@ func (r *run) drop(i int, released bool) {
 	st.result = nil
 	st.released = released
 	r.held -= st.size
+	if st.size >= collectAfter {
+		// The collector sets its next goal from the heap it found live at
+		// its last cycle, which still held this output: without a cycle
+		// now, the next task could grow the heap to twice that before the
+		// output's memory is reused. In the background, so the loop does
+		// not wait for the mark.
+		go runtime.GC()
+	}
 }
+
+// collectAfter is the output size from which letting go of an output
+// starts a garbage collection: large enough that the cycle costs little
+// next to the work that made the output.
+const collectAfter = 64 << 20
 
 // releaseWhileRetrying lets go of the outputs task i reads when every
 // task still to read them is waiting out a retry backoff: the backoff may
