@@ -376,6 +376,9 @@ func (r *run) runOrReuse(ctx context.Context, i int, n *node, env *Env, logger *
 		}
 		logger.Warn("previous output not reusable, running the task", "from_run", rs.from.FromRunID, "error", r.red.String(err.Error()))
 	}
+	if err := r.reloadInputs(ctx, env, r.reload[i], env.inputs, logger); err != nil {
+		return nil, false, err
+	}
 	release, err := r.acquireShared(n)
 	if err != nil {
 		return nil, false, err

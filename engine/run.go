@@ -89,6 +89,10 @@ type RunOptions struct {
 	// TraceID, when set, returns the id of the trace the run is recorded
 	// in; it is called once the run has finished and stored in the record.
 	TraceID func() string
+	// MemoryBudget overrides the spec's concurrency.memory when > 0 (bytes);
+	// < 0 turns the budget off. Zero keeps the spec's value, else
+	// DefaultMemoryBudget.
+	MemoryBudget int64
 }
 
 // Run executes the plan and returns its record.
@@ -100,6 +104,15 @@ type RunOptions struct {
 // never holds a global slot that an unrelated task could use. A key listed
 // under concurrency.keys allows that many tasks at once; a key that is not
 // listed allows one.
+//
+// Memory: outputs are held for the tasks that read them and let go when
+// the last of those is final (or, for a kept output, while all of them wait
+// to retry: a retry reloads it). Runnable tasks start depth first, so the
+// readers of held outputs go before new producers. A task whose memory
+// estimate (see run.need), added to the held outputs and the estimates of
+// the running tasks, would exceed the memory budget waits like a task
+// blocked on its key, holding no slot; a task larger than the whole budget
+// runs alone.
 //
 // Failures: an attempt that fails (or times out) is retried task.Retries
 // times after an exponential backoff with jitter, holding no slot while it
@@ -146,6 +159,9 @@ type taskState struct {
 	started        time.Time
 	retryTimer     *time.Timer // set while waiting to retry
 	exitCode       int         // exitcode.Of the error the task failed with
+	size           int64       // memory estimate of the output (Sizer)
+	need           int64       // memory estimate of the running attempt
+	released       bool        // result dropped early; readers reload it
 }
 
 // attemptResult is what an attempt goroutine reports to the loop.
@@ -157,6 +173,7 @@ type attemptResult struct {
 	ended   time.Time
 	logged  bool // the task's log file exists
 	reused  bool // the output was loaded from the resumed run
+	size    int64
 }
 
 // fifo is a queue of node indexes.
@@ -197,9 +214,18 @@ type run struct {
 
 	keyUsed map[string]int
 	keyWait map[string]*fifo
-	ready   fifo // holding their key slot, waiting for a global slot
-	running int  // attempts in flight (global slots used)
-	left    int  // selected tasks not final
+	ready   readyQueue // holding their key slot, waiting for a global slot
+	running int        // attempts in flight (global slots used)
+	left    int        // selected tasks not final
+
+	budget      int64 // memory budget in bytes; <= 0 means none
+	held        int64 // memory of the outputs held for dependents
+	runningNeed int64 // memory estimates of the running attempts
+	alone       int   // a running task over the whole budget, or -1
+	// reload lists, by node index, the dependencies whose released output
+	// the next attempt must reload; set by the loop before it starts the
+	// attempt and read by that attempt's goroutine.
+	reload [][]int
 
 	runCtx    context.Context // read by attempt goroutines
 	cancelRun context.CancelFunc
@@ -240,6 +266,16 @@ func (p *Plan) newRun(opts RunOptions) (*run, error) {
 	if r.max <= 0 {
 		r.max = runtime.NumCPU()
 	}
+	r.budget = opts.MemoryBudget
+	if r.budget == 0 {
+		r.budget = p.spec.Concurrency.Memory
+	}
+	if r.budget == 0 {
+		r.budget = DefaultMemoryBudget()
+	}
+	r.alone = -1
+	r.ready.depth = p.depths()
+	r.reload = make([][]int, len(p.nodes))
 	r.traceID = opts.TraceID
 	r.grace = opts.CancelGrace
 	if r.grace <= 0 {
@@ -363,7 +399,7 @@ func (r *run) run(ctx context.Context) (*RunRecord, error) {
 	}
 	r.writer = newRecordWriter(recPath)
 	r.lastFlush = start
-	r.log.Info("run started", "run_id", r.rec.RunID, "pipeline", r.rec.Pipeline, "tasks", len(r.sel), "dir", r.runDir, "max_concurrency", r.max)
+	r.log.Info("run started", "run_id", r.rec.RunID, "pipeline", r.rec.Pipeline, "tasks", len(r.sel), "dir", r.runDir, "max_concurrency", r.max, "memory_budget", r.budget)
 	r.emit(Event{Kind: EventRunStarted, Time: start, Status: StatusRunning, Total: len(r.sel)})
 
 	for _, i := range r.sel {
@@ -492,9 +528,28 @@ func (r *run) releaseKey(i int) {
 // dispatch starts ready tasks while global slots are free. Once the run's
 // context is done nothing new starts, even before the loop has seen the
 // cancellation: a task finishing at that moment must not let another in.
+// A task that does not fit the memory budget stays in line, in its place,
+// and the next one is tried.
 func (r *run) dispatch() {
+	var waiting []readyItem
 	for !r.stopping && r.runCtx.Err() == nil && r.running < r.max && r.ready.len() > 0 {
-		r.start(r.ready.pop())
+		it := r.ready.popItem()
+		need := r.need(it.idx)
+		if !r.fits(it.idx, need) {
+			waiting = append(waiting, it)
+			continue
+		}
+		if r.budget > 0 && need > r.budget {
+			r.alone = it.idx
+			r.log.Warn("task needs more memory than the run's budget; running it alone",
+				"task", r.plan.nodes[it.idx].task.ID, "need", need, "budget", r.budget)
+		}
+		r.st[it.idx].need = need
+		r.runningNeed += need
+		r.start(it.idx)
+	}
+	for _, it := range waiting {
+		r.ready.pushItem(it)
 	}
 }
 
@@ -513,13 +568,8 @@ func (r *run) start(i int) {
 	tr.Status = StatusRunning
 	tr.Attempts = st.attempt
 	r.dirty = true
-	var inputs map[string]*Result
-	if len(n.deps) > 0 {
-		inputs = make(map[string]*Result, len(n.deps))
-		for _, d := range n.deps {
-			inputs[r.plan.nodes[d].task.ID] = r.st[d].result
-		}
-	}
+	inputs, toLoad := r.inputsOf(i)
+	r.reload[i] = toLoad
 	r.running++
 	attempt := st.attempt
 	r.emit(Event{Kind: EventTaskStarted, Time: now, TaskID: n.task.ID, TaskType: n.task.Type, Attempt: attempt, Status: StatusRunning})
@@ -563,6 +613,9 @@ func (r *run) attempt(i int, n *node, attempt int, inputs map[string]*Result) at
 		out.err = &TimeoutError{After: t.Timeout}
 	}
 	took := time.Since(began)
+	if out.err == nil {
+		out.size = sizeOf(out.res)
+	}
 	if out.err != nil {
 		// Failures are rare and worth a file even for a task that printed
 		// nothing: it keeps every attempt's error, where run.json keeps
@@ -605,6 +658,11 @@ func (r *run) finishAttempt(a attemptResult) {
 		return // the task was given up on (abandon) while this attempt ran
 	}
 	r.running--
+	r.runningNeed -= st.need
+	st.need = 0
+	if r.alone == i {
+		r.alone = -1
+	}
 	r.releaseKey(i)
 	n := r.plan.nodes[i]
 	tr := &r.rec.Tasks[st.rec]
@@ -623,7 +681,7 @@ func (r *run) finishAttempt(a attemptResult) {
 	case a.err == nil:
 		tr.Error = ""
 		if st.openDependents > 0 {
-			st.result = a.res
+			r.hold(i, a.res, a.size)
 		}
 		r.final(i, StatusSucceeded, "", "", a.ended)
 		r.releaseDependents(i)
@@ -642,6 +700,7 @@ func (r *run) finishAttempt(a attemptResult) {
 			case <-r.quit:
 			}
 		})
+		r.releaseWhileRetrying(i)
 	default:
 		st.exitCode = exitcode.Of(a.err)
 		msg := r.red.String(a.err.Error())
@@ -700,11 +759,11 @@ func (r *run) final(i int, status Status, errMsg, reason string, at time.Time) {
 		}
 		ds.openDependents--
 		if ds.openDependents == 0 {
-			ds.result = nil
+			r.drop(d, false)
 		}
 	}
 	if st.openDependents == 0 {
-		st.result = nil
+		r.drop(i, false)
 	}
 	r.emit(Event{Kind: EventTaskFinished, Time: at, TaskID: n.task.ID, TaskType: n.task.Type, Attempt: st.attempt,
 		Status: status, Error: errMsg, Reason: reason, Duration: tr.Duration, RowsIn: tr.RowsIn, RowsOut: tr.RowsOut})
@@ -746,7 +805,7 @@ func (r *run) stop() {
 			r.final(i, status, "", reason, now)
 		}
 	}
-	r.ready = fifo{}
+	r.ready.clear()
 	clear(r.keyWait)
 }
 
@@ -759,6 +818,8 @@ func (r *run) abandon() {
 	for _, i := range r.sel {
 		if st := &r.st[i]; st.status == StatusRunning && st.retryTimer == nil {
 			r.running--
+			r.runningNeed -= st.need
+			st.need = 0
 			r.log.Warn("task abandoned", "task", r.plan.nodes[i].task.ID, "error", msg)
 			r.final(i, StatusCancelled, msg, "", now)
 		}
@@ -821,6 +882,9 @@ func (r *run) finishRun(ctx context.Context, recPath string) (*RunRecord, error)
 		r.log.Warn("run record snapshot not written", "error", err)
 	}
 	werr := writeRecord(recPath, &r.rec, true)
+	if werr == nil {
+		r.applyRetention()
+	}
 	r.log.Info("run finished", "run_id", r.rec.RunID, "status", r.rec.Status, "duration", r.rec.Duration)
 	r.emit(Event{Kind: EventRunFinished, Time: end, Status: r.rec.Status, Error: r.rec.Error, Duration: r.rec.Duration, Total: len(r.sel)})
 	rec := r.rec

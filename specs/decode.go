@@ -68,6 +68,10 @@ func (d *decoder) decode(root *yaml.Node) {
 			})
 		case "fail_fast":
 			s.FailFast = d.bool(v)
+		case "keep_outputs":
+			s.KeepOutputs = v.Value
+		case "keep_runs":
+			s.KeepRuns = d.int(v)
 		case "observability":
 			pairs(v, func(k, v *yaml.Node) {
 				if k.Value == "enabled" {
@@ -129,6 +133,8 @@ func (d *decoder) concurrency(n *yaml.Node) {
 		switch k.Value {
 		case "max":
 			c.Max = d.int(v)
+		case "memory":
+			c.Memory = d.size(v)
 		case "keys":
 			c.Keys = map[string]int{}
 			c.KeyPos = map[string]Pos{}
@@ -170,6 +176,8 @@ func (d *decoder) task(k, v *yaml.Node) {
 			d.inputs(t, v2)
 		case "concurrency_key":
 			t.ConcurrencyKey = v2.Value
+		case "memory":
+			t.Memory = d.size(v2)
 		case "retries":
 			t.Retries = d.int(v2)
 		case "retry_delay":
@@ -232,6 +240,15 @@ func (d *decoder) duration(n *yaml.Node) time.Duration {
 	v, err := ParseDuration(n.Value)
 	if err != nil {
 		d.errorf(n, "%v", err).Hint = decode.DurationHint
+	}
+	return v
+}
+
+// size reads a memory size such as 4GiB; an integer is a number of bytes.
+func (d *decoder) size(n *yaml.Node) int64 {
+	v, err := decode.ByteSize(n.Value)
+	if err != nil {
+		d.errorf(n, "%v", err).Hint = decode.ByteSizeHint
 	}
 	return v
 }

@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hotpass/hotpass/specs/decode"
 )
 
 // MaxFileSize bounds how large a spec file may be. Real specs are a few
@@ -49,18 +51,7 @@ func describeFSError(err error) string {
 	return err.Error()
 }
 
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+func humanBytes(n int64) string { return decode.FormatByteSize(n) }
 
 // Parse parses spec source. path is used in positions and to resolve relative
 // paths; it need not exist.

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hotpass/hotpass/internal/runstate"
 )
 
 // CurrentVersion is the only spec format version this build understands.
@@ -32,7 +34,12 @@ type Spec struct {
 	Concurrency Concurrency
 	Defaults    TaskDefaults
 	// FailFast cancels every running task when one fails.
-	FailFast      bool
+	FailFast bool
+	// KeepOutputs says which runs keep their task outputs once finished
+	// (KeepAll, KeepFailed or KeepNone; "" means KeepAll); KeepRuns is how
+	// many of the pipeline's latest runs keep them (0: DefaultKeepRuns).
+	KeepOutputs   string
+	KeepRuns      int
 	Observability Observability
 	// Orchestrator holds the raw `orchestrator:` block (backfill settings), or nil.
 	Orchestrator *yaml.Node
@@ -199,6 +206,9 @@ type Concurrency struct {
 	Keys map[string]int
 	// KeyPos records where each key was declared.
 	KeyPos map[string]Pos
+	// Memory is the run's memory budget in bytes; 0 means the default (a
+	// share of the machine's memory).
+	Memory int64
 }
 
 // TaskDefaults apply to every task that does not set its own value.
@@ -233,6 +243,9 @@ type Task struct {
 	// With is the task's options mapping node, or nil when absent.
 	With           *yaml.Node
 	ConcurrencyKey string
+	// Memory is the memory the task declares it needs, in bytes; 0 means
+	// the scheduler estimates it from the task's inputs.
+	Memory int64
 	// Retries, RetryDelay and Timeout are already merged with the spec defaults.
 	Retries    int
 	RetryDelay time.Duration
@@ -259,3 +272,13 @@ func (t *Task) Deps() []Ref {
 	}
 	return out
 }
+
+// Values of keep_outputs; see runstate.Policy for what each keeps.
+const (
+	KeepAll    = runstate.KeepAll
+	KeepFailed = runstate.KeepFailed
+	KeepNone   = runstate.KeepNone
+	// DefaultKeepRuns is how many of a pipeline's latest runs keep their
+	// outputs when the spec says nothing.
+	DefaultKeepRuns = runstate.DefaultKeepRuns
+)

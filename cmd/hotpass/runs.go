@@ -22,6 +22,7 @@ import (
 	"github.com/hotpass/hotpass/internal/history"
 	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/internal/runstate"
+	"github.com/hotpass/hotpass/specs/decode"
 )
 
 // storeFile is the SQLite database inside the state directory.
@@ -117,10 +118,17 @@ func runRunsLs(ctx context.Context, w io.Writer, g *globals, o *runsLsOptions) e
 		return err
 	}
 	now := time.Now()
+	kept := make([]int64, len(runs))
+	for i, r := range runs {
+		// A run directory that cannot be read shows as keeping nothing:
+		// the listing matters more than the size.
+		kept[i], _ = runstate.KeptSize(runstate.New(g.stateDir).Run(r.ID))
+	}
 	if o.format == formatJSON {
 		out := runListJSON{Runs: make([]runJSON, len(runs))}
 		for i, r := range runs {
 			out.Runs[i] = newRunJSON(r, now)
+			out.Runs[i].KeptBytes = &kept[i]
 		}
 		return writeJSON(w, out)
 	}
@@ -129,10 +137,10 @@ func runRunsLs(ctx context.Context, w io.Writer, g *globals, o *runsLsOptions) e
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RUN ID\tPIPELINE\tSTATUS\tSTARTED\tDURATION\tDEPLOYMENT")
-	for _, r := range runs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Pipeline, r.Status, fmtTime(r.StartedAt),
-			fmtDuration(runDuration(r, now)), dash(r.Deployment))
+	fmt.Fprintln(tw, "RUN ID\tPIPELINE\tSTATUS\tSTARTED\tDURATION\tDEPLOYMENT\tKEPT")
+	for i, r := range runs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Pipeline, r.Status, fmtTime(r.StartedAt),
+			fmtDuration(runDuration(r, now)), dash(r.Deployment), fmtKept(kept[i]))
 	}
 	return tw.Flush()
 }
@@ -157,6 +165,18 @@ type runJSON struct {
 	StartedAt       *string         `json:"started_at"`
 	EndedAt         *string         `json:"ended_at"`
 	DurationSeconds *float64        `json:"duration_seconds"`
+	// KeptBytes is the size of the output tables kept in the run
+	// directory; `runs ls` and `runs show` set it, other commands leave it
+	// out.
+	KeptBytes *int64 `json:"kept_bytes,omitempty"`
+}
+
+// fmtKept prints a kept size, "-" for nothing kept.
+func fmtKept(n int64) string {
+	if n == 0 {
+		return "-"
+	}
+	return decode.FormatByteSize(n)
 }
 
 func newRunJSON(r store.Run, now time.Time) runJSON {
@@ -237,8 +257,10 @@ func runRunsShow(ctx context.Context, w io.Writer, g *globals, id, format string
 		resumedFrom = info.ResumedFrom
 	}
 	if format == formatJSON {
+		kept, _ := runstate.KeptSize(runstate.New(g.stateDir).Run(r.ID))
 		out := runShowJSON{runJSON: newRunJSON(r, time.Now()), ResumedFrom: jsonString(resumedFrom),
 			Directory: runstate.New(g.stateDir).Run(r.ID), Tasks: make([]taskJSON, len(trs))}
+		out.KeptBytes = &kept
 		for i, t := range trs {
 			out.Tasks[i] = newTaskJSON(t)
 		}
@@ -475,19 +497,54 @@ func printNew(w io.Writer, t *logTail, header bool) (int64, error) {
 
 func newRunsPruneCmd(g *globals) *cobra.Command {
 	var olderThan string
+	var keep int
+	var dryRun bool
 	cmd := &cobra.Command{
-		Use:   "prune --older-than AGE",
-		Short: "Delete finished runs older than AGE, and their run directories",
-		Long: "Delete the runs that finished and were created more than AGE ago (e.g. 30d, 12h, 90m), with\n" +
-			"their task history and their directories under <state-dir>/runs/. Pending and running runs\n" +
-			"are kept whatever their age.",
+		Use:   "prune (--older-than AGE | --keep N) [--dry-run]",
+		Short: "Delete finished runs older than AGE, or the kept outputs of all but each pipeline's last N runs",
+		Long: "--older-than deletes the runs that finished and were created more than AGE ago (e.g. 30d, 12h,\n" +
+			"90m), with their task history and their directories under <state-dir>/runs/. Pending and\n" +
+			"running runs are kept whatever their age.\n\n" +
+			"--keep N deletes the kept output tables (<task>.parquet) of every pipeline's runs but the\n" +
+			"latest N, as keep_outputs: all with keep_runs: N does when a run finishes. Records and logs\n" +
+			"stay; runs that can be resumed (failed, cancelled, crashed) keep their outputs.\n\n" +
+			"--dry-run prints what would go without deleting anything.",
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runRunsPrune(cmd.Context(), cmd.OutOrStdout(), g, olderThan)
+			if cmd.Flags().Changed("keep") {
+				if olderThan != "" {
+					return fmt.Errorf("%w: give --older-than or --keep, not both", errUsage)
+				}
+				return runRunsPruneKeep(cmd.OutOrStdout(), g, keep, dryRun)
+			}
+			return runRunsPrune(cmd.Context(), cmd.OutOrStdout(), g, olderThan, dryRun)
 		},
 	}
-	cmd.Flags().StringVar(&olderThan, "older-than", "", "age of the runs to delete: a duration with units d, h, m or s (required)")
+	cmd.Flags().StringVar(&olderThan, "older-than", "", "age of the runs to delete: a duration with units d, h, m or s")
+	cmd.Flags().IntVar(&keep, "keep", runstate.DefaultKeepRuns, "keep the outputs of each pipeline's latest N runs, delete older ones")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print what would be deleted, delete nothing")
 	return cmd
+}
+
+// runRunsPruneKeep removes the kept outputs of every pipeline's runs but
+// the latest keep (see runstate.Expired).
+func runRunsPruneKeep(w io.Writer, g *globals, keep int, dryRun bool) error {
+	if keep < 1 {
+		return fmt.Errorf("%w: --keep must be at least 1, got %d", errUsage, keep)
+	}
+	policy := func(string) runstate.Policy { return runstate.Policy{Keep: runstate.KeepAll, Runs: keep} }
+	removed, err := runstate.New(g.stateDir).ApplyRetention("", policy, dryRun)
+	verb := "removed"
+	if dryRun {
+		verb = "would remove"
+	}
+	var total int64
+	for _, r := range removed {
+		total += r.Kept
+		fmt.Fprintf(w, "%s %s\t%s\t%s\n", verb, r.ID, r.Pipeline, decode.FormatByteSize(r.Kept))
+	}
+	fmt.Fprintf(w, "%s the kept outputs of %d runs (%s); each pipeline keeps its latest %d\n", verb, len(removed), decode.FormatByteSize(total), keep)
+	return err
 }
 
 // parseAge reads a duration that may use days ("30d", "1d12h").
@@ -515,9 +572,9 @@ func parseAge(s string) (time.Duration, error) {
 	return total, nil
 }
 
-func runRunsPrune(ctx context.Context, w io.Writer, g *globals, olderThan string) error {
+func runRunsPrune(ctx context.Context, w io.Writer, g *globals, olderThan string, dryRun bool) error {
 	if olderThan == "" {
-		return fmt.Errorf("%w: --older-than is required, e.g. --older-than 30d", errUsage)
+		return fmt.Errorf("%w: --older-than or --keep is required, e.g. --older-than 30d or --keep 20", errUsage)
 	}
 	age, err := parseAge(olderThan)
 	if err != nil {
@@ -547,6 +604,13 @@ func runRunsPrune(ctx context.Context, w io.Writer, g *globals, olderThan string
 			break
 		}
 		cursor = page[len(page)-1].Cursor()
+	}
+	if dryRun {
+		for _, id := range doomed {
+			fmt.Fprintf(w, "would prune %s\n", id)
+		}
+		fmt.Fprintf(w, "would prune %d runs created before %s\n", len(doomed), fmtTime(cut))
+		return nil
 	}
 	n, err := st.PruneRuns(ctx, cut)
 	if err != nil {

@@ -8,6 +8,7 @@
 package cputime
 
 import (
+	"os"
 	"syscall"
 	"time"
 )
@@ -27,6 +28,20 @@ func Process() time.Duration {
 func PeakRSS() (bytes int64, ok bool) {
 	ru, ok := usage(syscall.RUSAGE_SELF)
 	if !ok {
+		return 0, false
+	}
+	return int64(ru.Maxrss) * maxrssUnit, true
+}
+
+// ChildPeakRSS returns the peak resident set size, in bytes, of a child
+// process that has been waited for; ok is false when the system does not
+// say.
+func ChildPeakRSS(ps *os.ProcessState) (bytes int64, ok bool) {
+	if ps == nil {
+		return 0, false
+	}
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok || ru == nil {
 		return 0, false
 	}
 	return int64(ru.Maxrss) * maxrssUnit, true

@@ -2,7 +2,10 @@
 
 package cputime
 
-import "time"
+import (
+	"os"
+	"time"
+)
 
 // Process returns 0: this system's CPU time is not read.
 func Process() time.Duration { return 0 }
@@ -12,3 +15,6 @@ func PeakRSS() (bytes int64, ok bool) { return 0, false }
 
 // Thread returns false: this system's per-thread CPU time is not read.
 func Thread() (time.Duration, bool) { return 0, false }
+
+// ChildPeakRSS returns false: this system's memory use is not read.
+func ChildPeakRSS(*os.ProcessState) (bytes int64, ok bool) { return 0, false }

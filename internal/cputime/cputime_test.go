@@ -1,6 +1,7 @@
 package cputime
 
 import (
+	"os/exec"
 	"runtime"
 	"testing"
 )
@@ -58,5 +59,34 @@ func TestThreadCountsWork(t *testing.T) {
 		for range 1_000_000 {
 			x = x*6364136223846793005 + 1442695040888963407
 		}
+	}
+}
+
+// A child that allocates and touches 64 MiB peaks above it, and one that
+// does nothing stays well below: the figure is the child's, in bytes.
+func TestChildPeakRSS(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS != "linux" {
+		t.Skip("the test's child commands are Linux tools")
+	}
+	run := func(script string) int64 {
+		t.Helper()
+		cmd := exec.Command("sh", "-c", script)
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%s: %v", script, err)
+		}
+		got, ok := ChildPeakRSS(cmd.ProcessState)
+		if !ok {
+			t.Fatal("ChildPeakRSS not read on linux")
+		}
+		return got
+	}
+	small := run("true")
+	big := run(`awk 'BEGIN { s = "x"; while (length(s) < 67108864) s = s s; exit length(s) < 67108864 }'`)
+	if big < 64<<20 || small >= 32<<20 {
+		t.Errorf("peak RSS of true = %d, of an awk holding a 64 MiB string = %d", small, big)
+	}
+	if _, ok := ChildPeakRSS(nil); ok {
+		t.Error("ChildPeakRSS(nil) reported a value")
 	}
 }

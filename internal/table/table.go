@@ -230,3 +230,35 @@ func sameValue(a, b *Column, i int) bool {
 	}
 	return false
 }
+
+// MemSize estimates the bytes the table's values take in memory: each
+// column's value slice, string contents and validity bitmap. Storage shared
+// with another table (Project, Slice) is counted for each; the run's memory
+// budget would rather over- than under-count.
+func (t *Table) MemSize() int64 {
+	var n int64
+	for _, c := range t.cols {
+		n += c.memSize()
+	}
+	return n
+}
+
+func (c *Column) memSize() int64 {
+	n := int64(8 * len(c.valid))
+	switch c.typ {
+	case String:
+		n += int64(16 * len(c.strs))
+		for _, s := range c.strs {
+			n += int64(len(s))
+		}
+	case Int64, Timestamp:
+		n += int64(8 * len(c.ints))
+	case Float64:
+		n += int64(8 * len(c.floats))
+	case Bool:
+		n += int64(len(c.bools))
+	case Date:
+		n += int64(4 * len(c.dates))
+	}
+	return n
+}

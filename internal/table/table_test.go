@@ -371,3 +371,21 @@ func TestStreamHelpers(t *testing.T) {
 		t.Errorf("ReadAll of empty reader = %v, %v", empty, err)
 	}
 }
+
+func TestMemSize(t *testing.T) {
+	t.Parallel()
+	tb := sampleTable(t)
+	// 4 rows: strings 4*16 + len("a")+len("c") = 66, ints 32, floats 32,
+	// bools 4, dates 16, timestamps 32; each column has one null, so one
+	// bitmap word each: 6*8.
+	if got, want := tb.MemSize(), int64(66+32+32+4+16+32+6*8); got != want {
+		t.Errorf("MemSize = %d, want %d", got, want)
+	}
+	p, err := tb.Project("n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := p.MemSize(), int64(32+8); got != want {
+		t.Errorf("projected MemSize = %d, want %d", got, want)
+	}
+}

@@ -87,7 +87,9 @@ func keptResult(t *table.Table, rowsIn int64, path string) *engine.Result {
 
 // Reload is the engine.OutputLoader of table-producing tasks: it reads the
 // table a task kept in an earlier run's directory and keeps a copy in this
-// run's, so that a resumed run is itself resumable.
+// run's, so that a resumed run is itself resumable. prevRunDir may be this
+// run's own directory (an output the engine released and a retry needs
+// again): there is nothing to copy then.
 func Reload(env *engine.Env, prevRunDir string) (*engine.Result, error) {
 	prev := runstate.TaskOutput(prevRunDir, env.TaskID)
 	r, err := parquetio.Open(prev)
@@ -101,6 +103,9 @@ func Reload(env *engine.Env, prevRunDir string) (*engine.Result, error) {
 	}
 	if cerr != nil {
 		return nil, cerr
+	}
+	if filepath.Clean(prev) == filepath.Clean(OutputPath(env)) {
+		return keptResult(t, 0, prev), nil
 	}
 	if err := copyFile(prev, OutputPath(env)); err != nil {
 		return nil, fmt.Errorf("reuse output of %s: %w", env.TaskID, err)
