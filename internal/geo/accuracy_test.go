@@ -160,6 +160,10 @@ var aviationLocations = []struct {
 	{[]string{"", "Lanseria", "Lanseria Flight Centre"}, "", "FALA", "Gauteng"},
 	{[]string{"Unit 4, Hangar Road", "", "Bethlehem Flying Club"}, "", "Bethlehem", "Free State"},
 	{[]string{"", "Margate", "South Coast Aviation"}, "", "Margate", "KwaZulu-Natal"},
+	{[]string{"Hangar 22, Middelburg Airfield", "Mpumalanga"}, "", "Middelburg", "Mpumalanga"},
+	{[]string{"Kestell", "Free State"}, "", "Kestell", "Free State"},
+	{[]string{"Hangar 37, Kruger Mpumalanga International Airport", "Mbombela"}, "", "FAKN", "Mpumalanga"},
+	{[]string{"Hangar 7, Worcester Airfield", "Western Cape"}, "Western Cape", "Worcester", "Western Cape"},
 }
 
 func TestAviationLocations(t *testing.T) {

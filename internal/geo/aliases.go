@@ -36,3 +36,14 @@ var aliases = map[string][]alias{
 		{"Langebaanweg", "FALW"}, {"Oudtshoorn Airport", "FAOH"}, {"Newcastle Airport", "FANC"},
 	},
 }
+
+// provinceAliases are spellings of provinces besides their names. Two
+// letter codes are left out: "EC" or "NW" in an address are as often
+// something else.
+var provinceAliases = map[string][]alias{
+	"ZA": {
+		{"KZN", "KwaZulu-Natal"}, {"Kwazulu Natal", "KwaZulu-Natal"}, {"Natal", "KwaZulu-Natal"},
+		{"Freestate", "Free State"}, {"Orange Free State", "Free State"}, {"North-West", "North West"},
+		{"Northwest", "North West"}, {"Northern Province", "Limpopo"}, {"Western Cape Province", "Western Cape"},
+	},
+}

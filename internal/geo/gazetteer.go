@@ -63,6 +63,10 @@ type Gazetteer struct {
 	byInitial map[byte][]string
 	grid      map[cell][]int32
 	maxWords  int
+	// provinces maps the keys of province names ("kwazulu natal",
+	// "kzn") to the names: in a text they state the province rather than
+	// name a town (Mpumalanga is also a town in KwaZulu-Natal).
+	provinces map[string]string
 }
 
 type cell struct{ lat, lon int16 }
@@ -175,6 +179,7 @@ func index(country string, places []Place) *Gazetteer {
 		country: country, places: places,
 		byName: map[string][]int32{}, airportShort: map[string][]int32{},
 		byCode: map[string]int32{}, byInitial: map[byte][]string{}, grid: map[cell][]int32{},
+		provinces: map[string]string{},
 	}
 	add := func(m map[string][]int32, k string, id int32) {
 		if k == "" {
@@ -212,6 +217,14 @@ func index(country string, places []Place) *Gazetteer {
 			c := cellOf(p.Lat, p.Lon)
 			g.grid[c] = append(g.grid[c], id)
 		}
+	}
+	for i := range places {
+		if p := places[i].Province; p != "" {
+			g.provinces[key(p)] = p
+		}
+	}
+	for _, a := range provinceAliases[country] {
+		g.provinces[key(a.alias)] = a.target
 	}
 	for _, a := range aliases[country] {
 		for _, id := range g.byName[key(a.target)] {

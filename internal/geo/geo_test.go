@@ -219,6 +219,27 @@ func TestStatedProvinceChoosesAmongNamesakes(t *testing.T) {
 	}
 }
 
+func TestProvinceNamesAreNotTowns(t *testing.T) {
+	t.Parallel()
+	g := mustLoad(t)
+	// Mpumalanga is also a town in KwaZulu-Natal; in an address it is the
+	// province, and it chooses among the Middelburgs.
+	if r := g.Geocode("", "Mpumalanga"); r.Placed() {
+		t.Errorf("province name placed as %q", r.Formatted)
+	}
+	if r := g.Geocode("", "Middelburg Airfield, Mpumalanga"); r.Province != "Mpumalanga" {
+		t.Errorf("Middelburg, Mpumalanga placed in %s", r.Province)
+	}
+	if r := g.Geocode("", "Hangar 2, KZN"); r.Placed() {
+		t.Errorf("province alias placed as %q", r.Formatted)
+	}
+	// A misspelling that resembles a town of another province than the
+	// stated one is not a match.
+	if r := g.Geocode("Gauteng", "Kestrel Flight Training"); r.Placed() {
+		t.Errorf("Kestrel with Gauteng stated placed at %q (%s)", r.Formatted, r.Match)
+	}
+}
+
 func FuzzGeocode(f *testing.F) {
 	for _, c := range aviationLocations {
 		f.Add(strings.Join(c.texts, "\x00"), c.hint)

@@ -2,6 +2,7 @@ package geo
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hotpass/hotpass/internal/strsim"
@@ -61,6 +62,7 @@ func (g *Gazetteer) Geocode(hint string, texts ...string) Result {
 	var cands []candidate
 	airportWanted := false
 	toks := make([][]string, len(texts))
+	stated := ""
 	for i, t := range texts {
 		toks[i] = tokens(t)
 		for _, w := range toks[i] {
@@ -68,6 +70,15 @@ func (g *Gazetteer) Geocode(hint string, texts ...string) Result {
 				airportWanted = true
 			}
 		}
+		var p string
+		if toks[i], p = g.cutProvinces(toks[i]); stated == "" {
+			stated = p
+		}
+	}
+	// A province written in the texts counts as stated when the column
+	// says nothing.
+	if strings.TrimSpace(hint) == "" {
+		hint = stated
 	}
 	for fi, t := range texts {
 		penalty := 0.05 * float64(fi)
@@ -85,7 +96,7 @@ func (g *Gazetteer) Geocode(hint string, texts ...string) Result {
 	}
 	if len(cands) == 0 {
 		for fi := range texts {
-			cands = g.fuzzyCandidates(cands, toks[fi], fi, 0.05*float64(fi))
+			cands = g.fuzzyCandidates(cands, toks[fi], fi, 0.05*float64(fi), hint)
 		}
 	}
 	if len(cands) == 0 {
@@ -170,14 +181,17 @@ const fuzzyMin = 0.93
 // fuzzyCandidates compares single words and pairs of words of five letters
 // or more with the names starting with the same letter. Confidence stays
 // at or below 0.75: a misspelling is a guess.
-func (g *Gazetteer) fuzzyCandidates(cands []candidate, toks []string, fi int, penalty float64) []candidate {
+//
+// A guess in another province than the stated one is dropped: it is more
+// likely a word that resembles a town than a misspelt town.
+func (g *Gazetteer) fuzzyCandidates(cands []candidate, toks []string, fi int, penalty float64, hint string) []candidate {
 	for n := 1; n <= 2; n++ {
 		for i := 0; i+n <= len(toks); i++ {
 			if n == 1 && stopWords[toks[i]] {
 				continue
 			}
 			k := strings.Join(toks[i:i+n], " ")
-			if len(k) < 5 {
+			if len(k) < 5 || slices.Contains(toks[i:i+n], "") {
 				continue
 			}
 			bestSim, bestKey := 0.0, ""
@@ -198,6 +212,9 @@ func (g *Gazetteer) fuzzyCandidates(cands []candidate, toks []string, fi int, pe
 				conf -= 0.15
 			}
 			for _, id := range ids {
+				if hint != "" && key(g.places[id].Province) != key(hint) {
+					continue
+				}
 				cands = append(cands, candidate{id, conf - penalty, fmt.Sprintf("fuzzy:%s~%s", k, bestKey), fi, n})
 			}
 		}
@@ -209,7 +226,7 @@ func (g *Gazetteer) fuzzyCandidates(cands []candidate, toks []string, fi int, pe
 // match of a different name (within 60 km) or with the stated province
 // gain; among towns of one name that is what decides.
 func (g *Gazetteer) choose(cands []candidate, hint string) candidate {
-	hint = strings.ToLower(strings.TrimSpace(hint))
+	hint = key(hint)
 	best, bestScore := cands[0], -1.0
 	for _, c := range cands {
 		p := g.places[c.id]
@@ -233,7 +250,7 @@ func (g *Gazetteer) choose(cands []candidate, hint string) candidate {
 				score += 0.2
 			}
 		}
-		if hint != "" && strings.ToLower(p.Province) == hint && c.conf < 0.7 {
+		if hint != "" && key(p.Province) == hint && c.conf < 0.7 {
 			score += 0.15
 		}
 		// Ties: the earlier text, then the longer match.
@@ -251,7 +268,16 @@ func (g *Gazetteer) result(c candidate) Result {
 	r := Result{Place: p, Lat: p.Lat, Lon: p.Lon, Province: p.Province, Confidence: round2(c.conf), Match: c.how}
 	r.Area = p.Name
 	if p.Kind == KindAirport {
-		r.Area = p.Municipality
+		// The town the airport serves, as the gazetteer spells it; the
+		// nearest town when the airport data names none, misspells it or
+		// names a namesake far away.
+		r.Area = ""
+		for _, id := range g.byName[key(p.Municipality)] {
+			if q := g.places[id]; q.Kind == KindPlace && DistanceKm(p.Lat, p.Lon, q.Lat, q.Lon) < 50 {
+				r.Area = q.Name
+				break
+			}
+		}
 		if r.Area == "" {
 			r.Area, _ = g.nearestPlace(p.Lat, p.Lon)
 		}
@@ -287,4 +313,51 @@ func (g *Gazetteer) ambiguous(ids []int32) bool {
 		}
 	}
 	return false
+}
+
+// cutProvinces removes province names from toks and returns the first
+// one found.
+func (g *Gazetteer) cutProvinces(toks []string) ([]string, string) {
+	// Words inside a longer name stay: "Kruger Mpumalanga International
+	// Airport" names an airport, not the province.
+	inName := make([]bool, len(toks))
+	for n := 2; n <= min(g.maxWords, len(toks)); n++ {
+		for i := 0; i+n <= len(toks); i++ {
+			k := strings.Join(toks[i:i+n], " ")
+			if len(g.byName[k]) > 0 || len(g.airportShort[k]) > 0 {
+				for j := i; j < i+n; j++ {
+					inName[j] = true
+				}
+			}
+		}
+	}
+	found := ""
+	out := toks[:0:0]
+	for i := 0; i < len(toks); {
+		if inName[i] {
+			out = append(out, toks[i])
+			i++
+			continue
+		}
+		matched := 0
+		for n := min(3, len(toks)-i); n >= 1; n-- {
+			if p, ok := g.provinces[strings.Join(toks[i:i+n], " ")]; ok {
+				if found == "" {
+					found = p
+				}
+				matched = n
+				break
+			}
+		}
+		if matched > 0 {
+			// A gap keeps the words on either side from joining into a
+			// name they do not form.
+			out = append(out, "")
+			i += matched
+			continue
+		}
+		out = append(out, toks[i])
+		i++
+	}
+	return out, found
 }
