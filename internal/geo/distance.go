@@ -3,6 +3,8 @@ package geo
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 )
 
 // earthRadiusKm is the mean radius used by the haversine formula.
@@ -53,4 +55,29 @@ var bounds = map[string]box{
 	"MZ": {-27.0, -10.3, 30.2, 41.0},
 	"SZ": {-27.4, -25.7, 30.7, 32.2},
 	"LS": {-30.7, -28.5, 27.0, 29.5},
+}
+
+// ParsePoint reads a point written "lat,lon" (spaces allowed around the
+// comma, or a space alone between the numbers). It fails on anything else
+// and on coordinates out of range.
+func ParsePoint(s string) (lat, lon float64, ok bool) {
+	a, b, found := strings.Cut(strings.TrimSpace(s), ",")
+	if !found {
+		a, b, found = strings.Cut(strings.TrimSpace(s), " ")
+	}
+	if !found {
+		return 0, 0, false
+	}
+	lat, err1 := strconv.ParseFloat(strings.TrimSpace(a), 64)
+	lon, err2 := strconv.ParseFloat(strings.TrimSpace(b), 64)
+	if err1 != nil || err2 != nil || math.IsNaN(lat) || math.IsNaN(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+		return 0, 0, false
+	}
+	return lat, lon, true
+}
+
+// FormatPoint writes a point as ParsePoint reads it, to five decimals
+// (about a metre).
+func FormatPoint(lat, lon float64) string {
+	return strconv.FormatFloat(lat, 'f', 5, 64) + "," + strconv.FormatFloat(lon, 'f', 5, 64)
 }
