@@ -279,7 +279,7 @@ func (g *Gazetteer) result(c candidate) Result {
 			}
 		}
 		if r.Area == "" {
-			r.Area, _ = g.nearestPlace(p.Lat, p.Lon)
+			r.Area, _ = g.NearestPlace(p.Lat, p.Lon)
 		}
 	}
 	var parts []string

@@ -80,8 +80,8 @@ func (g *Gazetteer) nearest(lat, lon float64, k int) []hit {
 	return hits
 }
 
-// nearestPlace returns the name of the nearest town and its distance.
-func (g *Gazetteer) nearestPlace(lat, lon float64) (string, float64) {
+// NearestPlace returns the name of the nearest town and its distance.
+func (g *Gazetteer) NearestPlace(lat, lon float64) (string, float64) {
 	h := g.nearest(lat, lon, 1)
 	if len(h) == 0 {
 		return "", math.Inf(1)

@@ -192,16 +192,24 @@ func (g *Gazetteer) online(ctx context.Context, on Online, vals []string) Result
 	r := Result{Lat: lat, Lon: lon, Formatted: display, Confidence: 0.7, Match: "online"}
 	if CheckLatLon(lat, lon, g.country) == nil {
 		r.Province, _, _ = g.ProvinceAt(lat, lon)
-		r.Area, _ = g.nearestPlace(lat, lon)
+		r.Area, _ = g.NearestPlace(lat, lon)
 	}
 	return r
 }
 
-// fromPoint takes the province of a row from its own coordinates.
-func (g *Gazetteer) fromPoint(latCol, lonCol *table.Column, i int, st *Stats) Result {
+// PointAt reads row i's coordinates from a latitude and a longitude
+// column (numbers, or text holding numbers). ok is false when either is
+// null or unreadable; the range is not checked.
+func PointAt(latCol, lonCol *table.Column, i int) (lat, lon float64, ok bool) {
 	lat, okLat := cellFloat(latCol, i)
 	lon, okLon := cellFloat(lonCol, i)
-	if !okLat || !okLon {
+	return lat, lon, okLat && okLon
+}
+
+// fromPoint takes the province of a row from its own coordinates.
+func (g *Gazetteer) fromPoint(latCol, lonCol *table.Column, i int, st *Stats) Result {
+	lat, lon, ok := PointAt(latCol, lonCol, i)
+	if !ok {
 		return Result{}
 	}
 	prov, share, err := g.ProvinceAt(lat, lon)
@@ -210,7 +218,7 @@ func (g *Gazetteer) fromPoint(latCol, lonCol *table.Column, i int, st *Stats) Re
 		return Result{Match: "bad_coordinates"}
 	}
 	st.FromPoint++
-	area, _ := g.nearestPlace(lat, lon)
+	area, _ := g.NearestPlace(lat, lon)
 	return Result{
 		Lat: lat, Lon: lon, Province: prov, Area: area,
 		Formatted:  fmt.Sprintf("near %s, %s, %s", area, prov, countryNames[g.country]),
