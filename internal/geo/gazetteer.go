@@ -2,11 +2,9 @@ package geo
 
 import (
 	"bufio"
-	"bytes"
 	"compress/gzip"
 	"embed"
 	"fmt"
-	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -118,26 +116,21 @@ func Countries() []string {
 	return out
 }
 
-func readGzip(name string) ([]byte, error) {
-	f, err := dataFS.Open(name)
+// eachRow calls fn with the tab-separated fields of every row of the
+// embedded gzip'd TSV file name (comments and blank lines skipped), each
+// checked to have want fields; line numbers count from 1.
+func eachRow(name string, want int, fn func(line int, f []string) error) error {
+	file, err := dataFS.Open(name)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
+	defer file.Close()
+	zr, err := gzip.NewReader(file)
 	if err != nil {
-		return nil, fmt.Errorf("embedded %s: %w", name, err)
+		return fmt.Errorf("embedded %s: %w", name, err)
 	}
-	return io.ReadAll(zr)
-}
-
-func decodeAll() (map[string]*Gazetteer, error) {
-	raw, err := readGzip("data/places.tsv.gz")
-	if err != nil {
-		return nil, err
-	}
-	byCountry := map[string][]Place{}
-	sc := bufio.NewScanner(bytes.NewReader(raw))
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
 	line := 0
 	for sc.Scan() {
 		line++
@@ -146,21 +139,35 @@ func decodeAll() (map[string]*Gazetteer, error) {
 			continue
 		}
 		f := strings.Split(text, "\t")
-		if len(f) != 9 {
-			return nil, fmt.Errorf("embedded places.tsv line %d: %d fields, want 9 (rebuild with scripts/geo-data.sh)", line, len(f))
+		if len(f) != want {
+			return fmt.Errorf("embedded %s line %d: %d fields, want %d (rebuild with scripts/geo-data.sh)", name, line, len(f), want)
 		}
+		if err := fn(line, f); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("embedded %s: %w", name, err)
+	}
+	return nil
+}
+
+func decodeAll() (map[string]*Gazetteer, error) {
+	byCountry := map[string][]Place{}
+	err := eachRow("data/places.tsv.gz", 9, func(line int, f []string) error {
 		lat, err1 := strconv.ParseFloat(f[4], 64)
 		lon, err2 := strconv.ParseFloat(f[5], 64)
 		if err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("embedded places.tsv line %d: bad coordinates %q, %q", line, f[4], f[5])
+			return fmt.Errorf("embedded places.tsv line %d: bad coordinates %q, %q", line, f[4], f[5])
 		}
 		p := Place{Country: f[0], Name: f[2], Province: f[3], Lat: lat, Lon: lon, ICAO: f[6], IATA: f[7], Municipality: f[8], Kind: KindPlace}
 		if f[1] == "airport" {
 			p.Kind = KindAirport
 		}
 		byCountry[p.Country] = append(byCountry[p.Country], p)
-	}
-	if err := sc.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	out := make(map[string]*Gazetteer, len(byCountry))

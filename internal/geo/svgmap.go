@@ -1,8 +1,6 @@
 package geo
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"html"
 	"math"
@@ -32,37 +30,22 @@ func ProvinceOutlines() ([]Outline, error) {
 }
 
 func decodeOutlines() ([]Outline, error) {
-	raw, err := readGzip("data/provinces.tsv.gz")
-	if err != nil {
-		return nil, err
-	}
 	var out []Outline
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		text := sc.Text()
-		if text == "" || text[0] == '#' {
-			continue
-		}
-		f := strings.Split(text, "\t")
-		if len(f) != 3 {
-			return nil, fmt.Errorf("embedded provinces.tsv line %d: %d fields, want 3", line, len(f))
-		}
+	err := eachRow("data/provinces.tsv.gz", 3, func(line int, f []string) error {
 		o := Outline{Province: f[1]}
 		for _, pair := range strings.Fields(f[2]) {
 			a, b, ok := strings.Cut(pair, ",")
 			lon, err1 := strconv.ParseFloat(a, 64)
 			lat, err2 := strconv.ParseFloat(b, 64)
 			if !ok || err1 != nil || err2 != nil {
-				return nil, fmt.Errorf("embedded provinces.tsv line %d: bad point %q", line, pair)
+				return fmt.Errorf("embedded provinces.tsv line %d: bad point %q", line, pair)
 			}
 			o.Ring = append(o.Ring, [2]float64{lon, lat})
 		}
 		out = append(out, o)
-	}
-	return out, sc.Err()
+		return nil
+	})
+	return out, err
 }
 
 // mapBounds frame South Africa (with Lesotho and Eswatini inside).

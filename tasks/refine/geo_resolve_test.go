@@ -1,16 +1,12 @@
 package refine_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/internal/synth"
-	"github.com/hotpass/hotpass/internal/table"
-	"github.com/hotpass/hotpass/internal/table/parquetio"
 )
 
 // withDistance is the aviation profile with a distance comparison on the
@@ -36,40 +32,6 @@ func withDistance(t *testing.T) string {
 ` + s[at:]
 }
 
-func resolveWith(t *testing.T, dir, profile string) *table.Table {
-	t.Helper()
-	p, err := load(t, dir, `version: 1
-name: er
-tasks:
-  refine:
-    type: refine
-    with:
-      profile: `+profile+`
-      input_dir: data
-      entity_resolution: {enabled: true, output_dir: out/linkage}
-`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := p.Run(context.Background(), engine.RunOptions{StateDir: filepath.Join(dir, ".hotpass")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if task := rec.Task("refine"); task.Status != engine.StatusSucceeded {
-		t.Fatalf("refine: %s %s", task.Status, task.Error)
-	}
-	r, err := parquetio.Open(filepath.Join(dir, ".hotpass", "runs", rec.RunID, "refine.parquet"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	out, err := table.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // The aviation profile blocks on a geohash of the records' location but
 // leaves the distance comparison out; this measures both ways on synthetic
 // aviation data (the figures are in the profile's comment) and holds the
@@ -91,8 +53,8 @@ func TestDistanceLevelOnSyntheticAviation(t *testing.T) {
 			t.Fatal(err)
 		}
 		idx := truthIndex(tr)
-		without := figures(t, resolveWith(t, dir, "aviation"), idx)
-		with := figures(t, resolveWith(t, dir, dist), idx)
+		without := figures(t, refineWithProfile(t, dir, "aviation", true), idx)
+		with := figures(t, refineWithProfile(t, dir, dist, true), idx)
 		t.Logf("seed %d, %d organisations: without distance %d rows, %d mixed, %d of %d merged pairs false; with distance %d rows, %d mixed, %d of %d merged pairs false",
 			tc.seed, tr.Organisations, without.rows, without.mixedRows, without.falsePairs, without.pairs, with.rows, with.mixedRows, with.falsePairs, with.pairs)
 		if with.mixedRows*100 > with.rows*3 || without.mixedRows*100 > without.rows*3 {
