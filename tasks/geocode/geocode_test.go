@@ -153,3 +153,46 @@ func TestGeocodeOptionErrors(t *testing.T) {
 		})
 	}
 }
+
+// A geocoder that is down costs the run nothing but the rows it would have
+// placed: the task succeeds and counts them.
+func TestGeocodeTaskWithServerDown(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "orgs.csv"), []byte(csvData), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan(t, dir, `version: 1
+name: geo
+tasks:
+  read:
+    type: read
+    with: {path: orgs.csv}
+  geo:
+    type: geocode
+    with:
+      input: read
+      columns: [address]
+      geocoder: {url: "`+url+`", rate_limit: 1000/s, user_agent: hotpass-test, timeout: 200ms}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := p.Run(context.Background(), engine.RunOptions{StateDir: filepath.Join(dir, ".hotpass")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := rec.Task("geo")
+	if tr.Status != engine.StatusSucceeded {
+		t.Fatalf("%s %s", tr.Status, tr.Error)
+	}
+	attrs, _ := tr.Attrs["geocode"].(map[string]any)
+	// Kitty Hawk Road is the one address the gazetteer cannot place; the
+	// empty one is never asked about.
+	if attrs["online_failed"] != 1 || attrs["placed"] != 2 || attrs["unplaced"] != 2 {
+		t.Errorf("geocode attrs %v", attrs)
+	}
+}

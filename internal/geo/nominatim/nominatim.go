@@ -283,8 +283,14 @@ func (c *Client) once(ctx context.Context, query string) (answer, error) {
 		if ctx.Err() != nil {
 			return answer{}, ctx.Err()
 		}
+		// The request URL holds the address asked about (and may hold
+		// credentials): keep it out of the error, which is logged.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		// Timeouts and refused connections may pass.
-		return answer{}, &errRetry{err: fmt.Errorf("geocoder request: %w", err)}
+		return answer{}, &errRetry{err: fmt.Errorf("geocoder request to %s: %w", c.host(), err)}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -349,4 +355,12 @@ func (c *Client) Keys() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// host is the server's host, for messages.
+func (c *Client) host() string {
+	if u, err := url.Parse(c.cfg.URL); err == nil {
+		return u.Host
+	}
+	return "the geocoder"
 }

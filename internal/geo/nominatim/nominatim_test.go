@@ -157,8 +157,13 @@ func TestDownAndSlowServersGiveUp(t *testing.T) {
 			c := newClient(t, url, "", &sleeps{})
 			ctx := context.Background()
 			for i := range 3 {
-				if _, _, _, _, err := c.Search(ctx, "q"+string(rune('a'+i))); err == nil || errors.Is(err, ErrUnavailable) {
+				_, _, _, _, err := c.Search(ctx, "12 Secret Street "+string(rune('a'+i)))
+				if err == nil || errors.Is(err, ErrUnavailable) {
 					t.Fatalf("query %d: err %v, want a request error", i+1, err)
+				}
+				// Errors are logged: the address asked about stays out.
+				if strings.Contains(err.Error(), "Secret") {
+					t.Errorf("error names the query: %v", err)
 				}
 			}
 			sent := c.Requests()
