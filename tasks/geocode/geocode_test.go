@@ -40,6 +40,16 @@ func plan(t *testing.T, dir, src string) (*engine.Plan, error) {
 	return prep.Plan, nil
 }
 
+// geoSpec is a spec reading orgs.csv (csvData, written into dir) and
+// geocoding it with the options in with (YAML lines at the with: level).
+func geoSpec(t *testing.T, dir, with string) string {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "orgs.csv"), []byte(csvData), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return "version: 1\nname: geo\ntasks:\n  read:\n    type: read\n    with: {path: orgs.csv}\n  geo:\n    type: geocode\n    with:\n      input: read\n" + with
+}
+
 const csvData = `name,address,province
 Durban Flight Centre,"Virginia Airport, Durban",KwaZulu-Natal
 Highveld Aero,FAGC,Western Cape
@@ -60,22 +70,7 @@ func TestGeocodeTask(t *testing.T) {
 	}))
 	defer srv.Close()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "orgs.csv"), []byte(csvData), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	src := `version: 1
-name: geo
-tasks:
-  read:
-    type: read
-    with: {path: orgs.csv}
-  geo:
-    type: geocode
-    with:
-      input: read
-      columns: [address, name]
-      geocoder: {url: "` + srv.URL + `", rate_limit: 100/s, user_agent: hotpass-test, cache: cache.json}
-`
+	src := geoSpec(t, dir, "      columns: [address, name]\n      geocoder: {url: \""+srv.URL+"\", rate_limit: 100/s, user_agent: hotpass-test, cache: cache.json}\n")
 	for run := 1; run <= 2; run++ {
 		p, err := plan(t, dir, src)
 		if err != nil {
@@ -137,10 +132,7 @@ func TestGeocodeOptionErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			if err := os.WriteFile(filepath.Join(dir, "orgs.csv"), []byte(csvData), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			_, err := plan(t, dir, "version: 1\nname: g\ntasks:\n  read:\n    type: read\n    with: {path: orgs.csv}\n  geo:\n    type: geocode\n    with:\n      input: read\n      "+opt+"\n")
+			_, err := plan(t, dir, geoSpec(t, dir, "      "+opt+"\n"))
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -162,22 +154,7 @@ func TestGeocodeTaskWithServerDown(t *testing.T) {
 	url := srv.URL
 	srv.Close()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "orgs.csv"), []byte(csvData), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p, err := plan(t, dir, `version: 1
-name: geo
-tasks:
-  read:
-    type: read
-    with: {path: orgs.csv}
-  geo:
-    type: geocode
-    with:
-      input: read
-      columns: [address]
-      geocoder: {url: "`+url+`", rate_limit: 1000/s, user_agent: hotpass-test, timeout: 200ms}
-`)
+	p, err := plan(t, dir, geoSpec(t, dir, "      columns: [address]\n      geocoder: {url: \""+url+"\", rate_limit: 1000/s, user_agent: hotpass-test, timeout: 200ms}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
