@@ -118,6 +118,10 @@ hotpass resolve --input testdata/linkage/fake_1000/fake_1000.csv --output dist/p
   --config examples/linkage/fake_1000.yaml
 hotpass linkage evaluate --predictions dist/people --truth-column cluster \
   --input testdata/linkage/fake_1000/fake_1000.csv`,
+	"hotpass geo clusters": `
+hotpass orchestrate --profile aviation --input-dir examples/aviation/data --output dist/refined.xlsx
+hotpass geo clusters --input dist/refined.parquet --radius-km 10
+hotpass geo clusters --input dist/refined.xlsx --radius-km 25 --format json`,
 	"hotpass profiles show": `
 hotpass profiles show aviation
 hotpass profiles show aviation --format json`,

@@ -41,8 +41,25 @@ func TestOrchestrateAviation(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := data.Schema().Names()
-	if len(names) < 36 || names[0] != "organization_name" || names[1] != "organization_slug" {
+	if len(names) < 43 || names[0] != "organization_name" || names[1] != "organization_slug" {
 		t.Errorf("Data columns = %v", names)
+	}
+	// The aviation pipeline geocodes: seven columns after the SSOT's and
+	// enrichment's.
+	if got, want := strings.Join(names[len(names)-7:], ","), "latitude,longitude,address_formatted,province_geocoded,area_geocoded,geocode_confidence,geocode_match"; got != want {
+		t.Errorf("last columns = %s, want %s", got, want)
+	}
+	placed := 0
+	for i, m := range data.ColumnByName("geocode_match").Strings() {
+		if m != "none" {
+			placed++
+			if data.ColumnByName("province_geocoded").IsNull(i) {
+				t.Errorf("row %d matched %q without a province", i+1, m)
+			}
+		}
+	}
+	if placed < data.NumRows()*8/10 {
+		t.Errorf("%d of %d rows geocoded", placed, data.NumRows())
 	}
 	if data.NumRows() < 150 || data.NumRows() > 300 {
 		t.Errorf("Data has %d rows for 200 bundled organisations", data.NumRows())

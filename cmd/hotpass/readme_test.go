@@ -101,6 +101,7 @@ var helpExamples = map[string]string{
 	"hotpass deployment rm":            "",
 	"hotpass deployment run":           "",
 	"hotpass deployment show":          "",
+	"hotpass geo clusters":             "",
 	"hotpass graph":                    "",
 	"hotpass init":                     "",
 	"hotpass linkage blocking-stats":   "",

@@ -70,6 +70,7 @@ func newRootCmd() *cobra.Command {
 		newResolveCmd(g),
 		newLinkageCmd(),
 		newInitCmd(),
+		newGeoCmd(),
 	)
 	acceptNoProgress(root)
 	registerCompletions(root, g)

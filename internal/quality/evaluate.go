@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/hotpass/hotpass/internal/geo"
 	"github.com/hotpass/hotpass/internal/table"
 )
 
@@ -52,6 +53,10 @@ type Report struct {
 	InvalidRows  int            `json:"invalid_rows"`
 	Results      []Result       `json:"expectations"`
 	Completeness []Completeness `json:"completeness"`
+	// Locations are the rows' points when the table has latitude and
+	// longitude columns (geocoded); the HTML report maps them.
+	Locations   []geo.Point `json:"-"`
+	LocatedRows int         `json:"located_rows,omitempty"`
 }
 
 // Failures lists, for each failing expectation, its name and failure count.
@@ -118,6 +123,14 @@ func EvaluateFunc(t *table.Table, exps []Expectation, empty func(string) bool) *
 		}
 	}
 	rep.Completeness = ColumnCompletenessFunc(t, empty)
+	if lat, lon := t.ColumnByName(geo.ColLatitude), t.ColumnByName(geo.ColLongitude); lat != nil && lon != nil {
+		for i := 0; i < n; i++ {
+			if la, lo, ok := geo.PointAt(lat, lon, i); ok && geo.CheckLatLon(la, lo, "") == nil {
+				rep.Locations = append(rep.Locations, geo.Point{Lat: la, Lon: lo})
+			}
+		}
+		rep.LocatedRows = len(rep.Locations)
+	}
 	return &Evaluation{Report: rep, Reasons: reasons}
 }
 

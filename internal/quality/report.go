@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/hotpass/hotpass/internal/geo"
 	"github.com/hotpass/hotpass/internal/table/atomicfile"
 )
 
@@ -92,6 +93,8 @@ type reportView struct {
 	Failed       int
 	Expectations chart
 	Columns      chart
+	// Map is the SVG map of Locations, empty without them.
+	Map template.HTML
 }
 
 func (r *Report) view() reportView {
@@ -108,6 +111,12 @@ func (r *Report) view() reportView {
 	}
 	v.Expectations = makeChart(exp)
 	v.Columns = makeChart(cols)
+	if len(r.Locations) > 0 {
+		// Built from numbers and the embedded province names only.
+		if svg, err := geo.MapSVG(r.Locations, 640); err == nil {
+			v.Map = template.HTML(svg)
+		}
+	}
 	return v
 }
 
@@ -205,6 +214,10 @@ svg text{font-size:12px;font-family:inherit}
 <tr><td><code>{{.Column}}</code></td><td class="num">{{.NonNull}}</td><td class="num">{{pct .Share}}</td></tr>
 {{- end}}
 </table>
+{{if .Map}}
+<h2>Locations</h2>
+{{.Map}}
+{{end}}
 </body>
 </html>
 `))

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hotpass/hotpass/internal/geo"
 	"github.com/hotpass/hotpass/internal/table"
 )
 
@@ -28,7 +29,13 @@ const (
 	LinkEmailDomains = "email_domains"
 	LinkProvince     = "province"
 	LinkPlace        = "place"
+	LinkLocation     = "location"
 )
+
+// locationConfidence is the least geocode confidence at which a record
+// gets a location for linkage: a guess would keep apart records that
+// agree on everything else.
+const locationConfidence = 0.75
 
 // LinkageSchema is the layout of LinkageTable.
 var LinkageSchema = table.MustSchema(
@@ -42,6 +49,7 @@ var LinkageSchema = table.MustSchema(
 	table.Field{Name: LinkEmailDomains, Type: table.String},
 	table.Field{Name: LinkProvince, Type: table.String},
 	table.Field{Name: LinkPlace, Type: table.String},
+	table.Field{Name: LinkLocation, Type: table.String},
 )
 
 // LinkageTable lays normalised records out for record linkage, one row
@@ -60,7 +68,11 @@ var LinkageSchema = table.MustSchema(
 //     email_domain hold the first of each, for blocking;
 //   - province: the canonical province;
 //   - place: the place names after the first word of the name, which mark
-//     a branch (see Profile.Normalisation.PlaceNames).
+//     a branch (see Profile.Normalisation.PlaceNames);
+//   - location: "lat,lon" of the record geocoded offline from its address
+//     and area (internal/geo, the gazetteer of the profile's
+//     default_country), when the geocode is confident; for distance_km
+//     levels and geohash blocking keys.
 //
 // Empty values are null.
 func (r *Refiner) LinkageTable(recs []Record) (*table.Table, error) {
@@ -73,6 +85,8 @@ func (r *Refiner) LinkageTable(recs []Record) (*table.Table, error) {
 		b.Column(col).AppendString(v)
 	}
 	seen := make(map[string]int, len(recs))
+	// No gazetteer for the country leaves location null.
+	gaz, _ := geo.Load(r.region)
 	for i := range recs {
 		rec := &recs[i]
 		id := rec.Dataset + ":" + rec.ID
@@ -105,6 +119,16 @@ func (r *Refiner) LinkageTable(recs []Record) (*table.Table, error) {
 		put(7, strings.Join(domains, ","))
 		put(8, rec.Fields[FieldProvince])
 		put(9, r.placeWords(rec.Fields[FieldOrganizationName]))
+		loc := ""
+		if gaz != nil {
+			// Not from the name: a town in the name is evidence the name
+			// comparison already counts.
+			g := gaz.Geocode(rec.Fields[FieldProvince], rec.Fields[FieldAddress], rec.Fields[FieldArea])
+			if g.Confidence >= locationConfidence {
+				loc = geo.FormatPoint(g.Lat, g.Lon)
+			}
+		}
+		put(10, loc)
 	}
 	t, err := b.Build()
 	if err != nil {

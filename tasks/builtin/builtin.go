@@ -9,6 +9,7 @@ import (
 	_ "github.com/hotpass/hotpass/tasks/backfill"
 	_ "github.com/hotpass/hotpass/tasks/enrich"
 	_ "github.com/hotpass/hotpass/tasks/exec"
+	_ "github.com/hotpass/hotpass/tasks/geocode"
 	_ "github.com/hotpass/hotpass/tasks/linkage"
 	_ "github.com/hotpass/hotpass/tasks/noop"
 	_ "github.com/hotpass/hotpass/tasks/read"

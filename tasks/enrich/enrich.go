@@ -13,11 +13,13 @@ import (
 	"time"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/internal/geo"
 	"github.com/hotpass/hotpass/internal/quality"
 	"github.com/hotpass/hotpass/internal/refine"
 	"github.com/hotpass/hotpass/internal/telemetry"
 	"github.com/hotpass/hotpass/specs"
 	"github.com/hotpass/hotpass/tasks"
+	geocodetask "github.com/hotpass/hotpass/tasks/geocode"
 	refinetask "github.com/hotpass/hotpass/tasks/refine"
 	"github.com/hotpass/hotpass/tasks/tableio"
 )
@@ -56,7 +58,11 @@ type options struct {
 	TypeFromName     *bool          `yaml:"type_from_name" doc:"Fill an empty organization_type from the profile's type keywords (default true when a profile is given)."`
 	Output           string         `yaml:"output" doc:"SSOT workbook to write (Data and Summary sheets) with a .parquet copy next to it. The Summary lists what became of every source sheet's rows when a refine task of the run read them."`
 	Report           string         `yaml:"report" examples:"dist/quality-report" doc:"Quality report of the enriched table, checked against the profile's expectations, as <report>.json and <report>.html."`
+	Geocode          *geocodeOption `yaml:"geocode" doc:"Geocode the enriched rows offline (the geocode task's options): latitude, longitude, address_formatted, province_geocoded, area_geocoded, geocode_confidence and geocode_match are added after the SSOT columns."`
 }
+
+// geocodeOption is declared once, by the geocode task.
+type geocodeOption = geocodetask.Config
 
 // Prepare checks the options and loads the profile.
 func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
@@ -71,6 +77,11 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 		rf, pd := refinetask.LoadProfile(spec, opts, o.Profile)
 		diags = append(diags, pd...)
 		r.ref = rf
+	}
+	if o.Geocode != nil {
+		g, gd := geocodetask.Check(opts, "geocode", o.Geocode)
+		diags = append(diags, gd...)
+		r.geocode = g
 	}
 	r.typeFromName = r.ref != nil && (o.TypeFromName == nil || *o.TypeFromName)
 	if o.TypeFromName != nil && *o.TypeFromName && o.Profile == "" {
@@ -98,6 +109,7 @@ type runner struct {
 	typeFromName     bool
 	output           string
 	report           string
+	geocode          *geocodetask.Prepared
 }
 
 // Run enriches the input table.
@@ -143,6 +155,13 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 	}
 	cov = mergeCoverage(cov, c)
 	attrs := map[string]any{}
+	if t.geocode != nil {
+		var st geo.Stats
+		if out, st, err = t.geocode.Apply(ctx, env, out); err != nil {
+			return nil, fmt.Errorf("geocode: %w", err)
+		}
+		attrs["geocode"] = geocodetask.Attrs(st)
+	}
 	coverage := map[string]any{}
 	metrics := telemetry.FromContext(ctx).Metrics()
 	mctx := telemetry.TaskContext(ctx, env.TaskID)

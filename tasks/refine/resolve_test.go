@@ -68,6 +68,14 @@ func abs(n int) int {
 
 func refineSynthetic(t *testing.T, dir string, er bool) *table.Table {
 	t.Helper()
+	return refineWithProfile(t, dir, "aviation", er)
+}
+
+// refineWithProfile refines the workbooks in dir/data with profile (a
+// built-in name or a path), with or without entity resolution, and
+// returns the SSOT table.
+func refineWithProfile(t *testing.T, dir, profile string, er bool) *table.Table {
+	t.Helper()
 	opt := ""
 	if er {
 		opt = "\n      entity_resolution: {enabled: \"{{ params.er }}\", output_dir: out/linkage}"
@@ -80,7 +88,7 @@ tasks:
   refine:
     type: refine
     with:
-      profile: aviation
+      profile: `+profile+`
       input_dir: data`+opt+`
 `)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hotpass/hotpass/internal/geo"
 	"github.com/hotpass/hotpass/internal/linkage/records"
 	"github.com/hotpass/hotpass/internal/linkage/settings"
 	"github.com/hotpass/hotpass/internal/strsim"
@@ -39,6 +40,7 @@ const (
 	kAbs
 	kRel
 	kArray
+	kDist
 	kElse
 )
 
@@ -46,7 +48,7 @@ var kinds = map[settings.LevelType]kind{
 	settings.Null: kNull, settings.Exact: kExact, settings.JaroWinkler: kJaroWinkler,
 	settings.Jaro: kJaro, settings.Levenshtein: kLevenshtein, settings.DamerauLevenshtein: kDamerau,
 	settings.DateDiff: kDate, settings.AbsDiff: kAbs, settings.RelDiff: kRel,
-	settings.ArrayIntersect: kArray, settings.Else: kElse,
+	settings.ArrayIntersect: kArray, settings.DistanceKm: kDist, settings.Else: kElse,
 }
 
 type level struct {
@@ -56,6 +58,8 @@ type level struct {
 	ithr int     // edit-distance ceiling or shared-element floor
 	toks *tokens
 	tf   *TFAdjustment
+	pts  *points  // distance_km
+	lonf *feature // distance_km on separate latitude and longitude columns
 }
 
 type comparison struct {
@@ -113,6 +117,8 @@ type Engine struct {
 	// reads one or two cache lines per record instead of one per feature.
 	rows   []int32
 	stride int
+	// points of distance_km levels by (latitude, longitude) feature.
+	points map[[2]*feature]*points
 }
 
 // Compile prepares the comparisons of s (already validated) over recs. It
@@ -136,6 +142,9 @@ func Compile(s *settings.Settings, recs *records.Set, opts Options) (*Engine, er
 			}
 			if lv.f != nil && !slices.Contains(c.columns, lv.f.column) {
 				c.columns = append(c.columns, lv.f.column)
+			}
+			if lv.lonf != nil && !slices.Contains(c.columns, lv.lonf.column) {
+				c.columns = append(c.columns, lv.lonf.column)
 			}
 			c.levels = append(c.levels, lv)
 		}
@@ -168,6 +177,11 @@ func memoisable(c comparison) *feature {
 			continue
 		case kDate, kAbs, kRel:
 			if lv.f.lower {
+				return nil
+			}
+		case kDist:
+			// Points from two columns are not a function of one code.
+			if lv.lonf != nil {
 				return nil
 			}
 		}
@@ -264,6 +278,21 @@ func (e *Engine) compileLevel(sc settings.Comparison, sl settings.Level) (level,
 		}
 	case kArray:
 		lv.toks = f.buildTokens(sl.Separator)
+	case kDist:
+		var lon *feature
+		if sl.Longitude != "" {
+			if lon, err = e.feature(featureKey{column: sl.Longitude, lower: sc.Lowercase, trim: sc.Trim}); err != nil {
+				return lv, err
+			}
+		}
+		pts, bad, err := e.buildPoints(f, lon)
+		if err != nil {
+			return lv, err
+		}
+		if bad > 0 {
+			e.warnings = append(e.warnings, fmt.Sprintf("column %q: %d values are not points (lat,lon) or coordinates; distance levels treat them as missing", col, bad))
+		}
+		lv.pts, lv.lonf = pts, lon
 	}
 	if sl.TFAdjustmentColumn != "" {
 		tf, err := e.feature(featureKey{column: sl.TFAdjustmentColumn, lower: sc.Lowercase, trim: sc.Trim})
@@ -467,6 +496,12 @@ func (w *Worker) level(c int, i, j int32) uint8 {
 			}
 			d := float64(f.days[i]) - float64(f.days[j])
 			if math.Abs(d) <= lv.thr {
+				return uint8(li)
+			}
+			continue
+		case kDist:
+			p := lv.pts
+			if p.ok[i] && p.ok[j] && geo.DistanceKm(p.lat[i], p.lon[i], p.lat[j], p.lon[j]) <= lv.thr {
 				return uint8(li)
 			}
 			continue

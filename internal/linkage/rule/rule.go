@@ -13,6 +13,8 @@
 //	metaphone(surname)       primary Double Metaphone code
 //	year(dob)                the year of a date (YYYY-MM-DD, YYYYMMDD, ...)
 //	email_domain(email)      the lowercased part after the last "@"
+//	geohash(location, 5)     the geohash of a "lat,lon" point, 5 characters
+//	                         (cells of about 5 × 5 km; 4: 39 × 20 km)
 //
 // Functions compose, innermost first: prefix(lower(title), 8). So
 // "first_name + city" and "soundex(surname) + year(dob)" are rules. A key
@@ -26,6 +28,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/hotpass/hotpass/internal/geo"
 	"github.com/hotpass/hotpass/internal/phonetic"
 	"github.com/hotpass/hotpass/internal/table"
 )
@@ -43,13 +46,14 @@ const (
 	FuncMetaphone   Func = "metaphone"
 	FuncYear        Func = "year"
 	FuncEmailDomain Func = "email_domain"
+	FuncGeohash     Func = "geohash"
 )
 
 // funcs lists the accepted function names with the count of integer
 // arguments each takes after the column.
 var funcs = map[Func]int{
 	FuncLower: 0, FuncTrim: 0, FuncPrefix: 1, FuncSubstr: 1, FuncSoundex: 0,
-	FuncMetaphone: 0, FuncYear: 0, FuncEmailDomain: 0,
+	FuncMetaphone: 0, FuncYear: 0, FuncEmailDomain: 0, FuncGeohash: 1,
 }
 
 // Key is one equality condition of a rule: its steps applied in turn to
@@ -62,7 +66,8 @@ type Key struct {
 // Step is one key function.
 type Step struct {
 	Func Func
-	// N is the length for FuncPrefix.
+	// N is the length for FuncPrefix and FuncSubstr, the precision for
+	// FuncGeohash.
 	N int
 }
 
@@ -145,7 +150,7 @@ func parseKey(s string) (Key, error) {
 	}
 	nargs, ok := funcs[name]
 	if !ok {
-		return Key{}, fmt.Errorf("unknown key function %q: use lower, trim, prefix, substr, soundex, metaphone, year or email_domain", name)
+		return Key{}, fmt.Errorf("unknown key function %q: use lower, trim, prefix, substr, soundex, metaphone, year, email_domain or geohash", name)
 	}
 	inner := s[open+1 : len(s)-1]
 	var args []string
@@ -246,6 +251,12 @@ func (st Step) append(dst []byte, v string) ([]byte, bool) {
 			return dst[:start], false
 		}
 		dst = strconv.AppendInt(dst, int64(y), 10)
+	case FuncGeohash:
+		lat, lon, ok := geo.ParsePoint(v)
+		if !ok {
+			return dst[:start], false
+		}
+		dst = append(dst, geo.Geohash(lat, lon, st.N)...)
 	case FuncEmailDomain:
 		at := strings.LastIndexByte(v, '@')
 		if at < 0 {

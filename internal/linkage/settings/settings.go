@@ -175,6 +175,11 @@ const (
 	// ArrayIntersect holds when the values, split at any character of
 	// Separator, share at least Threshold distinct elements (default 1).
 	ArrayIntersect LevelType = "array_intersect"
+	// DistanceKm holds when two points are at most Threshold kilometres
+	// apart (great circle). The column holds "lat,lon"; or, with
+	// Longitude set, the column is the latitude and Longitude names the
+	// longitude column.
+	DistanceKm LevelType = "distance_km"
 	// Else always holds.
 	Else LevelType = "else"
 )
@@ -203,6 +208,9 @@ type Level struct {
 	// (", " splits at commas and spaces); default ",". Elements are
 	// trimmed and empty ones dropped.
 	Separator string `yaml:"separator" json:"separator"`
+	// Longitude names the longitude column of a distance_km level whose
+	// column is the latitude.
+	Longitude string `yaml:"longitude" json:"longitude,omitempty"`
 	// Regex, when set, makes the level compare the first match of this
 	// regular expression (RE2 syntax) in each value instead of the value;
 	// a value without a match, or with an empty one, is null. It runs a
@@ -249,6 +257,8 @@ func (l Level) DisplayLabel() string {
 		return fmt.Sprintf("date within %g %s%s", l.Threshold, l.Unit, col)
 	case ArrayIntersect:
 		return fmt.Sprintf("at least %g shared%s", l.Threshold, col)
+	case DistanceKm:
+		return fmt.Sprintf("within %g km%s", l.Threshold, col)
 	}
 	return string(l.Type) + col
 }

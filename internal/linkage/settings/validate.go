@@ -184,16 +184,20 @@ func (l *Level) validate(lp string) []error {
 		if l.Separator == "" {
 			l.Separator = ","
 		}
+	case DistanceKm:
+		if l.Threshold <= 0 {
+			add("%s: distance_km threshold %g must be a positive number of kilometres", lp, l.Threshold)
+		}
 	case "":
-		add("%s: type is missing: use null, exact, jaro_winkler, jaro, levenshtein, damerau_levenshtein, date_diff, abs_diff, rel_diff, array_intersect or else", lp)
+		add("%s: type is missing: use null, exact, jaro_winkler, jaro, levenshtein, damerau_levenshtein, date_diff, abs_diff, rel_diff, array_intersect, distance_km or else", lp)
 	default:
-		add("%s: unknown type %q: use null, exact, jaro_winkler, jaro, levenshtein, damerau_levenshtein, date_diff, abs_diff, rel_diff, array_intersect or else", lp, l.Type)
+		add("%s: unknown type %q: use null, exact, jaro_winkler, jaro, levenshtein, damerau_levenshtein, date_diff, abs_diff, rel_diff, array_intersect, distance_km or else", lp, l.Type)
 	}
 	if l.Regex != "" {
 		switch l.Type {
 		case Else:
 			add("%s: regex has no effect on an else level; remove it", lp)
-		case DateDiff, AbsDiff, RelDiff:
+		case DateDiff, AbsDiff, RelDiff, DistanceKm:
 			add("%s: regex is not supported on %s levels, which read the column's own value", lp, l.Type)
 		}
 		if _, err := regexp.Compile(l.Regex); err != nil {
@@ -210,6 +214,9 @@ func (l *Level) validate(lp string) []error {
 		if err := strptime.Check(l.DateFormat); err != nil {
 			add("%s: %w", lp, err)
 		}
+	}
+	if l.Longitude != "" && l.Type != DistanceKm {
+		add("%s: longitude applies to distance_km levels only", lp)
 	}
 	if l.TFAdjustmentColumn != "" {
 		if l.Type != Exact {

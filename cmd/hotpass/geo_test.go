@@ -1,0 +1,54 @@
+package main
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestGeoClusters(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"geo_clusters_located", []string{"--input", "testdata/geo/located.csv", "--radius-km", "5"}, exitOK},
+		{"geo_clusters_geocoded", []string{"--input", "testdata/geo/addresses.csv", "--radius-km", "30"}, exitOK},
+		{"geo_clusters_bad_radius", []string{"--input", "testdata/geo/located.csv", "--radius-km", "-1"}, exitInvalid},
+		{"geo_clusters_bad_country", []string{"--input", "testdata/geo/addresses.csv", "--radius-km", "5", "--country", "XX"}, exitInvalid},
+		{"geo_clusters_missing_input", []string{"--input", "testdata/geo/nope.csv", "--radius-km", "5"}, exitFailed},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			stdout, stderr, code := cli(t, append([]string{"geo", "clusters"}, c.args...)...)
+			if code != c.code {
+				t.Errorf("exit %d, want %d\n%s\n%s", code, c.code, stdout, stderr)
+			}
+			golden(t, c.name, transcript(stdout, stderr, code))
+		})
+	}
+}
+
+func TestGeoClustersJSON(t *testing.T) {
+	t.Parallel()
+	stdout, stderr, code := cli(t, "geo", "clusters", "--input", "testdata/geo/located.csv", "--radius-km", "30", "--format", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res geoClustersResult
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatal(err)
+	}
+	// The Johannesburg three (Grand Central 25 km from Germiston), the
+	// Cape Town two; the row without coordinates and the swapped one are
+	// not located.
+	if res.Rows != 7 || res.Located != 5 || res.Unplaced != 2 || res.BadCoordinates != 1 || len(res.Clusters) != 2 {
+		t.Fatalf("%+v", res)
+	}
+	if c := res.Clusters[0]; c.Size != 3 || c.Province != "Gauteng" || c.Members[0] != "Germiston Aero Club" {
+		t.Errorf("largest cluster %+v", c)
+	}
+	if c := res.Clusters[1]; c.Size != 2 || c.Province != "Western Cape" {
+		t.Errorf("second cluster %+v", c)
+	}
+}

@@ -1,0 +1,65 @@
+package geo
+
+import "math"
+
+// Point is a located item for Clusters.
+type Point struct{ Lat, Lon float64 }
+
+// Clusters groups points into proximity clusters: two points within
+// radiusKm of each other are in one cluster, and so, transitively, are
+// their neighbours (single linkage). It returns each point's cluster
+// number, 0 for the cluster of the first point and so on in order of
+// first appearance. Points are bucketed in cells one radius wide, so each
+// is compared only with the points of its own and the eight adjacent
+// cells.
+func Clusters(points []Point, radiusKm float64) []int {
+	parent := make([]int, len(points))
+	for i := range parent {
+		parent[i] = i
+	}
+	find := func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	// A degree of latitude is 111 km; a degree of longitude shrinks with
+	// the cosine of the latitude, so cells use the widest latitude's.
+	latDeg := radiusKm / 111.0
+	maxAbs := 0.0
+	for _, p := range points {
+		maxAbs = math.Max(maxAbs, math.Abs(p.Lat))
+	}
+	lonDeg := radiusKm / (111.0 * math.Max(math.Cos(math.Min(maxAbs, 89)*math.Pi/180), 0.01))
+	type key struct{ a, b int64 }
+	cells := map[key][]int{}
+	for i, p := range points {
+		k := key{int64(math.Floor(p.Lat / latDeg)), int64(math.Floor(p.Lon / lonDeg))}
+		for da := int64(-1); da <= 1; da++ {
+			for db := int64(-1); db <= 1; db++ {
+				for _, j := range cells[key{k.a + da, k.b + db}] {
+					q := points[j]
+					if DistanceKm(p.Lat, p.Lon, q.Lat, q.Lon) <= radiusKm {
+						if ri, rj := find(i), find(j); ri != rj {
+							parent[ri] = rj
+						}
+					}
+				}
+			}
+		}
+		cells[k] = append(cells[k], i)
+	}
+	out := make([]int, len(points))
+	number := map[int]int{}
+	for i := range points {
+		r := find(i)
+		n, ok := number[r]
+		if !ok {
+			n = len(number)
+			number[r] = n
+		}
+		out[i] = n
+	}
+	return out
+}

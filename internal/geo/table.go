@@ -1,0 +1,272 @@
+package geo
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/hotpass/hotpass/internal/table"
+)
+
+// The columns Apply adds, in this order.
+const (
+	ColLatitude   = "latitude"
+	ColLongitude  = "longitude"
+	ColFormatted  = "address_formatted"
+	ColProvince   = "province_geocoded"
+	ColArea       = "area_geocoded"
+	ColConfidence = "geocode_confidence"
+	ColMatch      = "geocode_match"
+)
+
+// Columns lists the columns Apply adds, in order.
+func Columns() []string {
+	return []string{ColLatitude, ColLongitude, ColFormatted, ColProvince, ColArea, ColConfidence, ColMatch}
+}
+
+// FlagProvinceMismatch is added to the flags column when the stated
+// province and a confident geocode disagree.
+const FlagProvinceMismatch = "province_mismatch"
+
+// mismatchConfidence is the least confidence at which a disagreement with
+// the stated province is flagged; below it the geocode is a guess.
+const mismatchConfidence = 0.8
+
+// Online places a text that the gazetteer cannot, for example through a
+// Nominatim server. An error means the service could not answer (down,
+// slow, refusing); the row then stays ungeocoded and is counted.
+type Online interface {
+	Search(ctx context.Context, query string) (lat, lon float64, display string, found bool, err error)
+}
+
+// TableOptions says which columns Apply reads.
+type TableOptions struct {
+	// Texts are the location columns, most telling first (address, area,
+	// organisation name). Missing columns are skipped.
+	Texts []string
+	// Province is the stated province column: the hint among towns of one
+	// name, and compared with the geocode for the mismatch flag.
+	Province string
+	// Latitude and Longitude are existing coordinate columns; a row whose
+	// texts match nothing gets its province from the point.
+	Latitude, Longitude string
+	// Flags is a ";"-separated flags column ("none" when empty) that
+	// receives FlagProvinceMismatch; empty leaves flags alone.
+	Flags string
+	// Online, when set, is asked for rows the gazetteer cannot place.
+	Online Online
+}
+
+// Stats counts what Apply did.
+type Stats struct {
+	Rows        int `json:"rows"`
+	Placed      int `json:"placed"`
+	FromPoint   int `json:"from_point"`
+	Online      int `json:"online"`
+	OnlineError int `json:"online_failed"`
+	Unplaced    int `json:"unplaced"`
+	BadPoints   int `json:"bad_coordinates"`
+	Mismatch    int `json:"province_mismatch"`
+}
+
+// Apply geocodes every row of t and returns t with the Columns() added
+// (replaced when present). Identical inputs are geocoded once. Rows that
+// cannot be placed get nulls and a geocode_match saying why.
+func (g *Gazetteer) Apply(ctx context.Context, t *table.Table, o TableOptions) (*table.Table, Stats, error) {
+	n := t.NumRows()
+	st := Stats{Rows: n}
+	var texts []*table.Column
+	for _, name := range o.Texts {
+		if c := t.ColumnByName(name); c != nil {
+			texts = append(texts, c)
+		}
+	}
+	if len(texts) == 0 && (o.Latitude == "" || t.ColumnByName(o.Latitude) == nil) {
+		return nil, st, fmt.Errorf("geocode: none of the columns %s is in the table (columns: %s)", strings.Join(o.Texts, ", "), strings.Join(t.Schema().Names(), ", "))
+	}
+	prov := t.ColumnByName(o.Province)
+	latCol, lonCol := t.ColumnByName(o.Latitude), t.ColumnByName(o.Longitude)
+	flags := t.ColumnByName(o.Flags)
+
+	b := struct{ lat, lon, formatted, province, area, conf, match, flags *table.ColumnBuilder }{
+		table.NewColumnBuilder(table.Float64, n), table.NewColumnBuilder(table.Float64, n),
+		table.NewColumnBuilder(table.String, n), table.NewColumnBuilder(table.String, n),
+		table.NewColumnBuilder(table.String, n), table.NewColumnBuilder(table.Float64, n),
+		table.NewColumnBuilder(table.String, n), table.NewColumnBuilder(table.String, n),
+	}
+	memo := map[string]Result{}
+	vals := make([]string, len(texts))
+	for i := 0; i < n; i++ {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, st, err
+			}
+		}
+		for j, c := range texts {
+			vals[j] = cellString(c, i)
+		}
+		hint := cellString(prov, i)
+		k := hint + "\x00" + strings.Join(vals, "\x00")
+		r, seen := memo[k]
+		if !seen {
+			r = g.Geocode(hint, vals...)
+			if !r.Placed() && o.Online != nil {
+				r = g.online(ctx, o.Online, vals)
+			}
+			memo[k] = r
+		}
+		switch r.Match {
+		case "online":
+			st.Online++
+		case "online_failed":
+			st.OnlineError++
+		}
+		if !r.Placed() && latCol != nil && lonCol != nil {
+			r = g.fromPoint(latCol, lonCol, i, &st)
+		}
+		switch {
+		case r.Placed():
+			st.Placed++
+			b.lat.AppendFloat64(r.Lat)
+			b.lon.AppendFloat64(r.Lon)
+			appendText(b.formatted, r.Formatted)
+			appendText(b.province, r.Province)
+			appendText(b.area, r.Area)
+			b.conf.AppendFloat64(r.Confidence)
+		default:
+			st.Unplaced++
+			for _, c := range []*table.ColumnBuilder{b.lat, b.lon, b.formatted, b.province, b.area, b.conf} {
+				c.AppendNull()
+			}
+			if r.Match == "" {
+				r.Match = "none"
+			}
+		}
+		b.match.AppendString(r.Match)
+		if flags != nil {
+			f := cellString(flags, i)
+			if r.Placed() && hint != "" && r.Province != "" && r.Confidence >= mismatchConfidence && key(hint) != key(r.Province) {
+				st.Mismatch++
+				f = addFlag(f, FlagProvinceMismatch)
+			}
+			appendText(b.flags, f)
+		}
+	}
+	out := t
+	cols := []*table.ColumnBuilder{b.lat, b.lon, b.formatted, b.province, b.area, b.conf, b.match}
+	for i, name := range Columns() {
+		var err error
+		if out, err = out.WithColumn(name, cols[i].Build()); err != nil {
+			return nil, st, err
+		}
+	}
+	if flags != nil {
+		var err error
+		if out, err = out.WithColumn(o.Flags, b.flags.Build()); err != nil {
+			return nil, st, err
+		}
+	}
+	return out, st, nil
+}
+
+// online asks the online geocoder with the texts joined, most telling
+// first, and takes the province from the point.
+func (g *Gazetteer) online(ctx context.Context, on Online, vals []string) Result {
+	var parts []string
+	for _, v := range vals {
+		if v = strings.TrimSpace(v); v != "" {
+			parts = append(parts, v)
+		}
+	}
+	if len(parts) == 0 {
+		return Result{}
+	}
+	lat, lon, display, found, err := on.Search(ctx, strings.Join(parts, ", ")+", "+countryNames[g.country])
+	switch {
+	case err != nil:
+		return Result{Match: "online_failed"}
+	case !found:
+		return Result{Match: "none"}
+	}
+	r := Result{Lat: lat, Lon: lon, Formatted: display, Confidence: 0.7, Match: "online"}
+	if CheckLatLon(lat, lon, g.country) == nil {
+		r.Province, _, _ = g.ProvinceAt(lat, lon)
+		r.Area, _ = g.NearestPlace(lat, lon)
+	}
+	return r
+}
+
+// PointAt reads row i's coordinates from a latitude and a longitude
+// column (numbers, or text holding numbers). ok is false when either is
+// null or unreadable; the range is not checked.
+func PointAt(latCol, lonCol *table.Column, i int) (lat, lon float64, ok bool) {
+	lat, okLat := cellFloat(latCol, i)
+	lon, okLon := cellFloat(lonCol, i)
+	return lat, lon, okLat && okLon
+}
+
+// fromPoint takes the province of a row from its own coordinates.
+func (g *Gazetteer) fromPoint(latCol, lonCol *table.Column, i int, st *Stats) Result {
+	lat, lon, ok := PointAt(latCol, lonCol, i)
+	if !ok {
+		return Result{}
+	}
+	prov, share, err := g.ProvinceAt(lat, lon)
+	if err != nil {
+		st.BadPoints++
+		return Result{Match: "bad_coordinates"}
+	}
+	st.FromPoint++
+	area, _ := g.NearestPlace(lat, lon)
+	return Result{
+		Lat: lat, Lon: lon, Province: prov, Area: area,
+		Formatted:  fmt.Sprintf("near %s, %s, %s", area, prov, countryNames[g.country]),
+		Confidence: round2(0.8 * share), Match: "point",
+	}
+}
+
+func cellString(c *table.Column, i int) string {
+	if c == nil || c.IsNull(i) {
+		return ""
+	}
+	if c.Type() == table.String {
+		return c.Strings()[i]
+	}
+	return c.Format(i)
+}
+
+func cellFloat(c *table.Column, i int) (float64, bool) {
+	if c == nil || c.IsNull(i) {
+		return 0, false
+	}
+	switch c.Type() {
+	case table.Float64:
+		return c.Float64s()[i], true
+	case table.Int64:
+		return float64(c.Int64s()[i]), true
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(c.Format(i)), 64)
+	return f, err == nil
+}
+
+func appendText(b *table.ColumnBuilder, s string) {
+	if s == "" {
+		b.AppendNull()
+		return
+	}
+	b.AppendString(s)
+}
+
+// addFlag adds flag to a ";"-separated list in which "none" means empty.
+func addFlag(list, flag string) string {
+	if list == "" || list == "none" {
+		return flag
+	}
+	for _, f := range strings.Split(list, ";") {
+		if f == flag {
+			return list
+		}
+	}
+	return list + ";" + flag
+}
