@@ -115,6 +115,9 @@ hotpass resolve --input testdata/linkage/fake_1000/fake_1000.csv --output dist/p
   --config examples/linkage/fake_1000.yaml
 hotpass linkage evaluate --predictions dist/people --truth-column cluster \
   --input testdata/linkage/fake_1000/fake_1000.csv`,
+	"hotpass privacy scan": `
+hotpass privacy scan --input "examples/aviation/data/Contact Database.xlsx" --sheet Company_Contacts
+hotpass privacy scan --input "examples/aviation/data/Contact Database.xlsx" --sheet Company_Contacts --format json`,
 	"hotpass profiles show": `
 hotpass profiles show aviation
 hotpass profiles show aviation --format json`,

@@ -108,6 +108,7 @@ var helpExamples = map[string]string{
 	"hotpass linkage export-splink":    "it exports a model trained with levels DuckDB can score, which the bundled configurations do not all have",
 	"hotpass linkage suggest-blocking": "",
 	"hotpass orchestrate":              "",
+	"hotpass privacy scan":             "",
 	"hotpass profiles ls":              "",
 	"hotpass profiles show":            "",
 	"hotpass resolve":                  "",

@@ -69,6 +69,7 @@ func newRootCmd() *cobra.Command {
 		newResolveCmd(g),
 		newLinkageCmd(),
 		newInitCmd(),
+		newPrivacyCmd(g),
 	)
 	acceptNoProgress(root)
 	registerCompletions(root, g)
