@@ -194,7 +194,9 @@ func keepLast(v string, n int) string {
 	return string(b)
 }
 
-func isAlnum(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
 
 // Year finds the year in a date written as text: the first four digits
 // from 1000 to 2999 standing alone ("2024-03-01", "1 March 2024").
@@ -278,4 +280,3 @@ func Unknown(t *table.Table, ops map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
-
