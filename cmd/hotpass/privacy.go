@@ -1,12 +1,16 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hotpass/hotpass/exitcode"
+	"github.com/hotpass/hotpass/internal/compliance"
+	"github.com/hotpass/hotpass/internal/compliance/audit"
 	"github.com/hotpass/hotpass/internal/compliance/detect"
 	"github.com/hotpass/hotpass/internal/refine"
 )
@@ -17,7 +21,7 @@ func newPrivacyCmd(g *globals) *cobra.Command {
 		Short: "Find personal data, check the compliance audit trail, and erase a person",
 		Args:  exactArgs(0),
 	}
-	cmd.AddCommand(newPrivacyScanCmd())
+	cmd.AddCommand(newPrivacyScanCmd(), newPrivacyVerifyAuditCmd(g))
 	return cmd
 }
 
@@ -102,4 +106,44 @@ func runPrivacyScan(stdout io.Writer, o *privacyScanOptions) error {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.2f\n", s.Column, s.Type, s.Count, s.Rows, s.MaxConfidence)
 	}
 	return tw.Flush()
+}
+
+func newPrivacyVerifyAuditCmd(g *globals) *cobra.Command {
+	var path, format string
+	cmd := &cobra.Command{
+		Use:   "verify-audit [--audit F]",
+		Short: "Check that no entry of the compliance audit trail was edited, removed or cut short",
+		Long: "Read the audit trail (default <state dir>/privacy/audit.jsonl) and check every entry: complete,\n" +
+			"numbered in order, its hash matching its content, chained to the entry before it, and the last\n" +
+			"one the one its head file (audit.jsonl.head) names. Exit status: 0 when intact, 3 at the first\n" +
+			"broken entry, which is reported by line.",
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			if path == "" {
+				path = compliance.AuditPath(g.stateDir)
+			}
+			n, err := audit.Verify(path)
+			var p *audit.Problem
+			if errors.As(err, &p) {
+				if format == formatJSON {
+					_ = writeJSON(cmd.OutOrStdout(), map[string]any{"path": path, "entries_verified": n, "intact": false, "line": p.Line, "problem": p.Message})
+				}
+				return exitcode.Wrap(exitcode.DataInvalid, fmt.Errorf("audit trail broken: %w", err))
+			}
+			if err != nil {
+				return err
+			}
+			if format == formatJSON {
+				return writeJSON(cmd.OutOrStdout(), map[string]any{"path": path, "entries_verified": n, "intact": true})
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d entries, chain intact\n", path, n)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&path, "audit", "", "audit trail file (default: <state dir>/privacy/audit.jsonl)")
+	addFormatFlag(cmd, &format)
+	return cmd
 }

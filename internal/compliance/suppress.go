@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -156,3 +157,13 @@ func Identifiers(sc *detect.Scanner, kind, v string) []string {
 	}
 	return out
 }
+
+// PrivacyDir is the directory under a state directory (HOTPASS_HOME) that
+// holds the audit trail and the suppression list.
+const PrivacyDir = "privacy"
+
+// AuditPath is the default audit trail of a state directory.
+func AuditPath(home string) string { return filepath.Join(home, PrivacyDir, "audit.jsonl") }
+
+// SuppressionPath is the default suppression list of a state directory.
+func SuppressionPath(home string) string { return filepath.Join(home, PrivacyDir, "suppression.jsonl") }
