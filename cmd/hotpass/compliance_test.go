@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hotpass/hotpass/internal/refine"
 )
 
 // complianceProfile masks emails at the SSOT and everywhere else, hashes
@@ -167,4 +169,111 @@ func TestComplianceMissingKeyRunsNothing(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
 		t.Error("a task ran although the key was missing")
 	}
+}
+
+// Erasure end to end: the person leaves the workbook, the Parquet output
+// and the kept task outputs; the erasure is audited with hashes only; a
+// later run whose input still holds the person flags them.
+func TestPrivacyEraseEndToEnd(t *testing.T) {
+	t.Setenv("TEST_HOTPASS_HMAC_KEY", "0123456789abcdef0123")
+	dir, home := writeComplianceProject(t, "warn", "yes")
+	// Keep emails at the SSOT, as the aviation profile does.
+	prof := strings.Replace(complianceProfile, "%s", "warn", 1)
+	prof = strings.Replace(prof, "consent_required: true, operator: mask}", "consent_required: true, operator: mask, destinations: {ssot: keep}}", 1)
+	if err := os.WriteFile(filepath.Join(dir, "profile.yaml"), []byte(prof), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec := filepath.Join(dir, "spec.yaml")
+	if _, stderr, code := cli(t, "run", spec, "--state-dir", home); code != 0 {
+		t.Fatalf("first run: %s", stderr)
+	}
+	const email = "anna.smit@karoo.co.za"
+	holders := func() []string {
+		var out []string
+		for _, root := range []string{filepath.Join(dir, "out"), filepath.Join(home, "runs")} {
+			_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".parquet") || strings.HasSuffix(path, ".xlsx")) {
+					return err
+				}
+				if n, err := tableRowsWith(path, email); err == nil && n > 0 {
+					out = append(out, path)
+				}
+				return nil
+			})
+		}
+		return out
+	}
+	before := holders()
+	if len(before) < 3 {
+		t.Fatalf("before erasure the person is in %v; want the workbook, the Parquet output and kept outputs", before)
+	}
+	stdout, stderr, code := cli(t, "privacy", "erase", "--match", "email=Anna.Smit@karoo.co.za", "--dry-run", "--state-dir", home)
+	if code != 0 || !strings.Contains(stdout, "would erase") || len(holders()) != len(before) {
+		t.Fatalf("dry run changed something or failed: exit %d\n%s%s", code, stdout, stderr)
+	}
+	stdout, stderr, code = cli(t, "privacy", "erase", "--match", "email=Anna.Smit@karoo.co.za", "--state-dir", home)
+	if code != 0 {
+		t.Fatalf("erase: exit %d\n%s", code, stderr)
+	}
+	if left := holders(); len(left) != 0 {
+		t.Fatalf("after erasure the person is still in %v\n%s", left, stdout)
+	}
+	for _, p := range before {
+		if !strings.Contains(stdout, p) {
+			t.Errorf("the erase report does not name %s:\n%s", p, stdout)
+		}
+	}
+	trail, err := os.ReadFile(filepath.Join(home, "privacy", "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(bytes.ToLower(trail), []byte(email)) || !bytes.Contains(trail, []byte(`"kind":"erasure"`)) {
+		t.Errorf("audit trail:\n%s", trail)
+	}
+	if out, _, code := cli(t, "privacy", "verify-audit", "--state-dir", home); code != 0 || !strings.Contains(out, "2 entries") {
+		t.Errorf("verify-audit: exit %d %s", code, out)
+	}
+	// The input still holds Anna: the next run flags her.
+	if _, stderr, code := cli(t, "run", spec, "--state-dir", home); code != 0 {
+		t.Fatalf("second run: %s", stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "out", "compliance.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Erasure struct {
+			Flagged int   `json:"flagged"`
+			Rows    []int `json:"rows"`
+		} `json:"erasure"`
+	}
+	if err := json.Unmarshal(b, &rep); err != nil || rep.Erasure.Flagged != 1 || len(rep.Erasure.Rows) != 1 || rep.Erasure.Rows[0] != 3 {
+		t.Errorf("suppression on the next run: %v %+v", err, rep.Erasure)
+	}
+	// Nobody matches now: exit 0, and it says so.
+	stdout, _, code = cli(t, "privacy", "erase", "--match", "phone=+27 11 000 0000", "--state-dir", home)
+	if code != 0 || !strings.Contains(stdout, "nothing to erase") {
+		t.Errorf("erase matching nothing: exit %d\n%s", code, stdout)
+	}
+	_, stderr, code = cli(t, "privacy", "erase", "--match", "fax=123", "--state-dir", home)
+	if code != 2 || !strings.Contains(stderr, "email=ADDRESS or phone=NUMBER") {
+		t.Errorf("bad --match: exit %d %s", code, stderr)
+	}
+}
+
+// tableRowsWith counts the cells of a table file equal to v, ignoring case.
+func tableRowsWith(path, v string) (int, error) {
+	t, err := refine.ReadTable(path, "")
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for r := 0; r < t.NumRows(); r++ {
+		for c := 0; c < t.NumCols(); c++ {
+			if strings.EqualFold(t.Column(c).Format(r), v) {
+				n++
+			}
+		}
+	}
+	return n, nil
 }

@@ -1,18 +1,28 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/compliance"
 	"github.com/hotpass/hotpass/internal/compliance/audit"
 	"github.com/hotpass/hotpass/internal/compliance/detect"
+	"github.com/hotpass/hotpass/internal/compliance/erase"
 	"github.com/hotpass/hotpass/internal/refine"
+	"github.com/hotpass/hotpass/internal/runstate"
 )
 
 func newPrivacyCmd(g *globals) *cobra.Command {
@@ -21,7 +31,7 @@ func newPrivacyCmd(g *globals) *cobra.Command {
 		Short: "Find personal data, check the compliance audit trail, and erase a person",
 		Args:  exactArgs(0),
 	}
-	cmd.AddCommand(newPrivacyScanCmd(), newPrivacyVerifyAuditCmd(g))
+	cmd.AddCommand(newPrivacyScanCmd(), newPrivacyVerifyAuditCmd(g), newPrivacyEraseCmd(g))
 	return cmd
 }
 
@@ -146,4 +156,213 @@ func newPrivacyVerifyAuditCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&path, "audit", "", "audit trail file (default: <state dir>/privacy/audit.jsonl)")
 	addFormatFlag(cmd, &format)
 	return cmd
+}
+
+// eraseConfirmAbove is the number of matching rows above which erase
+// wants --yes: a match that wide is more likely a mistake (a shared
+// switchboard number) than one person.
+const eraseConfirmAbove = 10_000
+
+type privacyEraseOptions struct {
+	matches     []string
+	files       []string
+	dryRun      bool
+	yes         bool
+	audit       string
+	suppression string
+	format      string
+}
+
+func newPrivacyEraseCmd(g *globals) *cobra.Command {
+	o := &privacyEraseOptions{}
+	cmd := &cobra.Command{
+		Use:   "erase --match email=ADDRESS [--match phone=NUMBER] [--file F] [--dry-run] [--yes]",
+		Short: "Erase a person from the outputs and kept task outputs, and suppress them in later runs",
+		Long: "Find the rows holding the given email addresses or phone numbers (in columns named like email or\n" +
+			"phone; emails compared without case, phones in E.164) in the outputs Hotpass knows of: the\n" +
+			"xlsx, Parquet and CSV files that runs in the history wrote, the kept task outputs under\n" +
+			"<state dir>/runs/, and each --file. Every file with a match is rewritten without those rows,\n" +
+			"atomically. The erasure goes into the audit trail with hashed identifiers only, and the hashes\n" +
+			"join the suppression list, so that a later compliance task flags the person if an input still\n" +
+			"holds them. --dry-run reports what would change. More than 10,000 matching rows need --yes.",
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runPrivacyErase(cmd, g, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&o.matches, "match", nil, "email=ADDRESS or phone=NUMBER; repeat for several")
+	f.StringArrayVar(&o.files, "file", nil, "another output to erase from (.xlsx, .parquet, .csv); repeat for several")
+	f.BoolVar(&o.dryRun, "dry-run", false, "report the files and rows that would change, and change nothing")
+	f.BoolVar(&o.yes, "yes", false, "go ahead when more than 10,000 rows match")
+	f.StringVar(&o.audit, "audit", "", "audit trail file (default: <state dir>/privacy/audit.jsonl)")
+	f.StringVar(&o.suppression, "suppression-list", "", "suppression list file (default: <state dir>/privacy/suppression.jsonl)")
+	addFormatFlag(cmd, &o.format)
+	requireFlags(cmd, "match")
+	return cmd
+}
+
+// privacyEraseReport is the --format json output of privacy erase.
+type privacyEraseReport struct {
+	DryRun   bool         `json:"dry_run"`
+	Searched int          `json:"files_searched"`
+	Matches  int          `json:"matches"`
+	Changed  []erase.File `json:"files_changed"`
+}
+
+func runPrivacyErase(cmd *cobra.Command, g *globals, o *privacyEraseOptions) error {
+	if err := checkFormat(o.format); err != nil {
+		return err
+	}
+	var ids []erase.Identifier
+	for _, m := range o.matches {
+		id, err := erase.ParseMatch(m)
+		if err != nil {
+			return fmt.Errorf("%w: %v", errUsage, err)
+		}
+		ids = append(ids, id)
+	}
+	for _, f := range o.files {
+		if _, err := os.Stat(f); err != nil {
+			return fmt.Errorf("%w: --file %s: %v", errUsage, f, err)
+		}
+	}
+	paths, err := knownOutputs(cmd.Context(), g)
+	if err != nil {
+		return err
+	}
+	paths = append(paths, o.files...)
+	plan, err := erase.Find(erase.Existing(paths), ids)
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	rep := privacyEraseReport{DryRun: o.dryRun, Searched: len(plan.Files), Matches: plan.Matches, Changed: nonNil(plan.Changed())}
+	if plan.Matches > eraseConfirmAbove && !o.yes && !o.dryRun {
+		return exitcode.Wrap(exitcode.Invalid, fmt.Errorf("%d rows match in %d files, more than %d: check the identifiers (a shared number matches many people), then run again with --yes, or use --dry-run to list the files",
+			plan.Matches, len(rep.Changed), eraseConfirmAbove))
+	}
+	if !o.dryRun && plan.Matches > 0 {
+		if err := erase.Apply(plan); err != nil {
+			return err
+		}
+	}
+	if !o.dryRun {
+		if err := recordErasure(g, o, ids, plan); err != nil {
+			return err
+		}
+	}
+	if o.format == formatJSON {
+		return writeJSON(out, rep)
+	}
+	if plan.Matches == 0 {
+		fmt.Fprintf(out, "no rows match in the %d files searched; nothing to erase\n", len(plan.Files))
+		if !o.dryRun {
+			fmt.Fprintln(out, "the identifiers are on the suppression list: later runs flag them")
+		}
+		return nil
+	}
+	verb := "erased"
+	if o.dryRun {
+		verb = "would erase"
+	}
+	for _, f := range rep.Changed {
+		fmt.Fprintf(out, "%s %d rows from %s\n", verb, f.Matches, f.Path)
+	}
+	fmt.Fprintf(out, "%s %d rows in %d of %d files searched\n", verb, plan.Matches, len(rep.Changed), len(plan.Files))
+	return nil
+}
+
+// recordErasure adds the identifiers' hashes to the suppression list and
+// the erasure to the audit trail.
+func recordErasure(g *globals, o *privacyEraseOptions, ids []erase.Identifier, plan *erase.Plan) error {
+	now := time.Now().UTC().Format(time.RFC3339)
+	entries := make([]compliance.SuppressionEntry, len(ids))
+	hashes := make([]string, len(ids))
+	for i, id := range ids {
+		hashes[i] = id.Hash()
+		entries[i] = compliance.SuppressionEntry{Kind: id.Kind, Hash: hashes[i], ErasedAt: now}
+	}
+	sup := o.suppression
+	if sup == "" {
+		sup = compliance.SuppressionPath(g.stateDir)
+	}
+	if err := compliance.AddSuppression(sup, entries...); err != nil {
+		return err
+	}
+	e := audit.Entry{Time: now, Kind: audit.KindErasure, Identifiers: hashes, Counts: map[string]int{"rows_erased": plan.Matches, "files_changed": len(plan.Changed())}}
+	for _, f := range plan.Changed() {
+		sum, err := audit.FileSHA256(f.Path)
+		if err != nil {
+			return fmt.Errorf("audit trail: checksum of %s: %w", f.Path, err)
+		}
+		e.Outputs = append(e.Outputs, audit.File{Path: f.Path, SHA256: sum})
+	}
+	path := o.audit
+	if path == "" {
+		path = compliance.AuditPath(g.stateDir)
+	}
+	_, err := audit.Append(path, e)
+	return err
+}
+
+// knownOutputs lists the files runs in the history wrote (task attributes
+// naming an existing .xlsx, .parquet or .csv file) and the kept task
+// outputs under the state directory.
+func knownOutputs(ctx context.Context, g *globals) ([]string, error) {
+	kept, err := erase.KeptOutputs(runstate.New(g.stateDir).Runs())
+	if err != nil {
+		return nil, err
+	}
+	st, err := openStore(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	var out []string
+	var cursor store.RunCursor
+	for {
+		page, err := st.ListRuns(ctx, store.RunFilter{Before: cursor, Limit: 1000})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range page {
+			trs, err := st.ListTasks(ctx, r.ID)
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range trs {
+				out = append(out, attrFiles(t.Attrs)...)
+			}
+		}
+		if len(page) < 1000 {
+			break
+		}
+		cursor = page[len(page)-1].Cursor()
+	}
+	return append(out, kept...), nil
+}
+
+// attrFiles returns the string values of a task's attributes that name
+// table files.
+func attrFiles(attrs json.RawMessage) []string {
+	var m map[string]any
+	if json.Unmarshal(attrs, &m) != nil {
+		return nil
+	}
+	var out []string
+	for _, v := range m {
+		s, ok := v.(string)
+		if !ok {
+			continue
+		}
+		switch strings.ToLower(filepath.Ext(s)) {
+		case ".xlsx", ".parquet", ".csv":
+			if filepath.IsAbs(s) {
+				out = append(out, s)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }

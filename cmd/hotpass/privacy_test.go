@@ -63,3 +63,41 @@ func TestPrivacyScan(t *testing.T) {
 		t.Errorf("unknown --name-column: exit %d, %s", code, stderr)
 	}
 }
+
+// An erasure matching more than 10,000 rows is refused without --yes, and
+// goes ahead with it.
+func TestPrivacyEraseWideMatchWantsYes(t *testing.T) {
+	t.Parallel()
+	dir, home := t.TempDir(), t.TempDir()
+	in := filepath.Join(dir, "switchboard.csv")
+	var b strings.Builder
+	b.WriteString("org,phone\n")
+	for i := 0; i < 10_001; i++ {
+		b.WriteString("Org " + itoa(i) + ",011 555 0000\n")
+	}
+	b.WriteString("Other,082 123 4567\n")
+	if err := os.WriteFile(in, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := cli(t, "privacy", "erase", "--match", "phone=+27115550000", "--file", in, "--state-dir", home)
+	if code != 2 || !strings.Contains(stderr, "10001 rows match") || !strings.Contains(stderr, "--yes") {
+		t.Fatalf("without --yes: exit %d\n%s", code, stderr)
+	}
+	if got, _ := os.ReadFile(in); string(got) != b.String() {
+		t.Fatal("the file changed although the erasure was refused")
+	}
+	stdout, stderr, code := cli(t, "privacy", "erase", "--match", "phone=+27115550000", "--file", in, "--yes", "--state-dir", home, "--format", "json")
+	if code != 0 {
+		t.Fatalf("with --yes: exit %d\n%s", code, stderr)
+	}
+	var rep struct {
+		Matches int `json:"matches"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || rep.Matches != 10_001 {
+		t.Fatalf("json: %v %s", err, stdout)
+	}
+	got, _ := os.ReadFile(in)
+	if lines := strings.Count(string(got), "\n"); lines != 2 || !strings.Contains(string(got), "082 123 4567") {
+		t.Errorf("after erasure the file holds:\n%s", got)
+	}
+}

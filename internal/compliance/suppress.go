@@ -16,6 +16,7 @@ import (
 
 	"github.com/hotpass/hotpass/internal/compliance/detect"
 	"github.com/hotpass/hotpass/internal/table"
+	"github.com/hotpass/hotpass/internal/table/atomicfile"
 )
 
 // Identifier kinds an erasure matches on.
@@ -167,3 +168,38 @@ func AuditPath(home string) string { return filepath.Join(home, PrivacyDir, "aud
 
 // SuppressionPath is the default suppression list of a state directory.
 func SuppressionPath(home string) string { return filepath.Join(home, PrivacyDir, "suppression.jsonl") }
+
+// AddSuppression adds entries to the suppression list at path, rewriting
+// it atomically; entries already listed are not repeated.
+func AddSuppression(path string, entries ...SuppressionEntry) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("suppression list: %w", err)
+	}
+	have, err := LoadSuppression(path)
+	if err != nil {
+		return err
+	}
+	buf := append([]byte(nil), old...)
+	if len(buf) > 0 && buf[len(buf)-1] != '\n' {
+		buf = append(buf, '\n')
+	}
+	for _, e := range entries {
+		if have.hashes[e.Hash] {
+			continue
+		}
+		have.hashes[e.Hash] = true
+		line, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		buf = append(append(buf, line...), '\n')
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("suppression list: %w", err)
+	}
+	if err := atomicfile.WriteFile(path, buf); err != nil {
+		return fmt.Errorf("suppression list %s: %w", path, err)
+	}
+	return nil
+}
