@@ -103,6 +103,7 @@ type Scanner struct {
 	// in South Africa), for reading national numbers without the parser.
 	cc    int32
 	trunk string
+	valid validityCache
 }
 
 // Option adjusts a Scanner.

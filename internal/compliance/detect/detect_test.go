@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hotpass/hotpass/internal/cputime"
 	"github.com/hotpass/hotpass/internal/synth"
 	"github.com/hotpass/hotpass/internal/table"
 )
@@ -202,16 +203,19 @@ func FuzzValidators(f *testing.F) {
 	})
 }
 
-// BenchmarkScanOrganisations scans the generator's organisation table and
-// reports cells per second on one core.
+// BenchmarkScanOrganisations scans the generator's organisation table on
+// one goroutine and reports cells per second.
 func BenchmarkScanOrganisations(b *testing.B) {
 	const rows = 20_000
 	tb := synth.Organisations(1, rows)
 	s := New()
 	cells := float64(rows * tb.NumCols())
-	b.ResetTimer()
+	cpu := cputime.Process()
 	for b.Loop() {
 		_ = s.Table(tb, TableOptions{})
 	}
+	// Per CPU second as well as per wall second: on a busy machine the
+	// wall clock measures the neighbours too.
 	b.ReportMetric(cells*float64(b.N)/b.Elapsed().Seconds(), "cells/s")
+	b.ReportMetric(cells*float64(b.N)/(cputime.Process()-cpu).Seconds(), "cells/cpu-s")
 }

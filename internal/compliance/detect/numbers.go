@@ -2,6 +2,7 @@ package detect
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -148,7 +149,17 @@ func (s *Scanner) classify(run string) (Match, bool) {
 // its cost); anything else goes through the parser.
 func (s *Scanner) validPhone(run string, digits []byte, plus bool) bool {
 	if cc, national, ok := s.split(digits, plus); ok {
-		return phonenumbers.IsValidNumber(&phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &national})
+		key, keyed := validityKey(cc, national)
+		if keyed {
+			if v, hit := s.valid.get(key); hit {
+				return v
+			}
+		}
+		v := phonenumbers.IsValidNumber(&phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &national})
+		if keyed {
+			s.valid.put(key, v)
+		}
+		return v
 	}
 	num, err := phonenumbers.Parse(run, s.region)
 	if err != nil {
@@ -278,4 +289,51 @@ func daysIn(mm, yy int) int {
 		return 30
 	}
 	return 31
+}
+
+// validityKey keys the validity of a national number by its calling code,
+// length and first six digits: numbering plans assign ranges by leading
+// digits and length, so numbers alike in those are valid alike, and the
+// cache answers most numbers of a table without libphonenumber's pattern
+// matching. Numbers of six digits or fewer are not keyed.
+func validityKey(cc int32, national uint64) (uint64, bool) {
+	n := 0
+	for x := national; x > 0; x /= 10 {
+		n++
+	}
+	if n <= 6 || cc <= 0 || cc > 999 {
+		return 0, false
+	}
+	prefix := national
+	for i := 6; i < n; i++ {
+		prefix /= 10
+	}
+	return uint64(cc)<<40 | uint64(n)<<32 | prefix, true
+}
+
+// maxValidityEntries bounds the cache: past it, answers are not kept.
+const maxValidityEntries = 1 << 16
+
+// validityCache remembers phone validity by validityKey.
+type validityCache struct {
+	mu sync.RWMutex
+	m  map[uint64]bool
+}
+
+func (c *validityCache) get(k uint64) (v, ok bool) {
+	c.mu.RLock()
+	v, ok = c.m[k]
+	c.mu.RUnlock()
+	return v, ok
+}
+
+func (c *validityCache) put(k uint64, v bool) {
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = make(map[uint64]bool)
+	}
+	if len(c.m) < maxValidityEntries {
+		c.m[k] = v
+	}
+	c.mu.Unlock()
 }

@@ -80,6 +80,13 @@ func (s *Scanner) Table(t *table.Table, o TableOptions) []Finding {
 		nameCols = append(nameCols, i)
 	}
 	sort.Ints(nameCols)
+	// The columns to read, decided once rather than per row.
+	var cols []int
+	for i, f := range fields {
+		if (len(want) == 0 || want[f.Name]) && (f.Type == table.String || f.Type == table.Int64) {
+			cols = append(cols, i)
+		}
+	}
 	var out []Finding
 	var ms []Match
 	var names []string
@@ -94,10 +101,8 @@ func (s *Scanner) Table(t *table.Table, o TableOptions) []Finding {
 				}
 			}
 		}
-		for i, f := range fields {
-			if len(want) > 0 && !want[f.Name] {
-				continue
-			}
+		for _, i := range cols {
+			f := fields[i]
 			c := t.Column(i)
 			if c.IsNull(r) {
 				continue
