@@ -9,11 +9,16 @@ import (
 	"strings"
 	"testing"
 
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/internal/compliance/audit"
+	"github.com/hotpass/hotpass/internal/telemetry"
 	"github.com/hotpass/hotpass/tasks"
 
 	_ "github.com/hotpass/hotpass/tasks/compliance"
+	_ "github.com/hotpass/hotpass/tasks/read"
 	_ "github.com/hotpass/hotpass/tasks/refine"
 )
 
@@ -121,5 +126,63 @@ func TestProfileWithoutPolicy(t *testing.T) {
 	_, err := load(t, dir, "version: 1\nname: x\ntasks:\n  r: {type: refine, with: {profile: generic, input_dir: data}}\n  c: {type: compliance, needs: [r], with: {input: r, profile: generic}}\n")
 	if err == nil || !strings.Contains(err.Error(), `profile "generic" has no compliance: block`) || !strings.Contains(err.Error(), "spec.yaml:5:") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// Violations are counted in the task's result and in the
+// hotpass.compliance.violations metric, by kind.
+func TestViolationsMetric(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := map[string]string{
+		"p.yaml": "name: p\nsources:\n  - name: s\n    files: ['*.xlsx']\n    sheets:\n      - sheet: S\n" +
+			"compliance:\n  consent: {column: consent, granted: [yes], pending: [asked]}\n  fields:\n    email: {classification: pii}\n",
+		"in.csv": "email,consent\na@b.co.za,yes\nc@d.co.za,asked\ne@f.co.za,perhaps\ng@h.co.za,asked\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := load(t, dir, "version: 1\nname: m\ntasks:\n  in: {type: read, with: {path: in.csv}}\n  c: {type: compliance, needs: [in], with: {input: in, profile: p.yaml, skip_scan: true}}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader := sdkmetric.NewManualReader()
+	tel, err := telemetry.FromRegistry(telemetry.Registry{MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := p.Run(telemetry.NewContext(context.Background(), tel), engine.RunOptions{StateDir: t.TempDir()})
+	if err != nil || rec.Status != engine.StatusSucceeded {
+		t.Fatalf("run: %v", err)
+	}
+	var task engine.TaskRecord
+	for _, tr := range rec.Tasks {
+		if tr.ID == "c" {
+			task = tr
+		}
+	}
+	if task.Attrs["compliance_violations"] != 3 {
+		t.Errorf("attrs: %v", task.Attrs)
+	}
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != telemetry.MetricComplianceViolations {
+				continue
+			}
+			for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+				kind, _ := dp.Attributes.Value(telemetry.AttrViolation)
+				got[kind.AsString()] += dp.Value
+			}
+		}
+	}
+	if got["consent_pending"] != 2 || got["consent_unknown"] != 1 || len(got) != 2 {
+		t.Errorf("%s: %v", telemetry.MetricComplianceViolations, got)
 	}
 }

@@ -120,3 +120,21 @@ func TestLongTrail(t *testing.T) {
 		t.Fatalf("entries longer than a read block: %d, %v", n, err)
 	}
 }
+
+// Verify reads any bytes without panicking, and never calls a trail
+// intact unless its entries are.
+func FuzzVerify(f *testing.F) {
+	f.Add([]byte(`{"seq":1,"time":"","kind":"run","prev":"","hash":"x"}` + "\n"))
+	f.Add([]byte("{\n"))
+	f.Add([]byte(""))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "a.jsonl")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		n, err := Verify(path)
+		if err == nil && n > 0 {
+			t.Fatalf("%d forged entries verified without a head file", n)
+		}
+	})
+}
