@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -217,7 +216,7 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // Table applies ops (operator by column) to t: dropped columns are
 // removed, generalised dates become their year (an integer), masked and
 // hashed columns become text. Columns without an operator, and operators
-// naming columns t lacks, are left alone; Unknown lists the latter.
+// naming columns t lacks, are left alone.
 func (a *Applier) Table(t *table.Table, ops map[string]string) (*table.Table, error) {
 	fields := t.Schema().Fields()
 	var outFields []table.Field
@@ -267,16 +266,4 @@ func (a *Applier) Table(t *table.Table, ops map[string]string) (*table.Table, er
 		return nil, err
 	}
 	return table.New(schema, cols)
-}
-
-// Unknown returns the columns ops names that t lacks, sorted.
-func Unknown(t *table.Table, ops map[string]string) []string {
-	var out []string
-	for name := range ops {
-		if _, ok := t.Schema().Index(name); !ok {
-			out = append(out, name)
-		}
-	}
-	sort.Strings(out)
-	return out
 }

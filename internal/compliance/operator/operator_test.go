@@ -123,9 +123,6 @@ func TestTable(t *testing.T) {
 	if r := out.Row(1); r[1] != nil || r[2] != nil || r[3] != nil {
 		t.Errorf("nulls must stay null: %v", r)
 	}
-	if u := Unknown(tb, ops); fmt.Sprint(u) != "[missing]" {
-		t.Errorf("Unknown = %v", u)
-	}
 	if _, err := a.Table(tb, map[string]string{"email": "scramble"}); err == nil || !strings.Contains(err.Error(), "scramble") {
 		t.Errorf("unknown operator: %v", err)
 	}
