@@ -13,6 +13,7 @@ import (
 var workCommands = []string{
 	"run", "orchestrate", "backfill", "deployment run",
 	"resolve", "archive", "linkage evaluate", "linkage blocking-stats", "linkage suggest-blocking",
+	"privacy scan", "privacy erase",
 }
 
 // acceptNoProgress gives --no-progress to the work commands that print
