@@ -191,6 +191,19 @@ func consent(t *table.Table, p *policy.Policy, c *policy.Consent, keep []bool, f
 			flags[r] = append(flags[r], FlagConsentUnknown)
 		}
 	}
+	if n := rep.Consent.Unexpected; n > 0 {
+		rows := make([]string, len(rep.Consent.UnexpectedRows))
+		for i, r := range rep.Consent.UnexpectedRows {
+			rows[i] = fmt.Sprint(r)
+		}
+		more := ""
+		if n > len(rows) {
+			more = fmt.Sprintf(" and %d more", n-len(rows))
+		}
+		known := append(append(append([]string(nil), c.Granted...), c.Pending...), c.Denied...)
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("compliance.consent.column: %d values of %q are none of the policy's (%s), at rows %s%s; add them to granted, pending or denied, or correct the data",
+			n, c.Column, strings.Join(known, ", "), strings.Join(rows, ", "), more))
+	}
 }
 
 // dayOf returns the day (days since the epoch) of row r of a date,

@@ -111,6 +111,9 @@ func TestEnforceConsentRetentionOperators(t *testing.T) {
 	if c.Granted != 2 || c.Denied != 1 || c.Pending != 1 || c.Unexpected != 1 || fmt.Sprint(c.UnexpectedRows) != "[5]" || c.FieldsRemoved != 3 {
 		t.Errorf("consent counts: %+v", c)
 	}
+	if w := strings.Join(rep.Warnings, "\n"); !strings.Contains(w, `1 values of "consent_status" are none of the policy's (opted_in, asked, opted_out, withdrawn), at rows 5;`) || strings.Contains(w, "maybe?") {
+		t.Errorf("warning about unexpected consent values: %s", w)
+	}
 	if r := rep.Retention; r.Expired != 1 || fmt.Sprint(r.ExpiredRows) != "[4]" || r.Current != 4 {
 		t.Errorf("retention counts: %+v", r)
 	}
