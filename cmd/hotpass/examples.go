@@ -122,6 +122,16 @@ hotpass linkage evaluate --predictions dist/people --truth-column cluster \
 hotpass orchestrate --profile aviation --input-dir examples/aviation/data --output dist/refined.xlsx
 hotpass geo clusters --input dist/refined.parquet --radius-km 10
 hotpass geo clusters --input dist/refined.xlsx --radius-km 25 --format json`,
+	"hotpass privacy scan": `
+hotpass privacy scan --input "examples/aviation/data/Contact Database.xlsx" --sheet Company_Contacts
+hotpass privacy scan --input "examples/aviation/data/Contact Database.xlsx" --sheet Company_Contacts --format json`,
+	"hotpass privacy erase": `
+hotpass privacy erase --match email=jane.doe@example.com --dry-run
+hotpass privacy erase --match email=jane.doe@example.com --match phone=+27821234567 --file dist/refined.xlsx --yes`,
+	"hotpass privacy verify-audit": `
+hotpass privacy erase --match email=jane.doe@example.com
+hotpass privacy verify-audit
+hotpass privacy verify-audit --format json`,
 	"hotpass profiles show": `
 hotpass profiles show aviation
 hotpass profiles show aviation --format json`,

@@ -14,6 +14,7 @@ var workCommands = []string{
 	"run", "orchestrate", "backfill", "deployment run",
 	"resolve", "archive", "linkage evaluate", "linkage blocking-stats", "linkage suggest-blocking",
 	"geo clusters",
+	"privacy scan", "privacy erase",
 }
 
 // acceptNoProgress gives --no-progress to the work commands that print

@@ -37,6 +37,7 @@ func TestNoProgressOnEveryWorkCommand(t *testing.T) {
 		"runs ls": true, "runs show": true, "runs logs": true, "runs prune": true, "runs cancel": true,
 		"deployment ls": true, "deployment show": true, "deployment pause": true, "deployment resume": true, "deployment rm": true,
 		"completion bash": true, "completion zsh": true, "completion fish": true, "completion powershell": true,
+		"privacy verify-audit": true,
 	}
 	work := map[string]bool{}
 	for _, p := range workCommands {

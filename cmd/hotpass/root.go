@@ -71,6 +71,7 @@ func newRootCmd() *cobra.Command {
 		newLinkageCmd(),
 		newInitCmd(),
 		newGeoCmd(),
+		newPrivacyCmd(g),
 	)
 	acceptNoProgress(root)
 	registerCompletions(root, g)

@@ -95,3 +95,16 @@ func TestHandler(t *testing.T) {
 		t.Error("Enabled is not delegated")
 	}
 }
+
+func TestContext(t *testing.T) {
+	t.Parallel()
+	if FromContext(context.Background()) != nil {
+		t.Fatal("a bare context carries no redactor")
+	}
+	r := &Redactor{}
+	got := FromContext(NewContext(context.Background(), r))
+	got.Add("jane@example.co.za")
+	if s := r.String("mail jane@example.co.za"); s != "mail "+Mask {
+		t.Errorf("values added through the context mask the run's logs: %q", s)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hotpass/hotpass/internal/compliance/policy"
 	"github.com/hotpass/hotpass/internal/linkage/matchrules"
 	"github.com/hotpass/hotpass/internal/linkage/settings"
 	"github.com/hotpass/hotpass/internal/quality"
@@ -44,6 +45,9 @@ type Profile struct {
 	// number and date conventions); a source's own Read overrides it
 	// option by option.
 	Read ReadOptions `yaml:"read"`
+	// Compliance is the POPIA policy the compliance task enforces; nil
+	// when the profile has none.
+	Compliance *policy.Policy `yaml:"compliance"`
 
 	// Path is the file the profile was loaded from, or "builtin:<name>".
 	Path string `yaml:"-"`
@@ -456,6 +460,9 @@ func (p *Profile) Check() []Problem {
 	}
 	if t := p.Quality.Thresholds; t.Amber > t.Green && t.Green != 0 {
 		add([]any{"quality", "thresholds", "amber"}, "amber (%v) must not exceed green (%v)", t.Amber, t.Green)
+	}
+	for _, pr := range p.Compliance.Check() {
+		out = append(out, Problem{Path: append([]any{"compliance"}, pr.Path...), Message: pr.Message})
 	}
 	return out
 }

@@ -218,6 +218,9 @@ func Run(ctx context.Context, o Options) (*engine.RunRecord, error) {
 		observers = append(observers, traced)
 		traceID = traced.TraceID
 	}
+	// Tasks may add values to mask, such as the personal data a compliance
+	// policy keeps out of logs and run records.
+	ctx = redact.NewContext(ctx, red)
 	out, runErr := prep.Plan.Run(ctx, engine.RunOptions{
 		RunID:          o.RunID,
 		StateDir:       o.StateDir,

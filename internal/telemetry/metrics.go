@@ -41,6 +41,9 @@ const (
 	MetricLinkagePairs = "hotpass.linkage.pairs"
 	// MetricBackfillRuns counts backfill child runs; attribute AttrStatus.
 	MetricBackfillRuns = "hotpass.backfill.runs"
+	// MetricComplianceViolations counts records a compliance policy does
+	// not allow and the run kept; attribute AttrViolation.
+	MetricComplianceViolations = "hotpass.compliance.violations"
 )
 
 // Attribute keys used on Hotpass's metrics and spans.
@@ -60,6 +63,7 @@ const (
 	AttrColumn         = "hotpass.column"
 	AttrField          = "hotpass.field"
 	AttrClassification = "hotpass.classification"
+	AttrViolation      = "hotpass.compliance.violation"
 	// AttrErrorType is the semantic conventions' error.type, set on the
 	// spans and duration measurements of failed and cancelled tasks and
 	// runs (ErrorTypeFailed, ErrorTypeCancelled) and absent otherwise.
@@ -93,10 +97,11 @@ type Metrics struct {
 	enrichmentCoverage metric.Float64Gauge
 	linkagePairs       metric.Int64Counter
 	backfillRuns       metric.Int64Counter
+	violations         metric.Int64Counter
 }
 
 func newMetrics(m metric.Meter) (*Metrics, error) {
-	var errs [9]error
+	var errs [10]error
 	var out Metrics
 	out.pipelineDuration, errs[0] = m.Float64Histogram(MetricPipelineDuration, metric.WithUnit("s"),
 		metric.WithDescription("Duration of pipeline runs."), metric.WithExplicitBucketBoundaries(durationBuckets()...))
@@ -116,6 +121,8 @@ func newMetrics(m metric.Meter) (*Metrics, error) {
 		metric.WithDescription("Record pairs scored by linkage, by classification."))
 	out.backfillRuns, errs[7] = m.Int64Counter(MetricBackfillRuns, metric.WithUnit("{run}"),
 		metric.WithDescription("Backfill child runs, by final status."))
+	out.violations, errs[9] = m.Int64Counter(MetricComplianceViolations, metric.WithUnit("{record}"),
+		metric.WithDescription("Records a compliance policy does not allow that the run kept, by kind of violation."))
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, err
 	}
@@ -167,4 +174,13 @@ func (m *Metrics) RecordLinkagePairs(ctx context.Context, classification string,
 // (an engine.Status string such as "succeeded").
 func (m *Metrics) RecordBackfillRun(ctx context.Context, status string) {
 	m.backfillRuns.Add(ctx, 1, withPipeline(ctx, attribute.String(AttrStatus, status)))
+}
+
+// RecordComplianceViolations adds n records with a violation of kind
+// (consent_pending, consent_unknown, retention_expired, erased_person).
+func (m *Metrics) RecordComplianceViolations(ctx context.Context, kind string, n int64) {
+	if n <= 0 {
+		return
+	}
+	m.violations.Add(ctx, n, withPipeline(ctx, attribute.String(AttrViolation, kind)))
 }

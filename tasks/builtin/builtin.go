@@ -7,6 +7,7 @@ package builtin
 import (
 	// Each import registers one task type from its init function.
 	_ "github.com/hotpass/hotpass/tasks/backfill"
+	_ "github.com/hotpass/hotpass/tasks/compliance"
 	_ "github.com/hotpass/hotpass/tasks/enrich"
 	_ "github.com/hotpass/hotpass/tasks/exec"
 	_ "github.com/hotpass/hotpass/tasks/geocode"
