@@ -74,13 +74,7 @@ func (c *cluster) startWorker(name string) {
 	go func() { _ = cmd.Wait(); close(exited) }()
 	c.workers[name] = cmd
 	c.t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
+		temporaltest.Stop(cmd, exited)
 		if c.t.Failed() {
 			log, _ := os.ReadFile(logPath)
 			c.t.Logf("worker %s output:\n%s", name, log)
@@ -92,6 +86,19 @@ func (c *cluster) startWorker(name string) {
 func (c *cluster) waitWorkers(n int) {
 	c.t.Helper()
 	temporaltest.WaitPollers(c.t, temporaltest.Dial(c.t, c.addr), c.queue, n)
+}
+
+// twoWorkers writes spec to path, starts workers a and b and returns path
+// once both poll.
+func (c *cluster) twoWorkers(path, spec string) string {
+	c.t.Helper()
+	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
+		c.t.Fatal(err)
+	}
+	c.startWorker("a")
+	c.startWorker("b")
+	c.waitWorkers(2)
+	return path
 }
 
 // hotpass runs the CLI against the cluster and returns its output and
@@ -276,13 +283,7 @@ func testKeyedDAG(t *testing.T, bin, addr string) {
 		}
 		fmt.Fprintf(&b, "    with:\n      command: '%s'\n", recordCommand(log, id, sleep))
 	}
-	spec := filepath.Join(dir, "dag.yaml")
-	if err := os.WriteFile(spec, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	c.startWorker("a")
-	c.startWorker("b")
-	c.waitWorkers(2)
+	spec := c.twoWorkers(filepath.Join(dir, "dag.yaml"), b.String())
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -374,13 +375,7 @@ func testWorkerKilled(t *testing.T, bin, addr string) {
 	fmt.Fprintf(&b, "  slow:\n    type: exec\n    needs: [%s]\n    retries: 1\n    retry_delay: 100ms\n    with:\n      command: '%s'\n",
 		strings.Join(before, ", "), recordCommand(log, "slow", "3"))
 	fmt.Fprintf(&b, "  after:\n    type: exec\n    needs: [slow]\n    with:\n      command: '%s'\n", recordCommand(log, "after", "0"))
-	spec := filepath.Join(dir, "killed.yaml")
-	if err := os.WriteFile(spec, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	c.startWorker("a")
-	c.startWorker("b")
-	c.waitWorkers(2)
+	spec := c.twoWorkers(filepath.Join(dir, "killed.yaml"), b.String())
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
