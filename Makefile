@@ -94,7 +94,7 @@ fmt-check:
 lint: vet staticcheck fmt-check
 
 ## bench: every benchmark, plus the command-level comparisons under bench/
-bench: build
+bench: build temporal
 	scripts/with-postgres.sh $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem $(BENCH_PKGS)
 	bench/run.sh
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hotpass/hotpass"
 	"github.com/hotpass/hotpass/internal/progress"
+	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/profiles"
 )
 
@@ -28,6 +29,8 @@ type orchestrateOptions struct {
 	date          string
 	params        paramOptions
 	maxConc       int
+	engine        string
+	temporal      temporalFlags
 
 	// Entity resolution (see the profile's linkage: block).
 	entityResolution bool
@@ -94,6 +97,8 @@ func newOrchestrateCmd(g *globals) *cobra.Command {
 		", because a command-line argument is visible to other users in the process list and kept in shell history")
 	f.Int64Var(&o.lsProject, "label-studio-project", 0, "id of the Label Studio review project")
 	f.IntVar(&o.maxConc, "max-concurrency", 0, "override the pipeline's global concurrency limit")
+	f.StringVar(&o.engine, "engine", engineEmbedded, "where the tasks run: embedded (this process) or temporal (workers of a Temporal cluster)")
+	o.temporal.add(cmd)
 	addParamFlags(cmd, &o.params, "the profile's pipeline (see --print-spec), over what the other flags set")
 	// The names these flags had before every command used one name per
 	// concept (the operator how-to still uses them).
@@ -120,6 +125,14 @@ func runOrchestrate(ctx context.Context, stdout, stderr io.Writer, g *globals, o
 	case "fail", "warn", "drop":
 	default:
 		return fmt.Errorf("%w: --policy must be fail, warn or drop, got %q", errUsage, o.policy)
+	}
+	if o.engine != engineEmbedded && o.engine != engineTemporal {
+		return fmt.Errorf("%w: --engine must be %s or %s, got %q", errUsage, engineEmbedded, engineTemporal, o.engine)
+	}
+	if o.engine == engineTemporal && o.lsToken != "" {
+		// The workers render the spec from their own environment; a token
+		// given here would have to travel through Temporal to reach them.
+		return fmt.Errorf("%w: --label-studio-token cannot reach Temporal workers: set $%s in the workers' environment instead", errUsage, labelStudioTokenEnv)
 	}
 	if err := checkProfileInputs(o.profile, o.inputDir); err != nil {
 		return err
@@ -148,6 +161,18 @@ func runOrchestrate(ctx context.Context, stdout, stderr io.Writer, g *globals, o
 	for k, v := range flags {
 		params[k] = v // --param is the last word
 	}
+	if o.engine == engineTemporal {
+		// The profile's pipeline source, as --print-spec shows it, goes to
+		// the workers; they render it with these params as a local run would.
+		err := submitToTemporal(ctx, stdout, stderr, g, &o.temporal, temporalRun{
+			spec: runner.ProfilePrefix + o.profile, paramsJSON: fromJSON, paramFlags: params, date: o.date,
+			maxConcurrency: o.maxConc, noProgress: o.noProgress,
+		})
+		if err == nil {
+			printOrchestrateOutputs(stdout, o, params)
+		}
+		return err
+	}
 	st, err := openStore(ctx, g)
 	if err != nil {
 		return err
@@ -168,14 +193,20 @@ func runOrchestrate(ctx context.Context, stdout, stderr io.Writer, g *globals, o
 	rec := record(res)
 	err = runOutcome(stdout, g, rec, runErr)
 	if rec != nil && (err == nil || rec.Task("enrich") != nil && rec.Task("enrich").Status == "succeeded") {
-		fmt.Fprintf(stdout, "workbook: %s\n", params["output_path"])
-		fmt.Fprintf(stdout, "parquet:  %s\n", strings.TrimSuffix(params["output_path"], filepath.Ext(params["output_path"]))+".parquet")
-		fmt.Fprintf(stdout, "report:   %s.html\n", params["report_path"])
-		if o.entityResolution {
-			fmt.Fprintf(stdout, "linkage:  %s\n", params["linkage_output_dir"])
-		}
+		printOrchestrateOutputs(stdout, o, params)
 	}
 	return err
+}
+
+// printOrchestrateOutputs says where the run wrote its workbook, Parquet
+// copy, report and linkage artefacts.
+func printOrchestrateOutputs(stdout io.Writer, o *orchestrateOptions, params map[string]string) {
+	fmt.Fprintf(stdout, "workbook: %s\n", params["output_path"])
+	fmt.Fprintf(stdout, "parquet:  %s\n", strings.TrimSuffix(params["output_path"], filepath.Ext(params["output_path"]))+".parquet")
+	fmt.Fprintf(stdout, "report:   %s.html\n", params["report_path"])
+	if o.entityResolution {
+		fmt.Fprintf(stdout, "linkage:  %s\n", params["linkage_output_dir"])
+	}
 }
 
 // entityResolutionParams sets the pipeline params of the entity-resolution

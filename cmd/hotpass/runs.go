@@ -258,7 +258,7 @@ func runRunsShow(ctx context.Context, w io.Writer, g *globals, id, format string
 	}
 	if format == formatJSON {
 		kept, _ := runstate.KeptSize(runstate.New(g.stateDir).Run(r.ID))
-		out := runShowJSON{runJSON: newRunJSON(r, time.Now()), ResumedFrom: jsonString(resumedFrom),
+		out := runShowJSON{runJSON: newRunJSON(r, time.Now()), ResumedFrom: jsonString(resumedFrom), WorkflowID: jsonString(r.WorkflowID),
 			Directory: runstate.New(g.stateDir).Run(r.ID), Tasks: make([]taskJSON, len(trs))}
 		out.KeptBytes = &kept
 		for i, t := range trs {
@@ -286,6 +286,7 @@ func runRunsShow(ctx context.Context, w io.Writer, g *globals, id, format string
 	}
 	row("duration", fmtDuration(runDuration(r, time.Now())))
 	row("trace id", r.TraceID)
+	row("workflow", r.WorkflowID)
 	row("error", firstLine(r.Error))
 	row("directory", runstate.New(g.stateDir).Run(r.ID))
 	if err := tw.Flush(); err != nil {
@@ -323,9 +324,12 @@ func taskDuration(t store.TaskRun) time.Duration {
 // as `runs ls` prints them, then where it ran and its tasks.
 type runShowJSON struct {
 	runJSON
-	ResumedFrom *string    `json:"resumed_from"`
-	Directory   string     `json:"directory"`
-	Tasks       []taskJSON `json:"tasks"`
+	ResumedFrom *string `json:"resumed_from"`
+	// WorkflowID is the Temporal workflow that executed the run; left out
+	// for runs of the embedded engine.
+	WorkflowID *string    `json:"workflow_id,omitempty"`
+	Directory  string     `json:"directory"`
+	Tasks      []taskJSON `json:"tasks"`
 }
 
 // taskJSON is a task of a run as --format json prints it.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/specs"
+	"github.com/hotpass/hotpass/tasks/exec"
 	"github.com/hotpass/hotpass/tasks/noop"
 
 	hptemporal "github.com/hotpass/hotpass/internal/temporal"
@@ -110,7 +111,7 @@ type harness struct {
 func newHarness(t testing.TB, spec string) *harness {
 	t.Helper()
 	rec := newRecorder()
-	reg, err := engine.NewRegistry(noop.Type{}, probe{rec: rec})
+	reg, err := engine.NewRegistry(noop.Type{}, probe{rec: rec}, exec.Type{})
 	if err != nil {
 		t.Fatal(err)
 	}

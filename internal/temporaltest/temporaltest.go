@@ -120,7 +120,7 @@ func Start(tb testing.TB) (hostport string) {
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
-	tb.Cleanup(func() { stop(cmd, exited) })
+	tb.Cleanup(func() { Stop(cmd, exited) })
 
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
@@ -170,9 +170,11 @@ func ping(ctx context.Context, hostport string) error {
 	return err
 }
 
-// stop ends the server with SIGTERM, so that it closes its database, and
-// kills it if it has not exited within 10 seconds.
-func stop(cmd *exec.Cmd, exited <-chan struct{}) {
+// Stop ends a process a test started, the server or a worker, with
+// SIGTERM, so that it closes its database or finishes what it holds, and
+// kills it if it has not exited within 10 seconds. exited is closed when
+// the process's Wait has returned.
+func Stop(cmd *exec.Cmd, exited <-chan struct{}) {
 	select {
 	case <-exited:
 		return
