@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -231,14 +233,28 @@ func (a *Activities) Task(ctx context.Context, in TaskInput) (TaskOutput, error)
 	}
 	if runErr != nil {
 		tr.Status, tr.Error, tr.EndedAt = engine.StatusFailed, pr.red.String(runErr.Error()), time.Now().UTC()
-		if info.RetryPolicy != nil && (info.RetryPolicy.MaximumAttempts == 0 || info.Attempt < info.RetryPolicy.MaximumAttempts) {
-			tr.Status = "retrying"
-		}
-		a.recordTask(ctx, tr)
+		tr.Status = "retrying"
 		// The error text is the task's own (already redacted by the log,
 		// masked here for history).
 		msg := pr.red.String(runErr.Error())
-		return TaskOutput{}, temporal.NewApplicationError(msg, ErrTypeTaskFailed)
+		retries := 0
+		if t := pr.prep.Plan.Spec().Task(in.TaskID); t != nil {
+			retries = t.Retries
+		}
+		failed, err := a.countFailure(ctx, in)
+		if err != nil {
+			return TaskOutput{}, err
+		}
+		if failed > retries {
+			// The task's own retries are spent; the attempts Temporal may
+			// still have are for workers that die, not for task errors.
+			tr.Status = engine.StatusFailed
+			a.recordTask(ctx, tr)
+			return TaskOutput{}, temporal.NewApplicationErrorWithOptions(msg, ErrTypeTaskFailed,
+				temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{failed}})
+		}
+		a.recordTask(ctx, tr)
+		return TaskOutput{}, temporal.NewApplicationError(msg, ErrTypeTaskFailed, failed)
 	}
 	if r := res.Result; r != nil {
 		out.RowsIn, out.RowsOut = r.RowsIn, r.RowsOut
@@ -403,4 +419,35 @@ func maskAttrs(red *redact.Redactor, attrs map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// failuresObject names, in the artifact store, the count of a task's
+// attempts that ended in the task's own error. Temporal counts an attempt
+// lost with its worker like any other, so the count that decides whether
+// the task's retries are spent is kept here, where every worker sees it.
+// A leading dot keeps it apart from task logs, as specObject is.
+func failuresObject(taskID string) string { return ".failures-" + taskID }
+
+// countFailure adds one to the task's failure count and returns it.
+func (a *Activities) countFailure(ctx context.Context, in TaskInput) (int, error) {
+	n := 0
+	rc, err := a.Store.OpenLog(ctx, in.Run.RunID, failuresObject(in.TaskID))
+	switch {
+	case err == nil:
+		b, rerr := io.ReadAll(rc)
+		_ = rc.Close()
+		if rerr != nil {
+			return 0, fmt.Errorf("read failure count of task %s: %w", in.TaskID, rerr)
+		}
+		if n, err = strconv.Atoi(strings.TrimSpace(string(b))); err != nil {
+			return 0, fmt.Errorf("failure count of task %s is not a number: %w", in.TaskID, err)
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return 0, fmt.Errorf("read failure count of task %s: %w", in.TaskID, err)
+	}
+	n++
+	if err := a.Store.PutLog(ctx, in.Run.RunID, failuresObject(in.TaskID), strings.NewReader(strconv.Itoa(n))); err != nil {
+		return 0, fmt.Errorf("keep failure count of task %s: %w", in.TaskID, err)
+	}
+	return n, nil
 }

@@ -330,6 +330,12 @@ func (s *scheduler) start(ctx workflow.Context, i int) {
 	})
 }
 
+// lostAttempts is how many attempts of a task may be lost with their
+// worker (killed, partitioned) on top of the task's own retries: the
+// activity ends a task whose retries are spent as non-retryable itself, so
+// these attempts only ever serve a task whose worker disappeared.
+const lostAttempts = 2
+
 // activityOptions maps a task's retries, backoff and timeout onto
 // Temporal's: MaximumAttempts counts the first attempt, backoff doubles
 // from retry_delay up to maxRetryInterval, and a spec error is never
@@ -354,7 +360,7 @@ func activityOptions(queue string, t TaskInfo) workflow.ActivityOptions {
 			InitialInterval:        delay,
 			BackoffCoefficient:     2,
 			MaximumInterval:        max(delay, maxRetryInterval),
-			MaximumAttempts:        int32(t.Retries + 1),
+			MaximumAttempts:        int32(t.Retries + 1 + lostAttempts),
 			NonRetryableErrorTypes: []string{ErrTypeSpec},
 		},
 	}
@@ -415,9 +421,17 @@ func attempts(err error, retries int) int {
 	if err == nil {
 		return 1
 	}
+	// A task's own error carries how many attempts failed that way.
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) && app.HasDetails() {
+		var n int
+		if app.Details(&n) == nil && n > 0 {
+			return n
+		}
+	}
 	var ae *temporal.ActivityError
 	if errors.As(err, &ae) && ae.RetryState() == enumspb.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED {
-		return retries + 1
+		return retries + 1 + lostAttempts
 	}
 	return 1
 }
