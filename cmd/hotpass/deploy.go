@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
 
 	"github.com/hotpass/hotpass"
 	"github.com/hotpass/hotpass/engine"
@@ -21,6 +22,7 @@ import (
 	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/internal/scheduler"
 	"github.com/hotpass/hotpass/internal/suggest"
+	hptemporal "github.com/hotpass/hotpass/internal/temporal"
 	"github.com/hotpass/hotpass/profiles"
 	"github.com/hotpass/hotpass/specs"
 )
@@ -30,6 +32,8 @@ type deployOptions struct {
 	params                                                    paramOptions
 	tags                                                      []string
 	paused                                                    bool
+	engine                                                    string
+	temporal                                                  temporalFlags
 }
 
 func newDeployCmd(g *globals) *cobra.Command {
@@ -40,7 +44,9 @@ func newDeployCmd(g *globals) *cobra.Command {
 		Long: "Register a deployment under a name, or update the one with that name. The spec file is stored\n" +
 			"as an absolute path and loaded afresh for every run. The spec, the cron expression (5 fields, or\n" +
 			"@hourly, @daily, @every 1h, ...), the time zone and the params are checked before saving.\n" +
-			"`hotpass serve` runs the deployment when its schedule is due.",
+			"`hotpass serve` runs the deployment when its schedule is due; with --engine temporal a Temporal\n" +
+			"Schedule fires it instead and the cluster's workers run it (the schedule is created first: when\n" +
+			"Temporal cannot be reached nothing is saved).",
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDeploy(cmd.Context(), cmd.OutOrStdout(), g, o)
@@ -57,6 +63,8 @@ func newDeployCmd(g *globals) *cobra.Command {
 	f.BoolVar(&o.paused, "paused", false, "save the deployment with its schedule paused")
 	f.StringVar(&o.catchup, "catchup-window", "", "start fires missed while serve was down if at most this old (e.g. 6h, 2d); default none: a fire starts only up to "+engine.FormatDuration(scheduler.MisfireGrace)+" late")
 	f.StringVar(&o.overlap, "overlap", "skip", "when a fire comes while the previous run still goes: skip, queue or allow")
+	f.StringVar(&o.engine, "engine", engineEmbedded, "what fires and runs the deployment: hotpass serve (embedded) or a Temporal Schedule and the cluster's workers (temporal)")
+	o.temporal.add(cmd)
 	return cmd
 }
 
@@ -99,7 +107,17 @@ func runDeploy(ctx context.Context, w io.Writer, g *globals, o *deployOptions) e
 		return err
 	}
 	defer st.Close()
-	_, existed := st.GetDeployment(ctx, d.Name)
+	prev, existed := st.GetDeployment(ctx, d.Name)
+	if existed != nil && !errors.Is(existed, store.ErrNotFound) {
+		return existed
+	}
+	// The Temporal side goes first: a deployment saved while its schedule
+	// could not be made would look deployed and never fire.
+	if d.Engine == store.EngineTemporal || existed == nil && prev.Engine == store.EngineTemporal {
+		if err := syncTemporalDeployment(ctx, &o.temporal, d); err != nil {
+			return err
+		}
+	}
 	saved, err := st.PutDeployment(ctx, d)
 	if err != nil {
 		return err
@@ -120,6 +138,65 @@ func runDeploy(ctx context.Context, w io.Writer, g *globals, o *deployOptions) e
 		state = " (paused)"
 	}
 	fmt.Fprintf(w, "schedule %s in %s%s; next fire %s\n", saved.Schedule, sched.Location(), state, next.Format(time.RFC3339))
+	if saved.Engine == store.EngineTemporal {
+		fmt.Fprintf(w, "fired by Temporal schedule %s; `hotpass worker` processes run it\n", hptemporal.ScheduleID(saved.Name))
+	}
+	return nil
+}
+
+// syncTemporalDeployment makes the deployment's Temporal Schedule match d:
+// created or updated for a temporal deployment, deleted for one that moved
+// to the embedded engine. The schedule's input names the deployment's spec
+// rather than pinning it, so every fire loads the spec afresh on a worker,
+// as serve does for embedded deployments.
+func syncTemporalDeployment(ctx context.Context, tf *temporalFlags, d store.Deployment) error {
+	c, err := tf.conn.Dial(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if d.Engine != store.EngineTemporal {
+		err = hptemporal.DeleteSchedule(ctx, c, d)
+	} else {
+		err = hptemporal.SyncSchedule(ctx, c, d, tf.taskQueue, scheduledRunInput(d, tf.taskQueue))
+	}
+	if err != nil {
+		return exitcode.Wrap(exitcode.Invalid, err)
+	}
+	return nil
+}
+
+// scheduledRunInput is the input every fire of d's schedule starts the
+// run workflow with.
+func scheduledRunInput(d store.Deployment, taskQueue string) hptemporal.RunInput {
+	var params map[string]any
+	_ = json.Unmarshal(d.Params, &params) // checked when the deployment was made
+	dir := filepath.Dir(d.SpecPath)
+	if d.SpecPath == "" {
+		// Relative paths of a profile's pipeline mean the directory it was
+		// deployed from, as for `run profile:NAME` there.
+		dir, _ = filepath.Abs(".")
+	}
+	return hptemporal.RunInput{
+		SpecPath: runner.DeploymentSpec(d), SpecDir: dir, LoadSpec: true, Timezone: d.Timezone,
+		ParamsJSON: params, Deployment: d.Name, StartedBy: store.StartedSchedule, TaskQueue: taskQueue,
+	}
+}
+
+// withTemporalDeployment runs fn with a client for a temporal deployment;
+// an embedded one needs none and fn is not called.
+func withTemporalDeployment(ctx context.Context, tf *temporalFlags, d store.Deployment, fn func(client.Client) error) error {
+	if d.Engine != store.EngineTemporal {
+		return nil
+	}
+	c, err := tf.conn.Dial(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := fn(c); err != nil {
+		return exitcode.Wrap(exitcode.Invalid, err)
+	}
 	return nil
 }
 
@@ -147,7 +224,7 @@ func checkProfileDeployment(ctx context.Context, l *engine.Loader, profile strin
 // deployment checks the flags and builds the deployment they describe.
 func (o *deployOptions) deployment() (store.Deployment, error) {
 	d := store.Deployment{Name: strings.TrimSpace(o.name), Schedule: strings.TrimSpace(o.schedule),
-		Timezone: o.timezone, Tags: o.tags, Paused: o.paused, Overlap: store.OverlapPolicy(o.overlap)}
+		Timezone: o.timezone, Tags: o.tags, Paused: o.paused, Overlap: store.OverlapPolicy(o.overlap), Engine: store.Engine(o.engine)}
 	switch {
 	case d.Name == "":
 		return d, fmt.Errorf("%w: --name is required", errUsage)
@@ -157,6 +234,8 @@ func (o *deployOptions) deployment() (store.Deployment, error) {
 		return d, fmt.Errorf("%w: give exactly one of --spec and --profile", errUsage)
 	case !d.Overlap.Valid():
 		return d, fmt.Errorf("%w: --overlap %q: want skip, queue or allow", errUsage, o.overlap)
+	case !d.Engine.Valid():
+		return d, fmt.Errorf("%w: --engine %q: want %s or %s", errUsage, o.engine, engineEmbedded, engineTemporal)
 	}
 	if o.spec != "" {
 		abs, err := filepath.Abs(o.spec)
@@ -196,26 +275,33 @@ func newDeploymentCmd(g *globals) *cobra.Command {
 	cmd.AddCommand(
 		newDeploymentLsCmd(g),
 		newDeploymentShowCmd(g),
-		&cobra.Command{
+		withTemporalFlags(&cobra.Command{
 			Use: "pause NAME", Short: "Stop firing a deployment's schedule", Args: exactArgs(1),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				return setPaused(cmd.Context(), cmd.OutOrStdout(), g, args[0], true)
-			},
-		},
-		&cobra.Command{
+		}, func(cmd *cobra.Command, tf *temporalFlags, name string) error {
+			return setPaused(cmd.Context(), cmd.OutOrStdout(), g, tf, name, true)
+		}),
+		withTemporalFlags(&cobra.Command{
 			Use: "resume NAME", Short: "Fire a paused deployment's schedule again", Args: exactArgs(1),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				return setPaused(cmd.Context(), cmd.OutOrStdout(), g, args[0], false)
-			},
-		},
-		&cobra.Command{
+		}, func(cmd *cobra.Command, tf *temporalFlags, name string) error {
+			return setPaused(cmd.Context(), cmd.OutOrStdout(), g, tf, name, false)
+		}),
+		withTemporalFlags(&cobra.Command{
 			Use: "rm NAME", Short: "Delete a deployment (its run history is kept)", Args: exactArgs(1),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				return runDeploymentRm(cmd.Context(), cmd.OutOrStdout(), g, args[0])
-			},
-		},
+		}, func(cmd *cobra.Command, tf *temporalFlags, name string) error {
+			return runDeploymentRm(cmd.Context(), cmd.OutOrStdout(), g, tf, name)
+		}),
 		newDeploymentRunCmd(g),
 	)
+	return cmd
+}
+
+// withTemporalFlags gives cmd the Temporal connection flags, which a
+// temporal deployment's schedule is kept in step through, and runs fn with
+// them and the NAME argument.
+func withTemporalFlags(cmd *cobra.Command, fn func(*cobra.Command, *temporalFlags, string) error) *cobra.Command {
+	tf := &temporalFlags{}
+	tf.add(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error { return fn(cmd, tf, args[0]) }
 	return cmd
 }
 
@@ -274,13 +360,14 @@ type deploymentJSON struct {
 	CatchupSeconds *float64        `json:"catchup_window_seconds"`
 	Tags           []string        `json:"tags"`
 	Params         json.RawMessage `json:"params"`
+	Engine         string          `json:"engine"`
 }
 
 func newDeploymentJSON(d store.Deployment) deploymentJSON {
 	return deploymentJSON{Name: d.Name, Spec: runner.DeploymentSpec(d), SpecPath: jsonString(d.SpecPath),
 		Profile: jsonString(d.Profile), Schedule: jsonString(d.Schedule), Timezone: jsonString(d.Timezone),
 		Paused: d.Paused, Overlap: string(d.Overlap), CatchupSeconds: jsonSeconds(d.Catchup),
-		Tags: nonNil(d.Tags), Params: jsonRaw(d.Params)}
+		Tags: nonNil(d.Tags), Params: jsonRaw(d.Params), Engine: string(d.Engine)}
 }
 
 // deploymentShowJSON is what `deployment show --format json` prints.
@@ -335,14 +422,14 @@ func runDeploymentLs(ctx context.Context, w io.Writer, g *globals, tags []string
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSCHEDULE\tTIMEZONE\tSTATE\tOVERLAP\tSPEC\tTAGS")
+	fmt.Fprintln(tw, "NAME\tSCHEDULE\tTIMEZONE\tSTATE\tOVERLAP\tENGINE\tSPEC\tTAGS")
 	for _, d := range ds {
 		state := "active"
 		if d.Paused {
 			state = "paused"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Name, dash(d.Schedule), dash(d.Timezone), state, d.Overlap,
-			runner.DeploymentSpec(d), dash(strings.Join(d.Tags, ",")))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Name, dash(d.Schedule), dash(d.Timezone), state, d.Overlap,
+			d.Engine, runner.DeploymentSpec(d), dash(strings.Join(d.Tags, ",")))
 	}
 	return tw.Flush()
 }
@@ -376,6 +463,10 @@ func runDeploymentShow(ctx context.Context, w io.Writer, g *globals, name, forma
 	row("timezone", d.Timezone)
 	row("paused", fmt.Sprint(d.Paused))
 	row("overlap", string(d.Overlap))
+	row("engine", string(d.Engine))
+	if d.Engine == store.EngineTemporal && d.Schedule != "" {
+		row("temporal schedule", hptemporal.ScheduleID(d.Name))
+	}
 	if d.Catchup > 0 {
 		row("catchup window", engine.FormatDuration(d.Catchup))
 	}
@@ -430,13 +521,24 @@ func deploymentShowAsJSON(ctx context.Context, w io.Writer, st store.Store, d st
 	return writeJSON(w, out)
 }
 
-func setPaused(ctx context.Context, w io.Writer, g *globals, name string, paused bool) error {
+func setPaused(ctx context.Context, w io.Writer, g *globals, tf *temporalFlags, name string, paused bool) error {
 	st, err := openStore(ctx, g)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if _, err := getDeployment(ctx, st, name); err != nil {
+	d, err := getDeployment(ctx, st, name)
+	if err != nil {
+		return err
+	}
+	d.Paused = paused
+	err = withTemporalDeployment(ctx, tf, d, func(c client.Client) error {
+		if d.Schedule == "" {
+			return nil // run by hand only: no schedule to pause
+		}
+		return hptemporal.SetSchedulePaused(ctx, c, d)
+	})
+	if err != nil {
 		return err
 	}
 	if err := st.SetPaused(ctx, name, paused); err != nil {
@@ -450,13 +552,18 @@ func setPaused(ctx context.Context, w io.Writer, g *globals, name string, paused
 	return nil
 }
 
-func runDeploymentRm(ctx context.Context, w io.Writer, g *globals, name string) error {
+func runDeploymentRm(ctx context.Context, w io.Writer, g *globals, tf *temporalFlags, name string) error {
 	st, err := openStore(ctx, g)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if _, err := getDeployment(ctx, st, name); err != nil {
+	d, err := getDeployment(ctx, st, name)
+	if err != nil {
+		return err
+	}
+	err = withTemporalDeployment(ctx, tf, d, func(c client.Client) error { return hptemporal.DeleteSchedule(ctx, c, d) })
+	if err != nil {
 		return err
 	}
 	if err := st.DeleteDeployment(ctx, name); err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -19,6 +20,7 @@ import (
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/exitcode"
+	"github.com/hotpass/hotpass/internal/artifacts"
 	"github.com/hotpass/hotpass/internal/history"
 	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/internal/runstate"
@@ -169,6 +171,9 @@ type runJSON struct {
 	// directory; `runs ls` and `runs show` set it, other commands leave it
 	// out.
 	KeptBytes *int64 `json:"kept_bytes,omitempty"`
+	// WorkflowID is the Temporal workflow that executed the run; left
+	// out for runs of the embedded engine.
+	WorkflowID *string `json:"workflow_id,omitempty"`
 }
 
 // fmtKept prints a kept size, "-" for nothing kept.
@@ -183,7 +188,7 @@ func newRunJSON(r store.Run, now time.Time) runJSON {
 	return runJSON{ID: r.ID, Pipeline: r.Pipeline, Status: string(r.Status), Deployment: jsonString(r.Deployment),
 		ParentID: jsonString(r.ParentID), SpecPath: jsonString(r.SpecPath), Params: jsonRaw(r.Params), Error: jsonString(r.Error), TraceID: jsonString(r.TraceID),
 		CreatedAt: jsonTime(r.CreatedAt), StartedAt: jsonTime(r.StartedAt), EndedAt: jsonTime(r.EndedAt),
-		DurationSeconds: jsonSeconds(runDuration(r, now))}
+		DurationSeconds: jsonSeconds(runDuration(r, now)), WorkflowID: jsonString(r.WorkflowID)}
 }
 
 // runDuration is how long r ran, or has been running.
@@ -368,26 +373,36 @@ func firstLine(s string) string {
 }
 
 type runsLogsOptions struct {
-	task   string
-	follow bool
-	poll   time.Duration
+	task      string
+	follow    bool
+	poll      time.Duration
+	artifacts string
 }
 
 func newRunsLogsCmd(g *globals) *cobra.Command {
 	o := &runsLogsOptions{poll: 200 * time.Millisecond}
 	cmd := &cobra.Command{
-		Use:   "logs RUN_ID",
+		Use:   "logs RUN_ID [TASK]",
 		Short: "Print the task logs of a run",
 		Long: "Print the log files of a run's tasks (<state-dir>/runs/<run-id>/logs/), each under a header.\n" +
 			"Tasks that succeeded without writing anything have no log. --follow keeps printing what the\n" +
-			"tasks write until the run ends.",
-		Args: exactArgs(1),
+			"tasks write until the run ends. A run executed on Temporal keeps its task logs in the shared\n" +
+			"artifact store (--artifacts or HOTPASS_ARTIFACTS), read from there when this machine lacks them;\n" +
+			"a task's log appears there when its attempt ends.",
+		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 2 {
+				if o.task != "" && o.task != args[1] {
+					return fmt.Errorf("%w: task %q given twice, as an argument and as --task %q", errUsage, args[1], o.task)
+				}
+				o.task = args[1]
+			}
 			return runRunsLogs(cmd.Context(), cmd.OutOrStdout(), g, o, args[0])
 		},
 	}
-	cmd.Flags().StringVar(&o.task, "task", "", "print only this task's log")
+	cmd.Flags().StringVar(&o.task, "task", "", "print only this task's log (or name it after RUN_ID)")
 	cmd.Flags().BoolVarP(&o.follow, "follow", "f", false, "keep printing new lines until the run ends")
+	cmd.Flags().StringVar(&o.artifacts, "artifacts", "", "artifact store of runs executed on Temporal, file:///shared/dir or s3://bucket (env "+artifacts.EnvURL+")")
 	return cmd
 }
 
@@ -396,6 +411,9 @@ type logTail struct {
 	task   string
 	path   string
 	offset int64
+	// remote opens the task's log in the artifact store, for a run
+	// executed on Temporal, when path does not exist here; nil otherwise.
+	remote func() (io.ReadCloser, error)
 }
 
 func runRunsLogs(ctx context.Context, w io.Writer, g *globals, o *runsLogsOptions, id string) error {
@@ -419,6 +437,15 @@ func runRunsLogs(ctx context.Context, w io.Writer, g *globals, o *runsLogsOption
 		known[t.TaskID] = true
 		if o.task == "" || o.task == t.TaskID {
 			tails = append(tails, &logTail{task: t.TaskID, path: filepath.Join(dir, logPath(dir, t.TaskID))})
+		}
+	}
+	if r.WorkflowID != "" {
+		arts, err := remoteLogs(ctx, o, r, tails)
+		if err != nil {
+			return err
+		}
+		if arts != nil {
+			defer arts.Close()
 		}
 	}
 	if o.task != "" && !known[o.task] {
@@ -473,20 +500,77 @@ func logPath(runDir, task string) string {
 	return runstate.TaskLog(task)
 }
 
-// printNew prints what was appended to t's file since the last call, under
-// a header the first time. A file that does not exist (yet) prints nothing.
-func printNew(w io.Writer, t *logTail, header bool) (int64, error) {
+// remoteLogs points the tails of a run executed on Temporal whose log
+// files this machine lacks at the artifact store the workers keep them in,
+// and returns the store for the caller to close; nil when every log is
+// here. Without a store named, it says how to name one.
+func remoteLogs(ctx context.Context, o *runsLogsOptions, r store.Run, tails []*logTail) (*artifacts.Store, error) {
+	var missing []*logTail
+	for _, t := range tails {
+		if _, err := os.Stat(t.path); errors.Is(err, os.ErrNotExist) {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) == 0 {
+		return nil, nil
+	}
+	url := artifactsURL(o.artifacts)
+	if url == "" {
+		return nil, exitcode.Wrap(exitcode.Invalid, fmt.Errorf(
+			"run %s ran on Temporal (workflow %s) and its task logs are not on this machine: pass --artifacts with the store the workers use, or set %s",
+			r.ID, r.WorkflowID, artifacts.EnvURL))
+	}
+	arts, err := artifacts.Open(ctx, url)
+	if err != nil {
+		return nil, exitcode.Wrap(exitcode.Invalid, err)
+	}
+	for _, t := range missing {
+		task := t.task
+		t.remote = func() (io.ReadCloser, error) { return arts.OpenLog(ctx, r.ID, task) }
+	}
+	return arts, nil
+}
+
+// openTail opens t's log positioned at t.offset, from this machine or
+// else from the artifact store; nil when it does not exist (yet).
+func openTail(t *logTail) (io.ReadCloser, error) {
 	f, err := os.Open(t.path)
-	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil
+	if err == nil {
+		if _, err := f.Seek(t.offset, io.SeekStart); err != nil {
+			f.Close()
+			return nil, err
+		}
+		return f, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	if t.remote == nil {
+		return nil, nil
+	}
+	rc, err := t.remote()
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
 	}
 	if err != nil {
+		return nil, err
+	}
+	// A stored log is one object written whole: skip what was printed.
+	if _, err := io.CopyN(io.Discard, rc, t.offset); err != nil && !errors.Is(err, io.EOF) {
+		rc.Close()
+		return nil, err
+	}
+	return rc, nil
+}
+
+// printNew prints what was appended to t's log since the last call, under
+// a header the first time. A log that does not exist (yet) prints nothing.
+func printNew(w io.Writer, t *logTail, header bool) (int64, error) {
+	f, err := openTail(t)
+	if f == nil || err != nil {
 		return 0, err
 	}
 	defer f.Close()
-	if _, err := f.Seek(t.offset, io.SeekStart); err != nil {
-		return 0, err
-	}
 	data, err := io.ReadAll(f)
 	if err != nil || len(data) == 0 {
 		return 0, err

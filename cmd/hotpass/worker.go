@@ -36,12 +36,18 @@ func (f *temporalFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&f.artifacts, "artifacts", "", "shared artifact store for task outputs and logs, file:///shared/dir (env HOTPASS_ARTIFACTS)")
 }
 
+// artifactsURL is the artifact store an --artifacts flag names, else
+// HOTPASS_ARTIFACTS.
+func artifactsURL(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return os.Getenv(artifacts.EnvURL)
+}
+
 // store opens the artifact store the flags name.
 func (f *temporalFlags) store(ctx context.Context) (*artifacts.Store, error) {
-	url := f.artifacts
-	if url == "" {
-		url = os.Getenv(artifacts.EnvURL)
-	}
+	url := artifactsURL(f.artifacts)
 	if url == "" {
 		return nil, fmt.Errorf("%w: no artifact store: pass --artifacts file:///shared/dir or s3://bucket?region=R, or set %s", errUsage, artifacts.EnvURL)
 	}

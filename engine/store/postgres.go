@@ -511,14 +511,14 @@ func (p *PostgresStore) ListTasks(ctx context.Context, runID string) ([]TaskRun,
 }
 
 const pgDeploymentCols = `name, spec_path, profile, schedule, timezone, tags, params, paused, catchup_ns, overlap,
-	spec_hash, created_at, updated_at`
+	spec_hash, created_at, updated_at, engine`
 
 func scanPGDeployment(row pgx.Row) (Deployment, error) {
 	var d Deployment
 	var params []byte
 	var catchup int64
 	err := row.Scan(&d.Name, &d.SpecPath, &d.Profile, &d.Schedule, &d.Timezone, &d.Tags, &params, &d.Paused, &catchup,
-		&d.Overlap, &d.SpecHash, &d.CreatedAt, &d.UpdatedAt)
+		&d.Overlap, &d.SpecHash, &d.CreatedAt, &d.UpdatedAt, &d.Engine)
 	if err != nil {
 		return Deployment{}, err
 	}
@@ -537,14 +537,14 @@ func (p *PostgresStore) PutDeployment(ctx context.Context, d Deployment) (Deploy
 	}
 	now := normTime(time.Now())
 	out, err := scanPGDeployment(p.pool.QueryRow(ctx, `INSERT INTO deployments (`+pgDeploymentCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)
 		ON CONFLICT (name) DO UPDATE SET spec_path = excluded.spec_path, profile = excluded.profile,
 		schedule = excluded.schedule, timezone = excluded.timezone, tags = excluded.tags, params = excluded.params,
 		paused = excluded.paused, catchup_ns = excluded.catchup_ns, overlap = excluded.overlap,
-		spec_hash = excluded.spec_hash, updated_at = excluded.updated_at
+		spec_hash = excluded.spec_hash, updated_at = excluded.updated_at, engine = excluded.engine
 		RETURNING `+pgDeploymentCols,
 		d.Name, d.SpecPath, d.Profile, d.Schedule, d.Timezone, d.Tags, d.Params, d.Paused,
-		int64(d.Catchup), d.Overlap, d.SpecHash, now))
+		int64(d.Catchup), d.Overlap, d.SpecHash, now, d.Engine))
 	if err != nil {
 		return Deployment{}, p.wrap("put deployment "+d.Name, err)
 	}

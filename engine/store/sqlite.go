@@ -603,7 +603,7 @@ func (s *SQLiteStore) ListTasks(ctx context.Context, runID string) ([]TaskRun, e
 }
 
 const sqliteDeploymentCols = `name, spec_path, profile, schedule, timezone, tags, params, paused, catchup_ns, overlap,
-	spec_hash, created_at, updated_at`
+	spec_hash, created_at, updated_at, engine`
 
 func scanSQLiteDeployment(sc rowScanner) (Deployment, error) {
 	var d Deployment
@@ -611,7 +611,7 @@ func scanSQLiteDeployment(sc rowScanner) (Deployment, error) {
 	var params sql.NullString
 	var catchup, created, updated int64
 	err := sc.Scan(&d.Name, &d.SpecPath, &d.Profile, &d.Schedule, &d.Timezone, &tags, &params, &d.Paused, &catchup,
-		&d.Overlap, &d.SpecHash, &created, &updated)
+		&d.Overlap, &d.SpecHash, &created, &updated, &d.Engine)
 	if err != nil {
 		return Deployment{}, err
 	}
@@ -638,14 +638,14 @@ func (s *SQLiteStore) PutDeployment(ctx context.Context, d Deployment) (Deployme
 	err = s.write(ctx, "put deployment "+d.Name, func(tx *sql.Tx) error {
 		var err error
 		out, err = scanSQLiteDeployment(tx.QueryRowContext(ctx, `INSERT INTO deployments (`+sqliteDeploymentCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET spec_path = excluded.spec_path, profile = excluded.profile,
 			schedule = excluded.schedule, timezone = excluded.timezone, tags = excluded.tags, params = excluded.params,
 			paused = excluded.paused, catchup_ns = excluded.catchup_ns, overlap = excluded.overlap,
-			spec_hash = excluded.spec_hash, updated_at = excluded.updated_at
+			spec_hash = excluded.spec_hash, updated_at = excluded.updated_at, engine = excluded.engine
 			RETURNING `+sqliteDeploymentCols,
 			d.Name, d.SpecPath, d.Profile, d.Schedule, d.Timezone, string(tags), textJSON(d.Params), d.Paused,
-			int64(d.Catchup), d.Overlap, d.SpecHash, now, now))
+			int64(d.Catchup), d.Overlap, d.SpecHash, now, now, d.Engine))
 		return err
 	})
 	if err != nil {

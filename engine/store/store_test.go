@@ -661,7 +661,7 @@ func TestDeployments(t *testing.T) {
 		s := newStore(t, b)
 		d := Deployment{Name: "nightly", SpecPath: "specs/a.yaml", Schedule: "0 2 * * *", Timezone: "Africa/Johannesburg",
 			Tags: []string{"prod", "crm"}, Params: json.RawMessage(`{"refresh": true}`), Catchup: 90 * time.Minute,
-			Overlap: OverlapQueue, SpecHash: "h"}
+			Overlap: OverlapQueue, SpecHash: "h", Engine: EngineTemporal}
 		put, err := s.PutDeployment(ctx, d)
 		if err != nil {
 			t.Fatal(err)
@@ -698,7 +698,7 @@ func TestDeployments(t *testing.T) {
 			t.Errorf("replaced: created %v (was %v), updated %v (was %v)", put2.CreatedAt, put.CreatedAt, put2.UpdatedAt, put.UpdatedAt)
 		}
 		want = changed
-		want.Tags, want.Overlap = []string{}, OverlapSkip
+		want.Tags, want.Overlap, want.Engine = []string{}, OverlapSkip, EngineEmbedded
 		want.CreatedAt, want.UpdatedAt = put2.CreatedAt, put2.UpdatedAt
 		sameDeployment(put2, want)
 
@@ -737,6 +737,7 @@ func TestDeployments(t *testing.T) {
 			{Name: "x"},
 			{Name: "x", SpecPath: "a.yaml", Profile: "aviation"},
 			{Name: "x", SpecPath: "a.yaml", Overlap: "sometimes"},
+			{Name: "x", SpecPath: "a.yaml", Engine: "kubernetes"},
 			{Name: "x", SpecPath: "a.yaml", Catchup: -time.Second},
 			{Name: "x", SpecPath: "a.yaml", Params: json.RawMessage(`nope`)},
 		} {

@@ -164,6 +164,21 @@ func (p OverlapPolicy) Valid() bool {
 	return false
 }
 
+// Engine says what fires a deployment's schedule and runs its runs.
+type Engine string
+
+// Engines.
+const (
+	// EngineEmbedded deployments are fired by `hotpass serve`.
+	EngineEmbedded Engine = "embedded"
+	// EngineTemporal deployments are fired by a Temporal Schedule and run
+	// on the cluster's workers; `hotpass serve` leaves them alone.
+	EngineTemporal Engine = "temporal"
+)
+
+// Valid reports whether e is one of the engines.
+func (e Engine) Valid() bool { return e == EngineEmbedded || e == EngineTemporal }
+
 // Deployment is a pipeline registered to run on a schedule.
 type Deployment struct {
 	Name string
@@ -184,6 +199,8 @@ type Deployment struct {
 	// Overlap defaults to OverlapSkip when empty.
 	Overlap  OverlapPolicy
 	SpecHash string
+	// Engine defaults to EngineEmbedded when empty.
+	Engine Engine
 	// CreatedAt and UpdatedAt are set by the store; PutDeployment ignores
 	// the values it is given.
 	CreatedAt time.Time
@@ -328,6 +345,12 @@ func validateDeployment(d *Deployment) error {
 	}
 	if !d.Overlap.Valid() {
 		return fmt.Errorf("%w: deployment %s: unknown overlap policy %q (want skip, queue or allow)", ErrInvalid, d.Name, d.Overlap)
+	}
+	if d.Engine == "" {
+		d.Engine = EngineEmbedded
+	}
+	if !d.Engine.Valid() {
+		return fmt.Errorf("%w: deployment %s: unknown engine %q (want embedded or temporal)", ErrInvalid, d.Name, d.Engine)
 	}
 	if d.Catchup < 0 {
 		return fmt.Errorf("%w: deployment %s: catchup window %s is negative", ErrInvalid, d.Name, d.Catchup)

@@ -51,7 +51,9 @@ type Fired struct {
 // Tick queues a run for every fire due at or before now that no scheduler
 // claimed yet: for each active deployment with a schedule, the fires after
 // its latest claimed fire (or its creation) that are at most its catch-up
-// window (at least MisfireGrace) old. Problems with one deployment are
+// window (at least MisfireGrace) old. Deployments on the temporal engine
+// are skipped: their Temporal Schedule fires them, and a second fire here
+// would run each twice. Problems with one deployment are
 // logged and do not stop the others; the returned error joins them.
 func (s *Scheduler) Tick(ctx context.Context) ([]Fired, error) {
 	now := s.now()
@@ -62,7 +64,7 @@ func (s *Scheduler) Tick(ctx context.Context) ([]Fired, error) {
 	var fired []Fired
 	var errs []error
 	for _, d := range deps {
-		if d.Paused || d.Schedule == "" {
+		if d.Paused || d.Schedule == "" || d.Engine == store.EngineTemporal {
 			continue
 		}
 		f, err := s.tickDeployment(ctx, d, now)

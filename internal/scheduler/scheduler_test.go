@@ -324,6 +324,33 @@ func TestTimezoneAndPause(t *testing.T) {
 	}
 }
 
+// TestTemporalDeploymentsLeftToTemporal checks that serve's scheduler
+// never fires a deployment on the temporal engine, whose Temporal Schedule
+// fires it: firing it here as well would run it twice.
+func TestTemporalDeploymentsLeftToTemporal(t *testing.T) {
+	t.Parallel()
+	st := openStore(t)
+	spec := writeSpec(t, t.TempDir(), "p")
+	local := deploy(t, st, store.Deployment{Name: "local", SpecPath: spec, Schedule: "* * * * *"})
+	deploy(t, st, store.Deployment{Name: "cluster", SpecPath: spec, Schedule: "* * * * *", Engine: store.EngineTemporal})
+	now := local.CreatedAt.Truncate(time.Minute).Add(time.Minute + 10*time.Second)
+	s := &scheduler.Scheduler{Store: st, Loader: loader(t), Now: func() time.Time { return now }}
+	fired, err := s.Tick(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fired) != 1 || fired[0].Deployment != "local" {
+		t.Fatalf("fired %+v, want one fire of local only", fired)
+	}
+	runs, err := st.ListRuns(context.Background(), store.RunFilter{Deployment: "cluster"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 0 {
+		t.Errorf("serve queued %d runs of the temporal deployment, want none", len(runs))
+	}
+}
+
 func TestOverlapSkip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -24,8 +24,10 @@ import (
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/internal/redact"
+	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/internal/runstate"
 	"github.com/hotpass/hotpass/internal/table"
+	"github.com/hotpass/hotpass/profiles"
 	"github.com/hotpass/hotpass/specs"
 	"github.com/hotpass/hotpass/specs/tmpl"
 )
@@ -62,12 +64,15 @@ type TaskInfo struct {
 // PlanOutput is the shape of a compiled spec: names, dependencies and
 // scheduling settings only, never rendered options (they may hold secrets).
 type PlanOutput struct {
-	Pipeline string         `json:"pipeline"`
-	SpecHash string         `json:"spec_hash"`
-	Tasks    []TaskInfo     `json:"tasks"`
-	Max      int            `json:"max,omitempty"`
-	FailFast bool           `json:"fail_fast,omitempty"`
-	Keys     map[string]int `json:"keys,omitempty"`
+	Pipeline string `json:"pipeline"`
+	SpecHash string `json:"spec_hash"`
+	// SourceHash is the hash of the source the run is pinned to: the one
+	// submitted, or with RunInput.LoadSpec the one read when it started.
+	SourceHash string         `json:"source_hash,omitempty"`
+	Tasks      []TaskInfo     `json:"tasks"`
+	Max        int            `json:"max,omitempty"`
+	FailFast   bool           `json:"fail_fast,omitempty"`
+	Keys       map[string]int `json:"keys,omitempty"`
 }
 
 // TaskInput is the input of one task activity. Run has no Source: the
@@ -155,6 +160,13 @@ func specError(format string, args ...any) error {
 // Plan checks the pinned source, keeps it in the artifact store for the
 // run's task activities, compiles it and returns its shape.
 func (a *Activities) Plan(ctx context.Context, in RunInput) (PlanOutput, error) {
+	if in.LoadSpec {
+		src, err := readSpec(in.SpecPath)
+		if err != nil {
+			return PlanOutput{}, specError("run %s: %v", in.RunID, err)
+		}
+		in.Source, in.SourceHash = src, SourceHash(src)
+	}
 	if got := SourceHash(in.Source); got != in.SourceHash {
 		return PlanOutput{}, specError("spec %s: source hash %s does not match the submitted hash %s; submit the run again", in.SpecPath, got, in.SourceHash)
 	}
@@ -170,7 +182,7 @@ func (a *Activities) Plan(ctx context.Context, in RunInput) (PlanOutput, error) 
 	}
 	plan := pr.prep.Plan
 	spec := plan.Spec()
-	out := PlanOutput{Pipeline: spec.Name, SpecHash: spec.Hash, Max: spec.Concurrency.Max, FailFast: spec.FailFast, Keys: spec.Concurrency.Keys}
+	out := PlanOutput{Pipeline: spec.Name, SpecHash: spec.Hash, SourceHash: in.SourceHash, Max: spec.Concurrency.Max, FailFast: spec.FailFast, Keys: spec.Concurrency.Keys}
 	index := make(map[string]int, len(spec.Tasks))
 	for i, t := range spec.Tasks {
 		index[t.ID] = i
@@ -184,6 +196,23 @@ func (a *Activities) Plan(ctx context.Context, in RunInput) (PlanOutput, error) 
 		out.Tasks[i] = ti
 	}
 	return out, nil
+}
+
+// readSpec reads the spec a scheduled run names: a file on this worker or
+// a built-in profile's pipeline (profile:NAME).
+func readSpec(path string) ([]byte, error) {
+	if name, ok := strings.CutPrefix(path, runner.ProfilePrefix); ok {
+		src, err := profiles.PipelineSpec(name)
+		if err != nil {
+			return nil, fmt.Errorf("spec %s: %w", path, err)
+		}
+		return src, nil
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read spec on worker: %w; the deployment's spec must be at the same path on every worker", err)
+	}
+	return src, nil
 }
 
 // Task runs one attempt of one task; Temporal retries it by the task's

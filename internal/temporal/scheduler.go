@@ -107,6 +107,11 @@ type scheduler struct {
 
 // planRun runs the plan activity and sets up an empty record.
 func (s *scheduler) planRun(ctx workflow.Context) error {
+	if s.in.RunID == "" {
+		if err := s.nameScheduledRun(ctx); err != nil {
+			return err
+		}
+	}
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue:           s.in.TaskQueue,
 		StartToCloseTimeout: planTimeout,
@@ -115,6 +120,11 @@ func (s *scheduler) planRun(ctx workflow.Context) error {
 	if err := workflow.ExecuteActivity(actx, PlanActivityName, s.in).Get(ctx, &s.plan); err != nil {
 		return temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("run %s: plan spec %s: %s", s.in.RunID, s.in.SpecPath, cause(err)), ErrTypeSpec, nil)
+	}
+	if s.in.LoadSpec {
+		// Pinned from here on: the tasks read the source the plan
+		// activity kept, and a later edit of the file does not reach them.
+		s.in.SourceHash, s.in.LoadSpec = s.plan.SourceHash, false
 	}
 	s.rec = engine.RunRecord{
 		RunID: s.in.RunID, Pipeline: s.plan.Pipeline, SpecPath: s.in.SpecPath, SpecHash: s.plan.SpecHash,
@@ -125,6 +135,33 @@ func (s *scheduler) planRun(ctx workflow.Context) error {
 		s.rec.Tasks[i] = engine.TaskRecord{ID: t.ID, Type: t.Type, Status: engine.StatusPending}
 	}
 	s.outputs = map[string]Ref{}
+	return nil
+}
+
+// nameScheduledRun gives a run started by a Temporal Schedule, whose
+// input is the same for every fire, its own run id, run.date and run.ts.
+// They are drawn once in a side effect so that a replay sees the same.
+func (s *scheduler) nameScheduledRun(ctx workflow.Context) error {
+	start := workflow.GetInfo(ctx).WorkflowStartTime.UTC()
+	tz := s.in.Timezone
+	var named struct{ RunID, Date string }
+	err := workflow.SideEffect(ctx, func(workflow.Context) any {
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			loc = time.UTC
+		}
+		return struct{ RunID, Date string }{engine.NewRunID(start), start.In(loc).Format(time.DateOnly)}
+	}).Get(&named)
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError("name scheduled run: "+err.Error(), ErrTypeSpec, nil)
+	}
+	s.in.RunID = named.RunID
+	if s.in.Date == "" {
+		s.in.Date = named.Date
+	}
+	if s.in.TS.IsZero() {
+		s.in.TS = start
+	}
 	return nil
 }
 

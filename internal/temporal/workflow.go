@@ -43,6 +43,18 @@ type RunInput struct {
 	Only []string `json:"only,omitempty"`
 	// MaxConcurrency overrides the spec's concurrency.max when > 0.
 	MaxConcurrency int `json:"max_concurrency,omitempty"`
+	// LoadSpec says the input pins no spec: the plan activity reads the
+	// spec from SpecPath (a file on the worker, or profile:NAME) when the
+	// run starts and pins what it read for the run's tasks. A Temporal
+	// Schedule's input is fixed when the schedule is created, and a
+	// deployment's spec is loaded afresh for every run, as `hotpass serve`
+	// does, so a schedule's input names the spec and leaves RunID, Date and
+	// TS empty: the workflow fills them in from its start time, the date in
+	// Timezone.
+	LoadSpec bool `json:"load_spec,omitempty"`
+	// Timezone is the IANA zone run.date is taken in when Date is empty;
+	// empty means UTC.
+	Timezone string `json:"timezone,omitempty"`
 	// Deployment names the deployment the run belongs to; empty for runs
 	// started by hand.
 	Deployment string `json:"deployment,omitempty"`
