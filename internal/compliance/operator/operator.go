@@ -97,6 +97,24 @@ func (a *Applier) Mask(v string) string {
 	if len(ms) == 0 {
 		return maskWord(v)
 	}
+	return maskSpans(v, ms)
+}
+
+// MaskFound masks the personal data found in v and leaves the rest of it,
+// and all of a value with none found, as it is.
+func (a *Applier) MaskFound(v string) string {
+	if v == "" {
+		return v
+	}
+	ms := a.scan.Value(v, nil, nil)
+	if len(ms) == 0 {
+		return v
+	}
+	return maskSpans(v, ms)
+}
+
+// maskSpans masks each match of v by its kind.
+func maskSpans(v string, ms []detect.Match) string {
 	var b strings.Builder
 	prev := 0
 	for _, m := range ms {
