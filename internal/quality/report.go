@@ -12,6 +12,28 @@ import (
 	"github.com/hotpass/hotpass/internal/table/atomicfile"
 )
 
+// Masker returns value as the report may show it in the column name (""
+// for a value it may not show).
+type Masker interface {
+	Field(name, value string) string
+}
+
+// Mask rewrites the failing values the report quotes with m: a
+// compliance policy's reports operators. A value m removes is left out.
+func (r *Report) Mask(m Masker) {
+	for i := range r.Results {
+		res := &r.Results[i]
+		kept := res.Examples[:0]
+		for _, e := range res.Examples {
+			if v := m.Field(res.Column, e.Value); v != "" {
+				e.Value = v
+				kept = append(kept, e)
+			}
+		}
+		res.Examples = kept
+	}
+}
+
 // JSON renders the report as indented JSON.
 func (r *Report) JSON() ([]byte, error) {
 	b, err := json.MarshalIndent(r, "", "  ")

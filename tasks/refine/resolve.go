@@ -82,14 +82,12 @@ func prepareResolution(opts *tasks.Options, o *erOptions, rf *refine.Refiner) (*
 	er := &resolution{settings: s, outputDir: dir, modelPath: o.ModelPath, labelStudio: o.LabelStudio.Config(), rules: rules}
 	if c := p.Compliance; c != nil {
 		// Reviewers and report readers see what the policy allows them.
-		key, err := operator.Key(c, os.LookupEnv)
-		if err != nil {
+		var err error
+		if er.reportMasker, err = ReportMasker(rf); err != nil {
 			return nil, specs.Diagnostics{opts.Errorf("profile", "%v", err)}
 		}
-		a := operator.New(key)
-		er.reportMasker = a.ForDestination(c, policy.Reports)
 		if er.labelStudio != nil {
-			er.labelStudio.Masker = a.ForDestination(c, policy.LabelStudio)
+			er.labelStudio.Masker, _ = operator.ForPolicy(c, policy.LabelStudio, os.LookupEnv)
 		}
 	}
 	return er, nil
@@ -146,4 +144,11 @@ func countClusters(labels []int) int {
 		n = max(n, l+1)
 	}
 	return n
+}
+
+// ReportMasker returns the masker of HTML reports under the compliance
+// policy of rf's profile; nil when the profile has none. Its error names
+// the missing HMAC key of a policy that hashes.
+func ReportMasker(rf *refine.Refiner) (*operator.Destination, error) {
+	return operator.ForPolicy(rf.Profile().Compliance, policy.Reports, os.LookupEnv)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/internal/compliance/operator"
 	"github.com/hotpass/hotpass/internal/quality"
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/csvio"
@@ -73,6 +74,7 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 	var exps []quality.Expectation
 	var empty func(string) bool
 	title := o.Title
+	var masker *operator.Destination
 	if o.Profile != "" {
 		rf, pd := refinetask.LoadProfile(spec, opts, o.Profile)
 		diags = append(diags, pd...)
@@ -84,6 +86,11 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 			if title == "" {
 				title = rf.Profile().Name
 			}
+			m, err := refinetask.ReportMasker(rf)
+			if err != nil {
+				diags = append(diags, opts.Errorf("profile", "%v", err))
+			}
+			masker = m
 		}
 	}
 	for i := range o.Expectations {
@@ -114,7 +121,7 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 	if len(diags) > 0 {
 		return nil, diags
 	}
-	return &runner{input: o.Input, exps: exps, empty: empty, policy: policy, rejects: o.Rejects, report: o.Report, title: title}, nil
+	return &runner{input: o.Input, exps: exps, empty: empty, policy: policy, rejects: o.Rejects, report: o.Report, title: title, masker: masker}, nil
 }
 
 type runner struct {
@@ -125,6 +132,9 @@ type runner struct {
 	rejects string
 	report  string
 	title   string
+	// masker applies the profile's compliance policy to the report's
+	// quoted values (nil without one).
+	masker *operator.Destination
 }
 
 // Run evaluates the expectations and applies the policy.
@@ -164,6 +174,9 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 	}
 	if t.report != "" {
 		stem := env.ResolvePath(strings.TrimSuffix(strings.TrimSuffix(t.report, ".html"), ".json"))
+		if t.masker != nil {
+			rep.Mask(t.masker)
+		}
 		if err := rep.WriteFiles(stem+".json", stem+".html"); err != nil {
 			return nil, err
 		}

@@ -39,3 +39,16 @@ func (d *Destination) Field(name, v string) string {
 	}
 	return out
 }
+
+// ForPolicy returns the masker of dest under p, hashing with the key p
+// names in lookup (os.LookupEnv in programs); nil when p is nil.
+func ForPolicy(p *policy.Policy, dest string, lookup func(string) (string, bool)) (*Destination, error) {
+	if p == nil {
+		return nil, nil
+	}
+	key, err := Key(p, lookup)
+	if err != nil {
+		return nil, err
+	}
+	return New(key).ForDestination(p, dest), nil
+}
