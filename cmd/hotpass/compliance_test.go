@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hotpass/hotpass/internal/refine"
+	"github.com/hotpass/hotpass/internal/table/xlsxio"
 )
 
 // complianceProfile masks emails at the SSOT and everywhere else, hashes
@@ -276,4 +277,82 @@ func tableRowsWith(path, v string) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// `hotpass orchestrate --profile aviation` runs the profile's compliance
+// task: its report is written and the audit trail gains the run. The
+// aviation policy keeps contact details in the SSOT outputs and masks
+// them everywhere else, so no email or phone of the workbook appears raw
+// in anything else the run wrote: logs, run.json, the history database,
+// the quality and compliance reports, the audit trail.
+func TestOrchestrateAviationAppliesCompliance(t *testing.T) {
+	t.Parallel()
+	out := t.TempDir()
+	home := filepath.Join(out, "state")
+	stdout, stderr, code := cli(t, "orchestrate", "--no-progress", "--state-dir", home,
+		"--profile", "aviation", "--input-dir", "../../examples/aviation/data", "--output-path", filepath.Join(out, "refined.xlsx"))
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	data, _, err := xlsxio.ReadFile(filepath.Join(out, "refined.xlsx"), xlsxio.ReadOptions{Sheet: "Data"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var personal []string
+	for _, col := range []string{"contact_primary_email", "contact_primary_phone"} {
+		c := data.ColumnByName(col)
+		if c == nil {
+			t.Fatalf("the workbook has no %s", col)
+		}
+		for r := 0; r < c.Len(); r++ {
+			if v := strings.TrimSpace(c.Format(r)); !c.IsNull(r) && len(v) > 6 {
+				personal = append(personal, v)
+			}
+		}
+	}
+	if len(personal) < 100 {
+		t.Fatalf("only %d emails and phones in the workbook", len(personal))
+	}
+	reports, _ := filepath.Glob(filepath.Join(home, "runs", "*", "compliance.compliance.html"))
+	if len(reports) != 1 {
+		t.Fatalf("compliance reports %v, want the run's one", reports)
+	}
+	if o, _, code := cli(t, "privacy", "verify-audit", "--state-dir", home); code != 0 || !strings.Contains(o, "1 entries") {
+		t.Errorf("verify-audit: exit %d, %s", code, o)
+	}
+	var scanned int
+	err = filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		// The SSOT outputs keep contact details under the policy (ssot:
+		// keep), and so do the kept tables of the compliance task and the
+		// one after it, which are what the SSOT is written from.
+		switch filepath.Base(path) {
+		case "refined.xlsx", "refined.parquet", "compliance.parquet", "enrich.parquet":
+			return nil
+		}
+		// Upstream kept tables are the raw data the run was given.
+		if filepath.Ext(path) == ".parquet" && strings.Contains(path, "runs") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		scanned++
+		for _, v := range personal {
+			if bytes.Contains(b, []byte(v)) {
+				t.Errorf("%s holds %q raw", path, v)
+				return nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scanned < 8 {
+		t.Fatalf("only %d files scanned", scanned)
+	}
 }

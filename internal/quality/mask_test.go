@@ -12,7 +12,7 @@ import (
 // The failing values a report quotes pass through the policy's reports
 // operators: a masked email is quoted masked, a dropped column's values
 // are not quoted at all, and the counts stay.
-func TestMaskRewritesExamples(t *testing.T) {
+func TestMaskedRewritesExamples(t *testing.T) {
 	t.Parallel()
 	const email = "thandi.nkosi@skyflight.co.za"
 	b := table.NewBuilder(table.MustSchema(
@@ -37,7 +37,10 @@ func TestMaskRewritesExamples(t *testing.T) {
 		"email": {Classification: policy.PII, Operator: policy.Mask},
 		"notes": {Classification: policy.Confidential, Destinations: map[string]string{policy.Reports: policy.Drop}},
 	}}
-	rep.Mask(operator.New(nil).ForDestination(p, policy.Reports))
+	rep = rep.Masked(operator.New(nil).ForDestination(p, policy.Reports))
+	if ev.Report.Results[0].Examples[0].Value != email {
+		t.Errorf("Masked changed the evaluation's own report: %+v", ev.Report.Results[0].Examples)
+	}
 	html, err := rep.HTML()
 	if err != nil {
 		t.Fatal(err)

@@ -18,12 +18,17 @@ type Masker interface {
 	Field(name, value string) string
 }
 
-// Mask rewrites the failing values the report quotes with m: a
-// compliance policy's reports operators. A value m removes is left out.
-func (r *Report) Mask(m Masker) {
-	for i := range r.Results {
-		res := &r.Results[i]
-		kept := res.Examples[:0]
+// Masked returns a copy of r whose quoted failing values went through m:
+// a compliance policy's operators of the destination the copy is for. A
+// value m removes is left out. A nil m returns r itself.
+func (r *Report) Masked(m Masker) *Report {
+	if m == nil {
+		return r
+	}
+	out := *r
+	out.Results = make([]Result, len(r.Results))
+	for i, res := range r.Results {
+		var kept []Example
 		for _, e := range res.Examples {
 			if v := m.Field(res.Column, e.Value); v != "" {
 				e.Value = v
@@ -31,7 +36,9 @@ func (r *Report) Mask(m Masker) {
 			}
 		}
 		res.Examples = kept
+		out.Results[i] = res
 	}
+	return &out
 }
 
 // JSON renders the report as indented JSON.

@@ -79,7 +79,7 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 		diags = append(diags, pd...)
 		r.ref = rf
 		if rf != nil {
-			m, err := refinetask.ReportMasker(rf)
+			m, err := refinetask.DestinationMasker(rf, "reports")
 			if err != nil {
 				diags = append(diags, opts.Errorf("profile", "%v", err))
 			}
@@ -206,7 +206,7 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 			rep.Title = t.ref.Profile().Name
 		}
 		if t.masker != nil {
-			rep.Mask(t.masker)
+			rep = rep.Masked(t.masker)
 		}
 		if err := rep.WriteFiles(stem+".json", stem+".html"); err != nil {
 			return nil, err

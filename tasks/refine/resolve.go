@@ -83,11 +83,11 @@ func prepareResolution(opts *tasks.Options, o *erOptions, rf *refine.Refiner) (*
 	if c := p.Compliance; c != nil {
 		// Reviewers and report readers see what the policy allows them.
 		var err error
-		if er.reportMasker, err = ReportMasker(rf); err != nil {
+		if er.reportMasker, err = DestinationMasker(rf, policy.Reports); err != nil {
 			return nil, specs.Diagnostics{opts.Errorf("profile", "%v", err)}
 		}
 		if er.labelStudio != nil {
-			er.labelStudio.Masker, _ = operator.ForPolicy(c, policy.LabelStudio, os.LookupEnv)
+			er.labelStudio.Masker, _ = DestinationMasker(rf, policy.LabelStudio)
 		}
 	}
 	return er, nil
@@ -146,9 +146,10 @@ func countClusters(labels []int) int {
 	return n
 }
 
-// ReportMasker returns the masker of HTML reports under the compliance
-// policy of rf's profile; nil when the profile has none. Its error names
-// the missing HMAC key of a policy that hashes.
-func ReportMasker(rf *refine.Refiner) (*operator.Destination, error) {
-	return operator.ForPolicy(rf.Profile().Compliance, policy.Reports, os.LookupEnv)
+// DestinationMasker returns the masker of dest (policy.Reports,
+// policy.Logs, ...) under the compliance policy of rf's profile; nil when
+// the profile has none. Its error names the missing HMAC key of a policy
+// that hashes.
+func DestinationMasker(rf *refine.Refiner, dest string) (*operator.Destination, error) {
+	return operator.ForPolicy(rf.Profile().Compliance, dest, os.LookupEnv)
 }
