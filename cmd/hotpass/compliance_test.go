@@ -68,7 +68,8 @@ func writeComplianceProject(t *testing.T, onViolation, thirdConsent string) (dir
 
 // Nothing a run writes — outputs, kept task outputs, logs, run.json, the
 // history database, the report, the audit trail — holds the masked email
-// raw, apart from the input the run read and the read task's copy of it.
+// raw, apart from the input the run read: the read task's kept copy of it
+// is removed once the policy is applied.
 func TestComplianceRunKeepsMaskedEmailOut(t *testing.T) {
 	t.Setenv("TEST_HOTPASS_HMAC_KEY", "0123456789abcdef0123")
 	dir, home := writeComplianceProject(t, "warn", "yes")
@@ -83,10 +84,9 @@ func TestComplianceRunKeepsMaskedEmailOut(t *testing.T) {
 			if err != nil || d.IsDir() {
 				return err
 			}
-			// The input, and the read task's kept copy of it, are the
-			// raw data the run was given.
-			// The spec is the user's own text.
-			if filepath.Base(path) == "people.csv" || filepath.Base(path) == "spec.yaml" || filepath.Base(path) == "people.parquet" && strings.Contains(path, "runs") {
+			// The input is the raw data the run was given; the spec is
+			// the user's own text.
+			if filepath.Base(path) == "people.csv" || filepath.Base(path) == "spec.yaml" {
 				return nil
 			}
 			b, err := os.ReadFile(path)
@@ -332,10 +332,6 @@ func TestOrchestrateAviationAppliesCompliance(t *testing.T) {
 		case "refined.xlsx", "refined.parquet", "compliance.parquet", "enrich.parquet":
 			return nil
 		}
-		// Upstream kept tables are the raw data the run was given.
-		if filepath.Ext(path) == ".parquet" && strings.Contains(path, "runs") {
-			return nil
-		}
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return err
@@ -354,5 +350,10 @@ func TestOrchestrateAviationAppliesCompliance(t *testing.T) {
 	}
 	if scanned < 8 {
 		t.Fatalf("only %d files scanned", scanned)
+	}
+	for _, upstream := range []string{"refine", "validate"} {
+		if kept, _ := filepath.Glob(filepath.Join(home, "runs", "*", upstream+".parquet")); len(kept) != 0 {
+			t.Errorf("the kept output of %s, upstream of the compliance task, is still there: %v", upstream, kept)
+		}
 	}
 }
