@@ -357,3 +357,40 @@ func TestOrchestrateAviationAppliesCompliance(t *testing.T) {
 		}
 	}
 }
+
+// A resumed run that has to run the compliance task again (its definition
+// changed) finds no kept output upstream of it to reuse, so it reads the
+// input again, and succeeds.
+func TestComplianceResumeRerunsRemovedUpstream(t *testing.T) {
+	t.Setenv("TEST_HOTPASS_HMAC_KEY", "0123456789abcdef0123")
+	dir, home := writeComplianceProject(t, "warn", "yes")
+	if _, stderr, code := cli(t, "run", filepath.Join(dir, "spec.yaml"), "--state-dir", home); code != 0 {
+		t.Fatalf("first run: exit %d\n%s", code, stderr)
+	}
+	ls, _, _ := cli(t, "runs", "ls", "--state-dir", home, "--format", "json")
+	first := runID(t, ls)
+	if _, err := os.Stat(filepath.Join(home, "runs", first, "people.parquet")); err == nil {
+		t.Fatal("the read task's kept output, upstream of the compliance task, is still there")
+	}
+	changed := strings.Replace(complianceSpec, "report: out/compliance}", "report: out/compliance2}", 1)
+	if err := os.WriteFile(filepath.Join(dir, "spec.yaml"), []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := cli(t, "run", filepath.Join(dir, "spec.yaml"), "--state-dir", home, "--resume", first)
+	if code != 0 {
+		t.Fatalf("resume: exit %d\n%s", code, stderr)
+	}
+	logs, _ := filepath.Glob(filepath.Join(home, "runs", "*", "logs", "people.log"))
+	reran := false
+	for _, l := range logs {
+		if b, err := os.ReadFile(l); err == nil && !strings.Contains(l, first) && bytes.Contains(b, []byte("previous output not reusable")) {
+			reran = true
+		}
+	}
+	if !reran {
+		t.Errorf("the resumed run did not run the read task again; its logs: %v", logs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out", "compliance2.json")); err != nil {
+		t.Errorf("the compliance task did not run again: %v", err)
+	}
+}
