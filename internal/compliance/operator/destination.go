@@ -22,8 +22,8 @@ func (a *Applier) ForDestination(p *policy.Policy, dest string) *Destination {
 // Field returns v as the destination may see it in column name: the
 // column's operator applied, "" when it drops the value. A column the
 // policy does not name may still hold personal data the policy has not
-// classified, so the personal data found in it is masked and the rest is
-// left; destinations often name columns after the table's (a linkage
+// classified, so the identifiers found in it are masked (MaskFound) and
+// the rest is left; destinations often name columns after the table's (a linkage
 // record's phones, email_domains) rather than after the policy's fields.
 func (d *Destination) Field(name, v string) string {
 	if d == nil {

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -100,13 +101,15 @@ func (a *Applier) Mask(v string) string {
 	return maskSpans(v, ms)
 }
 
-// MaskFound masks the personal data found in v and leaves the rest of it,
-// and all of a value with none found, as it is.
+// MaskFound masks the identifiers found in v (emails, phone, ID, card and
+// account numbers, IP addresses) and leaves the rest of it as it is.
+// Person names are left: without the record's contact names they are
+// guesses from a given-name list, and "Sky Flight School" is no person.
 func (a *Applier) MaskFound(v string) string {
 	if v == "" {
 		return v
 	}
-	ms := a.scan.Value(v, nil, nil)
+	ms := slices.DeleteFunc(a.scan.Value(v, nil, nil), func(m detect.Match) bool { return m.Type == detect.PersonName })
 	if len(ms) == 0 {
 		return v
 	}
