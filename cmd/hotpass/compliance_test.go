@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hotpass/hotpass/internal/refine"
+	"github.com/hotpass/hotpass/internal/table/xlsxio"
 )
 
 // complianceProfile masks emails at the SSOT and everywhere else, hashes
@@ -67,7 +68,8 @@ func writeComplianceProject(t *testing.T, onViolation, thirdConsent string) (dir
 
 // Nothing a run writes — outputs, kept task outputs, logs, run.json, the
 // history database, the report, the audit trail — holds the masked email
-// raw, apart from the input the run read and the read task's copy of it.
+// raw, apart from the input the run read: the read task's kept copy of it
+// is removed once the policy is applied.
 func TestComplianceRunKeepsMaskedEmailOut(t *testing.T) {
 	t.Setenv("TEST_HOTPASS_HMAC_KEY", "0123456789abcdef0123")
 	dir, home := writeComplianceProject(t, "warn", "yes")
@@ -82,10 +84,9 @@ func TestComplianceRunKeepsMaskedEmailOut(t *testing.T) {
 			if err != nil || d.IsDir() {
 				return err
 			}
-			// The input, and the read task's kept copy of it, are the
-			// raw data the run was given.
-			// The spec is the user's own text.
-			if filepath.Base(path) == "people.csv" || filepath.Base(path) == "spec.yaml" || filepath.Base(path) == "people.parquet" && strings.Contains(path, "runs") {
+			// The input is the raw data the run was given; the spec is
+			// the user's own text.
+			if filepath.Base(path) == "people.csv" || filepath.Base(path) == "spec.yaml" {
 				return nil
 			}
 			b, err := os.ReadFile(path)
@@ -276,4 +277,120 @@ func tableRowsWith(path, v string) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// `hotpass orchestrate --profile aviation` runs the profile's compliance
+// task: its report is written and the audit trail gains the run. The
+// aviation policy keeps contact details in the SSOT outputs and masks
+// them everywhere else, so no email or phone of the workbook appears raw
+// in anything else the run wrote: logs, run.json, the history database,
+// the quality and compliance reports, the audit trail.
+func TestOrchestrateAviationAppliesCompliance(t *testing.T) {
+	t.Parallel()
+	out := t.TempDir()
+	home := filepath.Join(out, "state")
+	stdout, stderr, code := cli(t, "orchestrate", "--no-progress", "--state-dir", home,
+		"--profile", "aviation", "--input-dir", "../../examples/aviation/data", "--output-path", filepath.Join(out, "refined.xlsx"))
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	data, _, err := xlsxio.ReadFile(filepath.Join(out, "refined.xlsx"), xlsxio.ReadOptions{Sheet: "Data"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var personal []string
+	for _, col := range []string{"contact_primary_email", "contact_primary_phone"} {
+		c := data.ColumnByName(col)
+		if c == nil {
+			t.Fatalf("the workbook has no %s", col)
+		}
+		for r := 0; r < c.Len(); r++ {
+			if v := strings.TrimSpace(c.Format(r)); !c.IsNull(r) && len(v) > 6 {
+				personal = append(personal, v)
+			}
+		}
+	}
+	if len(personal) < 100 {
+		t.Fatalf("only %d emails and phones in the workbook", len(personal))
+	}
+	reports, _ := filepath.Glob(filepath.Join(home, "runs", "*", "compliance.compliance.html"))
+	if len(reports) != 1 {
+		t.Fatalf("compliance reports %v, want the run's one", reports)
+	}
+	if o, _, code := cli(t, "privacy", "verify-audit", "--state-dir", home); code != 0 || !strings.Contains(o, "1 entries") {
+		t.Errorf("verify-audit: exit %d, %s", code, o)
+	}
+	var scanned int
+	err = filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		// The SSOT outputs keep contact details under the policy (ssot:
+		// keep), and so do the kept tables of the compliance task and the
+		// one after it, which are what the SSOT is written from.
+		switch filepath.Base(path) {
+		case "refined.xlsx", "refined.parquet", "compliance.parquet", "enrich.parquet":
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		scanned++
+		for _, v := range personal {
+			if bytes.Contains(b, []byte(v)) {
+				t.Errorf("%s holds %q raw", path, v)
+				return nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scanned < 8 {
+		t.Fatalf("only %d files scanned", scanned)
+	}
+	for _, upstream := range []string{"refine", "validate"} {
+		if kept, _ := filepath.Glob(filepath.Join(home, "runs", "*", upstream+".parquet")); len(kept) != 0 {
+			t.Errorf("the kept output of %s, upstream of the compliance task, is still there: %v", upstream, kept)
+		}
+	}
+}
+
+// A resumed run that has to run the compliance task again (its definition
+// changed) finds no kept output upstream of it to reuse, so it reads the
+// input again, and succeeds.
+func TestComplianceResumeRerunsRemovedUpstream(t *testing.T) {
+	t.Setenv("TEST_HOTPASS_HMAC_KEY", "0123456789abcdef0123")
+	dir, home := writeComplianceProject(t, "warn", "yes")
+	if _, stderr, code := cli(t, "run", filepath.Join(dir, "spec.yaml"), "--state-dir", home); code != 0 {
+		t.Fatalf("first run: exit %d\n%s", code, stderr)
+	}
+	ls, _, _ := cli(t, "runs", "ls", "--state-dir", home, "--format", "json")
+	first := runID(t, ls)
+	if _, err := os.Stat(filepath.Join(home, "runs", first, "people.parquet")); err == nil {
+		t.Fatal("the read task's kept output, upstream of the compliance task, is still there")
+	}
+	changed := strings.Replace(complianceSpec, "report: out/compliance}", "report: out/compliance2}", 1)
+	if err := os.WriteFile(filepath.Join(dir, "spec.yaml"), []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := cli(t, "run", filepath.Join(dir, "spec.yaml"), "--state-dir", home, "--resume", first)
+	if code != 0 {
+		t.Fatalf("resume: exit %d\n%s", code, stderr)
+	}
+	logs, _ := filepath.Glob(filepath.Join(home, "runs", "*", "logs", "people.log"))
+	reran := false
+	for _, l := range logs {
+		if b, err := os.ReadFile(l); err == nil && !strings.Contains(l, first) && bytes.Contains(b, []byte("previous output not reusable")) {
+			reran = true
+		}
+	}
+	if !reran {
+		t.Errorf("the resumed run did not run the read task again; its logs: %v", logs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out", "compliance2.json")); err != nil {
+		t.Errorf("the compliance task did not run again: %v", err)
+	}
 }

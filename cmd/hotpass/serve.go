@@ -15,10 +15,14 @@ import (
 	"github.com/hotpass/hotpass"
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/exitcode"
+	"github.com/hotpass/hotpass/internal/compliance/operator"
+	"github.com/hotpass/hotpass/internal/compliance/policy"
+	"github.com/hotpass/hotpass/internal/refine"
 	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/internal/scheduler"
 	"github.com/hotpass/hotpass/internal/server"
 	"github.com/hotpass/hotpass/internal/webui"
+	"github.com/hotpass/hotpass/profiles"
 )
 
 type serveOptions struct {
@@ -31,6 +35,9 @@ type serveOptions struct {
 	traceURL   string
 	noUI       bool
 	reviewDirs []string
+	// reviewProfile names the profile whose compliance policy the review
+	// desk applies.
+	reviewProfile string
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -61,6 +68,7 @@ func newServeCmd(g *globals) *cobra.Command {
 	f.DurationVar(&o.tick, "tick", time.Second, "how often to look for due schedules")
 	f.StringVar(&o.traceURL, "trace-url", "", "link template for a run's trace id in the web UI, such as http://localhost:16686/trace/{trace_id}")
 	f.StringArrayVar(&o.reviewDirs, "review-dir", nil, "linkage output directory to offer on the web UI's review desk besides those runs wrote (repeatable)")
+	f.StringVar(&o.reviewProfile, "review-profile", "", "profile (built-in name or path) whose compliance policy's review operators the review desk applies to the records it shows")
 	f.BoolVar(&o.noUI, "no-ui", false, "serve the JSON API only, without the web UI at /")
 	def := server.DefaultLimits()
 	f.DurationVar(&o.limits.ReadHeaderTimeout, "read-header-timeout", def.ReadHeaderTimeout, "time a client has to send a request's headers; all a request without the token gets")
@@ -118,9 +126,18 @@ func runServe(ctx context.Context, stderr io.Writer, g *globals, o *serveOptions
 	wake := func(store.Run) { w.Wake() }
 	s := &scheduler.Scheduler{Store: st, Loader: l, Logger: logger, Queued: wake}
 	var ui http.Handler
+	var reviewMasker webui.Masker
+	if o.reviewProfile != "" {
+		m, err := reviewMaskerOf(o.reviewProfile)
+		if err != nil {
+			return err
+		}
+		reviewMasker = m
+	}
 	if !o.noUI {
 		ui = webui.New(webui.Config{
 			Runs: st, Deployments: st, Loader: l, StateDir: g.stateDir, Token: token, TraceURL: o.traceURL, ReviewDirs: o.reviewDirs,
+			ReviewMasker: reviewMasker,
 			Enqueue: func(ctx context.Context, q runner.QueueRequest) (store.Run, error) {
 				return runner.Enqueue(ctx, st, l, q)
 			},
@@ -161,4 +178,27 @@ func runServe(ctx context.Context, stderr io.Writer, g *globals, o *serveOptions
 	wg.Wait()
 	logger.Warn("stopped")
 	return apiErr
+}
+
+// reviewMaskerOf returns the review desk's masker under the compliance
+// policy of the profile ref names.
+func reviewMaskerOf(ref string) (webui.Masker, error) {
+	var p *refine.Profile
+	var err error
+	if profiles.IsPath(ref) {
+		p, err = profiles.Load(ref)
+	} else {
+		p, err = profiles.Builtin(ref)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: --review-profile %s: %w", errUsage, ref, err)
+	}
+	if p.Compliance == nil {
+		return nil, fmt.Errorf("%w: --review-profile %s: the profile has no compliance: block; name one that has", errUsage, ref)
+	}
+	m, err := operator.ForPolicy(p.Compliance, policy.Review, os.LookupEnv)
+	if err != nil {
+		return nil, fmt.Errorf("--review-profile %s: %w", ref, err)
+	}
+	return m, nil
 }

@@ -65,6 +65,15 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger receives retries and warnings; default slog.Default().
 	Logger *slog.Logger
+	// Masker, when set, rewrites each record field before it leaves for
+	// Label Studio: a compliance policy's labelstudio operators.
+	Masker Masker
+}
+
+// Masker returns value as a destination may see it in the field name
+// ("" for a value it may not see at all).
+type Masker interface {
+	Field(name, value string) string
 }
 
 // Client talks to one Label Studio instance. It is safe for concurrent use.

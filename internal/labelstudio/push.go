@@ -126,6 +126,23 @@ func NewTaskData(p ReviewPair, th Thresholds) TaskData {
 	return d
 }
 
+// masked returns p with m applied to both records' fields; the ids and
+// scores are the linkage's own and stay.
+func (p ReviewPair) masked(m Masker) ReviewPair {
+	if m == nil {
+		return p
+	}
+	mask := func(fs []Field) []Field {
+		out := make([]Field, len(fs))
+		for i, f := range fs {
+			out[i] = Field{Name: f.Name, Value: m.Field(f.Name, f.Value)}
+		}
+		return out
+	}
+	p.LeftFields, p.RightFields = mask(p.LeftFields), mask(p.RightFields)
+	return p
+}
+
 // PushResult counts what PushPairs did.
 type PushResult struct {
 	// Imported tasks are new; Existing pairs were already in the project
@@ -164,7 +181,7 @@ func (c *Client) PushPairs(ctx context.Context, projectID int64, pairs []ReviewP
 	}
 	var todo []importTask
 	for _, p := range pairs {
-		d := NewTaskData(p, th)
+		d := NewTaskData(p.masked(c.cfg.Masker), th)
 		if seen[d.PairID] {
 			res.Existing++
 			continue

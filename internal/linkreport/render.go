@@ -146,6 +146,9 @@ func newView(r *Report) *view {
 		v.Comparisons = append(v.Comparisons, cv)
 	}
 	for _, e := range r.Pairs {
+		if r.Masker != nil {
+			e.Left.Fields, e.Right.Fields = maskFields(r.Masker, e.Left.Fields), maskFields(r.Masker, e.Right.Fields)
+		}
 		v.Pairs = append(v.Pairs, newPairView(e, r.MatchThreshold, r.ReviewThreshold))
 	}
 	return v
@@ -156,6 +159,15 @@ func weightText(w float64) string {
 		return strconv.FormatFloat(w, 'f', -1, 64)
 	}
 	return signed(w)
+}
+
+// maskFields returns fs with m applied, leaving fs as it was.
+func maskFields(m Masker, fs []Field) []Field {
+	out := make([]Field, len(fs))
+	for i, f := range fs {
+		out[i] = Field{Name: f.Name, Value: m.Field(f.Name, f.Value)}
+	}
+	return out
 }
 
 func newPairView(e Explanation, matchP, reviewP float64) pairView {

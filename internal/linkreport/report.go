@@ -53,6 +53,15 @@ type Report struct {
 	Displaced int64
 	// Clusters, when set, summarises cluster quality.
 	Clusters *Clusters
+	// Masker, when set, rewrites the explained pairs' field values as
+	// they are rendered: a compliance policy's reports operators.
+	Masker Masker
+}
+
+// Masker returns value as the report may show it in the field name (""
+// for a value it may not show).
+type Masker interface {
+	Field(name, value string) string
 }
 
 // Clusters summarises how tightly the clusters hold together.

@@ -12,6 +12,35 @@ import (
 	"github.com/hotpass/hotpass/internal/table/atomicfile"
 )
 
+// Masker returns value as the report may show it in the column name (""
+// for a value it may not show).
+type Masker interface {
+	Field(name, value string) string
+}
+
+// Masked returns a copy of r whose quoted failing values went through m:
+// a compliance policy's operators of the destination the copy is for. A
+// value m removes is left out. A nil m returns r itself.
+func (r *Report) Masked(m Masker) *Report {
+	if m == nil {
+		return r
+	}
+	out := *r
+	out.Results = make([]Result, len(r.Results))
+	for i, res := range r.Results {
+		var kept []Example
+		for _, e := range res.Examples {
+			if v := m.Field(res.Column, e.Value); v != "" {
+				e.Value = v
+				kept = append(kept, e)
+			}
+		}
+		res.Examples = kept
+		out.Results[i] = res
+	}
+	return &out
+}
+
 // JSON renders the report as indented JSON.
 func (r *Report) JSON() ([]byte, error) {
 	b, err := json.MarshalIndent(r, "", "  ")

@@ -342,6 +342,14 @@ func (u *UI) queuePage(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	p := q.Pairs[pick]
+	if m := u.c.ReviewMasker; m != nil {
+		// The cached queue keeps the values; the copy shown is masked.
+		vs := make([][2]string, len(p.Values))
+		for i, v := range p.Values {
+			vs[i] = [2]string{m.Field(q.Columns[i], v[0]), m.Field(q.Columns[i], v[1])}
+		}
+		p.Values = vs
+	}
 	d.Pair, d.Position = &p, pick+1
 	d.Verdict = string(decided[p.ID])
 	d.ProbabilityPc = strconv.FormatFloat(p.Probability*100, 'f', 1, 64)

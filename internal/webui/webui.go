@@ -74,6 +74,10 @@ type Config struct {
 	// ReviewDirs are linkage output directories offered on the review desk
 	// besides those the runs produced.
 	ReviewDirs []string
+	// ReviewMasker, when set, rewrites the records' values on the review
+	// desk: a compliance policy's review operators, so that reviewers see
+	// what the policy allows.
+	ReviewMasker Masker
 	// Poll is how often live pages look for changes; 0 means 500ms, so a
 	// task's state change reaches an open page within a second.
 	Poll time.Duration
@@ -87,6 +91,12 @@ const defaultPoll = 500 * time.Millisecond
 
 // maxBody bounds the body of every request: forms carry a few fields.
 const maxBody = 64 << 10
+
+// Masker returns value as a page may show it in the column name (""
+// for a value it may not show).
+type Masker interface {
+	Field(name, value string) string
+}
 
 // UI serves the pages. Create it with New.
 type UI struct {

@@ -79,7 +79,8 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 		return nil, specs.Diagnostics{opts.Errorf("profile", "%v", err)}
 	}
 	title := rf.Profile().Name
-	return &runner{o: o, policy: p, key: key, title: title, specHash: spec.Hash, specDir: spec.Dir}, nil
+	remove, stay := rawUpstream(spec, task.ID)
+	return &runner{o: o, policy: p, key: key, title: title, specHash: spec.Hash, specDir: spec.Dir, rawUpstream: remove, sharedUpstream: stay}, nil
 }
 
 type runner struct {
@@ -89,6 +90,10 @@ type runner struct {
 	title    string
 	specHash string
 	specDir  string
+	// rawUpstream are the upstream tasks whose kept outputs are removed
+	// once the policy is applied; sharedUpstream those other tasks read
+	// too, whose outputs stay.
+	rawUpstream, sharedUpstream []string
 }
 
 // Run enforces the policy.
@@ -170,6 +175,20 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 		return nil, err
 	}
 	result.Attrs["audit_trail"] = auditPath
+	// The kept outputs upstream hold the personal data as it was before the
+	// policy; nothing reads them any more, so they go (see the README,
+	// "Kept outputs upstream of the compliance task").
+	removed, err := removeRawUpstream(env, t.rawUpstream)
+	if err != nil {
+		return nil, err
+	}
+	if len(removed) > 0 {
+		result.Attrs["kept_outputs_removed"] = removed
+		env.Log.Info("removed the kept outputs of upstream tasks, which hold unmasked personal data; a resume runs them again", "tasks", removed)
+	}
+	if len(t.sharedUpstream) > 0 {
+		env.Log.Warn("kept outputs upstream stay because tasks outside the compliance path read them; they hold unmasked personal data", "tasks", t.sharedUpstream)
+	}
 	if v.Total > 0 {
 		if rep.OnViolation == policy.OnViolationFail {
 			result.Attrs[tasks.AttrDataValidationFailed] = true

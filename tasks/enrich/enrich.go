@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/internal/compliance/operator"
 	"github.com/hotpass/hotpass/internal/geo"
 	"github.com/hotpass/hotpass/internal/quality"
 	"github.com/hotpass/hotpass/internal/refine"
@@ -77,6 +78,13 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 		rf, pd := refinetask.LoadProfile(spec, opts, o.Profile)
 		diags = append(diags, pd...)
 		r.ref = rf
+		if rf != nil {
+			m, err := refinetask.DestinationMasker(rf, "reports")
+			if err != nil {
+				diags = append(diags, opts.Errorf("profile", "%v", err))
+			}
+			r.masker = m
+		}
 	}
 	if o.Geocode != nil {
 		g, gd := geocodetask.Check(opts, "geocode", o.Geocode)
@@ -102,8 +110,11 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 }
 
 type runner struct {
-	input            string
-	ref              *refine.Refiner
+	input string
+	ref   *refine.Refiner
+	// masker applies the profile's compliance policy to the report's
+	// quoted values (nil without one).
+	masker           *operator.Destination
 	lookups          []lookupOption
 	websiteFromEmail bool
 	typeFromName     bool
@@ -193,6 +204,9 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 		rep := ev.Report
 		if t.ref != nil {
 			rep.Title = t.ref.Profile().Name
+		}
+		if t.masker != nil {
+			rep = rep.Masked(t.masker)
 		}
 		if err := rep.WriteFiles(stem+".json", stem+".html"); err != nil {
 			return nil, err

@@ -2,9 +2,12 @@ package refine
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/internal/compliance/operator"
+	"github.com/hotpass/hotpass/internal/compliance/policy"
 	"github.com/hotpass/hotpass/internal/linkage/records"
 	"github.com/hotpass/hotpass/internal/linkage/settings"
 	"github.com/hotpass/hotpass/internal/refine"
@@ -40,6 +43,9 @@ type resolution struct {
 	modelPath   string
 	labelStudio *linkjob.LabelStudio
 	rules       bool
+	// reportMasker applies the profile's compliance policy to the
+	// linkage report (nil without a policy).
+	reportMasker *operator.Destination
 }
 
 // prepareResolution checks the options against the profile's linkage
@@ -73,7 +79,18 @@ func prepareResolution(opts *tasks.Options, o *erOptions, rf *refine.Refiner) (*
 	if dir == "" {
 		dir = filepath.Join("dist", p.Name, "linkage")
 	}
-	return &resolution{settings: s, outputDir: dir, modelPath: o.ModelPath, labelStudio: o.LabelStudio.Config(), rules: rules}, nil
+	er := &resolution{settings: s, outputDir: dir, modelPath: o.ModelPath, labelStudio: o.LabelStudio.Config(), rules: rules}
+	if c := p.Compliance; c != nil {
+		// Reviewers and report readers see what the policy allows them.
+		var err error
+		if er.reportMasker, err = DestinationMasker(rf, policy.Reports); err != nil {
+			return nil, specs.Diagnostics{opts.Errorf("profile", "%v", err)}
+		}
+		if er.labelStudio != nil {
+			er.labelStudio.Masker, _ = DestinationMasker(rf, policy.LabelStudio)
+		}
+	}
+	return er, nil
 }
 
 // resolver returns the refine.Resolver that links the normalised records
@@ -87,6 +104,9 @@ func (er *resolution) resolver(rf *refine.Refiner, env *engine.Env, workers int,
 		}
 		cfg := linkjob.Config{Settings: er.settings, OutputDir: env.ResolvePath(er.outputDir), LabelStudio: er.labelStudio,
 			Workers: workers, Logger: env.Log, Title: "Entity resolution: " + rf.Profile().Name, Rules: er.rules}
+		if er.reportMasker != nil {
+			cfg.ReportMasker = er.reportMasker
+		}
 		if er.modelPath != "" {
 			cfg.ModelPath = env.ResolvePath(er.modelPath)
 		}
@@ -124,4 +144,12 @@ func countClusters(labels []int) int {
 		n = max(n, l+1)
 	}
 	return n
+}
+
+// DestinationMasker returns the masker of dest (policy.Reports,
+// policy.Logs, ...) under the compliance policy of rf's profile; nil when
+// the profile has none. Its error names the missing HMAC key of a policy
+// that hashes.
+func DestinationMasker(rf *refine.Refiner, dest string) (*operator.Destination, error) {
+	return operator.ForPolicy(rf.Profile().Compliance, dest, os.LookupEnv)
 }

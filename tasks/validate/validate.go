@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/internal/compliance/operator"
 	"github.com/hotpass/hotpass/internal/quality"
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/csvio"
@@ -73,6 +74,7 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 	var exps []quality.Expectation
 	var empty func(string) bool
 	title := o.Title
+	var masker, logMasker *operator.Destination
 	if o.Profile != "" {
 		rf, pd := refinetask.LoadProfile(spec, opts, o.Profile)
 		diags = append(diags, pd...)
@@ -84,6 +86,11 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 			if title == "" {
 				title = rf.Profile().Name
 			}
+			var err error
+			if masker, err = refinetask.DestinationMasker(rf, "reports"); err != nil {
+				diags = append(diags, opts.Errorf("profile", "%v", err))
+			}
+			logMasker, _ = refinetask.DestinationMasker(rf, "logs")
 		}
 	}
 	for i := range o.Expectations {
@@ -114,7 +121,7 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 	if len(diags) > 0 {
 		return nil, diags
 	}
-	return &runner{input: o.Input, exps: exps, empty: empty, policy: policy, rejects: o.Rejects, report: o.Report, title: title}, nil
+	return &runner{input: o.Input, exps: exps, empty: empty, policy: policy, rejects: o.Rejects, report: o.Report, title: title, masker: masker, logMasker: logMasker}, nil
 }
 
 type runner struct {
@@ -125,6 +132,9 @@ type runner struct {
 	rejects string
 	report  string
 	title   string
+	// masker and logMasker apply the profile's compliance policy to the
+	// values the report and the log lines quote (nil without one).
+	masker, logMasker *operator.Destination
 }
 
 // Run evaluates the expectations and applies the policy.
@@ -164,7 +174,11 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 	}
 	if t.report != "" {
 		stem := env.ResolvePath(strings.TrimSuffix(strings.TrimSuffix(t.report, ".html"), ".json"))
-		if err := rep.WriteFiles(stem+".json", stem+".html"); err != nil {
+		var m quality.Masker
+		if t.masker != nil {
+			m = t.masker
+		}
+		if err := rep.Masked(m).WriteFiles(stem+".json", stem+".html"); err != nil {
 			return nil, err
 		}
 		attrs["report_json"], attrs["report_html"] = stem+".json", stem+".html"
@@ -175,9 +189,9 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 	case rep.Passed:
 	case t.policy == PolicyFail:
 		attrs[tasks.AttrDataValidationFailed] = true
-		return &engine.Result{Attrs: attrs}, fmt.Errorf("%w: %s", quality.ErrExpectationsFailed, describeFailures(rep))
+		return &engine.Result{Attrs: attrs}, fmt.Errorf("%w: %s", quality.ErrExpectationsFailed, t.describeFailures(rep))
 	case t.policy == PolicyWarn:
-		env.Log.Warn("expectations failed; continuing under policy warn", "failed", describeFailures(rep))
+		env.Log.Warn("expectations failed; continuing under policy warn", "failed", t.describeFailures(rep))
 	case t.policy == PolicyDrop:
 		kept, rejects, err := quality.Drop(in, ev)
 		if err != nil {
@@ -203,6 +217,15 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 		res.Attrs[k] = v
 	}
 	return res, nil
+}
+
+// describeFailures is describeFailures for a log line or an error: with
+// the values it quotes through the policy's logs operators.
+func (t *runner) describeFailures(rep *quality.Report) string {
+	if t.logMasker != nil {
+		rep = rep.Masked(t.logMasker)
+	}
+	return describeFailures(rep)
 }
 
 func describeFailures(rep *quality.Report) string {

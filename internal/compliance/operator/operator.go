@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -97,6 +98,26 @@ func (a *Applier) Mask(v string) string {
 	if len(ms) == 0 {
 		return maskWord(v)
 	}
+	return maskSpans(v, ms)
+}
+
+// MaskFound masks the identifiers found in v (emails, phone, ID, card and
+// account numbers, IP addresses) and leaves the rest of it as it is.
+// Person names are left: without the record's contact names they are
+// guesses from a given-name list, and "Sky Flight School" is no person.
+func (a *Applier) MaskFound(v string) string {
+	if v == "" {
+		return v
+	}
+	ms := slices.DeleteFunc(a.scan.Value(v, nil, nil), func(m detect.Match) bool { return m.Type == detect.PersonName })
+	if len(ms) == 0 {
+		return v
+	}
+	return maskSpans(v, ms)
+}
+
+// maskSpans masks each match of v by its kind.
+func maskSpans(v string, ms []detect.Match) string {
 	var b strings.Builder
 	prev := 0
 	for _, m := range ms {

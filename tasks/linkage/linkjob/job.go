@@ -32,6 +32,7 @@ import (
 	"github.com/hotpass/hotpass/internal/linkage/records"
 	"github.com/hotpass/hotpass/internal/linkage/settings"
 	"github.com/hotpass/hotpass/internal/linkage/suggest"
+	"github.com/hotpass/hotpass/internal/linkreport"
 	"github.com/hotpass/hotpass/internal/telemetry"
 )
 
@@ -72,6 +73,9 @@ type LabelStudio struct {
 	Timeout time.Duration
 	// HTTPRetries overrides the client's retry count (negative: none).
 	HTTPRetries int
+	// Masker, when set, applies a compliance policy's labelstudio
+	// operators to the records' fields before they are pushed.
+	Masker labelstudio.Masker
 }
 
 // Config is one linkage job.
@@ -94,6 +98,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Title heads the HTML report.
 	Title string
+	// ReportMasker, when set, applies a compliance policy's reports
+	// operators to the fields of the pairs the HTML report explains.
+	ReportMasker linkreport.Masker
 	// ReportSample is the number of pairs the report explains; default 12.
 	ReportSample int
 	// Now stamps the report; default time.Now.

@@ -20,7 +20,7 @@ func writeReport(path string, cfg Config, v *pairView, meta *Metadata) error {
 	r := &linkreport.Report{
 		Title: cfg.Title, LinkType: string(s.LinkType), Lambda: v.params.Lambda,
 		MatchThreshold: s.MatchThreshold, ReviewThreshold: s.ReviewThreshold,
-		Weights: linkreport.NewHistogram(1),
+		Weights: linkreport.NewHistogram(1), Masker: cfg.ReportMasker,
 	}
 	now := cfg.Now
 	if now == nil {

@@ -22,7 +22,7 @@ func review(ctx context.Context, cfg Config, v *pairView, decisionsPath string, 
 			return fmt.Errorf("label studio project %d: set the id of the review project (a positive number)", ls.Project)
 		}
 		client, err := labelstudio.New(labelstudio.Config{BaseURL: ls.URL, Token: ls.Token, Timeout: ls.Timeout,
-			MaxRetries: ls.HTTPRetries, Logger: log})
+			MaxRetries: ls.HTTPRetries, Logger: log, Masker: ls.Masker})
 		if err != nil {
 			return err
 		}
