@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go.temporal.io/sdk/client"
 	"maps"
 	"time"
 
@@ -228,7 +229,7 @@ func (b *backfillRun) job(ctx workflow.Context, j BackfillJob) BackfillRun {
 	}
 	in.ParamsJSON[backfill.ParamInputDir], in.ParamsJSON[backfill.ParamOutputPath] = j.RestoreDir, j.OutputPath
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-		WorkflowID: "hotpass-" + j.RunID,
+		WorkflowID: WorkflowID(j.RunID),
 		TaskQueue:  b.in.Run.TaskQueue,
 		// The child id is the backfill's id, date and version. A backfill
 		// started again under the same id (its workflow reset or re-run
@@ -307,4 +308,43 @@ func failedRun(runID string, rec engine.RunRecord, err error) string {
 		}
 	}
 	return fmt.Sprintf("run %s: %s", runID, cause(err))
+}
+
+// RunBackfill starts the backfill workflow (id BackfillID(in.ID)) and waits
+// for its result. Cancelling ctx cancels the workflow and waits for it to
+// stop, so its runs record themselves cancelled; the partial result comes
+// back with an error wrapping engine.ErrRunCancelled.
+func RunBackfill(ctx context.Context, c client.Client, queue string, in BackfillInput) (BackfillResult, error) {
+	if queue == "" {
+		queue = DefaultTaskQueue
+	}
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: BackfillID(in.ID), TaskQueue: queue}, BackfillWorkflowName, in)
+	if err != nil {
+		return BackfillResult{}, fmt.Errorf("start backfill %s on Temporal: %w", in.ID, err)
+	}
+	done := make(chan error, 1)
+	var res BackfillResult
+	go func() { done <- run.Get(context.WithoutCancel(ctx), &res) }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dialTimeout)
+		cerr := c.CancelWorkflow(cctx, run.GetID(), run.GetRunID())
+		cancel()
+		if cerr != nil {
+			return res, fmt.Errorf("%w: cancel backfill %s: %w", engine.ErrRunCancelled, in.ID, cerr)
+		}
+		err = <-done
+	}
+	var ce *temporal.CanceledError
+	switch {
+	case err == nil:
+		return res, nil
+	case errors.As(err, &ce):
+		if ce.HasDetails() {
+			_ = ce.Details(&res)
+		}
+		return res, fmt.Errorf("backfill %s: %w", in.ID, engine.ErrRunCancelled)
+	}
+	return res, fmt.Errorf("backfill %s on Temporal: %w", in.ID, err)
 }
