@@ -140,7 +140,7 @@ func BackfillWorkflow(ctx workflow.Context, in BackfillInput) (BackfillResult, e
 				if g, ok := b.grants[r.TaskID]; ok {
 					g.Send(ctx, r)
 				} else {
-					b.release(ctx, r)
+					b.releases.add(ctx, r)
 				}
 			}
 		})
@@ -176,7 +176,7 @@ func BackfillWorkflow(ctx workflow.Context, in BackfillInput) (BackfillResult, e
 		})
 	}
 	wg.Wait(ctx)
-	b.awaitReleases(ctx)
+	b.releases.await(ctx)
 	if ctx.Err() != nil {
 		return b.res, temporal.NewCanceledError(b.res)
 	}
@@ -191,7 +191,7 @@ type backfillRun struct {
 	sem      workflow.Semaphore
 	failed   bool
 	grants   map[string]workflow.Channel
-	releases []workflow.Future
+	releases permitReleases
 }
 
 // job runs one job: permit, extraction, child run.
@@ -209,7 +209,7 @@ func (b *backfillRun) job(ctx workflow.Context, j BackfillJob) BackfillRun {
 		if err != nil {
 			return end(backfill.StatusCancelled, "waiting for a concurrency permit: "+cause(err))
 		}
-		defer b.release(ctx, p)
+		defer b.releases.add(ctx, p)
 		r.StartedAt = workflow.Now(ctx).UTC()
 	}
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
@@ -277,26 +277,10 @@ func (b *backfillRun) acquire(ctx workflow.Context, j BackfillJob) (PermitReques
 	if ctx.Err() != nil {
 		// Withdraw the request; a grant on its way is handed back by the
 		// receiver.
-		b.release(ctx, p)
+		b.releases.add(ctx, p)
 		return p, ctx.Err()
 	}
 	return p, nil
-}
-
-// release hands a permit back (or withdraws a request) on a context that a
-// cancellation does not stop.
-func (b *backfillRun) release(ctx workflow.Context, p PermitRequest) {
-	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	b.releases = append(b.releases, workflow.SignalExternalWorkflow(dctx, SemaphoreID(p.Key), "", ReleaseSignal, p))
-}
-
-// awaitReleases waits until every release was delivered: a signal pending
-// when the workflow closes is never sent and its permit would be lost.
-func (b *backfillRun) awaitReleases(ctx workflow.Context) {
-	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	for _, f := range b.releases {
-		_ = f.Get(dctx, nil)
-	}
 }
 
 // failedRun explains a failed child: its first failed task, else the

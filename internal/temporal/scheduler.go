@@ -102,7 +102,7 @@ type scheduler struct {
 	failedBy  string
 	// startedHere counts the tasks this workflow run started.
 	startedHere int
-	releases    []workflow.Future
+	releases    permitReleases
 }
 
 // planRun runs the plan activity and sets up an empty record.
@@ -286,24 +286,11 @@ func (s *scheduler) granted(ctx workflow.Context, r PermitRequest) {
 	s.start(ctx, i)
 }
 
-// release gives a permit back, or withdraws a request. It uses a
-// disconnected context: a cancelled run must still hand its permits back.
-func (s *scheduler) release(ctx workflow.Context, r PermitRequest) {
-	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	s.releases = append(s.releases, workflow.SignalExternalWorkflow(dctx, SemaphoreID(r.Key), "", ReleaseSignal, r))
-}
+// release gives a permit back, or withdraws a request.
+func (s *scheduler) release(ctx workflow.Context, r PermitRequest) { s.releases.add(ctx, r) }
 
-// awaitReleases waits until every release signal was delivered: a signal
-// still pending when the workflow run closes is never sent, and its
-// permit would be held for ever.
-func (s *scheduler) awaitReleases(ctx workflow.Context) {
-	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	for _, f := range s.releases {
-		// A semaphore that is gone holds nothing to give back.
-		_ = f.Get(dctx, nil)
-	}
-	s.releases = nil
-}
+// awaitReleases waits until every release signal was delivered.
+func (s *scheduler) awaitReleases(ctx workflow.Context) { s.releases.await(ctx) }
 
 // start schedules task i's activity.
 func (s *scheduler) start(ctx workflow.Context, i int) {
