@@ -68,6 +68,7 @@ func RunWorkflow(ctx workflow.Context, in RunInput) (RunResult, error) {
 		if err := s.planRun(ctx); err != nil {
 			return RunResult{}, err
 		}
+		s.reuse()
 	}
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (RunResult, error) { return resultOf(s.rec) }); err != nil {
 		return RunResult{}, err
@@ -506,6 +507,9 @@ func (s *scheduler) finish(ctx workflow.Context) (RunResult, error) {
 	}
 	res, err := resultOf(s.rec)
 	if err != nil {
+		return RunResult{}, err
+	}
+	if res.Outputs, err = pack(s.outputs); err != nil {
 		return RunResult{}, err
 	}
 	// Recorded even for a cancelled run, hence the disconnected context;
