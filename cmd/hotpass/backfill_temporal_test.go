@@ -24,22 +24,7 @@ func TestBackfillOnTemporal(t *testing.T) {
 	addr := temporaltest.Start(t)
 	dir := backfillDir(t)
 	state := filepath.Join(dir, "state")
-	art := filepath.Join(dir, "artifacts")
-	if err := os.Mkdir(art, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	conn := []string{"--temporal-address", addr, "--task-queue", "backfill-cli", "--artifacts", "file://" + art}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan string)
-	go func() {
-		var out, errb bytes.Buffer
-		execute(ctx, append([]string{"--state-dir", state, "worker"}, conn...), &out, &errb)
-		done <- errb.String()
-	}()
-	defer func() {
-		stop()
-		<-done
-	}()
+	conn := startTemporalWorker(t, addr, state, filepath.Join(dir, "artifacts"), "backfill-cli")
 	backfillArgs := append([]string{"--state-dir", state, "backfill", "--config", filepath.Join(dir, "backfill.yaml"),
 		"--no-progress", "--engine", "temporal", "--concurrency-limit", "2"}, conn...)
 	stdout, stderr, code := cli(t, backfillArgs...)
@@ -101,4 +86,27 @@ func TestBackfillOnTemporal(t *testing.T) {
 	if sum.Skipped != 2 || sum.Failed != 1 {
 		t.Errorf("second backfill: %d skipped, %d failed; want 2 skipped (already succeeded), 1 failed\n%s", sum.Skipped, sum.Failed, stdout)
 	}
+}
+
+// startTemporalWorker runs `hotpass worker` in this process until the test
+// ends, with a new artifact store directory art, and returns the flags
+// that submit to it.
+func startTemporalWorker(t *testing.T, addr, state, art, queue string) []string {
+	t.Helper()
+	if err := os.Mkdir(art, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conn := []string{"--temporal-address", addr, "--task-queue", queue, "--artifacts", "file://" + art}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var out, errb bytes.Buffer
+		execute(ctx, append([]string{"--state-dir", state, "worker"}, conn...), &out, &errb)
+	}()
+	t.Cleanup(func() {
+		stop()
+		<-done
+	})
+	return conn
 }
