@@ -46,18 +46,7 @@ func TestBackfillOnTemporal(t *testing.T) {
 	if want := "2024-01-01=succeeded 2024-01-02=failed 2024-01-03=succeeded 2024-01-04=missing"; strings.Join(got, " ") != want {
 		t.Fatalf("summary runs %v, want %s\n%s", got, want, stdout)
 	}
-	list := func(args ...string) runListJSON {
-		t.Helper()
-		out, stderr, code := cli(t, append([]string{"--state-dir", state, "runs", "ls", "--format", "json", "--limit", "0"}, args...)...)
-		if code != 0 {
-			t.Fatalf("runs ls %v: exit %d\n%s", args, code, stderr)
-		}
-		var l runListJSON
-		if err := json.Unmarshal([]byte(out), &l); err != nil {
-			t.Fatalf("runs ls %v: %v\n%s", args, err, out)
-		}
-		return l
-	}
+	list := func(args ...string) runListJSON { return listRuns(t, state, args...) }
 	parents := list("--pipeline", "backfill").Runs
 	if len(parents) != 1 || parents[0].Status != "failed" {
 		t.Fatalf("backfill runs: %+v, want one failed run", parents)

@@ -3,12 +3,10 @@ package temporal_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/hotpass/hotpass/engine"
-	"github.com/hotpass/hotpass/engine/store"
 	hptemporal "github.com/hotpass/hotpass/internal/temporal"
 )
 
@@ -26,12 +24,7 @@ tasks:
 `
 	h := newHarness(t, spec(broken, "true"))
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(h.dir, "hotpass.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	h.acts.History = st
+	st := h.withHistory()
 	first := h.input()
 	env := h.env()
 	env.ExecuteWorkflow(hptemporal.WorkflowName, first)
