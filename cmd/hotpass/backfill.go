@@ -34,6 +34,8 @@ type backfillOptions struct {
 	noProgress       bool
 	observability    bool
 	format           string
+	engine           string
+	temporal         temporalFlags
 }
 
 func newBackfillCmd(g *globals) *cobra.Command {
@@ -69,6 +71,8 @@ func newBackfillCmd(g *globals) *cobra.Command {
 	f.BoolVar(&o.noProgress, "no-progress", false, "print one line per finished run instead of a live status line")
 	f.BoolVar(&o.observability, "enable-observability", false, "export traces, metrics and logs with OpenTelemetry (configured by OTEL_* variables)")
 	addFormatFlag(cmd, &o.format)
+	f.StringVar(&o.engine, "engine", engineEmbedded, "where the runs go: embedded (this process) or temporal (a child workflow per run on a Temporal cluster)")
+	o.temporal.add(cmd)
 	return cmd
 }
 
@@ -110,6 +114,13 @@ func runBackfill(cmd *cobra.Command, g *globals, o *backfillOptions) error {
 			return err
 		}
 		return writeVersionNotes(stdout, cfg, o.versions)
+	}
+	switch o.engine {
+	case engineEmbedded:
+	case engineTemporal:
+		return backfillOnTemporal(ctx, stdout, g, cfg, jobs, o)
+	default:
+		return fmt.Errorf("%w: --engine must be %s or %s, got %q", errUsage, engineEmbedded, engineTemporal, o.engine)
 	}
 	live := isTerminal(stderr) && !o.noProgress
 	// Progress, logs and telemetry warnings come from several goroutines;

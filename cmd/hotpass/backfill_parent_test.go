@@ -18,18 +18,7 @@ func TestBackfillChildrenListedByParent(t *testing.T) {
 	if _, stderr, code := cli(t, "--state-dir", state, "backfill", "--config", filepath.Join(dir, "backfill.yaml"), "--no-progress"); code != exitFailed {
 		t.Fatalf("backfill: exit %d, want 1 (one run of the fixture fails)\n%s", code, stderr)
 	}
-	list := func(args ...string) runListJSON {
-		t.Helper()
-		stdout, stderr, code := cli(t, append([]string{"--state-dir", state, "runs", "ls", "--format", "json", "--limit", "0"}, args...)...)
-		if code != 0 {
-			t.Fatalf("runs ls %v: exit %d\n%s", args, code, stderr)
-		}
-		var out runListJSON
-		if err := json.Unmarshal([]byte(stdout), &out); err != nil {
-			t.Fatalf("runs ls %v: %v\n%s", args, err, stdout)
-		}
-		return out
-	}
+	list := func(args ...string) runListJSON { return listRuns(t, state, args...) }
 	parents := list("--pipeline", "backfill").Runs
 	if len(parents) != 1 || parents[0].Status != "failed" || parents[0].ParentID != nil {
 		t.Fatalf("backfill runs: %+v, want one failed run without a parent", parents)
@@ -49,4 +38,18 @@ func TestBackfillChildrenListedByParent(t *testing.T) {
 	if none := list("--parent", "no-such-run").Runs; len(none) != 0 {
 		t.Errorf("runs of an unknown parent: %+v", none)
 	}
+}
+
+// listRuns is `runs ls --format json --limit 0` with args on state.
+func listRuns(t *testing.T, state string, args ...string) runListJSON {
+	t.Helper()
+	stdout, stderr, code := cli(t, append([]string{"--state-dir", state, "runs", "ls", "--format", "json", "--limit", "0"}, args...)...)
+	if code != 0 {
+		t.Fatalf("runs ls %v: exit %d\n%s", args, code, stderr)
+	}
+	var out runListJSON
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("runs ls %v: %v\n%s", args, err, stdout)
+	}
+	return out
 }

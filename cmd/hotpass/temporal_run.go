@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/internal/progress"
 	"github.com/hotpass/hotpass/internal/runner"
@@ -37,16 +39,15 @@ type temporalRun struct {
 	maxConcurrency int
 	deployment     string
 	noProgress     bool
+	// resume is a Temporal run to resume, reusing its succeeded tasks.
+	resume string
 }
 
 // runOnTemporal is `hotpass run --engine temporal`.
 func runOnTemporal(ctx context.Context, stdout, stderr io.Writer, g *globals, o *runOptions, fromJSON map[string]any, flags map[string]string, path string) error {
-	if o.resume != "" {
-		return fmt.Errorf("%w: --resume is not supported with --engine temporal yet; resume on the embedded engine", errUsage)
-	}
 	return submitToTemporal(ctx, stdout, stderr, g, &o.temporal, temporalRun{
 		spec: path, paramsJSON: fromJSON, paramFlags: flags, date: o.date, runID: o.runID, only: o.only,
-		maxConcurrency: o.maxConcurrency, noProgress: o.noProgress,
+		maxConcurrency: o.maxConcurrency, noProgress: o.noProgress, resume: o.resume,
 	})
 }
 
@@ -111,10 +112,16 @@ func submitToTemporal(ctx context.Context, stdout, stderr io.Writer, g *globals,
 		return err
 	}
 	defer c.Close()
+	var resume *hptemporal.Resume
+	if r.resume != "" {
+		if resume, err = resumeOnTemporal(ctx, g, c, r.resume); err != nil {
+			return err
+		}
+	}
 	run, err := hptemporal.Submit(ctx, c, tf.taskQueue, hptemporal.RunInput{
 		RunID: r.runID, SpecPath: path, SpecDir: dir, Source: src, SourceHash: hptemporal.SourceHash(src),
 		ParamsJSON: r.paramsJSON, ParamFlags: r.paramFlags, Date: r.date, TS: ts, Only: r.only,
-		MaxConcurrency: r.maxConcurrency, TaskQueue: tf.taskQueue, Deployment: r.deployment,
+		MaxConcurrency: r.maxConcurrency, TaskQueue: tf.taskQueue, Deployment: r.deployment, Resume: resume,
 	})
 	if err != nil {
 		return err
@@ -143,4 +150,15 @@ func writeRunRecord(stateDir string, rec *engine.RunRecord) error {
 		return fmt.Errorf("keep run record: %w", err)
 	}
 	return atomicfile.WriteFile(runstate.RecordPath(dir), append(data, '\n'))
+}
+
+// resumeOnTemporal reads what run id, an earlier Temporal run, left to
+// reuse; the workers decide which tasks are unchanged.
+func resumeOnTemporal(ctx context.Context, g *globals, c client.Client, id string) (*hptemporal.Resume, error) {
+	st, err := openStore(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	return hptemporal.ResumeOf(ctx, c, st, id)
 }

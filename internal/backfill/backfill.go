@@ -162,9 +162,7 @@ func (b *backfill) emit(e Event) {
 	b.progress(out)
 }
 
-func (b *backfill) result(j Job) RunResult {
-	return RunResult{Date: j.DateString(), Version: j.Version, Archive: j.Archive, InputDir: j.RestoreDir, OutputPath: j.OutputPath}
-}
+func (b *backfill) result(j Job) RunResult { return Row(j) }
 
 // runOne does one job and never panics the pool: every outcome is a row.
 func (b *backfill) runOne(ctx context.Context, j Job) RunResult {
@@ -198,11 +196,7 @@ func (b *backfill) do(ctx context.Context, j Job, r *RunResult) {
 			r.Status, r.Error = StatusFailed, fmt.Sprintf("archive %s: %v", j.Archive, err)
 			return
 		}
-		r.Missing, r.Status = true, StatusMissing
-		if b.cfg.OnMissing == MissingFail {
-			r.Status = StatusFailed
-			r.Error = fmt.Sprintf("archive not found: %s (on_missing: fail; create it with `hotpass archive`, or set on_missing: skip)", j.Archive)
-		}
+		b.cfg.MarkMissing(r)
 		return
 	}
 	// The archive is hashed and extracted from one open file: were it

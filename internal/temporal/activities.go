@@ -73,6 +73,8 @@ type PlanOutput struct {
 	Max        int            `json:"max,omitempty"`
 	FailFast   bool           `json:"fail_fast,omitempty"`
 	Keys       map[string]int `json:"keys,omitempty"`
+	// Reused lists the tasks a resumed run takes from the earlier run.
+	Reused []string `json:"reused,omitempty"`
 }
 
 // TaskInput is the input of one task activity. Run has no Source: the
@@ -195,6 +197,7 @@ func (a *Activities) Plan(ctx context.Context, in RunInput) (PlanOutput, error) 
 		}
 		out.Tasks[i] = ti
 	}
+	out.Reused = in.Resume.reusable(plan)
 	return out, nil
 }
 

@@ -116,18 +116,24 @@ func Outcome(res RunResult, err error) (engine.RunRecord, error) {
 	if err == nil {
 		return res.RunRecord()
 	}
-	var ae *temporal.ApplicationError
-	if errors.As(err, &ae) && ae.HasDetails() && ae.Details(&res) == nil {
-		return res.RunRecord()
-	}
-	var ce *temporal.CanceledError
-	if errors.As(err, &ce) && ce.HasDetails() && ce.Details(&res) == nil {
+	if resultDetails(err, &res) {
 		return res.RunRecord()
 	}
 	if temporal.IsCanceledError(err) {
 		return engine.RunRecord{}, engine.ErrRunCancelled
 	}
 	return engine.RunRecord{}, err
+}
+
+// resultDetails reads the RunResult a failed or cancelled RunWorkflow put
+// in its error's details into res, and reports whether there was one.
+func resultDetails(err error, res *RunResult) bool {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) && ae.HasDetails() && ae.Details(res) == nil {
+		return true
+	}
+	var ce *temporal.CanceledError
+	return errors.As(err, &ce) && ce.HasDetails() && ce.Details(res) == nil
 }
 
 // diff emits the events that turn seen into now, and makes seen now.

@@ -44,6 +44,7 @@ func (a *Activities) recordStart(ctx context.Context, in RunInput, pr *preparedR
 	}
 	_, err = a.History.CreateRun(ctx, store.Run{
 		ID: in.RunID, Pipeline: spec.Name, SpecPath: in.SpecPath, SpecHash: spec.Hash, StartedBy: startedBy, Deployment: in.Deployment,
+		ParentID: in.ParentID, ResumeFrom: in.Resume.from(),
 		Params: params, Status: store.RunRunning, CreatedAt: now, StartedAt: now, HeartbeatAt: now,
 		Hostname: host, WorkflowID: activity.GetInfo(ctx).WorkflowExecution.ID,
 	})

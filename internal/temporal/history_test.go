@@ -22,12 +22,7 @@ tasks:
   c: {type: probe, needs: [b]}
 `)
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(h.dir, "hotpass.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	h.acts.History = st
+	st := h.withHistory()
 	in := h.input()
 	if _, err := h.run(in); err == nil {
 		t.Fatal("the run succeeded although b fails")
@@ -56,4 +51,17 @@ tasks:
 			t.Errorf("task %s has no definition hash", tr.TaskID)
 		}
 	}
+}
+
+// withHistory gives the harness's activities a run history in a SQLite
+// store of their own, closed when the test ends, and returns it.
+func (h *harness) withHistory() store.Store {
+	h.t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(h.dir, "hotpass.db"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { _ = st.Close() })
+	h.acts.History = st
+	return st
 }

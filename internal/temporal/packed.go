@@ -51,6 +51,9 @@ func (p Packed) unpack(v any) error {
 type RunResult struct {
 	// Record is the packed engine.RunRecord.
 	Record Packed `json:"record"`
+	// Outputs is the packed map of task id to the Ref of its kept table,
+	// set when the run ends, so that a later run can resume from it.
+	Outputs Packed `json:"outputs,omitempty"`
 }
 
 // RunRecord decodes the record.

@@ -22,4 +22,6 @@ func Register(r Registry, a *Activities) {
 	r.RegisterActivityWithOptions(a.Finish, activity.RegisterOptions{Name: finishActivityName})
 	r.RegisterWorkflowWithOptions(SemaphoreWorkflow, workflow.RegisterOptions{Name: SemaphoreWorkflowName})
 	r.RegisterActivityWithOptions(a.Acquire, activity.RegisterOptions{Name: acquireActivityName})
+	r.RegisterWorkflowWithOptions(BackfillWorkflow, workflow.RegisterOptions{Name: BackfillWorkflowName})
+	r.RegisterActivityWithOptions(a.Extract, activity.RegisterOptions{Name: extractActivityName})
 }

@@ -68,6 +68,7 @@ func RunWorkflow(ctx workflow.Context, in RunInput) (RunResult, error) {
 		if err := s.planRun(ctx); err != nil {
 			return RunResult{}, err
 		}
+		s.reuse()
 	}
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (RunResult, error) { return resultOf(s.rec) }); err != nil {
 		return RunResult{}, err
@@ -102,7 +103,7 @@ type scheduler struct {
 	failedBy  string
 	// startedHere counts the tasks this workflow run started.
 	startedHere int
-	releases    []workflow.Future
+	releases    permitReleases
 }
 
 // planRun runs the plan activity and sets up an empty record.
@@ -323,24 +324,11 @@ func (s *scheduler) granted(ctx workflow.Context, r PermitRequest) {
 	s.start(ctx, i)
 }
 
-// release gives a permit back, or withdraws a request. It uses a
-// disconnected context: a cancelled run must still hand its permits back.
-func (s *scheduler) release(ctx workflow.Context, r PermitRequest) {
-	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	s.releases = append(s.releases, workflow.SignalExternalWorkflow(dctx, SemaphoreID(r.Key), "", ReleaseSignal, r))
-}
+// release gives a permit back, or withdraws a request.
+func (s *scheduler) release(ctx workflow.Context, r PermitRequest) { s.releases.add(ctx, r) }
 
-// awaitReleases waits until every release signal was delivered: a signal
-// still pending when the workflow run closes is never sent, and its
-// permit would be held for ever.
-func (s *scheduler) awaitReleases(ctx workflow.Context) {
-	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	for _, f := range s.releases {
-		// A semaphore that is gone holds nothing to give back.
-		_ = f.Get(dctx, nil)
-	}
-	s.releases = nil
-}
+// awaitReleases waits until every release signal was delivered.
+func (s *scheduler) awaitReleases(ctx workflow.Context) { s.releases.await(ctx) }
 
 // start schedules task i's activity.
 func (s *scheduler) start(ctx workflow.Context, i int) {
@@ -570,6 +558,9 @@ func (s *scheduler) finish(ctx workflow.Context) (RunResult, error) {
 	}
 	res, err := resultOf(s.rec)
 	if err != nil {
+		return RunResult{}, err
+	}
+	if res.Outputs, err = pack(s.outputs); err != nil {
 		return RunResult{}, err
 	}
 	// Recorded even for a cancelled run, hence the disconnected context;

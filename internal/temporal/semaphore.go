@@ -147,3 +147,25 @@ func (a *Activities) Acquire(ctx context.Context, r PermitRequest) error {
 	}
 	return nil
 }
+
+// permitReleases are the release signals a workflow sent to semaphores.
+type permitReleases []workflow.Future
+
+// add gives r back, or withdraws the request. It uses a disconnected
+// context: a cancelled workflow must still hand its permits back.
+func (p *permitReleases) add(ctx workflow.Context, r PermitRequest) {
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	*p = append(*p, workflow.SignalExternalWorkflow(dctx, SemaphoreID(r.Key), "", ReleaseSignal, r))
+}
+
+// await waits until every release signal was delivered: a signal still
+// pending when the workflow run closes is never sent, and its permit would
+// be held for ever.
+func (p *permitReleases) await(ctx workflow.Context) {
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	for _, f := range *p {
+		// A semaphore that is gone holds nothing to give back.
+		_ = f.Get(dctx, nil)
+	}
+	*p = nil
+}

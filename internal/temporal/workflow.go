@@ -61,6 +61,12 @@ type RunInput struct {
 	// StartedBy says how the run started, as the run history keeps it
 	// (store.StartedCLI, ...); empty means cli.
 	StartedBy string `json:"started_by,omitempty"`
+	// ParentID is the run that started this one (a backfill's), recorded
+	// with it in the run history.
+	ParentID string `json:"parent_id,omitempty"`
+	// Resume, when set, is the earlier run this one resumes: tasks that
+	// succeeded there with the same definition are reused, not run.
+	Resume *Resume `json:"resume,omitempty"`
 	// TaskQueue is where activities are scheduled; empty means the
 	// workflow's own task queue.
 	TaskQueue string `json:"task_queue,omitempty"`

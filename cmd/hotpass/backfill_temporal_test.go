@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/hotpass/hotpass/internal/backfill"
+	"github.com/hotpass/hotpass/internal/temporaltest"
+)
+
+// TestBackfillOnTemporal runs the backfill fixture through `backfill
+// --engine temporal` and a `hotpass worker` in this process, on a real
+// Temporal dev server: the outcome, the summary and the children under the
+// backfill in `runs ls --parent` are those of a local backfill; a second
+// backfill redoes only the run that failed.
+func TestBackfillOnTemporal(t *testing.T) {
+	t.Parallel()
+	addr := temporaltest.Start(t)
+	dir := backfillDir(t)
+	state := filepath.Join(dir, "state")
+	conn := startTemporalWorker(t, addr, state, filepath.Join(dir, "artifacts"), "backfill-cli")
+	backfillArgs := append([]string{"--state-dir", state, "backfill", "--config", filepath.Join(dir, "backfill.yaml"),
+		"--no-progress", "--engine", "temporal", "--concurrency-limit", "2"}, conn...)
+	stdout, stderr, code := cli(t, backfillArgs...)
+	if code != exitFailed {
+		t.Fatalf("backfill: exit %d, want 1 (one run of the fixture fails)\n%s%s", code, stdout, stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "restore", backfill.SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum backfill.Summary
+	if err := json.Unmarshal(data, &sum); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range sum.Runs {
+		got = append(got, r.Date+"="+string(r.Status))
+	}
+	if want := "2024-01-01=succeeded 2024-01-02=failed 2024-01-03=succeeded 2024-01-04=missing"; strings.Join(got, " ") != want {
+		t.Fatalf("summary runs %v, want %s\n%s", got, want, stdout)
+	}
+	list := func(args ...string) runListJSON { return listRuns(t, state, args...) }
+	parents := list("--pipeline", "backfill").Runs
+	if len(parents) != 1 || parents[0].Status != "failed" {
+		t.Fatalf("backfill runs: %+v, want one failed run", parents)
+	}
+	var children []string
+	for _, r := range list("--parent", parents[0].ID).Runs {
+		children = append(children, strings.TrimPrefix(r.ID, parents[0].ID+"-")+"="+r.Status)
+	}
+	sort.Strings(children)
+	if got, want := strings.Join(children, " "), "2024-01-01-1=succeeded 2024-01-02-1=failed 2024-01-03-1=succeeded"; got != want {
+		t.Errorf("children of the backfill: %s, want %s", got, want)
+	}
+
+	// Again: the succeeded dates are skipped, the failed one runs again.
+	stdout, stderr, code = cli(t, backfillArgs...)
+	if code != exitFailed {
+		t.Fatalf("second backfill: exit %d, want 1\n%s%s", code, stdout, stderr)
+	}
+	if data, err = os.ReadFile(filepath.Join(dir, "restore", backfill.SummaryFile)); err != nil {
+		t.Fatal(err)
+	}
+	sum = backfill.Summary{}
+	if err := json.Unmarshal(data, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Skipped != 2 || sum.Failed != 1 {
+		t.Errorf("second backfill: %d skipped, %d failed; want 2 skipped (already succeeded), 1 failed\n%s", sum.Skipped, sum.Failed, stdout)
+	}
+}
+
+// startTemporalWorker runs `hotpass worker` in this process until the test
+// ends, with a new artifact store directory art, and returns the flags
+// that submit to it.
+func startTemporalWorker(t *testing.T, addr, state, art, queue string) []string {
+	t.Helper()
+	if err := os.Mkdir(art, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conn := []string{"--temporal-address", addr, "--task-queue", queue, "--artifacts", "file://" + art}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var out, errb bytes.Buffer
+		execute(ctx, append([]string{"--state-dir", state, "worker"}, conn...), &out, &errb)
+	}()
+	t.Cleanup(func() {
+		stop()
+		<-done
+	})
+	return conn
+}
