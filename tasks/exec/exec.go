@@ -137,7 +137,7 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 	cmd.Env = append(os.Environ(), t.env...)
 	cmd.Stdout = out
 	cmd.Stderr = io.MultiWriter(out, tail)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = procAttr()
 	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
 	cmd.WaitDelay = waitDelay
 	if env.Log != nil {
