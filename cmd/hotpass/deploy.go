@@ -597,7 +597,7 @@ func newDeploymentRunCmd(g *globals) *cobra.Command {
 	addParamFlags(cmd, &o.params, "this run, over the deployment's")
 	cmd.Flags().BoolVar(&o.wait, "wait", false, "run in this process and wait for the outcome instead of queueing")
 	cmd.Flags().BoolVar(&o.noProgress, "no-progress", false, "with --wait: print plain log lines instead of live progress")
-	cmd.Flags().StringVar(&o.engine, "engine", engineEmbedded, "with --wait: run on this process (embedded) or on a Temporal cluster's workers (temporal)")
+	cmd.Flags().StringVar(&o.engine, "engine", "", "with --wait: run on this process (embedded) or on a Temporal cluster's workers (temporal); default: the deployment's engine")
 	o.temporal.add(cmd)
 	return cmd
 }
@@ -623,8 +623,15 @@ func runDeploymentRun(ctx context.Context, stdout, stderr io.Writer, g *globals,
 	if err != nil {
 		return err
 	}
-	if o.engine != engineEmbedded && !o.wait {
+	if o.engine != "" && o.engine != engineEmbedded && !o.wait {
 		return fmt.Errorf("%w: --engine %s runs the deployment now: add --wait", errUsage, o.engine)
+	}
+	if o.engine == "" {
+		// A deployment made for the cluster runs there unless told otherwise.
+		o.engine = engineEmbedded
+		if d.Engine == store.EngineTemporal && o.wait {
+			o.engine = engineTemporal
+		}
 	}
 	if !o.wait {
 		r, err := runner.Enqueue(ctx, st, l, runner.QueueRequest{Deployment: d, Params: over, Strict: true, StartedBy: store.StartedCLI})

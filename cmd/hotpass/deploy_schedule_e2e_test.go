@@ -221,3 +221,41 @@ func TestDeployTemporalUnreachableSavesNothing(t *testing.T) {
 		t.Errorf("unknown engine: exit %d\n%s", code, stderr)
 	}
 }
+
+// A temporal deployment run with --wait goes to the cluster unless
+// --engine says otherwise; embedded is still a choice.
+func TestDeploymentRunWaitFollowsItsEngine(t *testing.T) {
+	t.Parallel()
+	state := t.TempDir()
+	spec := filepath.Join(t.TempDir(), "p.yaml")
+	if err := os.WriteFile(spec, []byte("version: 1\nname: p\ntasks:\n  a: {type: noop}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := cli(t, "deploy", "--name", "nightly", "--spec", spec, "--state-dir", state); code != exitOK {
+		t.Fatalf("deploy: exit %d\n%s", code, stderr)
+	}
+	// Made temporal behind the CLI's back: deploy would need a server.
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, filepath.Join(state, storeFile), store.SQLiteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := st.GetDeployment(ctx, "nightly")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Engine = store.EngineTemporal
+	if _, err := st.PutDeployment(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	addr := closedAddr(t)
+	if _, stderr, code := cli(t, "deployment", "run", "nightly", "--wait", "--no-progress", "--temporal-address", addr, "--state-dir", state); code != exitInvalid || !strings.Contains(stderr, "cannot reach Temporal at "+addr) {
+		t.Errorf("--wait on a temporal deployment: exit %d, want %d naming %s\n%s", code, exitInvalid, addr, stderr)
+	}
+	if _, stderr, code := cli(t, "deployment", "run", "nightly", "--wait", "--no-progress", "--engine", "embedded", "--state-dir", state); code != exitOK {
+		t.Errorf("--engine embedded --wait: exit %d\n%s", code, stderr)
+	}
+}
