@@ -255,6 +255,39 @@ func TestTemporalCluster(t *testing.T) {
 		t.Parallel()
 		testOrchestrateOnTemporal(t, bin, addr)
 	})
+	t.Run("unknown namespace", func(t *testing.T) {
+		t.Parallel()
+		testUnknownNamespace(t, addr)
+	})
+}
+
+// testUnknownNamespace submits and starts a worker against a namespace the
+// server does not have: both stop at once with exit 2, naming the
+// namespace and how to create it, and no run is recorded.
+func testUnknownNamespace(t *testing.T, addr string) {
+	spec := filepath.Join(t.TempDir(), "p.yaml")
+	if err := os.WriteFile(spec, []byte("version: 1\nname: p\ntasks:\n  a: {type: noop}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	state := t.TempDir()
+	for _, args := range [][]string{
+		{"run", spec, "--engine", "temporal"},
+		{"worker", "--artifacts", "file://" + t.TempDir()},
+	} {
+		args = append(args, "--temporal-address", addr, "--namespace", "no-such-namespace", "--state-dir", state)
+		_, stderr, code := cli(t, args...)
+		if code != exitInvalid {
+			t.Errorf("%s: exit %d, want %d\n%s", args[0], code, exitInvalid, stderr)
+		}
+		for _, want := range []string{`namespace "no-such-namespace" does not exist`, "temporal operator namespace create", "--namespace"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("%s: stderr does not mention %q:\n%s", args[0], want, stderr)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(state, "runs")); !os.IsNotExist(err) {
+		t.Errorf("a run directory was made for a run that never started (stat: %v)", err)
+	}
 }
 
 // testKeyedDAG runs 200 exec tasks, 60 of them on a key limited to 3 and
