@@ -5,12 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/hotpass/hotpass/engine"
-	"github.com/hotpass/hotpass/internal/artifacts"
 	"github.com/hotpass/hotpass/internal/table"
-	hptemporal "github.com/hotpass/hotpass/internal/temporal"
 	"github.com/hotpass/hotpass/specs"
 	"github.com/hotpass/hotpass/tasks/noop"
 )
@@ -59,37 +56,19 @@ func (t *emitTask) Run(context.Context, *engine.Env) (*engine.Result, error) {
 // the outputs after it stay.
 func TestDiscardedOutputsLeaveTheStore(t *testing.T) {
 	t.Parallel()
-	reg, err := engine.NewRegistry(emit{name: "emit"}, emit{name: "mask", discard: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	loader, err := engine.NewLoader(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	store := filepath.Join(dir, "artifacts")
-	if err := os.Mkdir(store, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	st, err := artifacts.Open(context.Background(), "file://"+store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	h := &harness{t: t, rec: newRecorder(), dir: dir, source: []byte(`version: 1
+	h := newHarnessOf(t, `version: 1
 name: discard
 tasks:
   raw: {type: emit}
   masked: {type: mask, needs: [raw]}
   after: {type: emit, needs: [masked]}
-`), acts: &hptemporal.Activities{Loader: loader, Store: st, StateDir: filepath.Join(dir, "state"), Heartbeat: time.Second}}
+`, newRecorder(), emit{name: "emit"}, emit{name: "mask", discard: true})
 	in := h.input()
 	rec, err := h.run(in)
 	if err != nil || rec.Status != engine.StatusSucceeded {
 		t.Fatalf("run: %s, %v", rec.Status, err)
 	}
-	tables := filepath.Join(store, "runs", in.RunID, "tables")
+	tables := filepath.Join(h.dir, "artifacts", "runs", in.RunID, "tables")
 	for task, want := range map[string]bool{"raw": false, "masked": true, "after": true} {
 		_, err := os.Stat(filepath.Join(tables, task+".parquet"))
 		if got := err == nil; got != want {

@@ -42,6 +42,27 @@ func load(t *testing.T, dir, src string) (*engine.Plan, error) {
 	return prep.Plan, nil
 }
 
+// readTable reads a CSV or Parquet file whole.
+func readTable(t *testing.T, path string) *table.Table {
+	t.Helper()
+	var r table.Reader
+	var err error
+	if filepath.Ext(path) == ".csv" {
+		r, err = csvio.Open(path, csvio.ReadOptions{})
+	} else {
+		r, err = parquetio.Open(path)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tb, err := table.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb
+}
+
 // Under policy drop, failing rows go to the rejects file with their
 // reasons and the rest flow on.
 func TestDropPolicy(t *testing.T) {
@@ -82,15 +103,7 @@ tasks:
 	if dropped == 0 || int64(dropped)+check.RowsOut != refined.RowsOut {
 		t.Fatalf("dropped %v, kept %d of %d", check.Attrs["rows_dropped"], check.RowsOut, refined.RowsOut)
 	}
-	r, err := csvio.Open(filepath.Join(dir, "out", "rejects.csv"), csvio.ReadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	rej, err := table.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rej := readTable(t, filepath.Join(dir, "out", "rejects.csv"))
 	if rej.NumRows() != dropped {
 		t.Fatalf("rejects file has %d rows, want %d", rej.NumRows(), dropped)
 	}
@@ -159,16 +172,7 @@ tasks:
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := parquetio.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		tb, err := table.ReadAll(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return raw, tb
+		return raw, readTable(t, path)
 	}
 	refRaw, refT := read("refine.parquet")
 	warnRaw, warnT := read("warn.parquet")
@@ -299,15 +303,7 @@ tasks:
 	if tr := rec.Task("check"); tr.Status != engine.StatusSucceeded {
 		t.Fatalf("check: %s %s", tr.Status, tr.Error)
 	}
-	r, err := parquetio.Open(filepath.Join(dir, ".hotpass", "runs", rec.RunID, "refine.parquet"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	refined, err := table.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	refined := readTable(t, filepath.Join(dir, ".hotpass", "runs", rec.RunID, "refine.parquet"))
 	// Rows without a website fail not_null(website), so they are rejected.
 	web := refined.ColumnByName("website")
 	var personal []string
@@ -331,15 +327,7 @@ tasks:
 			t.Errorf("rejects file holds %q raw", v)
 		}
 	}
-	cr, err := csvio.Open(filepath.Join(dir, "out", "rejects.csv"), csvio.ReadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cr.Close()
-	rej, err := table.ReadAll(cr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rej := readTable(t, filepath.Join(dir, "out", "rejects.csv"))
 	// The values are masked, not dropped: the rows stay recognisable.
 	emails, masked := rej.ColumnByName("contact_primary_email"), 0
 	for i := 0; i < rej.NumRows(); i++ {
