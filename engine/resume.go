@@ -26,7 +26,32 @@ const (
 	// ReusedFromAttr is set on a task that a resumed run did not execute
 	// because it reused the task's result from the run it names.
 	ReusedFromAttr = "reused_from"
+	// DiscardOutputsAttr lists upstream tasks whose kept outputs must not
+	// outlive the task that sets it (the raw personal data a compliance
+	// task has masked). The task removes the local copies itself; an
+	// engine that keeps outputs elsewhere (the artifact store) deletes
+	// its copies once the task succeeded, and a resume does not reuse
+	// those tasks.
+	DiscardOutputsAttr = "discard_outputs"
 )
+
+// DiscardOutputs returns the task ids of attrs' DiscardOutputsAttr, as a
+// task set it ([]string) or as it reads back from JSON ([]any).
+func DiscardOutputs(attrs map[string]any) []string {
+	switch v := attrs[DiscardOutputsAttr].(type) {
+	case []string:
+		return v
+	case []any:
+		ids := make([]string, 0, len(v))
+		for _, id := range v {
+			if s, ok := id.(string); ok {
+				ids = append(ids, s)
+			}
+		}
+		return ids
+	}
+	return nil
+}
 
 // ResumeFile is written into the directory of a resumed run; it names the
 // run it resumed and the tasks it reused.

@@ -300,6 +300,21 @@ func readerAt(r *blob.Reader) (io.ReaderAt, int64, func(), error) {
 	return f, n, cleanup, nil
 }
 
+// DeleteTable removes the output of taskID in run runID, for outputs that
+// must not outlive their use (raw personal data upstream of a compliance
+// task). A table that is not there is no error: another worker may have
+// removed it first.
+func (s *Store) DeleteTable(ctx context.Context, runID, taskID string) error {
+	if err := keys(runID, taskID); err != nil {
+		return err
+	}
+	key := tableKey(runID, taskID)
+	if err := s.bucket.Delete(ctx, key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+		return fmt.Errorf("artifacts: delete table of task %q of run %s from %s/%s: %w", taskID, runID, s.base, key, err)
+	}
+	return nil
+}
+
 // PutLog stores the log of taskID in run runID, replacing any earlier one.
 // Nothing is stored if reading r fails.
 func (s *Store) PutLog(ctx context.Context, runID, taskID string, r io.Reader) error {

@@ -360,3 +360,36 @@ func FuzzKeys(f *testing.F) {
 		}
 	})
 }
+
+// A deleted table is gone for every reader; deleting it again, or a table
+// never written, is no error; bad ids are refused.
+func TestDeleteTable(t *testing.T) {
+	t.Parallel()
+	s, _ := openDir(t)
+	ctx := context.Background()
+	ref, err := s.PutTable(ctx, "run-1", "refine", sample(t, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep, err := s.PutTable(ctx, "run-1", "enrich", sample(t, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := s.DeleteTable(ctx, "run-1", "refine"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.GetTable(ctx, ref); err == nil {
+		t.Error("the deleted table is still readable")
+	}
+	if got, err := s.GetTable(ctx, keep); err != nil || got.NumRows() != 2 {
+		t.Errorf("another task's table after the delete: %v", err)
+	}
+	if err := s.DeleteTable(ctx, "run-2", "never"); err != nil {
+		t.Errorf("deleting a table never written: %v", err)
+	}
+	if err := s.DeleteTable(ctx, "run-1", "../x"); err == nil {
+		t.Error("a task id with a path was accepted")
+	}
+}

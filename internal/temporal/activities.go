@@ -298,6 +298,13 @@ func (a *Activities) Task(ctx context.Context, in TaskInput) (TaskOutput, error)
 			}
 			out.Output = &ref
 		}
+		// The copies of upstream outputs the task discarded (raw personal
+		// data a compliance task masked) leave the shared store too.
+		for _, id := range engine.DiscardOutputs(r.Attrs) {
+			if err := a.Store.DeleteTable(ctx, in.Run.RunID, id); err != nil {
+				return TaskOutput{}, fmt.Errorf("task %s: %w", in.TaskID, err)
+			}
+		}
 	}
 	tr.Status, tr.EndedAt, tr.RowsIn, tr.RowsOut = engine.StatusSucceeded, time.Now().UTC(), out.RowsIn, out.RowsOut
 	a.recordTask(ctx, tr)

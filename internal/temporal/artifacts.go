@@ -18,6 +18,7 @@ type Ref = artifacts.Ref
 type Artifacts interface {
 	PutTable(ctx context.Context, runID, taskID string, t *table.Table) (Ref, error)
 	GetTable(ctx context.Context, ref Ref) (*table.Table, error)
+	DeleteTable(ctx context.Context, runID, taskID string) error
 	PutLog(ctx context.Context, runID, taskID string, r io.Reader) error
 	OpenLog(ctx context.Context, runID, taskID string) (io.ReadCloser, error)
 }

@@ -129,9 +129,19 @@ func ResumeFrom(runID string, res RunResult, hashes map[string]string) (*Resume,
 			return nil, fmt.Errorf("resume %s: outputs: %w", runID, err)
 		}
 	}
+	// A succeeded task that discarded upstream outputs deleted them from
+	// the store, so those tasks run again.
+	discarded := map[string]bool{}
+	for _, t := range rec.Tasks {
+		if t.Status == engine.StatusSucceeded {
+			for _, id := range engine.DiscardOutputs(t.Attrs) {
+				discarded[id] = true
+			}
+		}
+	}
 	r := &Resume{RunID: runID, Tasks: map[string]ReusedTask{}}
 	for _, t := range rec.Tasks {
-		if t.Status != engine.StatusSucceeded {
+		if t.Status != engine.StatusSucceeded || discarded[t.ID] {
 			continue
 		}
 		rt := ReusedTask{DefinitionHash: hashes[t.ID], RowsIn: t.RowsIn, RowsOut: t.RowsOut}

@@ -102,3 +102,32 @@ func count(xs []string, x string) int {
 	}
 	return n
 }
+
+// A resume does not reuse the tasks whose outputs a succeeded task
+// discarded from the store (the raw data upstream of a compliance task):
+// their refs point at nothing, so they run again.
+func TestResumeSkipsDiscardedOutputs(t *testing.T) {
+	t.Parallel()
+	rec := engine.RunRecord{RunID: "r1", Tasks: []engine.TaskRecord{
+		{ID: "refine", Status: engine.StatusSucceeded},
+		{ID: "validate", Status: engine.StatusSucceeded},
+		{ID: "compliance", Status: engine.StatusSucceeded, Attrs: map[string]any{engine.DiscardOutputsAttr: []string{"refine", "validate"}}},
+		{ID: "enrich", Status: engine.StatusFailed},
+	}}
+	res, err := hptemporal.ResultOf(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashes := map[string]string{"refine": "h1", "validate": "h2", "compliance": "h3", "enrich": "h4"}
+	r, err := hptemporal.ResumeFrom("r1", res, hashes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for id := range r.Tasks {
+		got = append(got, id)
+	}
+	if !slices.Equal(got, []string{"compliance"}) {
+		t.Errorf("reusable tasks %v, want compliance only", got)
+	}
+}

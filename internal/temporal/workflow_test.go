@@ -111,7 +111,13 @@ type harness struct {
 func newHarness(t testing.TB, spec string) *harness {
 	t.Helper()
 	rec := newRecorder()
-	reg, err := engine.NewRegistry(noop.Type{}, probe{rec: rec}, exec.Type{})
+	return newHarnessOf(t, spec, rec, noop.Type{}, probe{rec: rec}, exec.Type{})
+}
+
+// newHarnessOf is newHarness with the given task types.
+func newHarnessOf(t testing.TB, spec string, rec *recorder, types ...engine.Type) *harness {
+	t.Helper()
+	reg, err := engine.NewRegistry(types...)
 	if err != nil {
 		t.Fatal(err)
 	}

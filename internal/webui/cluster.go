@@ -22,6 +22,8 @@ const maxClusterShown = 200
 // id alone.
 type clusterIndex struct {
 	bySource bool
+	// idColumn names the record ids' column, for the review masker.
+	idColumn string
 	of       map[string]int64
 	members  map[int64][]labelstudio.RecordRef
 }
@@ -49,7 +51,7 @@ func loadClusters(path string) (*clusterIndex, error) {
 		return nil, fmt.Errorf("%s has no %s column: it is not a hotpass clusters file", path, linkjob.ClusterColumn)
 	}
 	src := t.ColumnByName(linkjob.SourceColumn)
-	c := &clusterIndex{bySource: src != nil, of: map[string]int64{}, members: map[int64][]labelstudio.RecordRef{}}
+	c := &clusterIndex{bySource: src != nil, idColumn: t.Schema().Names()[0], of: map[string]int64{}, members: map[int64][]labelstudio.RecordRef{}}
 	ids, labels := t.Column(0), cl.Int64s()
 	for i := range t.NumRows() {
 		r := labelstudio.RecordRef{ID: ids.Format(i)}
@@ -65,6 +67,8 @@ func loadClusters(path string) (*clusterIndex, error) {
 type clusterNode struct {
 	Ref  labelstudio.RecordRef
 	X, Y int
+	// Open marks the record the page was opened from.
+	Open bool
 }
 
 type clusterEdge struct {
@@ -120,7 +124,7 @@ func (u *UI) clusterPage(w http.ResponseWriter, r *http.Request, s *session) {
 			x, y = d.W/2, d.H/2
 		}
 		at[ci.key(m)] = [2]int{x, y}
-		d.Nodes = append(d.Nodes, clusterNode{Ref: m, X: x, Y: y})
+		d.Nodes = append(d.Nodes, clusterNode{Ref: m, X: x, Y: y, Open: m == rec})
 	}
 	if matches, err := u.queues.get(filepath.Join(dir, linkjob.MatchesFile), loadQueue); err == nil {
 		for _, p := range matches.Pairs {
@@ -132,6 +136,21 @@ func (u *UI) clusterPage(w http.ResponseWriter, r *http.Request, s *session) {
 			d.Edges = append(d.Edges, clusterEdge{A: p.Left, B: p.Right, X1: a[0], Y1: a[1], X2: b[0], Y2: b[1],
 				Probability: strconv.FormatFloat(p.Probability, 'f', 3, 64), Strong: p.Probability >= matches.Threshold,
 				PairHref: d.DirHref + "&pair=" + url.QueryEscape(p.ID)})
+		}
+	}
+	if m := u.c.ReviewMasker; m != nil {
+		// A record id may itself be personal data (an email as the key);
+		// the page shows it as the review desk shows the records' values.
+		// Masking comes last: the ring and the edges are built from the
+		// raw ids.
+		mask := func(r *labelstudio.RecordRef) { r.ID = m.Field(ci.idColumn, r.ID) }
+		mask(&d.Record)
+		for i := range d.Nodes {
+			mask(&d.Nodes[i].Ref)
+		}
+		for i := range d.Edges {
+			mask(&d.Edges[i].A)
+			mask(&d.Edges[i].B)
 		}
 	}
 	u.render(w, r, http.StatusOK, "cluster", s, d)

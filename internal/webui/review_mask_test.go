@@ -36,3 +36,28 @@ func TestReviewDeskAppliesTheMasker(t *testing.T) {
 		}
 	}
 }
+
+// The cluster view shows the records' ids through the same masker: a
+// linkage keyed by email shows each email masked, never raw, and the
+// cluster is still drawn with the record it was opened from.
+func TestClusterViewAppliesTheMasker(t *testing.T) {
+	t.Parallel()
+	const left, right = "thandi.nkosi@skyflight.co.za", "t.nkosi@skyflight.co.za"
+	dir := filepath.Join(t.TempDir(), "q")
+	writeReviewQueue(t, dir, []queuePair{{left, right, 0.9, [2]string{"Thandi", "Thandi"}, [2]string{"Hartswater", "Hartswater"}}})
+	p := &policy.Policy{Fields: map[string]policy.Field{"name": {Classification: policy.PII, Operator: policy.Mask}}}
+	m := operator.New(nil).ForDestination(p, policy.Review)
+	f := newFixture(t, "", func(c *webui.Config) {
+		c.ReviewDirs = []string{dir}
+		c.ReviewMasker = m
+	})
+	c := f.client(t)
+	r := f.get(t, c, "/review/cluster?dir="+url.QueryEscape(dir)+"&source=crm&id="+url.QueryEscape(left))
+	contains(t, "masked cluster", r.body, "Cluster 0", "2 records", "1 scored pairs", "rec rec-open",
+		`<td class="mono">crm/`+m.Field("id", left)+`</td>`)
+	for _, raw := range []string{left, right, url.QueryEscape(left)} {
+		if strings.Contains(r.body, raw) {
+			t.Errorf("the cluster page holds %q raw", raw)
+		}
+	}
+}

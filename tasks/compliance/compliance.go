@@ -182,6 +182,11 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 	if err != nil {
 		return nil, err
 	}
+	if len(t.rawUpstream) > 0 {
+		// Copies elsewhere (the artifact store of a Temporal run) go too;
+		// they are named whether or not this machine held one.
+		result.Attrs[engine.DiscardOutputsAttr] = t.rawUpstream
+	}
 	if len(removed) > 0 {
 		result.Attrs["kept_outputs_removed"] = removed
 		env.Log.Info("removed the kept outputs of upstream tasks, which hold unmasked personal data; a resume runs them again", "tasks", removed)

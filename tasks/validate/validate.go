@@ -53,7 +53,7 @@ type options struct {
 	Profile      string                             `yaml:"profile" doc:"Use this profile's quality expectations (built-in name or path)."`
 	Expectations []decode.Node[quality.Expectation] `yaml:"expectations" doc:"Expectations in addition to the profile's."`
 	Policy       string                             `yaml:"policy" examples:"fail|warn|drop" doc:"What failed expectations do: fail (default; the task fails and hotpass exits with code 3), warn, or drop."`
-	Rejects      string                             `yaml:"rejects" doc:"CSV file for rows dropped under policy drop, with a reject_reason column (default: <run dir>/<task>.rejects.csv)."`
+	Rejects      string                             `yaml:"rejects" doc:"CSV file for rows dropped under policy drop, with a reject_reason column (default: <run dir>/<task>.rejects.csv); with a profile that has a compliance: block, its values go through the logs operators."`
 	Report       string                             `yaml:"report" examples:"dist/quality-report" doc:"Quality report path without extension: <report>.json and <report>.html are written."`
 	Title        string                             `yaml:"title" doc:"Title of the quality report."`
 }
@@ -201,6 +201,11 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 		path = strings.TrimSuffix(path, filepath.Ext(path)) + ".rejects.csv"
 		if t.rejects != "" {
 			path = env.ResolvePath(t.rejects)
+		}
+		// The rejects file sits with the run's logs and records and is
+		// read by whoever debugs the run, so it gets the logs operators.
+		if rejects, err = t.logMasker.Table(rejects); err != nil {
+			return nil, fmt.Errorf("rejects: %w", err)
 		}
 		if err := writeCSV(path, rejects); err != nil {
 			return nil, err

@@ -42,6 +42,27 @@ func load(t *testing.T, dir, src string) (*engine.Plan, error) {
 	return prep.Plan, nil
 }
 
+// readTable reads a CSV or Parquet file whole.
+func readTable(t *testing.T, path string) *table.Table {
+	t.Helper()
+	var r table.Reader
+	var err error
+	if filepath.Ext(path) == ".csv" {
+		r, err = csvio.Open(path, csvio.ReadOptions{})
+	} else {
+		r, err = parquetio.Open(path)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tb, err := table.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb
+}
+
 // Under policy drop, failing rows go to the rejects file with their
 // reasons and the rest flow on.
 func TestDropPolicy(t *testing.T) {
@@ -82,15 +103,7 @@ tasks:
 	if dropped == 0 || int64(dropped)+check.RowsOut != refined.RowsOut {
 		t.Fatalf("dropped %v, kept %d of %d", check.Attrs["rows_dropped"], check.RowsOut, refined.RowsOut)
 	}
-	r, err := csvio.Open(filepath.Join(dir, "out", "rejects.csv"), csvio.ReadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	rej, err := table.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rej := readTable(t, filepath.Join(dir, "out", "rejects.csv"))
 	if rej.NumRows() != dropped {
 		t.Fatalf("rejects file has %d rows, want %d", rej.NumRows(), dropped)
 	}
@@ -159,16 +172,7 @@ tasks:
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := parquetio.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		tb, err := table.ReadAll(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return raw, tb
+		return raw, readTable(t, path)
 	}
 	refRaw, refT := read("refine.parquet")
 	warnRaw, warnT := read("warn.parquet")
@@ -261,5 +265,77 @@ tasks:
 	// this profile's, and the last row is blank.
 	if got["status"] != 1 || got["organization_name"] != 4 {
 		t.Errorf("completeness %v, want status 1 of 4 and organization_name 4", got)
+	}
+}
+
+// With a profile whose compliance: block masks contact details in logs,
+// the rejects file of policy drop holds them masked: a rejected row's
+// email or phone never appears in it raw.
+func TestDropRejectsGoThroughLogsOperators(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if _, err := synth.WriteAviationWorkbooks(filepath.Join(dir, "data"), 5, 80); err != nil {
+		t.Fatal(err)
+	}
+	p, err := load(t, dir, `version: 1
+name: drop-masked
+tasks:
+  refine:
+    type: refine
+    with: {profile: aviation, input_dir: data}
+  check:
+    type: validate
+    with:
+      input: refine
+      profile: aviation
+      policy: drop
+      rejects: out/rejects.csv
+      expectations:
+        - {expect: not_null, column: website}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := p.Run(context.Background(), engine.RunOptions{StateDir: filepath.Join(dir, ".hotpass")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr := rec.Task("check"); tr.Status != engine.StatusSucceeded {
+		t.Fatalf("check: %s %s", tr.Status, tr.Error)
+	}
+	refined := readTable(t, filepath.Join(dir, ".hotpass", "runs", rec.RunID, "refine.parquet"))
+	// Rows without a website fail not_null(website), so they are rejected.
+	web := refined.ColumnByName("website")
+	var personal []string
+	for _, col := range []string{"contact_primary_email", "contact_primary_phone"} {
+		c := refined.ColumnByName(col)
+		for i := 0; i < refined.NumRows(); i++ {
+			if web.IsNull(i) && !c.IsNull(i) && len(c.Format(i)) > 6 {
+				personal = append(personal, c.Format(i))
+			}
+		}
+	}
+	if len(personal) == 0 {
+		t.Fatal("no rejected row has an email or phone; the test checks nothing")
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "out", "rejects.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range personal {
+		if bytes.Contains(raw, []byte(v)) {
+			t.Errorf("rejects file holds %q raw", v)
+		}
+	}
+	rej := readTable(t, filepath.Join(dir, "out", "rejects.csv"))
+	// The values are masked, not dropped: the rows stay recognisable.
+	emails, masked := rej.ColumnByName("contact_primary_email"), 0
+	for i := 0; i < rej.NumRows(); i++ {
+		if strings.Contains(emails.Format(i), "***@") {
+			masked++
+		}
+	}
+	if masked == 0 || rej.ColumnByName("reject_reason") == nil {
+		t.Errorf("rejects: %d masked emails in %d rows, reject_reason %v", masked, rej.NumRows(), rej.ColumnByName("reject_reason") != nil)
 	}
 }

@@ -4,6 +4,7 @@
 package erase
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/hotpass/hotpass/internal/compliance/detect"
 	"github.com/hotpass/hotpass/internal/refine"
 	"github.com/hotpass/hotpass/internal/table"
+	"github.com/hotpass/hotpass/internal/table/atomicfile"
 	"github.com/hotpass/hotpass/internal/table/csvio"
 	"github.com/hotpass/hotpass/internal/table/parquetio"
 	"github.com/hotpass/hotpass/internal/table/xlsxio"
@@ -64,6 +66,8 @@ type Plan struct {
 	Files []File `json:"files"`
 	// Matches is the number of matching rows over every file.
 	Matches int `json:"matches"`
+	// want holds the hashes of the identifiers searched for.
+	want map[string]bool
 }
 
 // Changed returns the files with matching rows.
@@ -85,7 +89,7 @@ func Find(paths []string, ids []Identifier) (*Plan, error) {
 		want[id.Hash()] = true
 	}
 	sc := detect.New()
-	plan := &Plan{}
+	plan := &Plan{want: want}
 	seen := map[string]bool{}
 	for _, p := range paths {
 		abs, err := filepath.Abs(p)
@@ -139,10 +143,19 @@ func rowMatches(sc *detect.Scanner, t *table.Table, r int, want map[string]bool)
 		if kind == "" {
 			continue
 		}
-		for _, v := range compliance.Identifiers(sc, kind, t.Column(i).Strings()[r]) {
-			if want[compliance.IdentifierHash(kind, v)] {
-				return true
-			}
+		if holds(sc, kind, t.Column(i).Strings()[r], want) {
+			return true
+		}
+	}
+	return false
+}
+
+// holds reports whether v, a value of a column of kind, holds one of the
+// identifiers whose hashes are in want.
+func holds(sc *detect.Scanner, kind, v string, want map[string]bool) bool {
+	for _, id := range compliance.Identifiers(sc, kind, v) {
+		if want[compliance.IdentifierHash(kind, id)] {
+			return true
 		}
 	}
 	return false
@@ -188,34 +201,22 @@ func read(path, format, sheet string) (*table.Table, error) {
 }
 
 // Apply rewrites every file with matches without the matching rows, each
-// atomically (a temporary file renamed over it). xlsx files lose their
-// cell styles: the rewrite keeps sheets, columns and values.
+// atomically (a temporary file renamed over it). In an xlsx workbook the
+// matching rows are removed in place, so that styles, number formats,
+// column widths and the other sheets stay as they were.
 func Apply(plan *Plan) error {
 	for _, f := range plan.Changed() {
-		if err := rewrite(f); err != nil {
+		if err := rewrite(f, plan.want); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func rewrite(f File) error {
+func rewrite(f File, want map[string]bool) error {
 	switch f.Format {
 	case "xlsx":
-		wb := xlsxio.NewWorkbook()
-		for _, s := range f.Sheets {
-			t, err := filter(s)
-			if err != nil {
-				return err
-			}
-			if err := wb.AddSheet(s.Name, t, xlsxio.SheetOptions{}); err != nil {
-				return fmt.Errorf("erase: %s: %w", f.Path, err)
-			}
-		}
-		if err := wb.Save(f.Path); err != nil {
-			return fmt.Errorf("erase: write %s: %w", f.Path, err)
-		}
-		return nil
+		return removeSheetRows(f, want)
 	case "parquet":
 		t, err := filter(f.Sheets[0])
 		if err != nil {
@@ -256,6 +257,95 @@ func writeAll(w tableWriter, t *table.Table, path string) error {
 		return fmt.Errorf("erase: write %s: %w", path, err)
 	}
 	return nil
+}
+
+// removeSheetRows deletes the matching rows from the workbook with
+// excelize and writes it back atomically. Row r of a sheet's table is
+// sheet row r+2 (Find reads the header from row 1, and the reader keeps
+// empty rows between data rows); each row is checked to hold one of the
+// identifiers before anything is removed, so a sheet laid out otherwise
+// fails the erasure instead of losing someone else's row.
+func removeSheetRows(f File, want map[string]bool) error {
+	xf, err := excelize.OpenFile(f.Path)
+	if err != nil {
+		return fmt.Errorf("erase: open %s: %w", f.Path, err)
+	}
+	defer xf.Close()
+	sc := detect.New()
+	for _, s := range f.Sheets {
+		var rows []int
+		for r, keep := range s.keep {
+			if !keep {
+				rows = append(rows, r+2)
+			}
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		if err := checkRows(xf, s.Name, rows, sc, want); err != nil {
+			return fmt.Errorf("erase: %s: sheet %q: %w; nothing was changed", f.Path, s.Name, err)
+		}
+		// From the bottom up, so that the rows still to remove keep their
+		// numbers.
+		for i := len(rows) - 1; i >= 0; i-- {
+			if err := xf.RemoveRow(s.Name, rows[i]); err != nil {
+				return fmt.Errorf("erase: %s: sheet %q: remove row %d: %w", f.Path, s.Name, rows[i], err)
+			}
+		}
+	}
+	out, err := atomicfile.Create(f.Path)
+	if err != nil {
+		return fmt.Errorf("erase: write %s: %w", f.Path, err)
+	}
+	if _, err := xf.WriteTo(out); err != nil {
+		return errors.Join(fmt.Errorf("erase: write %s: %w", f.Path, err), out.Abort())
+	}
+	if err := out.Commit(); err != nil {
+		return fmt.Errorf("erase: write %s: %w", f.Path, err)
+	}
+	return nil
+}
+
+// checkRows confirms that each of rows holds one of the identifiers in a
+// column whose header names an email or phone column.
+func checkRows(xf *excelize.File, sheet string, rows []int, sc *detect.Scanner, want map[string]bool) error {
+	it, err := xf.Rows(sheet)
+	if err != nil {
+		return err
+	}
+	var header []string
+	if it.Next() {
+		header, err = it.Columns()
+	}
+	if cerr := it.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	for _, row := range rows {
+		if !sheetRowMatches(xf, sheet, header, row, sc, want) {
+			return fmt.Errorf("row %d holds none of the identifiers, so the sheet's rows do not line up with the table read from it (is its header on row 1?)", row)
+		}
+	}
+	return nil
+}
+
+func sheetRowMatches(xf *excelize.File, sheet string, header []string, row int, sc *detect.Scanner, want map[string]bool) bool {
+	for col, name := range header {
+		kind := compliance.IdentifierColumnKind(strings.TrimSpace(name))
+		if kind == "" {
+			continue
+		}
+		cell, err := excelize.CoordinatesToCellName(col+1, row)
+		if err != nil {
+			return false
+		}
+		if v, err := xf.GetCellValue(sheet, cell); err == nil && holds(sc, kind, v, want) {
+			return true
+		}
+	}
+	return false
 }
 
 // filter builds the sheet's table without the matching rows.

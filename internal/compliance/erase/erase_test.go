@@ -1,10 +1,13 @@
 package erase
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/parquetio"
@@ -132,5 +135,119 @@ func TestFindApply(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(txt); !strings.Contains(string(b), "jane") {
 		t.Error("a file of another format was touched")
+	}
+}
+
+// styledWorkbook writes a sheet with a bold header and a revenue column
+// in a "#,##0.00" number format; Jane's row is the second of three.
+func styledWorkbook(t *testing.T, path string) {
+	t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(f.SetSheetName("Sheet1", "Data"))
+	must(f.SetSheetRow("Data", "A1", &[]any{"org", "contact_email", "revenue"}))
+	must(f.SetSheetRow("Data", "A2", &[]any{"Sky", "ops@sky.co.za", 1234.5}))
+	must(f.SetSheetRow("Data", "A3", &[]any{"Karoo", "jane@karoo.co.za", 99.0}))
+	must(f.SetSheetRow("Data", "A4", &[]any{"Blue", "desk@blue.co.za", 250000.0}))
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	must(err)
+	money := "#,##0.00"
+	num, err := f.NewStyle(&excelize.Style{CustomNumFmt: &money})
+	must(err)
+	must(f.SetCellStyle("Data", "A1", "C1", bold))
+	must(f.SetCellStyle("Data", "C2", "C4", num))
+	must(f.SaveAs(path))
+}
+
+// Erasing from a workbook removes the person's row in place: the header's
+// style and the number format of the rows that stay survive.
+func TestApplyKeepsWorkbookStyles(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "styled.xlsx")
+	styledWorkbook(t, path)
+	plan, err := Find([]string{path}, []Identifier{{Kind: "email", Value: "Jane@Karoo.co.za"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Matches != 1 {
+		t.Fatalf("plan: %d matches, want Jane's row", plan.Matches)
+	}
+	if err := Apply(plan); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orgs []string
+	for _, r := range rows[1:] {
+		orgs = append(orgs, r[0])
+	}
+	if got := strings.Join(orgs, ","); got != "Sky,Blue" {
+		t.Fatalf("rows after the erasure: %s, want Sky,Blue", got)
+	}
+	for _, cell := range []string{"A1", "C1"} {
+		id, err := f.GetCellStyle("Data", cell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := f.GetStyle(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Font == nil || !st.Font.Bold {
+			t.Errorf("header cell %s lost its bold font", cell)
+		}
+	}
+	for cell, want := range map[string]string{"C2": "1,234.50", "C3": "250,000.00"} {
+		if got, err := f.GetCellValue("Data", cell); err != nil || got != want {
+			t.Errorf("%s shows %q (%v), want %q in its number format", cell, got, err, want)
+		}
+	}
+}
+
+// A workbook changed between Find and Apply (a row inserted above the
+// person's) no longer lines up with the plan: Apply fails and leaves the
+// file as it was rather than removing someone else's row.
+func TestApplyRefusesAWorkbookThatMoved(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "styled.xlsx")
+	styledWorkbook(t, path)
+	plan, err := Find([]string{path}, []Identifier{{Kind: "email", Value: "jane@karoo.co.za"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.InsertRows("Data", 2, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Save(); err != nil {
+		t.Fatal(err)
+	}
+	_ = f.Close()
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Apply(plan)
+	if err == nil || !strings.Contains(err.Error(), "row 3 holds none of the identifiers") || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Fatalf("Apply on a moved workbook: %v", err)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+		t.Error("Apply changed the workbook although it failed")
 	}
 }

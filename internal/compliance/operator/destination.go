@@ -1,6 +1,9 @@
 package operator
 
-import "github.com/hotpass/hotpass/internal/compliance/policy"
+import (
+	"github.com/hotpass/hotpass/internal/compliance/policy"
+	"github.com/hotpass/hotpass/internal/table"
+)
 
 // Destination applies one destination's operators (Label Studio tasks,
 // the review UI, HTML reports) to single values, by column. It is safe
@@ -51,4 +54,35 @@ func ForPolicy(p *policy.Policy, dest string, lookup func(string) (string, bool)
 		return nil, err
 	}
 	return New(key).ForDestination(p, dest), nil
+}
+
+// Table returns t as the destination may see it, every cell through
+// Field: a column whose operator is drop is left out, the others become
+// text (nulls stay null). A nil Destination returns t unchanged.
+func (d *Destination) Table(t *table.Table) (*table.Table, error) {
+	if d == nil {
+		return t, nil
+	}
+	var fields []table.Field
+	var cols []*table.Column
+	for i, f := range t.Schema().Fields() {
+		if d.ops[f.Name] == policy.Drop {
+			continue
+		}
+		c := t.Column(i)
+		b := table.NewColumnBuilder(table.String, c.Len())
+		for r := 0; r < c.Len(); r++ {
+			if c.IsNull(r) {
+				b.AppendNull()
+				continue
+			}
+			b.AppendString(d.Field(f.Name, c.Format(r)))
+		}
+		fields, cols = append(fields, table.Field{Name: f.Name, Type: table.String}), append(cols, b.Build())
+	}
+	schema, err := table.NewSchema(fields...)
+	if err != nil {
+		return nil, err
+	}
+	return table.New(schema, cols)
 }

@@ -2,9 +2,12 @@ package operator
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/hotpass/hotpass/internal/compliance/policy"
+	"github.com/hotpass/hotpass/internal/table"
 )
 
 func TestDestinationField(t *testing.T) {
@@ -56,5 +59,45 @@ func TestForPolicy(t *testing.T) {
 	}
 	if d, err := ForPolicy(nil, policy.Reports, nil); d != nil || err != nil {
 		t.Errorf("no policy: %v %v", d, err)
+	}
+}
+
+func TestDestinationTable(t *testing.T) {
+	t.Parallel()
+	p := &policy.Policy{Fields: map[string]policy.Field{
+		"email": {Classification: policy.PII, Destinations: map[string]string{policy.SSOT: policy.Keep}},
+		"notes": {Classification: policy.Confidential, Destinations: map[string]string{policy.Logs: policy.Drop}},
+		"seen":  {Classification: policy.Internal, Destinations: map[string]string{policy.Logs: policy.Generalise}},
+	}}
+	b := table.NewBuilder(table.MustSchema(
+		table.Field{Name: "email", Type: table.String},
+		table.Field{Name: "notes", Type: table.String},
+		table.Field{Name: "seen", Type: table.Date},
+		table.Field{Name: "remark", Type: table.String},
+	), 2)
+	_ = b.AppendRow("jane@example.co.za", "call Jane", table.DateToTime(19800), "ring +27821234567")
+	_ = b.AppendRow(nil, nil, nil, "no contact")
+	tb, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := New(nil)
+	out, err := a.ForDestination(p, policy.Logs).Table(tb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(out.Schema().Names(), ","); got != "email,seen,remark" {
+		t.Fatalf("columns %s, want notes dropped", got)
+	}
+	want := []any{"j***@e***.co.za", "2024", "ring " + a.MaskFound("+27821234567")}
+	if got := out.Row(0); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("row 0 = %v, want %v", got, want)
+	}
+	if r := out.Row(1); r[0] != nil || r[1] != nil || r[2] != "no contact" {
+		t.Errorf("row 1 = %v: nulls stay null, plain text stays", r)
+	}
+	var none *Destination
+	if got, err := none.Table(tb); got != tb || err != nil {
+		t.Errorf("a nil Destination changed the table: %v", err)
 	}
 }
