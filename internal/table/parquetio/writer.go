@@ -46,16 +46,27 @@ type WriteOptions struct {
 	Dictionary bool
 }
 
+// codecs are the compression codecs by name, one value each for the whole
+// process. parquet-go's codecs keep a pool of encoders inside the Codec
+// value; a zstd encoder holds megabytes of window and tables, so a new
+// Codec per writer left that much garbage behind every kept output, while
+// one shared value lets later writers reuse the encoders of earlier ones.
+// The codecs are safe for concurrent use (their pools are sync.Pools).
+var codecs = map[string]compress.Codec{
+	"zstd":         &zstd.Codec{Level: zstd.SpeedFastest},
+	"snappy":       &snappy.Codec{},
+	"gzip":         &gzip.Codec{},
+	"none":         &uncompressed.Codec{},
+	"uncompressed": &uncompressed.Codec{},
+}
+
 func codec(name string) (compress.Codec, error) {
-	switch strings.ToLower(name) {
-	case "", "zstd":
-		return &zstd.Codec{Level: zstd.SpeedFastest}, nil
-	case "snappy":
-		return &snappy.Codec{}, nil
-	case "gzip":
-		return &gzip.Codec{}, nil
-	case "none", "uncompressed":
-		return &uncompressed.Codec{}, nil
+	key := strings.ToLower(name)
+	if key == "" {
+		key = "zstd"
+	}
+	if c, ok := codecs[key]; ok {
+		return c, nil
 	}
 	return nil, fmt.Errorf("parquet: unknown compression %q: use zstd, snappy, gzip or none", name)
 }
