@@ -77,3 +77,27 @@ func TestLongStringsNotCopiedIntoStatistics(t *testing.T) {
 		t.Errorf("read back differs: %s", d)
 	}
 }
+
+// A zstd page longer than the encoders' window reads back whole: a random
+// block repeated at a distance past the window cannot be matched, which
+// must cost only size.
+func TestZstdPageLongerThanWindow(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 4))
+	block := make([]byte, zstdWindow+zstdWindow/2)
+	for i := range block {
+		block[i] = 'a' + byte(rng.IntN(26))
+	}
+	s := table.MustSchema(table.Field{Name: "blob", Type: table.String})
+	b := table.NewBuilder(s, 2)
+	b.Column(0).AppendString(string(block) + string(block))
+	b.Column(0).AppendString("short")
+	want, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := readFile(t, writeTable(t, want, WriteOptions{Compression: "zstd"}))
+	if d := got.Diff(want); d != "" {
+		t.Errorf("round trip differs: %s", d)
+	}
+}

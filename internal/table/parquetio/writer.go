@@ -15,7 +15,6 @@ import (
 	"github.com/parquet-go/parquet-go/compress/gzip"
 	"github.com/parquet-go/parquet-go/compress/snappy"
 	"github.com/parquet-go/parquet-go/compress/uncompressed"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/atomicfile"
@@ -47,13 +46,14 @@ type WriteOptions struct {
 }
 
 // codecs are the compression codecs by name, one value each for the whole
-// process. parquet-go's codecs keep a pool of encoders inside the Codec
-// value; a zstd encoder holds megabytes of window and tables, so a new
-// Codec per writer left that much garbage behind every kept output, while
-// one shared value lets later writers reuse the encoders of earlier ones.
+// process. The codecs keep a pool of encoders inside the Codec value; a
+// zstd or gzip encoder holds its window and tables, so a new Codec per
+// writer left that much garbage behind every kept output, while one shared
+// value lets later writers reuse the encoders of earlier ones (zstdCodec
+// also keeps that window small).
 // The codecs are safe for concurrent use (their pools are sync.Pools).
 var codecs = map[string]compress.Codec{
-	"zstd":         &zstd.Codec{Level: zstd.SpeedFastest},
+	"zstd":         newZstdCodec(),
 	"snappy":       &snappy.Codec{},
 	"gzip":         &gzip.Codec{},
 	"none":         &uncompressed.Codec{},
