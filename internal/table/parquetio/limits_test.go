@@ -65,15 +65,7 @@ func TestLongStringsNotCopiedIntoStatistics(t *testing.T) {
 	if st := chunks[0].MetaData.Statistics; len(st.MinValue) == 0 || len(st.MaxValue) == 0 {
 		t.Error("int64 column lost its statistics")
 	}
-	r, err := NewReader(bytes.NewReader(out.Bytes()), int64(out.Len()), "blob.parquet")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := table.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := got.Diff(tb); d != "" {
+	if d := readBytes(t, out.Bytes(), "blob.parquet").Diff(tb); d != "" {
 		t.Errorf("read back differs: %s", d)
 	}
 }

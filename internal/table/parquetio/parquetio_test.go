@@ -101,6 +101,20 @@ func readFile(t *testing.T, path string) (*table.Table, int) {
 	return tb, batches
 }
 
+// readBytes reads a whole Parquet file held in memory.
+func readBytes(t *testing.T, data []byte, name string) *table.Table {
+	t.Helper()
+	r, err := NewReader(bytes.NewReader(data), int64(len(data)), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, err := table.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb
+}
+
 func TestRoundTrip(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -426,15 +440,7 @@ func TestWritersSharingCodecWriteSameBytes(t *testing.T) {
 					t.Errorf("writer %d wrote %d bytes differing from the %d of a writer alone", i, len(got[i]), len(want))
 				}
 			}
-			r, err := NewReader(bytes.NewReader(want), int64(len(want)), compression)
-			if err != nil {
-				t.Fatal(err)
-			}
-			back, err := table.ReadAll(r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := back.Diff(tb); d != "" {
+			if d := readBytes(t, want, compression).Diff(tb); d != "" {
 				t.Errorf("round trip differs: %s", d)
 			}
 		})
