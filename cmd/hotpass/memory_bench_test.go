@@ -115,6 +115,31 @@ func BenchmarkPeakRSSChains(b *testing.B) {
 func BenchmarkPeakRSSDAG200(b *testing.B) {
 	dir, bin := benchTable(b, "HOTPASS_BENCH_DAG_ROWS", 100_000)
 	spec := chainSpec(b, dir, "dag200", 100, 4)
+	reportPeakRSS(b, dir, bin, spec)
+}
+
+// BenchmarkPeakRSSReads20 measures the peak RSS of `hotpass run` on a spec
+// of 20 independent read tasks over a 5,000-row CSV
+// (HOTPASS_BENCH_READS_ROWS sets another size). Each read keeps its output
+// as Parquet and nothing downstream holds it, so the peak is what writing
+// many small kept outputs costs on its own.
+func BenchmarkPeakRSSReads20(b *testing.B) {
+	dir, bin := benchTable(b, "HOTPASS_BENCH_READS_ROWS", 5_000)
+	var s strings.Builder
+	s.WriteString("version: 1\nname: reads20\ntasks:\n")
+	for i := 1; i <= 20; i++ {
+		fmt.Fprintf(&s, "  r%d: {type: read, with: {path: orgs.csv}}\n", i)
+	}
+	spec := filepath.Join(dir, "reads20.yaml")
+	if err := os.WriteFile(spec, []byte(s.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	reportPeakRSS(b, dir, bin, spec)
+}
+
+// reportPeakRSS runs spec b.N times and reports the highest peak RSS.
+func reportPeakRSS(b *testing.B, dir, bin, spec string) {
+	b.Helper()
 	state := filepath.Join(dir, "state")
 	b.ResetTimer()
 	var peak int64

@@ -12,6 +12,7 @@ import (
 	"github.com/hotpass/hotpass/internal/suggest"
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/xlsxio"
+	"github.com/hotpass/hotpass/specs/decode"
 )
 
 // Limits is the `limits:` option of the file formats: bounds on what
@@ -121,29 +122,25 @@ func (l *Limits) set(key *limitKey, s string) error {
 	return nil
 }
 
-// parseCount reads a positive integer; sizes may end in KiB, MiB or GiB.
+// maxLimit bounds every limit, 64 TiB: far past any file a reader takes,
+// and low enough that the readers' int arithmetic cannot overflow.
+const maxLimit = 1 << 46
+
+// parseCount reads a positive integer; sizes take decode.ByteSize's syntax
+// (64MiB, 2GB), the one every size of a spec is written in.
 func parseCount(s string, size bool) (int64, error) {
-	t := strings.TrimSpace(s)
-	mult := int64(1)
 	if size {
-		for _, u := range []struct {
-			suffix string
-			mult   int64
-		}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
-			if strings.HasSuffix(t, u.suffix) {
-				t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
-				break
-			}
+		n, err := decode.ByteSize(s)
+		if err != nil || n > maxLimit {
+			return 0, fmt.Errorf("%q is not a positive size: %s", s, decode.ByteSizeHint)
 		}
+		return n, nil
 	}
-	n, err := strconv.ParseInt(strings.ReplaceAll(t, "_", ""), 10, 64)
-	if err != nil || n <= 0 || n > math.MaxInt64/mult || n*mult > 1<<46 {
-		if size {
-			return 0, fmt.Errorf("%q is not a positive size (a number of bytes, or with KiB, MiB or GiB)", s)
-		}
+	n, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(s), "_", ""), 10, 64)
+	if err != nil || n <= 0 || n > maxLimit {
 		return 0, fmt.Errorf("%q is not a positive integer", s)
 	}
-	return n * mult, nil
+	return n, nil
 }
 
 // keys lists the keys given, by name.
@@ -255,7 +252,7 @@ func limitsSchema(format string) map[string]any {
 			s = map[string]any{"type": "number", "exclusiveMinimum": 0, "description": desc}
 		case k.bytes:
 			s = map[string]any{"oneOf": []any{map[string]any{"type": "integer", "minimum": 1},
-				map[string]any{"type": "string", "pattern": `^\s*[0-9_]+\s*(KiB|MiB|GiB)?$`}}, "description": desc}
+				map[string]any{"type": "string", "pattern": `^\s*[0-9_]*\.?[0-9_]+\s*(([KkMmGgTt][Ii]?)?[Bb])?\s*$`}}, "description": desc}
 		default:
 			s = map[string]any{"type": "integer", "minimum": 1, "description": desc}
 		}

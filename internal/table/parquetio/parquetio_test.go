@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 	"github.com/hotpass/hotpass/internal/table"
 )
 
-func sample(t *testing.T, rows int) *table.Table {
+func sample(t testing.TB, rows int) *table.Table {
 	t.Helper()
 	s := table.MustSchema(
 		table.Field{Name: "zeta", Type: table.String},
@@ -98,6 +99,20 @@ func readFile(t *testing.T, path string) (*table.Table, int) {
 		t.Fatal(err)
 	}
 	return tb, batches
+}
+
+// readBytes reads a whole Parquet file held in memory.
+func readBytes(t *testing.T, data []byte, name string) *table.Table {
+	t.Helper()
+	r, err := NewReader(bytes.NewReader(data), int64(len(data)), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, err := table.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb
 }
 
 func TestRoundTrip(t *testing.T) {
@@ -377,5 +392,57 @@ func TestWriterAbortAndFailureLeaveNoFile(t *testing.T) {
 	}
 	if _, err := Create(filepath.Join(dir, "c.parquet"), tb.Schema(), WriteOptions{Compression: "lzma"}); err == nil {
 		t.Error("unknown compression accepted")
+	}
+}
+
+// Writers share one codec per compression, and with it its pool of
+// encoders: an encoder reused by another writer, or used by several writers
+// at once, must give each file the bytes it would have alone.
+func TestWritersSharingCodecWriteSameBytes(t *testing.T) {
+	t.Parallel()
+	tb := sample(t, 3000)
+	write := func(compression string) ([]byte, error) {
+		var buf bytes.Buffer
+		w, err := NewWriter(&buf, tb.Schema(), WriteOptions{Compression: compression, RowGroupRows: 1000})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := table.Copy(w, table.NewTableReader(tb, 500)); err != nil {
+			return nil, err
+		}
+		err = w.Close()
+		return buf.Bytes(), err
+	}
+	for _, compression := range []string{"zstd", "snappy", "gzip", "none"} {
+		t.Run(compression, func(t *testing.T) {
+			t.Parallel()
+			want, err := write(compression)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const writers = 6
+			got := make([][]byte, writers)
+			errs := make([]error, writers)
+			var wg sync.WaitGroup
+			for i := range writers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					got[i], errs[i] = write(compression)
+				}()
+			}
+			wg.Wait()
+			for i := range writers {
+				if errs[i] != nil {
+					t.Fatalf("writer %d: %v", i, errs[i])
+				}
+				if !bytes.Equal(got[i], want) {
+					t.Errorf("writer %d wrote %d bytes differing from the %d of a writer alone", i, len(got[i]), len(want))
+				}
+			}
+			if d := readBytes(t, want, compression).Diff(tb); d != "" {
+				t.Errorf("round trip differs: %s", d)
+			}
+		})
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/parquet-go/parquet-go/compress/gzip"
 	"github.com/parquet-go/parquet-go/compress/snappy"
 	"github.com/parquet-go/parquet-go/compress/uncompressed"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/atomicfile"
@@ -46,16 +45,28 @@ type WriteOptions struct {
 	Dictionary bool
 }
 
+// codecs are the compression codecs by name, one value each for the whole
+// process. The codecs keep a pool of encoders inside the Codec value; a
+// zstd or gzip encoder holds its window and tables, so a new Codec per
+// writer left that much garbage behind every kept output, while one shared
+// value lets later writers reuse the encoders of earlier ones (zstdCodec
+// also keeps that window small).
+// The codecs are safe for concurrent use (their pools are sync.Pools).
+var codecs = map[string]compress.Codec{
+	"zstd":         newZstdCodec(),
+	"snappy":       &snappy.Codec{},
+	"gzip":         &gzip.Codec{},
+	"none":         &uncompressed.Codec{},
+	"uncompressed": &uncompressed.Codec{},
+}
+
 func codec(name string) (compress.Codec, error) {
-	switch strings.ToLower(name) {
-	case "", "zstd":
-		return &zstd.Codec{Level: zstd.SpeedFastest}, nil
-	case "snappy":
-		return &snappy.Codec{}, nil
-	case "gzip":
-		return &gzip.Codec{}, nil
-	case "none", "uncompressed":
-		return &uncompressed.Codec{}, nil
+	key := strings.ToLower(name)
+	if key == "" {
+		key = "zstd"
+	}
+	if c, ok := codecs[key]; ok {
+		return c, nil
 	}
 	return nil, fmt.Errorf("parquet: unknown compression %q: use zstd, snappy, gzip or none", name)
 }
