@@ -160,7 +160,16 @@ tasks:
 // shot saves a screenshot of the page under the test's temp dir.
 func (e *e2e) shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	// A live page may be between a reload and its first layout, when
+	// Chrome has no size to capture; the next frame has one.
+	var buf []byte
+	var err error
+	for range 20 {
+		if buf, err = chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil || !strings.Contains(err.Error(), "0 width") {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	must(t, err)
 	path := filepath.Join(e.shots, name+".png")
 	must(t, os.WriteFile(path, buf, 0o644))
