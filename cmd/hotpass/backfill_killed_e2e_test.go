@@ -101,18 +101,7 @@ func TestBackfillWorkerKilled(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("backfill: exit %d after worker %s was killed\n%s\n%s", code, victim, stdout, stderr)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "restore", backfill.SummaryFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum backfill.Summary
-	if err := json.Unmarshal(data, &sum); err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, r := range sum.Runs {
-		got = append(got, r.Date+"="+string(r.Status))
-	}
+	got := summaryRuns(t, dir)
 	var want []string
 	for _, d := range dates {
 		want = append(want, d+"=succeeded")
@@ -134,4 +123,23 @@ func TestBackfillWorkerKilled(t *testing.T) {
 	if t.Failed() {
 		t.Logf("backfill output:\n%s\n%s", stdout, stderr)
 	}
+}
+
+// summaryRuns reads the backfill summary under dir's restore root and
+// returns its runs as DATE=STATUS.
+func summaryRuns(t *testing.T, dir string) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "restore", backfill.SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum backfill.Summary
+	if err := json.Unmarshal(data, &sum); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range sum.Runs {
+		got = append(got, r.Date+"="+string(r.Status))
+	}
+	return got
 }

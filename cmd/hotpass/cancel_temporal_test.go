@@ -38,15 +38,7 @@ func TestRunsCancelOnTemporal(t *testing.T) {
 		args := append([]string{"--state-dir", state, "run", spec, "--engine", "temporal", "--no-progress", "--run-id", "victim"}, conn...)
 		exited <- execute(context.Background(), args, &runOut, &runErr)
 	}()
-	var pid int
-	for deadline := time.Now().Add(90 * time.Second); pid == 0; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the task never started on the worker")
-		}
-		if b, err := os.ReadFile(pidFile); err == nil && strings.HasSuffix(string(b), "\n") {
-			pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-		}
-	}
+	pid := waitPID(t, pidFile, 90*time.Second)
 	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
 
 	stdout, stderr, code := cli(t, "runs", "cancel", "victim", "--wait", "0", "--state-dir", state, "--temporal-address", "127.0.0.1:1")

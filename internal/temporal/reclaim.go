@@ -38,14 +38,14 @@ func (a *Activities) ClosedHolders(ctx context.Context, ids []string) ([]string,
 	}
 	var closed []string
 	for _, id := range ids {
-		d, err := a.Client.DescribeWorkflowExecution(ctx, id, "")
+		d, err := a.Client.DescribeWorkflow(ctx, id, "")
 		var nf *serviceerror.NotFound
 		switch {
 		case errors.As(err, &nf):
 			closed = append(closed, id)
 		case err != nil:
 			return nil, fmt.Errorf("checking permit holder %s: %w", id, err)
-		case d.GetWorkflowExecutionInfo().GetStatus() != enums.WORKFLOW_EXECUTION_STATUS_RUNNING:
+		case d.Status != enums.WORKFLOW_EXECUTION_STATUS_RUNNING:
 			closed = append(closed, id)
 		}
 	}

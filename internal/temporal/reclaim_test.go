@@ -39,13 +39,7 @@ func TestSemaphoreReclaimsClosedHolders(t *testing.T) {
 		}
 		return closed, nil
 	}, activity.RegisterOptions{Name: hptemporal.ClosedHoldersActivityName})
-	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", hptemporal.GrantSignal, mock.Anything).Return(
-		func(_, _, _, _ string, arg any) error {
-			mu.Lock()
-			defer mu.Unlock()
-			granted = append(granted, arg.(hptemporal.PermitRequest).WorkflowID)
-			return nil
-		})
+	recordGrants(env, &mu, &granted)
 	for i, run := range []string{"run-terminated", "run-live", "run-waiting-1", "run-waiting-2"} {
 		r := hptemporal.PermitRequest{Key: "crm", WorkflowID: run, TaskID: "t", Limit: 2}
 		env.RegisterDelayedCallback(func() { env.SignalWorkflow(hptemporal.AcquireSignal, r) }, time.Duration(i+1)*time.Second)
@@ -87,13 +81,7 @@ func TestSemaphoreKeepsPermitsWhenCheckFails(t *testing.T) {
 		checks++
 		return nil, context.DeadlineExceeded
 	}, activity.RegisterOptions{Name: hptemporal.ClosedHoldersActivityName})
-	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", hptemporal.GrantSignal, mock.Anything).Return(
-		func(_, _, _, _ string, arg any) error {
-			mu.Lock()
-			defer mu.Unlock()
-			granted = append(granted, arg.(hptemporal.PermitRequest).WorkflowID)
-			return nil
-		})
+	recordGrants(env, &mu, &granted)
 	for i, run := range []string{"run-holding", "run-waiting"} {
 		r := hptemporal.PermitRequest{Key: "crm", WorkflowID: run, TaskID: "t", Limit: 1}
 		env.RegisterDelayedCallback(func() { env.SignalWorkflow(hptemporal.AcquireSignal, r) }, time.Duration(i+1)*time.Second)
@@ -108,4 +96,16 @@ func TestSemaphoreKeepsPermitsWhenCheckFails(t *testing.T) {
 	if want := []string{"run-holding"}; !slices.Equal(granted, want) {
 		t.Errorf("granted %v, want %v", granted, want)
 	}
+}
+
+// recordGrants appends the workflow id of every permit env's semaphore
+// grants to granted.
+func recordGrants(env *testsuite.TestWorkflowEnvironment, mu *sync.Mutex, granted *[]string) {
+	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", hptemporal.GrantSignal, mock.Anything).Return(
+		func(_, _, _, _ string, arg any) error {
+			mu.Lock()
+			defer mu.Unlock()
+			*granted = append(*granted, arg.(hptemporal.PermitRequest).WorkflowID)
+			return nil
+		})
 }
