@@ -31,18 +31,7 @@ func TestBackfillOnTemporal(t *testing.T) {
 	if code != exitFailed {
 		t.Fatalf("backfill: exit %d, want 1 (one run of the fixture fails)\n%s%s", code, stdout, stderr)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "restore", backfill.SummaryFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum backfill.Summary
-	if err := json.Unmarshal(data, &sum); err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, r := range sum.Runs {
-		got = append(got, r.Date+"="+string(r.Status))
-	}
+	got := summaryRuns(t, dir)
 	if want := "2024-01-01=succeeded 2024-01-02=failed 2024-01-03=succeeded 2024-01-04=missing"; strings.Join(got, " ") != want {
 		t.Fatalf("summary runs %v, want %s\n%s", got, want, stdout)
 	}
@@ -65,10 +54,11 @@ func TestBackfillOnTemporal(t *testing.T) {
 	if code != exitFailed {
 		t.Fatalf("second backfill: exit %d, want 1\n%s%s", code, stdout, stderr)
 	}
-	if data, err = os.ReadFile(filepath.Join(dir, "restore", backfill.SummaryFile)); err != nil {
+	data, err := os.ReadFile(filepath.Join(dir, "restore", backfill.SummaryFile))
+	if err != nil {
 		t.Fatal(err)
 	}
-	sum = backfill.Summary{}
+	var sum backfill.Summary
 	if err := json.Unmarshal(data, &sum); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
+
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/exitcode"
 	"github.com/spf13/cobra"
@@ -16,8 +18,9 @@ import (
 const cancelPoll = 200 * time.Millisecond
 
 type runsCancelOptions struct {
-	wait   time.Duration
-	format string
+	wait     time.Duration
+	format   string
+	temporal temporalFlags
 }
 
 func newRunsCancelCmd(g *globals) *cobra.Command {
@@ -28,7 +31,9 @@ func newRunsCancelCmd(g *globals) *cobra.Command {
 		Long: "Cancel a run. A queued run is cancelled at once. A running run — in this shell, another one or\n" +
 			"a `hotpass serve` worker, on any machine sharing the run history — is asked to stop: its\n" +
 			"process notices within a second or two, kills its tasks' processes and records the run as\n" +
-			"cancelled; it can later be resumed with `hotpass run --resume RUN_ID`. The command waits up to\n" +
+			"cancelled; it can later be resumed with `hotpass run --resume RUN_ID`. A run executing on Temporal\n" +
+			"(--engine temporal) is cancelled through the Temporal client (--temporal-address and the other\n" +
+			"connection flags `hotpass worker` takes); its worker records it cancelled. The command waits up to\n" +
 			"--wait for that to happen.",
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -37,6 +42,7 @@ func newRunsCancelCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().DurationVar(&o.wait, "wait", 10*time.Second, "how long to wait for a running run to stop (0: only ask)")
 	addFormatFlag(cmd, &o.format)
+	o.temporal.add(cmd)
 	return cmd
 }
 
@@ -52,10 +58,15 @@ func runRunsCancel(ctx context.Context, w io.Writer, g *globals, o *runsCancelOp
 		return err
 	}
 	defer st.Close()
-	if _, err := getRun(ctx, st, id); err != nil {
+	r, err := getRun(ctx, st, id)
+	if err != nil {
 		return err
 	}
-	r, err := st.RequestCancel(ctx, id)
+	if r.WorkflowID != "" && (r.Status == store.RunPending || r.Status == store.RunRunning) {
+		r, err = cancelWorkflow(ctx, &o.temporal, r)
+	} else {
+		r, err = st.RequestCancel(ctx, id)
+	}
 	switch {
 	case errors.Is(err, store.ErrInvalidTransition) && r.Status == store.RunCancelled:
 		// Cancelling twice is not a mistake.
@@ -98,4 +109,26 @@ func awaitStop(ctx context.Context, st store.Store, id string, wait time.Duratio
 		case <-tick.C:
 		}
 	}
+}
+
+// cancelWorkflow cancels the Temporal workflow executing run r. The
+// worker's workflow sees the cancellation, stops its tasks and records the
+// run cancelled, so the run history is not written here.
+func cancelWorkflow(ctx context.Context, tf *temporalFlags, r store.Run) (store.Run, error) {
+	c, err := tf.conn.Dial(ctx, nil)
+	if err != nil {
+		return r, fmt.Errorf("run %s executes on Temporal (workflow %s): %w", r.ID, r.WorkflowID, err)
+	}
+	defer c.Close()
+	if err := c.CancelWorkflow(ctx, r.WorkflowID, ""); err != nil {
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			return r, exitcode.Wrap(exitcode.Invalid, fmt.Errorf("run %s: Temporal has no running workflow %s; the run history may be stale (`hotpass runs show %s`)",
+				r.ID, r.WorkflowID, r.ID))
+		}
+		return r, fmt.Errorf("run %s: cancel workflow %s: %w", r.ID, r.WorkflowID, err)
+	}
+	// Pending or running alike, the workflow now stops as a running run does.
+	r.Status = store.RunRunning
+	return r, nil
 }

@@ -40,15 +40,7 @@ func TestRunsCancel(t *testing.T) {
 	exited := make(chan error, 1)
 	go func() { exited <- run.Wait() }()
 
-	var pid int
-	for deadline := time.Now().Add(60 * time.Second); pid == 0; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the task never started its child process")
-		}
-		if b, err := os.ReadFile(pidFile); err == nil && strings.HasSuffix(string(b), "\n") {
-			pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-		}
-	}
+	pid := waitPID(t, pidFile, 60*time.Second)
 	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
 
 	stdout, stderr, code := cli(t, "runs", "cancel", "victim", "--wait", "30s", "--state-dir", state)
@@ -97,6 +89,22 @@ func TestRunsCancel(t *testing.T) {
 		stdout, stderr, code := cli(t, args...)
 		if code != tt.code || !strings.Contains(stdout, tt.stdout) || !strings.Contains(stderr, tt.stderr) {
 			t.Errorf("hotpass %s: exit %d, want %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, tt.code, stdout, stderr)
+		}
+	}
+}
+
+// waitPID waits up to wait for a task to write its child's pid and a
+// newline to pidFile, and returns the pid.
+func waitPID(t *testing.T, pidFile string, wait time.Duration) int {
+	t.Helper()
+	for deadline := time.Now().Add(wait); ; time.Sleep(20 * time.Millisecond) {
+		if b, err := os.ReadFile(pidFile); err == nil && strings.HasSuffix(string(b), "\n") {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+				return pid
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the task never started its child process")
 		}
 	}
 }

@@ -22,6 +22,7 @@ func Register(r Registry, a *Activities) {
 	r.RegisterActivityWithOptions(a.Finish, activity.RegisterOptions{Name: finishActivityName})
 	r.RegisterWorkflowWithOptions(SemaphoreWorkflow, workflow.RegisterOptions{Name: SemaphoreWorkflowName})
 	r.RegisterActivityWithOptions(a.Acquire, activity.RegisterOptions{Name: acquireActivityName})
+	r.RegisterActivityWithOptions(a.ClosedHolders, activity.RegisterOptions{Name: ClosedHoldersActivityName})
 	r.RegisterWorkflowWithOptions(BackfillWorkflow, workflow.RegisterOptions{Name: BackfillWorkflowName})
 	r.RegisterActivityWithOptions(a.Extract, activity.RegisterOptions{Name: extractActivityName})
 }

@@ -95,6 +95,7 @@ func SemaphoreWorkflow(ctx workflow.Context, st SemaphoreState) error {
 	if err := workflow.SetQueryHandler(ctx, "state", func() (SemaphoreState, error) { return st, nil }); err != nil {
 		return err
 	}
+	rc := newReclaimer(ctx)
 	sel := workflow.NewSelector(ctx)
 	sel.AddReceive(acquire, func(c workflow.ReceiveChannel, _ bool) {
 		var r PermitRequest
@@ -129,6 +130,7 @@ func SemaphoreWorkflow(ctx workflow.Context, st SemaphoreState) error {
 			}
 			return workflow.NewContinueAsNewError(ctx, SemaphoreWorkflowName, st)
 		}
+		rc.arm(ctx, sel, &st)
 		sel.Select(ctx)
 	}
 }
