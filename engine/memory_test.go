@@ -19,8 +19,8 @@ import (
 	"github.com/hotpass/hotpass/internal/synth"
 	"github.com/hotpass/hotpass/internal/table/csvio"
 	"github.com/hotpass/hotpass/specs"
-	"github.com/hotpass/hotpass/tasks"
 	_ "github.com/hotpass/hotpass/tasks/builtin"
+	"github.com/hotpass/hotpass/tasks/tasktest"
 )
 
 // chainsSpec is n read→write chains over one CSV file.
@@ -52,23 +52,11 @@ func writeOrgs(t testing.TB, dir string, rows int) {
 // loadSpec compiles spec source written into dir with the built-in types.
 func loadSpec(t testing.TB, dir, src string) *engine.Plan {
 	t.Helper()
-	path := filepath.Join(dir, "pipeline.yaml")
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	l, err := engine.NewLoader(tasks.Default())
+	plan, err := tasktest.Compile(t, dir, src, tasktest.Options{File: "pipeline.yaml"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec, _, err := l.Load(path, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	prep, err := l.Prepare(spec, engine.PrepareOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return prep.Plan
+	return plan
 }
 
 // heapSampler records the live heap, after a collection, each time a task

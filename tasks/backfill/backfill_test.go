@@ -11,9 +11,9 @@ import (
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/internal/archive"
 	"github.com/hotpass/hotpass/specs"
-	"github.com/hotpass/hotpass/tasks"
 	_ "github.com/hotpass/hotpass/tasks/backfill"
 	_ "github.com/hotpass/hotpass/tasks/read"
+	"github.com/hotpass/hotpass/tasks/tasktest"
 	_ "github.com/hotpass/hotpass/tasks/write"
 )
 
@@ -56,23 +56,11 @@ func setup(t *testing.T, dates ...string) string {
 
 func run(t *testing.T, dir, spec string) (*engine.RunRecord, error) {
 	t.Helper()
-	path := filepath.Join(dir, "spec.yaml")
-	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	l, err := engine.NewLoader(tasks.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, _, err := l.Load(path, false, nil)
+	plan, err := tasktest.Plan(t, dir, spec)
 	if err != nil {
 		return nil, err
 	}
-	prep, err := l.Prepare(s, engine.PrepareOptions{})
-	if err != nil {
-		return nil, err
-	}
-	return prep.Plan.Run(context.Background(), engine.RunOptions{StateDir: filepath.Join(dir, "state")})
+	return plan.Run(context.Background(), engine.RunOptions{StateDir: filepath.Join(dir, "state")})
 }
 
 const block = `      archive_root: archives

@@ -15,7 +15,7 @@ import (
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/internal/compliance/audit"
 	"github.com/hotpass/hotpass/internal/telemetry"
-	"github.com/hotpass/hotpass/tasks"
+	"github.com/hotpass/hotpass/tasks/tasktest"
 
 	_ "github.com/hotpass/hotpass/tasks/compliance"
 	_ "github.com/hotpass/hotpass/tasks/read"
@@ -29,23 +29,7 @@ func load(t *testing.T, dir, src string) (*engine.Plan, error) {
 
 func loadB(t testing.TB, dir, src string) (*engine.Plan, error) {
 	t.Helper()
-	path := filepath.Join(dir, "spec.yaml")
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	l, err := engine.NewLoader(tasks.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, _, err := l.Load(path, false, nil)
-	if err != nil {
-		return nil, err
-	}
-	prep, err := l.Prepare(spec, engine.PrepareOptions{})
-	if err != nil {
-		return nil, err
-	}
-	return prep.Plan, nil
+	return tasktest.Plan(t, dir, src)
 }
 
 // The aviation profile's compliance block on the bundled example

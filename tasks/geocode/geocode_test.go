@@ -13,7 +13,7 @@ import (
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/parquetio"
-	"github.com/hotpass/hotpass/tasks"
+	"github.com/hotpass/hotpass/tasks/tasktest"
 
 	_ "github.com/hotpass/hotpass/tasks/geocode"
 	_ "github.com/hotpass/hotpass/tasks/read"
@@ -21,23 +21,7 @@ import (
 
 func plan(t *testing.T, dir, src string) (*engine.Plan, error) {
 	t.Helper()
-	path := filepath.Join(dir, "spec.yaml")
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	l, err := engine.NewLoader(tasks.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, _, err := l.Load(path, false, nil)
-	if err != nil {
-		return nil, err
-	}
-	prep, err := l.Prepare(spec, engine.PrepareOptions{})
-	if err != nil {
-		return nil, err
-	}
-	return prep.Plan, nil
+	return tasktest.Plan(t, dir, src)
 }
 
 // geoSpec is a spec reading orgs.csv (csvData, written into dir) and

@@ -13,8 +13,8 @@ import (
 	"github.com/hotpass/hotpass/internal/linkage/evaluate"
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/parquetio"
-	"github.com/hotpass/hotpass/tasks"
 	"github.com/hotpass/hotpass/tasks/linkage/linkjob"
+	"github.com/hotpass/hotpass/tasks/tasktest"
 
 	_ "github.com/hotpass/hotpass/tasks/linkage"
 	_ "github.com/hotpass/hotpass/tasks/read"
@@ -34,31 +34,9 @@ func abs(p string) string {
 	return a
 }
 
-func writeSpec(t *testing.T, dir, src string) string {
-	t.Helper()
-	path := filepath.Join(dir, "spec.yaml")
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 func load(t *testing.T, dir, src string) (*engine.Plan, error) {
 	t.Helper()
-	path := writeSpec(t, dir, src)
-	l, err := engine.NewLoader(tasks.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, _, err := l.Load(path, false, nil)
-	if err != nil {
-		return nil, err
-	}
-	prep, err := l.Prepare(spec, engine.PrepareOptions{})
-	if err != nil {
-		return nil, err
-	}
-	return prep.Plan, nil
+	return tasktest.Plan(t, dir, src)
 }
 
 func run(t *testing.T, dir, src string) *engine.RunRecord {

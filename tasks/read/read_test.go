@@ -14,31 +14,19 @@ import (
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/parquetio"
 	"github.com/hotpass/hotpass/specs"
-	"github.com/hotpass/hotpass/tasks"
 	_ "github.com/hotpass/hotpass/tasks/builtin"
+	"github.com/hotpass/hotpass/tasks/tasktest"
 )
 
 // runSpec writes src as a spec in dir and runs it, returning the record.
 func runSpec(t *testing.T, dir, src string, env map[string]string) (*engine.RunRecord, error) {
 	t.Helper()
-	path := filepath.Join(dir, "pipeline.yaml")
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	l, err := engine.NewLoader(tasks.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	spec, _, err := l.Load(path, false, lookup)
+	plan, err := tasktest.Compile(t, dir, src, tasktest.Options{File: "pipeline.yaml", LookupEnv: lookup})
 	if err != nil {
 		return nil, err
 	}
-	prep, err := l.Prepare(spec, engine.PrepareOptions{LookupEnv: lookup})
-	if err != nil {
-		return nil, err
-	}
-	return prep.Plan.Run(context.Background(), engine.RunOptions{StateDir: filepath.Join(dir, ".hotpass")})
+	return plan.Run(context.Background(), engine.RunOptions{StateDir: filepath.Join(dir, ".hotpass")})
 }
 
 // output reads the table a task kept in the run directory.

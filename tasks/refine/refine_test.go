@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/hotpass/hotpass/engine"
-	"github.com/hotpass/hotpass/tasks"
+	"github.com/hotpass/hotpass/tasks/tasktest"
 
 	_ "github.com/hotpass/hotpass/tasks/read"
 	_ "github.com/hotpass/hotpass/tasks/refine"
@@ -16,23 +16,7 @@ import (
 
 func load(t *testing.T, dir, src string) (*engine.Plan, error) {
 	t.Helper()
-	path := filepath.Join(dir, "spec.yaml")
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	l, err := engine.NewLoader(tasks.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, _, err := l.Load(path, false, nil)
-	if err != nil {
-		return nil, err
-	}
-	prep, err := l.Prepare(spec, engine.PrepareOptions{})
-	if err != nil {
-		return nil, err
-	}
-	return prep.Plan, nil
+	return tasktest.Plan(t, dir, src)
 }
 
 // An upstream table is refined with the profile's default synonyms, and

@@ -14,7 +14,7 @@ import (
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/csvio"
 	"github.com/hotpass/hotpass/internal/table/parquetio"
-	"github.com/hotpass/hotpass/tasks"
+	"github.com/hotpass/hotpass/tasks/tasktest"
 
 	_ "github.com/hotpass/hotpass/tasks/read"
 	_ "github.com/hotpass/hotpass/tasks/refine"
@@ -23,23 +23,7 @@ import (
 
 func load(t *testing.T, dir, src string) (*engine.Plan, error) {
 	t.Helper()
-	path := filepath.Join(dir, "spec.yaml")
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	l, err := engine.NewLoader(tasks.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, _, err := l.Load(path, false, nil)
-	if err != nil {
-		return nil, err
-	}
-	prep, err := l.Prepare(spec, engine.PrepareOptions{})
-	if err != nil {
-		return nil, err
-	}
-	return prep.Plan, nil
+	return tasktest.Plan(t, dir, src)
 }
 
 // readTable reads a CSV or Parquet file whole.
