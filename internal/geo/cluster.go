@@ -1,6 +1,10 @@
 package geo
 
-import "math"
+import (
+	"math"
+
+	"github.com/hotpass/hotpass/internal/unionfind"
+)
 
 // Point is a located item for Clusters.
 type Point struct{ Lat, Lon float64 }
@@ -13,17 +17,7 @@ type Point struct{ Lat, Lon float64 }
 // is compared only with the points of its own and the eight adjacent
 // cells.
 func Clusters(points []Point, radiusKm float64) []int {
-	parent := make([]int, len(points))
-	for i := range parent {
-		parent[i] = i
-	}
-	find := func(i int) int {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
-		}
-		return i
-	}
+	sets := unionfind.New(len(points))
 	// A degree of latitude is 111 km; a degree of longitude shrinks with
 	// the cosine of the latitude, so cells use the widest latitude's.
 	latDeg := radiusKm / 111.0
@@ -41,25 +35,12 @@ func Clusters(points []Point, radiusKm float64) []int {
 				for _, j := range cells[key{k.a + da, k.b + db}] {
 					q := points[j]
 					if DistanceKm(p.Lat, p.Lon, q.Lat, q.Lon) <= radiusKm {
-						if ri, rj := find(i), find(j); ri != rj {
-							parent[ri] = rj
-						}
+						sets.Union(i, j)
 					}
 				}
 			}
 		}
 		cells[k] = append(cells[k], i)
 	}
-	out := make([]int, len(points))
-	number := map[int]int{}
-	for i := range points {
-		r := find(i)
-		n, ok := number[r]
-		if !ok {
-			n = len(number)
-			number[r] = n
-		}
-		out[i] = n
-	}
-	return out
+	return sets.Labels()
 }

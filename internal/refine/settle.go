@@ -1,6 +1,7 @@
 package refine
 
 import (
+	"github.com/hotpass/hotpass/internal/unionfind"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,26 +54,8 @@ func (r *Refiner) placeWords(name string) string {
 //     cluster holding several is split by place.
 func (r *Refiner) SettleClusters(recs []Record, labels []int) []int {
 	n := len(recs)
-	parent := make([]int, n)
-	for i := range parent {
-		parent[i] = i
-	}
-	find := func(i int) int {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
-		}
-		return i
-	}
-	union := func(a, b int) {
-		if ra, rb := find(a), find(b); ra != rb {
-			if ra < rb {
-				parent[rb] = ra
-			} else {
-				parent[ra] = rb
-			}
-		}
-	}
+	sets := unionfind.New(n)
+	find, union := sets.Find, sets.Union
 	ev := make([]evidence, n)
 	places := make([]string, n)
 	for i := range recs {
@@ -134,18 +117,7 @@ func (r *Refiner) SettleClusters(recs []Record, labels []int) []int {
 			}
 		}
 	}
-	out := make([]int, n)
-	ids := map[int]int{}
-	for i := range out {
-		root := find(i)
-		id, ok := ids[root]
-		if !ok {
-			id = len(ids)
-			ids[root] = id
-		}
-		out[i] = id
-	}
-	return out
+	return sets.Labels()
 }
 
 // clusterPlace is the place a record without one joins within its
