@@ -168,7 +168,7 @@ func muChart(cmp Comparison) *chart {
 		y := float64(top + i*rowH)
 		c.text(labelW, y+20, "end", "level-label", l.Label)
 		if l.Null {
-			c.text(barX, y+20, "start", "note", "null level: no evidence either way (Bayes factor 1)")
+			c.text(barX, y+20, "start", "note", "null or neutral level: no evidence either way (Bayes factor 1)")
 			continue
 		}
 		c.line(barX, y+2, barX, y+38, "axis")

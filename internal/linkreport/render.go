@@ -304,7 +304,7 @@ svg .wf-final { fill: #1565c0; }
 {{range .Comparisons}}<h3>{{.Name}}</h3>
 {{template "chart" .Chart}}<table>
 <tr><th>Level</th><th class="num">m</th><th class="num">u</th><th class="num">Bayes factor m/u</th><th class="num">Weight (bits)</th></tr>
-{{range .Rows}}<tr><td>{{.Label}}</td>{{if .Null}}<td colspan="4">null level: no evidence</td>{{else}}<td class="num">{{.M}}</td><td class="num">{{.U}}</td><td class="num">{{.BF}}</td><td class="num">{{.Log2BF}}</td>{{end}}</tr>
+{{range .Rows}}<tr><td>{{.Label}}</td>{{if .Null}}<td colspan="4">null or neutral level: no evidence</td>{{else}}<td class="num">{{.M}}</td><td class="num">{{.U}}</td><td class="num">{{.BF}}</td><td class="num">{{.Log2BF}}</td>{{end}}</tr>
 {{end}}</table>
 {{else}}<p>No comparisons.</p>
 {{end}}

@@ -282,7 +282,7 @@ func TestMUChart(t *testing.T) {
 		texts = append(texts, tx.Text)
 	}
 	all := strings.Join(texts, "\n")
-	for _, s := range []string{"null level: no evidence", "m 0.6 · u 0.0005", "Bayes factor 1200.00 (+10.23 bits)", "Bayes factor 1/19.75 (-4.30 bits)"} {
+	for _, s := range []string{"null or neutral level: no evidence", "m 0.6 · u 0.0005", "Bayes factor 1200.00 (+10.23 bits)", "Bayes factor 1/19.75 (-4.30 bits)"} {
 		if !strings.Contains(all, s) {
 			t.Errorf("m/u chart lacks %q:\n%s", s, all)
 		}

@@ -120,13 +120,8 @@ func (r *Refiner) LinkageTable(recs []Record) (*table.Table, error) {
 		put(8, rec.Fields[FieldProvince])
 		put(9, r.placeWords(rec.Fields[FieldOrganizationName]))
 		loc := ""
-		if gaz != nil {
-			// Not from the name: a town in the name is evidence the name
-			// comparison already counts.
-			g := gaz.Geocode(rec.Fields[FieldProvince], rec.Fields[FieldAddress], rec.Fields[FieldArea])
-			if g.Confidence >= locationConfidence {
-				loc = geo.FormatPoint(g.Lat, g.Lon)
-			}
+		if lat, lon, ok := locate(gaz, rec); ok {
+			loc = geo.FormatPoint(lat, lon)
 		}
 		put(10, loc)
 	}
@@ -135,6 +130,20 @@ func (r *Refiner) LinkageTable(recs []Record) (*table.Table, error) {
 		return nil, fmt.Errorf("linkage table: %w", err)
 	}
 	return t, nil
+}
+
+// locate places rec for linkage and settling: its address and area
+// geocoded with gaz when the geocode is confident. Not from the name: a
+// town in the name is evidence the name comparison already counts.
+func locate(gaz *geo.Gazetteer, rec *Record) (lat, lon float64, ok bool) {
+	if gaz == nil {
+		return 0, 0, false
+	}
+	g := gaz.Geocode(rec.Fields[FieldProvince], rec.Fields[FieldAddress], rec.Fields[FieldArea])
+	if g.Confidence < locationConfidence {
+		return 0, 0, false
+	}
+	return g.Lat, g.Lon, true
 }
 
 func appendDistinct(list []string, v string) []string {

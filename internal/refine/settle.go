@@ -1,10 +1,14 @@
 package refine
 
 import (
-	"github.com/hotpass/hotpass/internal/unionfind"
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/hotpass/hotpass/internal/geo"
+	"github.com/hotpass/hotpass/internal/linkage/settings"
+	"github.com/hotpass/hotpass/internal/unionfind"
 )
 
 // maxEvidenceGroup bounds the records compared pairwise because they
@@ -44,8 +48,10 @@ func (r *Refiner) placeWords(name string) string {
 //   - records with the same normalised name (case, spaces, punctuation
 //     and the spelling of the legal suffix ignored, aliases resolved; two
 //     different legal forms are kept apart) belong together unless they
-//     share no website, phone or email domain and differ in province,
-//     website or email domains, so a pair left in the review band with
+//     share no website, phone or email domain and differ in province
+//     (or lie farther apart than the linkage's location comparison
+//     allows, see placeRadiusKm), website or email domains, so a pair
+//     left in the review band with
 //     nobody reviewing falls back to the name key instead of staying
 //     apart;
 //   - records sharing two of website, phone and email domain belong
@@ -62,12 +68,20 @@ func (r *Refiner) SettleClusters(recs []Record, labels []int) []int {
 		ev[i] = r.evidenceOf(&recs[i])
 		places[i] = r.placeWords(recs[i].Fields[FieldOrganizationName])
 	}
-	// Linkage clusters, split where two places meet.
+	// Linkage clusters, split where two places meet. A record without a
+	// place joins the first place named in its cluster, so branches split
+	// cleanly and place-less records stay with one of them.
+	clusterPlace := map[int]string{}
+	for i, l := range labels {
+		if _, ok := clusterPlace[l]; !ok && places[i] != "" {
+			clusterPlace[l] = places[i]
+		}
+	}
 	first := map[[2]any]int{}
 	for i, l := range labels {
 		k := [2]any{l, places[i]}
 		if places[i] == "" {
-			k = [2]any{l, clusterPlace(labels, places, l)}
+			k = [2]any{l, clusterPlace[l]}
 		}
 		if f, ok := first[k]; ok {
 			union(f, i)
@@ -86,9 +100,10 @@ func (r *Refiner) SettleClusters(recs []Record, labels []int) []int {
 		forms[i] = legalForm(Slug(name), r.NameKey(name))
 		byKey[k] = append(byKey[k], i)
 	}
+	loc := r.locator()
 	for _, g := range byKey {
 		if len(g) > 1 {
-			settleKeyGroup(g, recs, ev, places, forms, find, union)
+			settleKeyGroup(g, recs, ev, places, forms, loc, find, union)
 		}
 	}
 	// Two of website, phone and email domain shared.
@@ -120,16 +135,75 @@ func (r *Refiner) SettleClusters(recs []Record, labels []int) []int {
 	return sets.Labels()
 }
 
-// clusterPlace is the place a record without one joins within its
-// cluster: the first place named there, so branches split cleanly and
-// place-less records stay with one of them.
-func clusterPlace(labels []int, places []string, l int) string {
-	for i, x := range labels {
-		if x == l && places[i] != "" {
-			return places[i]
+// placeRadiusKm is how far apart two records of one organisation may be
+// placed: the largest distance_km threshold of the profile's linkage
+// comparisons on the location column. It is 0 when linkage does not
+// compare location, and settling then leaves location out, so a profile
+// turns location on in one place for both.
+func (r *Refiner) placeRadiusKm() float64 {
+	if r.profile.Linkage == nil {
+		return 0
+	}
+	km := 0.0
+	for _, c := range r.profile.Linkage.Comparisons {
+		for _, l := range c.Levels {
+			if l.Type == settings.DistanceKm && l.Longitude == "" && cmp.Or(l.Column, c.Column) == LinkLocation {
+				km = max(km, l.Threshold)
+			}
 		}
 	}
-	return ""
+	return km
+}
+
+// locator places records for settling, geocoding each at most once.
+type locator struct {
+	gaz    *geo.Gazetteer
+	radius float64
+	pts    map[*Record]geoPoint
+}
+
+type geoPoint struct {
+	lat, lon float64
+	ok       bool
+}
+
+// locator returns nil when settling leaves location out.
+func (r *Refiner) locator() *locator {
+	km := r.placeRadiusKm()
+	if km == 0 {
+		return nil
+	}
+	gaz, err := geo.Load(r.region)
+	if err != nil {
+		return nil
+	}
+	return &locator{gaz: gaz, radius: km, pts: map[*Record]geoPoint{}}
+}
+
+func (l *locator) point(rec *Record) geoPoint {
+	if p, ok := l.pts[rec]; ok {
+		return p
+	}
+	var p geoPoint
+	p.lat, p.lon, p.ok = locate(l.gaz, rec)
+	l.pts[rec] = p
+	return p
+}
+
+// far reports whether every point of a lies farther than the radius from
+// every point of b; false when either has none.
+func (l *locator) far(a, b []geoPoint) bool {
+	if l == nil || len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	for _, p := range a {
+		for _, q := range b {
+			if geo.DistanceKm(p.lat, p.lon, q.lat, q.lon) <= l.radius {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // evidence is what identifies an organisation besides its name.
@@ -192,11 +266,12 @@ func intersects(a, b []string) bool {
 // and stay apart when two or more different organisations share the name,
 // since nothing says which they belong to, or when that cluster already
 // holds a row of the same source.
-func settleKeyGroup(g []int, recs []Record, ev []evidence, places, forms []string, find func(int) int, union func(int, int)) {
+func settleKeyGroup(g []int, recs []Record, ev []evidence, places, forms []string, loc *locator, find func(int) int, union func(int, int)) {
 	type cl struct {
 		root   int
 		ev     evidence
 		prov   []string
+		pts    []geoPoint // where its records are placed, when loc is set
 		place  string
 		form   string // legal form, "" when none is written
 		anchor bool
@@ -215,6 +290,11 @@ func settleKeyGroup(g []int, recs []Record, ev []evidence, places, forms []strin
 		c.ev.merge(&ev[i])
 		if p := recs[i].Fields[FieldProvince]; p != "" && !slices.Contains(c.prov, p) {
 			c.prov = append(c.prov, p)
+		}
+		if loc != nil {
+			if p := loc.point(&recs[i]); p.ok {
+				c.pts = append(c.pts, p)
+			}
 		}
 		if places[i] != "" {
 			c.place = places[i]
@@ -237,7 +317,7 @@ func settleKeyGroup(g []int, recs []Record, ev []evidence, places, forms []strin
 		if a.form != "" && b.form != "" && a.form != b.form {
 			return false
 		}
-		return !apart(&a.ev, &b.ev, a.prov, b.prov)
+		return !apart(&a.ev, &b.ev, a.prov, b.prov, loc.far(a.pts, b.pts))
 	}
 	var anchors []*cl
 	for _, c := range cls {
@@ -250,6 +330,7 @@ func settleKeyGroup(g []int, recs []Record, ev []evidence, places, forms []strin
 				union(a.root, c.root)
 				a.ev.merge(&c.ev)
 				a.prov = append(a.prov, c.prov...)
+				a.pts = append(a.pts, c.pts...)
 				merged = true
 				break
 			}
@@ -310,12 +391,14 @@ func (e *evidence) merge(o *evidence) {
 }
 
 // apart says two organisations of the same name are different ones: their
-// provinces and phones differ; or they share no website, phone or email
+// places and phones differ; or they share no website, phone or email
 // domain (a website matching the other's email domain counts as shared)
-// and their provinces differ, or both have websites of their own (by name
-// or email domain) and the two differ, or both have email domains.
-func apart(a, b *evidence, pa, pb []string) bool {
-	provinces := len(pa) > 0 && len(pb) > 0 && !intersects(pa, pb)
+// and their places differ, or both have websites of their own (by name
+// or email domain) and the two differ, or both have email domains. Places
+// differ when the provinces do, or when far says the records lie too far
+// apart to be one organisation.
+func apart(a, b *evidence, pa, pb []string, far bool) bool {
+	provinces := far || (len(pa) > 0 && len(pb) > 0 && !intersects(pa, pb))
 	// Different provinces and different phones: different organisations
 	// even under one website, as branches and namesakes are.
 	if provinces && len(a.phones) > 0 && len(b.phones) > 0 && !intersects(a.phones, b.phones) {

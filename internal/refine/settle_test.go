@@ -1,10 +1,14 @@
 package refine_test
 
 import (
+	"fmt"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/hotpass/hotpass/internal/linkage/settings"
 	"github.com/hotpass/hotpass/internal/refine"
 	"github.com/hotpass/hotpass/profiles"
 )
@@ -169,5 +173,105 @@ func TestWebsiteOnEmailDomainWins(t *testing.T) {
 	}
 	if prov := column(t, res.Table, "selection_provenance")[i]; !strings.Contains(prov, "matches contact email domain") {
 		t.Errorf("provenance %s", prov)
+	}
+}
+
+// Records of one name placed farther apart than the largest distance_km
+// threshold of the profile's location comparison are two organisations,
+// unless they share a website, phone or email domain; a profile that does
+// not compare location merges them by name as before.
+func TestSettleClustersByDistance(t *testing.T) {
+	t.Parallel()
+	at := func(name, address, area string, phones ...string) refine.Record {
+		var rc refine.Record
+		rc.Fields[refine.FieldOrganizationName] = name
+		rc.Fields[refine.FieldAddress] = address
+		rc.Fields[refine.FieldArea] = area
+		rc.Dataset = "d" + address + area
+		rc.Contacts = []refine.Contact{{RawPhones: phones}}
+		return rc
+	}
+	withLocation, err := profiles.Builtin("aviation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withoutLocation, err := profiles.Builtin("aviation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls := *withoutLocation.Linkage
+	ls.Comparisons = slices.DeleteFunc(slices.Clone(ls.Comparisons), func(c settings.Comparison) bool { return c.Column == refine.LinkLocation })
+	if len(ls.Comparisons) != len(withLocation.Linkage.Comparisons)-1 {
+		t.Fatal("the aviation profile no longer compares location; update this test")
+	}
+	withoutLocation.Linkage = &ls
+	for _, c := range []struct {
+		name    string
+		recs    []refine.Record
+		compare bool // the profile compares location
+		same    bool
+	}{
+		{"one airfield, two ways", []refine.Record{at("Zulu Flying Club", "Hangar 3, Virginia Airport", "Durban"), at("Zulu Flying Club", "", "Durban")}, true, true},
+		{"towns 1,300 km apart", []refine.Record{at("Zulu Flying Club", "", "Upington"), at("Zulu Flying Club", "", "Durban")}, true, false},
+		{"far apart, one phone", []refine.Record{at("Zulu Flying Club", "", "Upington", "+27115550101"), at("Zulu Flying Club", "", "Durban", "+27115550101")}, true, true},
+		{"far apart, one placed only", []refine.Record{at("Zulu Flying Club", "", "Upington"), at("Zulu Flying Club", "", "")}, true, true},
+		{"far apart, location not compared", []refine.Record{at("Zulu Flying Club", "", "Upington"), at("Zulu Flying Club", "", "Durban")}, false, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := withoutLocation
+			if c.compare {
+				p = withLocation
+			}
+			r, err := refine.New(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := &refine.Batch{Records: c.recs}
+			r.Normalise(b, 1)
+			got := r.SettleClusters(b.Records, []int{0, 1})
+			if (got[0] == got[1]) != c.same {
+				t.Errorf("clusters %v, want together: %v", got, c.same)
+			}
+		})
+	}
+}
+
+// BenchmarkSettleClusters100k settles 100,000 records in groups of two to
+// four of one name spread over the gazetteer's towns, with the aviation
+// profile as shipped (location compared, so settling geocodes every record
+// of a group) and without its location comparison.
+func BenchmarkSettleClusters100k(b *testing.B) {
+	towns := []string{"Durban", "Upington", "Bloemfontein", "Polokwane", "George", "Kimberley", "Nelspruit", "Mahikeng", "Gqeberha", "Rand Airport, Germiston"}
+	recs := make([]refine.Record, 100000)
+	labels := make([]int, len(recs))
+	for i := range recs {
+		name := "Org " + strconv.Itoa(i/3)
+		recs[i].Fields[refine.FieldOrganizationName] = name
+		recs[i].Fields[refine.FieldArea] = towns[(i*7+i/3)%len(towns)]
+		recs[i].Dataset = "d" + strconv.Itoa(i%3)
+		labels[i] = i
+	}
+	for _, compare := range []bool{true, false} {
+		p, err := profiles.Builtin("aviation")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !compare {
+			ls := *p.Linkage
+			ls.Comparisons = slices.DeleteFunc(slices.Clone(ls.Comparisons), func(c settings.Comparison) bool { return c.Column == refine.LinkLocation })
+			p.Linkage = &ls
+		}
+		r, err := refine.New(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		batch := &refine.Batch{Records: slices.Clone(recs)}
+		r.Normalise(batch, 2)
+		b.Run(fmt.Sprintf("location=%t", compare), func(b *testing.B) {
+			for b.Loop() {
+				r.SettleClusters(batch.Records, labels)
+			}
+			b.ReportMetric(float64(len(recs))*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+		})
 	}
 }

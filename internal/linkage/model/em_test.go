@@ -243,3 +243,44 @@ func TestFloorM(t *testing.T) {
 		})
 	}
 }
+
+// A neutral level is left out of estimation as the null level is: EM
+// never gives it an m or a u, it weighs 0, and the levels that do weigh
+// share m and u among themselves.
+func TestEMLeavesNeutralLevelsOut(t *testing.T) {
+	t.Parallel()
+	s := knownParamsSettings()
+	s.Comparisons = s.Comparisons[:2]
+	s.Comparisons[1].Levels = []settings.Level{
+		{Type: settings.Null},
+		{Type: settings.DistanceKm, Threshold: 50, Neutral: true},
+		{Type: settings.DistanceKm, Threshold: 100},
+		{Type: settings.Else},
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	cnt := NewCounter(2, false)
+	for _, v := range [][]uint8{{0, 1}, {0, 1}, {0, 2}, {0, 1}, {1, 3}, {1, 3}, {1, 2}, {0, 0}, {1, 1}} {
+		cnt.Add(v)
+	}
+	start := Start(&s)
+	if lp := start.Comparisons[1].Levels[1]; !lp.Null || lp.M != 0 || lp.U != 0 {
+		t.Fatalf("start of the neutral level %+v, want no evidence", lp)
+	}
+	res := EM(cnt.Patterns(), start, EMConfig{MaxIterations: 50, Tolerance: 1e-9})
+	levels := res.Params.Comparisons[1].Levels
+	if levels[1] != start.Comparisons[1].Levels[1] {
+		t.Errorf("EM changed the neutral level: %+v", levels[1])
+	}
+	if m, u := levels[2].M+levels[3].M, levels[2].U+levels[3].U; math.Abs(m-1) > 1e-9 || math.Abs(u-1) > 1e-9 {
+		t.Errorf("m and u of the weighing levels sum to %v and %v, want 1", m, u)
+	}
+	w := res.Params.Weights()
+	if w.BF[1][1] != 0 || w.BF[1][0] != 0 {
+		t.Errorf("weights of the null and neutral levels %v and %v, want 0", w.BF[1][0], w.BF[1][1])
+	}
+	if w.BF[1][3] >= 0 {
+		t.Errorf("\"farther than 100 km\" weighs %v, want evidence against a match", w.BF[1][3])
+	}
+}

@@ -63,7 +63,7 @@ func Start(s *settings.Settings) Params {
 		cp := ComparisonParams{Name: sc.DisplayName()}
 		n := 0
 		for _, l := range sc.Levels {
-			if !l.IsNull() {
+			if l.Weighs() {
 				n++
 			}
 		}
@@ -73,8 +73,8 @@ func Start(s *settings.Settings) Params {
 		}
 		rank := 0
 		for _, l := range sc.Levels {
-			lp := LevelParams{Label: l.DisplayLabel(), Null: l.IsNull()}
-			if !l.IsNull() {
+			lp := LevelParams{Label: l.DisplayLabel(), Null: !l.Weighs()}
+			if l.Weighs() {
 				lp.M = float64((n-rank)*(n-rank)) / sumSq
 				lp.U = float64((rank+1)*(rank+1)) / sumSq
 				if l.MProbability != nil {

@@ -234,10 +234,21 @@ type Level struct {
 	// get defaults; training replaces them.
 	MProbability *float64 `yaml:"m_probability" json:"m_probability,omitempty"`
 	UProbability *float64 `yaml:"u_probability" json:"u_probability,omitempty"`
+	// Neutral makes a level that holds carry no evidence either way, as
+	// the null level does: its match weight is 0 and training leaves it
+	// out (Splink's is_null_level on a level that is not a null test).
+	// Use it where agreement proves little but disagreement proves much:
+	// namesakes at one airfield are near each other, so "within 50 km"
+	// is neutral while "farther" still counts against a match.
+	Neutral bool `yaml:"neutral" json:"neutral,omitempty"`
 }
 
 // IsNull reports whether the level is the null level.
 func (l Level) IsNull() bool { return l.Type == Null }
+
+// Weighs reports whether the level carries evidence: it is neither the
+// null level nor neutral, so it has an m and a u.
+func (l Level) Weighs() bool { return l.Type != Null && !l.Neutral }
 
 // DisplayLabel returns Label or a description of the test.
 func (l Level) DisplayLabel() string {

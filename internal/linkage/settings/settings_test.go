@@ -62,7 +62,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad threshold", "threshold: 0.9}", "threshold: 1.5}", "comparisons[0].levels[2]: jaro_winkler threshold 1.5"},
 		{"lambda out of range", "match: 0.01", "match: 1.5", "probability_two_random_records_match 1.5"},
 		{"m floor negative", "blocking_rules:", "training: {min_m_probability: -0.1}\nblocking_rules:", "training.min_m_probability -0.1: must be in [0, 1)"},
-		{"m floor above what the levels allow", "blocking_rules:", "training: {min_m_probability: 0.4}\nblocking_rules:", "comparisons[0] (name) has 3 levels besides null"},
+		{"m floor above what the levels allow", "blocking_rules:", "training: {min_m_probability: 0.4}\nblocking_rules:", "comparisons[0] (name) has 3 levels that carry evidence"},
 		{"u exclusion without rules", "blocking_rules:", "training: {u_exclude_deterministic: true}\nblocking_rules:", "training.u_exclude_deterministic is set but training.deterministic_rules is empty"},
 		{"skip without m and u", "blocking_rules:", "training: {skip: true}\nblocking_rules:", "comparisons[0].levels[1] (exact): training.skip is set but m_probability or u_probability is missing"},
 		{"skip without lambda", "match: 0.01", "match: 0\ntraining: {skip: true, deterministic_rules: [name]}", "training.skip is set but probability_two_random_records_match is not"},
@@ -83,7 +83,7 @@ func TestValidateLevels(t *testing.T) {
 	}{
 		{"else not last", []Level{{Type: Else}, {Type: Exact}}, "else must be the last level"},
 		{"no else", []Level{{Type: Exact}, {Type: JaroWinkler, Threshold: 0.8}}, "last level must be else"},
-		{"only null", []Level{{Type: Null}, {Type: Else}}, "two levels besides null"},
+		{"only null", []Level{{Type: Null}, {Type: Else}}, "two levels that carry evidence"},
 		{"tf on fuzzy level", []Level{{Type: JaroWinkler, Threshold: 0.9, TFAdjustmentColumn: "x"}, {Type: Else}}, "only allowed on exact"},
 		{"fractional edits", []Level{{Type: Levenshtein, Threshold: 1.5}, {Type: Else}}, "whole number"},
 		{"bad unit", []Level{{Type: DateDiff, Threshold: 1, Unit: "weeks"}, {Type: Else}}, "unit \"weeks\""},
@@ -92,6 +92,10 @@ func TestValidateLevels(t *testing.T) {
 		{"bad regex", []Level{{Type: Exact, Regex: "a("}, {Type: Else}}, "regex \"a(\": error parsing regexp"},
 		{"regex on else", []Level{{Type: Exact}, {Type: Else, Regex: "a"}}, "regex has no effect on an else level"},
 		{"regex on dates", []Level{{Type: DateDiff, Threshold: 3, Regex: "[0-9-]+"}, {Type: Else}}, "regex is not supported on date_diff levels"},
+		{"one weighing level besides neutral", []Level{{Type: Null}, {Type: Exact, Neutral: true}, {Type: Else}}, "two levels that carry evidence (not null, not neutral)"},
+		{"m on a neutral level", []Level{{Type: Exact, Neutral: true, MProbability: func() *float64 { v := 0.5; return &v }()}, {Type: JaroWinkler, Threshold: 0.9}, {Type: Else}}, "a neutral level carries no evidence and takes no m_probability"},
+		{"neutral null", []Level{{Type: Null, Neutral: true}, {Type: Exact}, {Type: Else}}, "the null level is neutral already"},
+		{"tf on a neutral level", []Level{{Type: Exact, Neutral: true, TFAdjustmentColumn: "x"}, {Type: JaroWinkler, Threshold: 0.9}, {Type: Else}}, "a term-frequency adjustment has nothing to adjust"},
 	} {
 		s := Settings{ProbabilityTwoRandomRecordsMatch: 0.1, Comparisons: []Comparison{{Column: "x", Levels: tc.levels}}}
 		err := s.Validate()

@@ -58,12 +58,12 @@ func (s *Settings) Validate() error {
 		for i, c := range s.Comparisons {
 			k := 0
 			for _, l := range c.Levels {
-				if !l.IsNull() {
+				if l.Weighs() {
 					k++
 				}
 			}
 			if float64(k)*f >= 1 {
-				add("training.min_m_probability %g: comparisons[%d] (%s) has %d levels besides null, so m cannot be at least %g on each; lower it below %g",
+				add("training.min_m_probability %g: comparisons[%d] (%s) has %d levels that carry evidence, so m cannot be at least %g on each; lower it below %g",
 					f, i, c.DisplayName(), k, f, 1/float64(k))
 			}
 		}
@@ -126,7 +126,7 @@ func (c *Comparison) validate(path string) []error {
 		if l.Column == "" && c.Column == "" && l.Type != Else && l.Type != Null {
 			add("%s: no column: set column on the comparison or the level", lp)
 		}
-		if l.Type != Null {
+		if l.Weighs() {
 			evidence++
 		}
 		if l.Type == Else && j != len(c.Levels)-1 {
@@ -138,7 +138,7 @@ func (c *Comparison) validate(path string) []error {
 		errs = append(errs, l.validate(lp)...)
 	}
 	if len(c.Levels) >= 2 && evidence < 2 {
-		add("%s: needs at least two levels besides null", path)
+		add("%s: needs at least two levels that carry evidence (not null, not neutral): with one, its m and u are both 1 and it weighs nothing", path)
 	}
 	return errs
 }
@@ -218,7 +218,13 @@ func (l *Level) validate(lp string) []error {
 	if l.Longitude != "" && l.Type != DistanceKm {
 		add("%s: longitude applies to distance_km levels only", lp)
 	}
+	if l.Neutral && l.Type == Null {
+		add("%s: the null level is neutral already; remove neutral", lp)
+	}
 	if l.TFAdjustmentColumn != "" {
+		if l.Neutral {
+			add("%s: a neutral level carries no evidence, so a term-frequency adjustment has nothing to adjust; remove tf_adjustment_column or neutral", lp)
+		}
 		if l.Type != Exact {
 			add("%s: tf_adjustment_column is only allowed on exact levels", lp)
 		}
@@ -238,6 +244,8 @@ func (l *Level) validate(lp string) []error {
 		}
 		if p.v != nil && l.Type == Null {
 			add("%s: the null level carries no evidence and takes no %s", lp, p.name)
+		} else if p.v != nil && l.Neutral {
+			add("%s: a neutral level carries no evidence and takes no %s; remove one of the two", lp, p.name)
 		}
 	}
 	return errs
@@ -252,7 +260,7 @@ func (s *Settings) checkFixed() []error {
 	}
 	for i, c := range s.Comparisons {
 		for j, l := range c.Levels {
-			if l.IsNull() || (l.MProbability != nil && l.UProbability != nil) {
+			if !l.Weighs() || (l.MProbability != nil && l.UProbability != nil) {
 				continue
 			}
 			errs = append(errs, fmt.Errorf("comparisons[%d].levels[%d] (%s): training.skip is set but m_probability or u_probability is missing: give both, or let training estimate them",

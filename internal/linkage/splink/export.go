@@ -54,8 +54,8 @@ func Export(m *model.Model) ([]byte, error) {
 				errs = append(errs, fmt.Errorf("comparisons[%d] (%s) levels[%d] (%s): %w", i, sc.DisplayName(), j, sl.DisplayLabel(), err))
 				continue
 			}
-			l := Level{SQLCondition: sql, LabelForCharts: sl.DisplayLabel(), IsNullLevel: sl.IsNull()}
-			if !sl.IsNull() {
+			l := Level{SQLCondition: sql, LabelForCharts: sl.DisplayLabel(), IsNullLevel: !sl.Weighs()}
+			if sl.Weighs() {
 				if !(lp.M > 0 && lp.M <= 1) || !(lp.U > 0 && lp.U <= 1) {
 					errs = append(errs, fmt.Errorf("comparisons[%d] (%s) levels[%d] (%s): m %g and u %g: Splink needs probabilities in (0, 1]; the level was never observed in training",
 						i, sc.DisplayName(), j, sl.DisplayLabel(), lp.M, lp.U))

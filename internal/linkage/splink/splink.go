@@ -191,15 +191,18 @@ func importComparison(i int, c Comparison, pos lines) (settings.Comparison, []er
 			continue
 		}
 		lv.Label = l.LabelForCharts
-		if l.IsNullLevel != (lv.Type == settings.Null) {
-			errs = append(errs, fmt.Errorf("%s: is_null_level is %t but the condition %q is %s a null test; Hotpass needs the two to agree",
-				where(j, l), l.IsNullLevel, l.SQLCondition, map[bool]string{true: "not", false: ""}[l.IsNullLevel]))
+		if !l.IsNullLevel && lv.Type == settings.Null {
+			errs = append(errs, fmt.Errorf("%s: the condition %q is a null test but is_null_level is false; set it to true (a null level carries no evidence)",
+				where(j, l), l.SQLCondition))
 			continue
 		}
+		// Splink gives any level marked is_null_level a Bayes factor of 1:
+		// on another condition that is a neutral level.
+		lv.Neutral = l.IsNullLevel && lv.Type != settings.Null
 		if sc.Column == "" && lv.Column != "" {
 			sc.Column = lv.Column
 		}
-		if lv.Type != settings.Null {
+		if lv.Weighs() {
 			for _, p := range []struct {
 				name string
 				v    *float64

@@ -209,6 +209,30 @@ func TestImportDemoModel(t *testing.T) {
 	}
 }
 
+// A level Splink marks is_null_level whose condition is not a null test
+// has a Bayes factor of 1 there; it imports as a neutral level, its m and
+// u left behind, so that a pair at it weighs what a pair with a null dob
+// does.
+func TestImportNeutralLevel(t *testing.T) {
+	t.Parallel()
+	s, err := Import(edit(t, readModel(t, "saved_model_from_demo.json"),
+		`"label_for_charts": "Levenshtein distance of transformed dob <= 1",`, `"label_for_charts": "Levenshtein distance of transformed dob <= 1", "is_null_level": true,`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dob := s.Comparisons[2].Levels
+	if l := dob[2]; l.Type != settings.Levenshtein || !l.Neutral || l.Weighs() || l.MProbability != nil || l.UProbability != nil {
+		t.Fatalf("dob level 2 %+v, want a neutral levenshtein level without m and u", l)
+	}
+	if dob[0].Neutral || dob[1].Neutral || !dob[1].Weighs() {
+		t.Errorf("dob levels 0 and 1 %+v %+v: only level 2 is neutral", dob[0], dob[1])
+	}
+	p := model.Start(&s)
+	if lp := p.Comparisons[2].Levels[2]; !lp.Null {
+		t.Errorf("parameters of the neutral level %+v: want it to carry no evidence", lp)
+	}
+}
+
 // TestImportBadModels feeds broken variants of the demo model; each error
 // names where the problem is.
 func TestImportBadModels(t *testing.T) {
@@ -239,8 +263,14 @@ func TestImportBadModels(t *testing.T) {
 			[]string{"probability_two_random_records_match 1 must be in (0, 1)"}},
 		{"no prior", edit(t, demo, `"probability_two_random_records_match": 0.00298012298012298,`, ``),
 			[]string{"probability_two_random_records_match is missing"}},
-		{"null flag on a test", edit(t, demo, `"label_for_charts": "Exact match on city",`, `"label_for_charts": "Exact match on city", "is_null_level": true,`),
-			[]string{"comparisons[3] (city) comparison_levels[1]", "is_null_level is true but the condition"}},
+		{"null test without the flag", edit(t, demo, `"label_for_charts": "first_name is NULL",
+                    "fix_m_probability": false,
+                    "fix_u_probability": false,
+                    "is_null_level": true`, `"label_for_charts": "first_name is NULL",
+                    "fix_m_probability": false,
+                    "fix_u_probability": false,
+                    "is_null_level": false`),
+			[]string{"line 35: comparisons[0] (first_name) comparison_levels[0]", "is a null test but is_null_level is false"}},
 		{"other dialect", edit(t, demo, `"sql_dialect": "duckdb",
     "linker_uid"`, `"sql_dialect": "spark",
     "linker_uid"`), []string{`sql_dialect "spark"`}},
