@@ -131,9 +131,11 @@ func checkAgainstDuckDB(t *testing.T, got map[idPair]scored, golden string) {
 // against DuckDB. dates_model.json adds the date levels Splink's
 // DateOfBirthComparison writes (try_strptime null level, EPOCH
 // differences), SUBSTR blocking and a term-frequency floor.
+// neutral_level_model.json is the demo model with its dob Levenshtein
+// level marked is_null_level: a neutral level, weighing nothing in both.
 func TestSplinkParity(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"saved_model_from_demo", "real_time_settings", "dates_model"} {
+	for _, name := range []string{"saved_model_from_demo", "real_time_settings", "dates_model", "neutral_level_model"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			l := mustLinker(t, importSplink(t, splinkModels+name+".json"), fake1000(t))

@@ -1,6 +1,7 @@
 package splink
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"reflect"
@@ -230,6 +231,35 @@ func TestImportNeutralLevel(t *testing.T) {
 	p := model.Start(&s)
 	if lp := p.Comparisons[2].Levels[2]; !lp.Null {
 		t.Errorf("parameters of the neutral level %+v: want it to carry no evidence", lp)
+	}
+}
+
+// A neutral level exports with is_null_level set and no m or u, and
+// imports back as neutral.
+func TestExportNeutralLevelRoundTrip(t *testing.T) {
+	t.Parallel()
+	s, err := Import(edit(t, readModel(t, "saved_model_from_demo.json"),
+		`"label_for_charts": "Levenshtein distance of transformed dob <= 1",`, `"label_for_charts": "Levenshtein distance of transformed dob <= 1", "is_null_level": true,`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := Export(&model.Model{Settings: s, Params: model.Start(&s)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out Model
+	if err := json.Unmarshal(data, &out); err != nil {
+		t.Fatal(err)
+	}
+	if l := out.Comparisons[2].Levels[2]; !l.IsNullLevel || l.MProbability != nil || l.UProbability != nil || !strings.Contains(l.SQLCondition, "levenshtein") {
+		t.Errorf("exported dob level 2 %+v, want a levenshtein condition marked is_null_level without m and u", l)
+	}
+	back, err := Import(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := back.Comparisons[2].Levels[2]; !l.Neutral || l.Type != settings.Levenshtein {
+		t.Errorf("re-imported dob level 2 %+v, want neutral", l)
 	}
 }
 
