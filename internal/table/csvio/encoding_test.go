@@ -477,8 +477,12 @@ func TestLocaleNumbersAndDates(t *testing.T) {
 				t.Errorf("warnings %q, want %d", r.Warnings(), tt.warnings)
 			}
 			for _, w := range r.Warnings() {
-				if !strings.Contains(w, `column "founded"`) || !strings.Contains(w, "03/04/2024") || !strings.Contains(w, "day_first") {
-					t.Errorf("warning %q does not name the column, the value and the option", w)
+				if !strings.Contains(w, `column "founded"`) || !strings.Contains(w, "at line 2") || !strings.Contains(w, "day_first") {
+					t.Errorf("warning %q does not name the column, the line and the option", w)
+				}
+				// A date may be a date of birth: warnings say where, never what.
+				if strings.Contains(w, "03/04/2024") {
+					t.Errorf("warning %q quotes a value", w)
 				}
 			}
 		})

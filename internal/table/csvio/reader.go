@@ -288,10 +288,10 @@ func (r *Reader) warnUndeclaredDates(names []string, fields []table.Field) {
 			}
 			n++
 			if example == "" {
-				example = v
+				example = "line " + strconv.Itoa(p.line)
 			}
 			if ambiguous == "" && locale.AmbiguousDate(v) {
-				ambiguous = v
+				ambiguous = "line " + strconv.Itoa(p.line)
 			}
 		}
 		if n <= 0 {

@@ -361,12 +361,14 @@ func AmbiguousDate(s string) bool {
 }
 
 // UndeclaredOrder explains why a column of numeric dates stays text and how
-// to declare its order: example is one of its values, ambiguous one that
-// reads both ways ("" when none does).
+// to declare its order. example says where one of its dates is ("cell
+// B7", "line 12") and ambiguous where one that reads both ways is ("" when
+// none does): the values themselves are not quoted, since a date of birth
+// is personal data and warnings reach logs.
 func UndeclaredOrder(column, example, ambiguous string) string {
-	why := fmt.Sprintf("dates such as %q need a declared day and month order", example)
+	why := fmt.Sprintf("its values are numeric dates (the first at %s) that need a declared day and month order", example)
 	if ambiguous != "" {
-		why = fmt.Sprintf("dates such as %q read either day-first or month-first", ambiguous)
+		why = fmt.Sprintf("its values are numeric dates that read either day-first or month-first (the first such at %s)", ambiguous)
 	}
 	return fmt.Sprintf("column %q stays text: %s; declare it with day_first: true (day/month/year) or false, a locale such as en-ZA, or date_format: \"%%d/%%m/%%Y\"",
 		column, why)

@@ -87,10 +87,10 @@ func (r *Reader) warnUndeclaredDates() {
 			}
 			dc.n++
 			if dc.example == "" {
-				dc.example = c.text
+				dc.example = "cell " + cellRef(c.col, row.num)
 			}
 			if dc.ambiguous == "" && locale.AmbiguousDate(c.text) {
-				dc.ambiguous = c.text
+				dc.ambiguous = "cell " + cellRef(c.col, row.num)
 			}
 		}
 	}

@@ -74,10 +74,10 @@ func TestUndeclaredDateWarning(t *testing.T) {
 		opts  ReadOptions
 		want  string // "" for no warning
 	}{
-		{"ambiguous", []any{"03/04/2024", "25/12/1999"}, ReadOptions{},
-			`Sheet1!B1: column "founded" stays text: dates such as "03/04/2024" read either day-first or month-first; declare it with day_first: true`},
+		{"ambiguous", []any{"25/12/1999", "03/04/2024"}, ReadOptions{},
+			`Sheet1!B1: column "founded" stays text: its values are numeric dates that read either day-first or month-first (the first such at cell B3); declare it with day_first: true`},
 		{"unambiguous", []any{"25/12/1999", "13.01.2000"}, ReadOptions{},
-			`Sheet1!B1: column "founded" stays text: dates such as "25/12/1999" need a declared day and month order`},
+			`Sheet1!B1: column "founded" stays text: its values are numeric dates (the first at cell B2) that need a declared day and month order`},
 		{"day first declared", []any{"03/04/2024", "25/12/1999"}, ReadOptions{Locale: locale.Options{DayFirst: &yes}}, ""},
 		{"column layout", []any{"03/04/2024", "25/12/1999"}, ReadOptions{Locale: locale.Options{DateFormats: map[string]string{"founded": "%d/%m/%Y"}}}, ""},
 		{"type override", []any{"03/04/2024", "25/12/1999"}, ReadOptions{Types: map[string]table.Type{"founded": table.String}}, ""},
@@ -109,6 +109,12 @@ func TestUndeclaredDateWarning(t *testing.T) {
 			}
 			if len(got) != 1 || !strings.HasPrefix(got[0], tt.want) {
 				t.Errorf("warnings %q, want one starting %q", got, tt.want)
+			}
+			// A date may be a date of birth: warnings say where, never what.
+			for _, c := range tt.cells {
+				if v, ok := c.(string); ok && strings.Contains(strings.Join(got, "\n"), v) {
+					t.Errorf("warnings %q quote the cell value %q", got, v)
+				}
 			}
 			if typ := tb.Schema().Field(1).Type; typ != table.String {
 				t.Errorf("founded read as %s, want string", typ)
