@@ -1,18 +1,18 @@
 package profiles
 
 import (
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
-
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/big"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 	"gopkg.in/yaml.v3"
 
 	"github.com/hotpass/hotpass/schemas"
@@ -26,9 +26,10 @@ const schemaURL = "https://hotpass.dev/schemas/profile.schema.json"
 // profiles kept outside this repository.
 const SchemaURL = schemaURL
 
-// compiled is the profile schema, compiled once at start-up and read-only
-// afterwards.
-var compiled = mustCompile()
+// compiled returns the profile schema, compiled at first use (not at
+// start-up: commands that load no profile should not pay for it) and
+// read-only afterwards.
+var compiled = sync.OnceValue(mustCompile)
 
 func mustCompile() *jsonschema.Schema {
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemas.Profile))
@@ -54,7 +55,7 @@ func validateSchema(file string, root *yaml.Node) specs.Diagnostics {
 	if err != nil {
 		return specs.Diagnostics{specs.Errorf(specs.PosOf(file, root), "%v", err)}
 	}
-	verr := compiled.Validate(inst)
+	verr := compiled().Validate(inst)
 	if verr == nil {
 		return nil
 	}

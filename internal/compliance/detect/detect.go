@@ -17,6 +17,7 @@ import (
 	"bufio"
 	_ "embed"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -67,9 +68,10 @@ type Match struct {
 //go:embed given_names.txt
 var givenNamesText string
 
-// givenNames holds the shipped given names in lower case. It is filled once
-// at start-up and read-only afterwards.
-var givenNames = loadGivenNames(givenNamesText)
+// givenNames returns the shipped given names in lower case, read at first
+// use (not at start-up: most commands never look for names) and read-only
+// afterwards.
+var givenNames = sync.OnceValue(func() map[string]struct{} { return loadGivenNames(givenNamesText) })
 
 func loadGivenNames(text string) map[string]struct{} {
 	m := make(map[string]struct{}, 9000)
@@ -92,7 +94,7 @@ func loadGivenNames(text string) map[string]struct{} {
 // IsGivenName reports whether name is in the shipped given-name list
 // (case-insensitive).
 func IsGivenName(name string) bool {
-	_, ok := givenNames[strings.ToLower(name)]
+	_, ok := givenNames()[strings.ToLower(name)]
 	return ok
 }
 

@@ -176,6 +176,7 @@ func lowerASCII(c byte) byte {
 // scanGivenNames marks capitalised words in the given-name list; a
 // following capitalised word is taken as the surname.
 func scanGivenNames(v string, dst []Match, from int) []Match {
+	names := givenNames()
 	var buf [32]byte
 	for i := 0; i < len(v); {
 		if !isUpper(v[i]) || i > 0 && isWordByte(v[i-1]) {
@@ -193,7 +194,7 @@ func scanGivenNames(v string, dst []Match, from int) []Match {
 			for k := 0; k < n; k++ {
 				buf[k] = lowerASCII(buf[k])
 			}
-			if _, ok := givenNames[string(buf[:n])]; ok && !overlaps(dst[from:], i, j) {
+			if _, ok := names[string(buf[:n])]; ok && !overlaps(dst[from:], i, j) {
 				end, conf := j, confGivenOnly
 				if k := j + 1; j < len(v) && v[j] == ' ' && k < len(v) && isUpper(v[k]) {
 					e := k + 1
