@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 )
@@ -38,50 +36,6 @@ func addressSpaceLimit(t *testing.T, bin string) int64 {
 // guardTime stops a subprocess that hangs. It guards the test; it is not what
 // the test measures.
 const guardTime = 10 * time.Second
-
-// releaseBin is the binary the limited tests share while any of them runs;
-// the last one to finish removes it.
-var releaseBin struct {
-	sync.Mutex
-	dir   string
-	users int
-}
-
-// hotpassBinary builds hotpass as the Makefile builds releases: static
-// (CGO_ENABLED=0) and without the race detector. Both matter under an
-// address-space limit: the race detector's shadow memory would not fit, and
-// glibc reserves 64 MiB of address space per thread arena in a cgo binary,
-// which made the binary fail at random under 1 GiB before it read anything.
-func hotpassBinary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	releaseBin.Lock()
-	defer releaseBin.Unlock()
-	if releaseBin.users == 0 {
-		dir, err := os.MkdirTemp("", "hotpass-limited-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(dir, "hotpass"), ".")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			_ = os.RemoveAll(dir)
-			t.Fatalf("go build: %v\n%s", err, out)
-		}
-		releaseBin.dir = dir
-	}
-	releaseBin.users++
-	t.Cleanup(func() {
-		releaseBin.Lock()
-		defer releaseBin.Unlock()
-		if releaseBin.users--; releaseBin.users == 0 {
-			_ = os.RemoveAll(releaseBin.dir)
-		}
-	})
-	return filepath.Join(releaseBin.dir, "hotpass")
-}
 
 // limitedCommand runs bin with args under addressSpaceLimit, through
 // prlimit (util-linux). Without prlimit the test is skipped locally and

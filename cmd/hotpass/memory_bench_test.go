@@ -12,22 +12,6 @@ import (
 	"github.com/hotpass/hotpass/internal/cputime"
 )
 
-// buildBinary builds hotpass into dir, so that a benchmark can measure a
-// whole process: the peak RSS of the test binary would mix in the
-// benchmark's own allocations.
-func buildBinary(b *testing.B, dir string) string {
-	b.Helper()
-	goCmd := os.Getenv("GO") // make passes its toolchain on as $(GO) when exported
-	if goCmd == "" {
-		goCmd = "go"
-	}
-	bin := filepath.Join(dir, "hotpass")
-	if out, err := exec.Command(goCmd, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // benchRows reads a row count from the environment, else def.
 func benchRows(b *testing.B, env string, def int) int {
 	b.Helper()
@@ -47,7 +31,7 @@ func benchRows(b *testing.B, env string, def int) int {
 func benchTable(b *testing.B, env string, def int) (dir, bin string) {
 	b.Helper()
 	dir = b.TempDir()
-	bin = buildBinary(b, dir)
+	bin = hotpassBinary(b)
 	rows := benchRows(b, env, def)
 	if out, err := exec.Command(bin, "gen", "table", "organisations", "--rows", strconv.Itoa(rows), "--out", filepath.Join(dir, "orgs.csv")).CombinedOutput(); err != nil {
 		b.Fatalf("gen: %v\n%s", err, out)

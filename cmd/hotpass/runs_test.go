@@ -309,14 +309,8 @@ func TestRunResumeErrors(t *testing.T) {
 // left the database intact.
 func TestCrashAndResume(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
+	bin := hotpassBinary(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "hotpass")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	state := filepath.Join(dir, "state")
 	spec := filepath.Join(dir, "slow.yaml")
 	src := `version: 1
