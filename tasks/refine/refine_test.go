@@ -14,7 +14,7 @@ import (
 	_ "github.com/hotpass/hotpass/tasks/refine"
 )
 
-func load(t *testing.T, dir, src string) (*engine.Plan, error) {
+func load(t testing.TB, dir, src string) (*engine.Plan, error) {
 	t.Helper()
 	return tasktest.Plan(t, dir, src)
 }

@@ -74,7 +74,7 @@ func refineSynthetic(t *testing.T, dir string, er bool) *table.Table {
 // refineWithProfile refines the workbooks in dir/data with profile (a
 // built-in name or a path), with or without entity resolution, and
 // returns the SSOT table.
-func refineWithProfile(t *testing.T, dir, profile string, er bool) *table.Table {
+func refineWithProfile(t testing.TB, dir, profile string, er bool) *table.Table {
 	t.Helper()
 	opt := ""
 	if er {
