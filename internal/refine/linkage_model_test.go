@@ -201,3 +201,50 @@ func TestAviationLinkageModelWithoutItsTrainingOptions(t *testing.T) {
 		t.Errorf("with min_m_probability %g, email_domain else has m %g", with.Settings().Training.MinMProbability, m)
 	}
 }
+
+// The linkage table carries each record's legal form, spellings made one,
+// and null when the name has none; trained on the bundled example, two
+// different forms weigh against a match.
+func TestLinkageTableLegalForm(t *testing.T) {
+	t.Parallel()
+	p, err := profiles.Builtin("aviation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := refine.New(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"Eagle Air (Pty) Ltd", "EAGLE AIR PTY LTD", "Eagle Air CC", "Eagle Air", "Eagle Air NPC"}
+	b := &refine.Batch{}
+	for i, n := range names {
+		var rec refine.Record
+		rec.Fields[refine.FieldOrganizationName] = n
+		rec.Dataset, rec.ID = "d", string(rune('a'+i))
+		b.Records = append(b.Records, rec)
+	}
+	r.Normalise(b, 1)
+	tab, err := r.LinkageTable(b.Records)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forms, nameCol := tab.ColumnByName(refine.LinkLegalForm), tab.ColumnByName(refine.LinkName)
+	want := []string{"pty-ltd", "pty-ltd", "cc", "", "npc"}
+	for i := range names {
+		got := ""
+		if !forms.IsNull(i) {
+			got = forms.Format(i)
+		}
+		if got != want[i] {
+			t.Errorf("%q: legal_form %q, want %q", names[i], got, want[i])
+		}
+		if n := nameCol.Format(i); n != "eagle air" {
+			t.Errorf("%q: name %q, want the name without its legal form", names[i], n)
+		}
+	}
+	l := trainedAviationLinker(t, nil)
+	c, else_ := level(t, l.Settings(), "legal_form", settings.Else)
+	if w := l.Model().Params.Weights().BF[c][else_]; w >= 0 {
+		t.Errorf("another legal form weighs %.2f, want evidence against a match", w)
+	}
+}

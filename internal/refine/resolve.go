@@ -30,6 +30,7 @@ const (
 	LinkProvince     = "province"
 	LinkPlace        = "place"
 	LinkLocation     = "location"
+	LinkLegalForm    = "legal_form"
 )
 
 // locationConfidence is the least geocode confidence at which a record
@@ -50,6 +51,7 @@ var LinkageSchema = table.MustSchema(
 	table.Field{Name: LinkProvince, Type: table.String},
 	table.Field{Name: LinkPlace, Type: table.String},
 	table.Field{Name: LinkLocation, Type: table.String},
+	table.Field{Name: LinkLegalForm, Type: table.String},
 )
 
 // LinkageTable lays normalised records out for record linkage, one row
@@ -72,7 +74,10 @@ var LinkageSchema = table.MustSchema(
 //   - location: "lat,lon" of the record geocoded offline from its address
 //     and area (internal/geo, the gazetteer of the profile's
 //     default_country), when the geocode is confident; for distance_km
-//     levels and geohash blocking keys.
+//     levels and geohash blocking keys;
+//   - legal_form: the legal suffix written after the name ("pty-ltd",
+//     "npc", "cc"; spellings made one as the name key makes them), since
+//     "X CC" and "X (Pty) Ltd" are often two companies.
 //
 // Empty values are null.
 func (r *Refiner) LinkageTable(recs []Record) (*table.Table, error) {
@@ -124,6 +129,8 @@ func (r *Refiner) LinkageTable(recs []Record) (*table.Table, error) {
 			loc = geo.FormatPoint(lat, lon)
 		}
 		put(10, loc)
+		name := r.Canonical(rec.Fields[FieldOrganizationName])
+		put(11, legalForm(Slug(name), r.NameKey(name)))
 	}
 	t, err := b.Build()
 	if err != nil {
