@@ -587,17 +587,19 @@ func newDeploymentRunCmd(g *globals) *cobra.Command {
 		Use:   "run NAME",
 		Short: "Start a run of a deployment now",
 		Long: "Queue a run of the deployment for `hotpass serve` to start, and print its id; with --wait, run it\n" +
-			"here and now instead (no server needed) and exit as `hotpass run` does. --params and --param are\n" +
-			"merged over the deployment's params and checked against the spec's param types first.",
+			"here and now instead (no server needed) and exit as `hotpass run` does. A deployment made with\n" +
+			"--engine temporal starts on the cluster's workers instead: without --wait the run is started and its id\n" +
+			"printed, with --wait it is followed as `hotpass run --engine temporal` follows it. --params and --param\n" +
+			"are merged over the deployment's params and checked against the spec's param types first.",
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDeploymentRun(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), g, o, args[0])
 		},
 	}
 	addParamFlags(cmd, &o.params, "this run, over the deployment's")
-	cmd.Flags().BoolVar(&o.wait, "wait", false, "run in this process and wait for the outcome instead of queueing")
+	cmd.Flags().BoolVar(&o.wait, "wait", false, "wait for the outcome and exit as `hotpass run` does, instead of queueing (embedded) or only starting the run (temporal)")
 	cmd.Flags().BoolVar(&o.noProgress, "no-progress", false, "with --wait: print plain log lines instead of live progress")
-	cmd.Flags().StringVar(&o.engine, "engine", "", "with --wait: run on this process (embedded) or on a Temporal cluster's workers (temporal); default: the deployment's engine")
+	cmd.Flags().StringVar(&o.engine, "engine", "", "where the run goes: embedded (`hotpass serve`'s queue, or this process with --wait) or temporal (a Temporal cluster's workers); default: the deployment's engine")
 	o.temporal.add(cmd)
 	return cmd
 }
@@ -623,17 +625,14 @@ func runDeploymentRun(ctx context.Context, stdout, stderr io.Writer, g *globals,
 	if err != nil {
 		return err
 	}
-	if o.engine != "" && o.engine != engineEmbedded && !o.wait {
-		return fmt.Errorf("%w: --engine %s runs the deployment now: add --wait", errUsage, o.engine)
-	}
 	if o.engine == "" {
 		// A deployment made for the cluster runs there unless told otherwise.
 		o.engine = engineEmbedded
-		if d.Engine == store.EngineTemporal && o.wait {
+		if d.Engine == store.EngineTemporal {
 			o.engine = engineTemporal
 		}
 	}
-	if !o.wait {
+	if !o.wait && o.engine == engineEmbedded {
 		r, err := runner.Enqueue(ctx, st, l, runner.QueueRequest{Deployment: d, Params: over, Strict: true, StartedBy: store.StartedCLI})
 		if err != nil {
 			return err
@@ -668,7 +667,7 @@ func runDeploymentRun(ctx context.Context, stdout, stderr io.Writer, g *globals,
 	case engineTemporal:
 		return submitToTemporal(ctx, stdout, stderr, g, &o.temporal, temporalRun{
 			spec: runner.DeploymentSpec(d), paramsJSON: params, date: time.Now().In(loc).Format(time.DateOnly),
-			deployment: d.Name, noProgress: o.noProgress,
+			deployment: d.Name, noProgress: o.noProgress, detach: !o.wait,
 		})
 	default:
 		return fmt.Errorf("%w: --engine must be %s or %s, got %q", errUsage, engineEmbedded, engineTemporal, o.engine)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -159,6 +160,32 @@ func TestDeploymentFiredByTemporalSchedule(t *testing.T) {
 		t.Errorf("%d runs started while paused", after-before)
 	}
 
+	// Run now, without --wait: started on the cluster, not queued for
+	// serve, and it runs under its own workflow while the schedule sleeps.
+	stdout, stderr, code = cli(t, append([]string{"deployment", "run", "tick"}, conn...)...)
+	m := regexp.MustCompile(`started run (\S+) on Temporal \(workflow (\S+),`).FindStringSubmatch(stdout)
+	if code != exitOK || m == nil {
+		t.Fatalf("deployment run without --wait: exit %d\n%s%s", code, stdout, stderr)
+	}
+	manual := m[1]
+	if m[2] != hptemporal.WorkflowID(manual) {
+		t.Errorf("deployment run started workflow %s, want %s", m[2], hptemporal.WorkflowID(manual))
+	}
+	var got runJSON
+	for deadline := time.Now().Add(90 * time.Second); got.Status != string(store.RunSucceeded); time.Sleep(300 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("run %s did not succeed within 90s: %+v", manual, got)
+		}
+		for _, r := range deploymentRuns(t, state, "tick") {
+			if r.ID == manual {
+				got = r
+			}
+		}
+	}
+	if got.WorkflowID == nil || *got.WorkflowID != hptemporal.WorkflowID(manual) {
+		t.Errorf("run %s: workflow id %v, want %s", manual, got.WorkflowID, hptemporal.WorkflowID(manual))
+	}
+
 	if _, stderr, code := cli(t, append([]string{"deployment", "rm", "tick"}, conn...)...); code != exitOK {
 		t.Fatalf("rm: exit %d\n%s", code, stderr)
 	}
@@ -257,5 +284,18 @@ func TestDeploymentRunWaitFollowsItsEngine(t *testing.T) {
 	}
 	if _, stderr, code := cli(t, "deployment", "run", "nightly", "--wait", "--no-progress", "--engine", "embedded", "--state-dir", state); code != exitOK {
 		t.Errorf("--engine embedded --wait: exit %d\n%s", code, stderr)
+	}
+	// Without --wait a temporal deployment is started on the cluster, not
+	// queued for serve, which never runs it: no server, no run.
+	before := len(deploymentRuns(t, state, "nightly"))
+	if _, stderr, code := cli(t, "deployment", "run", "nightly", "--temporal-address", addr, "--state-dir", state); code != exitInvalid || !strings.Contains(stderr, "cannot reach Temporal at "+addr) {
+		t.Errorf("a temporal deployment without --wait: exit %d, want %d naming %s\n%s", code, exitInvalid, addr, stderr)
+	}
+	if after := len(deploymentRuns(t, state, "nightly")); after != before {
+		t.Errorf("%d runs queued for a temporal deployment that could not start", after-before)
+	}
+	stdout, stderr, code := cli(t, "deployment", "run", "nightly", "--engine", "embedded", "--state-dir", state)
+	if code != exitOK || !strings.Contains(stdout, "queued run") {
+		t.Errorf("--engine embedded without --wait: exit %d, want the run queued for serve\n%s%s", code, stdout, stderr)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -41,6 +42,8 @@ type temporalRun struct {
 	noProgress     bool
 	// resume is a Temporal run to resume, reusing its succeeded tasks.
 	resume string
+	// detach starts the run and returns without following it.
+	detach bool
 }
 
 // runOnTemporal is `hotpass run --engine temporal`.
@@ -125,6 +128,11 @@ func submitToTemporal(ctx context.Context, stdout, stderr io.Writer, g *globals,
 	})
 	if err != nil {
 		return err
+	}
+	if r.detach {
+		fmt.Fprintf(stdout, "started run %s on Temporal (workflow %s, task queue %s); `hotpass runs show %s` shows it once a worker has taken it up\n",
+			r.runID, run.GetID(), cmp.Or(tf.taskQueue, hptemporal.DefaultTaskQueue), r.runID)
+		return nil
 	}
 	display := progress.New(stderr, isTerminal(stderr) && !r.noProgress)
 	rec, runErr := hptemporal.Follow(ctx, c, run, display)
