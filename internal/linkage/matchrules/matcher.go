@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/hotpass/hotpass/internal/strsim"
+	"github.com/hotpass/hotpass/internal/textnorm"
 )
 
 // Source gives every record's value of a column as text and whether it is
@@ -37,9 +38,10 @@ type node struct {
 type leaf struct {
 	op        Op
 	threshold float64
-	// text holds each record's prepared value (exact, jaro_winkler,
-	// levenshtein); sets its sorted distinct elements (phone, email,
-	// jaccard). present is false for nulls and empty values.
+	// text holds each record's folded value (exact, jaro_winkler,
+	// levenshtein); sets its sorted distinct normalised elements (phone,
+	// email, website, jaccard). present is false for nulls and for values
+	// that normalise to nothing.
 	text    []string
 	sets    [][]string
 	present []bool
@@ -102,33 +104,25 @@ func compileGroup(g *Group, comps []Comparison, src Source, path []any) (node, e
 }
 
 func compileLeaf(c *Condition, comps []Comparison, src Source) (*leaf, error) {
-	col, lower, trim := c.Column, false, false
+	col := c.Column
 	if c.Comparison != "" {
-		i := slices.IndexFunc(comps, func(k Comparison) bool { return k.Name == c.Comparison })
-		col, lower, trim = comps[i].Column, comps[i].Lowercase, comps[i].Trim
+		col = comps[slices.IndexFunc(comps, func(k Comparison) bool { return k.Name == c.Comparison })].Column
 	}
 	vals, present, err := src.Strings(col)
 	if err != nil {
 		return nil, err
 	}
 	lf := &leaf{op: c.Op, threshold: c.Threshold, present: slices.Clone(present)}
-	prep := func(s string) string {
-		if trim {
-			s = strings.TrimSpace(s)
-		}
-		if lower {
-			s = strings.ToLower(s)
-		}
-		return s
-	}
 	switch c.Op {
 	case Exact, JaroWinkler, Levenshtein:
+		// Names and free text typed by different people differ in case,
+		// spacing and Unicode forms far more often than in substance.
 		lf.text = make([]string, len(vals))
 		for i, v := range vals {
 			if !present[i] {
 				continue
 			}
-			lf.text[i] = prep(v)
+			lf.text[i] = textnorm.Fold(v)
 			lf.present[i] = lf.text[i] != ""
 		}
 	default:
@@ -136,13 +130,13 @@ func compileLeaf(c *Condition, comps []Comparison, src Source) (*leaf, error) {
 		if sep == "" && c.Op != Jaccard {
 			sep = DefaultSeparator
 		}
-		norm := map[Op]func(string) string{Phone: NormalisePhone, Email: NormaliseEmail, Jaccard: strings.ToLower}[c.Op]
+		norm := map[Op]func(string) string{Phone: NormalisePhone, Email: NormaliseEmail, Website: NormaliseWebsite, Jaccard: textnorm.Fold}[c.Op]
 		lf.sets = make([][]string, len(vals))
 		for i, v := range vals {
 			if !present[i] {
 				continue
 			}
-			lf.sets[i] = elements(prep(v), sep, c.Op == Jaccard, norm)
+			lf.sets[i] = elements(v, sep, c.Op == Jaccard, norm)
 			lf.present[i] = len(lf.sets[i]) > 0
 		}
 	}
@@ -190,8 +184,18 @@ func NormalisePhone(s string) string {
 	return out
 }
 
-// NormaliseEmail lowercases and trims an e-mail address or domain.
-func NormaliseEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// NormaliseEmail reduces an e-mail address or domain to the form in which
+// addresses are equal: trimmed and in lower case (textnorm.Fold), since
+// mail systems treat domains, and in practice local parts, without case.
+func NormaliseEmail(s string) string { return textnorm.Fold(s) }
+
+// NormaliseWebsite reduces a website to its host, the part that says whose
+// site it is: the scheme, "www.", a port, the path, query and fragment and
+// a trailing dot go, and case does not matter ("HTTPS://WWW.Eagle.co.za/
+// about/" → "eagle.co.za"), as refine compares websites (website_host).
+func NormaliseWebsite(s string) string {
+	return strings.TrimSuffix(textnorm.WebsiteHost(textnorm.Fold(s)), ".")
+}
 
 // Rules returns the rule names, indexed as Worker.Fire returns them.
 func (m *Matcher) Rules() []string {
