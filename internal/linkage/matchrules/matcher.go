@@ -61,8 +61,9 @@ func Compile(rs []Rule, comps []Comparison, src Source) (*Matcher, error) {
 		return nil, errors.Join(errs...)
 	}
 	m := &Matcher{}
+	cc := &compiler{comps: comps, src: src, folded: map[string]foldedColumn{}}
 	for i := range rs {
-		g, err := compileGroup(&rs[i].Group, comps, src, []any{i})
+		g, err := cc.group(&rs[i].Group, []any{i})
 		if err != nil {
 			return nil, err
 		}
@@ -75,7 +76,24 @@ func Compile(rs []Rule, comps []Comparison, src Source) (*Matcher, error) {
 	return m, nil
 }
 
-func compileGroup(g *Group, comps []Comparison, src Source, path []any) (node, error) {
+// compiler prepares the columns conditions read; folded text is kept by
+// column because rules often test one column twice (exact in one rule,
+// jaro_winkler in another), and folding every record is most of the cost.
+type compiler struct {
+	comps  []Comparison
+	src    Source
+	folded map[string]foldedColumn
+}
+
+// foldedColumn is a column's values folded by textnorm.Fold; present is
+// false for nulls and for values that fold to nothing. Leaves share it
+// read-only.
+type foldedColumn struct {
+	text    []string
+	present []bool
+}
+
+func (cc *compiler) group(g *Group, path []any) (node, error) {
 	var n node
 	for _, part := range []struct {
 		key  string
@@ -86,14 +104,14 @@ func compileGroup(g *Group, comps []Comparison, src Source, path []any) (node, e
 			c := &part.in[k]
 			p := append(slices.Clip(path), part.key, k)
 			if c.IsGroup() {
-				sub, err := compileGroup(&c.Group, comps, src, p)
+				sub, err := cc.group(&c.Group, p)
 				if err != nil {
 					return node{}, err
 				}
 				*part.into = append(*part.into, sub)
 				continue
 			}
-			lf, err := compileLeaf(c, comps, src)
+			lf, err := cc.leaf(c)
 			if err != nil {
 				return node{}, fmt.Errorf("%s: %w", Problem{Path: p, Line: c.Line, Col: c.Col}.String(), err)
 			}
@@ -103,44 +121,61 @@ func compileGroup(g *Group, comps []Comparison, src Source, path []any) (node, e
 	return n, nil
 }
 
-func compileLeaf(c *Condition, comps []Comparison, src Source) (*leaf, error) {
+func (cc *compiler) leaf(c *Condition) (*leaf, error) {
 	col := c.Column
 	if c.Comparison != "" {
-		col = comps[slices.IndexFunc(comps, func(k Comparison) bool { return k.Name == c.Comparison })].Column
+		col = cc.comps[slices.IndexFunc(cc.comps, func(k Comparison) bool { return k.Name == c.Comparison })].Column
 	}
-	vals, present, err := src.Strings(col)
+	lf := &leaf{op: c.Op, threshold: c.Threshold}
+	if c.Op == Exact || c.Op == JaroWinkler || c.Op == Levenshtein {
+		f, err := cc.fold(col)
+		if err != nil {
+			return nil, err
+		}
+		lf.text, lf.present = f.text, f.present
+		return lf, nil
+	}
+	vals, present, err := cc.src.Strings(col)
 	if err != nil {
 		return nil, err
 	}
-	lf := &leaf{op: c.Op, threshold: c.Threshold, present: slices.Clone(present)}
-	switch c.Op {
-	case Exact, JaroWinkler, Levenshtein:
-		// Names and free text typed by different people differ in case,
-		// spacing and Unicode forms far more often than in substance.
-		lf.text = make([]string, len(vals))
-		for i, v := range vals {
-			if !present[i] {
-				continue
-			}
-			lf.text[i] = textnorm.Fold(v)
-			lf.present[i] = lf.text[i] != ""
+	sep := c.Separator
+	if sep == "" && c.Op != Jaccard {
+		sep = DefaultSeparator
+	}
+	norm := map[Op]func(string) string{Phone: NormalisePhone, Email: NormaliseEmail, Website: NormaliseWebsite, Jaccard: textnorm.Fold}[c.Op]
+	lf.present = slices.Clone(present)
+	lf.sets = make([][]string, len(vals))
+	for i, v := range vals {
+		if !present[i] {
+			continue
 		}
-	default:
-		sep := c.Separator
-		if sep == "" && c.Op != Jaccard {
-			sep = DefaultSeparator
-		}
-		norm := map[Op]func(string) string{Phone: NormalisePhone, Email: NormaliseEmail, Website: NormaliseWebsite, Jaccard: textnorm.Fold}[c.Op]
-		lf.sets = make([][]string, len(vals))
-		for i, v := range vals {
-			if !present[i] {
-				continue
-			}
-			lf.sets[i] = elements(v, sep, c.Op == Jaccard, norm)
-			lf.present[i] = len(lf.sets[i]) > 0
-		}
+		lf.sets[i] = elements(v, sep, c.Op == Jaccard, norm)
+		lf.present[i] = len(lf.sets[i]) > 0
 	}
 	return lf, nil
+}
+
+// fold returns column col folded, computing it on first use. Names and
+// free text typed by different people differ in case, spacing and Unicode
+// forms far more often than in substance.
+func (cc *compiler) fold(col string) (foldedColumn, error) {
+	if f, ok := cc.folded[col]; ok {
+		return f, nil
+	}
+	vals, present, err := cc.src.Strings(col)
+	if err != nil {
+		return foldedColumn{}, err
+	}
+	f := foldedColumn{text: make([]string, len(vals)), present: slices.Clone(present)}
+	for i, v := range vals {
+		if present[i] {
+			f.text[i] = textnorm.Fold(v)
+			f.present[i] = f.text[i] != ""
+		}
+	}
+	cc.folded[col] = f
+	return f, nil
 }
 
 // elements splits v at any character of sep (and at white space when
