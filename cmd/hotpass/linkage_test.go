@@ -13,6 +13,7 @@ const (
 	fakeCSV    = "../../testdata/linkage/fake_1000/fake_1000.csv"
 	fakeLabels = "../../testdata/linkage/fake_1000/fake_1000_labels.csv"
 	fakeConfig = "../../examples/linkage/fake_1000.yaml"
+	fakeRules  = "../../testdata/linkage/fake_1000/rules.yaml"
 )
 
 // resolve writes the artefacts and the deduplicated table, then evaluate
@@ -72,6 +73,54 @@ func TestResolveWithoutConfig(t *testing.T) {
 	_, stderr, code = cli(t, "resolve", "--input", fakeCSV, "--output", filepath.Join(tmp, "out3"), "--id-column", "nope")
 	if code == 0 || !strings.Contains(stderr, `no unique id column "nope"`) {
 		t.Errorf("missing id column: exit %d: %s", code, stderr)
+	}
+}
+
+// --no-linkage-use-splink classifies the pairs with the settings' rules,
+// as orchestrate's flag does; usage mistakes exit 2 before anything runs.
+func TestResolveLinkageUseSplink(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"both flags", []string{"--config", fakeRules, "--linkage-use-splink", "--no-linkage-use-splink"}, "contradict each other"},
+		{"no config", []string{"--no-linkage-use-splink"}, "give --config with a rules: block"},
+		{"settings without rules", []string{"--config", fakeConfig, "--no-linkage-use-splink"}, "the linkage settings " + fakeConfig + " have no rules: block"},
+		{"false without rules", []string{"--config", fakeConfig, "--linkage-use-splink=false"}, "have no rules: block"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			out := filepath.Join(tmp, strings.ReplaceAll(tc.name, " ", "_"))
+			_, stderr, code := cli(t, append([]string{"resolve", "--input", fakeCSV, "--output", out}, tc.args...)...)
+			if code != 2 || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d: %s; want exit 2 and %q", code, stderr, tc.want)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Error("the output directory was written despite the usage error")
+			}
+		})
+	}
+	for _, flags := range [][]string{{"--no-linkage-use-splink"}, {"--linkage-use-splink=false", "--no-linkage-use-splink"}} {
+		out := filepath.Join(tmp, "out")
+		stdout, stderr, code := cli(t, append([]string{"resolve", "--input", fakeCSV, "--output", out, "--config", fakeRules}, flags...)...)
+		golden(t, "resolve_fake_1000_rules", normalize(transcript(stdout, stderr, code), tmp))
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", flags, code, stderr)
+		}
+		pairs := readParquet(t, filepath.Join(out, "linkage_matches.parquet"))
+		if pairs.ColumnByName("rule") == nil || pairs.NumRows() == 0 {
+			t.Errorf("%v: %d pairs with columns %v; want a rule column", flags, pairs.NumRows(), pairs.Schema().Names())
+		}
+	}
+	// The model is the default, with or without the flag.
+	for _, flags := range [][]string{nil, {"--linkage-use-splink"}} {
+		stdout, stderr, code := cli(t, append([]string{"resolve", "--input", fakeCSV, "--output", filepath.Join(tmp, "model"), "--config", fakeRules}, flags...)...)
+		if code != 0 || !strings.Contains(stdout, "model: trained") {
+			t.Errorf("%v: exit %d, want a trained model:\n%s\n%s", flags, code, stdout, stderr)
+		}
 	}
 }
 

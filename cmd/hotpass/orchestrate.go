@@ -212,8 +212,9 @@ func printOrchestrateOutputs(stdout io.Writer, o *orchestrateOptions, params map
 // entityResolutionParams sets the pipeline params of the entity-resolution
 // flags. Thresholds of 0 are not set (0 is no valid threshold).
 func entityResolutionParams(o *orchestrateOptions, params map[string]string) (err error) {
-	if o.noSplink && o.useSplinkSet && o.useSplink {
-		return fmt.Errorf("%w: --linkage-use-splink and --no-linkage-use-splink contradict each other; give one", errUsage)
+	rules, err := linkageRules(o.useSplinkSet, o.useSplink, o.noSplink)
+	if err != nil {
+		return err
 	}
 	if !o.entityResolution {
 		if o.linkMatch != 0 || o.linkReview != 0 || o.linkOutputDir != "" || o.lsURL != "" || o.lsToken != "" || o.lsProject != 0 ||
@@ -223,7 +224,7 @@ func entityResolutionParams(o *orchestrateOptions, params map[string]string) (er
 		return nil
 	}
 	params["entity_resolution"] = "true"
-	params["linkage_use_splink"] = strconv.FormatBool(o.useSplink && !o.noSplink)
+	params["linkage_use_splink"] = strconv.FormatBool(!rules)
 	for _, th := range []struct {
 		flag, param string
 		v           float64

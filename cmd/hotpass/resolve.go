@@ -32,6 +32,8 @@ type resolveOptions struct {
 	maxComparisons  int64
 	workers         int
 	noProgress      bool
+	useSplink       bool
+	noSplink        bool
 }
 
 func newResolveCmd(g *globals) *cobra.Command {
@@ -47,6 +49,9 @@ func newResolveCmd(g *globals) *cobra.Command {
 			"--config names the linkage settings (see examples/linkage/*.yaml). Without it every column is\n" +
 			"compared by exact equality and blocked on, which finds only records equal on some column; the\n" +
 			"command says so. Each file's records are named by the file's base name (source_dataset).\n" +
+			"--linkage-use-splink (the default) links with the probabilistic Fellegi–Sunter model, as Splink\n" +
+			"does; --no-linkage-use-splink classifies the same candidate pairs with the deterministic rules of\n" +
+			"the settings' rules: block instead and trains nothing (--config must have one).\n" +
 			"Exit status: 0 success, 1 the linkage failed, 2 invalid usage or settings.",
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -64,6 +69,8 @@ func newResolveCmd(g *globals) *cobra.Command {
 	f.Int64Var(&o.maxComparisons, "max-comparisons", 0, "cap on the candidate pairs of the blocking rules (overrides the settings)")
 	f.IntVar(&o.workers, "max-concurrency", 0, "pairs scored in parallel by this many workers (default: the number of CPUs)")
 	f.BoolVar(&o.noProgress, "no-progress", false, "no live progress display (stages, pairs scored, ETA) on a terminal")
+	f.BoolVar(&o.useSplink, "linkage-use-splink", true, "link with the probabilistic (Fellegi–Sunter, Splink) model")
+	f.BoolVar(&o.noSplink, "no-linkage-use-splink", false, "classify pairs with the deterministic rules of the settings' rules: block instead of the model")
 	aliasFlags(cmd, map[string]string{"workers": "max-concurrency"})
 	requireFlags(cmd, "input", "output")
 	return cmd
@@ -72,6 +79,10 @@ func newResolveCmd(g *globals) *cobra.Command {
 func runResolve(ctx context.Context, cmd *cobra.Command, stdout, stderr io.Writer, g *globals, o *resolveOptions) error {
 	if o.workers < 0 {
 		return fmt.Errorf("%w: --max-concurrency must be at least 1, got %d", errUsage, o.workers)
+	}
+	rules, err := linkageRules(cmd.Flags().Changed("linkage-use-splink"), o.useSplink, o.noSplink)
+	if err != nil {
+		return err
 	}
 	ov := linkjob.Overrides{}
 	if cmd.Flags().Changed("match-threshold") {
@@ -91,10 +102,16 @@ func runResolve(ctx context.Context, cmd *cobra.Command, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
+	if rules && len(s.Rules) == 0 {
+		if o.config == "" {
+			return fmt.Errorf("%w: --no-linkage-use-splink classifies pairs with deterministic rules: give --config with a rules: block (as profiles/aviation.yaml's linkage: block has)", errUsage)
+		}
+		return fmt.Errorf("%w: --no-linkage-use-splink: the linkage settings %s have no rules: block; add one (as profiles/aviation.yaml's linkage: block has) or drop the flag", errUsage, o.config)
+	}
 	display := progress.NewStages(stderr, isTerminal(stderr) && !o.noProgress, "pairs")
 	defer display.Close()
 	log := slog.New(slog.NewTextHandler(display, &slog.HandlerOptions{Level: parseLevel(g.logLevel)}))
-	res, err := linkjob.Run(ctx, linkjob.Config{Settings: s, ModelPath: o.modelPath, OutputDir: o.output, Workers: o.workers,
+	res, err := linkjob.Run(ctx, linkjob.Config{Settings: s, ModelPath: o.modelPath, OutputDir: o.output, Workers: o.workers, Rules: rules,
 		Logger: log, Title: "Record linkage: " + strings.Join(inputNames(inputs), ", "),
 		Progress: func(st linkjob.Stage) { display.Begin(st.Name, st.Done, st.Total) }}, inputs)
 	display.Close()
@@ -112,6 +129,17 @@ func runResolve(ctx context.Context, cmd *cobra.Command, stdout, stderr io.Write
 	res.Files[ResolvedFile] = path
 	printLinkSummary(stdout, res)
 	return nil
+}
+
+// linkageRules reads --linkage-use-splink and --no-linkage-use-splink
+// (useSet: the first was given): true means classify pairs with the
+// settings' rules. Giving both at once is a usage error rather than a
+// silent pick of one.
+func linkageRules(useSet, use, no bool) (bool, error) {
+	if no && useSet && use {
+		return false, fmt.Errorf("%w: --linkage-use-splink and --no-linkage-use-splink contradict each other; give one", errUsage)
+	}
+	return no || !use, nil
 }
 
 // resolveSettings loads --config with the overrides, or builds the

@@ -6,53 +6,14 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/hotpass/hotpass/internal/textnorm"
 )
 
 // CleanText applies NFKC normalisation (full-width letters, ligatures and
 // non-breaking spaces become their plain forms), turns every run of white
-// space into one space and trims the ends.
-func CleanText(s string) string {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if !ascii {
-		s = norm.NFKC.String(s)
-	}
-	// Fast path: nothing to collapse.
-	clean := true
-	prevSpace := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		space := c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
-		if (space && (prevSpace || c != ' ')) || c >= utf8.RuneSelf {
-			clean = false
-			break
-		}
-		prevSpace = space
-	}
-	if clean && !prevSpace {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	pending := false
-	for _, r := range s {
-		if unicode.IsSpace(r) {
-			pending = b.Len() > 0
-			continue
-		}
-		if pending {
-			b.WriteByte(' ')
-			pending = false
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// space into one space and trims the ends (see textnorm.Clean).
+func CleanText(s string) string { return textnorm.Clean(s) }
 
 // foldSpecial transliterates Latin letters that have no decomposition.
 var foldSpecial = map[rune]string{

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/hotpass/hotpass/internal/strsim"
+	"github.com/hotpass/hotpass/internal/textnorm"
 )
 
 // NormaliseWebsite returns the website a cell gives as a full URL:
@@ -121,22 +122,9 @@ func isTrackingParam(p string) bool {
 
 // WebsiteHost returns the host of a normalised website without "www." and
 // any port ("https://www.x.co.za/about" → "x.co.za"): the name under which
-// websites are compared with each other and with email domains.
-func WebsiteHost(site string) string {
-	if i := strings.Index(site, "://"); i >= 0 {
-		site = site[i+3:]
-	}
-	if i := strings.IndexAny(site, "/?#"); i >= 0 {
-		site = site[:i]
-	}
-	if i := strings.LastIndexByte(site, ':'); i >= 0 {
-		site = site[:i]
-	}
-	for strings.HasPrefix(site, "www.") {
-		site = site[len("www."):]
-	}
-	return site
-}
+// websites are compared with each other and with email domains (see
+// textnorm.WebsiteHost).
+func WebsiteHost(site string) string { return textnorm.WebsiteHost(site) }
 
 // hostLabel is a host's first label: "eagleair" for eagleair.co.za and
 // eagleair.com alike.

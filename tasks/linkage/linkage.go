@@ -1,6 +1,7 @@
 // Package linkage provides the `linkage` task type: probabilistic record
 // linkage (Fellegi–Sunter) of upstream tables — train or load a model,
-// score candidate pairs, send uncertain pairs to clerical review in Label
+// score candidate pairs (or classify them with the settings' deterministic
+// rules, use_splink: false), send uncertain pairs to clerical review in Label
 // Studio, cluster the matches and write the linkage artefacts (see package
 // linkjob). Its output table is the input with a cluster_id column.
 package linkage
@@ -45,7 +46,7 @@ func (Type) Options() any { return &options{} }
 
 // Schema returns the JSON Schema of the `with:` block.
 func (Type) Schema() json.RawMessage {
-	return tasks.Schema("linkage", "Probabilistic record linkage (Fellegi–Sunter, as Splink does it) of upstream tables: trains a model (or loads one), scores candidate pairs, sends pairs in the review band to Label Studio, clusters the matches under reviewers' decisions and writes linkage_matches.parquet, linkage_review_queue.parquet, linkage_clusters.parquet, linkage_metadata.json, linkage_reviewer_decisions.jsonl and linkage_report.html into output_dir. The output table is the input with a cluster_id column (with several inputs: source_dataset, id and cluster_id of every record).", &options{})
+	return tasks.Schema("linkage", "Probabilistic record linkage (Fellegi–Sunter, as Splink does it) of upstream tables: trains a model (or loads one), scores candidate pairs (or, with use_splink: false, classifies them with the settings' deterministic rules), sends pairs in the review band to Label Studio, clusters the matches under reviewers' decisions and writes linkage_matches.parquet, linkage_review_queue.parquet, linkage_clusters.parquet, linkage_metadata.json, linkage_reviewer_decisions.jsonl and linkage_report.html into output_dir. The output table is the input with a cluster_id column (with several inputs: source_dataset, id and cluster_id of every record).", &options{})
 }
 
 type options struct {
@@ -59,6 +60,7 @@ type options struct {
 	OutputDir       string              `yaml:"output_dir" doc:"Directory for the artefacts, relative to the spec; default dist/linkage."`
 	MaxComparisons  OptInt              `yaml:"max_comparisons" doc:"Cap on the candidate pairs any set of blocking rules may produce; rules over it are refused before any pair is generated."`
 	Workers         int                 `yaml:"workers" min:"0" doc:"Parallel workers for pair scans (default: the number of CPUs)."`
+	UseSplink       OptBool             `yaml:"use_splink" doc:"Link with the probabilistic (Fellegi–Sunter, Splink) model (default true); false classifies pairs with the deterministic rules of the settings' rules: block and trains nothing."`
 	LabelStudio     *LabelStudioOptions `yaml:"label_studio" doc:"Clerical review in Label Studio: review pairs are pushed (once each), decisions pulled into linkage_reviewer_decisions.jsonl and applied as must-link/cannot-link constraints. Review is off when url is empty. Failures are warnings unless required is true."`
 }
 
@@ -112,12 +114,17 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 	if d != nil {
 		return nil, specs.Diagnostics{*d}
 	}
+	rules := o.UseSplink.Set && !o.UseSplink.Value
+	if rules && len(s.Rules) == 0 {
+		return nil, specs.Diagnostics{opts.Errorf("use_splink", "false needs deterministic rules, but the linkage settings (with.%s) have none", where).
+			WithHint("add a rules: block to the linkage settings, as profiles/aviation.yaml's linkage: block has, or set use_splink to true")}
+	}
 	ids := o.Inputs
 	if o.Input != "" {
 		ids = []string{o.Input}
 	}
 	return &runner{ids: ids, settings: s, modelPath: o.ModelPath, outputDir: o.OutputDir, workers: o.Workers,
-		labelStudio: o.LabelStudio.Config(), taskID: task.ID}, nil
+		labelStudio: o.LabelStudio.Config(), taskID: task.ID, rules: rules}, nil
 }
 
 // checkSettings decodes settings and applies the overrides; a threshold
@@ -164,6 +171,8 @@ type runner struct {
 	workers     int
 	labelStudio *linkjob.LabelStudio
 	taskID      string
+	// rules classifies pairs with the settings' rules instead of a model.
+	rules bool
 }
 
 // LoadOutput reuses the table an earlier run kept (the artefacts stay in
@@ -190,7 +199,7 @@ func (t *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 	}
 	cfg := linkjob.Config{
 		Settings: t.settings, OutputDir: env.ResolvePath(dir), LabelStudio: t.labelStudio,
-		Workers: t.workers, Logger: env.Log, Title: "Record linkage: " + t.taskID,
+		Workers: t.workers, Logger: env.Log, Title: "Record linkage: " + t.taskID, Rules: t.rules,
 	}
 	if t.modelPath != "" {
 		cfg.ModelPath = env.ResolvePath(t.modelPath)

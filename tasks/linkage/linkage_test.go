@@ -204,3 +204,64 @@ func TestPrepareErrors(t *testing.T) {
 		}
 	}
 }
+
+// use_splink: false classifies the pairs with the settings' rules: no
+// model is trained, every kept pair names the rule that fired, and the
+// output table still carries the clusters.
+func TestUseSplinkFalseUsesRules(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	rules := abs("../../testdata/linkage/fake_1000/rules.yaml")
+	rec := run(t, dir, strings.Replace(fakeSpec("      use_splink: false\n"), fake1000Config, rules, 1))
+	task := rec.Task("dedupe")
+	if task.Status != engine.StatusSucceeded {
+		t.Fatalf("dedupe: %s %s", task.Status, task.Error)
+	}
+	if task.Attrs["model"] != linkjob.ModelRules {
+		t.Errorf("model attr %v, want %q", task.Attrs["model"], linkjob.ModelRules)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "out", linkjob.MetadataFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := linkjob.ReadMetadata(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Model.Source != linkjob.ModelRules || m.Training != nil || m.Pairs.Match == 0 || m.Pairs.Review == 0 {
+		t.Errorf("model %+v, training %+v, pairs %+v; want rules, no training, matches and reviews", m.Model, m.Training, m.Pairs)
+	}
+	matches := readParquet(t, filepath.Join(dir, "out", linkjob.MatchesFile))
+	for i, r := range strs(t, matches, "rule") {
+		if r != "name_and_dob_or_email" && r != "same_name" {
+			t.Fatalf("pair row %d: rule %q", i, r)
+		}
+	}
+	people := readParquet(t, filepath.Join(dir, ".hotpass", "runs", rec.RunID, "dedupe.parquet"))
+	if people.NumRows() != 1000 || people.ColumnByName("cluster_id") == nil {
+		t.Errorf("output table: %d rows, columns %v", people.NumRows(), people.Schema().Names())
+	}
+}
+
+// use_splink: false with settings that have no rules is refused where
+// the option is written, before anything runs; so is a value that is no
+// boolean. An empty value (an unset template param) keeps the model.
+func TestUseSplinkDiagnostics(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ value, want string }{
+		{"false", `spec.yaml:13:19: error: task "dedupe": with.use_splink: false needs deterministic rules, but the linkage settings (with.config) have none`},
+		{"False", "with.use_splink: false needs deterministic rules"},
+		{"maybe", `spec.yaml:13:19: error: task "dedupe": with.use_splink: "maybe" is not a boolean`},
+	} {
+		_, err := load(t, t.TempDir(), fakeSpec("      use_splink: "+tc.value+"\n"))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("use_splink: %s: error %v, want %q", tc.value, err, tc.want)
+		}
+	}
+	if _, err := load(t, t.TempDir(), fakeSpec("      use_splink: ''\n")); err != nil {
+		t.Errorf("use_splink '' (unset): %v", err)
+	}
+	if _, err := load(t, t.TempDir(), fakeSpec("      use_splink: true\n")); err != nil {
+		t.Errorf("use_splink true: %v", err)
+	}
+}

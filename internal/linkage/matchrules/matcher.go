@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/hotpass/hotpass/internal/strsim"
+	"github.com/hotpass/hotpass/internal/textnorm"
 )
 
 // Source gives every record's value of a column as text and whether it is
@@ -37,9 +38,10 @@ type node struct {
 type leaf struct {
 	op        Op
 	threshold float64
-	// text holds each record's prepared value (exact, jaro_winkler,
-	// levenshtein); sets its sorted distinct elements (phone, email,
-	// jaccard). present is false for nulls and empty values.
+	// text holds each record's folded value (exact, jaro_winkler,
+	// levenshtein); sets its sorted distinct normalised elements (phone,
+	// email, website, jaccard). present is false for nulls and for values
+	// that normalise to nothing.
 	text    []string
 	sets    [][]string
 	present []bool
@@ -59,8 +61,9 @@ func Compile(rs []Rule, comps []Comparison, src Source) (*Matcher, error) {
 		return nil, errors.Join(errs...)
 	}
 	m := &Matcher{}
+	cc := &compiler{comps: comps, src: src, folded: map[string]foldedColumn{}}
 	for i := range rs {
-		g, err := compileGroup(&rs[i].Group, comps, src, []any{i})
+		g, err := cc.group(&rs[i].Group, []any{i})
 		if err != nil {
 			return nil, err
 		}
@@ -73,7 +76,24 @@ func Compile(rs []Rule, comps []Comparison, src Source) (*Matcher, error) {
 	return m, nil
 }
 
-func compileGroup(g *Group, comps []Comparison, src Source, path []any) (node, error) {
+// compiler prepares the columns conditions read; folded text is kept by
+// column because rules often test one column twice (exact in one rule,
+// jaro_winkler in another), and folding every record is most of the cost.
+type compiler struct {
+	comps  []Comparison
+	src    Source
+	folded map[string]foldedColumn
+}
+
+// foldedColumn is a column's values folded by textnorm.Fold; present is
+// false for nulls and for values that fold to nothing. Leaves share it
+// read-only.
+type foldedColumn struct {
+	text    []string
+	present []bool
+}
+
+func (cc *compiler) group(g *Group, path []any) (node, error) {
 	var n node
 	for _, part := range []struct {
 		key  string
@@ -84,14 +104,14 @@ func compileGroup(g *Group, comps []Comparison, src Source, path []any) (node, e
 			c := &part.in[k]
 			p := append(slices.Clip(path), part.key, k)
 			if c.IsGroup() {
-				sub, err := compileGroup(&c.Group, comps, src, p)
+				sub, err := cc.group(&c.Group, p)
 				if err != nil {
 					return node{}, err
 				}
 				*part.into = append(*part.into, sub)
 				continue
 			}
-			lf, err := compileLeaf(c, comps, src)
+			lf, err := cc.leaf(c)
 			if err != nil {
 				return node{}, fmt.Errorf("%s: %w", Problem{Path: p, Line: c.Line, Col: c.Col}.String(), err)
 			}
@@ -101,52 +121,61 @@ func compileGroup(g *Group, comps []Comparison, src Source, path []any) (node, e
 	return n, nil
 }
 
-func compileLeaf(c *Condition, comps []Comparison, src Source) (*leaf, error) {
-	col, lower, trim := c.Column, false, false
+func (cc *compiler) leaf(c *Condition) (*leaf, error) {
+	col := c.Column
 	if c.Comparison != "" {
-		i := slices.IndexFunc(comps, func(k Comparison) bool { return k.Name == c.Comparison })
-		col, lower, trim = comps[i].Column, comps[i].Lowercase, comps[i].Trim
+		col = cc.comps[slices.IndexFunc(cc.comps, func(k Comparison) bool { return k.Name == c.Comparison })].Column
 	}
-	vals, present, err := src.Strings(col)
+	lf := &leaf{op: c.Op, threshold: c.Threshold}
+	if c.Op == Exact || c.Op == JaroWinkler || c.Op == Levenshtein {
+		f, err := cc.fold(col)
+		if err != nil {
+			return nil, err
+		}
+		lf.text, lf.present = f.text, f.present
+		return lf, nil
+	}
+	vals, present, err := cc.src.Strings(col)
 	if err != nil {
 		return nil, err
 	}
-	lf := &leaf{op: c.Op, threshold: c.Threshold, present: slices.Clone(present)}
-	prep := func(s string) string {
-		if trim {
-			s = strings.TrimSpace(s)
-		}
-		if lower {
-			s = strings.ToLower(s)
-		}
-		return s
+	sep := c.Separator
+	if sep == "" && c.Op != Jaccard {
+		sep = DefaultSeparator
 	}
-	switch c.Op {
-	case Exact, JaroWinkler, Levenshtein:
-		lf.text = make([]string, len(vals))
-		for i, v := range vals {
-			if !present[i] {
-				continue
-			}
-			lf.text[i] = prep(v)
-			lf.present[i] = lf.text[i] != ""
+	norm := map[Op]func(string) string{Phone: NormalisePhone, Email: NormaliseEmail, Website: NormaliseWebsite, Jaccard: textnorm.Fold}[c.Op]
+	lf.present = slices.Clone(present)
+	lf.sets = make([][]string, len(vals))
+	for i, v := range vals {
+		if !present[i] {
+			continue
 		}
-	default:
-		sep := c.Separator
-		if sep == "" && c.Op != Jaccard {
-			sep = DefaultSeparator
-		}
-		norm := map[Op]func(string) string{Phone: NormalisePhone, Email: NormaliseEmail, Jaccard: strings.ToLower}[c.Op]
-		lf.sets = make([][]string, len(vals))
-		for i, v := range vals {
-			if !present[i] {
-				continue
-			}
-			lf.sets[i] = elements(prep(v), sep, c.Op == Jaccard, norm)
-			lf.present[i] = len(lf.sets[i]) > 0
-		}
+		lf.sets[i] = elements(v, sep, c.Op == Jaccard, norm)
+		lf.present[i] = len(lf.sets[i]) > 0
 	}
 	return lf, nil
+}
+
+// fold returns column col folded, computing it on first use. Names and
+// free text typed by different people differ in case, spacing and Unicode
+// forms far more often than in substance.
+func (cc *compiler) fold(col string) (foldedColumn, error) {
+	if f, ok := cc.folded[col]; ok {
+		return f, nil
+	}
+	vals, present, err := cc.src.Strings(col)
+	if err != nil {
+		return foldedColumn{}, err
+	}
+	f := foldedColumn{text: make([]string, len(vals)), present: slices.Clone(present)}
+	for i, v := range vals {
+		if present[i] {
+			f.text[i] = textnorm.Fold(v)
+			f.present[i] = f.text[i] != ""
+		}
+	}
+	cc.folded[col] = f
+	return f, nil
 }
 
 // elements splits v at any character of sep (and at white space when
@@ -190,8 +219,18 @@ func NormalisePhone(s string) string {
 	return out
 }
 
-// NormaliseEmail lowercases and trims an e-mail address or domain.
-func NormaliseEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// NormaliseEmail reduces an e-mail address or domain to the form in which
+// addresses are equal: trimmed and in lower case (textnorm.Fold), since
+// mail systems treat domains, and in practice local parts, without case.
+func NormaliseEmail(s string) string { return textnorm.Fold(s) }
+
+// NormaliseWebsite reduces a website to its host, the part that says whose
+// site it is: the scheme, "www.", a port, the path, query and fragment and
+// a trailing dot go, and case does not matter ("HTTPS://WWW.Eagle.co.za/
+// about/" → "eagle.co.za"), as refine compares websites (website_host).
+func NormaliseWebsite(s string) string {
+	return strings.TrimSuffix(textnorm.WebsiteHost(textnorm.Fold(s)), ".")
+}
 
 // Rules returns the rule names, indexed as Worker.Fire returns them.
 func (m *Matcher) Rules() []string {

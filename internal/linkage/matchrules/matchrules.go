@@ -14,9 +14,9 @@
 //	          - {column: phones, op: phone}
 //	          - {column: email_domains, op: email}
 //
-// A condition reads the column of a comparison of the linkage settings
-// (with its lowercase and trim) or a column by name, and tests it with one
-// operator:
+// A condition reads the column of a comparison of the linkage settings or
+// a column by name, and tests it with one operator. Each operator compares
+// what a person means rather than how the value was typed:
 //
 //	exact          the values are equal
 //	jaro_winkler   Jaro-Winkler similarity ≥ threshold (0..1)
@@ -25,12 +25,21 @@
 //	               are split at white space and any separator character
 //	phone          a phone number in common, after normalisation (digits
 //	               only, international prefix 00 read as +)
-//	email          an e-mail address (or domain) in common, compared in
-//	               lower case
+//	email          an e-mail address (or domain) in common, trimmed and
+//	               compared without case
+//	website        a website in common, compared by host: scheme, "www.",
+//	               port, path and trailing slash ignored, without case
 //
-// phone and email split values at any character of separator (default
-// ","), so a list column matches on any shared element. A condition on a
-// null value never holds. The first rule that holds classifies the pair:
+// exact, jaro_winkler, levenshtein and jaccard compare text folded by
+// textnorm.Fold: without case, with white space runs collapsed and
+// trimmed, and Unicode compatibility forms (full-width letters,
+// ligatures, non-breaking spaces) read as their plain letters. So they
+// ignore case whether or not the comparison sets lowercase:.
+//
+// phone, email and website split values at any character of separator
+// (default ","), so a list column matches on any shared element. A
+// condition on a null value, or one that normalises to nothing, never
+// holds. The first rule that holds classifies the pair:
 // decision match (the default) or review, the clerical-review band.
 package matchrules
 
@@ -53,10 +62,11 @@ const (
 	Jaccard     Op = "jaccard"
 	Phone       Op = "phone"
 	Email       Op = "email"
+	Website     Op = "website"
 )
 
 // Ops lists the operators in the order the documentation gives them.
-var Ops = []Op{Exact, JaroWinkler, Levenshtein, Jaccard, Phone, Email}
+var Ops = []Op{Exact, JaroWinkler, Levenshtein, Jaccard, Phone, Email, Website}
 
 // Decision is what a rule makes of the pairs it holds for.
 type Decision string
@@ -69,7 +79,7 @@ const (
 	Review Decision = "review"
 )
 
-// DefaultSeparator splits list values for phone and email.
+// DefaultSeparator splits list values for phone, email and website.
 const DefaultSeparator = ","
 
 // Rule is a named group of conditions.
@@ -95,8 +105,8 @@ type Group struct {
 // Condition is a test of one column (Op set) or a nested group (All or
 // Any set), never both.
 type Condition struct {
-	// Comparison names a comparison of the settings whose column (and
-	// lowercase/trim) the test reads.
+	// Comparison names a comparison of the settings whose column the
+	// test reads.
 	Comparison string `yaml:"comparison" json:"comparison,omitempty"`
 	// Column names the column to read instead.
 	Column string `yaml:"column" json:"column,omitempty"`
@@ -104,8 +114,8 @@ type Condition struct {
 	// Threshold is the similarity floor (jaro_winkler, jaccard) or the
 	// distance ceiling (levenshtein).
 	Threshold float64 `yaml:"threshold" json:"threshold,omitempty"`
-	// Separator lists the characters that split values for phone, email
-	// and jaccard.
+	// Separator lists the characters that split values for phone, email,
+	// website and jaccard.
 	Separator string `yaml:"separator" json:"separator,omitempty"`
 	Group     `yaml:",inline"`
 
@@ -175,6 +185,9 @@ func opList() string {
 }
 
 // Comparison is what a condition's comparison: name stands for.
+// Lowercase and Trim are the comparison's own settings, described for
+// completeness: the operators already ignore case and surrounding white
+// space, so they change nothing a rule sees.
 type Comparison struct {
 	Name, Column    string
 	Lowercase, Trim bool
@@ -295,7 +308,7 @@ func checkCondition(c *Condition, comps []Comparison, path []any) []Problem {
 		if c.Threshold < 0 || c.Threshold != float64(int(c.Threshold)) {
 			add("threshold", "levenshtein needs a whole number of edits as threshold (0 or more), got %g", c.Threshold)
 		}
-	case Exact, Phone, Email:
+	case Exact, Phone, Email, Website:
 		if c.Threshold != 0 {
 			add("threshold", "%s takes no threshold", c.Op)
 		}
@@ -303,7 +316,7 @@ func checkCondition(c *Condition, comps []Comparison, path []any) []Problem {
 		add("op", "unknown operator %q; use %s", c.Op, opList())
 	}
 	if c.Separator != "" && (c.Op == Exact || c.Op == JaroWinkler || c.Op == Levenshtein) {
-		add("separator", "separator applies to phone, email and jaccard only")
+		add("separator", "separator applies to phone, email, website and jaccard only")
 	}
 	return out
 }

@@ -1,7 +1,10 @@
 package matchrules_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -55,7 +58,7 @@ func TestOperators(t *testing.T) {
 	}{
 		{"exact equal", col(matchrules.Exact, 0), "eagle air", "eagle air", true},
 		{"exact differs", col(matchrules.Exact, 0), "eagle air", "eagle air2", false},
-		{"exact is case sensitive on a column", col(matchrules.Exact, 0), "Eagle", "eagle", false},
+		{"exact ignores case on a column", col(matchrules.Exact, 0), "Eagle", "eagle", true},
 		{"exact through a lowercasing comparison", matchrules.Condition{Comparison: "name", Op: matchrules.Exact}, " Eagle ", "eagle", true},
 		{"null never holds", col(matchrules.Exact, 0), "", "", false},
 		{"jaro_winkler above", col(matchrules.JaroWinkler, 0.93), "eagle flight school", "eagel flight school", true},
@@ -84,6 +87,102 @@ func TestOperators(t *testing.T) {
 				t.Errorf("%s(%q, %q) = %v, want %v", tc.c.Op, tc.a, tc.b, got, tc.want)
 			}
 		})
+	}
+}
+
+// Every operator compares what a person means: case, spacing and Unicode
+// presentation of names and text, the case and surrounding space of
+// e-mail addresses, and everything of a website but its host are ignored;
+// a real difference still tells values apart.
+func TestNormalisation(t *testing.T) {
+	t.Parallel()
+	col := func(op matchrules.Op, th float64, sep string) matchrules.Condition {
+		return matchrules.Condition{Column: "x", Op: op, Threshold: th, Separator: sep}
+	}
+	exact, email, website := col(matchrules.Exact, 0, ""), col(matchrules.Email, 0, ""), col(matchrules.Website, 0, "")
+	for _, tc := range []struct {
+		name string
+		c    matchrules.Condition
+		a, b string
+		want bool
+	}{
+		{"exact: case and spaces", exact, "  Eagle   Flight School ", "eagle flight school", true},
+		{"exact: tabs and non-breaking space", exact, "Eagle\tFlight\u00a0School", "eagle flight school", true},
+		{"exact: full-width letters", exact, "ＥＡＧＬＥ ＡＩＲ", "eagle air", true},
+		{"exact: inner space still counts", exact, "eagle air", "eagleair", false},
+		{"exact: other words", exact, "Eagle Air", "Eagle Aero", false},
+		{"exact: white space only is null", exact, " \t ", " ", false},
+		{"exact through a comparison without lowercase", matchrules.Condition{Comparison: "phone", Op: matchrules.Exact}, "EAGLE", "eagle", true},
+		{"jaro_winkler: case", col(matchrules.JaroWinkler, 0.99, ""), "EAGLE FLIGHT SCHOOL", "eagle  flight school", true},
+		{"jaro_winkler: a typo after folding", col(matchrules.JaroWinkler, 0.93, ""), "Eagle Flight School", "EAGEL FLIGHT SCHOOL", true},
+		{"jaro_winkler: other names", col(matchrules.JaroWinkler, 0.93, ""), "EAGLE AVIATION", "falcon flight", false},
+		{"levenshtein 0: case and spaces", col(matchrules.Levenshtein, 0, ""), "Eagle Air ", "eagle  air", true},
+		{"levenshtein 1: one accent", col(matchrules.Levenshtein, 1, ""), "EAGLE AÍR", "eagle air", true},
+		{"levenshtein 0: one accent", col(matchrules.Levenshtein, 0, ""), "EAGLE AÍR", "eagle air", false},
+		{"jaccard: case and order", col(matchrules.Jaccard, 1, ""), "Eagle FLIGHT School", "school flight eagle", true},
+		{"jaccard: ligature", col(matchrules.Jaccard, 1, ""), "eagle ﬂight", "Eagle Flight", true},
+		{"jaccard: separator and case", col(matchrules.Jaccard, 1, ";"), "Eagle;Flight", "flight eagle", true},
+		{"jaccard: another word", col(matchrules.Jaccard, 0.7, ""), "Eagle Flight", "eagle aero", false},
+		{"email: trimmed, without case", email, "  Info@Eagle.CO.ZA ", "info@eagle.co.za", true},
+		{"email: full-width at sign", email, "info＠eagle.co.za", "INFO@EAGLE.CO.ZA", true},
+		{"email: list with separator", col(matchrules.Email, 0, ";"), "ops@falcon.aero; Info@Eagle.co.za", "info@eagle.co.za", true},
+		{"email: other domain", email, "info@eagle.co.za", "info@eagle.com", false},
+		{"email: other mailbox", email, "info@eagle.co.za", "ops@eagle.co.za", false},
+		{"website: scheme, www, path and case", website, "https://www.Eagle.co.za/about/", "eagle.co.za", true},
+		{"website: trailing slash and dot", website, "http://eagle.co.za/", "EAGLE.CO.ZA.", true},
+		{"website: port and query", website, "www.eagle.co.za:8080/?utm_source=x", "https://eagle.co.za", true},
+		{"website: host in a list", website, "https://falcon.aero, eagle.co.za/contact", "WWW.EAGLE.CO.ZA", true},
+		{"website: list with separator", col(matchrules.Website, 0, " "), "falcon.aero eagle.co.za", "eagle.co.za", true},
+		{"website: another host", website, "eagle.co.za", "eagle.com", false},
+		{"website: a subdomain is another host", website, "shop.eagle.co.za", "eagle.co.za", false},
+		{"website: scheme only is null", website, "https://", "https://", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := fires(t, tc.c, tc.a, tc.b); got != tc.want {
+				t.Errorf("%s(%q, %q) = %v, want %v", tc.c.Op, tc.a, tc.b, got, tc.want)
+			}
+			if got := fires(t, tc.c, tc.b, tc.a); got != tc.want {
+				t.Errorf("%s(%q, %q) = %v, want %v: not symmetric", tc.c.Op, tc.b, tc.a, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestNormaliseWebsite(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"HTTPS://WWW.Eagle.co.za/About/", "eagle.co.za"},
+		{" eagle.co.za. ", "eagle.co.za"},
+		{"http://eagle.co.za:8080/x#y", "eagle.co.za"},
+		{"shop.eagle.co.za", "shop.eagle.co.za"},
+		{"https://", ""},
+	} {
+		if got := matchrules.NormaliseWebsite(tc.in); got != tc.want {
+			t.Errorf("NormaliseWebsite(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// The profile schema offers the operators the parser accepts.
+func TestSchemaListsOperators(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../../../schemas/profile.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema struct {
+		Defs map[string]struct {
+			Properties map[string]struct {
+				Enum []matchrules.Op `json:"enum"`
+			} `json:"properties"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(data, &schema); err != nil {
+		t.Fatal(err)
+	}
+	if got := schema.Defs["linkage_rule_condition"].Properties["op"].Enum; !slices.Equal(got, matchrules.Ops) {
+		t.Errorf("schemas/profile.schema.json lists operators %v; the parser accepts %v", got, matchrules.Ops)
 	}
 }
 
@@ -157,6 +256,7 @@ func TestCheck(t *testing.T) {
 		{"similarity missing", leaf(matchrules.Condition{Column: "x", Op: matchrules.Jaccard}), "jaccard needs a threshold in (0, 1], got 0"},
 		{"fractional edits", leaf(matchrules.Condition{Column: "x", Op: matchrules.Levenshtein, Threshold: 1.5}), "whole number of edits"},
 		{"threshold on exact", leaf(matchrules.Condition{Column: "x", Op: matchrules.Exact, Threshold: 0.9}), "exact takes no threshold"},
+		{"threshold on website", leaf(matchrules.Condition{Column: "x", Op: matchrules.Website, Threshold: 0.9}), "website takes no threshold"},
 		{"separator on jaro", leaf(matchrules.Condition{Column: "x", Op: matchrules.JaroWinkler, Threshold: 0.9, Separator: ","}), "separator applies to"},
 		{"group and test", leaf(matchrules.Condition{Column: "x", Op: matchrules.Exact, Group: matchrules.Group{Any: []matchrules.Condition{{Column: "x", Op: matchrules.Exact}}}}), "not both"},
 		{"nested path", leaf(matchrules.Condition{Group: matchrules.Group{Any: []matchrules.Condition{{Column: "x", Op: matchrules.Exact}, {Column: "x", Op: "near"}}}}), `rules[0].all[0].any[1].op: unknown operator "near"`},
