@@ -8,6 +8,8 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/hotpass/hotpass/internal/compliance/detect"
+	"github.com/hotpass/hotpass/internal/cputime"
+	"github.com/hotpass/hotpass/internal/synth"
 )
 
 // nationalSweep lists national numbers of the default region across every
@@ -75,5 +77,32 @@ func TestScannerFindsWhatLibphonenumberFinds(t *testing.T) {
 	}
 	if phones == 0 {
 		t.Fatal("no phone number found in the sweep: it proves nothing")
+	}
+}
+
+// BenchmarkScanDistinctNumbers scans the generator's organisation table
+// with a fresh scanner each time, so that every number is seen once as in
+// a compliance run, checking validity through libphonenumber and through
+// the compiled patterns the compliance scan uses.
+func BenchmarkScanDistinctNumbers(b *testing.B) {
+	const rows = 20_000
+	tb := synth.Organisations(1, rows)
+	cells := float64(rows * tb.NumCols())
+	for _, bc := range []struct {
+		name string
+		scan func() *detect.Scanner
+	}{
+		{"libphonenumber", func() *detect.Scanner { return detect.New() }},
+		{"compiled-patterns", newScanner},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			cpu := cputime.Process()
+			for b.Loop() {
+				_ = bc.scan().Table(tb, detect.TableOptions{})
+			}
+			// Per CPU second: on a busy machine the wall clock measures
+			// the neighbours too.
+			b.ReportMetric(cells*float64(b.N)/(cputime.Process()-cpu).Seconds(), "cells/cpu-s")
+		})
 	}
 }
