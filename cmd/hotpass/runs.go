@@ -391,11 +391,17 @@ func newRunsLogsCmd(g *globals) *cobra.Command {
 			"a task's log appears there when its attempt ends.",
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			named := cmd.Flags().Changed("task")
 			if len(args) == 2 {
 				if o.task != "" && o.task != args[1] {
 					return fmt.Errorf("%w: task %q given twice, as an argument and as --task %q", errUsage, args[1], o.task)
 				}
-				o.task = args[1]
+				o.task, named = args[1], true
+			}
+			if named {
+				if err := checkTaskArg(o.task); err != nil {
+					return err
+				}
 			}
 			return runRunsLogs(cmd.Context(), cmd.OutOrStdout(), g, o, args[0])
 		},
@@ -489,11 +495,22 @@ func runRunsLogs(ctx context.Context, w io.Writer, g *globals, o *runsLogsOption
 	return nil
 }
 
+// checkTaskArg refuses a TASK that is no task id: an empty one would
+// print every task's log, and one with a path in it names no task.
+func checkTaskArg(task string) error {
+	if task == "" || task == "." || task == ".." || strings.ContainsAny(task, `/\`) {
+		return fmt.Errorf("%w: TASK %q is not a task id: give the id of one of the run's tasks (see hotpass runs show RUN_ID), or leave it out for all of them", errUsage, task)
+	}
+	return nil
+}
+
 // logPath is a task's log file relative to the run directory: as run.json
-// records it, else the state layout's naming rule.
+// records it, else the state layout's naming rule. A recorded path that
+// leaves the run directory is not followed: run.json is a file anyone
+// with the state directory can edit.
 func logPath(runDir, task string) string {
 	if rec, err := engine.ReadRunRecord(runstate.RecordPath(runDir)); err == nil {
-		if t := rec.Task(task); t != nil && t.Log != "" {
+		if t := rec.Task(task); t != nil && t.Log != "" && filepath.IsLocal(t.Log) {
 			return t.Log
 		}
 	}

@@ -68,7 +68,7 @@ type Suppression struct {
 
 // NewSuppression returns a set holding entries.
 func NewSuppression(entries ...SuppressionEntry) *Suppression {
-	s := &Suppression{hashes: map[string]bool{}, scan: detect.New()}
+	s := &Suppression{hashes: map[string]bool{}, scan: newScanner()}
 	for _, e := range entries {
 		s.hashes[e.Hash] = true
 	}

@@ -3,6 +3,7 @@ package geo
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 
@@ -56,7 +57,15 @@ type TableOptions struct {
 	Flags string
 	// Online, when set, is asked for rows the gazetteer cannot place.
 	Online Online
+	// Log, when set, receives a warning naming each of the first rows the
+	// online geocoder could not answer for (by number: their text is
+	// personal data).
+	Log *slog.Logger
 }
+
+// maxRowWarnings bounds the rows named one by one when the online
+// geocoder fails; Stats.OnlineError counts them all.
+const maxRowWarnings = 10
 
 // Stats counts what Apply did.
 type Stats struct {
@@ -112,7 +121,11 @@ func (g *Gazetteer) Apply(ctx context.Context, t *table.Table, o TableOptions) (
 		if !seen {
 			r = g.Geocode(hint, vals...)
 			if !r.Placed() && o.Online != nil {
-				r = g.online(ctx, o.Online, vals)
+				var err error
+				r, err = g.online(ctx, o.Online, vals)
+				if err != nil && o.Log != nil && st.OnlineError < maxRowWarnings {
+					o.Log.Warn("the online geocoder could not answer for a row; it stays ungeocoded", "row", i+1, "error", err)
+				}
 			}
 			memo[k] = r
 		}
@@ -172,7 +185,7 @@ func (g *Gazetteer) Apply(ctx context.Context, t *table.Table, o TableOptions) (
 
 // online asks the online geocoder with the texts joined, most telling
 // first, and takes the province from the point.
-func (g *Gazetteer) online(ctx context.Context, on Online, vals []string) Result {
+func (g *Gazetteer) online(ctx context.Context, on Online, vals []string) (Result, error) {
 	var parts []string
 	for _, v := range vals {
 		if v = strings.TrimSpace(v); v != "" {
@@ -180,21 +193,21 @@ func (g *Gazetteer) online(ctx context.Context, on Online, vals []string) Result
 		}
 	}
 	if len(parts) == 0 {
-		return Result{}
+		return Result{}, nil
 	}
 	lat, lon, display, found, err := on.Search(ctx, strings.Join(parts, ", ")+", "+countryNames[g.country])
 	switch {
 	case err != nil:
-		return Result{Match: "online_failed"}
+		return Result{Match: "online_failed"}, err
 	case !found:
-		return Result{Match: "none"}
+		return Result{Match: "none"}, nil
 	}
 	r := Result{Lat: lat, Lon: lon, Formatted: display, Confidence: 0.7, Match: "online"}
 	if CheckLatLon(lat, lon, g.country) == nil {
 		r.Province, _, _ = g.ProvinceAt(lat, lon)
 		r.Area, _ = g.NearestPlace(lat, lon)
 	}
-	return r
+	return r, nil
 }
 
 // PointAt reads row i's coordinates from a latitude and a longitude

@@ -148,3 +148,13 @@ func (p *regionPatterns) classify(nsn string) PhoneType {
 	}
 	return PhoneUnknown
 }
+
+// Valid reports whether nsn, a national significant number of the region,
+// is valid as libphonenumber's IsValidNumber decides; known is false when
+// the region has no patterns to decide by.
+func (pr *PhoneRegion) Valid(nsn string) (valid, known bool) {
+	if pr.patterns == nil {
+		return false, false
+	}
+	return pr.patterns.classify(nsn) != PhoneUnknown, true
+}

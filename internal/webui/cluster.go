@@ -97,7 +97,7 @@ func (clusterData) title() (string, string) { return "Cluster", "review" }
 // idea), so a reviewer sees why records ended up together.
 func (u *UI) clusterPage(w http.ResponseWriter, r *http.Request, s *session) {
 	q := r.URL.Query()
-	dir, _, ok := u.openQueue(w, r, s, q.Get("dir"))
+	dir, rq, ok := u.openQueue(w, r, s, q.Get("dir"))
 	if !ok {
 		return
 	}
@@ -107,9 +107,26 @@ func (u *UI) clusterPage(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	rec := labelstudio.RecordRef{Source: q.Get("source"), ID: q.Get("id")}
+	if pair := q.Get("pair"); pair != "" {
+		// The pair page links here by pair and side when it masks the
+		// records' ids, so that no raw id is in the link.
+		i, ok := rq.index[pair]
+		if !ok || q.Get("side") != "l" && q.Get("side") != "r" {
+			u.notFound(w, r, s, "The review queue of "+dir+" has no pair "+strconv.Quote(pair)+" with side l or r.")
+			return
+		}
+		rec = rq.Pairs[i].Left
+		if q.Get("side") == "r" {
+			rec = rq.Pairs[i].Right
+		}
+	}
 	id, ok := ci.of[ci.key(rec)]
 	if !ok {
-		u.notFound(w, r, s, "No cluster holds record "+rec.String()+".")
+		shown := rec
+		if m := u.c.ReviewMasker; m != nil {
+			shown.ID = m.Field(ci.idColumn, shown.ID)
+		}
+		u.notFound(w, r, s, "No cluster holds record "+shown.String()+".")
 		return
 	}
 	members := ci.members[id]

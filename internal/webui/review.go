@@ -62,6 +62,9 @@ type reviewQueue struct {
 	Columns   []string
 	Threshold float64
 	index     map[string]int
+	// idColumn names the records' id column, for the review masker: an
+	// id may be personal data (an email as a CRM's key).
+	idColumn string
 }
 
 // loadQueue reads linkage_review_queue.parquet and the thresholds from
@@ -76,10 +79,15 @@ func loadQueue(path string) (*reviewQueue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	q := &reviewQueue{Threshold: 0.5, index: map[string]int{}}
+	q := &reviewQueue{Threshold: 0.5, index: map[string]int{}, idColumn: "unique_id"}
 	if data, err := os.ReadFile(filepath.Join(filepath.Dir(path), linkjob.MetadataFile)); err == nil {
-		if m, err := linkjob.ReadMetadata(data); err == nil && m.Thresholds.Match > 0 {
-			q.Threshold = m.Thresholds.Match
+		if m, err := linkjob.ReadMetadata(data); err == nil {
+			if m.Thresholds.Match > 0 {
+				q.Threshold = m.Thresholds.Match
+			}
+			if m.UniqueIDColumn != "" {
+				q.idColumn = m.UniqueIDColumn
+			}
 		}
 	}
 	str := func(name string) func(i int) string {
@@ -292,6 +300,9 @@ type pairData struct {
 	Waterfall     *waterfall
 	Done          bool
 	ProbabilityPc string
+	// Masked says the records' ids are shown masked: the cluster links
+	// then name the pair, not the raw ids.
+	Masked bool
 }
 
 func (d pairData) title() (string, string) { return "Review", "review" }
@@ -349,6 +360,9 @@ func (u *UI) queuePage(w http.ResponseWriter, r *http.Request, s *session) {
 			vs[i] = [2]string{m.Field(q.Columns[i], v[0]), m.Field(q.Columns[i], v[1])}
 		}
 		p.Values = vs
+		// The pair's id, which decisions key on, is a hash of the raw ids.
+		p.Left.ID, p.Right.ID = m.Field(q.idColumn, p.Left.ID), m.Field(q.idColumn, p.Right.ID)
+		d.Masked = true
 	}
 	d.Pair, d.Position = &p, pick+1
 	d.Verdict = string(decided[p.ID])

@@ -167,6 +167,7 @@ func (p *Prepared) Apply(ctx context.Context, env *engine.Env, t *table.Table) (
 			}
 		}()
 		o.Online = client
+		o.Log = env.Log
 	}
 	out, st, err = g.Apply(ctx, t, o)
 	if err != nil {

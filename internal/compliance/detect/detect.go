@@ -106,13 +106,26 @@ type Scanner struct {
 	cc    int32
 	trunk string
 	valid validityCache
+	// national, when set, decides the validity of national numbers of
+	// nationalRegion without libphonenumber's per-call pattern lookup.
+	national       NationalValidator
+	nationalRegion string
 }
+
+// NationalValidator reports whether nsn, a national significant number of
+// one region, is a valid phone number exactly as libphonenumber's
+// IsValidNumber decides; known is false when it cannot tell.
+type NationalValidator func(nsn string) (valid, known bool)
+
+// DefaultRegion is the region in which a Scanner reads phone numbers
+// written without a country code, unless WithRegion says otherwise.
+const DefaultRegion = "ZA"
 
 // Option adjusts a Scanner.
 type Option func(*Scanner)
 
 // WithRegion sets the region (ISO 3166 alpha-2) in which phone numbers
-// without a country code are read; the default is ZA.
+// without a country code are read; the default is DefaultRegion.
 func WithRegion(region string) Option {
 	return func(s *Scanner) {
 		if region != "" {
@@ -121,14 +134,31 @@ func WithRegion(region string) Option {
 	}
 }
 
+// WithNationalValidator has numbers of region (ISO 3166 alpha-2) checked
+// by valid instead of libphonenumber's IsValidNumber, whose pattern lookup
+// on every call dominates a scan of distinct numbers. It applies while
+// region is the scanner's region (WithRegion) and that region has a
+// calling code of its own; valid must answer as IsValidNumber does, or
+// what is detected changes.
+func WithNationalValidator(region string, valid NationalValidator) Option {
+	return func(s *Scanner) {
+		s.national, s.nationalRegion = valid, strings.ToUpper(region)
+	}
+}
+
 // New returns a Scanner.
 func New(opts ...Option) *Scanner {
-	s := &Scanner{region: "ZA"}
+	s := &Scanner{region: DefaultRegion}
 	for _, o := range opts {
 		o(s)
 	}
 	s.cc = int32(phonenumbers.GetCountryCodeForRegion(s.region))
 	s.trunk = phonenumbers.GetNddPrefixForRegion(s.region, true)
+	// A calling code shared by several regions (+1, +44) leaves the choice
+	// of region, and so of patterns, to libphonenumber.
+	if s.nationalRegion != s.region || len(phonenumbers.GetRegionCodesForCountryCode(int(s.cc))) != 1 {
+		s.national = nil
+	}
 	return s
 }
 

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 
@@ -155,7 +156,7 @@ func (s *Scanner) validPhone(run string, digits []byte, plus bool) bool {
 				return v
 			}
 		}
-		v := phonenumbers.IsValidNumber(&phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &national})
+		v := s.validNational(cc, national)
 		if keyed {
 			s.valid.put(key, v)
 		}
@@ -165,7 +166,24 @@ func (s *Scanner) validPhone(run string, digits []byte, plus bool) bool {
 	if err != nil {
 		return false
 	}
+	if s.national != nil && num.GetCountryCode() == s.cc {
+		if v, known := s.national(phonenumbers.GetNationalSignificantNumber(num)); known {
+			return v
+		}
+	}
 	return phonenumbers.IsValidNumber(num)
+}
+
+// validNational asks the scanner's NationalValidator about numbers of its
+// region, libphonenumber about the others.
+func (s *Scanner) validNational(cc int32, national uint64) bool {
+	if s.national != nil && cc == s.cc {
+		var buf [20]byte
+		if v, known := s.national(string(strconv.AppendUint(buf[:0], national, 10))); known {
+			return v
+		}
+	}
+	return phonenumbers.IsValidNumber(&phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &national})
 }
 
 // split reads a country code and national number from digits: after a

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -293,9 +294,14 @@ func (c *Client) once(ctx context.Context, query string) (answer, error) {
 		return answer{}, &errRetry{err: fmt.Errorf("geocoder request to %s: %w", c.host(), err)}
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	// One more byte than allowed tells a body that is too long from one
+	// that just fits; an endless body costs no more than that.
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
 		return answer{}, &errRetry{err: fmt.Errorf("geocoder response: %w", err)}
+	}
+	if len(body) > maxBody {
+		return answer{}, fmt.Errorf("geocoder answer is longer than %d bytes, far more than a search result of one place; is the url a Nominatim server?", maxBody)
 	}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
@@ -314,12 +320,32 @@ func (c *Client) once(ctx context.Context, query string) (answer, error) {
 	if len(results) == 0 {
 		return answer{Found: false}, nil
 	}
-	lat, err1 := strconv.ParseFloat(results[0].Lat, 64)
-	lon, err2 := strconv.ParseFloat(results[0].Lon, 64)
-	if err1 != nil || err2 != nil {
-		return answer{}, fmt.Errorf("geocoder answer has coordinates %q, %q", results[0].Lat, results[0].Lon)
+	// The server's text is not quoted: it may echo the address asked about.
+	lat, ok := coordinate(results[0].Lat, 90)
+	if !ok {
+		return answer{}, errors.New("geocoder answer's latitude is not a number from -90 to 90")
+	}
+	lon, ok := coordinate(results[0].Lon, 180)
+	if !ok {
+		return answer{}, errors.New("geocoder answer's longitude is not a number from -180 to 180")
 	}
 	return answer{Found: true, Lat: lat, Lon: lon, Display: results[0].DisplayName}, nil
+}
+
+// maxBody bounds the bytes read of one answer: a result of one place is
+// well under a kilobyte.
+const maxBody = 1 << 20
+
+// coordinate reads a latitude (limit 90) or longitude (limit 180) as
+// jsonv2 writes it, a decimal string. NaN and infinities, which
+// strconv.ParseFloat accepts, are refused: they would poison the cache,
+// whose JSON cannot hold them.
+func coordinate(s string, limit float64) (float64, bool) {
+	x, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || math.IsNaN(x) || x < -limit || x > limit {
+		return 0, false
+	}
+	return x, true
 }
 
 // ParseRate reads a rate such as "1/s", "30/m" or "0.5" (per second).
