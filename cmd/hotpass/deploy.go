@@ -82,7 +82,7 @@ func runDeploy(ctx context.Context, w io.Writer, g *globals, o *deployOptions) e
 		src = runner.Profile(d.Profile)
 	}
 	params, err := o.params.typed(ctx, l, src)
-	if err != nil && d.SpecPath == "" && errors.Is(err, runner.ErrNoProfile) {
+	if err != nil && d.SpecPath == "" && errors.Is(err, profiles.ErrUnknown) {
 		err = checkProfileDeployment(ctx, l, d.Profile, nil) // names the known profiles
 	}
 	if err != nil {
@@ -208,7 +208,7 @@ func checkProfileDeployment(ctx context.Context, l *engine.Loader, profile strin
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, runner.ErrNoProfile):
+	case errors.Is(err, profiles.ErrUnknown):
 		hint := ""
 		if s := suggest.Closest(profile, profiles.Names()); s != "" {
 			hint = fmt.Sprintf("; did you mean %q?", s)
