@@ -14,6 +14,7 @@ import (
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/internal/runner"
+	"github.com/hotpass/hotpass/internal/storetest"
 	"github.com/hotpass/hotpass/specs"
 	"github.com/hotpass/hotpass/tasks"
 	_ "github.com/hotpass/hotpass/tasks/builtin"
@@ -22,11 +23,7 @@ import (
 func setup(t *testing.T) (store.Store, *engine.Loader, string) {
 	t.Helper()
 	dir := t.TempDir()
-	st, err := store.OpenSQLite(context.Background(), filepath.Join(dir, "hotpass.db"), store.SQLiteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	st := storetest.OpenAt(t, filepath.Join(dir, "hotpass.db"))
 	l, err := engine.NewLoader(tasks.Default())
 	if err != nil {
 		t.Fatal(err)
