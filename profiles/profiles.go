@@ -21,6 +21,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/refine"
 	"github.com/hotpass/hotpass/specs"
@@ -160,11 +161,7 @@ func IsPath(ref string) bool {
 // a built-in profile.
 func Resolve(ref, baseDir string) (*refine.Profile, error) {
 	if IsPath(ref) {
-		p := ref
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(baseDir, p)
-		}
-		return Load(p)
+		return Load(engine.ResolvePath(baseDir, ref))
 	}
 	for _, ext := range []string{".yaml", ".yml"} {
 		local := filepath.Join(baseDir, "profiles", ref+ext)
