@@ -21,7 +21,6 @@ import (
 	"github.com/hotpass/hotpass/internal/progress"
 	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/internal/scheduler"
-	"github.com/hotpass/hotpass/internal/suggest"
 	hptemporal "github.com/hotpass/hotpass/internal/temporal"
 	"github.com/hotpass/hotpass/profiles"
 	"github.com/hotpass/hotpass/specs"
@@ -214,12 +213,7 @@ func profileDeploymentError(profile string, err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, profiles.ErrUnknown):
-		hint := ""
-		if s := suggest.Closest(profile, profiles.Names()); s != "" {
-			hint = fmt.Sprintf("; did you mean %q?", s)
-		}
-		return fmt.Errorf("%w: --profile: unknown profile %q; built-in profiles: %s%s",
-			errUsage, profile, strings.Join(profiles.Names(), ", "), hint)
+		return unknownProfileError(profile, err)
 	case errors.Is(err, specs.ErrInvalid):
 		return fmt.Errorf("--profile %s: %w", profile, err)
 	}
