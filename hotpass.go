@@ -15,6 +15,7 @@ import (
 	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/internal/telemetry"
+	"github.com/hotpass/hotpass/profiles"
 	"github.com/hotpass/hotpass/tasks"
 )
 
@@ -22,7 +23,7 @@ import (
 // package).
 var (
 	// ErrNoProfile: a Profile source names no built-in profile.
-	ErrNoProfile = runner.ErrNoProfile
+	ErrNoProfile = profiles.ErrUnknown
 	// ErrUnknownRun: ResumeFrom names a run that is not in the store.
 	ErrUnknownRun = runner.ErrUnknownRun
 	// ErrNotResumable: the run ResumeFrom names is still going, or is of

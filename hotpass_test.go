@@ -14,6 +14,7 @@ import (
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/exitcode"
+	"github.com/hotpass/hotpass/internal/storetest"
 	"github.com/hotpass/hotpass/specs"
 	_ "github.com/hotpass/hotpass/tasks/builtin"
 )
@@ -23,11 +24,7 @@ import (
 func newRunner(t *testing.T, opts ...hotpass.Option) (*hotpass.Runner, store.Store, string) {
 	t.Helper()
 	dir := t.TempDir()
-	st, err := store.Open(context.Background(), filepath.Join(dir, "hotpass.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	st := storetest.OpenAt(t, filepath.Join(dir, "hotpass.db"))
 	r, err := hotpass.New(append([]hotpass.Option{hotpass.WithStore(st), hotpass.WithStateDir(filepath.Join(dir, "state"))}, opts...)...)
 	if err != nil {
 		t.Fatal(err)

@@ -96,4 +96,4 @@ type Result struct {
 }
 
 // ResolvePath makes a path from the spec absolute against the spec directory.
-func (e *Env) ResolvePath(p string) string { return resolvePath(e.SpecDir, p) }
+func (e *Env) ResolvePath(p string) string { return ResolvePath(e.SpecDir, p) }

@@ -21,6 +21,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/refine"
 	"github.com/hotpass/hotpass/specs"
 )
@@ -68,13 +70,26 @@ func Names() []string {
 }
 
 // ErrUnknown is wrapped when a profile name is neither built in nor found.
-var ErrUnknown = errors.New("unknown profile")
+// It is the one sentinel for that condition (hotpass.ErrNoProfile is the
+// same value) and carries exit status 2 (exitcode.Invalid).
+var ErrUnknown = exitcode.New(exitcode.Invalid, "no such profile")
+
+// unknownError reports an unknown profile in its own words (the name and the
+// profiles that do exist) while matching ErrUnknown for errors.Is.
+type unknownError struct{ msg string }
+
+func (e *unknownError) Error() string { return e.msg }
+func (e *unknownError) Unwrap() error { return ErrUnknown }
+
+func unknownf(format string, args ...any) error {
+	return &unknownError{msg: fmt.Sprintf(format, args...)}
+}
 
 // Source returns the YAML text of a built-in profile.
 func Source(name string) ([]byte, error) {
 	b, err := builtins.ReadFile(name + ".yaml")
 	if err != nil || strings.Contains(name, ".") || strings.Contains(name, "/") {
-		return nil, fmt.Errorf("%w %q; built-in profiles: %s", ErrUnknown, name, strings.Join(Names(), ", "))
+		return nil, unknownf("unknown profile %q; built-in profiles: %s", name, strings.Join(Names(), ", "))
 	}
 	return b, nil
 }
@@ -146,11 +161,7 @@ func IsPath(ref string) bool {
 // a built-in profile.
 func Resolve(ref, baseDir string) (*refine.Profile, error) {
 	if IsPath(ref) {
-		p := ref
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(baseDir, p)
-		}
-		return Load(p)
+		return Load(engine.ResolvePath(baseDir, ref))
 	}
 	for _, ext := range []string{".yaml", ".yml"} {
 		local := filepath.Join(baseDir, "profiles", ref+ext)
@@ -159,8 +170,8 @@ func Resolve(ref, baseDir string) (*refine.Profile, error) {
 		}
 	}
 	if _, err := Source(ref); err != nil {
-		return nil, fmt.Errorf("%w %q: not a built-in profile (%s) and no profiles/%s.yaml in %s",
-			ErrUnknown, ref, strings.Join(Names(), ", "), ref, baseDir)
+		return nil, unknownf("unknown profile %q: not a built-in profile (%s) and no profiles/%s.yaml in %s",
+			ref, strings.Join(Names(), ", "), ref, baseDir)
 	}
 	return Builtin(ref)
 }

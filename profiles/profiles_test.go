@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/refine"
 	"github.com/hotpass/hotpass/schemas"
 	"github.com/hotpass/hotpass/specs"
@@ -35,6 +36,39 @@ func TestBuiltinsLoadAndCompile(t *testing.T) {
 	}
 	if _, err := Builtin("nope"); !errors.Is(err, ErrUnknown) {
 		t.Errorf("unknown profile: %v", err)
+	}
+}
+
+// Every way of naming a missing profile wraps ErrUnknown, ends the command
+// with status 2 and says which name was not found.
+func TestUnknownProfileErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		call func() error
+		want string
+	}{
+		{"Source", func() error { _, err := Source("nope"); return err }, `unknown profile "nope"; built-in profiles: aviation, generic`},
+		{"Source with a path", func() error { _, err := Source("../aviation"); return err }, `unknown profile "../aviation"`},
+		{"Builtin", func() error { _, err := Builtin("nope"); return err }, `unknown profile "nope"`},
+		{"PipelineSpec", func() error { _, err := PipelineSpec("nope"); return err }, `unknown profile "nope"`},
+		{"Resolve", func() error { _, err := Resolve("nope", dir); return err }, "no profiles/nope.yaml in " + dir},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := tt.call()
+			if !errors.Is(err, ErrUnknown) {
+				t.Fatalf("err = %v, want ErrUnknown", err)
+			}
+			if got := exitcode.Of(err); got != exitcode.Invalid {
+				t.Errorf("exit status %d, want %d", got, exitcode.Invalid)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %q, want it to contain %q", err, tt.want)
+			}
+		})
 	}
 }
 

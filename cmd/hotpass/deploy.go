@@ -21,7 +21,6 @@ import (
 	"github.com/hotpass/hotpass/internal/progress"
 	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/internal/scheduler"
-	"github.com/hotpass/hotpass/internal/suggest"
 	hptemporal "github.com/hotpass/hotpass/internal/temporal"
 	"github.com/hotpass/hotpass/profiles"
 	"github.com/hotpass/hotpass/specs"
@@ -77,16 +76,28 @@ func runDeploy(ctx context.Context, w io.Writer, g *globals, o *deployOptions) e
 	if err != nil {
 		return err
 	}
+	// The spec is loaded once: it types the --param values and then checks
+	// every param, as the runs will see them.
 	src := runner.File(d.SpecPath)
 	if d.SpecPath == "" {
 		src = runner.Profile(d.Profile)
 	}
-	params, err := o.params.typed(ctx, l, src)
-	if err != nil && d.SpecPath == "" && errors.Is(err, runner.ErrNoProfile) {
-		err = checkProfileDeployment(ctx, l, d.Profile, nil) // names the known profiles
+	checkErr := func(err error) error {
+		if d.SpecPath == "" {
+			return profileDeploymentError(d.Profile, err)
+		}
+		return err
 	}
+	spec, _, err := src.Load(ctx, l, false, nil)
+	if err != nil {
+		return checkErr(err)
+	}
+	params, err := o.params.typed(spec)
 	if err != nil {
 		return err
+	}
+	if _, err := specs.ResolveParams(spec, params, nil); err != nil {
+		return checkErr(err)
 	}
 	if len(params) > 0 {
 		if d.Params, err = json.Marshal(params); err != nil {
@@ -94,13 +105,7 @@ func runDeploy(ctx context.Context, w io.Writer, g *globals, o *deployOptions) e
 		}
 	}
 	if d.SpecPath != "" {
-		_, spec, err := runner.CheckParams(ctx, l, runner.File(d.SpecPath), params)
-		if err != nil {
-			return err
-		}
 		d.SpecHash = spec.Hash
-	} else if err := checkProfileDeployment(ctx, l, d.Profile, params); err != nil {
-		return err
 	}
 	st, err := openStore(ctx, g)
 	if err != nil {
@@ -200,21 +205,15 @@ func withTemporalDeployment(ctx context.Context, tf *temporalFlags, d store.Depl
 	return nil
 }
 
-// checkProfileDeployment checks a profile deployment as a spec deployment is
-// checked, before anything is saved: the profile exists (else the known
-// ones are listed) and the params fit its pipeline's declared params.
-func checkProfileDeployment(ctx context.Context, l *engine.Loader, profile string, params map[string]any) error {
-	_, _, err := runner.CheckParams(ctx, l, runner.Profile(profile), params)
+// profileDeploymentError words the error of checking a profile deployment
+// (loading its pipeline, typing and checking its params) for the --profile
+// flag: an unknown profile lists the known ones and suggests the closest.
+func profileDeploymentError(profile string, err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, runner.ErrNoProfile):
-		hint := ""
-		if s := suggest.Closest(profile, profiles.Names()); s != "" {
-			hint = fmt.Sprintf("; did you mean %q?", s)
-		}
-		return fmt.Errorf("%w: --profile: unknown profile %q; built-in profiles: %s%s",
-			errUsage, profile, strings.Join(profiles.Names(), ", "), hint)
+	case errors.Is(err, profiles.ErrUnknown):
+		return unknownProfileError(profile, err)
 	case errors.Is(err, specs.ErrInvalid):
 		return fmt.Errorf("--profile %s: %w", profile, err)
 	}
@@ -605,7 +604,8 @@ func newDeploymentRunCmd(g *globals) *cobra.Command {
 }
 
 func runDeploymentRun(ctx context.Context, stdout, stderr io.Writer, g *globals, o *deploymentRunOptions, name string) error {
-	if _, _, err := o.params.parse(); err != nil {
+	fromJSON, flags, err := o.params.parse()
+	if err != nil {
 		return err
 	}
 	l, err := newLoader()
@@ -621,10 +621,6 @@ func runDeploymentRun(ctx context.Context, stdout, stderr io.Writer, g *globals,
 	if err != nil {
 		return err
 	}
-	over, err := o.params.typed(ctx, l, runner.DeploymentSource(d))
-	if err != nil {
-		return err
-	}
 	if o.engine == "" {
 		// A deployment made for the cluster runs there unless told otherwise.
 		o.engine = engineEmbedded
@@ -633,7 +629,16 @@ func runDeploymentRun(ctx context.Context, stdout, stderr io.Writer, g *globals,
 		}
 	}
 	if !o.wait && o.engine == engineEmbedded {
-		r, err := runner.Enqueue(ctx, st, l, runner.QueueRequest{Deployment: d, Params: over, Strict: true, StartedBy: store.StartedCLI})
+		// Loaded once, to type the --param values and for Enqueue's check.
+		spec, _, err := runner.DeploymentSource(d).Load(ctx, l, false, nil)
+		if err != nil {
+			return fmt.Errorf("deployment %s: %w", d.Name, err)
+		}
+		over, err := o.params.typed(spec)
+		if err != nil {
+			return err
+		}
+		r, err := runner.Enqueue(ctx, st, l, runner.QueueRequest{Deployment: d, Params: over, Strict: true, StartedBy: store.StartedCLI, Loaded: spec})
 		if err != nil {
 			return err
 		}
@@ -646,13 +651,15 @@ func runDeploymentRun(ctx context.Context, stdout, stderr io.Writer, g *globals,
 			return fmt.Errorf("deployment %s: stored params are not a JSON object: %w", d.Name, err)
 		}
 	}
+	// The run loads the spec and types the --param values itself, --param
+	// winning over --params and both over the deployment's params.
 	params := base
-	if len(over) > 0 {
-		params = make(map[string]any, len(base)+len(over))
+	if len(fromJSON) > 0 {
+		params = make(map[string]any, len(base)+len(fromJSON))
 		for k, v := range base {
 			params[k] = v
 		}
-		for k, v := range over {
+		for k, v := range fromJSON {
 			params[k] = v
 		}
 	}
@@ -666,7 +673,7 @@ func runDeploymentRun(ctx context.Context, stdout, stderr io.Writer, g *globals,
 	case engineEmbedded:
 	case engineTemporal:
 		return submitToTemporal(ctx, stdout, stderr, g, &o.temporal, temporalRun{
-			spec: runner.DeploymentSpec(d), paramsJSON: params, date: time.Now().In(loc).Format(time.DateOnly),
+			spec: runner.DeploymentSpec(d), paramsJSON: params, paramFlags: flags, date: time.Now().In(loc).Format(time.DateOnly),
 			deployment: d.Name, noProgress: o.noProgress, detach: !o.wait,
 		})
 	default:
@@ -677,7 +684,7 @@ func runDeploymentRun(ctx context.Context, stdout, stderr io.Writer, g *globals,
 	if err != nil {
 		return err
 	}
-	res, runErr := r.Run(ctx, specSource(runner.DeploymentSpec(d)), hotpass.Params(params),
+	res, runErr := r.Run(ctx, specSource(runner.DeploymentSpec(d)), hotpass.Params(params), hotpass.ParamText(flags),
 		hotpass.Date(time.Now().In(loc).Format(time.DateOnly)), hotpass.Deployment(d.Name))
 	display.Close()
 	return runOutcome(stdout, g, record(res), runErr)

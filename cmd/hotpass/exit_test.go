@@ -15,6 +15,7 @@ import (
 	"github.com/hotpass/hotpass/internal/backfill"
 	"github.com/hotpass/hotpass/internal/quality"
 	"github.com/hotpass/hotpass/internal/runner"
+	"github.com/hotpass/hotpass/profiles"
 	"github.com/hotpass/hotpass/specs"
 )
 
@@ -39,7 +40,7 @@ func TestExitCodeOfErrorKinds(t *testing.T) {
 		{"usage", fmt.Errorf("%w: --date must be YYYY-MM-DD", errUsage), exitInvalid, "hotpass: usage: --date must be YYYY-MM-DD"},
 		{"unknown run", fmt.Errorf("%w: --resume x: no such run", runner.ErrUnknownRun), exitInvalid, "no such run"},
 		{"not resumable", fmt.Errorf("%w: --resume x: the run is running", runner.ErrNotResumable), exitInvalid, "the run is running"},
-		{"unknown profile", fmt.Errorf("%w: shipping", runner.ErrNoProfile), exitInvalid, "no such profile"},
+		{"unknown profile", fmt.Errorf("%w: shipping", profiles.ErrUnknown), exitInvalid, "no such profile"},
 		{"telemetry settings", fmt.Errorf("%w: OTEL_EXPORTER_OTLP_PROTOCOL", runner.ErrTelemetryConfig), exitInvalid, "invalid telemetry settings"},
 		{"backfill selection", fmt.Errorf("%w: end date before start date", backfill.ErrSelection), exitInvalid, "end date before start date"},
 		{"backfill profile", fmt.Errorf("%w: shipping", backfill.ErrNoProfile), exitInvalid, "no such profile"},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
+	"github.com/hotpass/hotpass/internal/storetest"
 )
 
 // howto runs hotpass with args exactly as an operator types them, in dir,
@@ -38,11 +39,7 @@ func TestHowToDeployProfileRefreshContacts(t *testing.T) {
 			t.Fatalf("hotpass %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
-	st, err := store.OpenSQLite(context.Background(), filepath.Join(dir, ".hotpass", storeFile), store.SQLiteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.OpenAt(t, filepath.Join(dir, ".hotpass", storeFile))
 	runs, err := st.ListRuns(context.Background(), store.RunFilter{Deployment: "hotpass-prod"})
 	if err != nil || len(runs) != 1 || runs[0].Status != store.RunPending || !strings.Contains(string(runs[0].Params), `"refresh_contacts":true`) {
 		t.Errorf("queued runs of hotpass-prod: %+v (%v); want one pending run with refresh_contacts true", runs, err)

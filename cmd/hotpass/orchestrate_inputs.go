@@ -17,6 +17,16 @@ import (
 // profile: a folder laid out the way a profile expects.
 const demoInputDir = "examples/aviation/data"
 
+// unknownProfileError is the usage error for a --profile naming no profile:
+// err, which wraps profiles.ErrUnknown, lists the built-in ones, and the
+// closest is suggested.
+func unknownProfileError(profile string, err error) error {
+	if s := suggest.Closest(profile, profiles.Names()); s != "" {
+		return fmt.Errorf("%w: --profile: %v; did you mean %q?", errUsage, err, s)
+	}
+	return fmt.Errorf("%w: --profile: %v", errUsage, err)
+}
+
 // checkProfileInputs refuses an unknown profile, and an --input-dir that is
 // not a directory with a message saying where the profile looks, how to point
 // it elsewhere and which files it expects to find there. A first run in an
@@ -24,10 +34,7 @@ const demoInputDir = "examples/aviation/data"
 func checkProfileInputs(profile, dir string) error {
 	p, err := profiles.Builtin(profile)
 	if errors.Is(err, profiles.ErrUnknown) {
-		if s := suggest.Closest(profile, profiles.Names()); s != "" {
-			return fmt.Errorf("%w: --profile: %v; did you mean %q?", errUsage, err, s)
-		}
-		return fmt.Errorf("%w: --profile: %v", errUsage, err)
+		return unknownProfileError(profile, err)
 	}
 	fi, err := os.Stat(dir)
 	if err == nil && fi.IsDir() {

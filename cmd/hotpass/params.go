@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/hotpass/hotpass/engine"
-	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/specs"
 )
 
@@ -43,18 +40,15 @@ func (p *paramOptions) parse() (map[string]any, map[string]string, error) {
 }
 
 // typed returns the params as JSON values for storing with a deployment or
-// a queued run: --params, with each --param converted by the type the spec
-// of src declares for it (so `--param refresh_contacts=true` stores a
-// boolean). A name the spec does not declare stays a string for the
-// caller's param check to report, with its suggestion.
-func (p *paramOptions) typed(ctx context.Context, l *engine.Loader, src runner.Source) (map[string]any, error) {
+// a queued run: --params, with each --param converted by the type spec
+// declares for it (so `--param refresh_contacts=true` stores a boolean). A
+// name the spec does not declare stays a string for the caller's param
+// check to report, with its suggestion. The caller loads spec once, for
+// this and for that check.
+func (p *paramOptions) typed(spec *specs.Spec) (map[string]any, error) {
 	fromJSON, flags, err := p.parse()
 	if err != nil || len(flags) == 0 {
 		return fromJSON, err
-	}
-	spec, _, err := src.Load(ctx, l, false, nil)
-	if err != nil {
-		return nil, err
 	}
 	out := make(map[string]any, len(fromJSON)+len(flags))
 	for k, v := range fromJSON {

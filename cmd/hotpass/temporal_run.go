@@ -60,7 +60,7 @@ func specBytes(arg string) (src []byte, path, dir string, err error) {
 	if name, ok := strings.CutPrefix(arg, runner.ProfilePrefix); ok {
 		src, err = profiles.PipelineSpec(name)
 		if err != nil {
-			return nil, "", "", fmt.Errorf("%w: %w", runner.ErrNoProfile, err)
+			return nil, "", "", err // wraps profiles.ErrUnknown
 		}
 		// Relative paths of a profile's pipeline mean the current
 		// directory, as for a local run; workers need the same layout.

@@ -315,6 +315,61 @@ func TestExtractRejectsHostileArchives(t *testing.T) {
 	}
 }
 
+// An extraction that fails after it has written part of the archive leaves
+// no partial file: the destination is still absent, or still the complete
+// tree of the extraction before, and nothing temporary is left next to it.
+func TestFailedExtractionLeavesNoPartialFile(t *testing.T) {
+	t.Parallel()
+	good := map[string][]byte{"a.csv": []byte("id\n1\n"), "b.csv": []byte("id\n2\n")}
+	cases := []struct {
+		name    string
+		members []member
+		lim     Limits
+		want    error
+	}{
+		// a.csv is written in full before b.csv fails its checksum.
+		{"second member fails its checksum", []member{
+			{name: "a.csv", body: good["a.csv"]}, {name: "b.csv", body: []byte("tampered\n")}, {name: ChecksumsName, body: sumsOf(good)},
+		}, Limits{}, ErrChecksum},
+		// zeros.bin is cut off part way, over the size limit.
+		{"member cut off by the size limit", []member{
+			{name: "a.csv", body: good["a.csv"]}, {name: "zeros.bin", body: make([]byte, 4<<20)},
+		}, Limits{MaxUncompressedBytes: 1 << 20, MaxRatio: 1e9}, ErrUnsafe},
+	}
+	for _, tc := range cases {
+		for _, existing := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/existing=%v", tc.name, existing), func(t *testing.T) {
+				t.Parallel()
+				sandbox := t.TempDir()
+				dest := filepath.Join(sandbox, "restore", "2024-01-01--v1")
+				if existing {
+					src := filepath.Join(t.TempDir(), "good.zip")
+					writeZip(t, src, []member{{name: "a.csv", body: []byte("previous\n")}})
+					if _, err := Extract(context.Background(), src, dest, Limits{}); err != nil {
+						t.Fatal(err)
+					}
+				} else if err := os.Mkdir(filepath.Dir(dest), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				before := tree(t, sandbox)
+				src := filepath.Join(t.TempDir(), "in.zip")
+				writeZip(t, src, tc.members)
+				if _, err := Extract(context.Background(), src, dest, tc.lim); !errors.Is(err, tc.want) {
+					t.Fatalf("Extract: err = %v, want %v", err, tc.want)
+				}
+				if after := tree(t, sandbox); strings.Join(after, "\n") != strings.Join(before, "\n") {
+					t.Errorf("filesystem changed:\nbefore %v\nafter  %v", before, after)
+				}
+				if existing {
+					if b, err := os.ReadFile(filepath.Join(dest, "a.csv")); err != nil || string(b) != "previous\n" {
+						t.Errorf("previous extraction: %q, %v", b, err)
+					}
+				}
+			})
+		}
+	}
+}
+
 func TestExtractHonoursCancellation(t *testing.T) {
 	t.Parallel()
 	src := filepath.Join(t.TempDir(), "in.zip")

@@ -180,7 +180,7 @@ func extract(ctx context.Context, src string, f *os.File, st os.FileInfo, destDi
 		_ = os.RemoveAll(tmp)
 		return Extracted{}, fmt.Errorf("%w: %s was written to while it was being extracted; extract it again once nothing writes it", ErrCorrupt, src)
 	}
-	if err := replaceDir(tmp, destDir); err != nil {
+	if err := atomicfile.ReplaceDir(tmp, destDir); err != nil {
 		_ = os.RemoveAll(tmp)
 		return Extracted{}, fmt.Errorf("extract %s: %w", src, err)
 	}
@@ -381,31 +381,6 @@ func (x *extractor) file(root *os.Root, zf *zip.File, name string) error {
 	x.out.Files++
 	x.out.Bytes += n
 	return nil
-}
-
-// replaceDir renames tmp to dest, moving an existing dest aside first and
-// removing it afterwards, so dest always names a complete tree.
-func replaceDir(tmp, dest string) error {
-	if _, err := os.Lstat(dest); errors.Is(err, os.ErrNotExist) {
-		return os.Rename(tmp, dest)
-	}
-	// The old tree moves to a name of its own that a sweep recognises, so
-	// that a crash before it is removed leaves nothing for good.
-	old, err := atomicfile.TempDir(dest)
-	if err != nil {
-		return err
-	}
-	if err := os.Remove(old); err != nil {
-		return err
-	}
-	if err := os.Rename(dest, old); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, dest); err != nil {
-		_ = os.Rename(old, dest)
-		return err
-	}
-	return os.RemoveAll(old)
 }
 
 // FileSHA256 returns the hex SHA-256 of the file at p.

@@ -23,6 +23,7 @@ import (
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/internal/archive"
+	"github.com/hotpass/hotpass/internal/storetest"
 	"github.com/hotpass/hotpass/tasks"
 	_ "github.com/hotpass/hotpass/tasks/noop"
 	_ "github.com/hotpass/hotpass/tasks/read"
@@ -369,7 +370,7 @@ func TestRunConcurrencyLimit(t *testing.T) {
 			for d := 1; d <= 6; d++ {
 				f.addArchive(t, fmt.Sprintf("2024-01-%02d", d), "1", map[string]string{"orgs.csv": orgs})
 			}
-			st := openStore(t)
+			st := storetest.Open(t)
 			g := newGate(int64(max(limit, 1)))
 			s := f.run(t, context.Background(), Selection{Start: "2024-01-01", End: "2024-01-06", Versions: []string{"1"}}, Options{Pipeline: g, Store: st})
 			if s.Succeeded != 6 || s.Records != 60 {
@@ -384,16 +385,6 @@ func TestRunConcurrencyLimit(t *testing.T) {
 			}
 		})
 	}
-}
-
-func openStore(t *testing.T) store.Store {
-	t.Helper()
-	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "hotpass.db"), store.SQLiteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	return st
 }
 
 // TestRunLimitAcrossProcesses runs two backfills at once against one

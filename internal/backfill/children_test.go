@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/hotpass/hotpass/engine/store"
+	"github.com/hotpass/hotpass/internal/storetest"
 	"github.com/hotpass/hotpass/internal/telemetry"
 )
 
@@ -37,11 +38,7 @@ func TestChildRunsInHistoryAndLinked(t *testing.T) {
 	f.run(t, ctx, Selection{Start: "2024-01-01", End: "2024-01-03", Versions: []string{"1"}}, Options{})
 	span.End()
 
-	st, err := store.Open(context.Background(), filepath.Join(f.state, "hotpass.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.OpenAt(t, filepath.Join(f.state, "hotpass.db"))
 	children, err := st.ListRuns(context.Background(), store.RunFilter{Parent: "backfill-parent"})
 	if err != nil {
 		t.Fatal(err)

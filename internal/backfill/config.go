@@ -3,13 +3,13 @@ package backfill
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/internal/archive"
 	"github.com/hotpass/hotpass/specs"
 	optdecode "github.com/hotpass/hotpass/specs/decode"
@@ -207,8 +207,8 @@ func Configure(file, dir, where string, o *BlockOptions, b *optdecode.Block) (*C
 	d := &problems{file: file, where: where}
 	c := &Config{
 		File:             file,
-		ArchiveRoot:      resolve(dir, DefaultArchiveRoot),
-		RestoreRoot:      resolve(dir, DefaultRestoreRoot),
+		ArchiveRoot:      engine.ResolvePath(dir, DefaultArchiveRoot),
+		RestoreRoot:      engine.ResolvePath(dir, DefaultRestoreRoot),
 		ConcurrencyLimit: 1,
 		ConcurrencyKey:   DefaultConcurrencyKey,
 		Pipeline:         PipelineRef{Profile: DefaultProfile},
@@ -217,10 +217,10 @@ func Configure(file, dir, where string, o *BlockOptions, b *optdecode.Block) (*C
 	}
 	c.ArchivePattern, _ = ParsePattern(DefaultArchivePattern)
 	if o.ArchiveRoot != "" {
-		c.ArchiveRoot = resolve(dir, o.ArchiveRoot)
+		c.ArchiveRoot = engine.ResolvePath(dir, o.ArchiveRoot)
 	}
 	if o.RestoreRoot != "" {
-		c.RestoreRoot = resolve(dir, o.RestoreRoot)
+		c.RestoreRoot = engine.ResolvePath(dir, o.RestoreRoot)
 	}
 	if o.ArchivePattern != "" {
 		p, err := ParsePattern(o.ArchivePattern)
@@ -322,7 +322,7 @@ func (d *problems) pipeline(dir string, v *yaml.Node) PipelineRef {
 	if _, err := optdecode.Into(v, &o); !d.decoded("pipeline", err) {
 		return PipelineRef{}
 	}
-	r := PipelineRef{Spec: resolve(dir, o.Spec), Profile: o.Profile}
+	r := PipelineRef{Spec: engine.ResolvePath(dir, o.Spec), Profile: o.Profile}
 	if (r.Spec == "") == (r.Profile == "") {
 		d.errorf(optdecode.Deref(v), "pipeline", "give exactly one of spec and profile")
 	}
@@ -366,11 +366,4 @@ func CheckVersion(v string) error {
 		}
 	}
 	return nil
-}
-
-func resolve(dir, p string) string {
-	if p == "" || filepath.IsAbs(p) {
-		return p
-	}
-	return filepath.Join(dir, p)
 }

@@ -14,18 +14,9 @@ import (
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/internal/history"
+	"github.com/hotpass/hotpass/internal/storetest"
 	"github.com/hotpass/hotpass/tasks/noop"
 )
-
-func openStore(t testing.TB) store.Store {
-	t.Helper()
-	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "hotpass.db"), store.SQLiteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	return st
-}
 
 // prepare loads and compiles a spec over the noop task type.
 func prepare(t testing.TB, src string) *engine.Prepared {
@@ -79,7 +70,7 @@ tasks:
 func TestRecorderRecordsRunAndTasks(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := openStore(t)
+	st := storetest.Open(t)
 	prep := prepare(t, spec)
 	runID := "20260101T000000Z-000001"
 	if _, err := st.CreateRun(ctx, store.Run{ID: runID, Pipeline: "hist"}); err != nil {
@@ -135,7 +126,7 @@ func TestRecorderRecordsRunAndTasks(t *testing.T) {
 func TestRecorderRunThatCouldNotStart(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := openStore(t)
+	st := storetest.Open(t)
 	if _, err := st.CreateRun(ctx, store.Run{ID: "r1", Pipeline: "p"}); err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +145,7 @@ func TestRecorderRunThatCouldNotStart(t *testing.T) {
 
 func TestRecorderStartUnknownRun(t *testing.T) {
 	t.Parallel()
-	rec := history.New(openStore(t), history.Options{RunID: "missing"})
+	rec := history.New(storetest.Open(t), history.Options{RunID: "missing"})
 	err := rec.Start(context.Background())
 	if !errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), "missing") {
 		t.Errorf("err = %v", err)
@@ -164,7 +155,7 @@ func TestRecorderStartUnknownRun(t *testing.T) {
 func TestRecorderAttrsAndOutput(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := openStore(t)
+	st := storetest.Open(t)
 	if _, err := st.CreateRun(ctx, store.Run{ID: "r2", Pipeline: "p"}); err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +182,7 @@ func TestRecorderAttrsAndOutput(t *testing.T) {
 func TestMarkCrashedLeavesLiveRuns(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := openStore(t)
+	st := storetest.Open(t)
 	if _, err := st.CreateRun(ctx, store.Run{ID: "live", Pipeline: "p"}); err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +204,7 @@ func TestMarkCrashedLeavesLiveRuns(t *testing.T) {
 // transition is in the database when the clock stops.
 func BenchmarkRecorderTransitions(b *testing.B) {
 	ctx := context.Background()
-	st := openStore(b)
+	st := storetest.Open(b)
 	const tasks = 5000
 	defs := make([]history.Task, tasks)
 	for i := range defs {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
+	"github.com/hotpass/hotpass/specs"
 )
 
 // The run queue lives in the store: a queued run is a run in status
@@ -50,6 +51,9 @@ type QueueRequest struct {
 	// ResumeFrom names a finished run of the same deployment whose
 	// unchanged successful tasks the queued run reuses.
 	ResumeFrom string
+	// Loaded is the spec the run loads, when the caller has loaded it
+	// already (to type its --param flags); nil means Enqueue loads it.
+	Loaded *specs.Spec
 }
 
 // Enqueue creates a pending run for the serve worker and returns it.
@@ -69,7 +73,14 @@ func Enqueue(ctx context.Context, st store.Store, l *engine.Loader, q QueueReque
 	}
 	specPath := src.Label()
 	pipeline, hash := cmp.Or(d.Name, specPath), ""
-	if _, spec, err := CheckParams(ctx, l, src, params); err != nil {
+	spec, err := q.Loaded, error(nil)
+	if spec == nil {
+		spec, _, err = src.Load(ctx, l, false, nil)
+	}
+	if err == nil {
+		_, err = specs.ResolveParams(spec, params, nil)
+	}
+	if err != nil {
 		if q.Strict {
 			return store.Run{}, fmt.Errorf("%s: %w", what, err)
 		}

@@ -414,21 +414,6 @@ func RunDir(stateDir, id string) string {
 	return runstate.New(stateDir).Run(id)
 }
 
-// CheckParams loads the spec of src and checks that params (JSON values
-// by name) match its declared param types, as a run would. It returns the
-// resolved values.
-func CheckParams(ctx context.Context, l *engine.Loader, src Source, params map[string]any) (map[string]any, *specs.Spec, error) {
-	spec, _, err := src.Load(ctx, l, false, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	resolved, err := specs.ResolveParams(spec, params, nil)
-	if err != nil {
-		return nil, spec, err
-	}
-	return resolved, spec, nil
-}
-
 // hostname is the machine's name, for queue claims.
 func hostname() string {
 	h, err := os.Hostname()

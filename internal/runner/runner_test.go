@@ -14,6 +14,7 @@ import (
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/internal/runner"
+	"github.com/hotpass/hotpass/internal/storetest"
 	"github.com/hotpass/hotpass/specs"
 	"github.com/hotpass/hotpass/tasks"
 	_ "github.com/hotpass/hotpass/tasks/builtin"
@@ -22,11 +23,7 @@ import (
 func setup(t *testing.T) (store.Store, *engine.Loader, string) {
 	t.Helper()
 	dir := t.TempDir()
-	st, err := store.OpenSQLite(context.Background(), filepath.Join(dir, "hotpass.db"), store.SQLiteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	st := storetest.OpenAt(t, filepath.Join(dir, "hotpass.db"))
 	l, err := engine.NewLoader(tasks.Default())
 	if err != nil {
 		t.Fatal(err)
@@ -234,5 +231,51 @@ func TestEnqueueSpecWithoutDeployment(t *testing.T) {
 		if rec.Params["who"] != "ada" {
 			t.Errorf("%s: ran with params %v", tt.name, rec.Params)
 		}
+	}
+}
+
+// A spec the caller has loaded already is the one Enqueue checks and
+// records: the deployment's file is not read again, so it may be gone, and
+// the params are checked against the loaded spec's declarations.
+func TestEnqueueUsesTheLoadedSpec(t *testing.T) {
+	t.Parallel()
+	st, l, dir := setup(t)
+	path := write(t, filepath.Join(dir, "greet.yaml"), paramSpec)
+	d, err := st.PutDeployment(context.Background(), store.Deployment{Name: "d", SpecPath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, _, err := runner.DeploymentSource(d).Load(context.Background(), l, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		params  map[string]any
+		wantErr string
+	}{
+		{"params fit", map[string]any{"who": "ada"}, ""},
+		{"unknown param", map[string]any{"whom": "x"}, "whom"},
+	}
+	for _, tt := range tests {
+		r, err := runner.Enqueue(context.Background(), st, l, runner.QueueRequest{Deployment: d, Params: tt.params, Strict: true, Loaded: loaded})
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%s: err = %v, want one mentioning %q", tt.name, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if r.Pipeline != loaded.Name || r.SpecHash != loaded.Hash || r.Status != store.RunPending {
+			t.Errorf("%s: queued %+v, want pipeline %q with hash %q", tt.name, r, loaded.Name, loaded.Hash)
+		}
+	}
+	if _, err := runner.Enqueue(context.Background(), st, l, runner.QueueRequest{Deployment: d, Strict: true}); err == nil {
+		t.Error("Enqueue without the loaded spec queued a run of a missing file")
 	}
 }

@@ -2,12 +2,10 @@ package runner
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/hotpass/hotpass/engine"
-	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/profiles"
 	"github.com/hotpass/hotpass/specs"
 )
@@ -16,10 +14,6 @@ import (
 // (profile:aviation), which the command line also accepts in place of a
 // spec file.
 const ProfilePrefix = "profile:"
-
-// ErrNoProfile is wrapped when a run or deployment names a profile that
-// does not exist; exit status 2.
-var ErrNoProfile = exitcode.New(exitcode.Invalid, "no such profile")
 
 // Source is the spec a run loads: a file, source held in memory, or a
 // built-in profile's pipeline. Exactly one of Path, Data and Profile
@@ -69,7 +63,7 @@ func (s Source) Load(ctx context.Context, l *engine.Loader, strict bool, lookupE
 	if s.Profile != "" {
 		var err error
 		if src, err = profiles.PipelineSpec(s.Profile); err != nil {
-			return nil, nil, fmt.Errorf("%w: %w", ErrNoProfile, err)
+			return nil, nil, err // wraps profiles.ErrUnknown
 		}
 		name = "builtin:" + s.Profile + ".pipeline.yaml"
 	}

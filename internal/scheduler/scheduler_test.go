@@ -16,19 +16,10 @@ import (
 	"github.com/hotpass/hotpass/internal/pgtest"
 	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/internal/scheduler"
+	"github.com/hotpass/hotpass/internal/storetest"
 	"github.com/hotpass/hotpass/tasks"
 	_ "github.com/hotpass/hotpass/tasks/builtin"
 )
-
-func openStore(t testing.TB) store.Store {
-	t.Helper()
-	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "hotpass.db"), store.SQLiteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	return st
-}
 
 // queueRunner is the Runner a worker runs queued runs with.
 func queueRunner(t testing.TB, st store.Store, l *engine.Loader, stateDir string) *hotpass.Runner {
@@ -234,7 +225,7 @@ func TestCatchupWindow(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			st := openStore(t)
+			st := storetest.Open(t)
 			d := deploy(t, st, store.Deployment{Name: "d", SpecPath: writeSpec(t, t.TempDir(), "p"), Schedule: "* * * * *",
 				Overlap: store.OverlapAllow, Catchup: tt.catchup})
 			// The scheduler was down for half an hour.
@@ -276,7 +267,7 @@ func TestNoCatchupWindowByDefault(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			st := openStore(t)
+			st := storetest.Open(t)
 			d := deploy(t, st, store.Deployment{Name: "hourly", SpecPath: writeSpec(t, t.TempDir(), "p"), Schedule: "0 * * * *",
 				Overlap: store.OverlapAllow})
 			if d.Catchup != 0 {
@@ -298,7 +289,7 @@ func TestNoCatchupWindowByDefault(t *testing.T) {
 
 func TestTimezoneAndPause(t *testing.T) {
 	t.Parallel()
-	st := openStore(t)
+	st := storetest.Open(t)
 	spec := writeSpec(t, t.TempDir(), "p")
 	d := deploy(t, st, store.Deployment{Name: "jnb", SpecPath: spec, Schedule: "0 6 * * *", Timezone: "Africa/Johannesburg"})
 	deploy(t, st, store.Deployment{Name: "paused", SpecPath: spec, Schedule: "* * * * *", Paused: true})
@@ -329,7 +320,7 @@ func TestTimezoneAndPause(t *testing.T) {
 // fires it: firing it here as well would run it twice.
 func TestTemporalDeploymentsLeftToTemporal(t *testing.T) {
 	t.Parallel()
-	st := openStore(t)
+	st := storetest.Open(t)
 	spec := writeSpec(t, t.TempDir(), "p")
 	local := deploy(t, st, store.Deployment{Name: "local", SpecPath: spec, Schedule: "* * * * *"})
 	deploy(t, st, store.Deployment{Name: "cluster", SpecPath: spec, Schedule: "* * * * *", Engine: store.EngineTemporal})
@@ -354,7 +345,7 @@ func TestTemporalDeploymentsLeftToTemporal(t *testing.T) {
 func TestOverlapSkip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := openStore(t)
+	st := storetest.Open(t)
 	d := deploy(t, st, store.Deployment{Name: "d", SpecPath: writeSpec(t, t.TempDir(), "p"), Schedule: "* * * * *"})
 	base := d.CreatedAt.Truncate(time.Minute).Add(time.Minute)
 	now := base
@@ -384,7 +375,7 @@ func TestOverlapSkip(t *testing.T) {
 func TestWorkerRunsQueuedAndSurvivesBadSpecs(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := openStore(t)
+	st := storetest.Open(t)
 	l := loader(t)
 	dir := t.TempDir()
 	good := deploy(t, st, store.Deployment{Name: "good", SpecPath: writeSpec(t, dir, "good")})
@@ -444,7 +435,7 @@ func TestWorkerRunsQueuedAndSurvivesBadSpecs(t *testing.T) {
 
 func TestEnqueueChecksParams(t *testing.T) {
 	t.Parallel()
-	st := openStore(t)
+	st := storetest.Open(t)
 	d := deploy(t, st, store.Deployment{Name: "d", SpecPath: writeSpec(t, t.TempDir(), "p"), Params: []byte(`{"n": 2}`)})
 	tests := []struct {
 		params map[string]any
@@ -470,7 +461,7 @@ func TestEnqueueChecksParams(t *testing.T) {
 
 func TestStoreSlotsShareKeyAcrossHolders(t *testing.T) {
 	t.Parallel()
-	st := openStore(t)
+	st := storetest.Open(t)
 	a := &scheduler.StoreSlots{Store: st, Holder: "a"}
 	b := &scheduler.StoreSlots{Store: st, Holder: "b"}
 	ctx := context.Background()
@@ -500,7 +491,7 @@ func BenchmarkFire500(b *testing.B) {
 	ctx := context.Background()
 	for n := 0; n < b.N; n++ {
 		b.StopTimer()
-		st := openStore(b)
+		st := storetest.Open(b)
 		l := loader(b)
 		dir := b.TempDir()
 		spec := writeSpec(b, dir, "noop")
@@ -544,7 +535,7 @@ func BenchmarkFire500(b *testing.B) {
 func TestWorkerCancelsOneRun(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := openStore(t)
+	st := storetest.Open(t)
 	l := loader(t)
 	spec := filepath.Join(t.TempDir(), "slow.yaml")
 	src := "version: 1\nname: slow\ntasks:\n  wait: {type: exec, with: {command: \"sleep 30\"}}\n"
@@ -609,7 +600,7 @@ func TestWorkerCancelsOneRun(t *testing.T) {
 func TestWorkerResumesQueuedRun(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := openStore(t)
+	st := storetest.Open(t)
 	l := loader(t)
 	dir := t.TempDir()
 	marker := filepath.Join(dir, "fixed")

@@ -14,6 +14,7 @@ import (
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/internal/server"
+	"github.com/hotpass/hotpass/internal/storetest"
 	"github.com/hotpass/hotpass/tasks"
 )
 
@@ -65,11 +66,7 @@ func deployed(t *testing.T, name, src string) (*httptest.Server, store.Store, *e
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := store.OpenSQLite(ctx, filepath.Join(dir, "hotpass.db"), store.SQLiteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	st := storetest.OpenAt(t, filepath.Join(dir, "hotpass.db"))
 	l, err := engine.NewLoader(tasks.Default())
 	if err != nil {
 		t.Fatal(err)

@@ -35,6 +35,7 @@ import (
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/internal/runner"
+	"github.com/hotpass/hotpass/profiles"
 	"github.com/hotpass/hotpass/specs"
 )
 
@@ -353,7 +354,7 @@ func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": Describe(err), "field": "params." + pe.Name})
 			return
 		}
-		if errors.Is(err, specs.ErrInvalid) || errors.Is(err, runner.ErrNoProfile) {
+		if errors.Is(err, specs.ErrInvalid) || errors.Is(err, profiles.ErrUnknown) {
 			writeError(w, http.StatusUnprocessableEntity, Describe(err))
 			return
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/internal/server"
+	"github.com/hotpass/hotpass/internal/storetest"
 	"github.com/hotpass/hotpass/tasks"
 	_ "github.com/hotpass/hotpass/tasks/builtin"
 )
@@ -25,11 +26,7 @@ const token = "s3cret-token-for-tests"
 func setup(t *testing.T, tok string) (*httptest.Server, store.Store) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "hotpass.db"), store.SQLiteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	st := storetest.Open(t)
 	l, err := engine.NewLoader(tasks.Default())
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/internal/archive"
 	"github.com/hotpass/hotpass/internal/backfill"
+	"github.com/hotpass/hotpass/internal/storetest"
 	hptemporal "github.com/hotpass/hotpass/internal/temporal"
 	"github.com/hotpass/hotpass/internal/temporaltest"
 )
@@ -35,11 +36,7 @@ tasks:
 `)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	st, err := store.Open(ctx, filepath.Join(h.dir, "hotpass.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.OpenAt(t, filepath.Join(h.dir, "hotpass.db"))
 	const queue = "hotpass-backfill-e2e"
 	h.acts.History, h.acts.Client, h.acts.TaskQueue = st, c, queue
 	w := worker.New(c, queue, worker.Options{})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
+	"github.com/hotpass/hotpass/internal/storetest"
 )
 
 // TestWorkflowRecordsRunHistory checks that a run on Temporal lands in the
@@ -57,11 +58,7 @@ tasks:
 // store of their own, closed when the test ends, and returns it.
 func (h *harness) withHistory() store.Store {
 	h.t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(h.dir, "hotpass.db"))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	h.t.Cleanup(func() { _ = st.Close() })
+	st := storetest.OpenAt(h.t, filepath.Join(h.dir, "hotpass.db"))
 	h.acts.History = st
 	return st
 }

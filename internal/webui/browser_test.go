@@ -21,6 +21,7 @@ import (
 	"github.com/hotpass/hotpass/internal/labelstudio"
 	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/internal/scheduler"
+	"github.com/hotpass/hotpass/internal/storetest"
 	"github.com/hotpass/hotpass/internal/webui"
 	"github.com/hotpass/hotpass/tasks"
 	"github.com/hotpass/hotpass/tasks/linkage/linkjob"
@@ -91,9 +92,7 @@ func newE2E(t *testing.T) *e2e {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := store.OpenSQLite(ctx, filepath.Join(dir, "hotpass.db"), store.SQLiteOptions{})
-	must(t, err)
-	t.Cleanup(func() { _ = st.Close() })
+	st := storetest.OpenAt(t, filepath.Join(dir, "hotpass.db"))
 	l, err := engine.NewLoader(tasks.Default())
 	must(t, err)
 	e := &e2e{st: st, marker: filepath.Join(dir, "marker"), review: filepath.Join(dir, "linkage"), shots: filepath.Join(t.TempDir(), "screenshots")}

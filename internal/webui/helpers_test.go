@@ -19,6 +19,7 @@ import (
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
 	"github.com/hotpass/hotpass/internal/runner"
+	"github.com/hotpass/hotpass/internal/storetest"
 	"github.com/hotpass/hotpass/internal/webui"
 	"github.com/hotpass/hotpass/tasks"
 	_ "github.com/hotpass/hotpass/tasks/builtin"
@@ -59,13 +60,8 @@ tasks:
 
 func newFixture(t *testing.T, token string, opts ...func(*webui.Config)) *fixture {
 	t.Helper()
-	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := store.OpenSQLite(ctx, filepath.Join(dir, "hotpass.db"), store.SQLiteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	st := storetest.OpenAt(t, filepath.Join(dir, "hotpass.db"))
 	l, err := engine.NewLoader(tasks.Default())
 	if err != nil {
 		t.Fatal(err)

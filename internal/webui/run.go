@@ -21,6 +21,7 @@ import (
 	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/runner"
 	"github.com/hotpass/hotpass/internal/server"
+	"github.com/hotpass/hotpass/profiles"
 	"github.com/hotpass/hotpass/specs"
 )
 
@@ -576,7 +577,7 @@ func (u *UI) requeueSpec(w http.ResponseWriter, r *http.Request, s *session, run
 	queued, err := u.c.Enqueue(r.Context(), runner.QueueRequest{Spec: src, Params: params, Strict: true, StartedBy: store.StartedUI, ResumeFrom: resumeFrom})
 	if err != nil {
 		var pe *specs.ParamError
-		if errors.As(err, &pe) || errors.Is(err, specs.ErrInvalid) || errors.Is(err, runner.ErrNoProfile) {
+		if errors.As(err, &pe) || errors.Is(err, specs.ErrInvalid) || errors.Is(err, profiles.ErrUnknown) {
 			u.errorPage(w, r, s, http.StatusUnprocessableEntity, "Cannot "+strings.ToLower(verb), server.Describe(err))
 			return
 		}
@@ -596,7 +597,7 @@ func (u *UI) enqueue(w http.ResponseWriter, r *http.Request, s *session, d store
 	run, err := u.c.Enqueue(r.Context(), runner.QueueRequest{Deployment: d, Params: params, Strict: true, StartedBy: store.StartedUI, ResumeFrom: resumeFrom})
 	if err != nil {
 		var pe *specs.ParamError
-		if errors.As(err, &pe) || errors.Is(err, specs.ErrInvalid) || errors.Is(err, runner.ErrNoProfile) {
+		if errors.As(err, &pe) || errors.Is(err, specs.ErrInvalid) || errors.Is(err, profiles.ErrUnknown) {
 			u.renderDeployment(w, r, s, http.StatusUnprocessableEntity, d, form, err)
 			return
 		}

@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/hotpass/hotpass"
@@ -75,10 +74,7 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 		return nil, specs.Diagnostics{specs.Errorf(specs.PosOf(spec.Path, n), "%s.config: cannot be combined with %s", where, strings.Join(others, ", ")).
 			WithHint("put every backfill option in the config file, or none")}
 	}
-	r.configPath = filepath.Join(spec.Dir, o.Config)
-	if filepath.IsAbs(o.Config) {
-		r.configPath = o.Config
-	}
+	r.configPath = engine.ResolvePath(spec.Dir, o.Config)
 	return r, nil
 }
 

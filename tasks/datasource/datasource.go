@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/atomicfile"
 	"github.com/hotpass/hotpass/internal/table/csvio"
@@ -311,10 +312,7 @@ func (c *Config) types() (map[string]table.Type, error) {
 // Files expands the config's path (relative to dir) to the files it names,
 // sorted. A glob that matches nothing is an error naming the pattern.
 func (c *Config) Files(dir string) ([]string, error) {
-	p := c.Path
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(dir, p)
-	}
+	p := engine.ResolvePath(dir, c.Path)
 	if !strings.ContainsAny(c.Path, "*?[") {
 		if _, err := os.Stat(p); err != nil {
 			return nil, fmt.Errorf("%s: %w", p, describe(err))
@@ -550,10 +548,7 @@ func Write(ctx context.Context, c Config, dir string, t *table.Table, o WriteOpt
 	if format == "postgres" {
 		return c.Table, writePostgres(ctx, c, t)
 	}
-	path := c.Path
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(dir, path)
-	}
+	path := engine.ResolvePath(dir, c.Path)
 	target := path
 	if !o.Overwrite {
 		// Only a quick answer for the common case: the refusal that
@@ -614,10 +609,7 @@ func Create(c Config, dir string, schema table.Schema, sheet ...xlsxio.SheetOpti
 	if err != nil {
 		return nil, err
 	}
-	path := c.Path
-	if !filepath.IsAbs(path) && dir != "" {
-		path = filepath.Join(dir, path)
-	}
+	path := engine.ResolvePath(dir, c.Path)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("create directory for %s: %w", path, describe(err))
 	}

@@ -165,3 +165,63 @@ func TestRenameNoReplace(t *testing.T) {
 		t.Errorf("dst replaced: %q", got)
 	}
 }
+
+// ReplaceDir puts a finished tree in place whether or not one is already
+// there, and leaves nothing else behind: no temporary name, no old tree.
+func TestReplaceDir(t *testing.T) {
+	t.Parallel()
+	for _, existing := range []bool{false, true} {
+		t.Run(fmt.Sprintf("existing=%v", existing), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			dest := filepath.Join(dir, "tree")
+			if existing {
+				if err := os.MkdirAll(filepath.Join(dest, "old"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dest, "old", "a.csv"), []byte("old"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tmp, err := TempDir(dest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(tmp, "b.csv"), []byte("new"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := ReplaceDir(tmp, dest); err != nil {
+				t.Fatalf("ReplaceDir: %v", err)
+			}
+			if got := listDir(t, dir); len(got) != 1 || got[0] != "tree" {
+				t.Errorf("directory holds %v, want only tree", got)
+			}
+			if got := listDir(t, dest); len(got) != 1 || got[0] != "b.csv" {
+				t.Errorf("tree holds %v, want only b.csv", got)
+			}
+		})
+	}
+}
+
+// When the new tree cannot be put in place the old one stays where it was.
+func TestReplaceDirKeepsOldTreeOnFailure(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "tree")
+	if err := os.Mkdir(dest, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dest, "a.csv"), []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, ".tree.tmp-gone")
+	if err := ReplaceDir(missing, dest); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("ReplaceDir(missing) = %v, want ErrNotExist", err)
+	}
+	if got := listDir(t, dir); len(got) != 1 || got[0] != "tree" {
+		t.Errorf("directory holds %v, want only tree", got)
+	}
+	if b, err := os.ReadFile(filepath.Join(dest, "a.csv")); err != nil || string(b) != "old" {
+		t.Errorf("old tree: %q, %v", b, err)
+	}
+}

@@ -57,6 +57,43 @@ func TempDir(path string) (string, error) {
 	}
 }
 
+// ReplaceDir puts the finished directory tmp, made by TempDir(dest), at
+// dest, so that dest always names a complete tree: renamed into place, or,
+// when dest exists, with the old tree moved aside under a temporary name
+// (swept like any other after a crash) and removed once tmp is in place. If
+// tmp cannot be put in place the old tree is moved back. tmp is left for the
+// caller to remove on error.
+func ReplaceDir(tmp, dest string) error {
+	if _, err := os.Lstat(dest); errors.Is(err, fs.ErrNotExist) {
+		if err := os.Rename(tmp, dest); err != nil {
+			return fmt.Errorf("rename into place: %w", err)
+		}
+		syncDir(filepath.Dir(dest))
+		return nil
+	}
+	old, err := TempDir(dest)
+	if err != nil {
+		return err
+	}
+	// Rename cannot move a directory onto a non-empty one; the name TempDir
+	// reserved is freed and taken again by the rename.
+	if err := os.Remove(old); err != nil {
+		return fmt.Errorf("remove %s: %w", old, err)
+	}
+	if err := os.Rename(dest, old); err != nil {
+		return fmt.Errorf("move %s aside: %w", dest, err)
+	}
+	if err := os.Rename(tmp, dest); err != nil {
+		_ = os.Rename(old, dest)
+		return fmt.Errorf("rename into place: %w", err)
+	}
+	syncDir(filepath.Dir(dest))
+	if err := os.RemoveAll(old); err != nil {
+		return fmt.Errorf("remove the replaced %s: %w", old, err)
+	}
+	return nil
+}
+
 // WriteFile writes data to path atomically, with the options of Create.
 func WriteFile(path string, data []byte, opts ...Option) error {
 	f, err := Create(path, opts...)
