@@ -187,7 +187,7 @@ func (b *backfill) runOne(ctx context.Context, j Job) RunResult {
 	b.do(ctx, j, &r)
 	r.Duration = time.Since(start)
 	if r.Status == StatusFailed && b.cfg.FailFast && b.stopped.CompareAndSwap(false, true) {
-		b.log.Warn("a run failed and fail_fast is set; starting no more runs", "date", r.Date, "version", r.Version)
+		b.log.Info("a run failed and fail_fast is set; starting no more runs", "date", r.Date, "version", r.Version)
 	}
 	telemetry.FromContext(ctx).Metrics().RecordBackfillRun(ctx, string(r.Status))
 	b.mu.Lock()
