@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hotpass/hotpass/internal/backfill"
+	"github.com/hotpass/hotpass/internal/temporaltest"
 )
 
 // withFailFast turns fail_fast on in the fixture's config.
@@ -75,6 +76,19 @@ func TestBackfillFailFast(t *testing.T) {
 	}
 }
 
+// fixBadArchive archives good inputs for the fixture's failing date in
+// place of the bad ones.
+func fixBadArchive(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.Remove(filepath.Join(dir, "archives", "hotpass-inputs-20240102-v1.zip")); err != nil {
+		t.Fatal(err)
+	}
+	if stdout, stderr, code := cli(t, "archive", "--config", filepath.Join(dir, "backfill.yaml"),
+		"--input-dir", filepath.Join(dir, "in", "good"), "--date", "2024-01-02", "--version", "1"); code != 0 {
+		t.Fatalf("archive: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
 // TestBackfillFailFastRerun fixes the failed date's archive after a
 // backfill that fail_fast stopped: the same command then does only the
 // failed run and those not started.
@@ -89,20 +103,51 @@ func TestBackfillFailFastRerun(t *testing.T) {
 	if sum.Succeeded != 1 || sum.Failed != 1 || sum.NotStarted != 2 || sum.Missing != 0 {
 		t.Errorf("first summary: %d succeeded, %d failed, %d not started, %d missing; want 1, 1, 2, 0", sum.Succeeded, sum.Failed, sum.NotStarted, sum.Missing)
 	}
-	bad := filepath.Join(dir, "archives", "hotpass-inputs-20240102-v1.zip")
-	if err := os.Remove(bad); err != nil {
-		t.Fatal(err)
-	}
-	if stdout, stderr, code := cli(t, "archive", "--config", filepath.Join(dir, "backfill.yaml"),
-		"--input-dir", filepath.Join(dir, "in", "good"), "--date", "2024-01-02", "--version", "1"); code != 0 {
-		t.Fatalf("archive: exit %d\n%s%s", code, stdout, stderr)
-	}
+	fixBadArchive(t, dir)
 	stdout, stderr, code := cli(t, args...)
 	if code != exitOK {
 		t.Fatalf("second backfill: exit %d, want 0\n%s%s", code, stdout, stderr)
 	}
 	want := "2024-01-01=skipped 2024-01-02=succeeded 2024-01-03=succeeded 2024-01-04=missing"
 	if got := strings.Join(summaryRuns(t, dir), " "); got != want {
+		t.Errorf("second backfill: %s, want %s\n%s", got, want, stdout)
+	}
+}
+
+// TestBackfillFailFastOnTemporal runs the fixture with --fail-fast through
+// `backfill --engine temporal` and a worker on a real Temporal dev server:
+// the date after the failed one is not started (the missing archive is
+// settled before submitting, as without fail_fast), and once the bad
+// archive is fixed the same command does only what is left.
+func TestBackfillFailFastOnTemporal(t *testing.T) {
+	t.Parallel()
+	addr := temporaltest.Start(t)
+	dir := backfillDir(t)
+	state := filepath.Join(dir, "state")
+	conn := startTemporalWorker(t, addr, state, filepath.Join(dir, "artifacts"), "backfill-fail-fast")
+	args := append([]string{"--state-dir", state, "backfill", "--config", filepath.Join(dir, "backfill.yaml"),
+		"--no-progress", "--engine", "temporal", "--fail-fast"}, conn...)
+	stdout, stderr, code := cli(t, args...)
+	if code != exitFailed {
+		t.Fatalf("backfill: exit %d, want 1\n%s%s", code, stdout, stderr)
+	}
+	if got, want := strings.Join(summaryRuns(t, dir), " "), "2024-01-01=succeeded 2024-01-02=failed 2024-01-03=not_started 2024-01-04=missing"; got != want {
+		t.Fatalf("summary runs %s, want %s\n%s", got, want, stdout)
+	}
+	sum := readSummary(t, dir)
+	if sum.NotStarted != 1 || sum.Failed != 1 || sum.Succeeded != 1 || sum.Runs[2].Error != backfill.NotStartedReason {
+		t.Errorf("summary: %+v", sum)
+	}
+	if !strings.Contains(stdout, "1 not started") || !strings.Contains(stdout, backfill.NotStartedReason) {
+		t.Errorf("printed summary lacks the run not started:\n%s", stdout)
+	}
+
+	fixBadArchive(t, dir)
+	stdout, stderr, code = cli(t, args...)
+	if code != exitOK {
+		t.Fatalf("second backfill: exit %d, want 0\n%s%s", code, stdout, stderr)
+	}
+	if got, want := strings.Join(summaryRuns(t, dir), " "), "2024-01-01=skipped 2024-01-02=succeeded 2024-01-03=succeeded 2024-01-04=missing"; got != want {
 		t.Errorf("second backfill: %s, want %s\n%s", got, want, stdout)
 	}
 }
