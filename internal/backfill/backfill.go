@@ -156,6 +156,8 @@ func (b *backfill) emit(e Event) {
 			b.counts.Failed++
 		case StatusSkipped:
 			b.counts.Skipped++
+		case StatusNotStarted:
+			b.counts.NotStarted++
 		}
 		if e.Finished.Missing {
 			b.counts.Missing++

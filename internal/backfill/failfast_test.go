@@ -94,11 +94,14 @@ func TestRunFailFast(t *testing.T) {
 			p := &failingPipeline{fail: "2024-01-02", limit: int64(tc.limit), failed: make(chan struct{})}
 			var once sync.Once
 			var mu sync.Mutex
-			var notStartedEvents int
+			var notStartedEvents, lastCount int
 			progress := func(e Event) {
 				if e.Finished == nil {
 					return
 				}
+				mu.Lock()
+				lastCount = max(lastCount, e.NotStarted)
+				mu.Unlock()
 				switch e.Finished.Status {
 				case StatusFailed:
 					once.Do(func() { close(p.failed) })
@@ -126,8 +129,8 @@ func TestRunFailFast(t *testing.T) {
 			if s.Succeeded != len(tc.started)-1 || s.Failed != 1 || s.NotStarted != notStarted || s.Cancelled != 0 || s.Total != 6 || s.OK() {
 				t.Errorf("counts: %+v", s)
 			}
-			if notStartedEvents != notStarted {
-				t.Errorf("%d not-started progress events, want %d", notStartedEvents, notStarted)
+			if notStartedEvents != notStarted || lastCount != notStarted {
+				t.Errorf("%d not-started progress events counting up to %d, want %d", notStartedEvents, lastCount, notStarted)
 			}
 			for _, r := range s.Runs {
 				if r.Status == StatusNotStarted && (r.Error != NotStartedReason || r.RunID != "" || r.ArchiveSHA256 != "") {
