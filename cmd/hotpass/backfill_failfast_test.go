@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/hotpass/hotpass/internal/backfill"
-	"github.com/hotpass/hotpass/internal/temporaltest"
 )
 
 // withFailFast turns fail_fast on in the fixture's config.
@@ -121,12 +120,7 @@ func TestBackfillFailFastRerun(t *testing.T) {
 // archive is fixed the same command does only what is left.
 func TestBackfillFailFastOnTemporal(t *testing.T) {
 	t.Parallel()
-	addr := temporaltest.Start(t)
-	dir := backfillDir(t)
-	state := filepath.Join(dir, "state")
-	conn := startTemporalWorker(t, addr, state, filepath.Join(dir, "artifacts"), "backfill-fail-fast")
-	args := append([]string{"--state-dir", state, "backfill", "--config", filepath.Join(dir, "backfill.yaml"),
-		"--no-progress", "--engine", "temporal", "--fail-fast"}, conn...)
+	dir, args := temporalBackfill(t, "backfill-fail-fast", "--fail-fast")
 	stdout, stderr, code := cli(t, args...)
 	if code != exitFailed {
 		t.Fatalf("backfill: exit %d, want 1\n%s%s", code, stdout, stderr)
