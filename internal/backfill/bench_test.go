@@ -115,3 +115,72 @@ func BenchmarkReplay(b *testing.B) {
 		})
 	}
 }
+
+// failFastDates is how many dates BenchmarkFailFast replays; the fifth one
+// fails.
+const failFastDates = 100
+
+// BenchmarkFailFast replays 100 small archives whose fifth fails, with
+// and without fail_fast: runs/op is how many pipelines ran, and the time
+// is what a backfill costs before it reports the failure.
+func BenchmarkFailFast(b *testing.B) {
+	dir := b.TempDir()
+	archives := filepath.Join(dir, "archives")
+	pattern, _ := ParsePattern(DefaultArchivePattern)
+	start := day("2024-01-01")
+	for name, body := range map[string]string{"good/orgs.csv": orgs, "bad/other.csv": orgs} {
+		p := filepath.Join(dir, "in", name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := range failFastDates {
+		in := filepath.Join(dir, "in", "good")
+		if i == 4 {
+			in = filepath.Join(dir, "in", "bad")
+		}
+		name, _ := pattern.Render(start.AddDate(0, 0, i), "1")
+		if _, err := archive.Create(in, filepath.Join(archives, name)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	spec := filepath.Join(dir, "pipeline.yaml")
+	if err := os.WriteFile(spec, []byte(pipelineSpec), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	l, err := engine.NewLoader(tasks.Default())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, failFast := range []bool{false, true} {
+		b.Run(fmt.Sprintf("fail_fast=%v", failFast), func(b *testing.B) {
+			n, ran := 0, 0
+			for b.Loop() {
+				n++
+				root := filepath.Join(dir, fmt.Sprintf("run-%v-%d", failFast, n))
+				cfg := &Config{
+					File: "bench", ArchiveRoot: archives, RestoreRoot: filepath.Join(root, "restore"),
+					ArchivePattern: pattern, ConcurrencyLimit: 0, ConcurrencyKey: DefaultConcurrencyKey,
+					Pipeline: PipelineRef{Spec: spec}, OnMissing: MissingFail, FailFast: failFast,
+					Windows: []Window{{Start: start, End: start.AddDate(0, 0, failFastDates-1), Versions: []string{"1"}}},
+				}
+				jobs, err := cfg.Jobs(Selection{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				sum, err := Run(context.Background(), cfg, jobs, Options{Pipeline: runnerPipeline(b, l, filepath.Join(root, "state"))})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if sum.Failed != 1 || (failFast && sum.NotStarted != failFastDates-5) {
+					b.Fatalf("%d failed, %d not started", sum.Failed, sum.NotStarted)
+				}
+				ran = sum.Succeeded + sum.Failed
+			}
+			b.ReportMetric(float64(ran), "runs/op")
+		})
+	}
+}
