@@ -30,6 +30,7 @@ type backfillOptions struct {
 	concurrencyLimit int
 	concurrencyKey   string
 	force            bool
+	failFast         bool
 	dryRun           bool
 	noProgress       bool
 	observability    bool
@@ -49,6 +50,8 @@ func newBackfillCmd(g *globals) *cobra.Command {
 			"its archive into <restore_root>/<date>--<version>/ and runs the pipeline with params input_dir and\n" +
 			"output_path and run.date set to the date. A run that already succeeded for the same archive is\n" +
 			"skipped unless --force, so re-running after a failure or Ctrl-C does only what is left.\n" +
+			"With --fail-fast (or fail_fast: true) no run starts after the first failure; runs already going finish\n" +
+			"and the rest are reported not_started, for the next backfill to do.\n" +
 			"Flags override the config. The summary is printed and written to <restore_root>/backfill-summary.json.\n" +
 			"Exit status: 0 every run succeeded or was skipped, 1 a run failed, 2 invalid config or usage, 130 interrupted.",
 		Args: exactArgs(0),
@@ -67,6 +70,7 @@ func newBackfillCmd(g *globals) *cobra.Command {
 	f.IntVar(&o.concurrencyLimit, "concurrency-limit", 0, "runs at once across processes sharing the state store; 0 = one after another")
 	f.StringVar(&o.concurrencyKey, "concurrency-key", "", "slot pool the concurrency limit applies to")
 	f.BoolVar(&o.force, "force", false, "rerun dates that already succeeded for the same archive")
+	f.BoolVar(&o.failFast, "fail-fast", false, "start no run after the first failure (overrides fail_fast; --fail-fast=false turns it off)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "list the runs, their archives and whether they exist; change nothing")
 	f.BoolVar(&o.noProgress, "no-progress", false, "print one line per finished run instead of a live status line")
 	f.BoolVar(&o.observability, "enable-observability", false, "export traces, metrics and logs with OpenTelemetry (configured by OTEL_* variables)")
@@ -205,7 +209,7 @@ func finishBackfillRun(ctx context.Context, st store.Store, id string, sum *back
 	case sum == nil || !sum.OK():
 		u = store.RunUpdate{Status: store.RunFailed}
 		if sum != nil {
-			u.Error = fmt.Sprintf("%d of %d backfill runs failed", sum.Failed+sum.Cancelled, sum.Total)
+			u.Error = sum.Problem()
 		}
 	}
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -225,7 +229,7 @@ func backfillOutcome(ctx context.Context, stdout io.Writer, cfg *backfill.Config
 	case sum.Cancelled > 0 && ctx.Err() != nil:
 		return reported(exitcode.Wrap(exitcode.Cancelled, errors.New("backfill interrupted")))
 	case !sum.OK():
-		return reported(fmt.Errorf("%d of %d backfill runs failed", sum.Failed+sum.Cancelled, sum.Total))
+		return reported(errors.New(sum.Problem()))
 	}
 	return nil
 }
@@ -257,6 +261,9 @@ func applyBackfillFlags(cmd *cobra.Command, cfg *backfill.Config, o *backfillOpt
 			return fmt.Errorf("%w: --concurrency-limit must be 0 or more, got %d", errUsage, o.concurrencyLimit)
 		}
 		cfg.ConcurrencyLimit = o.concurrencyLimit
+	}
+	if changed("fail-fast") {
+		cfg.FailFast = o.failFast
 	}
 	if changed("concurrency-key") {
 		if o.concurrencyKey == "" {

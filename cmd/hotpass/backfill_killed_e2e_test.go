@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hotpass/hotpass/internal/backfill"
 	"github.com/hotpass/hotpass/internal/temporaltest"
 )
 
@@ -135,16 +133,8 @@ func TestBackfillWorkerKilled(t *testing.T) {
 // returns its runs as DATE=STATUS.
 func summaryRuns(t *testing.T, dir string) []string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, "restore", backfill.SummaryFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum backfill.Summary
-	if err := json.Unmarshal(data, &sum); err != nil {
-		t.Fatal(err)
-	}
 	var got []string
-	for _, r := range sum.Runs {
+	for _, r := range readSummary(t, dir).Runs {
 		got = append(got, r.Date+"="+string(r.Status))
 	}
 	return got

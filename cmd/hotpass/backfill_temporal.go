@@ -60,7 +60,7 @@ func backfillOnTemporal(ctx context.Context, stdout io.Writer, g *globals, cfg *
 	}
 	sum := &backfill.Summary{StartedAt: time.Now().UTC(), Runs: make([]backfill.RunResult, len(plan))}
 	in := hptemporal.BackfillInput{
-		ID: parent, Limit: cfg.ConcurrencyLimit, Limits: cfg.Limits, Done: map[string]string{},
+		ID: parent, Limit: cfg.ConcurrencyLimit, Limits: cfg.Limits, Done: map[string]string{}, FailFast: cfg.FailFast,
 		Run: hptemporal.RunInput{SpecPath: path, SpecDir: dir, Source: src, SourceHash: hptemporal.SourceHash(src),
 			ParamsJSON: cfg.Parameters, TaskQueue: o.temporal.taskQueue},
 	}

@@ -3,14 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/hotpass/hotpass/internal/backfill"
 	"github.com/hotpass/hotpass/internal/temporaltest"
 )
 
@@ -21,12 +19,8 @@ import (
 // backfill redoes only the run that failed.
 func TestBackfillOnTemporal(t *testing.T) {
 	t.Parallel()
-	addr := temporaltest.Start(t)
-	dir := backfillDir(t)
+	dir, backfillArgs := temporalBackfill(t, "backfill-cli", "--concurrency-limit", "2")
 	state := filepath.Join(dir, "state")
-	conn := startTemporalWorker(t, addr, state, filepath.Join(dir, "artifacts"), "backfill-cli")
-	backfillArgs := append([]string{"--state-dir", state, "backfill", "--config", filepath.Join(dir, "backfill.yaml"),
-		"--no-progress", "--engine", "temporal", "--concurrency-limit", "2"}, conn...)
 	stdout, stderr, code := cli(t, backfillArgs...)
 	if code != exitFailed {
 		t.Fatalf("backfill: exit %d, want 1 (one run of the fixture fails)\n%s%s", code, stdout, stderr)
@@ -54,17 +48,23 @@ func TestBackfillOnTemporal(t *testing.T) {
 	if code != exitFailed {
 		t.Fatalf("second backfill: exit %d, want 1\n%s%s", code, stdout, stderr)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "restore", backfill.SummaryFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum backfill.Summary
-	if err := json.Unmarshal(data, &sum); err != nil {
-		t.Fatal(err)
-	}
-	if sum.Skipped != 2 || sum.Failed != 1 {
+	if sum := readSummary(t, dir); sum.Skipped != 2 || sum.Failed != 1 {
 		t.Errorf("second backfill: %d skipped, %d failed; want 2 skipped (already succeeded), 1 failed\n%s", sum.Skipped, sum.Failed, stdout)
 	}
+}
+
+// temporalBackfill starts a Temporal dev server and a worker on queue
+// for a new backfill fixture, and returns the fixture's directory and the
+// arguments of `backfill --engine temporal` on it, flags appended.
+func temporalBackfill(t *testing.T, queue string, flags ...string) (string, []string) {
+	t.Helper()
+	addr := temporaltest.Start(t)
+	dir := backfillDir(t)
+	state := filepath.Join(dir, "state")
+	conn := startTemporalWorker(t, addr, state, filepath.Join(dir, "artifacts"), queue)
+	args := append([]string{"--state-dir", state, "backfill", "--config", filepath.Join(dir, "backfill.yaml"),
+		"--no-progress", "--engine", "temporal"}, flags...)
+	return dir, append(args, conn...)
 }
 
 // startTemporalWorker runs `hotpass worker` in this process until the test

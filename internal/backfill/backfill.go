@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hotpass/hotpass/engine"
@@ -50,8 +51,10 @@ type Options struct {
 var ErrRestoreRoot = errors.New("restore root not writable")
 
 // Run does the jobs and returns the summary, which it also writes to
-// <restore_root>/backfill-summary.json. Failed runs do not stop the others;
-// they are in the summary (Summary.OK is false). The error is non-nil only
+// <restore_root>/backfill-summary.json. Failed runs do not stop the others
+// unless Config.FailFast, which starts no run after the first failure: the
+// runs already going finish and the rest are StatusNotStarted. Either way
+// the failures are in the summary (Summary.OK is false). The error is non-nil only
 // when the backfill could not start — the restore root is not writable
 // (ErrRestoreRoot), the state file is unreadable, the pipeline does not
 // load — or the summary could not be written.
@@ -126,6 +129,8 @@ type backfill struct {
 	state    *State
 	slots    *slots
 	progress func(Event)
+	// stopped is set by the first failed run under fail_fast.
+	stopped atomic.Bool
 
 	mu      sync.Mutex
 	total   int
@@ -151,6 +156,8 @@ func (b *backfill) emit(e Event) {
 			b.counts.Failed++
 		case StatusSkipped:
 			b.counts.Skipped++
+		case StatusNotStarted:
+			b.counts.NotStarted++
 		}
 		if e.Finished.Missing {
 			b.counts.Missing++
@@ -173,9 +180,17 @@ func (b *backfill) runOne(ctx context.Context, j Job) RunResult {
 		b.emit(Event{Finished: &r})
 		return r
 	}
+	if b.stopped.Load() {
+		r.Status, r.Error = StatusNotStarted, NotStartedReason
+		b.emit(Event{Finished: &r})
+		return r
+	}
 	b.emit(Event{Started: &j})
 	b.do(ctx, j, &r)
 	r.Duration = time.Since(start)
+	if r.Status == StatusFailed && b.cfg.FailFast && b.stopped.CompareAndSwap(false, true) {
+		b.log.Info("a run failed and fail_fast is set; starting no more runs", "date", r.Date, "version", r.Version)
+	}
 	telemetry.FromContext(ctx).Metrics().RecordBackfillRun(ctx, string(r.Status))
 	b.mu.Lock()
 	b.running--
@@ -223,6 +238,11 @@ func (b *backfill) do(ctx context.Context, j Job, r *RunResult) {
 		return
 	}
 	defer release()
+	if b.stopped.Load() {
+		// A run failed while this one waited for its slot.
+		r.Status, r.Error, r.ArchiveSHA256 = StatusNotStarted, NotStartedReason, ""
+		return
+	}
 	b.execute(ctx, j, arc, r)
 	if r.Status == StatusCancelled {
 		return // not recorded: a re-run does it again

@@ -57,7 +57,10 @@ type Config struct {
 	Parameters map[string]any
 	Pipeline   PipelineRef
 	OnMissing  OnMissing
-	Limits     archive.Limits
+	// FailFast stops starting runs after the first failed one; the runs
+	// already going finish.
+	FailFast bool
+	Limits   archive.Limits
 }
 
 // Window is a range of logical dates, both ends included, and the versions
@@ -96,6 +99,7 @@ type BlockOptions struct {
 	Parameters           map[string]any                   `yaml:"parameters" doc:"Params given to every run, besides input_dir and output_path which the backfill sets."`
 	Pipeline             *optdecode.Node[pipelineOptions] `yaml:"pipeline" doc:"What each archive runs: a spec file ({spec: FILE}, relative to this file) or a built-in profile ({profile: NAME}). Default {profile: aviation}."`
 	OnMissing            OnMissing                        `yaml:"on_missing" enum:"fail|skip" doc:"What to do when a date's archive does not exist: fail the run (default) or skip it."`
+	FailFast             bool                             `yaml:"fail_fast" doc:"Start no new run after the first failed one; runs already going finish, the rest are reported not started and a re-run does them. Default false: every date runs."`
 	MaxUncompressedBytes *int64                           `yaml:"max_uncompressed_bytes" min:"1" doc:"Most bytes one archive may extract to, counted while decompressing. Default 4 GiB."`
 	MaxFiles             *int                             `yaml:"max_files" min:"1" doc:"Most members one archive may hold. Default 10000."`
 	MaxRatio             *float64                         `yaml:"max_ratio" gt:"0" doc:"Most a member may expand relative to its compressed size (zip bomb guard). Default 200."`
@@ -166,6 +170,8 @@ func (d *problems) decoded(prefix string, err error) bool {
 			d.errorf(p.Node, parent, "unknown option %s", p.Node.Value).Hint = p.UnknownHint("options: ")
 		case p.Kind == optdecode.Type && p.Want == "whole number":
 			d.errorf(p.Node, key, "must be a whole number, got %q", p.Node.Value)
+		case p.Kind == optdecode.Type && p.Want == "boolean":
+			d.errorf(p.Node, key, "must be true or false, got %q", p.Node.Value)
 		case p.Kind == optdecode.Range && p.Op == ">":
 			d.errorf(p.Node, key, "must be a number greater than %s, got %q", p.Bound, p.Node.Value)
 		default:
@@ -213,6 +219,7 @@ func Configure(file, dir, where string, o *BlockOptions, b *optdecode.Block) (*C
 		ConcurrencyKey:   DefaultConcurrencyKey,
 		Pipeline:         PipelineRef{Profile: DefaultProfile},
 		OnMissing:        MissingFail,
+		FailFast:         o.FailFast,
 		Parameters:       o.Parameters,
 	}
 	c.ArchivePattern, _ = ParsePattern(DefaultArchivePattern)

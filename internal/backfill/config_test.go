@@ -137,7 +137,7 @@ func TestDecodeConfigDefaults(t *testing.T) {
 	}
 	if c.ArchiveRoot != "/base/dist/input-archives" || c.RestoreRoot != "/base/dist/backfill" ||
 		c.ConcurrencyLimit != 1 || c.ConcurrencyKey != DefaultConcurrencyKey || c.OnMissing != MissingFail ||
-		c.Pipeline.Profile != DefaultProfile || c.ArchivePattern.String() != DefaultArchivePattern {
+		c.Pipeline.Profile != DefaultProfile || c.ArchivePattern.String() != DefaultArchivePattern || c.FailFast {
 		t.Errorf("defaults: %+v", c)
 	}
 	if len(c.Windows) != 1 || !c.Windows[0].End.Equal(day("2024-01-03")) || strings.Join(c.Windows[0].Versions, ",") != "1,b" {
@@ -145,6 +145,16 @@ func TestDecodeConfigDefaults(t *testing.T) {
 	}
 	if c.Limits.MaxFiles == 0 || c.Limits.MaxUncompressedBytes == 0 || c.Limits.MaxRatio == 0 {
 		t.Errorf("limits not defaulted: %+v", c.Limits)
+	}
+}
+
+func TestDecodeConfigFailFast(t *testing.T) {
+	t.Parallel()
+	for src, want := range map[string]bool{"": false, "fail_fast: true\n": true, "fail_fast: false\n": false} {
+		c, err := decode(t, "windows: [{start_date: 2024-01-01, end_date: 2024-01-01}]\n"+src)
+		if err != nil || c.FailFast != want {
+			t.Errorf("%q: fail_fast %v, %v; want %v", src, c != nil && c.FailFast, err, want)
+		}
 	}
 }
 
@@ -165,6 +175,7 @@ func TestDecodeConfigErrors(t *testing.T) {
 		{"pipeline both", "pipeline: {spec: a.yaml, profile: aviation}\n", "exactly one of spec and profile", "cfg.yaml:1:11"},
 		{"reserved param", "parameters: {input_dir: /tmp}\n", "input_dir is set by the backfill", "cfg.yaml:1:13"},
 		{"max_ratio zero", "max_ratio: 0\n", "greater than 0", "cfg.yaml:1:12"},
+		{"fail_fast not a boolean", "fail_fast: sometimes\n", `fail_fast: must be true or false, got "sometimes"`, "cfg.yaml:1:12"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

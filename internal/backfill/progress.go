@@ -9,4 +9,6 @@ type Event struct {
 	Total, Done, Running int
 	Succeeded, Failed    int
 	Skipped, Missing     int
+	// NotStarted counts the runs fail_fast kept from starting.
+	NotStarted int
 }

@@ -28,7 +28,14 @@ const (
 	StatusMissing Status = "missing"
 	// StatusCancelled: the backfill was interrupted before the run ended.
 	StatusCancelled Status = "cancelled"
+	// StatusNotStarted: fail_fast stopped the backfill before the run
+	// started; it is neither succeeded nor failed, and a re-run does it.
+	StatusNotStarted Status = "not_started"
 )
+
+// NotStartedReason is the error of a run that fail_fast kept from
+// starting.
+const NotStartedReason = "not started: an earlier run failed and fail_fast is set"
 
 // RunResult is one row of the summary.
 type RunResult struct {
@@ -58,13 +65,15 @@ type Summary struct {
 	Missing   int           `json:"missing"`
 	Cancelled int           `json:"cancelled"`
 	Records   int64         `json:"records"`
+	// NotStarted counts the runs fail_fast kept from starting.
+	NotStarted int `json:"not_started"`
 	// Runs are in job order (by date, then version).
 	Runs []RunResult `json:"runs"`
 }
 
 // count recomputes the totals from the rows.
 func (s *Summary) count() {
-	s.Total, s.Succeeded, s.Failed, s.Skipped, s.Missing, s.Cancelled, s.Records = len(s.Runs), 0, 0, 0, 0, 0, 0
+	s.Total, s.Succeeded, s.Failed, s.Skipped, s.Missing, s.Cancelled, s.NotStarted, s.Records = len(s.Runs), 0, 0, 0, 0, 0, 0, 0
 	for _, r := range s.Runs {
 		switch r.Status {
 		case StatusSucceeded:
@@ -75,6 +84,8 @@ func (s *Summary) count() {
 			s.Skipped++
 		case StatusCancelled:
 			s.Cancelled++
+		case StatusNotStarted:
+			s.NotStarted++
 		}
 		if r.Missing {
 			s.Missing++
@@ -83,8 +94,18 @@ func (s *Summary) count() {
 	}
 }
 
-// OK reports whether no run failed or was cancelled.
-func (s *Summary) OK() bool { return s.Failed == 0 && s.Cancelled == 0 }
+// OK reports whether no run failed, was cancelled or was left unstarted.
+func (s *Summary) OK() bool { return s.Failed == 0 && s.Cancelled == 0 && s.NotStarted == 0 }
+
+// Problem says, for a summary that is not OK, how many runs did not
+// succeed, as the backfill's error.
+func (s *Summary) Problem() string {
+	msg := fmt.Sprintf("%d of %d backfill runs failed", s.Failed+s.Cancelled, s.Total)
+	if s.NotStarted > 0 {
+		msg += fmt.Sprintf("; %d not started (fail_fast)", s.NotStarted)
+	}
+	return msg
+}
 
 // WriteJSON writes the summary to <restoreRoot>/backfill-summary.json
 // atomically.
@@ -112,6 +133,9 @@ func (s *Summary) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "\n%d runs: %d succeeded, %d failed, %d skipped, %d missing", s.Total, s.Succeeded, s.Failed, s.Skipped, s.Missing)
 	if s.Cancelled > 0 {
 		fmt.Fprintf(w, ", %d cancelled", s.Cancelled)
+	}
+	if s.NotStarted > 0 {
+		fmt.Fprintf(w, ", %d not started", s.NotStarted)
 	}
 	_, err := fmt.Fprintf(w, " · %s records · %s\n", Thousands(s.Records), FormatDuration(s.Elapsed))
 	return err

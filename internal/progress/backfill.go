@@ -46,8 +46,12 @@ func (p *Backfill) Observe(e backfill.Event) {
 		p.screen.println(line)
 		return
 	}
-	status := fmt.Sprintf("backfill [%d/%d] %d running · %d succeeded · %d failed · %d skipped · %d missing\n",
+	status := fmt.Sprintf("backfill [%d/%d] %d running · %d succeeded · %d failed · %d skipped · %d missing",
 		e.Done, e.Total, e.Running, e.Succeeded, e.Failed, e.Skipped, e.Missing)
+	if e.NotStarted > 0 {
+		status += fmt.Sprintf(" · %d not started", e.NotStarted)
+	}
+	status += "\n"
 	if r != nil && r.Status == backfill.StatusFailed {
 		p.screen.printAbove(fmt.Sprintf("failed: %s %s: %s", r.Date, r.Version, firstLine(r.Error, errorWidth)), status)
 		return

@@ -108,6 +108,35 @@ func TestBackfillLive(t *testing.T) {
 	}
 }
 
+// TestBackfillLiveNotStarted checks that the status line counts the runs
+// fail_fast kept from starting, and only once there are some.
+func TestBackfillLiveNotStarted(t *testing.T) {
+	t.Parallel()
+	failed := &backfill.RunResult{Date: "2024-01-01", Version: "v1", Status: backfill.StatusFailed, Error: "boom"}
+	notStarted := &backfill.RunResult{Date: "2024-01-02", Version: "v1", Status: backfill.StatusNotStarted, Error: backfill.NotStartedReason}
+	cases := []struct {
+		events []backfill.Event
+		want   string
+	}{
+		{[]backfill.Event{{Finished: failed, Total: 2, Done: 1, Failed: 1}},
+			"backfill [1/2] 0 running · 0 succeeded · 1 failed · 0 skipped · 0 missing"},
+		{[]backfill.Event{{Finished: failed, Total: 2, Done: 1, Failed: 1}, {Finished: notStarted, Total: 2, Done: 2, Failed: 1, NotStarted: 1}},
+			"backfill [2/2] 0 running · 0 succeeded · 1 failed · 0 skipped · 0 missing · 1 not started"},
+	}
+	for _, tc := range cases {
+		var out bytes.Buffer
+		p := NewBackfill(&out, true)
+		for _, e := range tc.events {
+			p.Observe(e)
+		}
+		p.Close()
+		got := terminal(t, out.String())
+		if len(got) == 0 || got[len(got)-1] != tc.want {
+			t.Errorf("screen:\n%s\nwant the last line %q", strings.Join(got, "\n"), tc.want)
+		}
+	}
+}
+
 func runEvents(at time.Time) []engine.Event {
 	return []engine.Event{
 		{Kind: engine.EventRunStarted, Time: at, RunID: "r1", Total: 2},

@@ -64,7 +64,8 @@ type BackfillInput struct {
 	// a permit of this key's semaphore (see SemaphoreWorkflow) while it
 	// runs, so concurrent backfills on the same key share the limit.
 	Key string `json:"key,omitempty"`
-	// FailFast stops starting children after the first failure.
+	// FailFast stops starting children after the first failure; the jobs
+	// left are backfill.StatusNotStarted.
 	FailFast bool `json:"fail_fast,omitempty"`
 	// Limits bound each archive's extraction.
 	Limits archive.Limits `json:"limits"`
@@ -153,7 +154,7 @@ func BackfillWorkflow(ctx workflow.Context, in BackfillInput) (BackfillResult, e
 			continue
 		}
 		if b.failed && in.FailFast {
-			b.res.Runs[i].Error = "not started: an earlier run failed and fail_fast is set"
+			b.res.Runs[i].Status, b.res.Runs[i].Error = backfill.StatusNotStarted, backfill.NotStartedReason
 			continue
 		}
 		// Waiting here, not in the job, starts jobs in input order.
@@ -162,7 +163,7 @@ func BackfillWorkflow(ctx workflow.Context, in BackfillInput) (BackfillResult, e
 		}
 		if b.failed && in.FailFast {
 			b.sem.Release(1)
-			b.res.Runs[i].Error = "not started: an earlier run failed and fail_fast is set"
+			b.res.Runs[i].Status, b.res.Runs[i].Error = backfill.StatusNotStarted, backfill.NotStartedReason
 			continue
 		}
 		wg.Add(1)

@@ -18,7 +18,8 @@ import (
 )
 
 // childProbe stands in for the run workflow: it takes an hour of workflow
-// time, fails for the dates in fail, and records what ran when.
+// time (half an hour to fail for the dates in fail) and records what ran
+// when.
 type childProbe struct {
 	mu      sync.Mutex
 	fail    map[string]bool
@@ -35,7 +36,13 @@ func (p *childProbe) run(ctx workflow.Context, in hptemporal.RunInput) (hptempor
 	p.running++
 	p.peak = max(p.peak, p.running)
 	p.mu.Unlock()
-	err := workflow.Sleep(ctx, time.Hour)
+	// A failing child ends first, so that which children were going
+	// when it failed does not depend on the order of equal timers.
+	d := time.Hour
+	if p.fail[in.Date] {
+		d = 30 * time.Minute
+	}
+	err := workflow.Sleep(ctx, d)
 	p.mu.Lock()
 	p.running--
 	p.mu.Unlock()
@@ -98,7 +105,7 @@ func TestBackfillWorkflow(t *testing.T) {
 		ok   = backfill.StatusSucceeded
 		fail = backfill.StatusFailed
 		skip = backfill.StatusSkipped
-		cxl  = backfill.StatusCancelled
+		ns   = backfill.StatusNotStarted
 	)
 	cases := []struct {
 		name     string
@@ -115,7 +122,9 @@ func TestBackfillWorkflow(t *testing.T) {
 		{name: "a failure does not stop the others", limit: 2, fail: []string{"2024-03-02"},
 			want: []backfill.Status{ok, fail, ok, ok, ok, ok}, peak: 2},
 		{name: "fail_fast stops starting runs", failFast: true, fail: []string{"2024-03-02"},
-			want: []backfill.Status{ok, fail, cxl, cxl, cxl, cxl}, peak: 1},
+			want: []backfill.Status{ok, fail, ns, ns, ns, ns}, peak: 1},
+		{name: "fail_fast lets the runs going finish", limit: 3, failFast: true, fail: []string{"2024-03-02"},
+			want: []backfill.Status{ok, fail, ok, ns, ns, ns}, peak: 3},
 		{name: "succeeded jobs are not redone", limit: 2, done: []string{"2024-03-01/1", "2024-03-04/1"},
 			want: []backfill.Status{skip, ok, ok, skip, ok, ok}, peak: 2},
 	}
@@ -157,6 +166,9 @@ func TestBackfillWorkflow(t *testing.T) {
 			}
 			for i, r := range res.Runs {
 				j := in.Jobs[i]
+				if r.Status == ns && r.Error != backfill.NotStartedReason {
+					t.Errorf("run %s not started with error %q, want %q", j.Date, r.Error, backfill.NotStartedReason)
+				}
 				if r.Status != ok {
 					continue
 				}

@@ -2,7 +2,9 @@
 // for a range of dates and versions inside a DAG, so that a spec can
 // backfill and then publish. Its options are those of an
 // orchestrator.backfill block, or `config:` naming a file that holds one.
-// Its output is the summary as a table, one row per run.
+// Its output is the summary as a table, one row per run. With fail_fast
+// (from the block, or next to config:) it starts no run after the first
+// failure.
 package backfill
 
 import (
@@ -43,7 +45,7 @@ func (Type) Schema() json.RawMessage {
 
 type options struct {
 	bf.BlockOptions `yaml:",inline"`
-	Config          string `yaml:"config" minlen:"1" doc:"A spec or JSON file whose orchestrator.backfill block to use, relative to this spec. Excludes the other block options."`
+	Config          string `yaml:"config" minlen:"1" doc:"A spec or JSON file whose orchestrator.backfill block to use, relative to this spec. Excludes the other block options but fail_fast, which overrides the file's."`
 	Force           bool   `yaml:"force" doc:"Rerun dates and versions that already succeeded for the same archive."`
 }
 
@@ -66,13 +68,16 @@ func (Type) Prepare(spec *specs.Spec, task *specs.Task) (engine.Task, error) {
 	n := b.Value("config")
 	var others []string
 	for _, name := range b.Names() {
-		if name != "config" && name != "force" {
+		if name != "config" && name != "force" && name != "fail_fast" {
 			others = append(others, name)
 		}
 	}
 	if len(others) > 0 {
 		return nil, specs.Diagnostics{specs.Errorf(specs.PosOf(spec.Path, n), "%s.config: cannot be combined with %s", where, strings.Join(others, ", ")).
 			WithHint("put every backfill option in the config file, or none")}
+	}
+	if b.Has("fail_fast") {
+		r.failFast = &o.FailFast
 	}
 	r.configPath = engine.ResolvePath(spec.Dir, o.Config)
 	return r, nil
@@ -82,6 +87,8 @@ type runner struct {
 	cfg        *bf.Config
 	configPath string
 	force      bool
+	// failFast, when set, overrides the config file's fail_fast.
+	failFast *bool
 }
 
 // Run does the backfill and outputs its summary table.
@@ -94,6 +101,9 @@ func (r *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 	if cfg == nil {
 		if cfg, err = bf.LoadConfig(loader, r.configPath); err != nil {
 			return nil, err
+		}
+		if r.failFast != nil {
+			cfg.FailFast = *r.failFast
 		}
 	}
 	jobs, err := cfg.Jobs(bf.Selection{})
@@ -145,7 +155,8 @@ func (r *runner) Run(ctx context.Context, env *engine.Env) (*engine.Result, erro
 	return res, nil
 }
 
-// failure names every run that failed or was cancelled.
+// failure names every run that failed or was cancelled, and counts those
+// fail_fast kept from starting (there may be hundreds).
 func failure(s *bf.Summary) error {
 	var names []string
 	for _, r := range s.Runs {
@@ -153,7 +164,11 @@ func failure(s *bf.Summary) error {
 			names = append(names, fmt.Sprintf("%s %s (%s: %s)", r.Date, r.Version, r.Status, r.Error))
 		}
 	}
-	return fmt.Errorf("%d of %d backfill runs did not succeed: %s", len(names), s.Total, strings.Join(names, "; "))
+	msg := strings.Join(names, "; ")
+	if s.NotStarted > 0 {
+		msg += fmt.Sprintf("; %d not started after the first failure (fail_fast)", s.NotStarted)
+	}
+	return fmt.Errorf("%d of %d backfill runs did not succeed: %s", len(names)+s.NotStarted, s.Total, msg)
 }
 
 // summarySchema is the output table's layout.

@@ -149,3 +149,59 @@ func TestBackfillOptionErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestBackfillFailFast runs three dates whose middle archive is missing,
+// with fail_fast inline, from a config file, or next to config: overriding
+// the file's either way.
+func TestBackfillFailFast(t *testing.T) {
+	t.Parallel()
+	const (
+		stopped = "2 of 3 backfill runs did not succeed: 2024-01-02 1 (failed: archive not found"
+		all     = "1 of 3 backfill runs did not succeed: 2024-01-02 1 (failed: archive not found"
+	)
+	window := `windows: [{start_date: 2024-01-01, end_date: 2024-01-03, versions: [1]}]`
+	cases := []struct {
+		name, with   string
+		fileFailFast bool
+		wantStopped  bool
+	}{
+		{name: "inline", with: "{archive_root: archives, restore_root: restore, pipeline: {spec: pipeline.yaml}, concurrency_limit: 0, fail_fast: true, " + window + "}", wantStopped: true},
+		{name: "inline off", with: "{archive_root: archives, restore_root: restore, pipeline: {spec: pipeline.yaml}, concurrency_limit: 0, " + window + "}"},
+		{name: "config file", with: "{config: prod.yaml}", fileFailFast: true, wantStopped: true},
+		{name: "task turns the file's off", with: "{config: prod.yaml, fail_fast: false}", fileFailFast: true},
+		{name: "task turns it on over the file", with: "{config: prod.yaml, fail_fast: true}", wantStopped: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := setup(t, "2024-01-01", "2024-01-03")
+			cfg := "version: 1\nname: prod\norchestrator:\n  backfill: {archive_root: archives, restore_root: restore, pipeline: {spec: pipeline.yaml}, concurrency_limit: 0, " + window
+			if tc.fileFailFast {
+				cfg += ", fail_fast: true"
+			}
+			if err := os.WriteFile(filepath.Join(dir, "prod.yaml"), []byte(cfg+"}\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			rec, err := run(t, dir, "version: 1\nname: bf\ntasks:\n  replay:\n    type: backfill\n    with: "+tc.with+"\n")
+			if !errors.Is(err, engine.ErrRunFailed) {
+				t.Fatalf("err = %v, want ErrRunFailed", err)
+			}
+			r := rec.Task("replay")
+			want, child := all, error(nil)
+			if tc.wantStopped {
+				want, child = stopped, os.ErrNotExist
+			}
+			if !strings.HasPrefix(r.Error, want) || strings.Contains(r.Error, "not started after the first failure (fail_fast)") != tc.wantStopped {
+				t.Errorf("replay error %q, want it to start %q and to mention the run not started: %v", r.Error, want, tc.wantStopped)
+			}
+			// The third date's child run exists only when it was started.
+			if _, err := os.Stat(filepath.Join(dir, "state", "runs", "backfill-2024-01-03-1", "run.json")); !errors.Is(err, child) {
+				t.Errorf("third date's run record: %v, want %v", err, child)
+			}
+			data, err := os.ReadFile(filepath.Join(dir, "restore", "backfill-summary.json"))
+			if err != nil || strings.Contains(string(data), `"status": "not_started"`) != tc.wantStopped {
+				t.Errorf("summary file (%v), want a run not_started: %v\n%s", err, tc.wantStopped, data)
+			}
+		})
+	}
+}
