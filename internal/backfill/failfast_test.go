@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hotpass/hotpass/engine"
+	"github.com/hotpass/hotpass/internal/storetest"
 )
 
 // failingPipeline fails the run of one date. So that "runs already going"
@@ -112,7 +113,7 @@ func TestRunFailFast(t *testing.T) {
 				}
 			}
 			sel := Selection{Start: "2024-01-01", End: "2024-01-06", Versions: []string{"1"}}
-			s := f.run(t, context.Background(), sel, Options{Pipeline: p, Store: openStore(t), Progress: progress})
+			s := f.run(t, context.Background(), sel, Options{Pipeline: p, Store: storetest.Open(t), Progress: progress})
 
 			var got []Status
 			for _, r := range s.Runs {
@@ -174,7 +175,7 @@ func TestRunFailFast(t *testing.T) {
 			// Again, with nothing failing: what succeeded is skipped; the
 			// failed run and those not started run, and nothing else.
 			again := &failingPipeline{limit: 1, failed: make(chan struct{})}
-			s = f.run(t, context.Background(), sel, Options{Pipeline: again, Store: openStore(t)})
+			s = f.run(t, context.Background(), sel, Options{Pipeline: again, Store: storetest.Open(t)})
 			var redo []string
 			for i, r := range s.Runs {
 				want := StatusSucceeded
