@@ -207,14 +207,7 @@ func TestAviationLinkageModelWithoutItsTrainingOptions(t *testing.T) {
 // different forms weigh against a match.
 func TestLinkageTableLegalForm(t *testing.T) {
 	t.Parallel()
-	p, err := profiles.Builtin("aviation")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := refine.New(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := aviationRefiner(t)
 	names := []string{"Eagle Air (Pty) Ltd", "EAGLE AIR PTY LTD", "Eagle Air CC", "Eagle Air", "Eagle Air NPC"}
 	b := &refine.Batch{}
 	for i, n := range names {
