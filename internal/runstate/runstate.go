@@ -4,6 +4,7 @@
 //
 //	<home>/                  $HOTPASS_HOME, else .hotpass in the working directory
 //	  hotpass.db             SQLite run history (unless $HOTPASS_DATABASE_URL is set)
+//	  review.key             the review desk's secret for pair ids (mode 0600)
 //	  runs/<run-id>/         one directory per run
 //	    run.json             the run record
 //	    resume.json          what a later run needs to resume this one
@@ -38,6 +39,9 @@ const (
 	DefaultHome = ".hotpass"
 	// DatabaseFile is the SQLite run history inside the state directory.
 	DatabaseFile = "hotpass.db"
+	// ReviewKeyFile holds the review desk's secret for pair ids inside
+	// the state directory; unlike the other files it is mode 0600.
+	ReviewKeyFile = "review.key"
 	// RunsDir holds one directory per run inside the state directory.
 	RunsDir = "runs"
 	// RecordFile is the run record inside a run directory.
@@ -110,6 +114,9 @@ func (l Layout) Home() string {
 
 // Database returns the path of the SQLite run history.
 func (l Layout) Database() string { return filepath.Join(l.Home(), DatabaseFile) }
+
+// ReviewKey returns the path of the review desk's pair id secret.
+func (l Layout) ReviewKey() string { return filepath.Join(l.Home(), ReviewKeyFile) }
 
 // Runs returns the directory that holds the run directories.
 func (l Layout) Runs() string { return filepath.Join(l.Home(), RunsDir) }
