@@ -19,6 +19,7 @@ package runstate
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -160,6 +161,25 @@ func TaskLog(id string) string { return filepath.Join(LogsDir, LogFileName(id)) 
 // TaskOutput returns where task id keeps its output table in runDir, so
 // that a resumed run can reload it.
 func TaskOutput(runDir, id string) string { return filepath.Join(runDir, id+".parquet") }
+
+// OpenInRun opens the file rel names inside the run directory runDir for
+// reading. It goes through an os.Root, so neither rel nor a symlink on its
+// way may lead out of the run directory: whoever can write a run directory
+// could otherwise plant logs/x.log -> /etc/passwd and have it printed. A
+// file that does not exist gives an error wrapping fs.ErrNotExist.
+func OpenInRun(runDir, rel string) (*os.File, error) {
+	root, err := os.OpenRoot(runDir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	f, err := root.Open(rel)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrPermission) {
+		return nil, fmt.Errorf("%s: %w (a run's files are read only from inside its run directory %s: replace the symlink that leads out of it with the file itself)",
+			filepath.Join(runDir, rel), err, runDir)
+	}
+	return f, err
+}
 
 // MakeHome creates the state directory if it does not exist.
 func (l Layout) MakeHome() error {
