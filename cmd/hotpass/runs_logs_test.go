@@ -16,12 +16,7 @@ const planted = "PLANTED-OUTSIDE-THE-LOGS"
 // log path in run.json that leaves the run directory is not followed.
 func TestRunsLogsRefusesPathsAsTasks(t *testing.T) {
 	t.Parallel()
-	state := t.TempDir()
-	if _, stderr, code := cli(t, "run", "--no-progress", "--state-dir", state, "testdata/good/failing.yaml"); code != exitFailed {
-		t.Fatalf("run failing: %d %s", code, stderr)
-	}
-	id := lastRunID(t, state)
-	runDir := filepath.Join(state, "runs", id)
+	state, id, runDir := failedRun(t)
 	outside := filepath.Join(t.TempDir(), "outside.log")
 	for _, p := range []string{outside, filepath.Join(state, "runs", "x.log"), filepath.Join(runDir, "x.log"),
 		filepath.Join(runDir, "logs", "a", "b.log"), filepath.Join(state, "secret.log")} {
@@ -74,6 +69,18 @@ func TestRunsLogsRefusesPathsAsTasks(t *testing.T) {
 	}
 }
 
+// failedRun runs testdata/good/failing.yaml into a new state directory
+// and returns it, the run's id and its run directory.
+func failedRun(t *testing.T) (state, id, runDir string) {
+	t.Helper()
+	state = t.TempDir()
+	if _, stderr, code := cli(t, "run", "--no-progress", "--state-dir", state, "testdata/good/failing.yaml"); code != exitFailed {
+		t.Fatalf("run failing: %d %s", code, stderr)
+	}
+	id = lastRunID(t, state)
+	return state, id, filepath.Join(state, "runs", id)
+}
+
 // setRecordedLog rewrites the log path run.json records for task.
 func setRecordedLog(t *testing.T, runDir, task, log string) {
 	t.Helper()
@@ -108,12 +115,7 @@ func setRecordedLog(t *testing.T, runDir, task, log string) {
 // says the log is; one that stays inside the run directory is followed.
 func TestRunsLogsRefusesSymlinksOutOfTheRunDirectory(t *testing.T) {
 	t.Parallel()
-	state := t.TempDir()
-	if _, stderr, code := cli(t, "run", "--no-progress", "--state-dir", state, "testdata/good/failing.yaml"); code != exitFailed {
-		t.Fatalf("run failing: %d %s", code, stderr)
-	}
-	id := lastRunID(t, state)
-	runDir := filepath.Join(state, "runs", id)
+	state, id, runDir := failedRun(t)
 	outside := filepath.Join(t.TempDir(), "passwd")
 	if err := os.WriteFile(outside, []byte(planted+"\n"), 0o644); err != nil {
 		t.Fatal(err)
