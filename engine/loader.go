@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/schemas"
 	"github.com/hotpass/hotpass/specs"
 	"github.com/hotpass/hotpass/specs/tmpl"
@@ -159,6 +160,14 @@ func (l *Loader) Prepare(spec *specs.Spec, o PrepareOptions) (*Prepared, error) 
 	if err != nil {
 		ds := specs.AsDiagnostics(err)
 		ds.AttachSource(spec.Path, spec.Source)
+		// Options are checked once rendered, so a message may quote a value
+		// read from the environment ("invalid duration <secret>"); these
+		// errors reach terminals, API answers and stored run errors.
+		red := &redact.Redactor{}
+		red.Add(rendered.Secrets...)
+		for i := range ds {
+			ds[i].Message, ds[i].Hint = red.String(ds[i].Message), red.String(ds[i].Hint)
+		}
 		if len(ds) == 0 {
 			return nil, fmt.Errorf("compile %s: %w", spec.Path, err)
 		}

@@ -937,6 +937,11 @@ func (r *run) emit(e Event) {
 	r.obs.Observe(e)
 }
 
+// MaskParams returns params as run records hold them: every string
+// masked with red, at any depth and in keys, so that what other records
+// store (the run history's params) matches run.json.
+func MaskParams(red Redactor, params map[string]any) map[string]any { return redactParams(red, params) }
+
 // redactParams copies params with every string masked, keys included (a
 // task may key its attributes by a column name that came from a secret).
 // Values of other kinds are kept as they are: a secret is always a string.

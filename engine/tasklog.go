@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/hotpass/hotpass/internal/redact"
 	"github.com/hotpass/hotpass/internal/runstate"
 )
 
@@ -66,9 +67,11 @@ func (l *taskLog) forceFile() {
 	l.engine.fromTask = true
 }
 
-// logger returns a text logger writing to one of the log's streams.
+// logger returns a text logger writing to one of the log's streams. Its
+// records are masked before the text handler quotes them: write masks the
+// encoded line too, but would miss a secret the handler escaped.
 func (l *taskLog) logger(s *logStream) *slog.Logger {
-	return slog.New(slog.NewTextHandler(s, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return slog.New(redact.Handler(slog.NewTextHandler(s, &slog.HandlerOptions{Level: slog.LevelDebug}), l.red))
 }
 
 // write sends p to the file, redacted. The caller holds l.mu.

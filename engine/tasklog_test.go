@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"fmt"
 	"github.com/hotpass/hotpass/internal/runstate"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -144,5 +147,37 @@ func TestTaskLogPathIsWhereTheLogIsWritten(t *testing.T) {
 	}
 	if got := TaskLogPath(dir, id); !strings.HasPrefix(got, dir) || strings.Contains(strings.TrimPrefix(got, dir), "crm/") {
 		t.Errorf("TaskLogPath(%q) = %s escapes or nests", id, got)
+	}
+}
+
+// A task's log lines are slog text, which quotes a value holding a space
+// or a quote and escapes what is inside: the secret must be masked before
+// that, or it reaches the file escaped, past a mask that looks for it raw.
+func TestTaskLogMasksSecretsTheLoggerQuotes(t *testing.T) {
+	t.Parallel()
+	for _, secret := range []string{`pa ss"word`, "tab\tsecret", `back\slash`, "new\nline", "plain-s3cret"} {
+		red := &redact.Redactor{}
+		red.Add(secret)
+		path := filepath.Join(t.TempDir(), "x.log")
+		l := newTaskLog(path, red)
+		log := l.logger(l.records)
+		log.Info("connecting with "+secret, "password", secret, "dsn", "postgres://u:"+secret+"@db/x",
+			"error", fmt.Errorf("login failed for %s", secret), "nested", slog.GroupValue(slog.String("token", secret)))
+		if _, err := l.close(); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		quoted := strconv.Quote(secret)
+		for _, form := range []string{secret, quoted[1 : len(quoted)-1]} {
+			if strings.Contains(string(data), form) {
+				t.Errorf("secret %q: the log holds %q:\n%s", secret, form, data)
+			}
+		}
+		if n := strings.Count(string(data), redact.Mask); n != 5 {
+			t.Errorf("secret %q: %d masks, want 5 (message and four attributes):\n%s", secret, n, data)
+		}
 	}
 }

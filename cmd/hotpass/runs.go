@@ -414,9 +414,10 @@ func newRunsLogsCmd(g *globals) *cobra.Command {
 
 // logTail is how far one log file has been printed.
 type logTail struct {
-	task   string
-	path   string
-	offset int64
+	task string
+	// runDir and rel locate the log on this machine: rel is inside runDir.
+	runDir, rel string
+	offset      int64
 	// remote opens the task's log in the artifact store, for a run
 	// executed on Temporal, when path does not exist here; nil otherwise.
 	remote func() (io.ReadCloser, error)
@@ -442,7 +443,7 @@ func runRunsLogs(ctx context.Context, w io.Writer, g *globals, o *runsLogsOption
 	for _, t := range trs {
 		known[t.TaskID] = true
 		if o.task == "" || o.task == t.TaskID {
-			tails = append(tails, &logTail{task: t.TaskID, path: filepath.Join(dir, logPath(dir, t.TaskID))})
+			tails = append(tails, &logTail{task: t.TaskID, runDir: dir, rel: logPath(dir, t.TaskID)})
 		}
 	}
 	if r.WorkflowID != "" {
@@ -507,7 +508,8 @@ func checkTaskArg(task string) error {
 // logPath is a task's log file relative to the run directory: as run.json
 // records it, else the state layout's naming rule. A recorded path that
 // leaves the run directory is not followed: run.json is a file anyone
-// with the state directory can edit.
+// with the state directory can edit (nor is a symlink leading out of it:
+// see runstate.OpenInRun).
 func logPath(runDir, task string) string {
 	if rec, err := engine.ReadRunRecord(runstate.RecordPath(runDir)); err == nil {
 		if t := rec.Task(task); t != nil && t.Log != "" && filepath.IsLocal(t.Log) {
@@ -524,7 +526,7 @@ func logPath(runDir, task string) string {
 func remoteLogs(ctx context.Context, o *runsLogsOptions, r store.Run, tails []*logTail) (*artifacts.Store, error) {
 	var missing []*logTail
 	for _, t := range tails {
-		if _, err := os.Stat(t.path); errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Lstat(filepath.Join(t.runDir, t.rel)); errors.Is(err, os.ErrNotExist) {
 			missing = append(missing, t)
 		}
 	}
@@ -551,7 +553,7 @@ func remoteLogs(ctx context.Context, o *runsLogsOptions, r store.Run, tails []*l
 // openTail opens t's log positioned at t.offset, from this machine or
 // else from the artifact store; nil when it does not exist (yet).
 func openTail(t *logTail) (io.ReadCloser, error) {
-	f, err := os.Open(t.path)
+	f, err := runstate.OpenInRun(t.runDir, t.rel)
 	if err == nil {
 		if _, err := f.Seek(t.offset, io.SeekStart); err != nil {
 			f.Close()

@@ -135,9 +135,13 @@ func runServe(ctx context.Context, stderr io.Writer, g *globals, o *serveOptions
 		reviewMasker = m
 	}
 	if !o.noUI {
+		pairKey, err := webui.LoadPairKey(g.stateDir)
+		if err != nil {
+			return err
+		}
 		ui = webui.New(webui.Config{
 			Runs: st, Deployments: st, Loader: l, StateDir: g.stateDir, Token: token, TraceURL: o.traceURL, ReviewDirs: o.reviewDirs,
-			ReviewMasker: reviewMasker,
+			ReviewMasker: reviewMasker, PairKey: pairKey,
 			Enqueue: func(ctx context.Context, q runner.QueueRequest) (store.Run, error) {
 				return runner.Enqueue(ctx, st, l, q)
 			},

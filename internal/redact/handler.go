@@ -6,13 +6,21 @@ import (
 	"log/slog"
 )
 
+// Masker is what Handler masks with: a *Redactor, or any type with its
+// String and Empty methods (the engine's Redactor interface).
+type Masker interface {
+	String(s string) string
+	Empty() bool
+}
+
 // Handler wraps h so that the message and every attribute of a record reach
-// h with r's secrets masked: for handlers that do not write through a
-// masking writer, such as an OpenTelemetry log exporter. Values of kinds
-// other than strings (errors, Stringers, anything formatted as text) are
-// masked in their text form; numbers, booleans, times and durations pass
-// as they are.
-func Handler(h slog.Handler, r *Redactor) slog.Handler {
+// h with r's secrets masked. Masking must come before h encodes the record:
+// a text or JSON handler quotes and escapes a value holding a space, a
+// quote or a control character, and the escaped secret no longer matches
+// a mask applied to the encoded line. Values of kinds other than strings
+// (errors, Stringers, anything formatted as text) are masked in their text
+// form; numbers, booleans, times and durations pass as they are.
+func Handler(h slog.Handler, r Masker) slog.Handler {
 	if r == nil {
 		return h
 	}
@@ -21,7 +29,7 @@ func Handler(h slog.Handler, r *Redactor) slog.Handler {
 
 type handler struct {
 	next slog.Handler
-	red  *Redactor
+	red  Masker
 }
 
 func (h *handler) Enabled(ctx context.Context, l slog.Level) bool { return h.next.Enabled(ctx, l) }

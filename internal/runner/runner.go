@@ -375,14 +375,7 @@ func encodeParams(red *redact.Redactor, params map[string]any) (json.RawMessage,
 	if len(params) == 0 {
 		return nil, nil
 	}
-	masked := make(map[string]any, len(params))
-	for k, v := range params {
-		if s, ok := v.(string); ok {
-			v = red.String(s)
-		}
-		masked[k] = v
-	}
-	data, err := json.Marshal(masked)
+	data, err := json.Marshal(engine.MaskParams(red, params))
 	if err != nil {
 		return nil, fmt.Errorf("encode params: %w", err)
 	}

@@ -148,3 +148,33 @@ func TestStoredRunErrorHidesDSNPassword(t *testing.T) {
 		}
 	}
 }
+
+// TestStoredParamsMaskSecretsInLists: a secret given as an item of a list
+// param is masked in the params stored with the run, as in run.json.
+func TestStoredParamsMaskSecretsInLists(t *testing.T) {
+	t.Parallel()
+	const secret = "tok-hunter2-list"
+	st, l, dir := setup(t)
+	spec := write(t, filepath.Join(dir, "p.yaml"), "version: 1\nname: lists\nparams:\n  hosts: {type: list}\n  who: {type: string}\ntasks:\n  a: {type: noop}\n")
+	state := filepath.Join(dir, "state")
+	rec, err := runner.Run(context.Background(), runner.Options{
+		Store: st, Loader: l, StateDir: state, Source: runner.File(spec), RunID: "r1", Secrets: []string{secret},
+		ParamsJSON: map[string]any{"hosts": []any{"db.example", secret}, "who": secret},
+	})
+	if rec == nil {
+		t.Fatalf("run did not start: %v", err)
+	}
+	run, err := st.GetRun(context.Background(), "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	record, err := os.ReadFile(filepath.Join(state, "runs", "r1", "run.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for where, text := range map[string]string{"stored params": string(run.Params), "run.json": string(record)} {
+		if strings.Contains(text, secret) || !strings.Contains(text, "db.example") {
+			t.Errorf("%s: want db.example kept and the secret masked:\n%s", where, text)
+		}
+	}
+}

@@ -4,6 +4,7 @@
 //
 //	<home>/                  $HOTPASS_HOME, else .hotpass in the working directory
 //	  hotpass.db             SQLite run history (unless $HOTPASS_DATABASE_URL is set)
+//	  review.key             the review desk's secret for pair ids (mode 0600)
 //	  runs/<run-id>/         one directory per run
 //	    run.json             the run record
 //	    resume.json          what a later run needs to resume this one
@@ -18,6 +19,7 @@ package runstate
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,6 +40,9 @@ const (
 	DefaultHome = ".hotpass"
 	// DatabaseFile is the SQLite run history inside the state directory.
 	DatabaseFile = "hotpass.db"
+	// ReviewKeyFile holds the review desk's secret for pair ids inside
+	// the state directory; unlike the other files it is mode 0600.
+	ReviewKeyFile = "review.key"
 	// RunsDir holds one directory per run inside the state directory.
 	RunsDir = "runs"
 	// RecordFile is the run record inside a run directory.
@@ -111,6 +116,9 @@ func (l Layout) Home() string {
 // Database returns the path of the SQLite run history.
 func (l Layout) Database() string { return filepath.Join(l.Home(), DatabaseFile) }
 
+// ReviewKey returns the path of the review desk's pair id secret.
+func (l Layout) ReviewKey() string { return filepath.Join(l.Home(), ReviewKeyFile) }
+
 // Runs returns the directory that holds the run directories.
 func (l Layout) Runs() string { return filepath.Join(l.Home(), RunsDir) }
 
@@ -153,6 +161,25 @@ func TaskLog(id string) string { return filepath.Join(LogsDir, LogFileName(id)) 
 // TaskOutput returns where task id keeps its output table in runDir, so
 // that a resumed run can reload it.
 func TaskOutput(runDir, id string) string { return filepath.Join(runDir, id+".parquet") }
+
+// OpenInRun opens the file rel names inside the run directory runDir for
+// reading. It goes through an os.Root, so neither rel nor a symlink on its
+// way may lead out of the run directory: whoever can write a run directory
+// could otherwise plant logs/x.log -> /etc/passwd and have it printed. A
+// file that does not exist gives an error wrapping fs.ErrNotExist.
+func OpenInRun(runDir, rel string) (*os.File, error) {
+	root, err := os.OpenRoot(runDir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	f, err := root.Open(rel)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrPermission) {
+		return nil, fmt.Errorf("%s: %w (a run's files are read only from inside its run directory %s: replace the symlink that leads out of it with the file itself)",
+			filepath.Join(runDir, rel), err, runDir)
+	}
+	return f, err
+}
 
 // MakeHome creates the state directory if it does not exist.
 func (l Layout) MakeHome() error {

@@ -1,7 +1,10 @@
 package runstate
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,4 +129,61 @@ func ExampleLayout() {
 	// Output:
 	// /var/lib/hotpass/runs/20260101T000000-abcd/run.json
 	// /var/lib/hotpass/hotpass.db
+}
+
+// OpenInRun reads files of the run directory, through symlinks that stay
+// inside it, and refuses any way out of it.
+func TestOpenInRun(t *testing.T) {
+	t.Parallel()
+	runDir := filepath.Join(t.TempDir(), "run")
+	outside := filepath.Join(filepath.Dir(runDir), "outside.log")
+	for path, data := range map[string]string{filepath.Join(runDir, LogsDir, "a.log"): "inside", outside: "outside"} {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, target := range map[string]string{"in.log": "a.log", "out.log": outside, "up.log": "../../outside.log"} {
+		if err := os.Symlink(target, filepath.Join(runDir, LogsDir, name)); err != nil {
+			t.Skipf("no symlinks here: %v", err)
+		}
+	}
+	for _, tc := range []struct {
+		rel, want string
+		missing   bool
+	}{
+		{rel: "logs/a.log", want: "inside"},
+		{rel: "logs/in.log", want: "inside"},
+		{rel: "logs/none.log", missing: true},
+		{rel: "logs/out.log"},
+		{rel: "logs/up.log"},
+		{rel: "../outside.log"},
+	} {
+		f, err := OpenInRun(runDir, tc.rel)
+		switch {
+		case tc.want != "":
+			if err != nil {
+				t.Errorf("%s: %v", tc.rel, err)
+				continue
+			}
+			data, _ := io.ReadAll(f)
+			f.Close()
+			if string(data) != tc.want {
+				t.Errorf("%s reads %q, want %q", tc.rel, data, tc.want)
+			}
+		case tc.missing:
+			if !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("%s: %v, want a not-exist error", tc.rel, err)
+			}
+		default:
+			if err == nil {
+				f.Close()
+				t.Errorf("%s: read a file outside the run directory", tc.rel)
+			} else if errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), runDir) {
+				t.Errorf("%s: %v, want an error naming the run directory", tc.rel, err)
+			}
+		}
+	}
 }

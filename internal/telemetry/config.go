@@ -412,6 +412,12 @@ func parseHeaders(s string) (map[string]string, error) {
 			return nil, fmt.Errorf("%s has an empty key; write key=value", where)
 		}
 		if !validHeaderKey(key) {
+			if name, _, colon := strings.Cut(key, ":"); colon {
+				// "Authorization: Basic <base64>=" is cut at the padding:
+				// all after the colon is the credential, never echoed.
+				name = strings.TrimSpace(name)
+				return nil, fmt.Errorf("%s: %q is not a valid header name: write %s=value, not %s: value", where, name+": …", name, name)
+			}
 			return nil, fmt.Errorf("%s: %q is not a valid header name (letters, digits and !#$%%&'*+-.^_`|~ only)", where, key)
 		}
 		decoded, err := url.PathUnescape(strings.TrimSpace(value))

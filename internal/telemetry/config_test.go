@@ -93,6 +93,8 @@ func TestSetupRejectsBadSettings(t *testing.T) {
 			[]string{"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "entry 1 of 1 (authorization)", "not valid URL encoding"}, "secret"},
 		{"header with empty key", map[string]string{"OTEL_EXPORTER_OTLP_HEADERS": "=v"}, []string{"entry 1 of 1 has an empty key"}, ""},
 		{"header with bad key", map[string]string{"OTEL_EXPORTER_OTLP_HEADERS": "bad key=v"}, []string{`"bad key" is not a valid header name`}, ""},
+		{"header written with a colon", map[string]string{"OTEL_EXPORTER_OTLP_HEADERS": "Authorization: Basic dXNlcjpzM2NyZXQtdG9rZW4="},
+			[]string{"entry 1 of 1", "Authorization=", "not a valid header name"}, "dXNlcjpzM2NyZXQtdG9rZW4"},
 		{"endpoint without scheme", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "localhost:4318"},
 			[]string{`OTEL_EXPORTER_OTLP_ENDPOINT="localhost:4318"`, "add http:// or https://"}, ""},
 		{"per-signal endpoint without scheme", map[string]string{"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": "10.0.0.1:4317/v1/metrics"},

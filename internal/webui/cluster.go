@@ -143,7 +143,7 @@ func (u *UI) clusterPage(w http.ResponseWriter, r *http.Request, s *session) {
 		at[ci.key(m)] = [2]int{x, y}
 		d.Nodes = append(d.Nodes, clusterNode{Ref: m, X: x, Y: y, Open: m == rec})
 	}
-	if matches, err := u.queues.get(filepath.Join(dir, linkjob.MatchesFile), loadQueue); err == nil {
+	if matches, err := u.queues.get(filepath.Join(dir, linkjob.MatchesFile), u.loadQueue); err == nil {
 		for _, p := range matches.Pairs {
 			a, okA := at[ci.key(p.Left)]
 			b, okB := at[ci.key(p.Right)]

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hotpass/hotpass/engine"
 	"github.com/hotpass/hotpass/engine/store"
+	"github.com/hotpass/hotpass/internal/runstate"
 )
 
 // logChunk is how much of a log one page shows, and the most a live tail
@@ -42,8 +43,9 @@ func (d logData) live() string {
 	return ""
 }
 
-// taskLog finds run's task and its log file. The log is looked for where
-// run.json says, else where the engine writes it while the task runs.
+// taskLog finds run's task and its log file, relative to the run
+// directory. The log is looked for where run.json says, else where the
+// engine writes it while the task runs.
 func (u *UI) taskLog(ctx context.Context, w http.ResponseWriter, r *http.Request, s *session) (store.Run, store.TaskRun, string, bool) {
 	run, ok := u.getRun(ctx, w, r, s)
 	if !ok {
@@ -60,20 +62,20 @@ func (u *UI) taskLog(ctx context.Context, w http.ResponseWriter, r *http.Request
 			continue
 		}
 		dir := u.runDir(run.ID)
-		path := engine.TaskLogPath(dir, id)
+		rel := engine.TaskLogPath("", id)
 		if rec, err := engine.ReadRunRecord(filepath.Join(dir, engine.RunRecordFile)); err == nil {
 			if tr := rec.Task(id); tr != nil && tr.Log != "" && filepath.IsLocal(tr.Log) {
-				path = filepath.Join(dir, tr.Log)
+				rel = tr.Log
 			}
 		}
-		return run, t, path, true
+		return run, t, rel, true
 	}
 	u.notFound(w, r, s, "Run "+run.ID+" has no task "+strconv.Quote(id)+".")
 	return run, store.TaskRun{}, "", false
 }
 
 func (u *UI) logPage(w http.ResponseWriter, r *http.Request, s *session) {
-	run, t, path, ok := u.taskLog(r.Context(), w, r, s)
+	run, t, rel, ok := u.taskLog(r.Context(), w, r, s)
 	if !ok {
 		return
 	}
@@ -81,7 +83,7 @@ func (u *UI) logPage(w http.ResponseWriter, r *http.Request, s *session) {
 	d := logData{RunID: run.ID, TaskID: t.TaskID, Status: string(t.Status), Run: "/runs/" + url.PathEscape(run.ID),
 		Running: t.Status == "running" || t.Status == "retrying" || t.Status == "pending",
 		Head:    base + "/log?offset=0", Tail: base + "/log", Download: base + "/log.txt"}
-	f, info, err := openLog(path)
+	f, info, err := openLog(u.runDir(run.ID), rel)
 	if errors.Is(err, os.ErrNotExist) {
 		d.Missing = missingLog(run, t, u.runDir(run.ID))
 		d.AtEnd = true
@@ -118,10 +120,12 @@ func (u *UI) logPage(w http.ResponseWriter, r *http.Request, s *session) {
 	u.render(w, r, http.StatusOK, "log", s, d)
 }
 
-// openLog opens a log file and reports its size and time; the caller
-// closes it.
-func openLog(path string) (*os.File, os.FileInfo, error) {
-	f, err := os.Open(path)
+// openLog opens the file rel inside the run directory dir and reports its
+// size and time; the caller closes it. Like every file of a run the page
+// shows, it is read through runstate.OpenInRun, so a symlink planted in
+// the run directory cannot serve a file from elsewhere.
+func openLog(dir, rel string) (*os.File, os.FileInfo, error) {
+	f, err := runstate.OpenInRun(dir, rel)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -180,11 +184,11 @@ func missingLog(run store.Run, t store.TaskRun, dir string) string {
 // logDownload sends the whole log as text. http.ServeContent streams the
 // file and honours Range, so a large log costs no memory.
 func (u *UI) logDownload(w http.ResponseWriter, r *http.Request, s *session) {
-	run, t, path, ok := u.taskLog(r.Context(), w, r, s)
+	run, t, rel, ok := u.taskLog(r.Context(), w, r, s)
 	if !ok {
 		return
 	}
-	f, info, err := openLog(path)
+	f, info, err := openLog(u.runDir(run.ID), rel)
 	if errors.Is(err, os.ErrNotExist) {
 		u.notFound(w, r, s, missingLog(run, t, u.runDir(run.ID)))
 		return
@@ -204,7 +208,7 @@ func (u *UI) logDownload(w http.ResponseWriter, r *http.Request, s *session) {
 // in chunks of at most logChunk bytes. The stream ends once the task has
 // finished and everything written was sent.
 func (u *UI) logEvents(w http.ResponseWriter, r *http.Request, s *session) {
-	run, t, path, ok := u.taskLog(r.Context(), w, r, s)
+	run, t, rel, ok := u.taskLog(r.Context(), w, r, s)
 	if !ok {
 		return
 	}
@@ -225,9 +229,8 @@ func (u *UI) logEvents(w http.ResponseWriter, r *http.Request, s *session) {
 		}
 		finished := engine.Status(status).Terminal()
 		var text string
-		if f, err := os.Open(path); err == nil {
-			info, err := f.Stat()
-			if err == nil && info.Size() > offset {
+		if f, info, err := openLog(u.runDir(run.ID), rel); err == nil {
+			if info.Size() > offset {
 				text, _, offset, err = readLines(f, offset, info.Size())
 			}
 			f.Close()

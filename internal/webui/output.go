@@ -57,11 +57,17 @@ func (u *UI) outputPage(w http.ResponseWriter, r *http.Request, s *session) {
 		u.render(w, r, http.StatusOK, "output", s, d)
 		return
 	}
-	rd, err := parquetio.Open(path)
+	f, info, err := openLog(u.runDir(run.ID), t.Output)
 	if errors.Is(err, os.ErrNotExist) {
 		u.notFound(w, r, s, "The output "+t.Output+" is gone: the run's directory was pruned or is on another machine.")
 		return
 	}
+	if err != nil {
+		u.fail(w, r, s, fmt.Errorf("output of task %s: %w", t.TaskID, err))
+		return
+	}
+	defer f.Close()
+	rd, err := parquetio.NewReader(f, info.Size(), path)
 	if err != nil {
 		u.fail(w, r, s, fmt.Errorf("output of task %s: %w", t.TaskID, err))
 		return
@@ -96,8 +102,12 @@ func (u *UI) outputDownload(w http.ResponseWriter, r *http.Request, s *session) 
 		return
 	}
 	path := u.outputFile(run.ID, t.Output)
-	f, info, err := openLog(path)
-	if path == "" || errors.Is(err, os.ErrNotExist) {
+	if path == "" {
+		u.notFound(w, r, s, "Task "+t.TaskID+" of run "+run.ID+" has no output file here.")
+		return
+	}
+	f, info, err := openLog(u.runDir(run.ID), t.Output)
+	if errors.Is(err, os.ErrNotExist) {
 		u.notFound(w, r, s, "Task "+t.TaskID+" of run "+run.ID+" has no output file here.")
 		return
 	}

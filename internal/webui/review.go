@@ -37,6 +37,7 @@ const defaultReviewer = "web-ui"
 
 // reviewPair is one pair of the review queue.
 type reviewPair struct {
+	// ID names the pair on pages and in links (keyedPairID).
 	ID          string
 	Left, Right labelstudio.RecordRef
 	Probability float64
@@ -48,6 +49,9 @@ type reviewPair struct {
 	// comparison (log2 of its Bayes factor plus any term-frequency
 	// adjustment).
 	Steps []weightStep
+	// DecisionID is the labelstudio.PairID the pair's decisions carry:
+	// the Label Studio sync and the linkage task key decisions by it.
+	DecisionID string
 }
 
 type weightStep struct {
@@ -69,7 +73,7 @@ type reviewQueue struct {
 
 // loadQueue reads linkage_review_queue.parquet and the thresholds from
 // linkage_metadata.json next to it.
-func loadQueue(path string) (*reviewQueue, error) {
+func (u *UI) loadQueue(path string) (*reviewQueue, error) {
 	r, err := parquetio.Open(path)
 	if err != nil {
 		return nil, err
@@ -124,7 +128,7 @@ func loadQueue(path string) (*reviewQueue, error) {
 	for i := range t.NumRows() {
 		p := reviewPair{Left: labelstudio.RecordRef{Source: srcL(i), ID: idL(i)}, Right: labelstudio.RecordRef{Source: srcR(i), ID: idR(i)},
 			Probability: prob(i), Weight: weight(i), Rule: rule(i)}
-		p.ID = labelstudio.PairID(p.Left, p.Right)
+		p.ID, p.DecisionID = keyedPairID(u.c.PairKey, p.Left, p.Right), labelstudio.PairID(p.Left, p.Right)
 		for _, c := range q.Columns {
 			p.Values = append(p.Values, [2]string{str(c + "_l")(i), str(c + "_r")(i)})
 		}
@@ -147,7 +151,7 @@ func loadQueue(path string) (*reviewQueue, error) {
 		q.Pairs = append(q.Pairs, p)
 	}
 	slices.SortStableFunc(q.Pairs, func(a, b reviewPair) int {
-		return cmp.Or(cmp.Compare(math.Abs(a.Probability-q.Threshold), math.Abs(b.Probability-q.Threshold)), strings.Compare(a.ID, b.ID))
+		return cmp.Or(cmp.Compare(math.Abs(a.Probability-q.Threshold), math.Abs(b.Probability-q.Threshold)), strings.Compare(a.DecisionID, b.DecisionID))
 	})
 	for i, p := range q.Pairs {
 		q.index[p.ID] = i
@@ -273,7 +277,7 @@ func (u *UI) openQueue(w http.ResponseWriter, r *http.Request, s *session, dir s
 		u.notFound(w, r, s, "There is no review directory "+strconv.Quote(dir)+"; open one from the review desk, or start serve with --review-dir.")
 		return "", nil, false
 	}
-	q, err := u.queues.get(filepath.Join(dir, linkjob.ReviewFile), loadQueue)
+	q, err := u.queues.get(filepath.Join(dir, linkjob.ReviewFile), u.loadQueue)
 	if errors.Is(err, os.ErrNotExist) {
 		u.notFound(w, r, s, "The directory "+dir+" has no review queue ("+linkjob.ReviewFile+"); a linkage run writes it.")
 		return "", nil, false
@@ -341,7 +345,7 @@ func (u *UI) queuePage(w http.ResponseWriter, r *http.Request, s *session) {
 		}
 		for k := range len(q.Pairs) {
 			i := (start + k) % len(q.Pairs)
-			if _, done := decided[q.Pairs[i].ID]; !done {
+			if _, done := decided[q.Pairs[i].DecisionID]; !done {
 				pick = i
 				break
 			}
@@ -360,12 +364,13 @@ func (u *UI) queuePage(w http.ResponseWriter, r *http.Request, s *session) {
 			vs[i] = [2]string{m.Field(q.Columns[i], v[0]), m.Field(q.Columns[i], v[1])}
 		}
 		p.Values = vs
-		// The pair's id, which decisions key on, is a hash of the raw ids.
+		// The pair's id in links is keyed, so it tells nothing of the
+		// raw ids.
 		p.Left.ID, p.Right.ID = m.Field(q.idColumn, p.Left.ID), m.Field(q.idColumn, p.Right.ID)
 		d.Masked = true
 	}
 	d.Pair, d.Position = &p, pick+1
-	d.Verdict = string(decided[p.ID])
+	d.Verdict = string(decided[p.DecisionID])
 	d.ProbabilityPc = strconv.FormatFloat(p.Probability*100, 'f', 1, 64)
 	d.SkipHref = d.DirHref + "&after=" + url.QueryEscape(p.ID)
 	d.Waterfall = drawWaterfall(p.Steps, p.Weight)
@@ -422,7 +427,7 @@ func (u *UI) decide(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	var id [8]byte
 	_, _ = rand.Read(id[:])
-	dec := labelstudio.Decision{AnnotationID: "web-" + hex.EncodeToString(id[:]), PairID: p.ID, Left: p.Left, Right: p.Right,
+	dec := labelstudio.Decision{AnnotationID: "web-" + hex.EncodeToString(id[:]), PairID: p.DecisionID, Left: p.Left, Right: p.Right,
 		Decision: verdict, Reviewer: reviewer, Timestamp: time.Now().UTC()}
 	path := filepath.Join(dir, linkjob.DecisionsFile)
 	// AppendDecisions takes the file's lock, so that this and other serve

@@ -84,13 +84,25 @@ var reviewPairs = []queuePair{
 	{"c4", "e4", 0.50, [2]string{"Delta", "Delta Inc"}, [2]string{"Soweto", "Soweto"}},
 }
 
+// testPairKey keys the pair ids of reviewFixture's desk.
+var testPairKey = []byte("0123456789abcdef0123456789abcdef")
+
+// pageID is the id reviewFixture's pages give the pair of crm/left and
+// erp/right.
+func pageID(left, right string) string {
+	return webui.KeyedPairID(testPairKey, labelstudio.RecordRef{Source: "crm", ID: left}, labelstudio.RecordRef{Source: "erp", ID: right})
+}
+
 // reviewFixture serves the UI with one review directory given to it and
 // one written by a run's linkage task; the second has no queue.
 func reviewFixture(t *testing.T) (*fixture, string, string) {
 	t.Helper()
 	given := filepath.Join(t.TempDir(), "given")
 	writeReviewQueue(t, given, reviewPairs)
-	f := newFixture(t, "", func(c *webui.Config) { c.ReviewDirs = []string{given} })
+	f := newFixture(t, "", func(c *webui.Config) {
+		c.ReviewDirs = []string{given}
+		c.PairKey = testPairKey
+	})
 	fromRun := filepath.Join(t.TempDir(), "from-run")
 	must(t, os.MkdirAll(fromRun, 0o755))
 	f.addRun(t, store.Run{ID: "20260301T110000Z-linkage", Pipeline: "link", Status: store.RunSucceeded, CreatedAt: f.t0.Add(4 * time.Hour)}, nil)
@@ -128,7 +140,7 @@ func TestReviewDesk(t *testing.T) {
 	first := pairIDRE.FindStringSubmatch(r.body)[1]
 
 	// The hostile value is shown as text on its pair.
-	r3 := f.get(t, c, q+"&pair="+url.QueryEscape(labelstudio.PairID(labelstudio.RecordRef{Source: "crm", ID: "c3"}, labelstudio.RecordRef{Source: "erp", ID: "e3"})))
+	r3 := f.get(t, c, q+"&pair="+url.QueryEscape(pageID("c3", "e3")))
 	contains(t, "hostile pair", r3.body, "&lt;script&gt;")
 
 	resp := f.post(t, c, "/review/decide", url.Values{"csrf": {csrf}, "dir": {given}, "pair": {first}, "decision": {"match"}, "reviewer": {"ana@example.com"}})
@@ -145,7 +157,12 @@ func TestReviewDesk(t *testing.T) {
 		t.Fatalf("%d decisions", len(ds))
 	}
 	d := ds[0]
-	if d.PairID != first || d.Left != (labelstudio.RecordRef{Source: "crm", ID: "c2"}) || d.Right != (labelstudio.RecordRef{Source: "erp", ID: "e2"}) ||
+	// The page names the pair by its keyed id; the decisions file keeps
+	// the id the Label Studio sync and the linkage task key decisions by.
+	if first != pageID("c2", "e2") {
+		t.Errorf("the first pair is %s, want c2/e2's %s", first, pageID("c2", "e2"))
+	}
+	if d.PairID != labelstudio.PairID(d.Left, d.Right) || d.Left != (labelstudio.RecordRef{Source: "crm", ID: "c2"}) || d.Right != (labelstudio.RecordRef{Source: "erp", ID: "e2"}) ||
 		d.Decision != labelstudio.Match || d.Reviewer != "ana@example.com" || d.Timestamp.IsZero() || !strings.HasPrefix(d.AnnotationID, "web-") {
 		t.Errorf("decision %+v", d)
 	}
@@ -171,7 +188,7 @@ func TestReviewDesk(t *testing.T) {
 func TestReviewConcurrentDecisions(t *testing.T) {
 	t.Parallel()
 	f, given, _ := reviewFixture(t)
-	pair := labelstudio.PairID(labelstudio.RecordRef{Source: "crm", ID: "c1"}, labelstudio.RecordRef{Source: "erp", ID: "e1"})
+	pair := pageID("c1", "e1")
 	var wg sync.WaitGroup
 	codes := make([]int, 8)
 	for i := range codes {

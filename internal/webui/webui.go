@@ -16,6 +16,7 @@ package webui
 
 import (
 	"context"
+	"crypto/rand"
 	"embed"
 	"log/slog"
 	"net/http"
@@ -78,6 +79,10 @@ type Config struct {
 	// desk: a compliance policy's review operators, so that reviewers see
 	// what the policy allows.
 	ReviewMasker Masker
+	// PairKey keys the pair ids the review desk puts in links and forms
+	// (LoadPairKey reads the state directory's); nil means a random key
+	// per process, so links to pairs do not survive a restart.
+	PairKey []byte
 	// Poll is how often live pages look for changes; 0 means 500ms, so a
 	// task's state change reaches an open page within a second.
 	Poll time.Duration
@@ -121,6 +126,10 @@ func New(c Config) *UI {
 	}
 	if c.StateDir == "" {
 		c.StateDir = engine.DefaultStateDir
+	}
+	if len(c.PairKey) == 0 {
+		c.PairKey = make([]byte, pairKeySize)
+		_, _ = rand.Read(c.PairKey) // crypto/rand.Read never fails
 	}
 	u := &UI{c: c, log: c.Logger, tmpl: mustParseTemplates(), sess: newSessions(c.Token)}
 	if u.log == nil {
