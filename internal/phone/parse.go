@@ -63,11 +63,16 @@ func (r *Region) Parse(text string) (p Parsed, ok bool) {
 	if err != nil {
 		return Parsed{}, false
 	}
+	return fromLib(num), true
+}
+
+// fromLib takes the parts of a number libphonenumber parsed.
+func fromLib(num *phonenumbers.PhoneNumber) Parsed {
 	return Parsed{
 		CountryCode: int(num.GetCountryCode()),
 		National:    num.GetNationalNumber(),
 		NSN:         phonenumbers.GetNationalSignificantNumber(num),
-	}, true
+	}
 }
 
 // Type returns the type of p as libphonenumber's GetNumberType decides,
@@ -77,7 +82,12 @@ func (r *Region) Type(p Parsed) Type {
 	if p.CountryCode == r.cc && r.own && r.patterns != nil {
 		return r.patterns.classify(p.NSN)
 	}
-	switch phonenumbers.GetNumberType(p.libNumber()) {
+	return typeOf(phonenumbers.GetNumberType(p.libNumber()))
+}
+
+// typeOf maps libphonenumber's number types onto the few told apart here.
+func typeOf(t phonenumbers.PhoneNumberType) Type {
+	switch t {
 	case phonenumbers.UNKNOWN:
 		return Unknown
 	case phonenumbers.MOBILE:
