@@ -1,6 +1,7 @@
 package phone
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -90,4 +91,16 @@ func itoa(i int) string {
 		b = append([]byte{byte('0' + i%10)}, b...)
 	}
 	return string(b)
+}
+
+func ExampleNormaliser_Normalise() {
+	n := NewNormaliser(ForRegion("ZA"))
+	for _, cell := range []string{"082 123 4567", "(011) 555-0101", "n/a"} {
+		p := n.Normalise(cell)
+		fmt.Printf("%q %s valid=%v %s\n", cell, p.E164, p.Valid, p.Type)
+	}
+	// Output:
+	// "082 123 4567" +27821234567 valid=true mobile
+	// "(011) 555-0101" +27115550101 valid=true fixed
+	// "n/a"  valid=false unknown
 }

@@ -169,9 +169,6 @@ func compileRegion(region string) *Region {
 	return r
 }
 
-// Code returns the region's ISO 3166 code.
-func (r *Region) Code() string { return r.region }
-
 // CallingCode returns the region's country calling code, 0 when unknown.
 func (r *Region) CallingCode() int { return r.cc }
 
