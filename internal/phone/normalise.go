@@ -97,23 +97,10 @@ func (n *Normaliser) fast(raw string) (Number, bool) {
 	if n.cc == 0 || n.patterns == nil {
 		return Number{}, false
 	}
-	var buf [24]byte
-	d := buf[:0]
-	plus := false
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case c >= '0' && c <= '9':
-			if len(d) == cap(buf) {
-				return Number{}, false
-			}
-			d = append(d, c)
-		case c == '+' && len(d) == 0 && !plus:
-			plus = true
-		case c == ' ' || c == '-' || c == '(' || c == ')' || c == '.' || c == '/':
-		default:
-			return Number{}, false
-		}
+	var buf [maxDigits]byte
+	d, plus, ok := plainDigits(raw, &buf)
+	if !ok {
+		return Number{}, false
 	}
 	var national []byte
 	cc := n.ccText

@@ -204,25 +204,9 @@ func (rr *readRules) parse(text string, r *Region) (Parsed, bool) {
 	if len(text) > maxInput {
 		return Parsed{}, false
 	}
-	var buf [maxNSN + 4]byte
-	d := buf[:0]
-	plus := false
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		switch {
-		case c >= '0' && c <= '9':
-			if len(d) == cap(buf) {
-				return Parsed{}, false
-			}
-			d = append(d, c)
-		case c == '+' && i == 0:
-			plus = true
-		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
-		default:
-			return Parsed{}, false
-		}
-	}
-	if len(d) < 4 {
+	var buf [maxDigits]byte
+	d, plus, ok := plainDigits(text, &buf)
+	if !ok || len(d) < 4 {
 		return Parsed{}, false
 	}
 	var national []byte
@@ -288,6 +272,32 @@ func (rr *readRules) stripTrunk(d []byte) []byte {
 		return d
 	}
 	return rest
+}
+
+// maxDigits bounds the digits of a number written in a plain shape.
+const maxDigits = 24
+
+// plainDigits collects the digits of text written only with digits, the
+// usual separators (space, hyphen, dot, slash, brackets) and one plus
+// before the first digit; ok is false for any other text.
+func plainDigits(text string, buf *[maxDigits]byte) (d []byte, plus, ok bool) {
+	d = buf[:0]
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if len(d) == maxDigits {
+				return nil, false, false
+			}
+			d = append(d, c)
+		case c == '+' && len(d) == 0 && !plus:
+			plus = true
+		case c == ' ' || c == '-' || c == '(' || c == ')' || c == '.' || c == '/':
+		default:
+			return nil, false, false
+		}
+	}
+	return d, plus, true
 }
 
 func hasPrefix(b []byte, p string) bool {

@@ -37,6 +37,9 @@ func TestParse(t *testing.T) {
 		{"011.555.0101", Parsed{27, 115550101, "115550101"}, true, true},         // dots
 		{"+27 82 123 4567", Parsed{27, 821234567, "821234567"}, true, true},      // international
 		{"+27 (0) 82 123 4567", Parsed{27, 821234567, "821234567"}, true, true},  // trunk written after the code
+		{"(+27) 82 123 4567", Parsed{27, 821234567, "821234567"}, true, true},    // plus inside brackets
+		{"082/123/4567", Parsed{27, 821234567, "821234567"}, true, true},         // slashes
+		{"++27 82 123 4567", Parsed{27, 821234567, "821234567"}, true, false},    // two pluses
 		{"01234", Parsed{27, 1234, "01234"}, true, false},                        // too short to drop the zero: Italian zero
 		{"0027821234567", Parsed{27, 821234567, "821234567"}, true, false},       // dialled from abroad
 		{"+44 20 7946 0958", Parsed{44, 2079460958, "2079460958"}, true, false},  // another country
@@ -92,7 +95,7 @@ func generated(r *Region, n int, rng *rand.Rand) []string {
 		var b strings.Builder
 		b.WriteString(prefixes[rng.IntN(len(prefixes))])
 		digits := 2 + rng.IntN(16)
-		sep := " -.()"[rng.IntN(5)]
+		sep := " -.()/"[rng.IntN(6)]
 		for i := 0; i < digits; i++ {
 			if i > 0 && rng.IntN(4) == 0 {
 				b.WriteByte(sep)
