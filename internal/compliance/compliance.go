@@ -15,14 +15,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hotpass/hotpass/exitcode"
 	"github.com/hotpass/hotpass/internal/compliance/detect"
 	"github.com/hotpass/hotpass/internal/compliance/operator"
 	"github.com/hotpass/hotpass/internal/compliance/policy"
-	"github.com/hotpass/hotpass/internal/refine"
 	"github.com/hotpass/hotpass/internal/table"
 )
 
@@ -140,18 +138,7 @@ func scan(t *table.Table, p *policy.Policy) []detect.ColumnSummary {
 	if len(cols) == 0 {
 		return nil
 	}
-	return detect.Summarise(newScanner().Table(t, detect.TableOptions{Columns: cols}))
-}
-
-// defaultRegionPhones holds the compiled number patterns of the scanner's
-// default region: built once, read-only afterwards.
-var defaultRegionPhones = sync.OnceValue(func() *refine.PhoneRegion { return refine.NewPhoneRegion(detect.DefaultRegion) })
-
-// newScanner returns a scanner that checks the default region's numbers
-// against refine's compiled patterns, which decide as libphonenumber does
-// without its pattern lookup on every number.
-func newScanner() *detect.Scanner {
-	return detect.New(detect.WithNationalValidator(detect.DefaultRegion, defaultRegionPhones().Valid))
+	return detect.Summarise(detect.New().Table(t, detect.TableOptions{Columns: cols}))
 }
 
 func consent(t *table.Table, p *policy.Policy, c *policy.Consent, keep []bool, flags [][]string, clear map[string][]int, rep *Report) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hotpass/hotpass/internal/compliance/detect"
 	"github.com/hotpass/hotpass/internal/cputime"
+	"github.com/hotpass/hotpass/internal/phone"
 	"github.com/hotpass/hotpass/internal/synth"
 )
 
@@ -30,7 +31,7 @@ func nationalSweep() []string {
 // detected.
 func TestDefaultRegionValidityMatchesLibphonenumber(t *testing.T) {
 	t.Parallel()
-	pr := defaultRegionPhones()
+	pr := phone.ForRegion(detect.DefaultRegion)
 	cc := int32(phonenumbers.GetCountryCodeForRegion(detect.DefaultRegion))
 	valid := 0
 	for _, nsn := range nationalSweep() {
@@ -57,7 +58,7 @@ func TestDefaultRegionValidityMatchesLibphonenumber(t *testing.T) {
 // libphonenumber finds, in every way a number is written.
 func TestScannerFindsWhatLibphonenumberFinds(t *testing.T) {
 	t.Parallel()
-	fast, slow := newScanner(), detect.New()
+	fast, slow := detect.New(), detect.New(detect.WithFullParse())
 	phones := 0
 	for _, nsn := range nationalSweep() {
 		for _, v := range []string{
@@ -92,8 +93,8 @@ func BenchmarkScanDistinctNumbers(b *testing.B) {
 		name string
 		scan func() *detect.Scanner
 	}{
-		{"libphonenumber", func() *detect.Scanner { return detect.New() }},
-		{"compiled-patterns", newScanner},
+		{"libphonenumber", func() *detect.Scanner { return detect.New(detect.WithFullParse()) }},
+		{"compiled-patterns", func() *detect.Scanner { return detect.New() }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			cpu := cputime.Process()

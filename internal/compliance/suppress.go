@@ -12,9 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/nyaruka/phonenumbers"
-
 	"github.com/hotpass/hotpass/internal/compliance/detect"
+	"github.com/hotpass/hotpass/internal/phone"
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/atomicfile"
 )
@@ -38,8 +37,8 @@ func IdentifierHash(kind, value string) string {
 func NormalIdentifier(kind, value string) string {
 	v := strings.TrimSpace(value)
 	if kind == KindPhone {
-		if num, err := phonenumbers.Parse(v, "ZA"); err == nil {
-			return phonenumbers.Format(num, phonenumbers.E164)
+		if num, ok := phone.ForRegion(detect.DefaultRegion).Parse(v); ok {
+			return num.E164()
 		}
 		var b strings.Builder
 		for _, r := range v {
@@ -68,7 +67,7 @@ type Suppression struct {
 
 // NewSuppression returns a set holding entries.
 func NewSuppression(entries ...SuppressionEntry) *Suppression {
-	s := &Suppression{hashes: map[string]bool{}, scan: newScanner()}
+	s := &Suppression{hashes: map[string]bool{}, scan: detect.New()}
 	for _, e := range entries {
 		s.hashes[e.Hash] = true
 	}

@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/hotpass/hotpass/internal/phone"
 	"github.com/hotpass/hotpass/internal/table"
 )
 
@@ -35,7 +36,7 @@ type ScoredContact struct {
 	EmailFlags  []string
 	// Phone is the best valid number, or empty when the contact has none:
 	// an invalid number is never a contact's phone.
-	Phone       Phone
+	Phone       phone.Number
 	PhoneConf   float64
 	PhoneStatus string
 	Lead        float64

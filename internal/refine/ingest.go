@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/hotpass/hotpass/internal/phone"
 	"github.com/hotpass/hotpass/internal/table"
 	"github.com/hotpass/hotpass/internal/table/csvio"
 	"github.com/hotpass/hotpass/internal/table/locale"
@@ -77,7 +78,7 @@ type Contact struct {
 	// which are listed but never primary.
 	EmailFlag string
 	Flagged   []string
-	Phones    []Phone
+	Phones    []phone.Number
 	// Dataset, RecordID and Priority say where the contact came from.
 	Dataset  string
 	RecordID string

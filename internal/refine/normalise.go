@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hotpass/hotpass/internal/phone"
 	"github.com/hotpass/hotpass/internal/table"
 )
 
@@ -23,7 +24,7 @@ func (r *Refiner) Normalise(b *Batch, workers int) {
 	const chunk = 2048
 	n := len(b.Records)
 	if workers == 1 || n <= chunk {
-		pn := NewPhoneNormaliserFor(r.phones)
+		pn := phone.NewNormaliser(r.phones)
 		for i := range b.Records {
 			r.normaliseRecord(&b.Records[i], pn)
 		}
@@ -40,7 +41,7 @@ func (r *Refiner) Normalise(b *Batch, workers int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pn := NewPhoneNormaliserFor(r.phones)
+			pn := phone.NewNormaliser(r.phones)
 			for lo := range next {
 				for i := lo; i < min(lo+chunk, n); i++ {
 					r.normaliseRecord(&b.Records[i], pn)
@@ -52,7 +53,7 @@ func (r *Refiner) Normalise(b *Batch, workers int) {
 	r.checkWebsites(b.Records)
 }
 
-func (r *Refiner) normaliseRecord(rec *Record, pn *PhoneNormaliser) {
+func (r *Refiner) normaliseRecord(rec *Record, pn *phone.Normaliser) {
 	f := &rec.Fields
 	for i := FieldNone + 1; i < numOrgFields; i++ {
 		if f[i] == "" {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"hash/maphash"
 	"strings"
+
+	"github.com/hotpass/hotpass/internal/phone"
 )
 
 // Refiner is a compiled profile: column matchers, province aliases, legal
@@ -16,7 +18,7 @@ type Refiner struct {
 	provinces *Provinces
 	suffixes  []string
 	region    string
-	phones    *PhoneRegion
+	phones    *phone.Region
 	dateOrder DateOrder
 	coreKey   bool
 	rules     []string
@@ -54,7 +56,7 @@ func New(p *Profile) (*Refiner, error) {
 	if r.region == "" {
 		r.region = DefaultRegion
 	}
-	r.phones = NewPhoneRegion(r.region)
+	r.phones = phone.ForRegion(r.region)
 	if p.Normalisation.DateOrder == "month_first" {
 		r.dateOrder = MonthFirst
 	}

@@ -2,6 +2,8 @@ package refine
 
 import (
 	"strings"
+
+	"github.com/hotpass/hotpass/internal/phone"
 )
 
 // Deliverability statuses of an email address or phone number, judged
@@ -123,13 +125,13 @@ func sameSite(a, b string) bool {
 // Phone rates a number: valid mobiles 0.9, valid landlines 0.85, other
 // valid types (toll-free, VoIP) 0.6 and risky, numbers that parse but are
 // not valid 0.1, text that is not a number 0.
-func (s *Scorer) Phone(p Phone) (float64, string) {
+func (s *Scorer) Phone(p phone.Number) (float64, string) {
 	switch {
 	case p.Raw == "":
 		return 0, StatusUnknown
-	case p.Valid && p.Type == PhoneMobile:
+	case p.Valid && p.Type == phone.Mobile:
 		return 0.9, StatusDeliverable
-	case p.Valid && p.Type == PhoneFixed:
+	case p.Valid && p.Type == phone.Fixed:
 		return 0.85, StatusDeliverable
 	case p.Valid:
 		return 0.6, StatusRisky

@@ -19,7 +19,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/nyaruka/phonenumbers"
+	"github.com/hotpass/hotpass/internal/phone"
 )
 
 // Type is a kind of personal data.
@@ -100,22 +100,15 @@ func IsGivenName(name string) bool {
 
 // Scanner finds personal data in values. It is safe for concurrent use.
 type Scanner struct {
-	region string
+	region    string
+	reference bool
+	phones    *phone.Region
 	// cc and trunk are the region's calling code and trunk prefix ("0"
 	// in South Africa), for reading national numbers without the parser.
 	cc    int32
 	trunk string
 	valid validityCache
-	// national, when set, decides the validity of national numbers of
-	// nationalRegion without libphonenumber's per-call pattern lookup.
-	national       NationalValidator
-	nationalRegion string
 }
-
-// NationalValidator reports whether nsn, a national significant number of
-// one region, is a valid phone number exactly as libphonenumber's
-// IsValidNumber decides; known is false when it cannot tell.
-type NationalValidator func(nsn string) (valid, known bool)
 
 // DefaultRegion is the region in which a Scanner reads phone numbers
 // written without a country code, unless WithRegion says otherwise.
@@ -134,16 +127,12 @@ func WithRegion(region string) Option {
 	}
 }
 
-// WithNationalValidator has numbers of region (ISO 3166 alpha-2) checked
-// by valid instead of libphonenumber's IsValidNumber, whose pattern lookup
-// on every call dominates a scan of distinct numbers. It applies while
-// region is the scanner's region (WithRegion) and that region has a
-// calling code of its own; valid must answer as IsValidNumber does, or
-// what is detected changes.
-func WithNationalValidator(region string, valid NationalValidator) Option {
-	return func(s *Scanner) {
-		s.national, s.nationalRegion = valid, strings.ToUpper(region)
-	}
+// WithFullParse has every phone number checked by libphonenumber alone,
+// its full parse and validity check, instead of the region's compiled
+// patterns. What is detected is the same; it is slower, and serves to
+// check that.
+func WithFullParse() Option {
+	return func(s *Scanner) { s.reference = true }
 }
 
 // New returns a Scanner.
@@ -152,13 +141,13 @@ func New(opts ...Option) *Scanner {
 	for _, o := range opts {
 		o(s)
 	}
-	s.cc = int32(phonenumbers.GetCountryCodeForRegion(s.region))
-	s.trunk = phonenumbers.GetNddPrefixForRegion(s.region, true)
-	// A calling code shared by several regions (+1, +44) leaves the choice
-	// of region, and so of patterns, to libphonenumber.
-	if s.nationalRegion != s.region || len(phonenumbers.GetRegionCodesForCountryCode(int(s.cc))) != 1 {
-		s.national = nil
+	if s.reference {
+		s.phones = phone.Reference(s.region)
+	} else {
+		s.phones = phone.ForRegion(s.region)
 	}
+	s.cc = int32(s.phones.CallingCode())
+	s.trunk = s.phones.TrunkPrefix()
 	return s
 }
 

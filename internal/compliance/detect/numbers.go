@@ -1,11 +1,10 @@
 package detect
 
 import (
-	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/nyaruka/phonenumbers"
+	"github.com/hotpass/hotpass/internal/phone"
 )
 
 // maxCandidateDigits bounds a run of digits read as one number: the
@@ -144,10 +143,9 @@ func (s *Scanner) classify(run string) (Match, bool) {
 	return Match{}, false
 }
 
-// validPhone asks libphonenumber whether run is a valid number. A number
-// written with a country code or the region's trunk prefix is built from
-// its digits directly, which skips the parser's pattern matching (most of
-// its cost); anything else goes through the parser.
+// validPhone decides whether run is a valid number as libphonenumber
+// does. A number written with a country code or the region's trunk prefix
+// is built from its digits directly; anything else is parsed.
 func (s *Scanner) validPhone(run string, digits []byte, plus bool) bool {
 	if cc, national, ok := s.split(digits, plus); ok {
 		key, keyed := validityKey(cc, national)
@@ -162,28 +160,13 @@ func (s *Scanner) validPhone(run string, digits []byte, plus bool) bool {
 		}
 		return v
 	}
-	num, err := phonenumbers.Parse(run, s.region)
-	if err != nil {
-		return false
-	}
-	if s.national != nil && num.GetCountryCode() == s.cc {
-		if v, known := s.national(phonenumbers.GetNationalSignificantNumber(num)); known {
-			return v
-		}
-	}
-	return phonenumbers.IsValidNumber(num)
+	num, ok := s.phones.Parse(run)
+	return ok && s.phones.IsValid(num)
 }
 
-// validNational asks the scanner's NationalValidator about numbers of its
-// region, libphonenumber about the others.
+// validNational decides the validity of a number built from its parts.
 func (s *Scanner) validNational(cc int32, national uint64) bool {
-	if s.national != nil && cc == s.cc {
-		var buf [20]byte
-		if v, known := s.national(string(strconv.AppendUint(buf[:0], national, 10))); known {
-			return v
-		}
-	}
-	return phonenumbers.IsValidNumber(&phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &national})
+	return s.phones.IsValid(phone.FromParts(int(cc), national))
 }
 
 // split reads a country code and national number from digits: after a
@@ -194,7 +177,7 @@ func (s *Scanner) split(digits []byte, plus bool) (int32, uint64, bool) {
 		cc := 0
 		for l := 1; l <= 3 && l < len(digits); l++ {
 			cc = cc*10 + int(digits[l-1]-'0')
-			if phonenumbers.GetRegionCodeForCountryCode(cc) != phonenumbers.UNKNOWN_REGION {
+			if phone.IsCallingCode(cc) {
 				return int32(cc), atou(digits[l:]), true
 			}
 		}

@@ -17,10 +17,9 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/nyaruka/phonenumbers"
-
 	"github.com/hotpass/hotpass/internal/compliance/detect"
 	"github.com/hotpass/hotpass/internal/compliance/policy"
+	"github.com/hotpass/hotpass/internal/phone"
 	"github.com/hotpass/hotpass/internal/table"
 )
 
@@ -168,17 +167,17 @@ func MaskEmail(v string) string {
 // +27 82 123 4567 → +27 ** *** 4567. A number libphonenumber cannot read
 // keeps only its last four digits.
 func MaskPhone(v string) string {
-	num, err := phonenumbers.Parse(v, "ZA")
-	if err != nil {
+	num, ok := phone.ForRegion(detect.DefaultRegion).Parse(v)
+	if !ok {
 		return keepLast(v, 4)
 	}
-	national := strconv.FormatUint(num.GetNationalNumber(), 10)
+	national := strconv.FormatUint(num.National, 10)
 	if len(national) <= 4 {
 		return keepLast(v, 4)
 	}
 	m := len(national) - 4
 	var b strings.Builder
-	fmt.Fprintf(&b, "+%d", num.GetCountryCode())
+	fmt.Fprintf(&b, "+%d", num.CountryCode)
 	first := m % 3
 	if first == 0 {
 		first = 3
