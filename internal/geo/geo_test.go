@@ -257,3 +257,22 @@ func FuzzGeocode(f *testing.F) {
 		}
 	})
 }
+
+// A cell that repeats a name (a pasted column, a hostile input) must cost
+// no more candidates than the name once: choose compares every candidate
+// with every other, so 150,000 repeats of "durban" in one cell took two
+// minutes.
+func TestRepeatedWordsGiveOneCandidate(t *testing.T) {
+	t.Parallel()
+	g := mustLoad(t)
+	for _, word := range []string{"Durban", "FAGC", "Virginia Airport", "Durbn"} {
+		once, _ := g.candidates("", []string{word})
+		many, _ := g.candidates("", []string{strings.Repeat(word+", ", 5000)})
+		if len(once) == 0 || len(many) != len(once) {
+			t.Errorf("%q: %d candidates once, %d when repeated 5000 times", word, len(once), len(many))
+		}
+		if a, b := g.Geocode("", word), g.Geocode("", strings.Repeat(word+" ", 5000)); a.Match != b.Match || a.Confidence != b.Confidence {
+			t.Errorf("%q: once %s %v, repeated %s %v", word, a.Match, a.Confidence, b.Match, b.Confidence)
+		}
+	}
+}
