@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -47,8 +48,8 @@ func newGeoClustersCmd() *cobra.Command {
 			if err := checkFormat(o.format); err != nil {
 				return err
 			}
-			if o.radiusKm <= 0 {
-				return fmt.Errorf("%w: --radius-km must be a positive number of kilometres", errUsage)
+			if !(o.radiusKm > 0) || math.IsInf(o.radiusKm, 1) {
+				return fmt.Errorf("%w: --radius-km must be a positive, finite number of kilometres", errUsage)
 			}
 			return runGeoClusters(cmd.Context(), cmd.OutOrStdout(), o)
 		},
@@ -122,13 +123,15 @@ func runGeoClusters(ctx context.Context, w io.Writer, o *geoClustersOptions) err
 	}
 	res.Located = len(pts)
 	ids := geo.Clusters(pts, o.radiusKm)
-	byID := map[int]*geoCluster{}
+	// Clusters numbers clusters in order of first appearance, so a slice
+	// indexed by number keeps that order for the stable sort below: ties
+	// of size and first member then list in row order on every run.
+	var byID []*geoCluster
 	for k, id := range ids {
-		c := byID[id]
-		if c == nil {
-			c = &geoCluster{}
-			byID[id] = c
+		for len(byID) <= id {
+			byID = append(byID, &geoCluster{})
 		}
+		c := byID[id]
 		c.Size++
 		c.Latitude += pts[k].Lat
 		c.Longitude += pts[k].Lon
@@ -146,7 +149,7 @@ func runGeoClusters(ctx context.Context, w io.Writer, o *geoClustersOptions) err
 		sort.Strings(c.Members)
 		res.Clusters = append(res.Clusters, *c)
 	}
-	sort.Slice(res.Clusters, func(i, j int) bool {
+	sort.SliceStable(res.Clusters, func(i, j int) bool {
 		a, b := res.Clusters[i], res.Clusters[j]
 		if a.Size != b.Size {
 			return a.Size > b.Size

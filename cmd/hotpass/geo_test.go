@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 )
 
@@ -15,6 +16,8 @@ func TestGeoClusters(t *testing.T) {
 		{"geo_clusters_located", []string{"--input", "testdata/geo/located.csv", "--radius-km", "5"}, exitOK},
 		{"geo_clusters_geocoded", []string{"--input", "testdata/geo/addresses.csv", "--radius-km", "30"}, exitOK},
 		{"geo_clusters_bad_radius", []string{"--input", "testdata/geo/located.csv", "--radius-km", "-1"}, exitInvalid},
+		{"geo_clusters_nan_radius", []string{"--input", "testdata/geo/located.csv", "--radius-km", "NaN"}, exitInvalid},
+		{"geo_clusters_infinite_radius", []string{"--input", "testdata/geo/located.csv", "--radius-km", "Inf"}, exitInvalid},
 		{"geo_clusters_bad_country", []string{"--input", "testdata/geo/addresses.csv", "--radius-km", "5", "--country", "XX"}, exitInvalid},
 		{"geo_clusters_missing_input", []string{"--input", "testdata/geo/nope.csv", "--radius-km", "5"}, exitFailed},
 	} {
@@ -50,5 +53,30 @@ func TestGeoClustersJSON(t *testing.T) {
 	}
 	if c := res.Clusters[1]; c.Size != 2 || c.Province != "Western Cape" {
 		t.Errorf("second cluster %+v", c)
+	}
+}
+
+// Clusters of one size whose first members share a name (four offices of
+// one company in four towns) are listed in row order, the same on every
+// run; they used to come out in the order of a map's iteration.
+func TestGeoClustersTiesKeepRowOrder(t *testing.T) {
+	t.Parallel()
+	want := []string{"Durban", "Cape Town", "Pretoria", "Kimberley", "Johannesburg"}
+	for run := 0; run < 10; run++ {
+		stdout, stderr, code := cli(t, "geo", "clusters", "--input", "testdata/geo/ties.csv", "--radius-km", "5", "--format", "json")
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var res geoClustersResult
+		if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range res.Clusters {
+			got = append(got, c.Area)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("run %d: clusters in %v, want %v", run+1, got, want)
+		}
 	}
 }
