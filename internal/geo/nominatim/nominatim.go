@@ -103,7 +103,9 @@ func New(cfg Config) (*Client, error) {
 	if strings.TrimSpace(cfg.UserAgent) == "" {
 		return nil, errors.New("geocoder user_agent is empty: Nominatim's usage policy asks every application to name itself")
 	}
-	if cfg.Rate <= 0 {
+	// NaN compares false with everything: without the negation it would
+	// pass as a rate and turn the pause between requests into nothing.
+	if !(cfg.Rate > 0) || math.IsInf(cfg.Rate, 1) {
 		cfg.Rate = 1
 	}
 	if cfg.Timeout <= 0 {
@@ -257,7 +259,9 @@ func (c *Client) fetch(ctx context.Context, query string) (answer, error) {
 
 // pace waits until the rate limit allows the next request.
 func (c *Client) pace(ctx context.Context) error {
-	gap := time.Duration(float64(time.Second) / c.cfg.Rate)
+	// A very low rate makes a gap beyond time.Duration's range, whose
+	// conversion would wrap to a negative pause: cap it instead.
+	gap := time.Duration(math.Min(float64(time.Second)/c.cfg.Rate, math.MaxInt64/2))
 	if wait := time.Until(c.last.Add(gap)); wait > 0 {
 		if err := c.cfg.Sleep(ctx, wait); err != nil {
 			return err
@@ -356,8 +360,8 @@ func ParseRate(s string) (float64, error) {
 	}
 	num, unit, hasUnit := strings.Cut(s, "/")
 	n, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("rate %q: want a positive number of requests per second or minute, such as 1/s or 30/m", s)
+	if err != nil || !(n > 0) || math.IsInf(n, 1) {
+		return 0, fmt.Errorf("rate %q: want a positive, finite number of requests per second or minute, such as 1/s or 30/m", s)
 	}
 	if !hasUnit {
 		return n, nil
