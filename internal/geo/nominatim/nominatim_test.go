@@ -273,3 +273,38 @@ func TestRateNeverLiftsThePause(t *testing.T) {
 		}
 	}
 }
+
+// Two runs sharing a cache file each load it, ask their own questions and
+// save: the file must end with the answers of both. Replacing it with one
+// run's answers lost the other's, and the next run asked them again.
+func TestConcurrentRunsKeepEachOthersAnswers(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(&server{})
+	defer srv.Close()
+	path := filepath.Join(t.TempDir(), "cache.json")
+	queries := []string{"Kitty Hawk", "Nowhere", "Elsewhere", "Anywhere"}
+	clients := make([]*Client, len(queries))
+	for i := range clients {
+		clients[i] = newClient(t, srv.URL, path, &sleeps{})
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(clients))
+	for i, cl := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, _, _, _, errs[i] = cl.Search(context.Background(), queries[i]); errs[i] == nil {
+				errs[i] = cl.Save()
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	got := newClient(t, srv.URL, path, &sleeps{}).Keys()
+	want := []string{"anywhere", "elsewhere", "kitty hawk", "nowhere"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("cache holds %v, want %v", got, want)
+	}
+}
