@@ -276,3 +276,58 @@ func TestRepeatedWordsGiveOneCandidate(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePoint(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		in       string
+		lat, lon float64
+		ok       bool
+	}{
+		{"-26.1,28.2", -26.1, 28.2, true},
+		{" -26.1 , 28.2 ", -26.1, 28.2, true},
+		{"-26.1 28.2", -26.1, 28.2, true},
+		{"26.1S 28.2E", -26.1, 28.2, true},
+		{"26.1s, 28.2e", -26.1, 28.2, true},
+		{"26.1° S, 28.2° E", -26.1, 28.2, true},
+		{"N 51.5, W 0.12", 51.5, -0.12, true},
+		{"28.2E 26.1S", 0, 0, false}, // longitude first
+		{"-26.1S 28.2E", 0, 0, false},
+		{"26.1 S 28.2 E", 0, 0, false},
+		{"NaN,NaN", 0, 0, false},
+		{"NaNS, 28E", 0, 0, false},
+		{"InfS, 28E", 0, 0, false},
+		{"95,28", 0, 0, false},
+		{"-26.1", 0, 0, false},
+		{"", 0, 0, false},
+		{"S, E", 0, 0, false},
+	}
+	for _, c := range cases {
+		lat, lon, ok := ParsePoint(c.in)
+		if ok != c.ok || lat != c.lat || lon != c.lon {
+			t.Errorf("ParsePoint(%q) = %v, %v, %v; want %v, %v, %v", c.in, lat, lon, ok, c.lat, c.lon, c.ok)
+		}
+	}
+}
+
+func FuzzParsePoint(f *testing.F) {
+	for _, s := range []string{"-26.1,28.2", "26.1S 28.2E", "26.1° S, 28.2° E", "NaN,1", "S, E", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		lat, lon, ok := ParsePoint(s)
+		if !ok {
+			if lat != 0 || lon != 0 {
+				t.Fatalf("%q: not a point but (%v, %v)", s, lat, lon)
+			}
+			return
+		}
+		if CheckLatLon(lat, lon, "") != nil {
+			t.Fatalf("%q: read as (%v, %v), which is no point on Earth", s, lat, lon)
+		}
+		// What FormatPoint writes reads back to the same point.
+		if la, lo, ok := ParsePoint(FormatPoint(lat, lon)); !ok || math.Abs(la-lat) > 1e-5 || math.Abs(lo-lon) > 1e-5 {
+			t.Fatalf("%q: (%v, %v) formatted and read back as (%v, %v, %v)", s, lat, lon, la, lo, ok)
+		}
+	})
+}
