@@ -66,6 +66,11 @@ type TableOptions struct {
 // geocoder fails; Stats.OnlineError counts them all.
 const maxRowWarnings = 10
 
+// maxMemo bounds the distinct inputs Apply remembers. Repeats in a real
+// table are mostly of a few places, while remembering each of a million
+// distinct addresses doubled the memory a geocoding took.
+const maxMemo = 1 << 14
+
 // Stats counts what Apply did.
 type Stats struct {
 	Rows        int `json:"rows"`
@@ -125,6 +130,9 @@ func (g *Gazetteer) Apply(ctx context.Context, t *table.Table, o TableOptions) (
 				if err != nil && o.Log != nil && st.OnlineError < maxRowWarnings {
 					o.Log.Warn("the online geocoder could not answer for a row; it stays ungeocoded", "row", i+1, "error", err)
 				}
+			}
+			if len(memo) >= maxMemo {
+				clear(memo)
 			}
 			memo[k] = r
 		}
