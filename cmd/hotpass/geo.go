@@ -29,6 +29,7 @@ type geoClustersOptions struct {
 	sheet    string
 	radiusKm float64
 	label    string
+	labelSet bool // --label given: a column it does not name is a mistake
 	country  string
 	columns  []string
 	format   string
@@ -51,6 +52,7 @@ func newGeoClustersCmd() *cobra.Command {
 			if !(o.radiusKm > 0) || math.IsInf(o.radiusKm, 1) {
 				return fmt.Errorf("%w: --radius-km must be a positive, finite number of kilometres", errUsage)
 			}
+			o.labelSet = cmd.Flags().Changed("label")
 			return runGeoClusters(cmd.Context(), cmd.OutOrStdout(), o)
 		},
 	}
@@ -104,6 +106,9 @@ func runGeoClusters(ctx context.Context, w io.Writer, o *geoClustersOptions) err
 	}
 	lat, lon := t.ColumnByName(geo.ColLatitude), t.ColumnByName(geo.ColLongitude)
 	label := t.ColumnByName(o.label)
+	if label == nil && o.labelSet {
+		return fmt.Errorf("%w: --label %s: %s has no such column (columns: %s)", errUsage, o.label, o.input, strings.Join(t.Schema().Names(), ", "))
+	}
 	res := geoClustersResult{Input: o.input, RadiusKm: o.radiusKm, Rows: t.NumRows()}
 	var pts []geo.Point
 	var rows []int

@@ -18,6 +18,7 @@ func TestGeoClusters(t *testing.T) {
 		{"geo_clusters_bad_radius", []string{"--input", "testdata/geo/located.csv", "--radius-km", "-1"}, exitInvalid},
 		{"geo_clusters_nan_radius", []string{"--input", "testdata/geo/located.csv", "--radius-km", "NaN"}, exitInvalid},
 		{"geo_clusters_infinite_radius", []string{"--input", "testdata/geo/located.csv", "--radius-km", "Inf"}, exitInvalid},
+		{"geo_clusters_unknown_label", []string{"--input", "testdata/geo/located.csv", "--radius-km", "5", "--label", "nmae"}, exitInvalid},
 		{"geo_clusters_bad_country", []string{"--input", "testdata/geo/addresses.csv", "--radius-km", "5", "--country", "XX"}, exitInvalid},
 		{"geo_clusters_missing_input", []string{"--input", "testdata/geo/nope.csv", "--radius-km", "5"}, exitFailed},
 	} {
