@@ -1,9 +1,12 @@
 package geo
 
 import (
+	"context"
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/hotpass/hotpass/internal/table"
 )
 
 func mustLoad(t testing.TB) *Gazetteer {
@@ -330,4 +333,35 @@ func FuzzParsePoint(f *testing.F) {
 			t.Fatalf("%q: (%v, %v) formatted and read back as (%v, %v, %v)", s, lat, lon, la, lo, ok)
 		}
 	})
+}
+
+// A stated province may be written as an alias or with "Province": it
+// must still choose among namesakes, let misspellings in its province
+// through, and agree with a geocode in that province.
+func TestStatedProvinceAliases(t *testing.T) {
+	t.Parallel()
+	g := mustLoad(t)
+	cases := []struct{ hint, text, province, match string }{
+		{"Mpumalanga Province", "Middelburg", "Mpumalanga", "place:middelburg"},
+		{"KZN", "Durbn Flight Centre", "KwaZulu-Natal", "fuzzy:durbn~durban"},
+		{"Natal", "Durbn Flight Centre", "KwaZulu-Natal", "fuzzy:durbn~durban"},
+		{"Freestate", "Virginia", "Free State", "place:virginia"},
+	}
+	for _, c := range cases {
+		if r := g.Geocode(c.hint, c.text); r.Province != c.province || r.Match != c.match {
+			t.Errorf("%q stated, %q: %q %q, want %q %q", c.hint, c.text, r.Province, r.Match, c.province, c.match)
+		}
+	}
+	tab := testTable(t, map[string]*table.Column{
+		"address":  stringCol("Virginia Airport, Durban", "Durban", "Grand Central Airport"),
+		"province": stringCol("KZN", "Kwazulu Natal", "Gauteng Province"),
+		"flags":    stringCol("none", "none", "none"),
+	}, "address", "province", "flags")
+	out, st, err := g.Apply(context.Background(), tab, TableOptions{Texts: []string{"address"}, Province: "province", Flags: "flags"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if flags := out.ColumnByName("flags").Strings(); st.Mismatch != 0 || strings.Join(flags, ",") != "none,none,none" {
+		t.Errorf("%d mismatches, flags %v; the stated provinces agree", st.Mismatch, flags)
+	}
 }

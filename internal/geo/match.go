@@ -91,6 +91,7 @@ func (g *Gazetteer) candidates(hint string, texts []string) ([]candidate, string
 	if strings.TrimSpace(hint) == "" {
 		hint = stated
 	}
+	hint = g.provinceName(hint)
 	for fi, t := range texts {
 		penalty := 0.05 * float64(fi)
 		for _, w := range codeWords(t) {
@@ -357,6 +358,21 @@ func (g *Gazetteer) ambiguous(ids []int32) bool {
 		}
 	}
 	return false
+}
+
+// provinceName returns the gazetteer's name of the province s names, also
+// when s is an alias ("KZN", "Natal") or ends in "Province" ("Gauteng
+// Province"); any other s is returned as it is. Comparing names without
+// this called a KZN row in Durban a province mismatch.
+func (g *Gazetteer) provinceName(s string) string {
+	k := key(s)
+	if p, ok := g.provinces[k]; ok {
+		return p
+	}
+	if p, ok := g.provinces[strings.TrimSuffix(k, " province")]; ok {
+		return p
+	}
+	return s
 }
 
 // cutProvinces removes province names from toks and returns the first

@@ -166,7 +166,7 @@ func (g *Gazetteer) Apply(ctx context.Context, t *table.Table, o TableOptions) (
 		b.match.AppendString(r.Match)
 		if flags != nil {
 			f := cellString(flags, i)
-			if r.Placed() && hint != "" && r.Province != "" && r.Confidence >= mismatchConfidence && key(hint) != key(r.Province) {
+			if r.Placed() && hint != "" && r.Province != "" && r.Confidence >= mismatchConfidence && key(g.provinceName(hint)) != key(r.Province) {
 				st.Mismatch++
 				f = addFlag(f, FlagProvinceMismatch)
 			}
