@@ -6,8 +6,11 @@ import (
 	"io"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -179,11 +182,27 @@ func runGeoClusters(ctx context.Context, w io.Writer, o *geoClustersOptions) err
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CLUSTER\tSIZE\tAREA\tPROVINCE\tLATITUDE\tLONGITUDE\tMEMBERS")
 	for _, c := range res.Clusters {
-		members := strings.Join(c.Members[:min(3, len(c.Members))], "; ")
+		shown := make([]string, 0, 3)
+		for _, m := range c.Members[:min(3, len(c.Members))] {
+			shown = append(shown, terminalSafe(m))
+		}
+		members := strings.Join(shown, "; ")
 		if len(c.Members) > 3 {
 			members += fmt.Sprintf("; +%d more", len(c.Members)-3)
 		}
 		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%.4f\t%.4f\t%s\n", c.ID, c.Size, c.Area, c.Province, c.Latitude, c.Longitude, members)
 	}
 	return tw.Flush()
+}
+
+// terminalSafe quotes a label from the data when printing it as it is
+// would act on the terminal or the table: control characters (escape
+// sequences that retitle the window or hide lines, tabs and newlines that
+// break the columns), bidirectional overrides that reorder what is shown,
+// and invalid UTF-8.
+func terminalSafe(s string) string {
+	if utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) < 0 {
+		return s
+	}
+	return strconv.Quote(s)
 }

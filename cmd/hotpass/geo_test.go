@@ -1,9 +1,16 @@
 package main
 
 import (
+	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 func TestGeoClusters(t *testing.T) {
@@ -78,6 +85,38 @@ func TestGeoClustersTiesKeepRowOrder(t *testing.T) {
 		}
 		if !slices.Equal(got, want) {
 			t.Fatalf("run %d: clusters in %v, want %v", run+1, got, want)
+		}
+	}
+}
+
+// Labels come from the data: printed raw, an escape sequence in an
+// organisation's name would act on the reader's terminal and a tab or a
+// bidirectional override would scramble the listing.
+func TestGeoClustersQuotesHostileLabels(t *testing.T) {
+	t.Parallel()
+	names := []string{"Evil\x1b]0;owned\x07 Air", "Tab\tAir", "\u202eriA lakceH", "Plain Air"}
+	var data strings.Builder
+	w := csv.NewWriter(&data)
+	_ = w.Write([]string{"organization_name", "latitude", "longitude"})
+	for i, n := range names {
+		// A degree apart: one cluster each, so every label is listed.
+		_ = w.Write([]string{n, fmt.Sprint(-23 - i), "28.04"})
+	}
+	w.Flush()
+	path := filepath.Join(t.TempDir(), "hostile.csv")
+	if err := os.WriteFile(path, []byte(data.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := cli(t, "geo", "clusters", "--input", path, "--radius-km", "5", "--label", "organization_name")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if i := strings.IndexFunc(stdout, func(r rune) bool { return r != '\n' && !unicode.IsPrint(r) }); i >= 0 || !utf8.ValidString(stdout) {
+		t.Errorf("listing carries a control character or invalid UTF-8 at byte %d:\n%q", i, stdout)
+	}
+	for _, want := range []string{`"Evil\x1b]0;owned\a Air"`, `"Tab\tAir"`, `"\u202eriA lakceH"`, "Plain Air"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("listing lacks %s:\n%s", want, stdout)
 		}
 	}
 }
