@@ -85,3 +85,18 @@ func BenchmarkApplyDistinct200k(b *testing.B) {
 	close(stop)
 	b.ReportMetric(float64(<-peak-base.HeapInuse)/(1<<20), "peak-heap-MB")
 }
+
+// BenchmarkClusters100k clusters 100,000 rows placed at the centres of
+// the gazetteer's towns, as a geocoded table's rows are.
+func BenchmarkClusters100k(b *testing.B) {
+	g := mustLoad(b)
+	pts := make([]Point, 100_000)
+	for i := range pts {
+		p := g.places[i%len(g.places)]
+		pts[i] = Point{p.Lat, p.Lon}
+	}
+	b.ResetTimer()
+	for range b.N {
+		Clusters(pts, 10)
+	}
+}
