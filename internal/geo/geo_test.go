@@ -365,3 +365,22 @@ func TestStatedProvinceAliases(t *testing.T) {
 		t.Errorf("%d mismatches, flags %v; the stated provinces agree", st.Mismatch, flags)
 	}
 }
+
+// Misspellings are looked for among a text's first words only: a long
+// text of junk must not be placed because some word in it resembles a
+// town.
+func TestFuzzyMatchesOnlyTheFirstWords(t *testing.T) {
+	t.Parallel()
+	g := mustLoad(t)
+	if r := g.Geocode("", "Durbn Flight Centre"); r.Match != "fuzzy:durbn~durban" {
+		t.Fatalf("a misspelt town at the start: %q", r.Match)
+	}
+	late := strings.Repeat("zzzzz ", maxFuzzyWords) + "Durbn"
+	if r := g.Geocode("", late); r.Placed() {
+		t.Errorf("a misspelling after %d words of junk placed as %s", maxFuzzyWords, r.Match)
+	}
+	// Exact names still count anywhere in the text.
+	if r := g.Geocode("", strings.Repeat("zzzzz ", 1000)+"Durban"); r.Match != "place:durban" {
+		t.Errorf("a town named after 1000 words: %q", r.Match)
+	}
+}

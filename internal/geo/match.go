@@ -200,6 +200,9 @@ func (g *Gazetteer) nameCandidates(cands []candidate, toks []string, fi int, pen
 	return cands
 }
 
+// maxFuzzyWords is how many words of a text fuzzyCandidates considers.
+const maxFuzzyWords = 32
+
 // fuzzyMin is the least Jaro–Winkler similarity a misspelt name needs.
 const fuzzyMin = 0.93
 
@@ -212,6 +215,11 @@ const fuzzyMin = 0.93
 func (g *Gazetteer) fuzzyCandidates(cands []candidate, toks []string, fi int, penalty float64, hint string) []candidate {
 	// A word repeated in a long text is compared with the names once.
 	closest := map[string]similar{}
+	// Only the first words are guessed at: a location is written in a few
+	// words, and every further word is another chance for junk to resemble
+	// a town (a megabyte of random words was placed in Bhisho, after a
+	// second and a half of comparisons).
+	toks = toks[:min(len(toks), maxFuzzyWords)]
 	for n := 1; n <= 2; n++ {
 		for i := 0; i+n <= len(toks); i++ {
 			if n == 1 && stopWords[toks[i]] {
