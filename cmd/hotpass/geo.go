@@ -88,7 +88,7 @@ type geoClustersResult struct {
 	Located  int     `json:"located"`
 	Unplaced int     `json:"unplaced"`
 	// BadCoordinates counts unplaced rows whose coordinates are out of
-	// range or look swapped.
+	// range, look swapped, are unreadable or only half given.
 	BadCoordinates int          `json:"bad_coordinates"`
 	Clusters       []geoCluster `json:"clusters"`
 }
@@ -119,6 +119,9 @@ func runGeoClusters(ctx context.Context, w io.Writer, o *geoClustersOptions) err
 		la, lo, ok := geo.PointAt(lat, lon, i)
 		if !ok {
 			res.Unplaced++
+			if geo.PointWritten(lat, lon, i) {
+				res.BadCoordinates++
+			}
 			continue
 		}
 		if geo.CheckLatLon(la, lo, g.Country()) != nil {
@@ -173,7 +176,7 @@ func runGeoClusters(ctx context.Context, w io.Writer, o *geoClustersOptions) err
 	}
 	fmt.Fprintf(w, "%d rows: %d located, %d without a location", res.Rows, res.Located, res.Unplaced)
 	if res.BadCoordinates > 0 {
-		fmt.Fprintf(w, " (%d with coordinates out of range or swapped)", res.BadCoordinates)
+		fmt.Fprintf(w, " (%d with coordinates out of range, swapped or unreadable)", res.BadCoordinates)
 	}
 	fmt.Fprintf(w, "; %d clusters within %g km\n\n", len(res.Clusters), o.radiusKm)
 	if len(res.Clusters) == 0 {

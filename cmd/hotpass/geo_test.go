@@ -120,3 +120,23 @@ func TestGeoClustersQuotesHostileLabels(t *testing.T) {
 		}
 	}
 }
+
+// Coordinates with their hemisphere are located; written coordinates that
+// cannot be read, or half a pair, are bad, not merely missing.
+func TestGeoClustersCountsUnreadableCoordinates(t *testing.T) {
+	t.Parallel()
+	stdout, stderr, code := cli(t, "geo", "clusters", "--input", "testdata/geo/coordinates.csv", "--radius-km", "5", "--format", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res geoClustersResult
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows != 4 || res.Located != 1 || res.Unplaced != 3 || res.BadCoordinates != 2 {
+		t.Errorf("%d rows, %d located, %d unplaced, %d bad; want 4, 1, 3, 2", res.Rows, res.Located, res.Unplaced, res.BadCoordinates)
+	}
+	if len(res.Clusters) != 1 || res.Clusters[0].Province != "Gauteng" {
+		t.Errorf("clusters %+v, want Hemisphere Air's in Gauteng", res.Clusters)
+	}
+}

@@ -227,13 +227,20 @@ func PointAt(latCol, lonCol *table.Column, i int) (lat, lon float64, ok bool) {
 	return lat, lon, okLat && okLon
 }
 
+// PointWritten reports whether row i holds anything in either coordinate
+// column: when PointAt cannot read such a row, its coordinates are bad
+// rather than missing.
+func PointWritten(latCol, lonCol *table.Column, i int) bool {
+	return strings.TrimSpace(cellString(latCol, i)) != "" || strings.TrimSpace(cellString(lonCol, i)) != ""
+}
+
 // fromPoint takes the province of a row from its own coordinates.
 // Coordinates that are written but unreadable ("26.1 South", half a pair)
 // are bad, not missing: the row is not simply without a location.
 func (g *Gazetteer) fromPoint(latCol, lonCol *table.Column, i int, st *Stats) Result {
 	lat, lon, ok := PointAt(latCol, lonCol, i)
 	if !ok {
-		if strings.TrimSpace(cellString(latCol, i)) != "" || strings.TrimSpace(cellString(lonCol, i)) != "" {
+		if PointWritten(latCol, lonCol, i) {
 			st.BadPoints++
 			return Result{Match: "bad_coordinates"}
 		}
