@@ -40,9 +40,11 @@ func TestGeoClusters(t *testing.T) {
 	}
 }
 
-func TestGeoClustersJSON(t *testing.T) {
-	t.Parallel()
-	stdout, stderr, code := cli(t, "geo", "clusters", "--input", "testdata/geo/located.csv", "--radius-km", "30", "--format", "json")
+// geoClustersJSON runs geo clusters with args and --format json and
+// decodes its result.
+func geoClustersJSON(t *testing.T, args ...string) geoClustersResult {
+	t.Helper()
+	stdout, stderr, code := cli(t, append(append([]string{"geo", "clusters"}, args...), "--format", "json")...)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -50,6 +52,12 @@ func TestGeoClustersJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
 		t.Fatal(err)
 	}
+	return res
+}
+
+func TestGeoClustersJSON(t *testing.T) {
+	t.Parallel()
+	res := geoClustersJSON(t, "--input", "testdata/geo/located.csv", "--radius-km", "30")
 	// The Johannesburg three (Grand Central 25 km from Germiston), the
 	// Cape Town two; the row without coordinates and the swapped one are
 	// not located.
@@ -71,14 +79,7 @@ func TestGeoClustersTiesKeepRowOrder(t *testing.T) {
 	t.Parallel()
 	want := []string{"Durban", "Cape Town", "Pretoria", "Kimberley", "Johannesburg"}
 	for run := 0; run < 10; run++ {
-		stdout, stderr, code := cli(t, "geo", "clusters", "--input", "testdata/geo/ties.csv", "--radius-km", "5", "--format", "json")
-		if code != exitOK {
-			t.Fatalf("exit %d: %s", code, stderr)
-		}
-		var res geoClustersResult
-		if err := json.Unmarshal([]byte(stdout), &res); err != nil {
-			t.Fatal(err)
-		}
+		res := geoClustersJSON(t, "--input", "testdata/geo/ties.csv", "--radius-km", "5")
 		var got []string
 		for _, c := range res.Clusters {
 			got = append(got, c.Area)
@@ -125,14 +126,7 @@ func TestGeoClustersQuotesHostileLabels(t *testing.T) {
 // cannot be read, or half a pair, are bad, not merely missing.
 func TestGeoClustersCountsUnreadableCoordinates(t *testing.T) {
 	t.Parallel()
-	stdout, stderr, code := cli(t, "geo", "clusters", "--input", "testdata/geo/coordinates.csv", "--radius-km", "5", "--format", "json")
-	if code != exitOK {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	var res geoClustersResult
-	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
-		t.Fatal(err)
-	}
+	res := geoClustersJSON(t, "--input", "testdata/geo/coordinates.csv", "--radius-km", "5")
 	if res.Rows != 4 || res.Located != 1 || res.Unplaced != 3 || res.BadCoordinates != 2 {
 		t.Errorf("%d rows, %d located, %d unplaced, %d bad; want 4, 1, 3, 2", res.Rows, res.Located, res.Unplaced, res.BadCoordinates)
 	}
