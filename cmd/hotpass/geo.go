@@ -4,9 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -28,6 +32,7 @@ type geoClustersOptions struct {
 	sheet    string
 	radiusKm float64
 	label    string
+	labelSet bool // --label given: a column it does not name is a mistake
 	country  string
 	columns  []string
 	format   string
@@ -47,9 +52,10 @@ func newGeoClustersCmd() *cobra.Command {
 			if err := checkFormat(o.format); err != nil {
 				return err
 			}
-			if o.radiusKm <= 0 {
-				return fmt.Errorf("%w: --radius-km must be a positive number of kilometres", errUsage)
+			if !(o.radiusKm > 0) || math.IsInf(o.radiusKm, 1) {
+				return fmt.Errorf("%w: --radius-km must be a positive, finite number of kilometres", errUsage)
 			}
+			o.labelSet = cmd.Flags().Changed("label")
 			return runGeoClusters(cmd.Context(), cmd.OutOrStdout(), o)
 		},
 	}
@@ -82,7 +88,7 @@ type geoClustersResult struct {
 	Located  int     `json:"located"`
 	Unplaced int     `json:"unplaced"`
 	// BadCoordinates counts unplaced rows whose coordinates are out of
-	// range or look swapped.
+	// range, look swapped, are unreadable or only half given.
 	BadCoordinates int          `json:"bad_coordinates"`
 	Clusters       []geoCluster `json:"clusters"`
 }
@@ -103,6 +109,9 @@ func runGeoClusters(ctx context.Context, w io.Writer, o *geoClustersOptions) err
 	}
 	lat, lon := t.ColumnByName(geo.ColLatitude), t.ColumnByName(geo.ColLongitude)
 	label := t.ColumnByName(o.label)
+	if label == nil && o.labelSet {
+		return fmt.Errorf("%w: --label %s: %s has no such column (columns: %s)", errUsage, o.label, o.input, strings.Join(t.Schema().Names(), ", "))
+	}
 	res := geoClustersResult{Input: o.input, RadiusKm: o.radiusKm, Rows: t.NumRows()}
 	var pts []geo.Point
 	var rows []int
@@ -110,6 +119,9 @@ func runGeoClusters(ctx context.Context, w io.Writer, o *geoClustersOptions) err
 		la, lo, ok := geo.PointAt(lat, lon, i)
 		if !ok {
 			res.Unplaced++
+			if geo.PointWritten(lat, lon, i) {
+				res.BadCoordinates++
+			}
 			continue
 		}
 		if geo.CheckLatLon(la, lo, g.Country()) != nil {
@@ -122,13 +134,15 @@ func runGeoClusters(ctx context.Context, w io.Writer, o *geoClustersOptions) err
 	}
 	res.Located = len(pts)
 	ids := geo.Clusters(pts, o.radiusKm)
-	byID := map[int]*geoCluster{}
+	// Clusters numbers clusters in order of first appearance, so a slice
+	// indexed by number keeps that order for the stable sort below: ties
+	// of size and first member then list in row order on every run.
+	var byID []*geoCluster
 	for k, id := range ids {
-		c := byID[id]
-		if c == nil {
-			c = &geoCluster{}
-			byID[id] = c
+		for len(byID) <= id {
+			byID = append(byID, &geoCluster{})
 		}
+		c := byID[id]
 		c.Size++
 		c.Latitude += pts[k].Lat
 		c.Longitude += pts[k].Lon
@@ -146,7 +160,7 @@ func runGeoClusters(ctx context.Context, w io.Writer, o *geoClustersOptions) err
 		sort.Strings(c.Members)
 		res.Clusters = append(res.Clusters, *c)
 	}
-	sort.Slice(res.Clusters, func(i, j int) bool {
+	sort.SliceStable(res.Clusters, func(i, j int) bool {
 		a, b := res.Clusters[i], res.Clusters[j]
 		if a.Size != b.Size {
 			return a.Size > b.Size
@@ -162,7 +176,7 @@ func runGeoClusters(ctx context.Context, w io.Writer, o *geoClustersOptions) err
 	}
 	fmt.Fprintf(w, "%d rows: %d located, %d without a location", res.Rows, res.Located, res.Unplaced)
 	if res.BadCoordinates > 0 {
-		fmt.Fprintf(w, " (%d with coordinates out of range or swapped)", res.BadCoordinates)
+		fmt.Fprintf(w, " (%d with coordinates out of range, swapped or unreadable)", res.BadCoordinates)
 	}
 	fmt.Fprintf(w, "; %d clusters within %g km\n\n", len(res.Clusters), o.radiusKm)
 	if len(res.Clusters) == 0 {
@@ -171,11 +185,27 @@ func runGeoClusters(ctx context.Context, w io.Writer, o *geoClustersOptions) err
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CLUSTER\tSIZE\tAREA\tPROVINCE\tLATITUDE\tLONGITUDE\tMEMBERS")
 	for _, c := range res.Clusters {
-		members := strings.Join(c.Members[:min(3, len(c.Members))], "; ")
+		shown := make([]string, 0, 3)
+		for _, m := range c.Members[:min(3, len(c.Members))] {
+			shown = append(shown, terminalSafe(m))
+		}
+		members := strings.Join(shown, "; ")
 		if len(c.Members) > 3 {
 			members += fmt.Sprintf("; +%d more", len(c.Members)-3)
 		}
 		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%.4f\t%.4f\t%s\n", c.ID, c.Size, c.Area, c.Province, c.Latitude, c.Longitude, members)
 	}
 	return tw.Flush()
+}
+
+// terminalSafe quotes a label from the data when printing it as it is
+// would act on the terminal or the table: control characters (escape
+// sequences that retitle the window or hide lines, tabs and newlines that
+// break the columns), bidirectional overrides that reorder what is shown,
+// and invalid UTF-8.
+func terminalSafe(s string) string {
+	if utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) < 0 {
+		return s
+	}
+	return strconv.Quote(s)
 }

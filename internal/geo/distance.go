@@ -58,8 +58,9 @@ var bounds = map[string]box{
 }
 
 // ParsePoint reads a point written "lat,lon" (spaces allowed around the
-// comma, or a space alone between the numbers). It fails on anything else
-// and on coordinates out of range.
+// comma, or a space alone between the numbers), each number plain or with
+// its hemisphere as in "26.1S, 28.2E" (see ParseCoordinate). It fails on
+// anything else and on coordinates out of range.
 func ParsePoint(s string) (lat, lon float64, ok bool) {
 	a, b, found := strings.Cut(strings.TrimSpace(s), ",")
 	if !found {
@@ -68,12 +69,52 @@ func ParsePoint(s string) (lat, lon float64, ok bool) {
 	if !found {
 		return 0, 0, false
 	}
-	lat, err1 := strconv.ParseFloat(strings.TrimSpace(a), 64)
-	lon, err2 := strconv.ParseFloat(strings.TrimSpace(b), 64)
-	if err1 != nil || err2 != nil || math.IsNaN(lat) || math.IsNaN(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+	lat, ok1 := ParseCoordinate(a, true)
+	lon, ok2 := ParseCoordinate(b, false)
+	if !ok1 || !ok2 || math.IsNaN(lat) || math.IsNaN(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
 		return 0, 0, false
 	}
 	return lat, lon, true
+}
+
+// ParseCoordinate reads one coordinate, a latitude when lat is set and a
+// longitude otherwise: a decimal number, or one written with its
+// hemisphere as survey and aviation data often are ("26.1S", "S 26.1",
+// "26.1° S"). S and W negate; a letter of the other axis ("28.2E" as a
+// latitude) or a sign with a letter ("-26.1S") is unreadable rather than
+// guessed. The range is not checked.
+func ParseCoordinate(s string, lat bool) (float64, bool) {
+	s = strings.TrimSpace(s)
+	if x, err := strconv.ParseFloat(s, 64); err == nil {
+		return x, true
+	}
+	if s == "" {
+		return 0, false
+	}
+	var hemi byte
+	switch isHemisphere := func(c byte) bool { return strings.IndexByte("NSEWnsew", c) >= 0 }; {
+	case isHemisphere(s[len(s)-1]):
+		hemi, s = s[len(s)-1]&^0x20, s[:len(s)-1] // &^0x20: ASCII upper case
+	case isHemisphere(s[0]):
+		hemi, s = s[0]&^0x20, s[1:]
+	default:
+		return 0, false
+	}
+	if lat != (hemi == 'N' || hemi == 'S') {
+		return 0, false
+	}
+	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "°"))
+	if s == "" || s[0] == '-' || s[0] == '+' {
+		return 0, false
+	}
+	x, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0, false
+	}
+	if hemi == 'S' || hemi == 'W' {
+		x = -x
+	}
+	return x, true
 }
 
 // FormatPoint writes a point as ParsePoint reads it, to five decimals

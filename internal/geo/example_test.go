@@ -25,3 +25,25 @@ func ExampleGeohash() {
 	fmt.Println(geo.Geohash(42.605, -5.603, 5))
 	// Output: ezs42
 }
+
+func ExampleParsePoint() {
+	for _, s := range []string{"-26.1392, 28.246", "26.1392S 28.246E", "26.1392° S, 28.246° E", "28.246E 26.1392S"} {
+		lat, lon, ok := geo.ParsePoint(s)
+		fmt.Println(s, "→", lat, lon, ok)
+	}
+	// Output:
+	// -26.1392, 28.246 → -26.1392 28.246 true
+	// 26.1392S 28.246E → -26.1392 28.246 true
+	// 26.1392° S, 28.246° E → -26.1392 28.246 true
+	// 28.246E 26.1392S → 0 0 false
+}
+
+func ExampleParseCoordinate() {
+	lat, ok := geo.ParseCoordinate("S 26.1392", true)
+	fmt.Println(lat, ok)
+	_, ok = geo.ParseCoordinate("28.246E", true) // a longitude's letter
+	fmt.Println(ok)
+	// Output:
+	// -26.1392 true
+	// false
+}

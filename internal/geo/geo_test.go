@@ -1,9 +1,12 @@
 package geo
 
 import (
+	"context"
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/hotpass/hotpass/internal/table"
 )
 
 func mustLoad(t testing.TB) *Gazetteer {
@@ -256,4 +259,128 @@ func FuzzGeocode(f *testing.F) {
 			t.Fatalf("placed without province or at a bad point: %+v", r)
 		}
 	})
+}
+
+// A cell that repeats a name (a pasted column, a hostile input) must cost
+// no more candidates than the name once: choose compares every candidate
+// with every other, so 150,000 repeats of "durban" in one cell took two
+// minutes.
+func TestRepeatedWordsGiveOneCandidate(t *testing.T) {
+	t.Parallel()
+	g := mustLoad(t)
+	for _, word := range []string{"Durban", "FAGC", "Virginia Airport", "Durbn"} {
+		once, _ := g.candidates("", []string{word})
+		many, _ := g.candidates("", []string{strings.Repeat(word+", ", 5000)})
+		if len(once) == 0 || len(many) != len(once) {
+			t.Errorf("%q: %d candidates once, %d when repeated 5000 times", word, len(once), len(many))
+		}
+		if a, b := g.Geocode("", word), g.Geocode("", strings.Repeat(word+" ", 5000)); a.Match != b.Match || a.Confidence != b.Confidence {
+			t.Errorf("%q: once %s %v, repeated %s %v", word, a.Match, a.Confidence, b.Match, b.Confidence)
+		}
+	}
+}
+
+func TestParsePoint(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		in       string
+		lat, lon float64
+		ok       bool
+	}{
+		{"-26.1,28.2", -26.1, 28.2, true},
+		{" -26.1 , 28.2 ", -26.1, 28.2, true},
+		{"-26.1 28.2", -26.1, 28.2, true},
+		{"26.1S 28.2E", -26.1, 28.2, true},
+		{"26.1s, 28.2e", -26.1, 28.2, true},
+		{"26.1° S, 28.2° E", -26.1, 28.2, true},
+		{"N 51.5, W 0.12", 51.5, -0.12, true},
+		{"28.2E 26.1S", 0, 0, false}, // longitude first
+		{"-26.1S 28.2E", 0, 0, false},
+		{"26.1 S 28.2 E", 0, 0, false},
+		{"NaN,NaN", 0, 0, false},
+		{"NaNS, 28E", 0, 0, false},
+		{"InfS, 28E", 0, 0, false},
+		{"95,28", 0, 0, false},
+		{"-26.1", 0, 0, false},
+		{"", 0, 0, false},
+		{"S, E", 0, 0, false},
+	}
+	for _, c := range cases {
+		lat, lon, ok := ParsePoint(c.in)
+		if ok != c.ok || lat != c.lat || lon != c.lon {
+			t.Errorf("ParsePoint(%q) = %v, %v, %v; want %v, %v, %v", c.in, lat, lon, ok, c.lat, c.lon, c.ok)
+		}
+	}
+}
+
+func FuzzParsePoint(f *testing.F) {
+	for _, s := range []string{"-26.1,28.2", "26.1S 28.2E", "26.1° S, 28.2° E", "NaN,1", "S, E", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		lat, lon, ok := ParsePoint(s)
+		if !ok {
+			if lat != 0 || lon != 0 {
+				t.Fatalf("%q: not a point but (%v, %v)", s, lat, lon)
+			}
+			return
+		}
+		if CheckLatLon(lat, lon, "") != nil {
+			t.Fatalf("%q: read as (%v, %v), which is no point on Earth", s, lat, lon)
+		}
+		// What FormatPoint writes reads back to the same point.
+		if la, lo, ok := ParsePoint(FormatPoint(lat, lon)); !ok || math.Abs(la-lat) > 1e-5 || math.Abs(lo-lon) > 1e-5 {
+			t.Fatalf("%q: (%v, %v) formatted and read back as (%v, %v, %v)", s, lat, lon, la, lo, ok)
+		}
+	})
+}
+
+// A stated province may be written as an alias or with "Province": it
+// must still choose among namesakes, let misspellings in its province
+// through, and agree with a geocode in that province.
+func TestStatedProvinceAliases(t *testing.T) {
+	t.Parallel()
+	g := mustLoad(t)
+	cases := []struct{ hint, text, province, match string }{
+		{"Mpumalanga Province", "Middelburg", "Mpumalanga", "place:middelburg"},
+		{"KZN", "Durbn Flight Centre", "KwaZulu-Natal", "fuzzy:durbn~durban"},
+		{"Natal", "Durbn Flight Centre", "KwaZulu-Natal", "fuzzy:durbn~durban"},
+		{"Freestate", "Virginia", "Free State", "place:virginia"},
+	}
+	for _, c := range cases {
+		if r := g.Geocode(c.hint, c.text); r.Province != c.province || r.Match != c.match {
+			t.Errorf("%q stated, %q: %q %q, want %q %q", c.hint, c.text, r.Province, r.Match, c.province, c.match)
+		}
+	}
+	tab := testTable(t, map[string]*table.Column{
+		"address":  stringCol("Virginia Airport, Durban", "Durban", "Grand Central Airport"),
+		"province": stringCol("KZN", "Kwazulu Natal", "Gauteng Province"),
+		"flags":    stringCol("none", "none", "none"),
+	}, "address", "province", "flags")
+	out, st, err := g.Apply(context.Background(), tab, TableOptions{Texts: []string{"address"}, Province: "province", Flags: "flags"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if flags := out.ColumnByName("flags").Strings(); st.Mismatch != 0 || strings.Join(flags, ",") != "none,none,none" {
+		t.Errorf("%d mismatches, flags %v; the stated provinces agree", st.Mismatch, flags)
+	}
+}
+
+// Misspellings are looked for among a text's first words only: a long
+// text of junk must not be placed because some word in it resembles a
+// town.
+func TestFuzzyMatchesOnlyTheFirstWords(t *testing.T) {
+	t.Parallel()
+	g := mustLoad(t)
+	if r := g.Geocode("", "Durbn Flight Centre"); r.Match != "fuzzy:durbn~durban" {
+		t.Fatalf("a misspelt town at the start: %q", r.Match)
+	}
+	late := strings.Repeat("zzzzz ", maxFuzzyWords) + "Durbn"
+	if r := g.Geocode("", late); r.Placed() {
+		t.Errorf("a misspelling after %d words of junk placed as %s", maxFuzzyWords, r.Match)
+	}
+	// Exact names still count anywhere in the text.
+	if r := g.Geocode("", strings.Repeat("zzzzz ", 1000)+"Durban"); r.Match != "place:durban" {
+		t.Errorf("a town named after 1000 words: %q", r.Match)
+	}
 }

@@ -59,6 +59,17 @@ type candidate struct {
 // province, used only to choose between towns of the same name; the result
 // is not bent towards it, so disagreement stays visible.
 func (g *Gazetteer) Geocode(hint string, texts ...string) Result {
+	cands, hint := g.candidates(hint, texts)
+	if len(cands) == 0 {
+		return Result{}
+	}
+	return g.result(g.choose(cands, hint))
+}
+
+// candidates collects the distinct candidates for texts and returns them
+// with the hint Geocode uses: the stated province, or failing that the
+// first province written in the texts.
+func (g *Gazetteer) candidates(hint string, texts []string) ([]candidate, string) {
 	var cands []candidate
 	airportWanted := false
 	toks := make([][]string, len(texts))
@@ -80,6 +91,7 @@ func (g *Gazetteer) Geocode(hint string, texts ...string) Result {
 	if strings.TrimSpace(hint) == "" {
 		hint = stated
 	}
+	hint = g.provinceName(hint)
 	for fi, t := range texts {
 		penalty := 0.05 * float64(fi)
 		for _, w := range codeWords(t) {
@@ -99,11 +111,24 @@ func (g *Gazetteer) Geocode(hint string, texts ...string) Result {
 			cands = g.fuzzyCandidates(cands, toks[fi], fi, 0.05*float64(fi), hint)
 		}
 	}
-	if len(cands) == 0 {
-		return Result{}
+	return uniqueCandidates(cands), hint
+}
+
+// uniqueCandidates drops repeats of a candidate, keeping the first. A
+// repeat scores exactly as its first occurrence, so choose picks the same
+// candidate without it; and choose compares every candidate with every
+// other, so a cell repeating a town name thousands of times would
+// otherwise take minutes.
+func uniqueCandidates(cands []candidate) []candidate {
+	seen := make(map[candidate]bool, len(cands))
+	out := cands[:0]
+	for _, c := range cands {
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
 	}
-	best := g.choose(cands, hint)
-	return g.result(best)
+	return out
 }
 
 // nameCandidates looks up every run of up to maxWords words, longest
@@ -175,6 +200,9 @@ func (g *Gazetteer) nameCandidates(cands []candidate, toks []string, fi int, pen
 	return cands
 }
 
+// maxFuzzyWords is how many words of a text fuzzyCandidates considers.
+const maxFuzzyWords = 32
+
 // fuzzyMin is the least Jaro–Winkler similarity a misspelt name needs.
 const fuzzyMin = 0.93
 
@@ -185,6 +213,13 @@ const fuzzyMin = 0.93
 // A guess in another province than the stated one is dropped: it is more
 // likely a word that resembles a town than a misspelt town.
 func (g *Gazetteer) fuzzyCandidates(cands []candidate, toks []string, fi int, penalty float64, hint string) []candidate {
+	// A word repeated in a long text is compared with the names once.
+	closest := map[string]similar{}
+	// Only the first words are guessed at: a location is written in a few
+	// words, and every further word is another chance for junk to resemble
+	// a town (a megabyte of random words was placed in Bhisho, after a
+	// second and a half of comparisons).
+	toks = toks[:min(len(toks), maxFuzzyWords)]
 	for n := 1; n <= 2; n++ {
 		for i := 0; i+n <= len(toks); i++ {
 			if n == 1 && stopWords[toks[i]] {
@@ -194,15 +229,12 @@ func (g *Gazetteer) fuzzyCandidates(cands []candidate, toks []string, fi int, pe
 			if len(k) < 5 || slices.Contains(toks[i:i+n], "") {
 				continue
 			}
-			bestSim, bestKey := 0.0, ""
-			for _, name := range g.byInitial[k[0]] {
-				if d := len(name) - len(k); d > 2 || d < -2 {
-					continue
-				}
-				if s := strsim.JaroWinkler(k, name); s > bestSim {
-					bestSim, bestKey = s, name
-				}
+			m, ok := closest[k]
+			if !ok {
+				m = g.closestName(k)
+				closest[k] = m
 			}
+			bestSim, bestKey := m.sim, m.name
 			if bestSim < fuzzyMin || bestKey == k {
 				continue
 			}
@@ -220,6 +252,27 @@ func (g *Gazetteer) fuzzyCandidates(cands []candidate, toks []string, fi int, pe
 		}
 	}
 	return cands
+}
+
+// similar is a gazetteer name and its similarity to a word.
+type similar struct {
+	name string
+	sim  float64
+}
+
+// closestName returns the name key most similar to k among those of the
+// same initial and a length within two of k's.
+func (g *Gazetteer) closestName(k string) similar {
+	var best similar
+	for _, name := range g.byInitial[k[0]] {
+		if d := len(name) - len(k); d > 2 || d < -2 {
+			continue
+		}
+		if s := strsim.JaroWinkler(k, name); s > best.sim {
+			best = similar{name, s}
+		}
+	}
+	return best
 }
 
 // choose picks the best candidate. Candidates that agree with another
@@ -313,6 +366,21 @@ func (g *Gazetteer) ambiguous(ids []int32) bool {
 		}
 	}
 	return false
+}
+
+// provinceName returns the gazetteer's name of the province s names, also
+// when s is an alias ("KZN", "Natal") or ends in "Province" ("Gauteng
+// Province"); any other s is returned as it is. Comparing names without
+// this called a KZN row in Durban a province mismatch.
+func (g *Gazetteer) provinceName(s string) string {
+	k := key(s)
+	if p, ok := g.provinces[k]; ok {
+		return p
+	}
+	if p, ok := g.provinces[strings.TrimSuffix(k, " province")]; ok {
+		return p
+	}
+	return s
 }
 
 // cutProvinces removes province names from toks and returns the first

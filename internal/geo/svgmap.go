@@ -51,9 +51,15 @@ func decodeOutlines() ([]Outline, error) {
 // mapBounds frame South Africa (with Lesotho and Eswatini inside).
 var mapBounds = box{minLat: -35.0, maxLat: -22.0, minLon: 16.3, maxLon: 33.0}
 
+// dotCell is the side in pixels of the squares in which MapSVG draws one
+// dot at most.
+const dotCell = 2
+
 // MapSVG draws the provinces of South Africa with points as dots, as an
 // inline <svg> element width pixels wide. Points outside the frame are
-// left out and counted in the caption.
+// left out and counted in the caption; points within a dot's width of one
+// already drawn add no dot, so the size of the SVG is bounded by width
+// whatever the number of points.
 func MapSVG(points []Point, width int) (string, error) {
 	outs, err := ProvinceOutlines()
 	if err != nil {
@@ -107,12 +113,21 @@ func MapSVG(points []Point, width int) (string, error) {
 	}
 	b.WriteString("</g>\n<g fill=\"#c62828\" fill-opacity=\"0.6\" stroke=\"#fff\" stroke-width=\"0.5\">\n")
 	outside := 0
+	// One dot per dotCell-pixel square: a dot is 6 pixels wide, so more
+	// dots there would not show, and the map of a million rows would
+	// weigh tens of megabytes instead of being bounded by its size.
+	drawn := map[[2]int]bool{}
 	for _, p := range points {
 		if !mapBounds.contains(p.Lat, p.Lon) {
 			outside++
 			continue
 		}
 		x, y := xy(p.Lon, p.Lat)
+		at := [2]int{int(x / dotCell), int(y / dotCell)}
+		if drawn[at] {
+			continue
+		}
+		drawn[at] = true
 		fmt.Fprintf(&b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\"/>\n", x, y)
 	}
 	b.WriteString("</g>\n")

@@ -65,3 +65,41 @@ func TestMapSVG(t *testing.T) {
 func fmtSscanf(s string, jx, jy, cx, cy *float64) (int, error) {
 	return fmt.Sscanf(s, "<circle cx=\"%g\" cy=\"%g\" r=\"3\"/>\n<circle cx=\"%g\" cy=\"%g\" r=\"3\"/>", jx, jy, cx, cy)
 }
+
+// The report embeds the map, so its size must not grow with the rows:
+// points on one spot draw one dot, and a dense grid of points no more
+// dots than the map has room for, while the caption still counts them all.
+func TestMapSVGSizeIsBounded(t *testing.T) {
+	t.Parallel()
+	const width = 640
+	var pts []Point
+	for i := 0; i < 10_000; i++ {
+		pts = append(pts, Point{-26.2041, 28.0473}) // Johannesburg
+	}
+	for lat := -34.0; lat < -22.5; lat += 0.02 {
+		for lon := 17.0; lon < 32.5; lon += 0.02 {
+			pts = append(pts, Point{lat, lon})
+		}
+	}
+	svg, err := MapSVG(pts, width)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var height int
+	if _, err := fmt.Sscanf(svg[strings.Index(svg, `height="`):], `height="%d"`, &height); err != nil {
+		t.Fatal(err)
+	}
+	if n, most := strings.Count(svg, "<circle"), (width/dotCell+1)*(height/dotCell+1); n > most {
+		t.Errorf("%d dots for %d points, more than the %d the map has room for", n, len(pts), most)
+	}
+	if want := fmt.Sprintf("%d located rows", len(pts)); !strings.Contains(svg, want) {
+		t.Errorf("caption lacks %q", want)
+	}
+	one, err := MapSVG(pts[:10_000], width)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(one, "<circle"); n != 1 {
+		t.Errorf("10,000 points on one spot drew %d dots, want 1", n)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 
 	"github.com/hotpass/hotpass/internal/table"
@@ -67,6 +66,11 @@ type TableOptions struct {
 // geocoder fails; Stats.OnlineError counts them all.
 const maxRowWarnings = 10
 
+// maxMemo bounds the distinct inputs Apply remembers. Repeats in a real
+// table are mostly of a few places, while remembering each of a million
+// distinct addresses doubled the memory a geocoding took.
+const maxMemo = 1 << 14
+
 // Stats counts what Apply did.
 type Stats struct {
 	Rows        int `json:"rows"`
@@ -127,6 +131,9 @@ func (g *Gazetteer) Apply(ctx context.Context, t *table.Table, o TableOptions) (
 					o.Log.Warn("the online geocoder could not answer for a row; it stays ungeocoded", "row", i+1, "error", err)
 				}
 			}
+			if len(memo) >= maxMemo {
+				clear(memo)
+			}
 			memo[k] = r
 		}
 		switch r.Match {
@@ -159,7 +166,7 @@ func (g *Gazetteer) Apply(ctx context.Context, t *table.Table, o TableOptions) (
 		b.match.AppendString(r.Match)
 		if flags != nil {
 			f := cellString(flags, i)
-			if r.Placed() && hint != "" && r.Province != "" && r.Confidence >= mismatchConfidence && key(hint) != key(r.Province) {
+			if r.Placed() && hint != "" && r.Province != "" && r.Confidence >= mismatchConfidence && key(g.provinceName(hint)) != key(r.Province) {
 				st.Mismatch++
 				f = addFlag(f, FlagProvinceMismatch)
 			}
@@ -211,18 +218,32 @@ func (g *Gazetteer) online(ctx context.Context, on Online, vals []string) (Resul
 }
 
 // PointAt reads row i's coordinates from a latitude and a longitude
-// column (numbers, or text holding numbers). ok is false when either is
-// null or unreadable; the range is not checked.
+// column (numbers, or text holding numbers, plain or with a hemisphere as
+// ParseCoordinate reads them). ok is false when either is null or
+// unreadable; the range is not checked.
 func PointAt(latCol, lonCol *table.Column, i int) (lat, lon float64, ok bool) {
-	lat, okLat := cellFloat(latCol, i)
-	lon, okLon := cellFloat(lonCol, i)
+	lat, okLat := cellCoordinate(latCol, i, true)
+	lon, okLon := cellCoordinate(lonCol, i, false)
 	return lat, lon, okLat && okLon
 }
 
+// PointWritten reports whether row i holds anything in either coordinate
+// column: when PointAt cannot read such a row, its coordinates are bad
+// rather than missing.
+func PointWritten(latCol, lonCol *table.Column, i int) bool {
+	return strings.TrimSpace(cellString(latCol, i)) != "" || strings.TrimSpace(cellString(lonCol, i)) != ""
+}
+
 // fromPoint takes the province of a row from its own coordinates.
+// Coordinates that are written but unreadable ("26.1 South", half a pair)
+// are bad, not missing: the row is not simply without a location.
 func (g *Gazetteer) fromPoint(latCol, lonCol *table.Column, i int, st *Stats) Result {
 	lat, lon, ok := PointAt(latCol, lonCol, i)
 	if !ok {
+		if PointWritten(latCol, lonCol, i) {
+			st.BadPoints++
+			return Result{Match: "bad_coordinates"}
+		}
 		return Result{}
 	}
 	prov, share, err := g.ProvinceAt(lat, lon)
@@ -249,7 +270,7 @@ func cellString(c *table.Column, i int) string {
 	return c.Format(i)
 }
 
-func cellFloat(c *table.Column, i int) (float64, bool) {
+func cellCoordinate(c *table.Column, i int, lat bool) (float64, bool) {
 	if c == nil || c.IsNull(i) {
 		return 0, false
 	}
@@ -259,8 +280,7 @@ func cellFloat(c *table.Column, i int) (float64, bool) {
 	case table.Int64:
 		return float64(c.Int64s()[i]), true
 	}
-	f, err := strconv.ParseFloat(strings.TrimSpace(c.Format(i)), 64)
-	return f, err == nil
+	return ParseCoordinate(c.Format(i), lat)
 }
 
 func appendText(b *table.ColumnBuilder, s string) {

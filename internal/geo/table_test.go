@@ -160,3 +160,44 @@ func TestApplyOnline(t *testing.T) {
 		t.Errorf("stats with the service down %+v", st)
 	}
 }
+
+// Coordinates written with their hemisphere are read; coordinates that
+// are written but cannot be read are bad, not silently missing.
+func TestApplyCoordinatesAsText(t *testing.T) {
+	t.Parallel()
+	g := mustLoad(t)
+	cases := []struct{ lat, lon, match, province string }{
+		{"26.1392S", "28.246E", "point", "Gauteng"},
+		{"S 26.1392", "E 28.246", "point", "Gauteng"},
+		{"26.1392° S", "28.246° E", "point", "Gauteng"},
+		{" -26.1392 ", " 28.246 ", "point", "Gauteng"},
+		{"28.246E", "26.1392S", "bad_coordinates", ""}, // letters of the other axis
+		{"-26.1392S", "28.246E", "bad_coordinates", ""},
+		{"26.1 South", "28.2 East", "bad_coordinates", ""},
+		{"-26.1392", "<null>", "bad_coordinates", ""},
+		{"NaN", "NaN", "bad_coordinates", ""},
+		{"<null>", " ", "none", ""},
+	}
+	var lats, lons, addr []string
+	for _, c := range cases {
+		lats, lons, addr = append(lats, c.lat), append(lons, c.lon), append(addr, "")
+	}
+	tab := testTable(t, map[string]*table.Column{
+		"address": stringCol(addr...), "lat": stringCol(lats...), "lon": stringCol(lons...),
+	}, "address", "lat", "lon")
+	out, st, err := g.Apply(context.Background(), tab, TableOptions{Texts: []string{"address"}, Latitude: "lat", Longitude: "lon"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cases {
+		if got := cellString(out.ColumnByName(ColMatch), i); got != c.match {
+			t.Errorf("(%q, %q): match %q, want %q", c.lat, c.lon, got, c.match)
+		}
+		if got := cellString(out.ColumnByName(ColProvince), i); got != c.province {
+			t.Errorf("(%q, %q): province %q, want %q", c.lat, c.lon, got, c.province)
+		}
+	}
+	if st.FromPoint != 4 || st.BadPoints != 5 || st.Unplaced != 6 {
+		t.Errorf("stats %+v, want 4 from points, 5 bad, 6 unplaced", st)
+	}
+}

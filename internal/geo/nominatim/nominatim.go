@@ -28,6 +28,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hotpass/hotpass/internal/filelock"
 	"github.com/hotpass/hotpass/internal/retry"
 	"github.com/hotpass/hotpass/internal/retryafter"
 	"github.com/hotpass/hotpass/internal/table/atomicfile"
@@ -103,7 +104,9 @@ func New(cfg Config) (*Client, error) {
 	if strings.TrimSpace(cfg.UserAgent) == "" {
 		return nil, errors.New("geocoder user_agent is empty: Nominatim's usage policy asks every application to name itself")
 	}
-	if cfg.Rate <= 0 {
+	// NaN compares false with everything: without the negation it would
+	// pass as a rate and turn the pause between requests into nothing.
+	if !(cfg.Rate > 0) || math.IsInf(cfg.Rate, 1) {
 		cfg.Rate = 1
 	}
 	if cfg.Timeout <= 0 {
@@ -137,12 +140,30 @@ func New(cfg Config) (*Client, error) {
 }
 
 func (c *Client) load() error {
+	answers, other, err := c.read()
+	switch {
+	case err != nil:
+		return err
+	case other:
+		// Another server may answer differently: start afresh rather than
+		// mix answers.
+		c.cfg.Log.Warn("geocoder cache belongs to another server; starting an empty one", "cache", c.cfg.CachePath)
+	case answers != nil:
+		c.cache = answers
+	}
+	return nil
+}
+
+// read returns the answers in the cache file: none when there is no
+// file, none and other when it belongs to another server, an error when
+// it is corrupt.
+func (c *Client) read() (answers map[string]answer, other bool, err error) {
 	data, err := os.ReadFile(c.cfg.CachePath)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("geocoder cache: %w", err)
+		return nil, false, fmt.Errorf("geocoder cache: %w", err)
 	}
 	var f cacheFile
 	if err := json.Unmarshal(data, &f); err != nil {
@@ -151,27 +172,40 @@ func (c *Client) load() error {
 		if errors.As(err, &se) {
 			where = fmt.Sprintf(" at byte %d", se.Offset)
 		}
-		return fmt.Errorf("geocoder cache %s is corrupt%s: %w; delete it and the answers will be fetched again", c.cfg.CachePath, where, err)
+		return nil, false, fmt.Errorf("geocoder cache %s is corrupt%s: %w; delete it and the answers will be fetched again", c.cfg.CachePath, where, err)
 	}
 	if f.Version != 1 || f.Answers == nil {
-		return fmt.Errorf("geocoder cache %s is not a version 1 cache with answers; delete it and the answers will be fetched again", c.cfg.CachePath)
+		return nil, false, fmt.Errorf("geocoder cache %s is not a version 1 cache with answers; delete it and the answers will be fetched again", c.cfg.CachePath)
 	}
 	if f.Server != c.cfg.URL {
-		// Another server may answer differently: start afresh rather than
-		// mix answers.
-		c.cfg.Log.Warn("geocoder cache belongs to another server; starting an empty one", "cache", c.cfg.CachePath)
-		return nil
+		return nil, true, nil
 	}
-	c.cache = f.Answers
-	return nil
+	return f.Answers, false, nil
 }
 
-// Save writes the cache when it changed (temp file and rename).
+// Save writes the cache when it changed (temp file and rename). Runs
+// sharing the cache file may save at once: under a lock on the file, the
+// answers another run saved since this one loaded it are kept, where
+// replacing the file with this run's answers alone would lose them.
 func (c *Client) Save() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.cfg.CachePath == "" || !c.dirty {
 		return nil
+	}
+	unlock, err := filelock.Lock(c.cfg.CachePath)
+	if err != nil {
+		return fmt.Errorf("geocoder cache: %w", err)
+	}
+	defer unlock()
+	saved, _, err := c.read()
+	if err != nil {
+		return err
+	}
+	for k, a := range saved {
+		if _, ok := c.cache[k]; !ok {
+			c.cache[k] = a
+		}
 	}
 	data, err := json.MarshalIndent(cacheFile{Version: 1, Server: c.cfg.URL, Answers: c.cache}, "", " ")
 	if err != nil {
@@ -257,7 +291,9 @@ func (c *Client) fetch(ctx context.Context, query string) (answer, error) {
 
 // pace waits until the rate limit allows the next request.
 func (c *Client) pace(ctx context.Context) error {
-	gap := time.Duration(float64(time.Second) / c.cfg.Rate)
+	// A very low rate makes a gap beyond time.Duration's range, whose
+	// conversion would wrap to a negative pause: cap it instead.
+	gap := time.Duration(math.Min(float64(time.Second)/c.cfg.Rate, math.MaxInt64/2))
 	if wait := time.Until(c.last.Add(gap)); wait > 0 {
 		if err := c.cfg.Sleep(ctx, wait); err != nil {
 			return err
@@ -356,8 +392,8 @@ func ParseRate(s string) (float64, error) {
 	}
 	num, unit, hasUnit := strings.Cut(s, "/")
 	n, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("rate %q: want a positive number of requests per second or minute, such as 1/s or 30/m", s)
+	if err != nil || !(n > 0) || math.IsInf(n, 1) {
+		return 0, fmt.Errorf("rate %q: want a positive, finite number of requests per second or minute, such as 1/s or 30/m", s)
 	}
 	if !hasUnit {
 		return n, nil

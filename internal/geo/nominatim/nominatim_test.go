@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -231,11 +232,79 @@ func TestParseRate(t *testing.T) {
 	}{
 		{"1/s", 1, false}, {"", 1, false}, {"30/m", 0.5, false}, {"0.5", 0.5, false},
 		{"0/s", 0, true}, {"x/s", 0, true}, {"1/h", 0, true}, {"-1", 0, true},
+		// ParseFloat reads these; as rates they would lift the limit.
+		{"NaN/s", 0, true}, {"Inf", 0, true}, {"+Inf/m", 0, true},
 	}
 	for _, c := range cases {
 		got, err := ParseRate(c.in)
 		if (err != nil) != c.bad || got != c.want {
 			t.Errorf("ParseRate(%q) = %v, %v", c.in, got, err)
 		}
+	}
+}
+
+// Whatever the configured rate, the second request waits: a NaN rate
+// used to pass the check and a vanishing one to overflow into a negative
+// pause, both sending requests as fast as the server answered.
+func TestRateNeverLiftsThePause(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(&server{})
+	defer srv.Close()
+	for _, c := range []struct {
+		rate    float64
+		atLeast time.Duration
+	}{
+		{math.NaN(), 500 * time.Millisecond}, // the default, one a second
+		{math.Inf(1), 500 * time.Millisecond},
+		{1e-300, time.Hour},
+	} {
+		var sl sleeps
+		cl, err := New(Config{URL: srv.URL, UserAgent: "hotpass-test/1", Rate: c.rate, Sleep: sl.sleep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{"Kitty Hawk", "Nowhere"} {
+			if _, _, _, _, err := cl.Search(context.Background(), q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(sl.d) != 1 || sl.d[0] < c.atLeast {
+			t.Errorf("rate %v: pauses %v, want one of at least %v", c.rate, sl.d, c.atLeast)
+		}
+	}
+}
+
+// Two runs sharing a cache file each load it, ask their own questions and
+// save: the file must end with the answers of both. Replacing it with one
+// run's answers lost the other's, and the next run asked them again.
+func TestConcurrentRunsKeepEachOthersAnswers(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(&server{})
+	defer srv.Close()
+	path := filepath.Join(t.TempDir(), "cache.json")
+	queries := []string{"Kitty Hawk", "Nowhere", "Elsewhere", "Anywhere"}
+	clients := make([]*Client, len(queries))
+	for i := range clients {
+		clients[i] = newClient(t, srv.URL, path, &sleeps{})
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(clients))
+	for i, cl := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, _, _, _, errs[i] = cl.Search(context.Background(), queries[i]); errs[i] == nil {
+				errs[i] = cl.Save()
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	got := newClient(t, srv.URL, path, &sleeps{}).Keys()
+	want := []string{"anywhere", "elsewhere", "kitty hawk", "nowhere"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("cache holds %v, want %v", got, want)
 	}
 }
