@@ -43,29 +43,29 @@ type Info struct {
 
 // List returns the built-in profiles sorted by name.
 func List() []Info {
-	ents, _ := fs.Glob(builtins, "*.yaml")
 	var out []Info
-	for _, e := range ents {
-		if strings.HasSuffix(e, ".pipeline.yaml") {
-			continue
-		}
-		name := strings.TrimSuffix(e, ".yaml")
+	for _, name := range Names() {
 		p, err := Builtin(name)
 		if err != nil {
 			continue // a broken built-in fails its test, not this listing
 		}
 		out = append(out, Info{Name: name, Description: strings.TrimSpace(p.Description), Source: "builtin"})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 
-// Names returns the names of the built-in profiles.
+// Names returns the names of the built-in profiles, sorted. It reads file
+// names only: every command's help lists them, and parsing the profiles
+// for that cost each start-up about 9 ms.
 func Names() []string {
+	ents, _ := fs.Glob(builtins, "*.yaml")
 	var out []string
-	for _, i := range List() {
-		out = append(out, i.Name)
+	for _, e := range ents {
+		if !strings.HasSuffix(e, ".pipeline.yaml") {
+			out = append(out, strings.TrimSuffix(e, ".yaml"))
+		}
 	}
+	sort.Strings(out)
 	return out
 }
 
