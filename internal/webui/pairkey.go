@@ -48,14 +48,9 @@ func LoadPairKey(stateDir string) ([]byte, error) {
 
 // writePairKey writes key hex-encoded to path unless the file exists.
 func writePairKey(path string, key []byte) error {
-	f, err := atomicfile.Create(path, atomicfile.NoReplace())
+	// Private from creation: the key is never readable by others.
+	f, err := atomicfile.Create(path, atomicfile.NoReplace(), atomicfile.Private())
 	if err != nil {
-		return err
-	}
-	// The temporary file is tightened before the secret is written into
-	// it, so the key is never readable by others.
-	if err := os.Chmod(f.TempName(), 0o600); err != nil {
-		_ = f.Abort()
 		return err
 	}
 	if _, err := f.WriteString(hex.EncodeToString(key) + "\n"); err != nil {

@@ -99,7 +99,11 @@ type Client struct {
 func New(cfg Config) (*Client, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("geocoder url %q: want an http or https URL such as https://nominatim.example.org", cfg.URL)
+		shown := ""
+		if err == nil {
+			shown = fmt.Sprintf(" %q", u.Redacted()) // a URL may carry a password
+		}
+		return nil, fmt.Errorf("geocoder url%s: want an http or https URL such as https://nominatim.example.org", shown)
 	}
 	if strings.TrimSpace(cfg.UserAgent) == "" {
 		return nil, errors.New("geocoder user_agent is empty: Nominatim's usage policy asks every application to name itself")
@@ -211,7 +215,8 @@ func (c *Client) Save() error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.WriteFile(c.cfg.CachePath, append(data, '\n')); err != nil {
+	// The cache holds the addresses asked about: personal data.
+	if err := atomicfile.WriteFile(c.cfg.CachePath, append(data, '\n'), atomicfile.Private()); err != nil {
 		return fmt.Errorf("geocoder cache: %w", err)
 	}
 	c.dirty = false

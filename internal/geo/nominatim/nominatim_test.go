@@ -105,6 +105,10 @@ func TestSearchCachesAcrossRuns(t *testing.T) {
 	if err := c.Save(); err != nil {
 		t.Fatal(err)
 	}
+	// The cache holds the addresses asked about: its owner's alone.
+	if st, err := os.Stat(cache); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("cache file mode %v (%v), want 0600", st.Mode().Perm(), err)
+	}
 	// A re-run asks nothing twice, not even the question without answer.
 	c2 := newClient(t, ts.URL, cache, &sleeps{})
 	for _, q := range []string{"Kitty Hawk Airfield, South Africa", "Nowhere 9, South Africa"} {
@@ -220,6 +224,11 @@ func TestConfigErrors(t *testing.T) {
 		if _, err := New(cfg); err == nil {
 			t.Errorf("%+v accepted", cfg)
 		}
+	}
+	// A URL's password never reaches the message; the rest does.
+	_, err := New(Config{URL: "ftp://geo:s3cret-pw@h.example", UserAgent: "x"})
+	if err == nil || strings.Contains(err.Error(), "s3cret-pw") || !strings.Contains(err.Error(), "h.example") {
+		t.Errorf("bad URL with a password: %v", err)
 	}
 }
 

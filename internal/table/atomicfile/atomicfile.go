@@ -36,6 +36,7 @@ type File struct {
 	tmp       *os.File
 	buf       *bufio.Writer
 	noReplace bool
+	perm      os.FileMode
 	done      bool
 	err       error
 }
@@ -49,6 +50,11 @@ type Option func(*File)
 // racing for one path exactly one succeeds.
 func NoReplace() Option { return func(f *File) { f.noReplace = true } }
 
+// Private makes the file readable and writable by its owner only (0600)
+// from the moment its temporary file exists, for files that hold secrets
+// or personal data.
+func Private() Option { return func(f *File) { f.perm = 0o600 } }
+
 // Create opens a temporary file next to path. The directory must exist.
 // Stray temporary files of writers that are gone are swept from it first.
 func Create(path string, opts ...Option) (*File, error) {
@@ -57,14 +63,15 @@ func Create(path string, opts ...Option) (*File, error) {
 		dir = "."
 	}
 	sweepIfDue(dir)
-	tmp, err := createTemp(dir, base)
-	if err != nil {
-		return nil, fmt.Errorf("create temporary file for %s: %w", path, err)
-	}
-	f := &File{path: path, tmp: tmp, buf: bufio.NewWriterSize(tmp, bufferSize)}
+	f := &File{path: path, perm: Mode}
 	for _, o := range opts {
 		o(f)
 	}
+	tmp, err := createTemp(dir, base, f.perm)
+	if err != nil {
+		return nil, fmt.Errorf("create temporary file for %s: %w", path, err)
+	}
+	f.tmp, f.buf = tmp, bufio.NewWriterSize(tmp, bufferSize)
 	return f, nil
 }
 

@@ -225,3 +225,26 @@ func TestReplaceDirKeepsOldTreeOnFailure(t *testing.T) {
 		t.Errorf("old tree: %q, %v", b, err)
 	}
 }
+
+// A private file is its owner's alone from the moment its temporary file
+// exists, whatever the umask.
+func TestPrivate(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "key")
+	f, err := Create(path, Private())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(f.TempName()); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("temporary file mode %v (%v), want 0600", st.Mode().Perm(), err)
+	}
+	if _, err := f.WriteString("secret"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("committed file mode %v (%v), want 0600", st.Mode().Perm(), err)
+	}
+}

@@ -10,14 +10,14 @@ import (
 	"strconv"
 )
 
-// createTemp creates ".<base>.tmp-<pid>-<random>" in dir with Mode (less
+// createTemp creates ".<base>.tmp-<pid>-<random>" in dir with perm (less
 // the umask). os.CreateTemp would force mode 0600 and need a chmod that
 // ignores the umask.
-func createTemp(dir, base string) (*os.File, error) {
+func createTemp(dir, base string, perm os.FileMode) (*os.File, error) {
 	prefix := filepath.Join(dir, tempPrefix(base))
 	for try := 0; ; try++ {
 		name := prefix + strconv.FormatUint(uint64(randomSuffix()), 10)
-		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, Mode)
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
 		if err == nil || !errors.Is(err, fs.ErrExist) || try == 100 {
 			return f, err
 		}
