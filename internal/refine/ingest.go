@@ -56,6 +56,10 @@ type Record struct {
 	// source or sheet constant rather than read.
 	constant uint32
 	seq      int
+	// point is where the record geocodes (see locate), once located is
+	// set: the linkage table and settling both ask.
+	point   geoPoint
+	located bool
 }
 
 // Field returns the value of an organisation field.

@@ -125,8 +125,8 @@ func (r *Refiner) LinkageTable(recs []Record) (*table.Table, error) {
 		put(8, rec.Fields[FieldProvince])
 		put(9, r.placeWords(rec.Fields[FieldOrganizationName]))
 		loc := ""
-		if lat, lon, ok := locate(gaz, rec); ok {
-			loc = geo.FormatPoint(lat, lon)
+		if p := locate(gaz, rec); p.ok {
+			loc = geo.FormatPoint(p.lat, p.lon)
 		}
 		put(10, loc)
 		name := r.Canonical(rec.Fields[FieldOrganizationName])
@@ -141,16 +141,16 @@ func (r *Refiner) LinkageTable(recs []Record) (*table.Table, error) {
 
 // locate places rec for linkage and settling: its address and area
 // geocoded with gaz when the geocode is confident. Not from the name: a
-// town in the name is evidence the name comparison already counts.
-func locate(gaz *geo.Gazetteer, rec *Record) (lat, lon float64, ok bool) {
-	if gaz == nil {
-		return 0, 0, false
+// town in the name is evidence the name comparison already counts. The
+// answer is kept on the record, so it is geocoded once.
+func locate(gaz *geo.Gazetteer, rec *Record) geoPoint {
+	if rec.located || gaz == nil {
+		return rec.point
 	}
 	g := gaz.Geocode(rec.Fields[FieldProvince], rec.Fields[FieldAddress], rec.Fields[FieldArea])
-	if g.Confidence < locationConfidence {
-		return 0, 0, false
-	}
-	return g.Lat, g.Lon, true
+	rec.point = geoPoint{lat: g.Lat, lon: g.Lon, ok: g.Confidence >= locationConfidence}
+	rec.located = true
+	return rec.point
 }
 
 func appendDistinct(list []string, v string) []string {

@@ -155,11 +155,10 @@ func (r *Refiner) placeRadiusKm() float64 {
 	return km
 }
 
-// locator places records for settling, geocoding each at most once.
+// locator places records for settling.
 type locator struct {
 	gaz    *geo.Gazetteer
 	radius float64
-	pts    map[*Record]geoPoint
 }
 
 type geoPoint struct {
@@ -177,17 +176,7 @@ func (r *Refiner) locator() *locator {
 	if err != nil {
 		return nil
 	}
-	return &locator{gaz: gaz, radius: km, pts: map[*Record]geoPoint{}}
-}
-
-func (l *locator) point(rec *Record) geoPoint {
-	if p, ok := l.pts[rec]; ok {
-		return p
-	}
-	var p geoPoint
-	p.lat, p.lon, p.ok = locate(l.gaz, rec)
-	l.pts[rec] = p
-	return p
+	return &locator{gaz: gaz, radius: km}
 }
 
 // far reports whether every point of a lies farther than the radius from
@@ -292,7 +281,7 @@ func settleKeyGroup(g []int, recs []Record, ev []evidence, places, forms []strin
 			c.prov = append(c.prov, p)
 		}
 		if loc != nil {
-			if p := loc.point(&recs[i]); p.ok {
+			if p := locate(loc.gaz, &recs[i]); p.ok {
 				c.pts = append(c.pts, p)
 			}
 		}
